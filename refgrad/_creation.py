@@ -1,0 +1,269 @@
+"""Tensor factories: tensor, as_tensor, from_numpy, arange, zeros, ones, full, eye, linspace, rand, ...
+
+Dtype inference follows PyTorch: bools give bool, Python ints give int64, floats give the
+default dtype (float32), NumPy arrays keep their dtype.
+"""
+import warnings
+
+import numpy as np
+
+from . import _dtype as dt
+from ._device import canonical
+from ._tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full", "empty", "eye", "linspace",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand", "randn", "rand_like", "randn_like",
+           "randint", "manual_seed", "seed", "initial_seed"]
+
+
+def _finish(data, dtype, device, requires_grad, message="Only Tensors of floating point and complex dtype can "
+                                                         "require gradients"):
+    t = Tensor._make(data, dtype, canonical(device))
+    if requires_grad:
+        if not dtype.is_floating_point:
+            raise RuntimeError(message)
+        t._requires_grad = True
+    return t
+
+
+def _infer_dtype(data):
+    """The dtype torch.tensor infers for nested Python data."""
+    kind = 0
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Tensor):
+            kind = max(kind, item._dtype._category)
+        elif isinstance(item, (bool, np.bool_)):
+            kind = max(kind, 0)
+        elif isinstance(item, (int, np.integer)):
+            kind = max(kind, 1)
+        elif isinstance(item, (float, np.floating)):
+            kind = max(kind, 2)
+        else:
+            raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    return (dt.bool_, dt.int64, dt.get_default_dtype())[kind]
+
+
+def _check_ragged(data, depth=0):
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple)):
+        n = len(data[0])
+        for item in data:
+            if not isinstance(item, (list, tuple)) or len(item) != n:
+                got = len(item) if isinstance(item, (list, tuple)) else type(item).__name__
+                raise ValueError(f"expected sequence of length {n} at dim {depth + 1} (got {got})")
+            _check_ragged(item, depth + 1)
+
+
+def _unwrap(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(d) for d in data]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new leaf tensor holding a copy of `data`."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        src_dtype = data._dtype
+        arr = data._data.copy()
+    elif isinstance(data, np.ndarray):
+        src_dtype = dt.from_numpy_dtype(data.dtype)
+        arr = data.copy()
+    elif isinstance(data, str) or data is None:
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    else:
+        _check_ragged(data)
+        src_dtype = _infer_dtype(data)
+        arr = np.array(_unwrap(data))
+    dtype = dtype or src_dtype
+    return _finish(np.array(arr, dtype=dtype.np), dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but shares memory with a NumPy array or tensor when dtype and device allow."""
+    if isinstance(data, Tensor):
+        return data if dtype in (None, data._dtype) and device is None else data.to(dtype or data._dtype,
+                                                                                     device=device)
+    if isinstance(data, np.ndarray):
+        src = dt.from_numpy_dtype(data.dtype)
+        if dtype in (None, src):
+            return _finish(data, src, device, False)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return _finish(array, dt.from_numpy_dtype(array.dtype), None, False)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(s).__name__} at pos 0")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _pick(size_args, size):
+    """Factories take the size as separate ints, one sequence, or size=..."""
+    if size is not None:
+        if size_args:
+            raise TypeError("got multiple values for argument 'size'")
+        return (size,)
+    return size_args
+
+
+def _filled(value, size, dtype, device, requires_grad):
+    dtype = dtype or dt.get_default_dtype()
+    return _finish(np.full(_size(size), value, dtype=dtype.np), dtype, device, requires_grad)
+
+
+def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _filled(0, _pick(size_args, size), dtype, device, requires_grad)
+
+
+def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _filled(1, _pick(size_args, size), dtype, device, requires_grad)
+
+
+def empty(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
+    return _filled(0, _pick(size_args, size), dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    if dtype is None:
+        dtype = dt.scalar_dtype(fill_value)
+    return _filled(fill_value, (size,), dtype, device, requires_grad)
+
+
+def _like(value):
+    def factory(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+        return _finish(np.full(input._data.shape, value, dtype=(dtype or input._dtype).np), dtype or input._dtype,
+                       device if device is not None else input._device, requires_grad)
+    return factory
+
+
+zeros_like = _like(0)
+ones_like = _like(1)
+empty_like = _like(0)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    return _like(fill_value)(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like_scalar(like, value):
+    """A 0-dim tensor holding a Python scalar, for reflected operators such as `2 // x`."""
+    return Tensor._make(np.asarray(value, dtype=dt.scalar_dtype(value).np), dt.scalar_dtype(value), like._device)
+
+
+def _zeros(shape, dtype, device):
+    return Tensor._make(np.zeros(shape, dtype.np), dtype, device)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_float = any(isinstance(v, float) or (isinstance(v, Tensor) and v._dtype.is_floating_point)
+                       for v in (start, end, step))
+        dtype = dt.get_default_dtype() if is_float else dt.int64
+    n = int(np.ceil((float(end) - float(start)) / float(step)))
+    data = (start + np.arange(n, dtype=np.float64) * step) if dtype.is_floating_point else \
+        np.arange(start, end, step)
+    return _finish(data.astype(dtype.np), dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    dtype = dtype or dt.get_default_dtype()
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    # PyTorch fills the first half forward from start and the second half backward from end.
+    np_t = dtype.np if dtype.is_floating_point else np.float64
+    idx = np.arange(steps)
+    step = (np_t.type(end) - np_t.type(start)) / np_t.type(max(steps - 1, 1))
+    half = steps // 2
+    data = np.where(idx < half, np_t.type(start) + step * idx.astype(np_t),
+                    np_t.type(end) - step * (steps - idx - 1).astype(np_t))
+    return _finish(data.astype(dtype.np), dtype, device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    dtype = dtype or dt.get_default_dtype()
+    return _finish(np.eye(n, n if m is None else m, dtype=dtype.np), dtype, device, requires_grad)
+
+
+# ------------------------------------------------------------------ random numbers
+# refgrad's generator is its own (NumPy's PCG64): seeded runs repeat, but the numbers differ from
+# PyTorch's. Conformance scenarios take their inputs from the harness, never from here.
+_rng = [np.random.default_rng(0), 0]
+
+
+def manual_seed(seed):
+    _rng[0] = np.random.default_rng(int(seed))
+    _rng[1] = int(seed)
+    return _rng[0]
+
+
+def seed():
+    s = int(np.random.SeedSequence().entropy % (2 ** 63))
+    manual_seed(s)
+    return s
+
+
+def initial_seed():
+    return _rng[1]
+
+
+def _random(sampler, size, dtype, device, requires_grad):
+    dtype = dtype or dt.get_default_dtype()
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.SCALAR_NAME[dtype]}'")
+    return _finish(sampler(_size(size)).astype(dtype.np), dtype, device, requires_grad)
+
+
+def rand(*size_args, size=None, dtype=None, device=None, requires_grad=False, generator=None, out=None, layout=None):
+    return _random(lambda s: _rng[0].random(s), _pick(size_args, size), dtype, device, requires_grad)
+
+
+def randn(*size_args, size=None, dtype=None, device=None, requires_grad=False, generator=None, out=None, layout=None):
+    return _random(lambda s: _rng[0].standard_normal(s), _pick(size_args, size), dtype, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(input._data.shape, dtype=dtype or input._dtype, device=device or input._device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(input._data.shape, dtype=dtype or input._dtype, device=device or input._device,
+                 requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+    if high is None:
+        low, high = 0, low
+    dtype = dtype or dt.int64
+    return _finish(_rng[0].integers(low, high, _size((size,))).astype(dtype.np), dtype, device, requires_grad)
+
+
+def _rebuild(data, dtype_name, device, requires_grad):
+    t = Tensor._make(data, dt._BY_NAME[dtype_name], canonical(device))
+    t._requires_grad = requires_grad
+    return t

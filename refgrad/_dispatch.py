@@ -1,0 +1,262 @@
+"""Running an op: forward in NumPy, then recording its node if a gradient is needed.
+
+Every differentiable op is a `Rule` (see refgrad/derivatives.py). `call(rule, operands,
+params)` is the one path an op takes: check devices, promote dtypes, run the NumPy forward,
+wrap the result, and, when grad mode is on and an operand requires grad, create the rule's node
+with the edges to its inputs and the tensors its backward formulas name. `call_inplace` runs the
+same rule and writes the result into `self`, rebasing its history like PyTorch does.
+"""
+import inspect
+
+import numpy as np
+
+from . import _dtype as dt
+from ._device import CPU
+from ._tensor import Tensor
+from .autograd import grad_mode
+from .autograd.graph import Node, SavedTensor
+
+__all__ = ["Rule", "call", "call_inplace", "FormulaNode"]
+
+_state = grad_mode.state
+_NUMBER = (int, float, bool, np.number, np.bool_)
+
+
+class FormulaNode(Node):
+    """The node of a table rule: applies the rule's backward formula for each input that needs one."""
+
+    __slots__ = ("_saved",)
+    _rule = None
+
+    def apply(self, grads):
+        rule = self._rule
+        grad = grads[0] if rule.n_outputs == 1 else grads
+        if grad is None or (rule.n_outputs > 1 and all(g is None for g in grads)):
+            return (None,) * len(self.next_functions)
+        saved = self._saved
+        values = {name: (v.unpack(self) if type(v) is SavedTensor else v) for name, v in saved.items()}
+        out = []
+        for (fn, _), formula, uses in zip(self.next_functions, rule.backward, rule.uses):
+            if fn is None or formula is None:
+                out.append(None)
+            else:
+                out.append(formula(grad, *[values[n] for n in uses]))
+        return tuple(out)
+
+    def release(self):
+        for v in self._saved.values():
+            if type(v) is SavedTensor:
+                v.free()
+
+    def __getattr__(self, name):
+        # PyTorch exposes saved values as grad_fn._saved_<name>.
+        if name.startswith("_saved_"):
+            v = self._saved.get(name[7:], None)
+            if v is not None:
+                return v.unpack(self) if type(v) is SavedTensor else v
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
+class Rule:
+    """One entry of the derivative table.
+
+    name       the op, as torch spells it (`mul`, `sum`)
+    node       the grad_fn name (`MulBackward0`)
+    forward    NumPy function of the input arrays and the params
+    inputs     names of the tensor inputs, in order (`self`, `other`)
+    backward   one formula per input, `f(grad, *saved)`, written in refgrad ops; the names of its
+               parameters after `grad` say what the node saves: an input name, `result`, a param,
+               or `<input>_shape`
+    dtype      how the result dtype follows from the inputs: "promote" (PyTorch type promotion),
+               "float" (promotion, ints become the default float), "bool", "same" (of the first
+               input), or a function of (input dtypes, params)
+    """
+
+    __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
+                 "node_class", "differentiable", "inplace_saves_self")
+
+    def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1):
+        self.name = name
+        self.node = node
+        self.forward = forward
+        self.inputs = inputs
+        self.backward = tuple(backward.get(i) for i in inputs)
+        self.uses = tuple(_formula_params(f) for f in self.backward)
+        self.dtype = dtype
+        self.n_outputs = n_outputs
+        self.differentiable = any(f is not None for f in self.backward)
+        self.inplace_saves_self = any("self" in u for u in self.uses)
+        self.node_class = type(node, (FormulaNode,), {"__slots__": (), "_rule": self}) if node else None
+
+
+def _formula_params(f):
+    if f is None:
+        return ()
+    return tuple(inspect.signature(f).parameters)[1:]
+
+
+# ---------------------------------------------------------------------------- forward
+def _result_dtype(rule, operands, params):
+    kind = rule.dtype
+    if kind == "same":
+        return operands[0]._dtype
+    if callable(kind):
+        return kind(operands, params)
+    out = dt.result_type(operands)
+    if kind == "float" and not out.is_floating_point:
+        return dt.get_default_dtype()
+    if kind == "bool":
+        return out  # computed in the promoted type; the forward returns bools
+    return out
+
+
+def _common_device(operands):
+    """The device the op runs on. CPU 0-dim tensors may join tensors of any device, as in PyTorch."""
+    device = None
+    for op in operands:
+        if isinstance(op, Tensor) and not (op._device is CPU and op._data.ndim == 0):
+            if device is None:
+                device = op._device
+            elif op._device != device:
+                raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                                   f"devices, {device} and {op._device}!")
+    return device or CPU
+
+
+def as_array(op, np_dtype):
+    """The operand's data in the compute dtype (Python scalars wrap like C++ casts)."""
+    if isinstance(op, Tensor):
+        data = op._data
+        return data if data.dtype == np_dtype else data.astype(np_dtype)
+    try:
+        return np.asarray(op, dtype=np_dtype)
+    except OverflowError:
+        return np.asarray(op).astype(np_dtype)
+
+
+def check_operand(rule, index, op):
+    if isinstance(op, Tensor):
+        return op
+    if isinstance(op, _NUMBER):
+        return op
+    raise TypeError(f"{rule.name}(): argument '{rule.inputs[index]}' (position {index + 1}) must be Tensor, "
+                    f"not {type(op).__name__}")
+
+
+def forward(rule, operands, params):
+    """Runs the rule's forward; returns (result tensor, compute dtype)."""
+    device = _common_device(operands)
+    out_dtype = _result_dtype(rule, operands, params)
+    compute = out_dtype if rule.dtype != "bool" else dt.result_type(operands)
+    np_dtype = compute.np
+    data = rule.forward(*[as_array(op, np_dtype) for op in operands], **params)
+    if rule.dtype == "bool":
+        out_dtype = dt.bool_
+    if type(data) is not np.ndarray or data.dtype != out_dtype.np:
+        data = np.asarray(data, dtype=out_dtype.np)
+    return Tensor._make(data, out_dtype, device)
+
+
+# ---------------------------------------------------------------------------- recording
+def _needs_grad(operands):
+    for op in operands:
+        if isinstance(op, Tensor) and (op._requires_grad or op._grad_fn is not None):
+            return True
+    return False
+
+
+def record(rule, operands, params, result, inputs_for_saving=None):
+    """Creates the rule's node for `result` and makes it the result's grad_fn."""
+    edges = []
+    meta = []
+    needed = set()
+    for i, op in enumerate(operands):
+        if isinstance(op, Tensor):
+            edge = op._edge()
+            edges.append(edge)
+            meta.append((op._data.shape, op._dtype, op._device))
+            if edge[0] is not None:
+                needed.update(rule.uses[i])
+        else:
+            edges.append((None, 0))
+            meta.append(None)
+    node = rule.node_class(tuple(edges), tuple(meta))
+    sources = inputs_for_saving or operands
+    saved = {}
+    for name in needed:
+        saved[name] = _saved_value(rule, name, sources, params, result)
+    node._saved = saved
+    result._grad_fn = node
+    result._output_nr = 0
+    return node
+
+
+def _saved_value(rule, name, operands, params, result):
+    if name == "result":
+        return SavedTensor(result, True)
+    if name in params:
+        return params[name]
+    if name.endswith("_shape"):
+        return operands[rule.inputs.index(name[:-6])]._data.shape
+    op = operands[rule.inputs.index(name)]
+    return SavedTensor(op, False) if isinstance(op, Tensor) else op
+
+
+def call(rule, operands, params):
+    """Runs an op out of place: the result, with a grad_fn when it needs one."""
+    result = forward(rule, operands, params)
+    if _state.enabled and rule.differentiable and result._dtype.is_floating_point and _needs_grad(operands):
+        record(rule, operands, params, result)
+    return result
+
+
+# ---------------------------------------------------------------------------- in place
+def check_inplace(self):
+    if self._is_inference and not _state.inference:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get "
+            "a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+            "details.")
+    if not _state.enabled:
+        return
+    base = self._base
+    if self._grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if base is not None and base._grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if base is not None and base.requires_grad:
+        raise NotImplementedError(
+            "refgrad does not yet support in-place operations on views of tensors that require grad "
+            "(PyTorch rebases the base's history with CopySlices); operate on the base tensor instead")
+
+
+def call_inplace(rule, self, operands, params):
+    """Runs `rule` on (self, *operands) and writes the result into self.
+
+    The node sees a snapshot of the original `self` when its formulas need it (PyTorch saves
+    `original_self` the same way), its edge 0 points at self's previous history, and self's
+    grad_fn becomes the new node.
+    """
+    check_inplace(self)
+    all_ops = (self,) + tuple(operands)
+    result = forward(rule, all_ops, params)
+    if not dt.can_cast(result._dtype, self._dtype):
+        raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
+                           f"type {dt.SCALAR_NAME[self._dtype]}")
+    grad = _state.enabled and rule.differentiable and self._dtype.is_floating_point and _needs_grad(all_ops)
+    sources = None
+    if grad and rule.inplace_saves_self:
+        original = Tensor._make(self._data.copy(), self._dtype, self._device)
+        original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
+        original._requires_grad = self._requires_grad
+        sources = (original,) + tuple(operands)
+    np.copyto(self._data, result._data, casting="unsafe")
+    self._version.value += 1
+    if grad:
+        node = record(rule, all_ops, params, result, sources)
+        saved_result = node._saved.get("result")
+        if saved_result is not None:
+            saved_result.repoint(self)
+        self._grad_fn = node
+        self._output_nr = 0
+    return self

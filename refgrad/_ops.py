@@ -1,0 +1,792 @@
+"""The public op functions (`refgrad.add`, `Tensor.sum`, operators, indexing).
+
+Each function checks and normalises its arguments the way PyTorch's argument parser does, picks
+the table entry (refgrad/derivatives.py) for the overload, and hands it to the dispatcher.
+The bottom of the file attaches these functions to Tensor as methods and operators.
+"""
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from . import _dtype as dt
+from . import derivatives as D
+from ._device import canonical
+from ._creation import zeros_like
+from ._dispatch import call, call_inplace
+
+_dtype = dt  # the derivative table reaches dtypes through this module
+from ._tensor import Tensor, _wrap_dim
+
+_NUMBER = (int, float, bool, np.number, np.bool_)
+
+
+def _operand(name, position, argname, value):
+    if isinstance(value, (Tensor,) + _NUMBER):
+        return value
+    raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
+                    f"{type(value).__name__}")
+
+
+def _tensor_arg(name, position, argname, value):
+    if isinstance(value, Tensor):
+        return value
+    raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
+                    f"{type(value).__name__}")
+
+
+def _check_bool_arith(name, a, b=None):
+    if a._dtype is dt.bool_ and (b is None or getattr(b, "_dtype", None) is dt.bool_):
+        if name == "sub":
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+                               "or `logical_xor()` operator instead.")
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+# --------------------------------------------------------------------------- arithmetic
+def add(input, other, *, alpha=1):
+    input = _tensor_arg("add", 1, "input", input)
+    return call(D.ADD, (input, _operand("add", 2, "other", other)), {"alpha": alpha})
+
+
+def sub(input, other, *, alpha=1):
+    input = _tensor_arg("sub", 1, "input", input)
+    other = _operand("sub", 2, "other", other)
+    if isinstance(other, Tensor):
+        _check_bool_arith("sub", input, other)
+    return call(D.SUB, (input, other), {"alpha": alpha})
+
+
+def rsub(input, other, *, alpha=1):
+    input = _tensor_arg("rsub", 1, "input", input)
+    other = _operand("rsub", 2, "other", other)
+    if isinstance(other, Tensor):
+        return call(D.RSUB, (input, other), {"alpha": alpha})
+    return call(D.RSUB_SCALAR, (input,), {"other": other, "alpha": alpha})
+
+
+def mul(input, other):
+    input = _tensor_arg("mul", 1, "input", input)
+    return call(D.MUL, (input, _operand("mul", 2, "other", other)), {})
+
+
+def div(input, other, *, rounding_mode=None):
+    input = _tensor_arg("div", 1, "input", input)
+    other = _operand("div", 2, "other", other)
+    if rounding_mode is None:
+        return call(D.DIV, (input, other), {})
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    return call(D.DIV_ROUNDING, (input, other), {"rounding_mode": rounding_mode})
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+def floor_divide(input, other):
+    input = _tensor_arg("floor_divide", 1, "input", input)
+    return call(D.FLOOR_DIVIDE, (input, _operand("floor_divide", 2, "other", other)), {})
+
+
+def remainder(input, other):
+    input = _tensor_arg("remainder", 1, "input", input)
+    return call(D.REMAINDER, (input, _operand("remainder", 2, "other", other)), {})
+
+
+def neg(input):
+    _check_bool_arith("neg", input)
+    return call(D.NEG, (input,), {})
+
+
+def reciprocal(input):
+    return call(D.RECIPROCAL, (input,), {})
+
+
+def pow(input, exponent):
+    if not isinstance(input, Tensor):
+        exponent = _tensor_arg("pow", 2, "exponent", exponent)
+        return call(D.POW_SCALAR_BASE, (exponent,), {"base": _operand("pow", 1, "self", input)})
+    exponent = _operand("pow", 2, "exponent", exponent)
+    if isinstance(exponent, Tensor):
+        return call(D.POW, (input, exponent), {})
+    if not input._dtype.is_floating_point and isinstance(exponent, (int, np.integer)) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return call(D.POW_SCALAR, (input,), {"exponent": exponent})
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def _unary(rule):
+    def op(input):
+        return call(rule, (_tensor_arg(rule.name, 1, "input", input),), {})
+    op.__name__ = rule.name
+    op.__doc__ = f"{rule.name}(input): elementwise, grad_fn {rule.node}."
+    return op
+
+
+abs = _unary(D.ABS)
+sgn = _unary(D.SGN)
+sign = _unary(D.SIGN)
+exp = _unary(D.EXP)
+log = _unary(D.LOG)
+sqrt = _unary(D.SQRT)
+sin = _unary(D.SIN)
+cos = _unary(D.COS)
+tanh = _unary(D.TANH)
+sigmoid = _unary(D.SIGMOID)
+relu = _unary(D.RELU)
+isfinite = _unary(D.ISFINITE)
+
+
+def where(condition, input, other):
+    condition = _tensor_arg("where", 1, "condition", condition)
+    if condition._dtype is not dt.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{dt.SCALAR_NAME[condition._dtype]}")
+    return call(D.WHERE, (condition, input, other), {})
+
+
+def tanh_backward(grad_output, output):
+    return call(D.TANH_BACKWARD, (grad_output, output), {})
+
+
+def sigmoid_backward(grad_output, output):
+    return call(D.SIGMOID_BACKWARD, (grad_output, output), {})
+
+
+def threshold_backward(grad_output, self, threshold):
+    return call(D.THRESHOLD_BACKWARD, (grad_output, self), {"threshold": threshold})
+
+
+def _comparison(rule):
+    def op(input, other):
+        return call(rule, (_tensor_arg(rule.name, 1, "input", input), _operand(rule.name, 2, "other", other)), {})
+    op.__name__ = rule.name
+    return op
+
+
+eq = _comparison(D.EQ)
+ne = _comparison(D.NE)
+lt = _comparison(D.LT)
+le = _comparison(D.LE)
+gt = _comparison(D.GT)
+ge = _comparison(D.GE)
+logical_and = _comparison(D.LOGICAL_AND)
+logical_or = _comparison(D.LOGICAL_OR)
+bitwise_and = _comparison(D.BITWISE_AND)
+bitwise_or = _comparison(D.BITWISE_OR)
+bitwise_xor = _comparison(D.BITWISE_XOR)
+
+
+def equal(input, other):
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+# --------------------------------------------------------------------------- reductions
+def _dims(dim, ndim):
+    """Normalises an int or a sequence of ints to sorted non-negative dims."""
+    if isinstance(dim, int) and not isinstance(dim, bool):
+        return (_wrap_dim(dim, ndim),)
+    dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return dims if ndim else ()
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if isinstance(dim, dt.dtype):
+        dim, dtype = None, dim
+    if dim is None:
+        return call(D.SUM, (input,), {"dtype": dtype})
+    if not isinstance(dim, (int, tuple, list)) or isinstance(dim, bool):
+        raise TypeError(f"sum() received an invalid combination of arguments - got ({type(dim).__name__})")
+    return call(D.SUM_DIM, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dim is None:
+        return call(D.MEAN, (input,), {"dtype": dtype})
+    return call(D.MEAN_DIM, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    if dim is not None:
+        dim = _dims(dim, x._data.ndim)
+    return call(D.LINALG_VECTOR_NORM, (x,), {"ord": float(ord), "dim": dim, "keepdim": keepdim, "dtype": dtype})
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"refgrad: norm with p='{p}' is not supported yet")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def dot(input, tensor):
+    input = _tensor_arg("dot", 1, "input", input)
+    tensor = _tensor_arg("dot", 2, "tensor", tensor)
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    if input._dtype is not tensor._dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{dt.SCALAR_NAME[input._dtype]} and {dt.SCALAR_NAME[tensor._dtype]}")
+    n, m = input._data.shape[0], tensor._data.shape[0]
+    if n != m:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    return call(D.DOT, (input, tensor), {})
+
+
+# --------------------------------------------------------------------------- views and shapes
+def _as_view(result, base):
+    """Makes a view op's result share the version counter of its base."""
+    result._version = base._version
+    result._base = base if base._base is None else base._base
+    result._is_inference = base._is_inference
+    return result
+
+
+def _view_call(rule, input, params):
+    return _as_view(call(rule, (input,), params), input)
+
+
+def _size_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"view(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(s).__name__} at pos 0")
+    return tuple(int(s) for s in size)
+
+
+def _infer_size(size, numel):
+    size = list(size)
+    if size.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in size:
+        if s != -1:
+            known *= s
+    if -1 in size:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, size))}]' is invalid for input of size {numel}")
+        size[size.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, size))}]' is invalid for input of size {numel}")
+    return tuple(size)
+
+
+def _viewable(a, size):
+    try:
+        v = a.view()
+        v.shape = size
+        return True
+    except AttributeError:
+        return False
+
+
+def view(input, *size):
+    if len(size) == 1 and isinstance(size[0], dt.dtype):
+        raise RuntimeError("refgrad: view(dtype) is not supported")
+    size = _infer_size(_size_args(size), input._data.size)
+    if not _viewable(input._data, size):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.")
+    return _view_call(D.VIEW, input, {"size": size})
+
+
+def reshape(input, *shape):
+    size = _infer_size(_size_args(shape), input._data.size)
+    if _viewable(input._data, size):
+        return _view_call(D.VIEW, input, {"size": size})
+    return call(D.RESHAPE_COPY, (input,), {"size": size})
+
+
+def view_as(input, other):
+    return view(input, other._data.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other._data.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = input._data.shape
+    return reshape(input, shape[:s] + (-1,) + shape[e + 1:])
+
+
+def expand(input, *sizes):
+    sizes = _size_args(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+                           "the number of sizes provided (" + str(len(sizes)) + ") must be greater or equal to the "
+                           "number of dimensions in the tensor (" + str(len(shape)) + ")")
+    lead = len(sizes) - len(shape)
+    target = list(sizes)
+    for i, s in enumerate(shape):
+        t = sizes[lead + i]
+        if t == -1:
+            target[lead + i] = s
+        elif s != 1 and s != t:
+            raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size ({s}) at "
+                               f"non-singleton dimension {lead + i}.  Target sizes: [{', '.join(map(str, sizes))}]."
+                               f"  Tensor sizes: [{', '.join(map(str, shape))}]")
+    return _view_call(D.EXPAND, input, {"size": tuple(target)})
+
+
+def expand_as(input, other):
+    return expand(input, other._data.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def unsqueeze(input, dim):
+    return _view_call(D.UNSQUEEZE, input, {"dim": _wrap_dim(dim, input._data.ndim + 1)})
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        return _view_call(D.SQUEEZE, input, {})
+    return _view_call(D.SQUEEZE_DIM, input, {"dim": _wrap_dim(dim, input._data.ndim)})
+
+
+def transpose(input, dim0, dim1):
+    nd = input._data.ndim
+    return _view_call(D.TRANSPOSE, input, {"dim0": _wrap_dim(dim0, nd), "dim1": _wrap_dim(dim1, nd)})
+
+
+def t(input):
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return _view_call(D.T, input, {})
+
+
+def permute(input, *dims):
+    dims = _size_args(dims)
+    nd = input._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+                           f"of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
+                           f"len(dims) = {len(dims)}")
+    return _view_call(D.PERMUTE, input, {"dims": _dims(dims, nd)})
+
+
+def select(input, dim, index):
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = _wrap_dim(dim, nd)
+    size = input._data.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+    return _view_call(D.SELECT, input, {"dim": dim, "index": index % size})
+
+
+def _slice(input, dim, start, end, step):
+    if step <= 0:
+        raise ValueError("step must be greater than zero")
+    start, end, _ = slice(start, end, step).indices(input._data.shape[dim])
+    end = builtins.max(end, start)
+    return _view_call(D.SLICE, input, {"dim": dim, "start": start, "end": end, "step": step})
+
+
+def narrow(input, dim, start, length):
+    dim = _wrap_dim(dim, input._data.ndim)
+    return _slice(input, dim, start, start + length, 1)
+
+
+def alias(input):
+    return _view_call(D.ALIAS, input, {})
+
+
+def select_backward(grad, input_sizes, dim, index):
+    return call(D.SELECT_BACKWARD, (grad,), {"input_sizes": tuple(input_sizes), "dim": dim, "index": index})
+
+
+def slice_backward(grad, input_sizes, dim, start, end, step):
+    return call(D.SLICE_BACKWARD, (grad,), {"input_sizes": tuple(input_sizes), "dim": dim, "start": start,
+                                            "end": end, "step": step})
+
+
+def _index(input, index):
+    return call(D.INDEX, (input,), {"index": index})
+
+
+def index_backward(grad, shape, index):
+    return call(D.INDEX_BACKWARD, (grad,), {"shape": tuple(shape), "index": index})
+
+
+def _masked_zero(grad, index):
+    mask = np.zeros(grad._data.shape, dtype=bool)
+    mask[index] = True
+    return where(Tensor._make(mask, dt.bool_, grad._device), 0.0, grad)
+
+
+def _sum_to(grad, shape):
+    from .autograd.engine import sum_to
+    return sum_to(grad, shape)
+
+
+# --------------------------------------------------------------------------- indexing
+def _is_advanced(item):
+    if isinstance(item, Tensor):
+        return item._data.ndim > 0 or item._dtype is dt.bool_
+    return isinstance(item, (list, np.ndarray)) or isinstance(item, (bool, np.bool_))
+
+
+def _numpy_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if isinstance(item, Tensor):
+            if item._dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(item._data)
+        elif isinstance(item, list):
+            out.append(np.asarray(item))
+        elif item is None or item is Ellipsis or isinstance(item, (slice, np.ndarray, bool, np.bool_)):
+            out.append(item)
+        elif isinstance(item, (int, np.integer)):
+            out.append(int(item))
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                             "valid indices (got " + type(item).__name__ + ")")
+    return tuple(out)
+
+
+def _index_error(exc, shape):
+    msg = str(exc)
+    if "out of bounds" in msg:
+        msg = msg.replace("axis", "dimension")
+    elif "too many indices" in msg:
+        msg = f"too many indices for tensor of dimension {len(shape)}"
+    return IndexError(msg)
+
+
+def getitem(self, index):
+    if isinstance(index, Tensor) and index._data.ndim == 0 and index._dtype not in (dt.bool_,) and \
+            not index._dtype.is_floating_point:
+        index = int(index._data)
+    items = index if isinstance(index, tuple) else (index,)
+    if any(_is_advanced(i) for i in items):
+        np_index = _numpy_index(index)
+        try:
+            self._data[np_index]
+        except IndexError as exc:
+            raise _index_error(exc, self._data.shape) from None
+        return _index(self, np_index)
+    if not isinstance(index, tuple):
+        if isinstance(index, slice):
+            return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step) \
+                if self._data.ndim else _too_many(self)
+        if index is Ellipsis:
+            return alias(self)
+    return _basic_index(self, items)
+
+
+def _too_many(self):
+    raise IndexError(f"too many indices for tensor of dimension {self._data.ndim}")
+
+
+def _basic_index(self, items):
+    specified = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
+    if specified > self._data.ndim:
+        _too_many(self)
+    result, dim = self, 0
+    for item in items:
+        if item is None:
+            result = unsqueeze(result, dim)
+            dim += 1
+        elif item is Ellipsis:
+            dim += self._data.ndim - specified
+        elif isinstance(item, slice):
+            size = result._data.shape[dim]
+            step = 1 if item.step is None else item.step
+            if (item.start in (None, 0) and (item.stop is None or item.stop >= size) and step == 1):
+                dim += 1
+                continue
+            result = _slice(result, dim, item.start, item.stop, step)
+            dim += 1
+        else:
+            result = select(result, dim, operator.index(item))
+    return alias(self) if result is self else result
+
+
+def setitem(self, index, value):
+    if not isinstance(value, (Tensor,) + _NUMBER):
+        raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+    from .autograd import grad_mode
+    if grad_mode.state.enabled and self._grad_fn is None and self._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
+            and index._dtype is not dt.bool_:
+        index = int(index._data)
+    np_index = _numpy_index(index)
+    try:
+        target_shape = self._data[np_index].shape
+    except IndexError as exc:
+        raise _index_error(exc, self._data.shape) from None
+    if isinstance(value, Tensor) and value._data.shape != target_shape:
+        try:
+            np.broadcast_shapes(value._data.shape, target_shape)
+            if len(value._data.shape) > len(target_shape):
+                raise ValueError
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, value._data.shape))}] "
+                               f"cannot be broadcast to indexing result of shape "
+                               f"[{', '.join(map(str, target_shape))}]") from None
+    call_inplace(D.COPY_SLICES, self, (value,), {"index": np_index})
+
+
+# --------------------------------------------------------------------------- copies, casts, devices
+def clone(input, *, memory_format=None):
+    return call(D.CLONE, (input,), {})
+
+
+def contiguous(input, memory_format=None):
+    if input._data.flags.c_contiguous:
+        return input
+    return clone(input)
+
+
+def _to_args(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, dt.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a._dtype, a._device
+        elif isinstance(a, (str, int)) or type(a).__name__ == "device":
+            device = a
+        elif isinstance(a, bool):
+            continue
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+    return dtype, device, copy
+
+
+def to(input, *args, **kwargs):
+    dtype, device, copy = _to_args(args, dict(kwargs))
+    dtype = dtype or input._dtype
+    device = canonical(device) if device is not None else input._device
+    if dtype is input._dtype and device == input._device and not copy:
+        return input
+    result = call(D.TO_COPY, (input,), {"dtype": dtype})
+    result._device = device
+    return result
+
+
+def _cast(dtype):
+    def method(self, memory_format=None):
+        return to(self, dtype)
+    return method
+
+
+def cpu(input):
+    return to(input, "cpu")
+
+
+def cuda(input, device=None, non_blocking=False):
+    if device is None:
+        device = "cuda"
+    elif isinstance(device, int):
+        device = f"cuda:{device}"
+    return to(input, device)
+
+
+# --------------------------------------------------------------------------- in place
+def _inplace(rule_for):
+    """An in-place method from the out-of-place rule choice `rule_for(self, *args) -> (rule, operands, params)`."""
+    def method(self, *args, **kwargs):
+        rule, operands, params = rule_for(self, *args, **kwargs)
+        return call_inplace(rule, self, operands, params)
+    return method
+
+
+def _add_args(self, other, *, alpha=1):
+    return D.ADD, (_operand("add_", 1, "other", other),), {"alpha": alpha}
+
+
+def _sub_args(self, other, *, alpha=1):
+    return D.SUB, (_operand("sub_", 1, "other", other),), {"alpha": alpha}
+
+
+def _mul_args(self, other):
+    return D.MUL, (_operand("mul_", 1, "other", other),), {}
+
+
+def _div_args(self, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return D.DIV_ROUNDING, (other,), {"rounding_mode": rounding_mode}
+    return D.DIV, (_operand("div_", 1, "other", other),), {}
+
+
+def _pow_args(self, exponent):
+    if isinstance(exponent, Tensor):
+        return D.POW, (exponent,), {}
+    return D.POW_SCALAR, (), {"exponent": exponent}
+
+
+def _fill_args(self, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        return D.FILL_TENSOR, (value,), {}
+    return D.FILL, (), {"value": value}
+
+
+def _copy_args(self, src, non_blocking=False):
+    src = _tensor_arg("copy_", 1, "src", src)
+    try:
+        np.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
+                           f"the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
+                           f"dimension {builtins.max(self._data.ndim - 1, 0)}") from None
+    return D.COPY, (src,), {}
+
+
+def _unary_args(rule):
+    return lambda self: (rule, (), {})
+
+
+add_ = _inplace(_add_args)
+sub_ = _inplace(_sub_args)
+mul_ = _inplace(_mul_args)
+div_ = _inplace(_div_args)
+pow_ = _inplace(_pow_args)
+fill_ = _inplace(_fill_args)
+copy_ = _inplace(_copy_args)
+zero_ = _inplace(_unary_args(D.ZERO))
+neg_ = _inplace(_unary_args(D.NEG))
+exp_ = _inplace(_unary_args(D.EXP))
+log_ = _inplace(_unary_args(D.LOG))
+sqrt_ = _inplace(_unary_args(D.SQRT))
+abs_ = _inplace(_unary_args(D.ABS))
+sin_ = _inplace(_unary_args(D.SIN))
+cos_ = _inplace(_unary_args(D.COS))
+tanh_ = _inplace(_unary_args(D.TANH))
+sigmoid_ = _inplace(_unary_args(D.SIGMOID))
+relu_ = _inplace(_unary_args(D.RELU))
+reciprocal_ = _inplace(_unary_args(D.RECIPROCAL))
+
+
+# --------------------------------------------------------------------------- Tensor methods and operators
+def _reflected(fn):
+    def method(self, other):
+        return fn(self, other)
+    return method
+
+
+def _operator(fn, swap=False):
+    """A binary operator: unsupported operand types give NotImplemented so Python raises its TypeError."""
+    def method(self, other):
+        if not isinstance(other, (Tensor,) + _NUMBER):
+            return NotImplemented
+        return fn(other, self) if swap else fn(self, other)
+    return method
+
+
+def _rtruediv(self, other):
+    return mul(reciprocal(self), other)
+
+
+def _rpow(self, other):
+    return pow(other, self)
+
+
+def _rfloordiv(self, other):
+    from ._creation import full_like_scalar
+    return floor_divide(full_like_scalar(self, other), self)
+
+
+def _rmod(self, other):
+    from ._creation import full_like_scalar
+    return remainder(full_like_scalar(self, other), self)
+
+
+def _invert(self):
+    if self._dtype is dt.bool_:
+        return Tensor._make(np.logical_not(self._data), dt.bool_, self._device)
+    if self._dtype.is_floating_point:
+        raise TypeError("ufunc 'invert' not supported for the input types")
+    return Tensor._make(np.invert(self._data), self._dtype, self._device)
+
+
+def _iop(inplace):
+    def method(self, other):
+        if not isinstance(other, (Tensor,) + _NUMBER):
+            return NotImplemented
+        return inplace(self, other)
+    return method
+
+
+def _install():
+    methods = {
+        "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
+        "true_divide": true_divide, "floor_divide": floor_divide, "remainder": remainder, "neg": neg,
+        "negative": neg, "reciprocal": reciprocal, "pow": pow, "square": square, "abs": abs, "absolute": abs,
+        "sgn": sgn, "sign": sign, "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh,
+        "sigmoid": sigmoid, "relu": relu, "isfinite": isfinite, "where": lambda self, c, o: where(c, self, o),
+        "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal,
+        "logical_and": logical_and, "logical_or": logical_or,
+        "sum": sum, "mean": mean, "norm": norm, "dot": dot,
+        "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as, "flatten": flatten,
+        "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "unsqueeze": unsqueeze,
+        "squeeze": squeeze, "transpose": transpose, "t": t, "permute": permute, "select": select,
+        "narrow": narrow,
+        "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu, "cuda": cuda,
+        "float": _cast(dt.float32), "double": _cast(dt.float64), "half": _cast(dt.float16),
+        "int": _cast(dt.int32), "long": _cast(dt.int64), "bool": _cast(dt.bool_),
+        "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "fill_": fill_, "copy_": copy_,
+        "zero_": zero_, "neg_": neg_, "exp_": exp_, "log_": log_, "sqrt_": sqrt_, "abs_": abs_, "sin_": sin_,
+        "cos_": cos_, "tanh_": tanh_, "sigmoid_": sigmoid_, "relu_": relu_, "reciprocal_": reciprocal_,
+        "__getitem__": getitem, "__setitem__": setitem,
+        "__add__": _operator(add), "__radd__": _operator(add), "__sub__": _operator(sub),
+        "__rsub__": _operator(rsub), "__mul__": _operator(mul), "__rmul__": _operator(mul),
+        "__truediv__": _operator(div), "__rtruediv__": _operator(_rtruediv),
+        "__floordiv__": _operator(floor_divide), "__rfloordiv__": _operator(_rfloordiv),
+        "__mod__": _operator(remainder), "__rmod__": _operator(_rmod),
+        "__pow__": _operator(pow), "__rpow__": _operator(_rpow),
+        "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_), "__itruediv__": _iop(div_),
+        "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__invert__": _invert,
+        "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
+        "__gt__": _operator(gt), "__ge__": _operator(ge),
+        "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
+        "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or),
+    }
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+    Tensor.__iter__ = lambda self: iter([getitem(self, i) for i in range(len(self))])
+
+
+_install()
+D.F = __import__(__name__, fromlist=["_"])

@@ -1,0 +1,390 @@
+"""The Tensor: a NumPy array with a dtype, a device tag and autograd metadata.
+
+Autograd state lives in a few slots: `_requires_grad` (leaves only), `_grad_fn` and
+`_output_nr` (the edge this tensor is in the graph), `_grad`, and `_version`, a counter shared
+with every view of the same data so that in-place changes are seen by saved tensors.
+Ops are attached from refgrad._ops, which reads the derivative table.
+"""
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtype as dt
+from ._device import CPU, canonical
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, _HookDict, add_hook
+
+__all__ = ["Tensor", "Size"]
+
+NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints that prints as `torch.Size([2, 3])`."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+
+class VersionCounter:
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Tensor:
+    __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
+                 "_version", "_retains_grad", "_hooks", "_grad_accumulator", "_is_inference", "_base",
+                 "__dict__", "__weakref__")
+
+    # Tensors win over NumPy arrays in mixed binary operators.
+    __array_priority__ = 1000
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Tensor and args:
+            raise TypeError("refgrad.Tensor(...) is not a constructor; use refgrad.tensor(data)")
+        return object.__new__(cls)
+
+    @classmethod
+    def _make(cls, data, dtype, device=CPU):
+        t = object.__new__(cls)
+        t._data = data
+        t._dtype = dtype
+        t._device = device
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t._grad = None
+        t._version = VersionCounter()
+        t._retains_grad = False
+        t._hooks = None
+        t._grad_accumulator = None
+        t._is_inference = grad_mode.state.inference
+        t._base = None
+        return t
+
+    def _view_of(self, data):
+        """A tensor sharing this one's data and version counter (no autograd history)."""
+        t = Tensor._make(data, self._dtype, self._device)
+        t._version = self._version
+        t._base = self if self._base is None else self._base
+        t._is_inference = self._is_inference
+        return t
+
+    # ----------------------------------------------------------------- metadata
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self._device.type == "cpu"
+
+    @property
+    def is_floating_point_(self):
+        return self._dtype.is_floating_point
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_complex(self):
+        return False
+
+    def is_inference(self):
+        return self._is_inference
+
+    def type(self, dtype=None):
+        if dtype is None:
+            prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
+            return prefix + self._dtype._legacy
+        return self.to(dtype)
+
+    def get_device(self):
+        return -1 if self._device.type == "cpu" else self._device.index
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    # ----------------------------------------------------------------- autograd state
+    @property
+    def requires_grad(self):
+        return self._requires_grad or self._grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self._set_requires_grad(flag, "only Tensors of floating point and complex dtype can require gradients")
+
+    def requires_grad_(self, requires_grad=True):
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        return self
+
+    def _set_requires_grad(self, flag, dtype_message):
+        if not isinstance(flag, bool):
+            raise TypeError(f"requires_grad must be a bool, not {type(flag).__name__}")
+        if self._grad_fn is not None:
+            if not flag:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            return
+        if flag and not self._dtype.is_floating_point:
+            raise RuntimeError(dtype_message)
+        self._requires_grad = flag
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def _version_value(self):
+        return self._version.value
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._dtype is not self._dtype:
+                raise RuntimeError(
+                    "attempting to assign a gradient with dtype '" + _c_type(value._dtype) + "' to a tensor with "
+                    "dtype '" + _c_type(self._dtype) + "'. Please ensure that the gradient and the tensor have "
+                    "the same dtype")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size")
+            if value._device != self._device:
+                raise RuntimeError(
+                    f"attempting to assign a gradient located on device with index '{value.get_device()}' to a "
+                    f"tensor located on device with index '{self.get_device()}'. Please ensure that the gradient "
+                    "and the tensor are on the same device")
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        hooks = self._grad_fn._retains_grad_hooks
+        if hooks is None:
+            hooks = self._grad_fn._retains_grad_hooks = {}
+        hooks[self._output_nr] = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return add_hook(self._grad_fn.tensor_pre_hooks(self._output_nr), hook)
+        if self._hooks is None:
+            self._hooks = _HookDict()
+        return add_hook(self._hooks, hook)
+
+    def _accumulator(self):
+        """The AccumulateGrad node of a leaf that requires grad, shared while anything holds it."""
+        node = self._grad_accumulator() if self._grad_accumulator is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._grad_accumulator = weakref.ref(node)
+        return node
+
+    def _edge(self):
+        """Where gradients for this tensor enter the graph: (node, output_nr), or (None, 0)."""
+        if self._grad_fn is not None:
+            return (self._grad_fn, self._output_nr)
+        if self._requires_grad:
+            return (self._accumulator(), 0)
+        return (None, 0)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing data and version counter with this one, cut from the graph."""
+        t = Tensor._make(self._data, self._dtype, self._device)
+        t._version = self._version
+        t._is_inference = self._is_inference
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self._grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data
+        self._dtype = value._dtype
+        self._device = value._device
+
+    # ----------------------------------------------------------------- conversion
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._device.type != "cpu" and not force:
+            raise TypeError(
+                f"can't convert {self._device.type}:{self._device.index} device type tensor to numpy. Use "
+                "Tensor.cpu() to copy the tensor to host memory first.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        data = self.numpy()
+        return data if dtype is None else data.astype(dtype)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            if self._data.size == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __index__(self):
+        if self._dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()))
+
+    def _scalar(self, what):
+        if self._data.size != 1:
+            raise TypeError(f"only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        from . import _creation
+        return (_creation._rebuild, (self._data, self._dtype.name, str(self._device), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                               "because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        t = Tensor._make(self._data.copy(), self._dtype, self._device)
+        t._requires_grad = self._requires_grad
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+
+def _wrap_dim(dim, ndim):
+    """Turns a possibly negative dim into an index, with PyTorch's error when out of range."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
+    return dim % rank if ndim else 0
+
+
+def _c_type(d):
+    return {dt.float32: "float", dt.float64: "double", dt.float16: "c10::Half", dt.int64: "long int",
+            dt.int32: "int", dt.bool_: "bool"}.get(d, d.name)

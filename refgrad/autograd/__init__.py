@@ -1,0 +1,146 @@
+"""refgrad.autograd: backward, grad, custom Functions and grad modes (PyTorch's torch.autograd)."""
+import warnings
+
+from . import grad_mode
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                        set_grad_enabled)
+from .graph import Node
+
+__all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "is_grad_enabled", "is_inference_mode_enabled", "Node", "graph"]
+
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid "
+    "this. If you have to use this function, make sure to reset the .grad fields of your parameters to None "
+    "after use to break the cycle and avoid the leak.")
+
+
+def _tensor_tuple(value, what):
+    from .._tensor import Tensor
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, Tensor) for v in value):
+        return tuple(value)
+    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, not {type(value).__name__}")
+
+
+def _make_grads(outputs, grads, is_grads_batched=False):
+    """The initial gradients: given ones checked against their output, ones for scalar outputs."""
+    from .. import _creation
+    from .._tensor import Tensor
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if out.requires_grad:
+                if out._data.size != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not out._dtype.is_floating_point:
+                    raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                       f"{out._dtype}")
+                g = _creation.ones_like(out)
+            result.append(g)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+        if g._data.shape != out._data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
+                               f"shape of {out.shape}.")
+        result.append(g)
+    return result
+
+
+def _root_edges(outputs, grads):
+    edges = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        edges.append(out._edge())
+    return edges
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None):
+    """Accumulates into `.grad` of the leaves the gradient of `tensors` (weighted by grad_tensors)."""
+    from .engine import execute
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    outputs = _tensor_tuple(tensors, "tensors")
+    if inputs is not None:
+        inputs = _tensor_tuple(inputs, "inputs")
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(outputs)
+    else:
+        grad_tensors = _grad_tuple(grad_tensors, len(outputs))
+    grads = _make_grads(outputs, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+    roots = _root_edges(outputs, grads)
+    input_edges = None
+    if inputs is not None:
+        input_edges = []
+        for t in inputs:
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            input_edges.append(t._edge())
+    captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
+    if inputs is not None:
+        from .engine import _accumulate_into
+        for t, g in zip(inputs, captured):
+            if g is not None and t._grad_fn is not None:
+                _accumulate_into(t, g, create_graph)
+
+
+def _grad_tuple(value, n):
+    from .._tensor import Tensor
+    if value is None or isinstance(value, Tensor):
+        return (value,)
+    return tuple(value)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Returns the gradients of `outputs` with respect to `inputs` without touching any `.grad`."""
+    from .. import _creation
+    from .engine import execute
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outputs = _tensor_tuple(outputs, "outputs")
+    inputs_tuple = _tensor_tuple(inputs, "inputs")
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    else:
+        grad_outputs = _grad_tuple(grad_outputs, len(outputs))
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one grad_output per output ({len(outputs)}), got {len(grad_outputs)}")
+    grads = _make_grads(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_edges(outputs, grads)
+    edges = []
+    for t in inputs_tuple:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        edges.append(t._edge())
+    result = execute(roots, grads, retain_graph, create_graph, edges, accumulate=False)
+    final = []
+    for i, (t, g) in enumerate(zip(inputs_tuple, result)):
+        if g is None:
+            if materialize_grads:
+                g = _creation.zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        final.append(g)
+    return tuple(final)
+
+
+from .function import Function  # noqa: E402  (needs the names above)
+from . import graph  # noqa: E402

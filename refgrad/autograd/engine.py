@@ -1,0 +1,234 @@
+"""The backward engine: runs the graph from the roots towards the leaves.
+
+As in PyTorch's engine:
+1. count, for every node reachable from the roots, how many edges lead into it;
+2. when only some inputs are wanted (autograd.grad, backward(inputs=...)), mark the nodes
+   that lead to them and run only those;
+3. run ready nodes latest-created first (AccumulateGrad before anything else), adding each
+   node's output gradients into the input buffers of its next functions;
+4. before a node runs, apply the tensor hooks of its outputs and store retained grads;
+   after it runs, reduce each gradient to its input's shape and dtype (`sum_to`, done once
+   here), and free its saved tensors unless the graph is retained.
+"""
+import heapq
+import itertools
+import warnings
+
+from . import grad_mode
+from .graph import AccumulateGrad, Node
+
+__all__ = ["execute"]
+
+
+class GraphRoot(Node):
+    """Hands the initial gradients to the roots."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, edges, grads):
+        Node.__init__(self, tuple(edges))
+        self.grads = grads
+
+    def apply(self, grads):
+        return self.grads
+
+
+def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True):
+    """Backpropagates `grads` from `roots` (edges); returns the gradients captured at `inputs`.
+
+    inputs: edges whose gradient is wanted, or None for a plain backward. With
+    accumulate=False (autograd.grad) the gradients arriving at those edges are captured and no
+    AccumulateGrad runs. With accumulate=True (backward(inputs=...)) the AccumulateGrad of
+    wanted leaves runs, and gradients at non-leaf edges are captured for the caller.
+    """
+    root = GraphRoot(roots, grads)
+    dependencies = _count_dependencies(root)
+    captures = {}
+    must_run = set()
+    for i, (node, nr) in enumerate(inputs or ()):
+        if accumulate and isinstance(node, AccumulateGrad):
+            must_run.add(node)
+        elif node is not None:
+            captures.setdefault(node, []).append((nr, i))
+    needed = _exec_info(root, captures, must_run) if inputs is not None else None
+    results = [None] * len(inputs or ())
+
+    buffers = {}
+    order = itertools.count()
+    ready = [(0, 0, root)]
+    prev = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            if node is root:
+                node_grads = ()
+            else:
+                node_grads = _call_tensor_hooks(node, buffers.pop(node, None) or [None])
+            if node in captures:
+                for nr, i in captures[node]:
+                    results[i] = node_grads[nr] if nr < len(node_grads) else None
+            if needed is not None and not needed[node]:
+                continue
+            outputs = _run_node(node, node_grads, keep_graph, create_graph)
+            for (next_node, nr), g in zip(node.next_functions, outputs):
+                if next_node is None:
+                    continue
+                if g is not None:
+                    buf = buffers.get(next_node)
+                    if buf is None:
+                        buf = buffers[next_node] = []
+                    while len(buf) <= nr:
+                        buf.append(None)
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                dependencies[next_node] -= 1
+                if dependencies[next_node] == 0:
+                    heapq.heappush(ready, (-next_node._seq, next(order), next_node))
+    finally:
+        grad_mode.state.enabled = prev
+    return results
+
+
+def _count_dependencies(root):
+    dependencies = {}
+    stack = [root]
+    seen = {root}
+    while stack:
+        node = stack.pop()
+        for next_node, _ in node.next_functions:
+            if next_node is not None:
+                dependencies[next_node] = dependencies.get(next_node, 0) + 1
+                if next_node not in seen:
+                    seen.add(next_node)
+                    stack.append(next_node)
+    return dependencies
+
+
+def _exec_info(root, captures, must_run):
+    """node -> whether it must run: it is a wanted AccumulateGrad or leads to a wanted edge."""
+    needed = {}
+    stack = [(root, iter(root.next_functions))]
+    while stack:
+        node, edges = stack[-1]
+        for next_node, _ in edges:
+            if next_node is not None and next_node not in needed:
+                stack.append((next_node, iter(next_node.next_functions)))
+                break
+        else:
+            stack.pop()
+            needed[node] = node in must_run or any(
+                n is not None and (n in captures or needed[n]) for n, _ in node.next_functions)
+    return needed
+
+
+def _call_tensor_hooks(node, grads):
+    """Tensor hooks, then retained grads, then the node's own pre-hooks (PyTorch's order)."""
+    if isinstance(node, AccumulateGrad):
+        hooks = node.variable._hooks
+        if hooks:
+            grads = list(grads)
+            for hook in list(hooks.values()):
+                new = hook(grads[0])
+                if new is not None:
+                    grads[0] = new
+    if node._tensor_pre_hooks:
+        grads = list(grads)
+        for nr, hooks in node._tensor_pre_hooks.items():
+            for hook in list(hooks.values()):
+                if nr < len(grads) and grads[nr] is not None:
+                    new = hook(grads[nr])
+                    if new is not None:
+                        grads[nr] = new
+    if node._retains_grad_hooks:
+        for nr, ref in node._retains_grad_hooks.items():
+            tensor = ref()
+            if tensor is not None and nr < len(grads) and grads[nr] is not None:
+                _accumulate_into(tensor, grads[nr], create_graph=grad_mode.state.enabled)
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
+            new = hook(tuple(grads))
+            if new is not None:
+                grads = list(new)
+    return grads
+
+
+def _run_node(node, grads, keep_graph, create_graph):
+    if isinstance(node, AccumulateGrad):
+        if grads and grads[0] is not None:
+            _accumulate_into(node.variable, grads[0], create_graph)
+        return ()
+    outputs = node.apply(tuple(grads))
+    outputs = _validate_outputs(node, outputs)
+    if node._post_hooks:
+        for hook in list(node._post_hooks.values()):
+            new = hook(tuple(outputs), tuple(grads))
+            if new is not None:
+                outputs = tuple(new)
+    if not keep_graph:
+        node.release()
+    return outputs
+
+
+def _validate_outputs(node, outputs):
+    """Reduces each gradient to its input's shape, dtype and device."""
+    n = len(node.next_functions)
+    if len(outputs) != n:
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients (expected {n}, "
+                           f"got {len(outputs)})")
+    meta = node._input_meta
+    if not meta:
+        return outputs
+    fixed = list(outputs)
+    for i, g in enumerate(outputs):
+        if g is None or meta[i] is None:
+            continue
+        shape, dtype, device = meta[i]
+        if g._data.shape != shape:
+            if not _expandable(shape, g._data.shape):
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                    f"[{', '.join(map(str, g._data.shape))}] but expected shape compatible with "
+                    f"[{', '.join(map(str, shape))}]")
+            g = sum_to(g, shape)
+        if g._dtype is not dtype:
+            g = g.to(dtype)
+        if g._device != device:
+            g = g.to(device)
+        fixed[i] = g
+    return fixed
+
+
+def _expandable(shape, to):
+    """Can a tensor of `shape` be broadcast to `to`?"""
+    if len(shape) > len(to):
+        return False
+    for a, b in zip(reversed(shape), reversed(to)):
+        if a != b and a != 1:
+            return False
+    return True
+
+
+def sum_to(grad, shape):
+    """Sums a broadcast gradient back to `shape` (at::sum_to: sum over dims, keepdim, then view)."""
+    lead = grad._data.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad._data.shape[lead + i] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead:
+        grad = grad.view(shape)
+    return grad
+
+
+def _accumulate_into(tensor, grad, create_graph):
+    """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph)."""
+    if create_graph:
+        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+    elif tensor._grad is None:
+        tensor._grad = grad.detach().clone()
+    elif tensor._grad.requires_grad:
+        tensor._grad = tensor._grad + grad
+    else:
+        from .grad_mode import no_grad
+        with no_grad():
+            tensor._grad.add_(grad)

@@ -1,0 +1,183 @@
+"""Custom differentiable functions: subclass Function, write forward and backward.
+
+As in PyTorch, the `ctx` handed to forward is the node itself: an instance of the class
+`<Name>Backward` made for each Function subclass, which is what `output.grad_fn` shows.
+"""
+import functools
+
+from . import grad_mode
+from .graph import FREED_MESSAGE, Node, SavedTensor
+
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+
+
+class FunctionCtx:
+    """What forward and backward can use on ctx."""
+
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        self._saved_for_forward = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = value
+
+    @property
+    def saved_tensors(self):
+        saved = getattr(self, "_saved", None)
+        if saved is None:
+            return tuple(getattr(self, "_to_save", ()) or ())
+        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node of a custom Function; also the ctx its forward and backward receive."""
+
+    _forward_cls = None
+
+    def apply(self, grads):
+        if getattr(self, "materialize_grads", True):
+            from .. import _creation
+            grads = tuple(g if g is not None else _creation._zeros(shape, dtype, device)
+                          for g, (shape, dtype, device) in zip(grads, self._output_meta))
+        result = self._forward_cls.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        expected = len(self._arg_is_tensor)
+        if len(result) != expected:
+            if len(result) > expected and all(r is None for r in result[expected:]):
+                result = result[:expected]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                                   f"{expected}, got {len(result)})")
+        return tuple(g for g, is_tensor in zip(result, self._arg_is_tensor) if is_tensor)
+
+    def release(self):
+        for s in getattr(self, "_saved", None) or ():
+            if isinstance(s, SavedTensor):
+                s.free()
+
+    @property
+    def saved_tensors(self):
+        saved = getattr(self, "_saved", None)
+        if saved is None:
+            return ()
+        if any(isinstance(s, SavedTensor) and s.freed for s in saved):
+            raise RuntimeError(FREED_MESSAGE)
+        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
+
+
+class FunctionMeta(type):
+    """Gives every Function subclass its own node class, named `<Name>Backward`."""
+
+    def __init__(cls, name, bases, attrs):
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls})
+        super().__init__(name, bases, attrs)
+
+
+class Function(metaclass=FunctionMeta):
+    """Base class of custom autograd functions; call them with `MyFunction.apply(*args)`."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
+            "function with static forward method. (Example: https://pytorch.org/docs/stable/autograd.html"
+            "#torch.autograd.Function)")
+
+    @staticmethod
+    def forward(*args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor
+        ctx = cls._backward_cls(())
+        is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        ctx._arg_is_tensor = is_tensor
+        ctx.needs_input_grad = tuple(t and a.requires_grad for a, t in zip(args, is_tensor))
+        recording = grad_mode.state.enabled and any(ctx.needs_input_grad)
+        uses_setup_context = cls.setup_context is not Function.setup_context
+        with grad_mode.no_grad():
+            if uses_setup_context:
+                outputs = cls.forward(*args, **kwargs)
+            else:
+                outputs = cls.forward(ctx, *args, **kwargs)
+        if uses_setup_context:
+            cls.setup_context(ctx, args, outputs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if recording:
+            outs = _wrap_outputs(ctx, args, is_tensor, outs)
+        else:
+            outs = tuple(_fresh_output(o, args) for o in outs)
+        ctx._saved = tuple(
+            SavedTensor(t, is_output=recording and any(t is o for o in outs)) if isinstance(t, Tensor) else t
+            for t in getattr(ctx, "_to_save", ()) or ())
+        return outs[0] if single else outs
+
+
+def _fresh_output(out, args):
+    """An output that is one of the inputs is returned as a new tensor sharing its data."""
+    if any(out is a for a in args):
+        return out.detach() if not out.requires_grad else out.view_as(out)
+    return out
+
+
+def _wrap_outputs(ctx, args, is_tensor, outs):
+    from .._tensor import Tensor
+    ctx.next_functions = tuple(a._edge() for a, t in zip(args, is_tensor) if t)
+    ctx._input_meta = tuple((a._data.shape, a._dtype, a._device) for a, t in zip(args, is_tensor) if t)
+    dirty = getattr(ctx, "_dirty", ()) or ()
+    non_diff = getattr(ctx, "_non_differentiable", ()) or ()
+    wrapped = []
+    meta = []
+    for nr, out in enumerate(outs):
+        if not isinstance(out, Tensor):
+            wrapped.append(out)
+            meta.append(None)
+            continue
+        if any(out is d for d in dirty):
+            if out._grad_fn is None and out._requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        elif any(out is a for a in args):
+            out = out.detach()
+        meta.append((out._data.shape, out._dtype, out._device))
+        if any(out is n for n in non_diff) or not out._dtype.is_floating_point:
+            wrapped.append(out)
+            continue
+        out._grad_fn = ctx
+        out._output_nr = nr
+        out._requires_grad = False
+        wrapped.append(out)
+    ctx._output_meta = tuple(m if m is not None else ((), None, None) for m in meta)
+    return tuple(wrapped)
+
+
+def once_differentiable(fn):
+    """Runs a backward without recording, for functions whose backward is not differentiable."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+    return wrapper

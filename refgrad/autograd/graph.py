@@ -1,0 +1,200 @@
+"""The autograd graph: nodes, the edges between them, and the tensors they save.
+
+A Node is what `tensor.grad_fn` returns. Its `next_functions` are the edges towards the
+inputs of the op that made it: `(node, output_nr)` pairs, `(None, 0)` for inputs that need no
+gradient. Leaves that require grad end in an AccumulateGrad node. Nodes are numbered in
+creation order (`_sequence_nr()`); the engine runs later nodes first, like PyTorch's.
+"""
+import itertools
+import weakref
+
+__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
+
+_sequence = itertools.count()
+MAX_SEQUENCE_NR = 2 ** 64 - 1
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward.")
+
+
+class RemovableHandle:
+    """Returned by register_hook; `remove()` unregisters the hook."""
+
+    __slots__ = ("_hooks", "id")
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self._hooks = weakref.ref(hooks) if hooks is not None else None
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        hooks = self._hooks() if self._hooks is not None else None
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _HookDict(dict):
+    """A dict that RemovableHandle can hold weakly."""
+
+    __slots__ = ("__weakref__",)
+
+
+def add_hook(hooks, fn):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class Node:
+    """A recorded op. Subclasses implement `apply(grads) -> grads for next_functions`."""
+
+    __slots__ = ("next_functions", "_seq", "_input_meta", "_tensor_pre_hooks",
+                 "_retains_grad_hooks", "_pre_hooks", "_post_hooks", "_metadata", "__weakref__")
+
+    def __init__(self, next_functions, input_meta=()):
+        self.next_functions = next_functions
+        self._input_meta = input_meta
+        self._seq = next(_sequence)
+        self._tensor_pre_hooks = None
+        self._retains_grad_hooks = None
+        self._pre_hooks = None
+        self._post_hooks = None
+
+    def name(self):
+        return type(self).__name__
+
+    def _sequence_nr(self):
+        return self._seq
+
+    def __call__(self, *grads):
+        return self.apply(grads)
+
+    @property
+    def metadata(self):
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after the node; it may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = _HookDict()
+        return add_hook(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before the node; it may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = _HookDict()
+        return add_hook(self._pre_hooks, fn)
+
+    def tensor_pre_hooks(self, output_nr):
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        return self._tensor_pre_hooks.setdefault(output_nr, _HookDict())
+
+    def release(self):
+        """Frees saved tensors after a backward that does not retain the graph."""
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf: adds the incoming gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self, ())
+        self._seq = MAX_SEQUENCE_NR
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+
+class SavedTensor:
+    """A tensor a node keeps for its backward formula, with the version it had when saved.
+
+    Inputs are kept as they are. Outputs are kept as their data and version counter only, and
+    rebuilt with the saving node as grad_fn when unpacked, so a node does not own its output.
+    """
+
+    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed")
+
+    def __init__(self, tensor, is_output):
+        if tensor._is_inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
+                "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
+                "normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+                "`torch.inference_mode()`.")
+        self.counter = tensor._version
+        self.version = tensor._version.value
+        self.freed = False
+        if is_output:
+            self.tensor = None
+            self.data = tensor._data
+            self.dtype = tensor._dtype
+            self.device = tensor._device
+            self.output_nr = tensor._output_nr
+        else:
+            self.tensor = tensor
+
+    def repoint(self, tensor):
+        """After an in-place op the saved output is the modified tensor itself."""
+        self.data = tensor._data
+        self.counter = tensor._version
+        self.version = tensor._version.value
+
+    def unpack(self, node):
+        if self.freed:
+            raise RuntimeError(FREED_MESSAGE)
+        if self.counter.value != self.version:
+            raise RuntimeError(self._modified_message(node))
+        if self.tensor is not None:
+            return self.tensor
+        from .._tensor import Tensor
+        t = Tensor._make(self.data, self.dtype, self.device)
+        t._version = self.counter
+        t._grad_fn = node
+        t._output_nr = self.output_nr
+        return t
+
+    def _modified_message(self, node):
+        t = self.tensor
+        if t is None:
+            shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, node, self.output_nr
+        else:
+            shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, t._grad_fn, t._output_nr
+        prefix = "torch.cuda." if device.type == "cuda" else "torch."
+        what = f"[{prefix}{dtype._legacy} [{', '.join(map(str, shape))}]]"
+        if producer is not None:
+            what += f", which is output {nr} of {_op_name(producer)},"
+        return ("one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: {what} is at version {self.counter.value}; expected version {self.version} instead. "
+                "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+    def free(self):
+        self.freed = True
+        self.tensor = None
+        self.data = None
+
+
+def _op_name(node):
+    """PyTorch names the producer of a modified tensor by its node name without `Backward<N>`."""
+    name = node.name().rsplit("::", 1)[-1]
+    head, sep, tail = name.rpartition("Backward")
+    return head if sep and (tail == "" or tail.isdigit()) else name
