@@ -1,0 +1,138 @@
+"""Field-by-field comparison of observations, with dtype tolerances for tensor values.
+
+Everything is compared exactly (dtype, shape, device, requires_grad, is_leaf, grad_fn names,
+exception classes and messages, warnings, printed text, integer and bool values) except the
+elements of floating-point tensors and Python floats, which get the tolerance of their dtype.
+"""
+import numpy as np
+
+__all__ = ["diff", "TOLERANCES", "TOLERANCE_SOURCE", "format_diff"]
+
+# (rtol, atol) per dtype: the defaults of torch.testing.assert_close.
+TOLERANCES = {
+    "torch.float16": (1e-3, 1e-5),
+    "torch.bfloat16": (1.6e-2, 1e-5),
+    "torch.float32": (1.3e-6, 1e-5),
+    "torch.float64": (1e-7, 1e-7),
+}
+PYTHON_FLOAT = (1e-7, 1e-7)
+TOLERANCE_SOURCE = "torch.testing.assert_close defaults for the dtype"
+
+
+def diff(expected, actual, path=""):
+    """The list of differing fields between two observations (empty when they conform)."""
+    if expected.get("kind") != actual.get("kind"):
+        return [_field(path or "kind", _summary(expected), _summary(actual))]
+    kind = expected["kind"]
+    if kind == "tensor":
+        return _diff_tensor(expected, actual, path)
+    if kind == "sequence":
+        a, b = expected["items"], actual["items"]
+        if len(a) != len(b):
+            return [_field(_join(path, "len"), len(a), len(b))]
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += diff(x, y, _join(path, f"[{i}]"))
+        return out
+    if kind == "float":
+        x, y = expected["value"], actual["value"]
+        if isinstance(x, str) or isinstance(y, str):
+            return [] if x == y else [_field(_join(path, "value"), x, y)]
+        rtol, atol = PYTHON_FLOAT
+        if abs(x - y) <= atol + rtol * abs(x):
+            return []
+        return [dict(_field(_join(path, "value"), x, y), rtol=rtol, atol=atol, tolerance_source="Python float")]
+    out = []
+    for key in sorted(set(expected) | set(actual)):
+        if expected.get(key) != actual.get(key):
+            out.append(_field(_join(path, key), expected.get(key), actual.get(key)))
+    return out
+
+
+def _join(path, key):
+    if not path:
+        return key
+    return f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
+
+
+def _field(field, expected, actual):
+    return {"field": field, "expected": expected, "actual": actual}
+
+
+def _summary(obs):
+    if obs.get("kind") == "error":
+        return f"{obs['type']}: {obs['message']}"
+    if obs.get("kind") == "tensor":
+        return f"tensor(dtype={obs['dtype']}, shape={obs['shape']})"
+    return obs.get("value", obs.get("kind"))
+
+
+def _diff_tensor(expected, actual, path):
+    out = []
+    for key in ("dtype", "shape", "device", "requires_grad", "is_leaf", "grad_fn"):
+        if expected[key] != actual[key]:
+            out.append(_field(_join(path, key), expected[key], actual[key]))
+    if expected["shape"] != actual["shape"]:
+        return out
+    values = _diff_values(expected, actual)
+    if values is not None:
+        values["field"] = _join(path, "values")
+        out.append(values)
+    return out
+
+
+def _diff_values(expected, actual):
+    dtype = expected["dtype"]
+    a = np.asarray(expected["values"], dtype=np.float64).reshape(-1)
+    b = np.asarray(actual["values"], dtype=np.float64).reshape(-1)
+    rtol, atol = TOLERANCES.get(dtype, (0.0, 0.0))
+    with np.errstate(all="ignore"):
+        both_nan = np.isnan(a) & np.isnan(b)
+        abs_diff = np.where(both_nan, 0.0, np.abs(a - b))
+        abs_diff = np.where((a == b), 0.0, abs_diff)  # equal infinities
+        bad = ~(abs_diff <= atol + rtol * np.abs(a))
+        if not bad.any():
+            return None
+        rel_diff = np.where(abs_diff == 0, 0.0, abs_diff / np.abs(a))
+    shape = expected["shape"]
+    i_abs = int(np.nanargmax(np.where(np.isnan(abs_diff), np.inf, abs_diff)))
+    i_rel = int(np.nanargmax(np.where(np.isnan(rel_diff), np.inf, rel_diff)))
+    return {
+        "field": "values",
+        "expected": expected["values"],
+        "actual": actual["values"],
+        "mismatched": int(bad.sum()),
+        "total": int(a.size),
+        "max_abs": float(abs_diff[i_abs]),
+        "max_abs_index": _unravel(i_abs, shape),
+        "max_rel": float(rel_diff[i_rel]),
+        "max_rel_index": _unravel(i_rel, shape),
+        "rtol": rtol,
+        "atol": atol,
+        "tolerance_source": f"{TOLERANCE_SOURCE} ({dtype})" if dtype in TOLERANCES else f"exact ({dtype})",
+    }
+
+
+def _unravel(i, shape):
+    return list(np.unravel_index(i, shape)) if shape else []
+
+
+def format_diff(d, subject="actual", reference="expected"):
+    """A field diff as text, in torch.testing.assert_close's wording for tensor values."""
+    lines = [f"field {d['field']}:", f"  {reference}: {_short(d['expected'])}", f"  {subject}: {_short(d['actual'])}"]
+    if "mismatched" in d:
+        pct = 100.0 * d["mismatched"] / d["total"]
+        lines.append(f"  Mismatched elements: {d['mismatched']} / {d['total']} ({pct:.1f}%)")
+        lines.append(f"  Greatest absolute difference: {d['max_abs']} at index {tuple(d['max_abs_index'])} "
+                     f"(up to {d['atol']} allowed)")
+        lines.append(f"  Greatest relative difference: {d['max_rel']} at index {tuple(d['max_rel_index'])} "
+                     f"(up to {d['rtol']} allowed)")
+        lines.append(f"  tolerance: {d['tolerance_source']}")
+    elif "rtol" in d:
+        lines.append(f"  tolerance: rtol={d['rtol']}, atol={d['atol']} ({d['tolerance_source']})")
+    return "\n".join(lines)
+
+
+def _short(value, limit=300):
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[:limit] + " ..."

@@ -1,0 +1,80 @@
+"""Observations: what a subject did, reduced to plain JSON-able data.
+
+A scenario's results (tensors, Python values, raised exceptions, warnings, printed text) are
+turned into observations here, through the public torch API only, so that any engine that
+quacks like torch (refgrad, torch on any device, a plugin) can be compared field by field.
+"""
+import math
+import re
+import warnings
+
+__all__ = ["observe", "observe_call", "normalize_message", "is_tensor"]
+
+# PyTorch appends the C++ source location of a warning ("(Triggered internally at
+# /__w/pytorch/.../TensorBody.h:493.)"); it names a build path, not behaviour, so it is dropped.
+_TRIGGERED = re.compile(r"\s*\(Triggered internally at [^)]*\)\s*$")
+
+
+def normalize_message(text):
+    return _TRIGGERED.sub("", str(text))
+
+
+def is_tensor(value):
+    t = type(value)
+    return any(c.__name__ in ("Tensor", "Parameter") for c in t.__mro__) and hasattr(value, "grad_fn")
+
+
+def _values(t):
+    """The tensor's elements as nested Python lists (floats, ints or bools), read without autograd."""
+    data = t.detach()
+    if data.device.type != "cpu":
+        data = data.cpu()
+    if str(data.dtype) in ("torch.float16", "torch.bfloat16"):
+        data = data.float()
+    return data.tolist()
+
+
+def observe_tensor(t):
+    fn = t.grad_fn
+    return {
+        "kind": "tensor",
+        "dtype": str(t.dtype),
+        "shape": list(t.shape),
+        "device": t.device.type,
+        "requires_grad": bool(t.requires_grad),
+        "is_leaf": bool(t.is_leaf),
+        "grad_fn": None if fn is None else fn.name(),
+        "values": _values(t),
+    }
+
+
+def observe(value):
+    """An observation of any value a scenario records."""
+    if is_tensor(value):
+        return observe_tensor(value)
+    if isinstance(value, BaseException):
+        return {"kind": "error", "type": type(value).__name__, "message": normalize_message(value)}
+    if isinstance(value, (list, tuple)) and type(value).__name__ not in ("Size",):
+        return {"kind": "sequence", "items": [observe(v) for v in value]}
+    if value is None or isinstance(value, (bool, int, str)):
+        return {"kind": "value", "value": value}
+    if isinstance(value, float):
+        return {"kind": "float", "value": value if math.isfinite(value) else repr(value)}
+    if type(value).__name__ in ("Size", "dtype", "device"):
+        return {"kind": "value", "value": repr(value) if type(value).__name__ != "Size" else list(value)}
+    if type(value).__name__ in ("Node",) or hasattr(value, "next_functions"):
+        return {"kind": "value", "value": value.name()}
+    return {"kind": "value", "value": repr(value)}
+
+
+def observe_call(fn, *args):
+    """Runs fn(*args); returns (observation of its result or exception, observed warnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = observe(fn(*args))
+        except Exception as exc:  # a scenario's error is an observation like any other
+            result = observe(exc)
+    seen = [{"kind": "warning", "type": w.category.__name__, "message": normalize_message(w.message)}
+            for w in caught]
+    return result, seen

@@ -1,0 +1,53 @@
+"""Runs a test body with real torch and with refgrad and asserts they observe the same thing.
+
+    @same
+    def test_accumulates(torch):
+        x = torch.ones(2, requires_grad=True)
+        ...
+        return x.grad, repr(x)
+
+The body's return value (tensors, Python values, strings, tuples of those) and any exception
+or warning it raises are observed with the conformance harness's observers and compared field
+by field; the expected side always comes from torch at test time.
+"""
+import functools
+import inspect
+
+import numpy as np
+import torch
+
+import refgrad
+from conformance.compare import diff, format_diff
+from conformance.observe import observe_call
+
+__all__ = ["same", "assert_same", "data"]
+
+
+def assert_same(body):
+    expected, expected_warnings = observe_call(body, torch)
+    actual, actual_warnings = observe_call(body, refgrad)
+    problems = diff(expected, actual) + diff({"kind": "sequence", "items": expected_warnings},
+                                             {"kind": "sequence", "items": actual_warnings}, "warnings")
+    if problems:
+        raise AssertionError("refgrad differs from torch:\n" + "\n".join(
+            format_diff(p, subject="refgrad", reference="torch") for p in problems))
+    return expected
+
+
+def same(fn):
+    """Turns `fn(torch, **params)` into a pytest test comparing torch and refgrad."""
+    sig = inspect.signature(fn)
+    params = [p for name, p in sig.parameters.items() if name != "torch"]
+
+    @functools.wraps(fn)
+    def test(**kwargs):
+        assert_same(lambda ns: fn(ns, **kwargs))
+
+    test.__signature__ = sig.replace(parameters=params)
+    return test
+
+
+def data(*shape, seed=0, low=-2.0, high=2.0):
+    """Seeded inputs as nested lists, so both engines see the same numbers."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(low, high, size=shape).round(3).tolist()
