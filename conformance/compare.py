@@ -29,7 +29,8 @@ def diff(expected, actual, path=""):
     if kind == "sequence":
         a, b = expected["items"], actual["items"]
         if len(a) != len(b):
-            return [_field(_join(path, "len"), len(a), len(b))]
+            return [_field(_join(path, "len"), f"{len(a)} {[_summary(x) for x in a]}",
+                           f"{len(b)} {[_summary(x) for x in b]}")]
         out = []
         for i, (x, y) in enumerate(zip(a, b)):
             out += diff(x, y, _join(path, f"[{i}]"))
@@ -60,7 +61,7 @@ def _field(field, expected, actual):
 
 
 def _summary(obs):
-    if obs.get("kind") == "error":
+    if obs.get("kind") in ("error", "warning"):
         return f"{obs['type']}: {obs['message']}"
     if obs.get("kind") == "tensor":
         return f"tensor(dtype={obs['dtype']}, shape={obs['shape']})"
@@ -87,10 +88,9 @@ def _diff_values(expected, actual):
     b = np.asarray(actual["values"], dtype=np.float64).reshape(-1)
     rtol, atol = TOLERANCES.get(dtype, (0.0, 0.0))
     with np.errstate(all="ignore"):
-        both_nan = np.isnan(a) & np.isnan(b)
-        abs_diff = np.where(both_nan, 0.0, np.abs(a - b))
-        abs_diff = np.where((a == b), 0.0, abs_diff)  # equal infinities
-        bad = ~(abs_diff <= atol + rtol * np.abs(a))
+        same = (a == b) | (np.isnan(a) & np.isnan(b))  # equal infinities and NaNs conform
+        abs_diff = np.where(same, 0.0, np.abs(a - b))
+        bad = ~(same | (abs_diff <= atol + rtol * np.abs(a)))
         if not bad.any():
             return None
         rel_diff = np.where(abs_diff == 0, 0.0, abs_diff / np.abs(a))
@@ -114,7 +114,7 @@ def _diff_values(expected, actual):
 
 
 def _unravel(i, shape):
-    return list(np.unravel_index(i, shape)) if shape else []
+    return [int(k) for k in np.unravel_index(i, shape)] if shape else []
 
 
 def format_diff(d, subject="actual", reference="expected"):

@@ -128,10 +128,11 @@ def as_array(op, np_dtype):
     if isinstance(op, Tensor):
         data = op._data
         return data if data.dtype == np_dtype else data.astype(np_dtype)
-    try:
-        return np.asarray(op, dtype=np_dtype)
-    except OverflowError:
-        return np.asarray(op).astype(np_dtype)
+    with np.errstate(all="ignore"):
+        try:
+            return np.asarray(op, dtype=np_dtype)
+        except OverflowError:
+            return np.asarray(op).astype(np_dtype)
 
 
 def check_operand(rule, index, op):
@@ -149,12 +150,30 @@ def forward(rule, operands, params):
     out_dtype = _result_dtype(rule, operands, params)
     compute = out_dtype if rule.dtype != "bool" else dt.result_type(operands)
     np_dtype = compute.np
-    data = rule.forward(*[as_array(op, np_dtype) for op in operands], **params)
+    arrays = [as_array(op, np_dtype) for op in operands]
+    try:
+        data = rule.forward(*arrays, **params)
+    except ValueError:
+        _check_broadcast(arrays)
+        raise
     if rule.dtype == "bool":
         out_dtype = dt.bool_
     if type(data) is not np.ndarray or data.dtype != out_dtype.np:
         data = np.asarray(data, dtype=out_dtype.np)
     return Tensor._make(data, out_dtype, device)
+
+
+def _check_broadcast(arrays):
+    """PyTorch's TensorIterator message for shapes that do not broadcast."""
+    shapes = [a.shape for a in arrays]
+    ndim = max(len(s) for s in shapes)
+    for k in range(1, ndim + 1):
+        sizes = [s[-k] for s in shapes if len(s) >= k]
+        for i, a in enumerate(sizes):
+            for b in sizes[i + 1:]:
+                if a != b and a != 1 and b != 1:
+                    raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                                       f"non-singleton dimension {ndim - k}")
 
 
 # ---------------------------------------------------------------------------- recording

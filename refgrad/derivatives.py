@@ -121,7 +121,17 @@ POW_SCALAR = Rule("pow", "PowBackward0", _quiet(lambda a, exponent: np.power(a, 
                   {"self": lambda grad, self, exponent: _pow_backward(grad, self, float(exponent))},
                   dtype=lambda ops, p: F._dtype.result_type((ops[0], p["exponent"])))
 
-POW = Rule("pow", "PowBackward1", _quiet(np.power), ("self", "exponent"),
+def _power(base, exponent):
+    """np.power, with PyTorch's integer results for negative integer exponents (1, -1 or 0)."""
+    if base.dtype.kind not in "iub" or not np.any(exponent < 0):
+        return np.power(base, exponent)
+    positive = np.power(base, np.where(exponent < 0, 0, exponent))
+    odd = (np.abs(exponent) % 2) == 1
+    small = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(exponent < 0, small, positive).astype(base.dtype)
+
+
+POW = Rule("pow", "PowBackward1", _quiet(_power), ("self", "exponent"),
            {"self": lambda grad, self, exponent: F.where(exponent == 0.0, 0.0,
                                                          grad * (exponent * F.pow(self, exponent - 1))),
             "exponent": lambda grad, self, exponent, result: grad * F.where(
