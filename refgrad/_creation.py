@@ -28,7 +28,7 @@ def _finish(data, dtype, device, requires_grad, message="Only Tensors of floatin
 
 def _infer_dtype(data):
     """The dtype torch.tensor infers for nested Python data."""
-    kind = 0
+    kind = -1
     stack = [data]
     while stack:
         item = stack.pop()
@@ -44,6 +44,8 @@ def _infer_dtype(data):
             kind = max(kind, 2)
         else:
             raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    if kind < 0:  # no elements at all
+        return dt.get_default_dtype()
     return (dt.bool_, dt.int64, dt.get_default_dtype())[kind]
 
 
