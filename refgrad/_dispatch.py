@@ -61,7 +61,7 @@ class Rule:
     """One entry of the derivative table.
 
     name       the op, as torch spells it (`mul`, `sum`)
-    node       the grad_fn name (`MulBackward0`)
+    node       the grad_fn name (`MulBackward0`, `torch::autograd::CopySlices`)
     forward    NumPy function of the input arrays and the params
     inputs     names of the tensor inputs, in order (`self`, `other`)
     backward   one formula per input, `f(grad, *saved)`, written in refgrad ops; the names of its
@@ -86,7 +86,17 @@ class Rule:
         self.n_outputs = n_outputs
         self.differentiable = any(f is not None for f in self.backward)
         self.inplace_saves_self = any("self" in u for u in self.uses)
-        self.node_class = type(node, (FormulaNode,), {"__slots__": (), "_rule": self}) if node else None
+        self.node_class = _node_class(node, self) if node else None
+
+
+def _node_class(node, rule):
+    """The grad_fn class: `MulBackward0`, or for C++-named nodes (`torch::autograd::CopySlices`)
+    a class named by the last component whose name() is the qualified one."""
+    attrs = {"__slots__": (), "_rule": rule}
+    short = node.rsplit("::", 1)[-1]
+    if short != node:
+        attrs["name"] = lambda self: node
+    return type(short, (FormulaNode,), attrs)
 
 
 def _formula_params(f):

@@ -87,7 +87,7 @@ REMAINDER = Rule("remainder", "RemainderBackward0", _quiet(lambda a, b: _checked
                  {"self": lambda grad: grad,
                   "other": lambda grad, self, other: -grad * F.floor_divide(self, other)})
 
-FLOOR_DIVIDE = Rule("floor_divide", "NotImplemented",
+FLOOR_DIVIDE = Rule("floor_divide", "torch::autograd::NotImplemented",
                     _quiet(lambda a, b: _checked_int_div(np.floor_divide, a, b)), ("self", "other"),
                     {"self": lambda grad: _not_implemented("floor_divide"),
                      "other": lambda grad: _not_implemented("floor_divide")})
@@ -387,7 +387,7 @@ FILL = Rule("fill_", "FillBackward2", lambda a, value: np.full_like(a, value), (
 FILL_TENSOR = Rule("fill_", "FillBackward3", lambda a, v: np.broadcast_to(v, a.shape), ("self", "value"),
                    {"self": lambda grad: F.zeros_like(grad),
                     "value": lambda grad: grad.sum()}, dtype="same")
-COPY = Rule("copy_", "CopyBackwards", lambda a, src: np.broadcast_to(src, a.shape), ("self", "src"),
+COPY = Rule("copy_", "torch::autograd::CopyBackwards", lambda a, src: np.broadcast_to(src, a.shape), ("self", "src"),
             {"self": lambda grad: F.zeros_like(grad),
              "src": lambda grad: grad}, dtype="same")
 
@@ -398,7 +398,7 @@ def _put(a, v, index):
     return out
 
 
-COPY_SLICES = Rule("index_put_", "CopySlices", _put, ("self", "value"),
+COPY_SLICES = Rule("index_put_", "torch::autograd::CopySlices", _put, ("self", "value"),
                    {"self": lambda grad, index: F._masked_zero(grad, index),
                     "value": lambda grad, index: F._index(grad, index)}, dtype="same")
 

@@ -223,7 +223,12 @@ def sum_to(grad, shape):
 def _accumulate_into(tensor, grad, create_graph):
     """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph)."""
     if create_graph:
-        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+        if tensor._grad is None:
+            # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad)
+            from .._creation import zeros_like
+            tensor._grad = zeros_like(grad).copy_(grad)
+        else:
+            tensor._grad = tensor._grad + grad
     elif tensor._grad is None:
         tensor._grad = grad.detach().clone()
     elif tensor._grad.requires_grad:
