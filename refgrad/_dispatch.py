@@ -36,11 +36,11 @@ class FormulaNode(Node):
         saved = self._saved
         values = {name: (v.unpack(self) if type(v) is SavedTensor else v) for name, v in saved.items()}
         out = []
-        for (fn, _), formula, uses in zip(self.next_functions, rule.backward, rule.uses):
-            if fn is None or formula is None:
+        for (fn, _), i in zip(self.next_functions, rule.grad_inputs):
+            if fn is None:
                 out.append(None)
             else:
-                out.append(formula(grad, *[values[n] for n in uses]))
+                out.append(rule.backward[i](grad, *[values[n] for n in rule.uses[i]]))
         return tuple(out)
 
     def release(self):
@@ -73,7 +73,7 @@ class Rule:
     """
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
-                 "node_class", "differentiable", "inplace_saves_self")
+                 "node_class", "differentiable", "inplace_saves_self", "grad_inputs")
 
     def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1):
         self.name = name
@@ -84,7 +84,9 @@ class Rule:
         self.uses = tuple(_formula_params(f) for f in self.backward)
         self.dtype = dtype
         self.n_outputs = n_outputs
-        self.differentiable = any(f is not None for f in self.backward)
+        # Inputs without a formula (a where() condition, indices) get no edge, as in PyTorch.
+        self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
+        self.differentiable = bool(self.grad_inputs)
         self.inplace_saves_self = any("self" in u for u in self.uses)
         self.node_class = _node_class(node, self) if node else None
 
@@ -199,7 +201,8 @@ def record(rule, operands, params, result, inputs_for_saving=None):
     edges = []
     meta = []
     needed = set()
-    for i, op in enumerate(operands):
+    for i in rule.grad_inputs:
+        op = operands[i]
         if isinstance(op, Tensor):
             edge = op._edge()
             edges.append(edge)

@@ -89,12 +89,16 @@ def true_divide(input, other):
 
 def floor_divide(input, other):
     input = _tensor_arg("floor_divide", 1, "input", input)
-    return call(D.FLOOR_DIVIDE, (input, _operand("floor_divide", 2, "other", other)), {})
+    if isinstance(_operand("floor_divide", 2, "other", other), Tensor):
+        return call(D.FLOOR_DIVIDE, (input, other), {})
+    return call(D.FLOOR_DIVIDE_SCALAR, (input,), {"other": other})
 
 
 def remainder(input, other):
     input = _tensor_arg("remainder", 1, "input", input)
-    return call(D.REMAINDER, (input, _operand("remainder", 2, "other", other)), {})
+    if isinstance(_operand("remainder", 2, "other", other), Tensor):
+        return call(D.REMAINDER, (input, other), {})
+    return call(D.REMAINDER_SCALAR, (input,), {"other": other})
 
 
 def neg(input):
@@ -149,7 +153,7 @@ def where(condition, input, other):
     if condition._dtype is not dt.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{dt.SCALAR_NAME[condition._dtype]}")
-    return call(D.WHERE, (condition, input, other), {})
+    return call(D.WHERE, (condition, _operand("where", 2, "input", input), _operand("where", 3, "other", other)), {})
 
 
 def tanh_backward(grad_output, output):
@@ -308,7 +312,7 @@ def reshape(input, *shape):
     size = _infer_size(_size_args(shape), input._data.size)
     if _viewable(input._data, size):
         return _view_call(D.VIEW, input, {"size": size})
-    return call(D.RESHAPE_COPY, (input,), {"size": size})
+    return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
 
 
 def view_as(input, other):

@@ -87,6 +87,16 @@ REMAINDER = Rule("remainder", "RemainderBackward0", _quiet(lambda a, b: _checked
                  {"self": lambda grad: grad,
                   "other": lambda grad, self, other: -grad * F.floor_divide(self, other)})
 
+REMAINDER_SCALAR = Rule("remainder", "RemainderBackward0",
+                        _quiet(lambda a, other: _checked_int_div(np.remainder, a, np.asarray(other, a.dtype))),
+                        ("self",), {"self": lambda grad: grad},
+                        dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])))
+
+FLOOR_DIVIDE_SCALAR = Rule("floor_divide", "torch::autograd::NotImplemented",
+                           _quiet(lambda a, other: _checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype))),
+                           ("self",), {"self": lambda grad: _not_implemented("floor_divide")},
+                           dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])))
+
 FLOOR_DIVIDE = Rule("floor_divide", "torch::autograd::NotImplemented",
                     _quiet(lambda a, b: _checked_int_div(np.floor_divide, a, b)), ("self", "other"),
                     {"self": lambda grad: _not_implemented("floor_divide"),
@@ -323,7 +333,7 @@ TO_COPY = Rule("_to_copy", "ToCopyBackward0", lambda a, dtype: a.copy(), ("self"
 # ------------------------------------------------------------------- views (results share the input's data)
 VIEW = Rule("view", "ViewBackward0", lambda a, size: a.reshape(size), ("self",),
             {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same")
-RESHAPE_COPY = Rule("_reshape_alias", "UnsafeViewBackward0", lambda a, size: a.reshape(size).copy(), ("self",),
+UNSAFE_VIEW = Rule("_unsafe_view", "UnsafeViewBackward0", lambda a, size: a.reshape(size), ("self",),
                     {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same")
 ALIAS = Rule("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same")
 EXPAND = Rule("expand", "ExpandBackward0", lambda a, size: np.broadcast_to(a, size), ("self",),
