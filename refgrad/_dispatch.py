@@ -283,7 +283,7 @@ def call_inplace(rule, self, operands, params):
         original._requires_grad = self._requires_grad
         sources = (original,) + tuple(operands)
     np.copyto(self._data, result._data, casting="unsafe")
-    self._version.value += 1
+    self._vc.value += 1
     if grad:
         node = record(rule, all_ops, params, result, sources)
         saved_result = node._saved.get("result")

@@ -252,7 +252,7 @@ def dot(input, tensor):
 # --------------------------------------------------------------------------- views and shapes
 def _as_view(result, base):
     """Makes a view op's result share the version counter of its base."""
-    result._version = base._version
+    result._vc = base._vc
     result._base = base if base._base is None else base._base
     result._is_inference = base._is_inference
     return result
@@ -343,6 +343,11 @@ def expand(input, *sizes):
         raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
                            "the number of sizes provided (" + str(len(sizes)) + ") must be greater or equal to the "
                            "number of dimensions in the tensor (" + str(len(shape)) + ")")
+    return _view_call(D.EXPAND, input, {"size": _expanded_shape(shape, sizes)})
+
+
+def _expanded_shape(shape, sizes):
+    """The shape `shape` expands to for expand(*sizes), with PyTorch's error when it cannot."""
     lead = len(sizes) - len(shape)
     target = list(sizes)
     for i, s in enumerate(shape):
@@ -353,7 +358,7 @@ def expand(input, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size ({s}) at "
                                f"non-singleton dimension {lead + i}.  Target sizes: [{', '.join(map(str, sizes))}]."
                                f"  Tensor sizes: [{', '.join(map(str, shape))}]")
-    return _view_call(D.EXPAND, input, {"size": tuple(target)})
+    return tuple(target)
 
 
 def expand_as(input, other):
@@ -552,14 +557,10 @@ def setitem(self, index, value):
     except IndexError as exc:
         raise _index_error(exc, self._data.shape) from None
     if isinstance(value, Tensor) and value._data.shape != target_shape:
-        try:
-            np.broadcast_shapes(value._data.shape, target_shape)
-            if len(value._data.shape) > len(target_shape):
-                raise ValueError
-        except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, value._data.shape))}] "
-                               f"cannot be broadcast to indexing result of shape "
-                               f"[{', '.join(map(str, target_shape))}]") from None
+        shape = value._data.shape
+        while len(shape) > len(target_shape) and shape[0] == 1:
+            shape = shape[1:]  # copy_ drops leading size-1 dims
+        _expanded_shape(shape, target_shape)
     call_inplace(D.COPY_SLICES, self, (value,), {"index": np_index})
 
 

@@ -1,7 +1,7 @@
 """The Tensor: a NumPy array with a dtype, a device tag and autograd metadata.
 
 Autograd state lives in a few slots: `_requires_grad` (leaves only), `_grad_fn` and
-`_output_nr` (the edge this tensor is in the graph), `_grad`, and `_version`, a counter shared
+`_output_nr` (the edge this tensor is in the graph), `_grad`, and `_vc`, a version counter shared
 with every view of the same data so that in-place changes are seen by saved tensors.
 Ops are attached from refgrad._ops, which reads the derivative table.
 """
@@ -52,7 +52,7 @@ class VersionCounter:
 
 class Tensor:
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
-                 "_version", "_retains_grad", "_hooks", "_grad_accumulator", "_is_inference", "_base",
+                 "_vc", "_retains_grad", "_hooks", "_grad_accumulator", "_is_inference", "_base",
                  "__dict__", "__weakref__")
 
     # Tensors win over NumPy arrays in mixed binary operators.
@@ -73,7 +73,7 @@ class Tensor:
         t._grad_fn = None
         t._output_nr = 0
         t._grad = None
-        t._version = VersionCounter()
+        t._vc = VersionCounter()
         t._retains_grad = False
         t._hooks = None
         t._grad_accumulator = None
@@ -84,7 +84,7 @@ class Tensor:
     def _view_of(self, data):
         """A tensor sharing this one's data and version counter (no autograd history)."""
         t = Tensor._make(data, self._dtype, self._device)
-        t._version = self._version
+        t._vc = self._vc
         t._base = self if self._base is None else self._base
         t._is_inference = self._is_inference
         return t
@@ -196,8 +196,9 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_value(self):
-        return self._version.value
+    def _version(self):
+        """How many times this tensor's data was modified in place (shared with its views)."""
+        return self._vc.value
 
     @property
     def grad(self):
@@ -275,7 +276,7 @@ class Tensor:
     def detach(self):
         """A tensor sharing data and version counter with this one, cut from the graph."""
         t = Tensor._make(self._data, self._dtype, self._device)
-        t._version = self._version
+        t._vc = self._vc
         t._is_inference = self._is_inference
         return t
 

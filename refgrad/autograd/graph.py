@@ -140,8 +140,8 @@ class SavedTensor:
                 "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
                 "normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
                 "`torch.inference_mode()`.")
-        self.counter = tensor._version
-        self.version = tensor._version.value
+        self.counter = tensor._vc
+        self.version = tensor._vc.value
         self.freed = False
         if is_output:
             self.tensor = None
@@ -155,8 +155,8 @@ class SavedTensor:
     def repoint(self, tensor):
         """After an in-place op the saved output is the modified tensor itself."""
         self.data = tensor._data
-        self.counter = tensor._version
-        self.version = tensor._version.value
+        self.counter = tensor._vc
+        self.version = tensor._vc.value
 
     def unpack(self, node):
         if self.freed:
@@ -167,7 +167,7 @@ class SavedTensor:
             return self.tensor
         from .._tensor import Tensor
         t = Tensor._make(self.data, self.dtype, self.device)
-        t._version = self.counter
+        t._vc = self.counter
         t._grad_fn = node
         t._output_nr = self.output_nr
         return t

@@ -1,0 +1,160 @@
+"""In-place ops: version counters, rebased history, saved originals, and torch's errors."""
+import pytest
+
+from helpers import same
+
+
+@same
+def test_version_counter(torch):
+    x = torch.ones(3)
+    v0 = x._version
+    x.add_(1)
+    x.mul_(2)
+    x[0] = 5
+    d = x.detach()
+    d.zero_()
+    return v0, x._version, d._version, x
+
+
+@pytest.mark.parametrize("op", ["add_(1)", "mul_(2)", "zero_()", "fill_(3)", "copy_(torch.ones(3))",
+                                "__setitem__(0, 1.0)", "exp_()", "sub_(1)", "div_(2)", "pow_(2)"])
+@same
+def test_inplace_on_leaf_requiring_grad_fails(torch, op):
+    x = torch.ones(3, requires_grad=True)
+    eval(f"x.{op}")
+
+
+@same
+def test_inplace_on_view_of_leaf_fails(torch):
+    x = torch.ones(3, requires_grad=True)
+    x[0].mul_(2)
+
+
+@same
+def test_rebased_history(torch):
+    x = torch.arange(1., 5., requires_grad=True)
+    a = x * 1
+    names = []
+    for step in ("mul_(2)", "add_(torch.ones(4), alpha=3)", "__setitem__(0, 5.0)", "sub_(1)", "div_(2)",
+                 "pow_(2)", "exp_()", "fill_(2)", "copy_(torch.arange(4.0))", "zero_()"):
+        eval(f"a.{step}")
+        names.append((a.grad_fn.name(), [n.name() if n else None for n, _ in a.grad_fn.next_functions],
+                      a._version))
+    return names, a
+
+
+@pytest.mark.parametrize("op", ["mul_(b)", "pow_(2)", "pow_(b)", "div_(b)", "add_(b, alpha=2)", "sub_(b)",
+                                "exp_()", "sqrt_()", "copy_(b)", "__setitem__(slice(1, 3), b[:2] * 2)",
+                                "fill_(b[0])", "zero_()"])
+@same
+def test_gradients_through_inplace_ops(torch, op):
+    x = torch.arange(1., 5., requires_grad=True)
+    b = torch.full((4,), 3., requires_grad=True)
+    a = x * 1
+    eval(f"a.{op}")
+    a.sum().backward()
+    return a, x.grad, b.grad
+
+
+@same
+def test_inplace_makes_tensor_require_grad(torch):
+    x = torch.tensor([1., 2.], requires_grad=True)
+    a = torch.zeros(2)
+    a.add_(x)
+    b = torch.zeros(4)
+    b[1:3] = x * 2
+    (a.sum() + b.sum()).backward()
+    return a, b, x.grad, [n.name() if n else None for n, _ in b.grad_fn.next_functions]
+
+
+@same
+def test_modified_output_detected(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    b = (x * 1).exp()
+    b.add_(1)
+    b.sum().backward()
+
+
+@same
+def test_modified_input_detected(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    a = x * 1
+    b = a * a
+    a.add_(1)
+    b.sum().backward()
+
+
+@same
+def test_modified_leaf_detected(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    w = torch.ones(4, requires_grad=True)
+    b = w * x
+    with torch.no_grad():
+        w.add_(1)
+    b.sum().backward()
+
+
+@same
+def test_modification_through_detached_alias_detected(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    y = x.sigmoid()
+    y.detach().zero_()
+    y.sum().backward()
+
+
+@same
+def test_modification_through_view_detected(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    a = x.exp()
+    with torch.no_grad():
+        a[1:].mul_(2)
+    a.sum().backward()
+
+
+@same
+def test_version_in_message_counts_all_changes(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    a = x * 1
+    a.add_(1)
+    c = a.sin()
+    a.mul_(2)
+    c.sum().backward()
+
+
+@same
+def test_unmodified_saved_tensors_are_fine(torch):
+    x = torch.arange(4.0, requires_grad=True)
+    a = x * 1
+    b = a * 2  # a not saved: the other factor is a constant
+    a.add_(1)
+    b.sum().backward()
+    return x.grad
+
+
+@same
+def test_iadd_is_inplace(torch):
+    x = torch.tensor([1., 2.], requires_grad=True)
+    a = x * 1
+    before = a
+    a += 1
+    a *= x
+    a.sum().backward()
+    return a is before, a.grad_fn.name(), x.grad
+
+
+@same
+def test_setitem_values(torch):
+    x = torch.zeros(2, 3)
+    x[0] = 1
+    x[1, 1:] = torch.tensor([5., 6.])
+    x[:, 0] = torch.tensor([7., 8.])
+    x[x > 5] = -1
+    y = torch.zeros(3, dtype=torch.int64)
+    y[0] = 2.7
+    return x, y
+
+
+@same
+def test_setitem_shape_mismatch(torch):
+    x = torch.zeros(4)
+    x[1:3] = torch.ones(3)
