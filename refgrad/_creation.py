@@ -106,7 +106,7 @@ def from_numpy(array):
     return _finish(array, dt.from_numpy_dtype(array.dtype), None, False)
 
 
-def _size(size):
+def _size(size, name=None):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
@@ -114,6 +114,8 @@ def _size(size):
             raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(s).__name__} at pos 0")
         if s < 0:
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
 
@@ -127,13 +129,13 @@ def _pick(size_args, size):
     return size_args
 
 
-def _filled(value, size, dtype, device, requires_grad):
+def _filled(value, size, dtype, device, requires_grad, name=None):
     dtype = dtype or dt.get_default_dtype()
-    return _finish(np.full(_size(size), value, dtype=dtype.np), dtype, device, requires_grad)
+    return _finish(np.full(_size(size, name), value, dtype=dtype.np), dtype, device, requires_grad)
 
 
 def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _filled(0, _pick(size_args, size), dtype, device, requires_grad)
+    return _filled(0, _pick(size_args, size), dtype, device, requires_grad, "zeros")
 
 
 def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):

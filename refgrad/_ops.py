@@ -498,8 +498,8 @@ def getitem(self, index):
             not index._dtype.is_floating_point:
         index = int(index._data)
     items = index if isinstance(index, tuple) else (index,)
+    np_index = _numpy_index(index)  # validates the index types
     if any(_is_advanced(i) for i in items):
-        np_index = _numpy_index(index)
         try:
             self._data[np_index]
         except IndexError as exc:

@@ -214,9 +214,11 @@ class Tensor:
                     f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value._dtype is not self._dtype:
                 raise RuntimeError(
-                    "attempting to assign a gradient with dtype '" + _c_type(value._dtype) + "' to a tensor with "
-                    "dtype '" + _c_type(self._dtype) + "'. Please ensure that the gradient and the tensor have "
-                    "the same dtype")
+                    f"attempting to assign a gradient with dtype '{_c_type(value._dtype)}' to a tensor with "
+                    f"grad_dtype '{dt.SCALAR_NAME[self._dtype]}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                    "and its gradient may break downstream systems that assume they match.")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "

@@ -43,6 +43,7 @@ class BackwardCFunction(Node, FunctionCtx):
     _forward_cls = None
 
     def apply(self, grads):
+        grads = tuple(grads) + (None,) * (len(self._output_meta) - len(grads))
         if getattr(self, "materialize_grads", True):
             from .. import _creation
             grads = tuple(g if g is not None else _creation._zeros(shape, dtype, device)

@@ -1,0 +1,67 @@
+"""Misuse gives torch's exception class and message, never an internal error."""
+import pytest
+
+from helpers import same
+
+MISUSE = {
+    "requires_grad_int": "torch.arange(4).requires_grad_()",
+    "requires_grad_int_factory": "torch.tensor([1, 2], requires_grad=True)",
+    "requires_grad_int_attr": "setattr(torch.arange(4), 'requires_grad', True)",
+    "requires_grad_false_nonleaf": "(torch.ones(2, requires_grad=True) * 2).requires_grad_(False)",
+    "grad_wrong_shape": "setattr(torch.ones(4, requires_grad=True), 'grad', torch.ones(3))",
+    "grad_wrong_type": "setattr(torch.ones(4, requires_grad=True), 'grad', 3)",
+    "grad_wrong_dtype": "setattr(torch.ones(4, requires_grad=True), 'grad', torch.ones(4, dtype=torch.float64))",
+    "dot_sizes": "torch.dot(torch.ones(4), torch.ones(3))",
+    "dot_2d": "torch.dot(torch.ones(2, 2), torch.ones(2, 2))",
+    "dot_dtypes": "torch.dot(torch.ones(4), torch.ones(4, dtype=torch.float64))",
+    "sum_bad_dim": "torch.ones(4).sum(-2)",
+    "view_two_inferred": "torch.ones(4).view(-1, -1)",
+    "expand_bad": "torch.ones(3).expand(2, 4)",
+    "t_3d": "torch.ones(2, 2, 2).t()",
+    "select_0d": "torch.tensor(1.).select(0, 0)",
+    "index_float": "torch.ones(4)[torch.tensor([1.0])]",
+    "div_mode": "torch.div(torch.ones(2), 2, rounding_mode='round')",
+    "where_cond": "torch.where(torch.ones(2), torch.ones(2), torch.zeros(2))",
+    "mean_int": "torch.arange(4).mean()",
+    "float_index": "torch.ones(4)[1.5]",
+    "zeros_negative": "torch.zeros(-1)",
+    "backward_list_of_none": "torch.autograd.backward([torch.ones(2, requires_grad=True).sum()], [None, None])",
+    "fill_nonscalar": "torch.zeros(3).fill_(torch.ones(2))",
+    "nonleaf_deepcopy": "__import__('copy').deepcopy(torch.ones(2, requires_grad=True) * 2)",
+}
+
+
+@pytest.mark.parametrize("expr", list(MISUSE.values()), ids=list(MISUSE))
+@same
+def test_misuse(torch, expr):
+    return eval(expr)
+
+
+@same
+def test_mixing_devices(torch):
+    if torch.__name__ == "torch" and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device for torch; the conformance suite covers it on GPU machines")
+    return torch.ones(2) + torch.ones(2, device="cuda")
+
+
+def test_mixing_devices_refgrad():
+    """The message of PyTorch's TensorIterator device check (aten/src/ATen/TensorIterator.cpp)."""
+    import refgrad
+    with pytest.raises(RuntimeError, match=r"^Expected all tensors to be on the same device, but found at least "
+                                           r"two devices, cuda:0 and cpu!$"):
+        refgrad.ones(2, device="cuda") * refgrad.ones(2)
+    # CPU scalars may join any device, as in PyTorch.
+    assert (refgrad.ones(2, device="cuda") * refgrad.tensor(2.0)).device == refgrad.device("cuda", 0)
+
+
+def test_device_placement_refgrad():
+    """Gradients live on the tensor's device and .to(device) is differentiable."""
+    import refgrad
+    x = refgrad.ones(2, requires_grad=True)
+    y = x.to("cuda")
+    assert y.grad_fn.name() == "ToCopyBackward0" and str(y.device) == "cuda:0"
+    (y * 2).sum().backward()
+    assert x.grad.device == refgrad.device("cpu") and x.grad.tolist() == [2.0, 2.0]
+    w = refgrad.ones(2, device="cuda:1", requires_grad=True)
+    (w * 3).sum().backward()
+    assert str(w.grad.device) == "cuda:1"
