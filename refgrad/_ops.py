@@ -5,7 +5,6 @@ the table entry (refgrad/derivatives.py) for the overload, and hands it to the d
 The bottom of the file attaches these functions to Tensor as methods and operators.
 """
 import builtins
-import math
 import operator
 
 import numpy as np
@@ -13,7 +12,7 @@ import numpy as np
 from . import _dtype as dt
 from . import derivatives as D
 from ._device import canonical
-from ._creation import zeros_like
+from ._creation import zeros_like  # noqa: F401  (used by derivative formulas as F.zeros_like)
 from ._dispatch import call, call_inplace
 
 _dtype = dt  # the derivative table reaches dtypes through this module
@@ -705,12 +704,6 @@ reciprocal_ = _inplace(_unary_args(D.RECIPROCAL))
 
 
 # --------------------------------------------------------------------------- Tensor methods and operators
-def _reflected(fn):
-    def method(self, other):
-        return fn(self, other)
-    return method
-
-
 def _operator(fn, swap=False):
     """A binary operator: unsupported operand types give NotImplemented so Python raises its TypeError."""
     def method(self, other):

@@ -8,10 +8,8 @@ Ops are attached from refgrad._ops, which reads the derivative table.
 import warnings
 import weakref
 
-import numpy as np
-
 from . import _dtype as dt
-from ._device import CPU, canonical
+from ._device import CPU
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, _HookDict, add_hook
 
@@ -129,10 +127,6 @@ class Tensor:
     @property
     def is_cpu(self):
         return self._device.type == "cpu"
-
-    @property
-    def is_floating_point_(self):
-        return self._dtype.is_floating_point
 
     def is_floating_point(self):
         return self._dtype.is_floating_point
@@ -342,7 +336,7 @@ class Tensor:
 
     def _scalar(self, what):
         if self._data.size != 1:
-            raise TypeError(f"only one element tensors can be converted to Python scalars")
+            raise TypeError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()
 
     def __format__(self, spec):

@@ -12,7 +12,6 @@ As in PyTorch's engine:
 """
 import heapq
 import itertools
-import warnings
 
 from . import grad_mode
 from .graph import AccumulateGrad, Node
