@@ -59,6 +59,16 @@ def _root_edges(outputs, grads):
     return edges
 
 
+def _input_edges(inputs):
+    """Where the gradients of `inputs` arrive in the graph; each input must require grad."""
+    edges = []
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        edges.append(t._edge())
+    return edges
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None):
     """Accumulates into `.grad` of the leaves the gradient of `tensors` (weighted by grad_tensors)."""
@@ -80,13 +90,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
     roots = _root_edges(outputs, grads)
-    input_edges = None
-    if inputs is not None:
-        input_edges = []
-        for t in inputs:
-            if not t.requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-            input_edges.append(t._edge())
+    input_edges = _input_edges(inputs) if inputs is not None else None
     captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
     if inputs is not None:
         from .engine import _accumulate_into
@@ -124,12 +128,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     roots = _root_edges(outputs, grads)
-    edges = []
-    for t in inputs_tuple:
-        if not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        edges.append(t._edge())
-    result = execute(roots, grads, retain_graph, create_graph, edges, accumulate=False)
+    result = execute(roots, grads, retain_graph, create_graph, _input_edges(inputs_tuple), accumulate=False)
     final = []
     for i, (t, g) in enumerate(zip(inputs_tuple, result)):
         if g is None:
