@@ -19,7 +19,6 @@ from .autograd.graph import Node, SavedTensor
 __all__ = ["Rule", "call", "call_inplace", "FormulaNode"]
 
 _state = grad_mode.state
-_NUMBER = (int, float, bool, np.number, np.bool_)
 
 
 class FormulaNode(Node):
@@ -117,9 +116,7 @@ def _result_dtype(rule, operands, params):
     out = dt.result_type(operands)
     if kind == "float" and not out.is_floating_point:
         return dt.get_default_dtype()
-    if kind == "bool":
-        return out  # computed in the promoted type; the forward returns bools
-    return out
+    return out  # "promote", and "bool", which computes in the promoted dtype
 
 
 def _common_device(operands):
@@ -147,29 +144,17 @@ def as_array(op, np_dtype):
             return np.asarray(op).astype(np_dtype)
 
 
-def check_operand(rule, index, op):
-    if isinstance(op, Tensor):
-        return op
-    if isinstance(op, _NUMBER):
-        return op
-    raise TypeError(f"{rule.name}(): argument '{rule.inputs[index]}' (position {index + 1}) must be Tensor, "
-                    f"not {type(op).__name__}")
-
-
 def forward(rule, operands, params):
-    """Runs the rule's forward; returns (result tensor, compute dtype)."""
+    """Runs the rule's forward on the operands cast to the compute dtype; returns the result tensor."""
     device = _common_device(operands)
-    out_dtype = _result_dtype(rule, operands, params)
-    compute = out_dtype if rule.dtype != "bool" else dt.result_type(operands)
-    np_dtype = compute.np
-    arrays = [as_array(op, np_dtype) for op in operands]
+    compute = _result_dtype(rule, operands, params)
+    out_dtype = dt.bool_ if rule.dtype == "bool" else compute
+    arrays = [as_array(op, compute.np) for op in operands]
     try:
         data = rule.forward(*arrays, **params)
     except ValueError:
         _check_broadcast(arrays)
         raise
-    if rule.dtype == "bool":
-        out_dtype = dt.bool_
     if type(data) is not np.ndarray or data.dtype != out_dtype.np:
         data = np.asarray(data, dtype=out_dtype.np)
     return Tensor._make(data, out_dtype, device)

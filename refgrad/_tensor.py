@@ -5,6 +5,7 @@ Autograd state lives in a few slots: `_requires_grad` (leaves only), `_grad_fn` 
 with every view of the same data so that in-place changes are seen by saved tensors.
 Ops are attached from refgrad._ops, which reads the derivative table.
 """
+import math
 import warnings
 import weakref
 
@@ -31,10 +32,7 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
     def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
+        return math.prod(self)
 
     def __getitem__(self, item):
         r = tuple.__getitem__(self, item)
@@ -324,17 +322,17 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self):
-        return float(self._scalar("float"))
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self._scalar("int"))
+        return int(self._scalar())
 
     def __index__(self):
         if self._dtype.is_floating_point or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.reshape(()))
 
-    def _scalar(self, what):
+    def _scalar(self):
         if self._data.size != 1:
             raise TypeError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()

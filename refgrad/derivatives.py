@@ -12,6 +12,8 @@ calls sum_to; dtype casts back to the input's dtype happen there too.
 
 Adding an op: write its entry here, then expose it in refgrad/_ops.py.
 """
+import math
+
 import numpy as np
 
 from ._dispatch import Rule
@@ -254,7 +256,7 @@ def _mean_dtype(ops, p):
 
 
 MEAN = Rule("mean", "MeanBackward0", lambda a, dtype=None: np.mean(a), ("self",),
-            {"self": lambda grad, self_shape: grad.expand(self_shape) / _numel(self_shape)}, dtype=_mean_dtype)
+            {"self": lambda grad, self_shape: grad.expand(self_shape) / math.prod(self_shape)}, dtype=_mean_dtype)
 
 MEAN_DIM = Rule("mean", "MeanBackward1",
                 lambda a, dim, keepdim, dtype=None: np.mean(a, axis=dim, keepdims=keepdim), ("self",),
@@ -264,18 +266,8 @@ MEAN_DIM = Rule("mean", "MeanBackward1",
                 dtype=_mean_dtype)
 
 
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
-
-
 def _reduced_numel(shape, dims):
-    n = 1
-    for d in dims:
-        n *= shape[d] if shape else 1
-    return n
+    return math.prod(shape[d] for d in dims) if shape else 1
 
 
 def _vector_norm(a, ord, dim, keepdim, dtype=None):

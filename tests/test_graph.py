@@ -81,3 +81,13 @@ def test_grad_fn_call_directly(torch):
     x = torch.tensor([1., 2.], requires_grad=True)
     y = x * 3
     return y.grad_fn(torch.ones(2))
+
+
+@same
+def test_graph_of_reduced_broadcast_gradients(torch):
+    """The engine's sum_to shows in create_graph graphs: a full sum for 0-dim inputs, sum + view otherwise."""
+    x = torch.ones(2, 3, requires_grad=True)
+    scalar = torch.tensor(2., requires_grad=True)
+    row = torch.ones(3, requires_grad=True)
+    g_scalar, g_row = torch.autograd.grad((x * scalar * row).sum(), [scalar, row], create_graph=True)
+    return chain(g_scalar.grad_fn, 1), chain(g_row.grad_fn, 1), g_scalar, g_row

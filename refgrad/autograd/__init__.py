@@ -83,7 +83,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None:
         grad_tensors = (None,) * len(outputs)
     else:
-        grad_tensors = _grad_tuple(grad_tensors, len(outputs))
+        grad_tensors = _grad_tuple(grad_tensors)
     grads = _make_grads(outputs, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
@@ -99,7 +99,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 _accumulate_into(t, g, create_graph)
 
 
-def _grad_tuple(value, n):
+def _grad_tuple(value):
     from .._tensor import Tensor
     if value is None or isinstance(value, Tensor):
         return (value,)
@@ -121,7 +121,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
-        grad_outputs = _grad_tuple(grad_outputs, len(outputs))
+        grad_outputs = _grad_tuple(grad_outputs)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"grad requires one grad_output per output ({len(outputs)}), got {len(grad_outputs)}")
     grads = _make_grads(outputs, grad_outputs)

@@ -208,7 +208,10 @@ def _expandable(shape, to):
 
 
 def sum_to(grad, shape):
-    """Sums a broadcast gradient back to `shape` (at::sum_to: sum over dims, keepdim, then view)."""
+    """Sums a broadcast gradient back to `shape` (at::sum_to: a full sum for a 0-dim shape, otherwise
+    a sum over dims with keepdim, then a view)."""
+    if not shape:
+        return grad.sum()
     lead = grad._data.ndim - len(shape)
     dims = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and grad._data.shape[lead + i] != 1)

@@ -6,7 +6,7 @@ As in PyTorch, the `ctx` handed to forward is the node itself: an instance of th
 import functools
 
 from . import grad_mode
-from .graph import FREED_MESSAGE, Node, SavedTensor
+from .graph import Node, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -28,13 +28,6 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value):
         self.materialize_grads = value
-
-    @property
-    def saved_tensors(self):
-        saved = getattr(self, "_saved", None)
-        if saved is None:
-            return tuple(getattr(self, "_to_save", ()) or ())
-        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
 
 
 class BackwardCFunction(Node, FunctionCtx):
@@ -70,8 +63,6 @@ class BackwardCFunction(Node, FunctionCtx):
         saved = getattr(self, "_saved", None)
         if saved is None:
             return ()
-        if any(isinstance(s, SavedTensor) and s.freed for s in saved):
-            raise RuntimeError(FREED_MESSAGE)
         return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
 
 
