@@ -1,53 +1,240 @@
-"""python -m conformance: run every scenario on refgrad and torch, print the matrix, exit 0 only if all conform."""
-import argparse
-import sys
-from collections import defaultdict
+"""The conformance gate: run every scenario on refgrad and torch, print the matrix, write the reports.
 
-from .compare import format_diff
-from .runner import run
-from .subjects import Subject, UnknownSubject
+    python -m conformance [--subjects ...] [--devices ...] [-n N] [-k PATTERN] [--known-divergences FILE]
+    python -m conformance replay CASE_ID --subject S
+    python -m conformance list
+
+Exit status: 0 when everything conforms, 1 when anything does not, 2 on a usage or internal error.
+"""
+import argparse
+import json
+import sys
+import time
+import traceback
+
+from .compare import format_diff, render_observation
+from .manifest import ManifestError, apply_manifest, gate_failures, load_manifest
+from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
+from .runner import DEFAULT_TIMEOUT, compare_observations, observe_task, run
+from .scenarios import all_cases, select_cases
+from .subjects import UnknownSubject, comparisons, expand_subjects, parse_subject
+
+USAGE_ERROR, NOT_CONFORMING, CONFORMS = 2, 1, 0
+
+
+class UsageError(Exception):
+    pass
+
+
+def _csv(text):
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {value:g}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, as for every usage error
+        raise UsageError(message)
+
+
+def _run_parser():
+    p = _Parser(prog="python -m conformance", description=__doc__.split("\n")[0])
+    p.add_argument("--subjects", type=_csv, default=["refgrad", "torch"],
+                   help="comma-separated subjects; one named without a device runs on each of --devices "
+                        "(default: refgrad,torch)")
+    p.add_argument("--devices", type=_csv, default=["cpu", "cuda"], help="devices (default: cpu,cuda)")
+    p.add_argument("--reference", help="also compare every subject with this one (e.g. golden:FILE)")
+    p.add_argument("-k", dest="select", action="append", help="only cases whose id contains this (or matches this glob)")
+    p.add_argument("-n", dest="workers", type=_positive_int, default=0,
+                   help="worker processes (0, the default: run in this process)")
+    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT,
+                   help="seconds one case may take on one subject (default: %(default)g)")
+    p.add_argument("--known-divergences", metavar="FILE", help="TOML manifest of accepted divergences")
+    p.add_argument("--require-device", action="append", default=[], metavar="TYPE",
+                   help="fail instead of skipping when this device type (e.g. cuda) is unavailable")
+    p.add_argument("--report", metavar="DIR", default="conformance-report",
+                   help="where report.json, report.md and report.html go (default: %(default)s)")
+    p.add_argument("--no-report", action="store_true", help="write no report files")
+    p.add_argument("--record", metavar="FILE", help="write every observation of this run to FILE (a golden file)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the matrix and the verdict")
+    return p
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
-    parser.add_argument("--subjects", default="refgrad,torch:cpu,torch:cuda",
-                        help="comma-separated subjects (default: %(default)s)")
-    parser.add_argument("-k", dest="select", action="append", help="only cases whose id contains this")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        names = [s.strip() for s in args.subjects.split(",") if s.strip()]
-        for n in names:
-            Subject(n)
-    except UnknownSubject as exc:
+        if argv[:1] == ["replay"]:
+            return replay(argv[1:])
+        if argv[:1] == ["list"]:
+            print("\n".join(c.id for c in all_cases()))
+            return CONFORMS
+        return run_gate(_run_parser().parse_args(argv))
+    except (UsageError, UnknownSubject, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    matrix = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    failures = []
-    for record in run(names, args.select):
-        area = record["case"].split("/")[0]
-        matrix[area][record["subject"]][record["outcome"]] += 1
-        if record["outcome"] == "failed":
-            failures.append(record)
-    _print_matrix(matrix, names)
-    for record in failures:
-        print(f"\nFAILED {record['case']} [{record['subject']}] vs {record['reference']}")
-        for d in record["diffs"]:
-            print(format_diff(d, subject=record["subject"], reference=record["reference"]) if "expected" in d else d)
-    return 1 if failures else 0
+        return USAGE_ERROR
+    except Exception:
+        traceback.print_exc()
+        print("error: internal error in the conformance harness (traceback above)", file=sys.stderr)
+        return USAGE_ERROR
 
 
-def _print_matrix(matrix, subjects):
-    width = max([len(a) for a in matrix] + [4])
-    print("area".ljust(width) + "  " + "  ".join(s.ljust(16) for s in subjects))
-    for area in sorted(matrix):
-        cells = []
-        for s in subjects:
-            c = matrix[area][s]
-            text = f"{c['passed']} passed" + (f", {c['failed']} FAILED" if c["failed"] else "") + \
-                (f", {c['skipped']} skipped" if c["skipped"] else "")
-            cells.append(text.ljust(16))
-        print(area.ljust(width) + "  " + "  ".join(cells))
+def run_gate(args):
+    subjects = expand_subjects(args.subjects, args.devices)
+    if args.reference:
+        parse_subject(args.reference)
+    entries = load_manifest(args.known_divergences) if args.known_divergences else []
+    cases = select_cases(args.select)
+    if not cases:
+        raise UsageError(f"no case matches {args.select}")
+    start = time.perf_counter()
+    observed = {} if args.record else None
+    records = list(run(subjects, cases, reference=args.reference, workers=args.workers, timeout=args.timeout,
+                       observed=observed))
+    _require_devices(records, args.require_device)
+    summary = apply_manifest(records, entries, [c.id for c in all_cases()])
+    meta = run_metadata(subjects, workers=args.workers, timeout_s=args.timeout,
+                        known_divergences=args.known_divergences, duration_s=round(time.perf_counter() - start, 2))
+    report = build_report(records, meta, summary)
+    print(format_matrix(records, subjects))
+    if not args.quiet:
+        for r in records:
+            if r["outcome"] in ("failed", "error", "timeout", "crashed"):
+                print("\n" + format_failure(r))
+    for s in summary["stale"]:
+        print(f"\nstale known divergence: {s['case']} [{s['subject']}] matches no case")
+    for u in summary["unexpected_passes"]:
+        print(f"\nunexpected pass: {u['case']} [{u['subject']}] is listed as a known divergence")
+    if args.record:
+        _write_golden(args.record, subjects, observed)
+    if not args.no_report:
+        paths = write_reports(report, args.report)
+        print(f"\nreports: {paths['json']}, {paths['md']}, {paths['html']}")
+    failures = gate_failures(records, summary)
+    print(f"\n{len(cases)} cases on {len(subjects)} subjects in {meta['duration_s']} s: "
+          + ("conforms" if not failures else f"DOES NOT CONFORM ({len(failures)} problems)"))
+    return NOT_CONFORMING if failures else CONFORMS
+
+
+def _require_devices(records, required):
+    for r in records:
+        if r["outcome"] == "skipped" and r["device"].split(":")[0] in required:
+            r["outcome"], r["reason"] = "error", f"required device {r['device']} unavailable: {r['reason']}"
+
+
+def _write_golden(path, subjects, observed):
+    """Every observation of the run's engine subjects, for `golden:FILE` subjects later."""
+    golden = {"schema": "refgrad-conformance-observations", "version": 1,
+              "run": run_metadata(subjects), "subjects": {}}
+    for name in subjects:
+        subject = parse_subject(name)
+        cases = {case_id: obs for (case_id, n), obs in observed.items() if n == name}
+        if subject.kind == "engine" and cases:
+            golden["subjects"][name] = {"device": subject.device, "cases": cases}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(golden, f, indent=None, separators=(",", ":"))
+    print(f"\nrecorded {sum(len(s['cases']) for s in golden['subjects'].values())} observation sets in {path}")
+
+
+def _replay_parser():
+    p = _Parser(prog="python -m conformance replay", description="Replay one case and show its observations "
+                "next to those of the subjects it is compared with.")
+    p.add_argument("case", help="a case id (area/scenario-dtype), a scenario id, or a pytest id "
+                                "(area/scenario-SUBJECT-dtype)")
+    p.add_argument("--subject", default="refgrad", help="the subject to replay (default: %(default)s)")
+    p.add_argument("--reference", help="also compare with this subject")
+    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT)
+    return p
+
+
+def replay(argv):
+    args = _replay_parser().parse_args(argv)
+    cases = _cases_for(args.case)
+    subject = parse_subject(args.subject)
+    status = CONFORMS
+    for case in cases:
+        names = [subject.name] + comparisons(subject, args.reference)
+        results = {}
+        for name in names:
+            s = parse_subject(name)
+            reason = s.unavailable()
+            if reason:
+                results[name] = {"status": "unavailable", "reason": reason}
+            elif s.kind == "golden":
+                obs = s.recorded(case.id)
+                results[name] = {"status": "ok", "observations": obs} if obs is not None else \
+                    {"status": "unavailable", "reason": "not recorded"}
+            else:
+                results[name] = observe_task(case.scenario_id, case.dtype, name, args.timeout)
+        print(_side_by_side(case, names, results))
+        own = results[subject.name]
+        for other in names[1:]:
+            if own.get("status") == "ok" and results[other].get("status") == "ok":
+                if compare_observations(results[other]["observations"], own["observations"]):
+                    status = NOT_CONFORMING
+            elif own.get("status") != "ok":
+                status = NOT_CONFORMING
+    return status
+
+
+def _cases_for(text):
+    cases = all_cases()
+    exact = [c for c in cases if c.id == text or c.scenario_id == text]
+    if not exact and "-" in text:  # a pytest id: area/scenario-SUBJECT-dtype
+        scenario_id, _, rest = text.partition("-")
+        dtype = rest.rsplit("-", 1)[-1].split("@")[0]
+        exact = [c for c in cases if c.scenario_id == scenario_id and c.dtype == dtype]
+    if not exact:
+        raise UsageError(f"unknown case '{text}' (python -m conformance list shows the case ids)")
+    return exact
+
+
+def _side_by_side(case, names, results):
+    """Each observation of the case, one line per subject, with differing fields marked."""
+    lines = [f"case {case.id}", ""]
+    width = max(len(n) for n in names)
+    observed = {n: r.get("observations", {}) for n, r in results.items()}
+    fields = list(dict.fromkeys(f for n in names for f in observed[n]))
+    for n in names:
+        if results[n]["status"] != "ok":
+            lines.append(f"{n.ljust(width)}  {results[n]['status']}: {results[n].get('reason')}")
+    for field in fields:
+        values = [observed[n].get(field) for n in names if results[n]["status"] == "ok"]
+        mark = "  " if all(v == values[0] for v in values) else "≠ "
+        lines.append(f"{mark}{field}")
+        for n in names:
+            if results[n]["status"] == "ok":
+                lines.append(f"    {n.ljust(width)}  {render_observation(observed[n].get(field))}")
+    own = results[names[0]]
+    for other in names[1:]:
+        if own["status"] == "ok" and results[other]["status"] == "ok":
+            diffs = compare_observations(results[other]["observations"], own["observations"])
+            lines.append("")
+            lines.append(f"{names[0]} vs {other}: " + ("conforms" if not diffs else f"{len(diffs)} differing fields"))
+            lines += ["  " + format_diff(d, subject=names[0], reference=other).replace("\n", "\n  ") for d in diffs]
+    return "\n".join(lines) + "\n"
+
+
+def console_main():
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

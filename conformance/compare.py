@@ -6,7 +6,7 @@ elements of floating-point tensors and Python floats, which get the tolerance of
 """
 import numpy as np
 
-__all__ = ["diff", "TOLERANCES", "TOLERANCE_SOURCE", "format_diff"]
+__all__ = ["diff", "TOLERANCES", "TOLERANCE_SOURCE", "format_diff", "render_observation"]
 
 # (rtol, atol) per dtype: the defaults of torch.testing.assert_close.
 TOLERANCES = {
@@ -136,3 +136,23 @@ def format_diff(d, subject="actual", reference="expected"):
 def _short(value, limit=300):
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def render_observation(obs):
+    """One line of text for an observation (for replay's side-by-side view)."""
+    if obs is None:
+        return "<missing>"
+    kind = obs.get("kind")
+    if kind == "tensor":
+        flags = [obs["dtype"], f"shape={obs['shape']}", obs["device"]]
+        flags += [f"grad_fn={obs['grad_fn']}"] if obs["grad_fn"] else []
+        flags += ["requires_grad"] if obs["requires_grad"] else []
+        flags += [] if obs["is_leaf"] else ["non-leaf"]
+        return _short(f"{obs['values']}  ({', '.join(flags)})", 160)
+    if kind in ("error", "warning"):
+        return f"{kind} {obs['type']}: {obs['message']}"
+    if kind == "sequence":
+        return _short("[" + "; ".join(render_observation(o) for o in obs["items"]) + "]", 160)
+    if kind == "no error":
+        return "no error, returned " + render_observation(obs["result"])
+    return _short(repr(obs.get("value")), 160)

@@ -1,16 +1,44 @@
-"""Runs scenarios on subjects and compares each subject's observations with its reference."""
+"""Runs cases on subjects and compares each subject's observations with the subjects it answers to.
+
+A task is one case on one subject; it yields that subject's observations, or a timeout, crash or
+error. Tasks run in this process (`workers=0`, a SIGALRM time limit) or in worker processes
+(`workers=N`), where a hung or crashed task costs only its own result: the worker is killed or
+replaced and the run goes on. Records (one per case and subject) come out in case order.
+"""
+import multiprocessing
+import re
+import signal
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+from multiprocessing.connection import wait as wait_for_any
+
 import numpy as np
 
 from .compare import diff
 from .observe import observe, observe_call
-from .scenarios import load_all
-from .subjects import Subject
+from .scenarios import Case, load_all
+from .subjects import comparisons, parse_subject
+
+__all__ = ["Recorder", "run_case", "run", "observe_task", "compare_observations", "replay_command"]
+
+DEFAULT_TIMEOUT = 60.0
+KILL_GRACE = 30.0  # a worker stuck in C code past its time limit is killed this much later
+
+
+class ScenarioTimeout(BaseException):
+    """Raised into a scenario that ran past its time limit (a BaseException, so scenarios cannot catch it)."""
 
 
 class Recorder:
-    def __init__(self, scenario_id):
+    """The `rec` a scenario receives: records observations and hands out seeded inputs."""
+
+    def __init__(self, case, torch=None):
         self.observations = {}
-        self._seed = sum(map(ord, scenario_id))
+        self.dtype = case.dtype
+        self._torch = torch
+        self._seed = sum(map(ord, case.scenario_id))
         self._draws = 0
 
     def __call__(self, name, value):
@@ -21,15 +49,21 @@ class Recorder:
         self.observations[name] = result if result["kind"] == "error" else {"kind": "no error", "result": result}
 
     def data(self, *shape, low=-2.0, high=2.0):
+        """Seeded inputs as nested lists (the same for every subject), rounded to 3 decimals."""
         self._draws += 1
         rng = np.random.default_rng([self._seed, self._draws])
         return rng.uniform(low, high, size=shape).round(3).tolist()
 
+    def tensor(self, *shape, low=-2.0, high=2.0, requires_grad=False):
+        """`data(*shape)` as a tensor of the case's dtype on the subject's device."""
+        return self._torch.tensor(self.data(*shape, low=low, high=high), dtype=getattr(self._torch, self.dtype),
+                                  requires_grad=requires_grad)
 
-def run_case(scenario_id, fn, subject):
-    """The observations of one scenario on one subject (warnings included)."""
-    rec = Recorder(scenario_id)
-    result, warns = observe_call(fn, subject.namespace(), rec)
+
+def run_case(case, torch):
+    """The observations of one case on one namespace (its warnings and uncaught exception included)."""
+    rec = Recorder(case, torch)
+    result, warns = observe_call(case.fn, torch, rec)
     obs = dict(rec.observations)
     if result["kind"] == "error":
         obs["<raised>"] = result
@@ -38,7 +72,117 @@ def run_case(scenario_id, fn, subject):
     return obs
 
 
+@contextmanager
+def time_limit(seconds):
+    """Raises ScenarioTimeout into the block after `seconds` (main thread on POSIX only; else no limit)."""
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ScenarioTimeout(f"stopped after the time limit of {seconds:g} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def observe_task(scenario_id, dtype, subject_name, timeout=DEFAULT_TIMEOUT):
+    """Runs one case on one engine subject: {"status": ok|timeout|error, "observations"|"reason", "duration_s"}."""
+    start = time.perf_counter()
+    try:
+        namespace = parse_subject(subject_name).namespace()
+        with time_limit(timeout):
+            obs = run_case(Case(scenario_id, dtype), namespace)
+        result = {"status": "ok", "observations": obs}
+    except ScenarioTimeout as exc:
+        result = {"status": "timeout", "reason": str(exc)}
+    except Exception as exc:  # the subject itself failed (cannot load, bad namespace): its case fails
+        result = {"status": "error", "reason": f"{subject_name} failed outside the scenario: "
+                                               f"{type(exc).__name__}: {exc}"}
+    result["duration_s"] = round(time.perf_counter() - start, 4)
+    return result
+
+
+def run(subject_names, cases, *, reference=None, workers=0, timeout=DEFAULT_TIMEOUT, observed=None):
+    """One record per (case, subject), with outcome passed / failed / skipped / timeout / crashed / error.
+
+    When `observed` is a dict, it receives each subject's observations keyed by (case id, subject name).
+    """
+    subjects = [parse_subject(n) for n in subject_names]
+    against = {s.name: comparisons(s, reference) for s in subjects}
+    involved = {s.name: s for s in subjects}
+    for name in {n for names in against.values() for n in names} - set(involved):
+        involved[name] = parse_subject(name)
+    unavailable = {name: s.unavailable() for name, s in involved.items()}
+    tasks = [(c.scenario_id, c.dtype, name, timeout) for c in cases for name, s in involved.items()
+             if s.kind == "engine" and not unavailable[name]]
+    results = _run_pool(tasks, workers, timeout) if workers else {t: observe_task(*t) for t in tasks}
+
+    def result_of(case, name):
+        subject = involved[name]
+        if unavailable[name]:
+            return {"status": "unavailable", "reason": unavailable[name]}
+        if subject.kind == "golden":
+            obs = subject.recorded(case.id)
+            if obs is None:
+                return {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}"}
+            return {"status": "ok", "observations": obs, "duration_s": 0.0}
+        return results[(case.scenario_id, case.dtype, name, timeout)]
+
+    for case in cases:
+        for subject in subjects:
+            own = result_of(case, subject.name)
+            if observed is not None and own["status"] == "ok":
+                observed[(case.id, subject.name)] = own["observations"]
+            yield _record(case, subject, own,
+                          [(involved[n], result_of(case, n)) for n in against[subject.name]])
+
+
+def _record(case, subject, own, references):
+    record = {"case": case.id, "scenario": case.scenario_id, "area": case.area, "dtype": case.dtype,
+              "subject": subject.name, "device": subject.device, "outcome": None, "reason": None,
+              "compared_with": [], "diffs": [], "duration_s": own.get("duration_s", 0.0),
+              "replay": replay_command(case.id, subject.name)}
+    if own["status"] == "unavailable":
+        return dict(record, outcome="skipped", reason=own["reason"])
+    if own["status"] != "ok":
+        return dict(record, outcome=own["status"], reason=own["reason"])
+    for other, theirs in references:
+        record["compared_with"].append(_compare(case, subject, own, other, theirs))
+    outcomes = [c["outcome"] for c in record["compared_with"]]
+    record["diffs"] = [d for c in record["compared_with"] for d in c["diffs"]]
+    reasons = "; ".join(f"{c['subject']}: {c['reason']}" for c in record["compared_with"] if c["reason"])
+    if "error" in outcomes:
+        return dict(record, outcome="error", reason=reasons)
+    if "failed" in outcomes:
+        return dict(record, outcome="failed", reason=reasons or None)
+    if outcomes and "passed" not in outcomes:
+        return dict(record, outcome="skipped", reason=reasons)
+    return dict(record, outcome="passed", reason=reasons or (None if outcomes else "it is the reference"))
+
+
+def _compare(case, subject, own, other, theirs):
+    entry = {"subject": other.name, "outcome": "passed", "reason": None, "diffs": []}
+    if theirs["status"] == "unavailable":
+        return dict(entry, outcome="skipped", reason=theirs["reason"])
+    if theirs["status"] != "ok":
+        return dict(entry, outcome="error", reason=f"{theirs['status']}: {theirs['reason']}")
+    expected, actual = theirs["observations"], own["observations"]
+    if other.device_type != subject.device_type:
+        if not load_all()[case.scenario_id].same_on_every_device:
+            return dict(entry, outcome="skipped", reason="the scenario observes device placement")
+        expected, actual = _device_free(expected), _device_free(actual)
+    diffs = [dict(d, against=other.name) for d in compare_observations(expected, actual)]
+    return dict(entry, outcome="failed" if diffs else "passed", diffs=diffs)
+
+
 def compare_observations(expected, actual):
+    """Field diffs between two observation sets; a field only one side has is a diff too."""
     diffs = []
     for name in list(expected) + [n for n in actual if n not in expected]:
         if name not in actual or name not in expected:
@@ -51,24 +195,83 @@ def compare_observations(expected, actual):
     return diffs
 
 
-def run(subject_names, select=None):
-    """Yields one record per (scenario, subject): outcome passed/failed/skipped and the diffs."""
-    scenarios = load_all()
-    subjects = [Subject(n) for n in subject_names]
-    for scenario_id in sorted(scenarios):
-        if select and not any(s in scenario_id for s in select):
-            continue
-        fn = scenarios[scenario_id]
-        cache = {}
-        for subject in subjects:
-            record = {"case": scenario_id, "subject": subject.name, "reference": subject.reference}
-            reason = subject.unavailable() or Subject(subject.reference).unavailable()
-            if reason:
-                yield dict(record, outcome="skipped", reason=reason, diffs=[])
-                continue
-            if subject.reference not in cache:
-                cache[subject.reference] = run_case(scenario_id, fn, Subject(subject.reference))
-            actual = cache[subject.reference] if subject.name == subject.reference else \
-                run_case(scenario_id, fn, subject)
-            diffs = compare_observations(cache[subject.reference], actual)
-            yield dict(record, outcome="failed" if diffs else "passed", diffs=diffs)
+_DEVICE_TEXT = re.compile(r", device='[a-z]+(:\d+)?'")
+
+
+def _device_free(obs):
+    """Observations without device fields, for comparing torch on a GPU with torch on the CPU."""
+    if isinstance(obs, dict):
+        return {k: _device_free(v) for k, v in obs.items() if not (k == "device" and obs.get("kind") == "tensor")}
+    if isinstance(obs, list):
+        return [_device_free(v) for v in obs]
+    return _DEVICE_TEXT.sub("", obs) if isinstance(obs, str) else obs
+
+
+def replay_command(case_id, subject):
+    return f"python -m conformance replay {case_id} --subject {subject}"
+
+
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_loop, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.task = None
+        self.deadline = None
+
+    def stop(self):
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _worker_loop(conn):
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        conn.send(observe_task(*task))
+
+
+def _run_pool(tasks, workers, timeout):
+    """Runs tasks on `workers` spawned processes; a worker that dies or hangs is replaced."""
+    ctx = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
+    pending, results = deque(tasks), {}
+    pool = [_Worker(ctx) for _ in range(min(workers, len(tasks)))]
+    try:
+        while pending or any(w.task for w in pool):
+            for w in pool:
+                if w.task is None and pending:
+                    w.task = pending.popleft()
+                    w.conn.send(w.task)
+                    w.deadline = time.monotonic() + timeout + KILL_GRACE if timeout else None
+            busy = [w for w in pool if w.task]
+            deadlines = [w.deadline for w in busy if w.deadline]
+            ready = wait_for_any([w.conn for w in busy],
+                                 timeout=max(0.0, min(deadlines) - time.monotonic()) if deadlines else None)
+            for i, w in enumerate(pool):
+                if w.task is None:
+                    continue
+                if w.conn in ready:
+                    try:
+                        results[w.task] = w.conn.recv()
+                        w.task = None
+                        continue
+                    except (EOFError, OSError):
+                        w.process.join(5)
+                        results[w.task] = {"status": "crashed", "duration_s": 0.0,
+                                           "reason": f"the worker running it died (exit code {w.process.exitcode})"}
+                elif w.deadline and time.monotonic() >= w.deadline:
+                    results[w.task] = {"status": "timeout", "duration_s": timeout + KILL_GRACE,
+                                       "reason": f"killed {KILL_GRACE:g} s after the time limit of {timeout:g} s"}
+                else:
+                    continue
+                w.stop()
+                pool[i] = _Worker(ctx)
+    finally:
+        for w in pool:
+            w.stop()
+    return results

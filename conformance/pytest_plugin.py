@@ -1,0 +1,199 @@
+"""The pytest plugin (entry point `pytest11`): one test per case and subject.
+
+    pytest --pyargs conformance -n auto --subjects refgrad,torch --devices cpu,cuda \\
+        --conformance-report out/ --known-divergences known.toml
+
+Test ids read `test_conformance[accumulation/zero_then_sum-torch:cuda-float32]`. Cases of one GPU
+share an xdist group, and `-n` switches xdist to `--dist loadgroup`, so one worker owns each GPU;
+with several visible GPUs (CUDA_VISIBLE_DEVICES decides) `cuda` expands to `cuda:0`, `cuda:1`, ...
+Records travel to the controller in `user_properties`, so a crashed worker loses only its own case.
+"""
+import json
+import os
+
+import pytest
+
+from .manifest import FAILING, apply_manifest, find, load_manifest
+from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
+from .runner import DEFAULT_TIMEOUT, _record, observe_task
+from .scenarios import Case, all_cases
+from .subjects import comparisons, expand_subjects, parse_subject
+
+_PROPERTY = "conformance_record"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "autograd conformance against PyTorch")
+    group.addoption("--subjects", default="refgrad,torch",
+                    help="comma-separated subjects; one without a device runs on each of --devices (default: %(default)s)")
+    group.addoption("--devices", default="cpu,cuda", help="devices for subjects named without one (default: %(default)s)")
+    group.addoption("--reference", default=None, help="also compare every subject with this one (e.g. golden:FILE)")
+    group.addoption("--require-device", action="append", default=[], metavar="TYPE",
+                    help="fail, instead of skipping, the cases of this device type when it is unavailable")
+    group.addoption("--conformance-report", metavar="DIR", default=None,
+                    help="write report.json, report.md and report.html here")
+    group.addoption("--known-divergences", metavar="FILE", default=None,
+                    help="TOML manifest of accepted divergences (expected failures)")
+    group.addoption("--conformance-timeout", type=float, default=DEFAULT_TIMEOUT,
+                    help="seconds one case may take on one subject (default: %(default)s)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance: a refgrad conformance case")
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "loadgroup"  # keep each GPU's cases on one worker
+    config._conformance = _State(config)
+    config.pluginmanager.register(config._conformance, "conformance-state")
+
+
+class _State:
+    """Options, the records gathered on the controller, and the report written at the end."""
+
+    def __init__(self, config):
+        opt = config.option
+        self.config = config
+        self.subjects = None
+        self.entries = load_manifest(opt.known_divergences) if opt.known_divergences else []
+        self.records = {}
+        self.reference_cache = {}
+        self.summary = {"stale": [], "unexpected_passes": []}
+        self.report_paths = None
+
+    def subject_names(self):
+        if self.subjects is None:
+            opt = self.config.option
+            try:
+                self.subjects = expand_subjects(_csv(opt.subjects), _csv(opt.devices))
+                if opt.reference:
+                    parse_subject(opt.reference)
+            except ValueError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return self.subjects
+
+    def pytest_runtest_logreport(self, report):
+        if "test_conformance[" not in report.nodeid or hasattr(self.config, "workerinput"):
+            return
+        record = next((json.loads(v) for k, v in report.user_properties if k == _PROPERTY), None)
+        if record is not None and report.when == "call":
+            if hasattr(report, "wasxfail"):
+                record["outcome"] = "xpassed" if report.passed else "xfailed"
+            self.records[report.nodeid] = record
+        elif record is None and report.failed and report.nodeid not in self.records:
+            self.records[report.nodeid] = _crashed_record(report)
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(self.config, "workerinput") or not (self.records or self.entries):
+            return
+        records = [self.records[k] for k in sorted(self.records)]
+        self.summary = apply_manifest([], self.entries, [c.id for c in all_cases()])
+        self.summary["unexpected_passes"] = [{"case": r["case"], "subject": r["subject"], "strict": True}
+                                             for r in records if r["outcome"] == "xpassed"]
+        if any(s["strict"] for s in self.summary["stale"]):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        directory = self.config.option.conformance_report
+        if directory:
+            meta = run_metadata(self.subject_names(), runner="pytest",
+                                workers=os.environ.get("PYTEST_XDIST_WORKER_COUNT"),
+                                known_divergences=self.config.option.known_divergences)
+            self.report_paths = write_reports(build_report(records, meta, self.summary), directory)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if hasattr(self.config, "workerinput") or not (self.records or self.summary["stale"]):
+            return
+        records = list(self.records.values())
+        terminalreporter.section("conformance matrix")
+        shown = [s for s in self.subject_names() if any(r["subject"] == s for r in records)]
+        terminalreporter.write_line(format_matrix(records, shown))
+        for s in self.summary["stale"]:
+            terminalreporter.write_line(f"stale known divergence: {s['case']} [{s['subject']}] matches no case")
+        if self.report_paths:
+            terminalreporter.write_line("reports: " + ", ".join(self.report_paths.values()))
+        failing = sum(r["outcome"] in FAILING for r in records)
+        if failing:
+            terminalreporter.write_line(f"{failing} conformance results do not conform; each failure above "
+                                        "ends with the command that replays it")
+
+
+def _csv(text):
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def pytest_generate_tests(metafunc):
+    if "conformance_case" not in metafunc.fixturenames:
+        return
+    state = metafunc.config._conformance
+    params = []
+    for case in all_cases():
+        for name in state.subject_names():
+            subject = parse_subject(name)
+            marks = [pytest.mark.conformance]
+            if subject.device_type != "cpu":
+                marks.append(pytest.mark.xdist_group(subject.device))
+            entry = find(state.entries, case.id, name)
+            if entry is not None:
+                marks.append(pytest.mark.xfail(reason=entry.describe(), strict=entry.strict))
+            params.append(pytest.param((case.scenario_id, case.dtype, name), marks=marks,
+                                       id=f"{case.scenario_id}-{name}-{case.dtype}"))
+    metafunc.parametrize("conformance_case", params, indirect=True)
+
+
+@pytest.fixture
+def conformance_case(request):
+    return _Check(request)
+
+
+class _Check:
+    def __init__(self, request):
+        self.request = request
+        self.scenario_id, self.dtype, self.subject = request.param
+
+    def check(self):
+        """Runs the case on the subject and what it is compared with; fails with the diff, skips with the reason."""
+        config = self.request.config
+        state, opt = config._conformance, config.option
+        case, subject = Case(self.scenario_id, self.dtype), parse_subject(self.subject)
+        others = [parse_subject(n) for n in comparisons(subject, opt.reference)]
+        record = _record(case, subject, self._result(case, subject, opt, state),
+                         [(o, self._result(case, o, opt, state)) for o in others])
+        if record["outcome"] == "skipped" and subject.device_type in opt.require_device:
+            record.update(outcome="error", reason=f"required device {subject.device} unavailable: {record['reason']}")
+        self.request.node.user_properties.append((_PROPERTY, json.dumps(record)))
+        if record["outcome"] == "skipped":
+            pytest.skip(record["reason"])
+        if record["outcome"] != "passed":
+            pytest.fail(format_failure(record), pytrace=False)
+
+    def _result(self, case, subject, opt, state):
+        reason = subject.unavailable()
+        if reason:
+            return {"status": "unavailable", "reason": reason}
+        if subject.kind == "golden":
+            obs = subject.recorded(case.id)
+            return {"status": "ok", "observations": obs, "duration_s": 0.0} if obs is not None else \
+                {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}"}
+        key = (case.id, subject.name)
+        if key in state.reference_cache:
+            return state.reference_cache[key]
+        result = observe_task(case.scenario_id, case.dtype, subject.name, opt.conformance_timeout)
+        if subject.engine == "torch":
+            state.reference_cache[key] = result  # references are asked for by several subjects
+        return result
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "call":
+        report.user_properties = list(item.user_properties)
+
+
+def _crashed_record(report):
+    """A record for a case whose test failed without one (e.g. its xdist worker died running it)."""
+    param = report.nodeid.split("[", 1)[1].rsplit("]", 1)[0]
+    scenario_id, _, rest = param.partition("-")
+    subject, _, dtype = rest.rpartition("-")
+    text = str(report.longrepr).strip()
+    own = {"status": "crashed" if "crashed" in text else "error",
+           "reason": text.splitlines()[-1] if text else "failed before the case ran"}
+    return _record(Case(scenario_id, dtype), parse_subject(subject), own, [])
