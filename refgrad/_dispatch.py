@@ -267,10 +267,10 @@ def call_inplace(rule, self, operands, params):
         original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
         original._requires_grad = self._requires_grad
         sources = (original,) + tuple(operands)
+    node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
     np.copyto(self._data, result._data, casting="unsafe")
     self._vc.value += 1
     if grad:
-        node = record(rule, all_ops, params, result, sources)
         saved_result = node._saved.get("result")
         if saved_result is not None:
             saved_result.repoint(self)

@@ -334,7 +334,7 @@ class Tensor:
 
     def _scalar(self):
         if self._data.size != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()
 
     def __format__(self, spec):

@@ -1,10 +1,12 @@
-"""Gradient accumulation across backward calls, and grad.zero_()."""
+"""Gradient accumulation across backward calls, grad.zero_() and resetting .grad."""
 from . import scenario
 
+FLOATS = ("float32", "float64")
 
-@scenario
+
+@scenario(dtypes=FLOATS)
 def accumulates_across_calls(torch, rec):
-    x = torch.tensor(rec.data(4), requires_grad=True)
+    x = rec.tensor(4, requires_grad=True)
     (x * x).sum().backward()
     rec("first", x.grad.clone())
     (x * 3).sum().backward()
@@ -23,10 +25,48 @@ def zero_then_sum(torch, rec):
     rec("after_zero", x.grad)
 
 
-@scenario
-def non_scalar_gradient(torch, rec):
-    x = torch.tensor(rec.data(4), requires_grad=True)
-    (x * x).backward(torch.tensor([1.0, 0.5, 2.0, -1.0]))
+@scenario(dtypes=FLOATS)
+def accumulates_in_place(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    (x * 2).sum().backward()
+    first = x.grad
+    (x * x).sum().backward()
+    rec("same_object", first is x.grad)
+    rec("first_after", first)
+
+
+@scenario(dtypes=FLOATS)
+def grad_set_to_none(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    (x ** 2).sum().backward()
+    x.grad = None
+    (x * 5).sum().backward()
+    rec("fresh", x.grad)
+
+
+@scenario(dtypes=FLOATS)
+def two_paths_add_up(torch, rec):
+    x = rec.tensor(2, 3, requires_grad=True)
+    y = x * 2 + x.exp() - x / 4
+    y.sum().backward()
     rec("grad", x.grad)
-    rec.raises("implicit", lambda: (x * 2).backward())
-    rec.raises("wrong_shape", lambda: (x * 2).backward(torch.ones(3)))
+
+
+@scenario
+def shared_leaf_in_two_losses(torch, rec):
+    w = torch.tensor(rec.data(3), requires_grad=True)
+    a = (w * torch.tensor([1.0, 2.0, 3.0])).sum()
+    b = (w * w).mean()
+    a.backward()
+    b.backward()
+    rec("grad", w.grad)
+    rec("a", a)
+    rec("b", b)
+
+
+@scenario(dtypes=FLOATS)
+def assigned_grad_accumulates(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    x.grad = torch.ones(3, dtype=x.dtype)
+    (x * 3).sum().backward()
+    rec("grad", x.grad)

@@ -1,23 +1,66 @@
-"""detach() and detach_(): constants cut from the graph, sharing data."""
+"""detach(): a constant that shares data, detach_(), and stopping gradients part of the way."""
 from . import scenario
 
+FLOATS = ("float32", "float64")
 
-@scenario
+
+@scenario(dtypes=FLOATS)
 def detach_is_constant(torch, rec):
-    x = torch.arange(4.0, requires_grad=True)
+    x = rec.tensor(4, requires_grad=True)
     y = x * x
     u = y.detach()
     z = u * x
     z.sum().backward()
     rec("u", u)
     rec("grad", x.grad)
-    rec("printed", repr(y) + repr(u))
+    rec("grad_is_u", x.grad == u)
 
 
 @scenario
 def detach_inplace(torch, rec):
-    x = torch.tensor(rec.data(3), requires_grad=True)
+    x = torch.arange(3.0, requires_grad=True)
     y = x * 2
     y.detach_()
     rec("y", y)
     rec.raises("backward", lambda: y.sum().backward())
+
+
+@scenario
+def detach_shares_data_and_version(torch, rec):
+    x = torch.arange(3.0, requires_grad=True)
+    y = x * 2
+    u = y.detach()
+    u.add_(10)
+    rec("y", y)
+    rec("y_version", y._version)
+    rec("u_version", u._version)
+
+
+@scenario
+def detached_then_requires_grad(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    u = (x * 3).detach().requires_grad_()
+    z = (u * x).sum()
+    z.backward()
+    rec("u", u)
+    rec("u.grad", u.grad)
+    rec("x.grad", x.grad)
+
+
+@scenario(dtypes=FLOATS)
+def stop_gradient_in_a_product(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    y = x * (x.detach() ** 2)
+    y.sum().backward()
+    rec("y", y)
+    rec("grad", x.grad)
+
+
+@scenario
+def detach_of_leaf(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    d = x.detach()
+    rec("d", d)
+    rec("d_is_leaf", d.is_leaf)
+    d.zero_()
+    rec("x_after_zero", x)

@@ -1,4 +1,4 @@
-"""retain_grad and tensor hooks."""
+"""retain_grad and hooks: tensor hooks, their order and replacement, handles, and node hooks."""
 from . import scenario
 
 
@@ -14,3 +14,100 @@ def hook_order_and_replacement(torch, rec):
     rec("calls", calls)
     rec("y.grad", y.grad)
     rec("x.grad", x.grad)
+
+
+@scenario
+def leaf_hook_changes_accumulated_grad(torch, rec):
+    seen = []
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    x.register_hook(lambda g: seen.append(g.clone()) or g * 2)
+    (x * x).sum().backward()
+    rec("seen", seen)
+    rec("grad", x.grad)
+
+
+@scenario
+def removed_hook(torch, rec):
+    calls = []
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    handle = x.register_hook(lambda g: calls.append("removed"))
+    x.register_hook(lambda g: calls.append("kept"))
+    handle.remove()
+    x.sum().backward()
+    rec("calls", calls)
+
+
+@scenario
+def retain_grad_flags(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x.exp()
+    z = y * 2
+    y.retain_grad()
+    x.retain_grad()
+    rec("y.retains_grad", y.retains_grad)
+    rec("x.retains_grad", x.retains_grad)
+    z.sum().backward()
+    rec("y.grad", y.grad)
+    rec("x.grad", x.grad)
+
+
+@scenario
+def retained_grad_accumulates(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    rec("y.grad", y.grad)
+
+
+@scenario
+def hook_sees_incoming_grad_before_retain(torch, rec):
+    seen = []
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * 1
+    y.register_hook(lambda g: seen.append(("first", g.clone())))
+    y.retain_grad()
+    y.register_hook(lambda g: g + 100)
+    y.sum().backward()
+    rec("seen", seen)
+    rec("y.grad", y.grad)
+    rec("x.grad", x.grad)
+
+
+@scenario
+def node_hooks(torch, rec):
+    calls = []
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda gO: calls.append(("pre", gO[0].tolist())))
+    y.grad_fn.register_hook(lambda gI, gO: calls.append(("post", gI[0].tolist(), gO[0].tolist())))
+    (y * 3).sum().backward()
+    rec("calls", calls)
+
+
+@scenario
+def hook_errors(torch, rec):
+    c = torch.ones(2)
+    rec.raises("no_grad_tensor", lambda: c.register_hook(lambda g: g))
+    x = torch.ones(2, requires_grad=True)
+    x.register_hook(lambda g: torch.ones(3))
+    rec.raises("wrong_shape", lambda: (x * 2).sum().backward())
+
+
+@scenario
+def hook_results_are_checked(torch, rec):
+    x = torch.ones(2, requires_grad=True)
+
+    def wrong_dtype(g):
+        return g.double()
+    handle = x.register_hook(wrong_dtype)
+    rec.raises("dtype", lambda: (x * 2).sum().backward())
+    handle.remove()
+    handle = x.register_hook(lambda g: 5)
+    rec.raises("not_a_tensor", lambda: (x * 2).sum().backward())
+    handle.remove()
+    y = x * 2
+    y.grad_fn.register_prehook(lambda g: (torch.ones(3),))
+    rec.raises("node_prehook_size", lambda: y.sum().backward())

@@ -1,5 +1,7 @@
-"""In-place ops, version counters and their errors."""
+"""In-place ops: which are allowed, how they rewrite history, version counters and their errors."""
 from . import scenario
+
+FLOATS = ("float32", "float64")
 
 
 @scenario
@@ -7,6 +9,7 @@ def leaf_inplace_error(torch, rec):
     x = torch.ones(3, requires_grad=True)
     rec.raises("add_", lambda: x.add_(1))
     rec.raises("setitem", lambda: x.__setitem__(0, 2.0))
+    rec.raises("zero_", lambda: x.zero_())
 
 
 @scenario
@@ -16,3 +19,89 @@ def modified_saved_tensor(torch, rec):
     b.add_(1)
     rec("version", b._version)
     rec.raises("backward", lambda: b.sum().backward())
+
+
+@scenario
+def modified_saved_input(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    h = x * 1
+    y = h * h
+    h.mul_(2)
+    rec("h.version", h._version)
+    rec.raises("backward", lambda: y.sum().backward())
+
+
+@scenario(dtypes=FLOATS)
+def inplace_on_non_leaf(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    y = x * 2
+    y.add_(1)
+    rec("y", y)
+    y.mul_(y.detach())
+    rec("y_after_mul", y)
+    y.sum().backward()
+    rec("grad", x.grad)
+
+
+@scenario
+def version_counter_counts(torch, rec):
+    t = torch.zeros(3)
+    versions = [t._version]
+    t.add_(1)
+    versions.append(t._version)
+    t[0] = 5.0
+    versions.append(t._version)
+    t.mul_(2).sub_(1)
+    versions.append(t._version)
+    v = t.view(3)
+    v.zero_()
+    versions.append(t._version)
+    rec("versions", versions)
+    rec("t", t)
+
+
+@scenario(dtypes=FLOATS)
+def setitem_records_copy_slices(torch, rec):
+    x = rec.tensor(4, requires_grad=True)
+    y = x * 2
+    y[1] = 0.0
+    rec("y", y)
+    y.sum().backward()
+    rec("grad", x.grad)
+
+
+@scenario(dtypes=FLOATS)
+def inplace_takes_in_a_grad_requiring_operand(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    a = torch.zeros(3, dtype=x.dtype)
+    a.add_(x * x)
+    rec("a", a)
+    a.sum().backward()
+    rec("grad", x.grad)
+
+
+@scenario
+def zero_and_fill_on_non_leaf(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x * 3
+    y.zero_()
+    rec("zeroed", y)
+    z = x * 3
+    z.fill_(2.0)
+    rec("filled", z)
+    (y + z).sum().backward()
+    rec("grad", x.grad)
+
+
+@scenario
+def inplace_exp_saves_result(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x * 1
+    y.exp_()
+    rec("y", y)
+    y.sum().backward()
+    rec("grad", x.grad)
+    z = x * 1
+    z.exp_()
+    z.add_(1)
+    rec.raises("modified", lambda: z.sum().backward())

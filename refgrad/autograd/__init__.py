@@ -29,6 +29,8 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     """The initial gradients: given ones checked against their output, ones for scalar outputs."""
     from .. import _creation
     from .._tensor import Tensor
+    if len(grads) < len(outputs):  # extra gradients are ignored, as zip() does in torch's _make_grads
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     result = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
         if g is None:
@@ -122,8 +124,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs = (None,) * len(outputs)
     else:
         grad_outputs = _grad_tuple(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad requires one grad_output per output ({len(outputs)}), got {len(grad_outputs)}")
     grads = _make_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph

@@ -127,17 +127,13 @@ def _call_tensor_hooks(node, grads):
         if hooks:
             grads = list(grads)
             for hook in list(hooks.values()):
-                new = hook(grads[0])
-                if new is not None:
-                    grads[0] = new
+                grads[0] = _hook_result(hook, grads[0], hook(grads[0]))
     if node._tensor_pre_hooks:
         grads = list(grads)
         for nr, hooks in node._tensor_pre_hooks.items():
             for hook in list(hooks.values()):
                 if nr < len(grads) and grads[nr] is not None:
-                    new = hook(grads[nr])
-                    if new is not None:
-                        grads[nr] = new
+                    grads[nr] = _hook_result(hook, grads[nr], hook(grads[nr]))
     if node._retains_grad_hooks:
         for nr, ref in node._retains_grad_hooks.items():
             tensor = ref()
@@ -147,8 +143,23 @@ def _call_tensor_hooks(node, grads):
         for hook in list(node._pre_hooks.values()):
             new = hook(tuple(grads))
             if new is not None:
-                grads = list(new)
+                grads = [_hook_result(hook, old, g) if old is not None else g for old, g in zip(grads, new)]
     return grads
+
+
+def _hook_result(hook, old, new):
+    """What a hook returned, checked as PyTorch checks it: None keeps the value; type and size must not change."""
+    if new is None:
+        return old
+    from .._tensor import Tensor
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if old.type() != new.type():
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got {new.type()})")
+    if old._data.shape != new._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return new
 
 
 def _run_node(node, grads, keep_graph, create_graph):
@@ -162,7 +173,7 @@ def _run_node(node, grads, keep_graph, create_graph):
         for hook in list(node._post_hooks.values()):
             new = hook(tuple(outputs), tuple(grads))
             if new is not None:
-                outputs = tuple(new)
+                outputs = tuple(_hook_result(hook, old, g) if old is not None else g for old, g in zip(outputs, new))
     if not keep_graph:
         node.release()
     return outputs

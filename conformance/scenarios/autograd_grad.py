@@ -1,0 +1,72 @@
+"""torch.autograd.grad and backward(inputs=): outputs, grad_outputs, allow_unused, materialize_grads, errors."""
+from . import scenario
+
+FLOATS = ("float32", "float64")
+
+
+@scenario(dtypes=FLOATS)
+def several_inputs(torch, rec):
+    x, w = rec.tensor(3, requires_grad=True), rec.tensor(3, requires_grad=True)
+    y = (x * w + w.exp()).sum()
+    gx, gw = torch.autograd.grad(y, (x, w))
+    rec("gx", gx)
+    rec("gw", gw)
+    rec("x.grad", x.grad)
+
+
+@scenario
+def unused_input(torch, rec):
+    x, z = torch.tensor(rec.data(2), requires_grad=True), torch.tensor(rec.data(2), requires_grad=True)
+    y = (x * 2).sum()
+    rec.raises("not_allowed", lambda: torch.autograd.grad(y, [x, z], retain_graph=True))
+    rec("allowed", torch.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True))
+    rec("materialized", torch.autograd.grad(y, [x, z], materialize_grads=True))
+
+
+@scenario(dtypes=FLOATS)
+def grad_outputs_for_vectors(torch, rec):
+    x = rec.tensor(2, 2, requires_grad=True)
+    y = x * x
+    (g,) = torch.autograd.grad(y, x, grad_outputs=torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=x.dtype))
+    rec("g", g)
+
+
+@scenario
+def several_outputs(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    grads = torch.autograd.grad([(x * 2).sum(), (x * x).sum()], x)
+    rec("grads", grads)
+
+
+@scenario
+def input_that_does_not_require_grad(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    c = torch.tensor(rec.data(3))
+    y = (x * c).sum()
+    rec.raises("constant", lambda: torch.autograd.grad(y, c))
+
+
+@scenario
+def output_without_grad_fn(torch, rec):
+    c = torch.tensor(rec.data(3))
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    rec.raises("grad", lambda: torch.autograd.grad(c.sum(), x))
+    rec.raises("backward", lambda: c.sum().backward())
+
+
+@scenario
+def backward_inputs_subset(torch, rec):
+    x, w = torch.tensor(rec.data(3), requires_grad=True), torch.tensor(rec.data(3), requires_grad=True)
+    (x * w).sum().backward(inputs=[w])
+    rec("x.grad", x.grad)
+    rec("w.grad", w.grad)
+
+
+@scenario
+def grad_of_intermediate(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    h = x * 3
+    y = (h * h).sum()
+    (gh,) = torch.autograd.grad(y, h)
+    rec("gh", gh)
+    rec("h.grad_fn", h.grad_fn)

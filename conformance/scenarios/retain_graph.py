@@ -1,0 +1,62 @@
+"""retain_graph: backward twice through saved tensors, freed buffers, and graphs that save nothing."""
+from . import scenario
+
+FLOATS = ("float32", "float64")
+
+
+@scenario
+def second_backward_without_retain(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    rec.raises("again", lambda: y.backward())
+
+
+@scenario(dtypes=FLOATS)
+def retain_graph_then_again(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    rec("first", x.grad.clone())
+    y.backward()
+    rec("twice", x.grad)
+    rec.raises("third", lambda: y.backward())
+
+
+@scenario
+def graph_without_saved_tensors(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    rec("grad", x.grad)
+
+
+@scenario(dtypes=FLOATS)
+def shared_subgraph(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    h = x.sin() * x
+    a, b = h.sum(), (h * h).sum()
+    a.backward(retain_graph=True)
+    rec("after_a", x.grad.clone())
+    b.backward()
+    rec("after_b", x.grad)
+
+
+@scenario
+def freed_shared_subgraph(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    h = x.exp()
+    a, b = h.sum(), (h * 2).sum()
+    a.backward()
+    rec.raises("b", lambda: b.backward())
+
+
+@scenario(dtypes=FLOATS)
+def create_graph_retains(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    y = (x ** 3).sum()
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    (g2,) = torch.autograd.grad(y, x)
+    rec("g", g)
+    rec("g2", g2)

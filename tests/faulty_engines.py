@@ -1,0 +1,48 @@
+"""Third-party subjects that misbehave, for the harness's robustness tests (`faulty_engines:NAME`).
+
+Each is a factory(device) returning a torch-like namespace: refgrad, except that making a tensor
+hangs, hangs where no Python signal can reach it, or kills the process.
+"""
+import os
+import signal
+import time
+
+import refgrad
+
+
+class _Refgrad:
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def __getattr__(self, name):
+        return getattr(refgrad, name)
+
+
+def hanging(device):
+    def tensor(*args, **kwargs):
+        while True:
+            time.sleep(0.05)
+    return _Refgrad(tensor)
+
+
+def deaf_hanging(device):
+    """Hangs with SIGALRM ignored, like a hang inside C code: only killing the worker stops it."""
+    def tensor(*args, **kwargs):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        time.sleep(3600)
+    return _Refgrad(tensor)
+
+
+def crashing(device):
+    def tensor(*args, **kwargs):
+        os._exit(3)
+    return _Refgrad(tensor)
+
+
+def unloadable(device):
+    raise ImportError("this engine needs a library that is not installed")
+
+
+def plain(device):
+    """refgrad itself, reached through the plugin point."""
+    return refgrad
