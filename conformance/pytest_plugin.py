@@ -53,7 +53,12 @@ class _State:
         opt = config.option
         self.config = config
         self.subjects = None
-        self.entries = load_manifest(opt.known_divergences) if opt.known_divergences else []
+        try:
+            self.entries = load_manifest(opt.known_divergences) if opt.known_divergences else []
+            for name in _csv(opt.subjects) + ([opt.reference] if opt.reference else []):
+                parse_subject(name)  # a bad name is a usage error now, not at collection
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
         self.records = {}
         self.reference_cache = {}
         self.summary = {"stale": [], "unexpected_passes": []}

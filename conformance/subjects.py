@@ -38,11 +38,14 @@ class Subject:
         return self.device.split(":")[0]
 
     def unavailable(self):
-        """Why this subject cannot run here, or None."""
+        """Why this subject cannot run here, or None. A plugin that fails to load is not unavailable but
+        broken: its cases end in error, since a gate asked to check an engine must not pass without it."""
+        if self.engine not in BUILTIN_ENGINES:
+            return None
         try:
             module = self._loader()
-        except Exception as exc:
-            return f"{self.engine} cannot be loaded ({type(exc).__name__}: {exc})"
+        except ImportError as exc:
+            return f"{self.engine} is not installed ({exc})"
         if self.engine == "torch":
             return _torch_device_missing(module, self.device)
         return None
@@ -128,7 +131,8 @@ def parse_subject(name):
 
 
 def expand_subjects(specs, devices):
-    """Subject names from `--subjects` and `--devices`: a subject named without a device runs on each device.
+    """Subject names from `--subjects` and `--devices`: `torch` or a plugin named without a device runs on
+    each device; `refgrad` is refgrad on the CPU (its simulated GPU is `refgrad:cuda`).
 
     `cuda` expands to `cuda:0`, `cuda:1`, ... when torch sees several CUDA devices (CUDA_VISIBLE_DEVICES
     decides which), so each GPU gets its own cases.
@@ -136,9 +140,7 @@ def expand_subjects(specs, devices):
     devices = [d for dev in devices for d in _expand_device(dev)]
     names = []
     for spec in specs:
-        engine = spec.partition(":")[0]
-        if ":" in spec or "@" in spec or spec.startswith("golden:") or engine not in BUILTIN_ENGINES + tuple(
-                _entry_points()):
+        if ":" in spec or "@" in spec or spec == "refgrad" or spec not in BUILTIN_ENGINES + tuple(_entry_points()):
             names.append(parse_subject(spec).name)
         else:
             names += [parse_subject(f"{spec}:{d}").name for d in devices]

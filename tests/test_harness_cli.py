@@ -1,0 +1,138 @@
+"""python -m conformance: matrix, exit codes, reports, manifest, golden files and replay."""
+import json
+
+import pytest
+
+from conformance.__main__ import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_conforming_run_prints_the_matrix_and_writes_reports(capsys, tmp_path):
+    code, out, _ = _run(capsys, "--subjects", "refgrad,torch:cpu", "-k", "detach/", "--report", str(tmp_path))
+    assert code == 0
+    assert out.splitlines()[0].split() == ["area", "refgrad", "torch:cpu"]
+    assert out.splitlines()[1].split() == ["detach", "8", "passed", "8", "passed"]
+    assert "conforms" in out.splitlines()[-1]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert (report["schema"], report["version"]) == ("refgrad-conformance-report", 1)
+    assert report["summary"]["conforms"] is True
+    assert report["run"]["versions"]["torch"] and report["run"]["versions"]["refgrad"]
+    assert {r["outcome"] for r in report["records"]} == {"passed"}
+    assert "# Conformance: conforms" in (tmp_path / "report.md").read_text()
+    assert "<table>" in (tmp_path / "report.html").read_text()
+
+
+def test_failing_run_exits_1_with_diff_and_replay(capsys, tmp_path, monkeypatch):
+    from refgrad import derivatives
+    monkeypatch.setattr(derivatives.EXP, "backward", (lambda grad, result: grad * result * 1.5,))
+    code, out, _ = _run(capsys, "--subjects", "refgrad", "-k", "accumulation/two_paths", "--report", str(tmp_path))
+    assert code == 1
+    assert "FAILED accumulation/two_paths_add_up-float32 [refgrad]" in out
+    assert "field grad.values:" in out and "Mismatched elements: 6 / 6 (100.0%)" in out
+    assert "replay: python -m conformance replay accumulation/two_paths_add_up-float32 --subject refgrad" in out
+    html = (tmp_path / "report.html").read_text()
+    assert "<details><summary>failed</summary>" in html and "field grad.values:" in html
+    md = (tmp_path / "report.md").read_text()
+    assert "DOES NOT CONFORM" in md and "### `accumulation/two_paths_add_up-float32` [refgrad]: failed" in md
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--subjects", "refgrad,nonsense"], "error: unknown subject 'nonsense'"),
+    (["-n", "two"], "error: argument -n: expected a whole number, got 'two'"),
+    (["--timeout", "0"], "error: argument --timeout: expected more than 0 seconds, got 0"),
+    (["-k", "no/such/case"], "error: no case matches ['no/such/case']"),
+    (["--known-divergences", "/no/such/file.toml"], "error: cannot read known-divergences file /no/such/file.toml"),
+    (["replay", "no/such-float32"], "error: unknown case 'no/such-float32'"),
+    (["--bogus"], "error: unrecognized arguments: --bogus"),
+])
+def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
+    code, out, err = _run(capsys, *argv, "--no-report") if argv[0] != "replay" else _run(capsys, *argv)
+    assert code == 2
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def _manifest(tmp_path, text):
+    path = tmp_path / "known.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_known_divergence_turns_failure_into_xfail(capsys, tmp_path, monkeypatch):
+    from refgrad.autograd import graph
+    monkeypatch.setattr(graph, "FREED_MESSAGE", "the graph is gone")
+    manifest = _manifest(tmp_path, '[[divergence]]\ncase = "retain_graph/second_backward_*"\nsubject = "refgrad"\n'
+                                   'reason = "message not ported yet"\n')
+    code, out, _ = _run(capsys, "--subjects", "refgrad", "-k", "retain_graph/second_backward",
+                        "--known-divergences", manifest, "--report", str(tmp_path))
+    assert code == 0
+    assert "1 xfailed" in out
+    record = json.loads((tmp_path / "report.json").read_text())["records"][0]
+    assert record["outcome"] == "xfailed" and record["known_divergence"]["reason"] == "message not ported yet"
+
+
+def test_unexpected_pass_and_stale_entry_fail_the_gate(capsys, tmp_path):
+    manifest = _manifest(tmp_path, '[[divergence]]\ncase = "detach/detach_inplace-*"\nreason = "was broken"\n\n'
+                                   '[[divergence]]\ncase = "detach/renamed_scenario-*"\nreason = "typo"\n')
+    code, out, _ = _run(capsys, "--subjects", "refgrad", "-k", "detach/", "--known-divergences", manifest,
+                        "--no-report")
+    assert code == 1
+    assert "unexpected pass: detach/detach_inplace-float32 [refgrad] is listed as a known divergence" in out
+    assert "stale known divergence: detach/renamed_scenario-* [*] matches no case" in out
+
+
+def test_non_strict_unexpected_pass_is_reported_only(capsys, tmp_path):
+    manifest = _manifest(tmp_path, '[[divergence]]\ncase = "detach/detach_inplace-*"\nreason = "flaky"\n'
+                                   'strict = false\n')
+    code, out, _ = _run(capsys, "--subjects", "refgrad", "-k", "detach/", "--known-divergences", manifest,
+                        "--no-report")
+    assert code == 0 and "unexpected pass" in out
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[divergence]]\ncase = 'a/*'\n", "divergence #1 needs a non-empty string 'reason'"),
+    ("[[divergence]]\ncase = 'a/*'\nreason = 'r'\ncolour = 'red'\n", "divergence #1 has unknown key(s) ['colour']"),
+    ("[[divergence]\n", "is not valid TOML"),
+    ("[[divergence]]\ncase = 'a/*'\nreason = 'r'\nstrict = 'yes'\n", "'strict' must be true or false"),
+])
+def test_malformed_manifest_is_a_usage_error(capsys, tmp_path, text, message):
+    code, _, err = _run(capsys, "--known-divergences", _manifest(tmp_path, text), "--no-report")
+    assert code == 2 and message in err
+
+
+def test_record_then_check_refgrad_against_the_golden_file(capsys, tmp_path):
+    golden = tmp_path / "torch-cpu.json"
+    code, out, _ = _run(capsys, "--subjects", "torch:cpu", "-k", "hooks/", "--record", str(golden), "--no-report")
+    assert code == 0 and "recorded" in out
+    code, out, _ = _run(capsys, "--subjects", "refgrad", "--devices", "cpu", "--reference", f"golden:{golden}",
+                        "-k", "hooks/", "--no-report")
+    assert code == 0
+    code, out, _ = _run(capsys, "--subjects", f"golden:{golden},torch:cpu", "-k", "hooks/", "--no-report")
+    assert code == 0 and f"golden:{golden}" in out.splitlines()[0]
+
+
+def test_replay_shows_observations_side_by_side(capsys, monkeypatch):
+    code, out, _ = _run(capsys, "replay", "accumulation/zero_then_sum-float32", "--subject", "refgrad")
+    assert code == 0
+    assert "    refgrad    [0.0, 4.0, 8.0, 12.0]  (torch.float32, shape=[4], cpu)" in out
+    assert "    torch:cpu  [0.0, 4.0, 8.0, 12.0]  (torch.float32, shape=[4], cpu)" in out
+    assert "refgrad vs torch:cpu: conforms" in out
+    monkeypatch.setattr(type((__import__("refgrad").ones(1, requires_grad=True) * 2).grad_fn), "name",
+                        lambda self: "Mul")
+    code, out, _ = _run(capsys, "replay", "accumulation/zero_then_sum-refgrad-float32")
+    assert code == 1
+    assert "≠ y" in out and "refgrad vs torch:cpu: 1 differing fields" in out and "field y.grad_fn:" in out
+
+
+def test_parallel_run_matches_in_process_run(capsys):
+    code, out, _ = _run(capsys, "--subjects", "refgrad,torch:cpu", "-k", "graph/", "-n", "2", "--no-report")
+    assert code == 0 and out.splitlines()[1].split() == ["graph", "6", "passed", "6", "passed"]
+
+
+def test_list_shows_case_ids(capsys):
+    code, out, _ = _run(capsys, "list")
+    assert code == 0 and "accumulation/zero_then_sum-float32" in out.splitlines()

@@ -1,0 +1,128 @@
+"""The runner: outcomes, time limits, crash isolation, plugin and golden subjects, device expansion."""
+import json
+
+import pytest
+
+from conformance import runner
+from conformance.runner import run
+from conformance.scenarios import select_cases
+from conformance.subjects import UnknownSubject, expand_subjects, parse_subject
+
+ONE_CASE = select_cases(["accumulation/zero_then_sum"])
+
+
+def _records(subjects, cases=ONE_CASE, **kwargs):
+    return {(r["case"], r["subject"]): r for r in run(subjects, cases, **kwargs)}
+
+
+def test_reference_and_subject_outcomes():
+    records = _records(["refgrad", "torch:cpu"])
+    assert records[("accumulation/zero_then_sum-float32", "refgrad")]["outcome"] == "passed"
+    reference = records[("accumulation/zero_then_sum-float32", "torch:cpu")]
+    assert (reference["outcome"], reference["reason"]) == ("passed", "it is the reference")
+
+
+def test_cuda_subjects_skip_with_a_reason_without_a_gpu():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    records = _records(["torch:cuda", "refgrad:cuda"])
+    assert records[("accumulation/zero_then_sum-float32", "torch:cuda")]["reason"] == "no CUDA device available"
+    assert records[("accumulation/zero_then_sum-float32", "refgrad:cuda")]["reason"] == \
+        "torch:cuda: no CUDA device available"
+
+
+def test_plugin_subject_by_module_attr():
+    records = _records(["faulty_engines:plain"])
+    assert records[("accumulation/zero_then_sum-float32", "faulty_engines:plain@cpu")]["outcome"] == "passed"
+
+
+def test_hanging_case_is_stopped_in_process():
+    records = _records(["faulty_engines:hanging"], timeout=0.5)
+    record = records[("accumulation/zero_then_sum-float32", "faulty_engines:hanging@cpu")]
+    assert record["outcome"] == "timeout"
+    assert record["reason"] == "stopped after the time limit of 0.5 s"
+
+
+def test_crashing_subject_fails_its_own_cases_and_the_run_goes_on(monkeypatch):
+    monkeypatch.setattr(runner, "KILL_GRACE", 1.0)
+    cases = select_cases(["accumulation/zero_then_sum", "detach/detach_inplace"])
+    records = _records(["faulty_engines:crashing", "faulty_engines:deaf_hanging", "refgrad"], cases,
+                       workers=2, timeout=1.0)
+    for case in ("accumulation/zero_then_sum-float32", "detach/detach_inplace-float32"):
+        crashed = records[(case, "faulty_engines:crashing@cpu")]
+        assert crashed["outcome"] == "crashed"
+        assert crashed["reason"] == "the worker running it died (exit code 3)"
+        assert records[(case, "faulty_engines:deaf_hanging@cpu")]["outcome"] == "timeout"
+        assert records[(case, "refgrad")]["outcome"] == "passed"
+
+
+def test_unloadable_plugin_is_an_error_not_a_crash_of_the_run():
+    records = _records(["faulty_engines:unloadable", "refgrad"])
+    record = records[("accumulation/zero_then_sum-float32", "faulty_engines:unloadable@cpu")]
+    assert record["outcome"] == "error"
+    assert "ImportError: this engine needs a library that is not installed" in record["reason"]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("numpy", "unknown subject 'numpy'"),
+    ("torch:not a device", "bad device 'not a device' in subject 'torch:not a device'"),
+    ("golden:", "golden subject needs a file"),
+])
+def test_unknown_subjects(name, message):
+    with pytest.raises(UnknownSubject, match=message):
+        parse_subject(name)
+
+
+def test_device_expansion():
+    assert expand_subjects(["refgrad", "torch"], ["cpu"]) == ["refgrad", "torch:cpu"]
+    assert expand_subjects(["refgrad", "torch", "torch:cuda:1"], ["cpu", "meta"]) == [
+        "refgrad", "torch:cpu", "torch:meta", "torch:cuda:1"]
+    assert expand_subjects(["refgrad:cuda", "faulty_engines:plain"], ["cpu", "cuda"]) == [
+        "refgrad:cuda", "faulty_engines:plain@cpu"]
+
+
+def test_cuda_expands_to_each_visible_gpu(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert expand_subjects(["torch"], ["cuda"]) == ["torch:cuda:0", "torch:cuda:1"]
+
+
+def test_golden_file_round_trip(tmp_path):
+    cases = select_cases(["detach/"])
+    observed = {}
+    list(run(["torch:cpu"], cases, observed=observed))
+    path = tmp_path / "torch.json"
+    path.write_text(json.dumps({"schema": "refgrad-conformance-observations", "version": 1, "subjects": {
+        "torch:cpu": {"device": "cpu", "cases": {c: o for (c, s), o in observed.items()}}}}))
+    records = list(run(["refgrad"], cases, reference=f"golden:{path}"))
+    assert records and all(r["outcome"] == "passed" for r in records)
+    assert {c["subject"] for r in records for c in r["compared_with"]} == {"torch:cpu", f"golden:{path}"}
+
+
+def test_golden_subject_reports_what_changed(tmp_path):
+    observed = {}
+    list(run(["torch:cpu"], ONE_CASE, observed=observed))
+    (case_id, _), obs = next(iter(observed.items()))
+    obs["grad"]["values"][1] = 4.5  # as if an older torch had computed this
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"schema": "refgrad-conformance-observations", "version": 1,
+                                "subjects": {"torch:cpu": {"device": "cpu", "cases": {case_id: obs}}}}))
+    record = _records([f"golden:{path}"])[(case_id, f"golden:{path}")]
+    assert record["outcome"] == "failed"
+    assert [d["field"] for d in record["diffs"]] == ["grad.values"]
+    assert record["diffs"][0]["max_abs_index"] == [1]
+
+
+def test_unreadable_golden_file_skips_with_reason(tmp_path):
+    record = _records([f"golden:{tmp_path / 'missing.json'}"])[
+        ("accumulation/zero_then_sum-float32", f"golden:{tmp_path / 'missing.json'}")]
+    assert record["outcome"] == "skipped" and record["reason"].startswith("cannot read")
+
+
+def test_cross_device_comparison_ignores_device_text():
+    obs = {"x": {"kind": "tensor", "device": "cuda", "values": [1.0]},
+           "r": {"kind": "value", "value": "tensor([1.], device='cuda:0', grad_fn=<MulBackward0>)"}}
+    assert runner._device_free(obs) == {"x": {"kind": "tensor", "values": [1.0]},
+                                        "r": {"kind": "value", "value": "tensor([1.], grad_fn=<MulBackward0>)"}}
