@@ -90,7 +90,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+        _warn_create_graph_once()
     roots = _root_edges(outputs, grads)
     input_edges = _input_edges(inputs) if inputs is not None else None
     captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
@@ -99,6 +99,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t, g in zip(inputs, captured):
             if g is not None and t._grad_fn is not None:
                 _accumulate_into(t, g, create_graph)
+
+
+def _warn_create_graph_once():
+    """PyTorch raises this warning with TORCH_WARN_ONCE: once per process, whatever the warning filters say."""
+    global _create_graph_warned
+    if not _create_graph_warned:
+        _create_graph_warned = True
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=4)
+
+
+_create_graph_warned = False
 
 
 def _grad_tuple(value):
