@@ -13,7 +13,7 @@ import time
 import traceback
 
 from .compare import format_diff, render_observation
-from .manifest import ManifestError, apply_manifest, gate_failures, load_manifest
+from .manifest import DEFAULT_MANIFEST, ManifestError, apply_manifest, default_manifest, gate_failures, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
 from .runner import DEFAULT_TIMEOUT, compare_observations, observe_task, run
 from .scenarios import all_cases, select_cases
@@ -67,7 +67,10 @@ def _run_parser():
                    help="worker processes (0, the default: run in this process)")
     p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT,
                    help="seconds one case may take on one subject (default: %(default)g)")
-    p.add_argument("--known-divergences", metavar="FILE", help="TOML manifest of accepted divergences")
+    p.add_argument("--known-divergences", metavar="FILE", default=default_manifest(),
+                   help=f"TOML manifest of accepted divergences (default: {DEFAULT_MANIFEST} when it exists here)")
+    p.add_argument("--no-known-divergences", dest="known_divergences", action="store_const", const=None,
+                   help="use no manifest: every divergence fails")
     p.add_argument("--require-device", action="append", default=[], metavar="TYPE",
                    help="fail instead of skipping when this device type (e.g. cuda) is unavailable")
     p.add_argument("--report", metavar="DIR", default="conformance-report",
@@ -113,6 +116,8 @@ def run_gate(args):
     meta = run_metadata(subjects, workers=args.workers, timeout_s=args.timeout,
                         known_divergences=args.known_divergences, duration_s=round(time.perf_counter() - start, 2))
     report = build_report(records, meta, summary)
+    if args.known_divergences:
+        print(f"known divergences: {args.known_divergences} ({len(entries)} entries)\n")
     print(format_matrix(records, subjects))
     if not args.quiet:
         for r in records:

@@ -7,11 +7,13 @@
     link = "https://github.com/org/refgrad/issues/12"   # optional
     strict = true                  # default: an unexpected pass fails the gate
 
-A failing case an entry matches becomes `xfailed`; a passing one becomes `xpassed` (a gate failure
+The gate reads known-divergences.toml from the current directory (pytest: the rootdir) unless told
+otherwise. A failing case an entry matches becomes `xfailed`; a passing one becomes `xpassed` (a gate failure
 when the entry is strict). An entry whose case pattern matches no case at all is stale: reported,
 and a gate failure when strict, since it usually means a renamed scenario or a typo.
 """
 import fnmatch
+import os
 from dataclasses import dataclass
 
 try:
@@ -19,9 +21,11 @@ try:
 except ImportError:  # Python < 3.11
     import tomli as tomllib
 
-__all__ = ["Divergence", "ManifestError", "load_manifest", "apply_manifest", "gate_failures", "find", "FAILING"]
+__all__ = ["Divergence", "ManifestError", "load_manifest", "apply_manifest", "gate_failures", "find", "FAILING",
+           "DEFAULT_MANIFEST", "default_manifest"]
 
 FAILING = ("failed", "error", "timeout", "crashed")
+DEFAULT_MANIFEST = "known-divergences.toml"
 _KEYS = {"case", "subject", "reason", "link", "strict"}
 
 
@@ -42,6 +46,12 @@ class Divergence:
 
     def describe(self):
         return f"{self.case} [{self.subject}]: {self.reason}" + (f" ({self.link})" if self.link else "")
+
+
+def default_manifest(directory="."):
+    """known-divergences.toml in `directory` when there is one (the gate's default manifest), else None."""
+    path = os.path.join(directory, DEFAULT_MANIFEST)
+    return path if os.path.isfile(path) else None
 
 
 def load_manifest(path):

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from .manifest import FAILING, apply_manifest, find, load_manifest
+from .manifest import FAILING, apply_manifest, default_manifest, find, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
 from .runner import DEFAULT_TIMEOUT, _record, observe_task
 from .scenarios import Case, all_cases
@@ -33,7 +33,8 @@ def pytest_addoption(parser):
     group.addoption("--conformance-report", metavar="DIR", default=None,
                     help="write report.json, report.md and report.html here")
     group.addoption("--known-divergences", metavar="FILE", default=None,
-                    help="TOML manifest of accepted divergences (expected failures)")
+                    help="TOML manifest of accepted divergences (default: known-divergences.toml in the rootdir "
+                         "when it exists; 'none' for no manifest)")
     group.addoption("--conformance-timeout", type=float, default=DEFAULT_TIMEOUT,
                     help="seconds one case may take on one subject (default: %(default)s)")
 
@@ -53,6 +54,10 @@ class _State:
         opt = config.option
         self.config = config
         self.subjects = None
+        if opt.known_divergences is None:
+            opt.known_divergences = default_manifest(str(config.rootpath))
+        elif opt.known_divergences == "none":
+            opt.known_divergences = None
         try:
             self.entries = load_manifest(opt.known_divergences) if opt.known_divergences else []
             for name in _csv(opt.subjects) + ([opt.reference] if opt.reference else []):

@@ -68,3 +68,12 @@ def next_functions_of_constant_inputs(torch, rec):
     rec("next", [(None if f is None else f.name(), i) for f, i in y.grad_fn.next_functions])
     z = x + x
     rec("self_twice", [(f.name(), i) for f, i in z.grad_fn.next_functions])
+
+
+@scenario
+def iteration_unbinds(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    a, b, c = x * 2
+    rec("parts", [a, b, c])
+    (a * b * c).backward()
+    rec("grad", x.grad)

@@ -105,3 +105,16 @@ def inplace_exp_saves_result(torch, rec):
     z.exp_()
     z.add_(1)
     rec.raises("modified", lambda: z.sum().backward())
+
+
+@scenario(dtypes=FLOATS)
+def inplace_on_view_of_non_leaf(torch, rec):
+    x = rec.tensor(3, requires_grad=True)
+    y = x * 2
+    v = y[1:]
+    v.mul_(3)
+    rec("y", y)
+    rec("v", v)
+    rec("versions", [y._version, v._version])
+    y.sum().backward()
+    rec("grad", x.grad)
