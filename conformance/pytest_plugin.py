@@ -4,7 +4,8 @@
         --conformance-report out/ --known-divergences known.toml
 
 Test ids read `test_conformance[accumulation/zero_then_sum-torch:cuda-float32]`. Cases of one GPU
-share an xdist group, and `-n` switches xdist to `--dist loadgroup`, so one worker owns each GPU;
+share an xdist group, and when a GPU is used `-n` switches xdist to `--dist loadgroup`, so one worker
+owns each GPU;
 with several visible GPUs (CUDA_VISIBLE_DEVICES decides) `cuda` expands to `cuda:0`, `cuda:1`, ...
 Records travel to the controller in `user_properties`, so a crashed worker loses only its own case.
 """
@@ -41,10 +42,12 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance: a refgrad conformance case")
-    if getattr(config.option, "dist", None) == "load":
-        config.option.dist = "loadgroup"  # keep each GPU's cases on one worker
     config._conformance = _State(config)
     config.pluginmanager.register(config._conformance, "conformance-state")
+    if getattr(config.option, "dist", None) == "load" and config._conformance.runs_on_a_gpu():
+        # keep each GPU's cases on one worker. Only then: xdist's group scheduling re-sends a case whose
+        # worker crashed, so plain load scheduling isolates crashes better where no GPU is involved.
+        config.option.dist = "loadgroup"
 
 
 class _State:
@@ -79,6 +82,11 @@ class _State:
             except ValueError as exc:
                 raise pytest.UsageError(str(exc)) from None
         return self.subjects
+
+    def runs_on_a_gpu(self):
+        """Whether a subject of this run is on a CUDA device that is present."""
+        gpu = [parse_subject(n) for n in self.subject_names() if parse_subject(n).device_type == "cuda"]
+        return any(not parse_subject(f"torch:{s.device}").unavailable() for s in gpu)
 
     def pytest_runtest_logreport(self, report):
         if "test_conformance[" not in report.nodeid or hasattr(self.config, "workerinput"):

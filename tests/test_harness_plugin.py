@@ -1,5 +1,6 @@
 """The pytest plugin: test ids, device skips, --require-device, reports, known divergences, xdist."""
 import json
+from pathlib import Path
 
 import pytest
 import torch  # imported before pytester snapshots sys.modules: torch cannot be imported twice in one process
@@ -106,3 +107,18 @@ def test_bad_subject_is_a_usage_error(suite):
     result = _run(suite, "--subjects", "nonsense")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown subject 'nonsense'*"])
+
+
+def test_a_crashed_worker_loses_only_its_own_case(suite, tmp_path):
+    suite.makepyfile(faulty_engines=(Path(__file__).parent / "faulty_engines.py").read_text())
+    result = _run(suite, "-n", "2", "-k", "zero_then_sum or detach_inplace", "--subjects",
+                  "faulty_engines:crashing,refgrad", "--conformance-report", str(tmp_path))
+    result.assert_outcomes(passed=2, failed=2)
+    records = json.loads((tmp_path / "report.json").read_text())["records"]
+    outcomes = sorted((r["case"], r["subject"], r["outcome"]) for r in records)
+    assert outcomes == [
+        ("accumulation/zero_then_sum-float32", "faulty_engines:crashing@cpu", "crashed"),
+        ("accumulation/zero_then_sum-float32", "refgrad", "passed"),
+        ("detach/detach_inplace-float32", "faulty_engines:crashing@cpu", "crashed"),
+        ("detach/detach_inplace-float32", "refgrad", "passed"),
+    ]
