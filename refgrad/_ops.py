@@ -121,6 +121,11 @@ def pow(input, exponent):
     return call(D.POW_SCALAR, (input,), {"exponent": exponent})
 
 
+def mul_scalar(input, other):
+    """input * other for a Python number `other`, as PyTorch's C++ formulas multiply (MulBackward1)."""
+    return call(D.MUL_SCALAR, (input,), {"other": other})
+
+
 def square(input):
     return pow(input, 2)
 
@@ -145,6 +150,23 @@ tanh = _unary(D.TANH)
 sigmoid = _unary(D.SIGMOID)
 relu = _unary(D.RELU)
 isfinite = _unary(D.ISFINITE)
+exp2 = _unary(D.EXP2)
+expm1 = _unary(D.EXPM1)
+log2 = _unary(D.LOG2)
+log10 = _unary(D.LOG10)
+log1p = _unary(D.LOG1P)
+rsqrt = _unary(D.RSQRT)
+tan = _unary(D.TAN)
+asin = _unary(D.ASIN)
+acos = _unary(D.ACOS)
+atan = _unary(D.ATAN)
+sinh = _unary(D.SINH)
+cosh = _unary(D.COSH)
+erf = _unary(D.ERF)
+floor = _unary(D.FLOOR)
+ceil = _unary(D.CEIL)
+round = _unary(D.ROUND)
+trunc = _unary(D.TRUNC)
 
 
 def where(condition, input, other):
@@ -753,7 +775,8 @@ def _install():
         "true_divide": true_divide, "floor_divide": floor_divide, "remainder": remainder, "neg": neg,
         "negative": neg, "reciprocal": reciprocal, "pow": pow, "square": square, "abs": abs, "absolute": abs,
         "sgn": sgn, "sign": sign, "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh,
-        "sigmoid": sigmoid, "relu": relu, "isfinite": isfinite, "where": lambda self, c, o: where(c, self, o),
+        "sigmoid": sigmoid, "relu": relu, "isfinite": isfinite,
+        "exp2": exp2, "expm1": expm1, "log2": log2, "log10": log10, "log1p": log1p, "rsqrt": rsqrt, "tan": tan, "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "erf": erf, "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "where": lambda self, c, o: where(c, self, o),
         "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal,
         "logical_and": logical_and, "logical_or": logical_or,
         "sum": sum, "mean": mean, "norm": norm, "dot": dot,

@@ -163,6 +163,12 @@ POW_SCALAR_BASE = Rule("pow", "PowBackward2",
                        dtype=lambda ops, p: F._dtype.result_type((p["base"], ops[0])))
 
 
+# A tensor times a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
+# a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
+MUL_SCALAR = Rule("mul", "MulBackward1", lambda a, other: a * np.asarray(other, a.dtype), ("self",),
+                  {"self": lambda grad, other: F.mul_scalar(grad, other)}, dtype="same")
+
+
 # ------------------------------------------------------------------- pointwise math
 def _unary(name, node, forward, formula, dtype="float"):
     return Rule(name, node, _quiet(forward), ("self",), {"self": formula}, dtype=dtype)
@@ -179,6 +185,25 @@ COS = _unary("cos", "CosBackward0", np.cos, lambda grad, self: grad * -self.sin(
 TANH = _unary("tanh", "TanhBackward0", np.tanh, lambda grad, result: F.tanh_backward(grad, result))
 SIGMOID = _unary("sigmoid", "SigmoidBackward0", lambda a: 1 / (1 + np.exp(-a)),
                  lambda grad, result: F.sigmoid_backward(grad, result))
+EXP2 = _unary("exp2", "Exp2Backward0", np.exp2, lambda grad, result: F.mul_scalar(grad * result, math.log(2.0)))
+EXPM1 = _unary("expm1", "Expm1Backward0", np.expm1, lambda grad, result: grad * (result + 1))
+LOG2 = _unary("log2", "Log2Backward0", np.log2, lambda grad, self: grad / (self * math.log(2.0)))
+LOG10 = _unary("log10", "Log10Backward0", np.log10, lambda grad, self: grad / (self * math.log(10.0)))
+LOG1P = _unary("log1p", "Log1PBackward0", np.log1p, lambda grad, self: grad / (self + 1))
+RSQRT = _unary("rsqrt", "RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda grad, result: -0.5 * grad * result.pow(3))
+TAN = _unary("tan", "TanBackward0", np.tan, lambda grad, result: grad * (1 + result.pow(2)))
+ASIN = _unary("asin", "AsinBackward0", np.arcsin, lambda grad, self: grad * (-self * self + 1).rsqrt())
+ACOS = _unary("acos", "AcosBackward0", np.arccos, lambda grad, self: grad * -((-self * self + 1).rsqrt()))
+ATAN = _unary("atan", "AtanBackward0", np.arctan, lambda grad, self: grad / (self * self + 1))
+SINH = _unary("sinh", "SinhBackward0", np.sinh, lambda grad, self: grad * self.cosh())
+COSH = _unary("cosh", "CoshBackward0", np.cosh, lambda grad, self: grad * self.sinh())
+_ERF = np.frompyfunc(math.erf, 1, 1)
+ERF = _unary("erf", "ErfBackward0", lambda a: np.asarray(_ERF(a), dtype=a.dtype),
+             lambda grad, self: 2.0 / math.sqrt(math.pi) * (-self.pow(2)).exp() * grad)
+FLOOR = _unary("floor", "FloorBackward0", np.floor, lambda grad: F.zeros_like(grad), dtype="same")
+CEIL = _unary("ceil", "CeilBackward0", np.ceil, lambda grad: F.zeros_like(grad), dtype="same")
+ROUND = _unary("round", "RoundBackward0", np.round, lambda grad: F.zeros_like(grad), dtype="same")
+TRUNC = _unary("trunc", "TruncBackward0", np.trunc, lambda grad: F.zeros_like(grad), dtype="same")
 RELU = _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype),
               lambda grad, result: F.threshold_backward(grad, result, 0), dtype="same")
 
