@@ -1,4 +1,6 @@
 """retain_grad, tensor hooks (order, replacing the gradient), node hooks, the non-leaf .grad warning."""
+import pytest
+
 from helpers import same
 
 
@@ -100,3 +102,49 @@ def test_hook_execution_order_follows_creation(torch):
     b.register_hook(lambda g: order.append("b"))
     (a + b).sum().backward()
     return order
+
+
+# What a hook returns is checked as torch checks it (probed on torch 2.13): tensor hooks keep the
+# gradient on None; node hooks must return a tuple of the right length, and None drops a gradient.
+NODE_HOOK_RESULTS = {
+    "post_size": ("post", lambda torch, gi, go: (torch.ones(3), None)),
+    "post_count": ("post", lambda torch, gi, go: (gi[0],)),
+    "post_list": ("post", lambda torch, gi, go: [gi[0], None]),
+    "post_none_drops": ("post", lambda torch, gi, go: (None, None)),
+    "post_fill_none": ("post", lambda torch, gi, go: (gi[0], torch.ones(2))),
+    "post_not_tensor": ("post", lambda torch, gi, go: (5, None)),
+    "post_dtype": ("post", lambda torch, gi, go: (gi[0].double(), None)),
+    "pre_count": ("pre", lambda torch, go: (go[0], go[0])),
+    "pre_int": ("pre", lambda torch, go: 5),
+    "pre_none_drops": ("pre", lambda torch, go: (None,)),
+    "pre_scales": ("pre", lambda torch, go: (go[0] * 3,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NODE_HOOK_RESULTS))
+@same
+def test_node_hook_results_are_checked(torch, case):
+    kind, hook = NODE_HOOK_RESULTS[case]
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    if kind == "post":
+        y.grad_fn.register_hook(lambda gi, go: hook(torch, gi, go))
+    else:
+        y.grad_fn.register_prehook(lambda go: hook(torch, go))
+    y.sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("result", ["none", "int", "size", "dtype"])
+@same
+def test_tensor_hook_results_are_checked(torch, result):
+    x = torch.ones(2, requires_grad=True)
+    returns = {"none": lambda g: None, "int": lambda g: 5, "size": lambda g: torch.ones(3),
+               "dtype": lambda g: g.double()}[result]
+
+    def hook(g):
+        return returns(g)
+    y = x * 2
+    y.register_hook(hook)
+    y.sum().backward()
+    return x.grad

@@ -127,13 +127,13 @@ def _call_tensor_hooks(node, grads):
         if hooks:
             grads = list(grads)
             for hook in list(hooks.values()):
-                grads[0] = _hook_result(hook, grads[0], hook(grads[0]))
+                grads[0] = _tensor_hook_result(hook, grads[0], hook(grads[0]))
     if node._tensor_pre_hooks:
         grads = list(grads)
         for nr, hooks in node._tensor_pre_hooks.items():
             for hook in list(hooks.values()):
                 if nr < len(grads) and grads[nr] is not None:
-                    grads[nr] = _hook_result(hook, grads[nr], hook(grads[nr]))
+                    grads[nr] = _tensor_hook_result(hook, grads[nr], hook(grads[nr]))
     if node._retains_grad_hooks:
         for nr, ref in node._retains_grad_hooks.items():
             tensor = ref()
@@ -143,23 +143,45 @@ def _call_tensor_hooks(node, grads):
         for hook in list(node._pre_hooks.values()):
             new = hook(tuple(grads))
             if new is not None:
-                grads = [_hook_result(hook, old, g) if old is not None else g for old, g in zip(grads, new)]
+                grads = _node_hook_results(hook, grads, new)
     return grads
 
 
-def _hook_result(hook, old, new):
-    """What a hook returned, checked as PyTorch checks it: None keeps the value; type and size must not change."""
-    if new is None:
-        return old
+def _tensor_hook_result(hook, old, new):
+    """A tensor hook's result: None keeps the gradient, a tensor replaces it (checked)."""
+    return old if new is None else _checked(hook, old, new)
+
+
+def _node_hook_results(hook, old, new):
+    """A node hook's results, one per gradient: None drops that gradient, a tensor replaces it (checked)."""
+    if not isinstance(new, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != len(old):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of values "
+                           f"(got {len(new)}, but expected {len(old)})")
+    results = []
+    for o, n in zip(old, new):
+        if n is not None and o is None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+        results.append(None if n is None else _checked(hook, o, n))
+    return results
+
+
+def _checked(hook, old, new):
+    """PyTorch's check of a hook's replacement gradient: a tensor of the same type and size."""
     from .._tensor import Tensor
     if not isinstance(new, Tensor):
         raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
-    name = getattr(hook, "__name__", "<unknown>")
     if old.type() != new.type():
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got {new.type()})")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was {old.type()} got "
+                           f"{new.type()})")
     if old._data.shape != new._data.shape:
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
     return new
+
+
+def _hook_name(hook):
+    return getattr(hook, "__name__", "<unknown>")
 
 
 def _run_node(node, grads, keep_graph, create_graph):
@@ -173,7 +195,7 @@ def _run_node(node, grads, keep_graph, create_graph):
         for hook in list(node._post_hooks.values()):
             new = hook(tuple(outputs), tuple(grads))
             if new is not None:
-                outputs = tuple(_hook_result(hook, old, g) if old is not None else g for old, g in zip(outputs, new))
+                outputs = tuple(_node_hook_results(hook, outputs, new))
     if not keep_graph:
         node.release()
     return outputs
