@@ -13,9 +13,10 @@ import time
 import traceback
 
 from .compare import format_diff, render_observation
-from .manifest import DEFAULT_MANIFEST, ManifestError, apply_manifest, default_manifest, gate_failures, load_manifest
+from .manifest import (DEFAULT_MANIFEST, FAILING, ManifestError, apply_manifest, default_manifest, gate_failures,
+                       load_manifest)
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
-from .runner import DEFAULT_TIMEOUT, compare_observations, observe_task, run
+from .runner import DEFAULT_TIMEOUT, compare_observations, require_devices, run, subject_result
 from .scenarios import all_cases, select_cases
 from .subjects import UnknownSubject, comparisons, expand_subjects, parse_subject
 
@@ -111,7 +112,8 @@ def run_gate(args):
     observed = {} if args.record else None
     records = list(run(subjects, cases, reference=args.reference, workers=args.workers, timeout=args.timeout,
                        observed=observed))
-    _require_devices(records, args.require_device)
+    for r in records:
+        require_devices(r, args.require_device)
     summary = apply_manifest(records, entries, [c.id for c in all_cases()])
     meta = run_metadata(subjects, workers=args.workers, timeout_s=args.timeout,
                         known_divergences=args.known_divergences, duration_s=round(time.perf_counter() - start, 2))
@@ -121,7 +123,7 @@ def run_gate(args):
     print(format_matrix(records, subjects))
     if not args.quiet:
         for r in records:
-            if r["outcome"] in ("failed", "error", "timeout", "crashed"):
+            if r["outcome"] in FAILING:
                 print("\n" + format_failure(r))
     for s in summary["stale"]:
         print(f"\nstale known divergence: {s['case']} [{s['subject']}] matches no case")
@@ -136,12 +138,6 @@ def run_gate(args):
     print(f"\n{len(cases)} cases on {len(subjects)} subjects in {meta['duration_s']} s: "
           + ("conforms" if not failures else f"DOES NOT CONFORM ({len(failures)} problems)"))
     return NOT_CONFORMING if failures else CONFORMS
-
-
-def _require_devices(records, required):
-    for r in records:
-        if r["outcome"] == "skipped" and r["device"].split(":")[0] in required:
-            r["outcome"], r["reason"] = "error", f"required device {r['device']} unavailable: {r['reason']}"
 
 
 def _write_golden(path, subjects, observed):
@@ -176,18 +172,7 @@ def replay(argv):
     status = CONFORMS
     for case in cases:
         names = [subject.name] + comparisons(subject, args.reference)
-        results = {}
-        for name in names:
-            s = parse_subject(name)
-            reason = s.unavailable()
-            if reason:
-                results[name] = {"status": "unavailable", "reason": reason}
-            elif s.kind == "golden":
-                obs = s.recorded(case.id)
-                results[name] = {"status": "ok", "observations": obs} if obs is not None else \
-                    {"status": "unavailable", "reason": "not recorded"}
-            else:
-                results[name] = observe_task(case.scenario_id, case.dtype, name, args.timeout)
+        results = {name: subject_result(case, parse_subject(name), args.timeout) for name in names}
         print(_side_by_side(case, names, results))
         own = results[subject.name]
         for other in names[1:]:

@@ -16,7 +16,7 @@ import pytest
 
 from .manifest import FAILING, apply_manifest, default_manifest, find, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
-from .runner import DEFAULT_TIMEOUT, _record, observe_task
+from .runner import DEFAULT_TIMEOUT, record_of, require_devices, subject_result
 from .scenarios import Case, all_cases
 from .subjects import comparisons, expand_subjects, parse_subject
 
@@ -85,8 +85,8 @@ class _State:
 
     def runs_on_a_gpu(self):
         """Whether a subject of this run is on a CUDA device that is present."""
-        gpu = [parse_subject(n) for n in self.subject_names() if parse_subject(n).device_type == "cuda"]
-        return any(not parse_subject(f"torch:{s.device}").unavailable() for s in gpu)
+        devices = {parse_subject(n).device for n in self.subject_names()}
+        return any(d.startswith("cuda") and not parse_subject(f"torch:{d}").unavailable() for d in devices)
 
     def pytest_runtest_logreport(self, report):
         if "test_conformance[" not in report.nodeid or hasattr(self.config, "workerinput"):
@@ -104,8 +104,9 @@ class _State:
             return
         records = [self.records[k] for k in sorted(self.records)]
         self.summary = apply_manifest([], self.entries, [c.id for c in all_cases()])
-        self.summary["unexpected_passes"] = [{"case": r["case"], "subject": r["subject"], "strict": True}
-                                             for r in records if r["outcome"] == "xpassed"]
+        self.summary["unexpected_passes"] = [
+            {"case": r["case"], "subject": r["subject"], "strict": find(self.entries, r["case"], r["subject"]).strict}
+            for r in records if r["outcome"] == "xpassed"]
         if any(s["strict"] for s in self.summary["stale"]):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         directory = self.config.option.conformance_report
@@ -171,31 +172,23 @@ class _Check:
         state, opt = config._conformance, config.option
         case, subject = Case(self.scenario_id, self.dtype), parse_subject(self.subject)
         others = [parse_subject(n) for n in comparisons(subject, opt.reference)]
-        record = _record(case, subject, self._result(case, subject, opt, state),
-                         [(o, self._result(case, o, opt, state)) for o in others])
-        if record["outcome"] == "skipped" and subject.device_type in opt.require_device:
-            record.update(outcome="error", reason=f"required device {subject.device} unavailable: {record['reason']}")
+        record = record_of(case, subject, self._result(case, subject, opt, state),
+                           [(o, self._result(case, o, opt, state)) for o in others])
+        require_devices(record, opt.require_device)
         self.request.node.user_properties.append((_PROPERTY, json.dumps(record)))
         if record["outcome"] == "skipped":
             pytest.skip(record["reason"])
         if record["outcome"] != "passed":
             pytest.fail(format_failure(record), pytrace=False)
 
-    def _result(self, case, subject, opt, state):
-        reason = subject.unavailable()
-        if reason:
-            return {"status": "unavailable", "reason": reason}
-        if subject.kind == "golden":
-            obs = subject.recorded(case.id)
-            return {"status": "ok", "observations": obs, "duration_s": 0.0} if obs is not None else \
-                {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}"}
-        key = (case.id, subject.name)
-        if key in state.reference_cache:
-            return state.reference_cache[key]
-        result = observe_task(case.scenario_id, case.dtype, subject.name, opt.conformance_timeout)
-        if subject.engine == "torch":
-            state.reference_cache[key] = result  # references are asked for by several subjects
-        return result
+    @staticmethod
+    def _result(case, subject, opt, state):
+        if subject.engine != "torch":
+            return subject_result(case, subject, opt.conformance_timeout)
+        key = (case.id, subject.name)  # references are asked for by several subjects: run them once
+        if key not in state.reference_cache:
+            state.reference_cache[key] = subject_result(case, subject, opt.conformance_timeout)
+        return state.reference_cache[key]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -214,4 +207,4 @@ def _crashed_record(report):
     text = str(report.longrepr).strip()
     own = {"status": "crashed" if "crashed" in text else "error",
            "reason": text.splitlines()[-1] if text else "failed before the case ran"}
-    return _record(Case(scenario_id, dtype), parse_subject(subject), own, [])
+    return record_of(Case(scenario_id, dtype), parse_subject(subject), own, [])

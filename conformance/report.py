@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from importlib import metadata
 
 from .compare import TOLERANCE_SOURCE, TOLERANCES, format_diff
-from .manifest import gate_failures
+from .manifest import FAILING, gate_failures
 
 __all__ = ["SCHEMA", "VERSION", "run_metadata", "build_report", "write_reports", "format_matrix", "format_failure",
            "OUTCOMES"]
@@ -85,7 +85,7 @@ def matrix(records):
 
 
 def _cell(counts):
-    parts = [f"{counts[o]} {o.upper() if o in ('failed', 'error', 'timeout', 'crashed') else o}"
+    parts = [f"{counts[o]} {o.upper() if o in FAILING else o}"
              for o in OUTCOMES if counts[o]]
     return ", ".join(parts) or "-"
 
@@ -126,7 +126,7 @@ def write_reports(report, directory):
 
 
 def _failing(report):
-    return [r for r in report["records"] if r["outcome"] in ("failed", "error", "timeout", "crashed", "xpassed")]
+    return [r for r in report["records"] if r["outcome"] in FAILING + ("xpassed",)]
 
 
 def render_markdown(report, max_failures=50):

@@ -21,7 +21,8 @@ from .observe import observe, observe_call
 from .scenarios import Case, load_all
 from .subjects import comparisons, parse_subject
 
-__all__ = ["Recorder", "run_case", "run", "observe_task", "compare_observations", "replay_command"]
+__all__ = ["Recorder", "run_case", "run", "observe_task", "subject_result", "require_devices", "record_of",
+           "compare_observations", "replay_command"]
 
 DEFAULT_TIMEOUT = 60.0
 KILL_GRACE = 30.0  # a worker stuck in C code past its time limit is killed this much later
@@ -45,8 +46,11 @@ class Recorder:
         self.observations[name] = observe(value)
 
     def raises(self, name, fn):
+        """Records what fn raises (or "no error" and its result), and any warnings it gave."""
         result, warns = observe_call(fn)
         self.observations[name] = result if result["kind"] == "error" else {"kind": "no error", "result": result}
+        if warns:
+            self.observations[f"{name}.<warnings>"] = {"kind": "sequence", "items": warns}
 
     def data(self, *shape, low=-2.0, high=2.0):
         """Seeded inputs as nested lists (the same for every subject), rounded to 3 decimals."""
@@ -118,32 +122,46 @@ def run(subject_names, cases, *, reference=None, workers=0, timeout=DEFAULT_TIME
     involved = {s.name: s for s in subjects}
     for name in {n for names in against.values() for n in names} - set(involved):
         involved[name] = parse_subject(name)
-    unavailable = {name: s.unavailable() for name, s in involved.items()}
     tasks = [(c.scenario_id, c.dtype, name, timeout) for c in cases for name, s in involved.items()
-             if s.kind == "engine" and not unavailable[name]]
+             if s.kind == "engine" and not s.unavailable()]
     results = _run_pool(tasks, workers, timeout) if workers else {t: observe_task(*t) for t in tasks}
 
     def result_of(case, name):
-        subject = involved[name]
-        if unavailable[name]:
-            return {"status": "unavailable", "reason": unavailable[name]}
-        if subject.kind == "golden":
-            obs = subject.recorded(case.id)
-            if obs is None:
-                return {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}"}
-            return {"status": "ok", "observations": obs, "duration_s": 0.0}
-        return results[(case.scenario_id, case.dtype, name, timeout)]
+        return subject_result(case, involved[name], timeout, ran=results)
 
     for case in cases:
         for subject in subjects:
             own = result_of(case, subject.name)
             if observed is not None and own["status"] == "ok":
                 observed[(case.id, subject.name)] = own["observations"]
-            yield _record(case, subject, own,
+            yield record_of(case, subject, own,
                           [(involved[n], result_of(case, n)) for n in against[subject.name]])
 
 
-def _record(case, subject, own, references):
+def subject_result(case, subject, timeout=DEFAULT_TIMEOUT, ran=None):
+    """A subject's result for a case: unavailable (and why), recorded (a golden file), or the engine's
+    run, looked up in `ran` (task -> result) when given, else run now."""
+    reason = subject.unavailable()
+    if reason:
+        return {"status": "unavailable", "reason": reason}
+    if subject.kind == "golden":
+        obs = subject.recorded(case.id)
+        if obs is None:
+            return {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}"}
+        return {"status": "ok", "observations": obs, "duration_s": 0.0}
+    task = (case.scenario_id, case.dtype, subject.name, timeout)
+    return ran[task] if ran is not None else observe_task(*task)
+
+
+def require_devices(record, required):
+    """Turns a skip for an unavailable device of a type in `required` (e.g. "cuda") into an error."""
+    if record["outcome"] == "skipped" and record["device"].split(":")[0] in required:
+        record.update(outcome="error", reason=f"required device {record['device']} unavailable: {record['reason']}")
+    return record
+
+
+def record_of(case, subject, own, references):
+    """The record of a case on a subject, from its own result and those of the subjects it is compared with."""
     record = {"case": case.id, "scenario": case.scenario_id, "area": case.area, "dtype": case.dtype,
               "subject": subject.name, "device": subject.device, "outcome": None, "reason": None,
               "compared_with": [], "diffs": [], "duration_s": own.get("duration_s", 0.0),

@@ -38,8 +38,14 @@ class Subject:
         return self.device.split(":")[0]
 
     def unavailable(self):
-        """Why this subject cannot run here, or None. A plugin that fails to load is not unavailable but
-        broken: its cases end in error, since a gate asked to check an engine must not pass without it."""
+        """Why this subject cannot run here, or None (found out once per Subject)."""
+        if not hasattr(self, "_unavailable"):
+            self._unavailable = self._why_unavailable()
+        return self._unavailable
+
+    def _why_unavailable(self):
+        """A plugin that fails to load is not unavailable but broken: its cases end in error, since a
+        gate asked to check an engine must not pass without it."""
         if self.engine not in BUILTIN_ENGINES:
             return None
         try:
@@ -86,7 +92,7 @@ class GoldenSubject(Subject):
             self._data = subjects[self._recorded]
         return self._data
 
-    def unavailable(self):
+    def _why_unavailable(self):
         try:
             self._subject_data()
         except (OSError, ValueError, KeyError) as exc:

@@ -20,8 +20,9 @@ from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full
                         ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, manual_seed,
                         seed, initial_seed)
 from ._ops import (add, sub, rsub, mul, div, true_divide, floor_divide, remainder, neg, reciprocal, pow, square,
-                   abs, sgn, sign, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, isfinite,
-                   exp2, expm1, log2, log10, log1p, rsqrt, tan, asin, acos, atan, sinh, cosh, erf, floor, ceil, round, trunc, where, eq, ne, lt, le,
+                   abs, sgn, sign, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, isfinite, exp2, expm1,
+                   log2, log10, log1p, rsqrt, tan, asin, acos, atan, sinh, cosh, erf, floor, ceil, round, trunc,
+                   where, eq, ne, lt, le,
                    gt, ge, equal, logical_and, logical_or, sum, mean, norm, dot, view_as, reshape, flatten,
                    unsqueeze, squeeze, transpose, t, permute, select, narrow, clone, broadcast_to)
 from ._printing import set_printoptions

@@ -133,7 +133,7 @@ def square(input):
 def _unary(rule):
     def op(input):
         return call(rule, (_tensor_arg(rule.name, 1, "input", input),), {})
-    op.__name__ = rule.name
+    op.__name__ = op.__qualname__ = rule.name
     op.__doc__ = f"{rule.name}(input): elementwise, grad_fn {rule.node}."
     return op
 
@@ -776,7 +776,9 @@ def _install():
         "negative": neg, "reciprocal": reciprocal, "pow": pow, "square": square, "abs": abs, "absolute": abs,
         "sgn": sgn, "sign": sign, "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh,
         "sigmoid": sigmoid, "relu": relu, "isfinite": isfinite,
-        "exp2": exp2, "expm1": expm1, "log2": log2, "log10": log10, "log1p": log1p, "rsqrt": rsqrt, "tan": tan, "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "erf": erf, "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "where": lambda self, c, o: where(c, self, o),
+        "exp2": exp2, "expm1": expm1, "log2": log2, "log10": log10, "log1p": log1p, "rsqrt": rsqrt, "tan": tan,
+        "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "erf": erf, "floor": floor,
+        "ceil": ceil, "round": round, "trunc": trunc, "where": lambda self, c, o: where(c, self, o),
         "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal,
         "logical_and": logical_and, "logical_or": logical_or,
         "sum": sum, "mean": mean, "norm": norm, "dot": dot,

@@ -11,6 +11,7 @@ import weakref
 
 from . import _dtype as dt
 from ._device import CPU
+from ._warn import warn_once
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, _HookDict, add_hook
 
@@ -322,7 +323,17 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self):
+        self._warn_if_requires_grad()
         return float(self._scalar())
+
+    def __complex__(self):
+        self._warn_if_requires_grad()
+        return complex(self._scalar())
+
+    def _warn_if_requires_grad(self):
+        if self.requires_grad:
+            warn_once("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                      "Consider using tensor.detach() first.", stacklevel=3)
 
     def __int__(self):
         return int(self._scalar())

@@ -1,4 +1,7 @@
 """Misuse gives torch's exception class and message, never an internal error."""
+import subprocess
+import sys
+
 import pytest
 
 from helpers import same
@@ -65,3 +68,36 @@ def test_device_placement_refgrad():
     w = refgrad.ones(2, device="cuda:1", requires_grad=True)
     (w * 3).sum().backward()
     assert str(w.grad.device) == "cuda:1"
+
+
+# PyTorch gives these with TORCH_WARN_ONCE: once per process, whatever the warning filters say. Each
+# statement runs twice in a fresh interpreter per engine; the warnings seen each time must match.
+WARNED_ONCE = {
+    "create_graph_backward": "x = torch.ones(2, requires_grad=True); (x ** 3).sum().backward(create_graph=True)",
+    "float_of_grad_tensor": "float(torch.ones(1, requires_grad=True))",
+    "complex_of_grad_tensor": "complex(torch.ones(1, requires_grad=True) * 2)",
+    "float_of_many_elements": "float(torch.ones(4, requires_grad=True))",
+    "int_does_not_warn": "int(torch.ones(1, requires_grad=True))",
+}
+TWICE = """
+import warnings
+import {engine} as torch
+for _ in range(2):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            {statement}
+        except Exception as exc:
+            print(type(exc).__name__, exc)
+    print([str(w.message).split(" (Triggered internally")[0] for w in caught])
+"""
+
+
+@pytest.mark.parametrize("case", sorted(WARNED_ONCE))
+def test_warned_once(case):
+    def run(engine):
+        code = TWICE.format(engine=engine, statement=WARNED_ONCE[case])
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    expected = run("torch")
+    assert run("refgrad") == expected
+    assert expected.splitlines()[-1] == "[]"

@@ -102,13 +102,14 @@ class SeededNamespace:
         return getattr(self._torch, name)
 
     def randn(self, *size, requires_grad=False, **kwargs):
-        return self._seeded(size, kwargs, requires_grad)
+        return self._seeded(size, kwargs, requires_grad, -2.0, 2.0)
 
-    rand = randn
+    def rand(self, *size, requires_grad=False, **kwargs):
+        return self._seeded(size, kwargs, requires_grad, 0.0, 1.0)
 
-    def _seeded(self, size, kwargs, requires_grad):
+    def _seeded(self, size, kwargs, requires_grad, low, high):
         shape = tuple(kwargs.pop("size", None) or (size[0] if len(size) == 1 and isinstance(size[0], tuple) else size))
-        values = self._rec.data(*shape) if shape else self._rec.data(1)[0]
+        values = self._rec.data(*shape, low=low, high=high) if shape else self._rec.data(1, low=low, high=high)[0]
         return self._torch.tensor(values, requires_grad=requires_grad, **kwargs)
 
 

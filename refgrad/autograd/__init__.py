@@ -1,6 +1,7 @@
 """refgrad.autograd: backward, grad, custom Functions and grad modes (PyTorch's torch.autograd)."""
 import warnings
 
+from .._warn import warn_once
 from . import grad_mode
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
@@ -90,7 +91,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
-        _warn_create_graph_once()
+        warn_once(CREATE_GRAPH_WARNING, stacklevel=3)
     roots = _root_edges(outputs, grads)
     input_edges = _input_edges(inputs) if inputs is not None else None
     captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
@@ -99,17 +100,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t, g in zip(inputs, captured):
             if g is not None and t._grad_fn is not None:
                 _accumulate_into(t, g, create_graph)
-
-
-def _warn_create_graph_once():
-    """PyTorch raises this warning with TORCH_WARN_ONCE: once per process, whatever the warning filters say."""
-    global _create_graph_warned
-    if not _create_graph_warned:
-        _create_graph_warned = True
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=4)
-
-
-_create_graph_warned = False
 
 
 def _grad_tuple(value):
