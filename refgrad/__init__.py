@@ -24,11 +24,19 @@ from ._ops import (add, sub, rsub, mul, div, true_divide, floor_divide, remainde
                    log2, log10, log1p, rsqrt, tan, asin, acos, atan, sinh, cosh, erf, floor, ceil, round, trunc,
                    where, eq, ne, lt, le,
                    gt, ge, equal, logical_and, logical_or, sum, mean, norm, dot, view_as, reshape, flatten,
-                   unsqueeze, squeeze, transpose, t, permute, select, narrow, clone, broadcast_to)
+                   unsqueeze, squeeze, transpose, t, permute, select, narrow, clone, broadcast_to,
+                   clamp, clamp_min, clamp_max, maximum, minimum, atan2, arctan2, addcmul, addcdiv, lerp, fmod,
+                   prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, softmax, log_softmax, cumsum,
+                   cumprod, all, any, mm, mv, bmm, matmul, outer, addmm, det, einsum, flip, roll, tril, triu, diagonal, movedim, cat, concat, concatenate, stack, split,
+                   chunk, unbind, gather, scatter, scatter_add, index_select, index_add, masked_fill, masked_select,
+                   take_along_dim)
+from ._ops import linalg_inv as inverse
+from . import return_types
 from ._printing import set_printoptions
 from . import cuda, linalg
 
 subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
+clip, moveaxis, ger = clamp, movedim, outer
 float, double, half = float32, float64, float16
 long, int, short = int64, int32, int16
 

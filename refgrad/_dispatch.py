@@ -29,11 +29,19 @@ class FormulaNode(Node):
 
     def apply(self, grads):
         rule = self._rule
-        grad = grads[0] if rule.n_outputs == 1 else grads
-        if grad is None or (rule.n_outputs > 1 and all(g is None for g in grads)):
+        if rule.n_outputs == 1:
+            grad = grads[0]
+        else:  # a multi-output formula gets one gradient per output, None for outputs without one
+            grad = list(grads) + [None] * (self._saved["n_outputs"] - len(grads))
+            if all(g is None for g in grad):
+                grad = None
+        if grad is None:
             return (None,) * len(self.next_functions)
         saved = self._saved
         values = {name: (v.unpack(self) if type(v) is SavedTensor else v) for name, v in saved.items()}
+        if rule.variadic:
+            grads_in = rule.backward[0](grad, *[values[n] for n in rule.uses[0]])
+            return tuple(None if fn is None else g for (fn, _), g in zip(self.next_functions, grads_in))
         out = []
         for (fn, _), i in zip(self.next_functions, rule.grad_inputs):
             if fn is None:
@@ -69,12 +77,18 @@ class Rule:
     dtype      how the result dtype follows from the inputs: "promote" (PyTorch type promotion),
                "float" (promotion, ints become the default float), "bool", "same" (of the first
                input), or a function of (input dtypes, params)
+    n_outputs  1, or "many": the forward returns a list of arrays, and the formula receives the
+               list of output gradients (None where an output got none)
+    variadic   the op takes a list of tensors (cat, stack): `inputs` is one name, and its formula
+               returns one gradient per tensor; `tensors_shapes` names their shapes
+
+    An operand may be None (clamp without a max); it gets no edge.
     """
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
-                 "node_class", "differentiable", "inplace_saves_self", "grad_inputs")
+                 "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic")
 
-    def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1):
+    def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False):
         self.name = name
         self.node = node
         self.forward = forward
@@ -83,6 +97,7 @@ class Rule:
         self.uses = tuple(_formula_params(f) for f in self.backward)
         self.dtype = dtype
         self.n_outputs = n_outputs
+        self.variadic = variadic
         # Inputs without a formula (a where() condition, indices) get no edge, as in PyTorch.
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.differentiable = bool(self.grad_inputs)
@@ -113,7 +128,7 @@ def _result_dtype(rule, operands, params):
         return operands[0]._dtype
     if callable(kind):
         return kind(operands, params)
-    out = dt.result_type(operands)
+    out = dt.result_type([op for op in operands if op is not None])
     if kind == "float" and not out.is_floating_point:
         return dt.get_default_dtype()
     return out  # "promote", and "bool", which computes in the promoted dtype
@@ -137,6 +152,8 @@ def as_array(op, np_dtype):
     if isinstance(op, Tensor):
         data = op._data
         return data if data.dtype == np_dtype else data.astype(np_dtype)
+    if op is None:
+        return None
     with np.errstate(all="ignore"):
         try:
             return np.asarray(op, dtype=np_dtype)
@@ -153,11 +170,17 @@ def forward(rule, operands, params):
     try:
         data = rule.forward(*arrays, **params)
     except ValueError:
-        _check_broadcast(arrays)
+        _check_broadcast([a for a in arrays if a is not None])
         raise
-    if type(data) is not np.ndarray or data.dtype != out_dtype.np:
-        data = np.asarray(data, dtype=out_dtype.np)
-    return Tensor._make(data, out_dtype, device)
+    if rule.n_outputs != 1:
+        return [Tensor._make(_as_dtype(d, out_dtype), out_dtype, device) for d in data]
+    return Tensor._make(_as_dtype(data, out_dtype), out_dtype, device)
+
+
+def _as_dtype(data, dtype):
+    if type(data) is not np.ndarray or data.dtype != dtype.np:
+        return np.asarray(data, dtype=dtype.np)
+    return data
 
 
 def _check_broadcast(arrays):
@@ -182,18 +205,20 @@ def _needs_grad(operands):
 
 
 def record(rule, operands, params, result, inputs_for_saving=None):
-    """Creates the rule's node for `result` and makes it the result's grad_fn."""
+    """Creates the rule's node for `result` (a tensor, or the list of a multi-output op's tensors)
+    and makes it their grad_fn."""
     edges = []
     meta = []
     needed = set()
-    for i in rule.grad_inputs:
+    grad_inputs = range(len(operands)) if rule.variadic else rule.grad_inputs
+    for i in grad_inputs:
         op = operands[i]
         if isinstance(op, Tensor):
             edge = op._edge()
             edges.append(edge)
             meta.append((op._data.shape, op._dtype, op._device))
             if edge[0] is not None:
-                needed.update(rule.uses[i])
+                needed.update(rule.uses[0 if rule.variadic else i])
         else:
             edges.append((None, 0))
             meta.append(None)
@@ -203,8 +228,14 @@ def record(rule, operands, params, result, inputs_for_saving=None):
     for name in needed:
         saved[name] = _saved_value(rule, name, sources, params, result)
     node._saved = saved
-    result._grad_fn = node
-    result._output_nr = 0
+    if rule.n_outputs == 1:
+        result._grad_fn = node
+        result._output_nr = 0
+    else:
+        saved["n_outputs"] = len(result)
+        for nr, out in enumerate(result):
+            out._grad_fn = node
+            out._output_nr = nr
     return node
 
 
@@ -213,6 +244,8 @@ def _saved_value(rule, name, operands, params, result):
         return SavedTensor(result, True)
     if name in params:
         return params[name]
+    if name == "tensors_shapes":
+        return [op._data.shape for op in operands]
     if name.endswith("_shape"):
         return operands[rule.inputs.index(name[:-6])]._data.shape
     op = operands[rule.inputs.index(name)]
@@ -220,9 +253,10 @@ def _saved_value(rule, name, operands, params, result):
 
 
 def call(rule, operands, params):
-    """Runs an op out of place: the result, with a grad_fn when it needs one."""
+    """Runs an op out of place: the result (or list of results), with a grad_fn when it needs one."""
     result = forward(rule, operands, params)
-    if _state.enabled and rule.differentiable and result._dtype.is_floating_point and _needs_grad(operands):
+    if _state.enabled and rule.differentiable and _needs_grad(operands) and \
+            (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
         record(rule, operands, params, result)
     return result
 

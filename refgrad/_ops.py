@@ -12,7 +12,9 @@ import numpy as np
 from . import _dtype as dt
 from . import derivatives as D
 from ._device import canonical
-from ._creation import zeros_like  # noqa: F401  (used by derivative formulas as F.zeros_like)
+from ._creation import zeros_like, ones_like, zeros, ones, eye  # noqa: F401  (derivative formulas use F.zeros...)
+from ._creation import full_like_scalar
+from .return_types import return_type
 from ._dispatch import call, call_inplace
 
 _dtype = dt  # the derivative table reaches dtypes through this module
@@ -255,6 +257,272 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
+def _reduce_dim(input, dim):
+    """One dim for ops that reduce one: PyTorch's wrap, with its error for a 0-dim input (dim 0 or -1 allowed)."""
+    return _wrap_dim(dim, input._data.ndim) if input._data.ndim else (_wrap_dim(dim, 0), 0)[1]
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dim is None:
+        return call(D.PROD, (input,), {"dtype": dtype})
+    return call(D.PROD_DIM, (input,), {"dim": _reduce_dim(input, dim), "keepdim": keepdim, "dtype": dtype})
+
+
+def _extreme(name, rule, dim_rule, pick, binary):
+    def op(input, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return binary(input, dim)
+        if dim is None:
+            return call(rule, (input,), {})
+        dim = _reduce_dim(input, dim)
+        if input._data.ndim and input._data.shape[dim] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+        indices = Tensor._make(np.asarray(_arg_along(pick, input._data, dim, keepdim)), dt.int64, input._device)
+        values = call(dim_rule, (input,), {"dim": dim if input._data.ndim else None, "keepdim": keepdim,
+                                           "indices": indices})
+        return return_type(name, values=values, indices=indices)
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+def _arg_along(pick, a, dim, keepdim):
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    # NaN is the extreme in PyTorch: pick the first NaN where there is one.
+    nan = np.isnan(a) if a.dtype.kind == "f" else None
+    idx = pick(a, axis=dim, keepdims=keepdim)
+    if nan is not None and nan.any():
+        idx = np.where(np.any(nan, axis=dim, keepdims=keepdim), np.argmax(nan, axis=dim, keepdims=keepdim), idx)
+    return idx
+
+
+max = _extreme("max", D.MAX, D.MAX_DIM, np.argmax, lambda a, b: maximum(a, b))
+min = _extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: minimum(a, b))
+
+
+def amax(input, dim=(), keepdim=False):
+    return call(D.AMAX, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
+
+
+def amin(input, dim=(), keepdim=False):
+    return call(D.AMIN, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
+
+
+def argmax(input, dim=None, keepdim=False):
+    return call(D.ARGMAX, (input,), {"dim": None if dim is None else _reduce_dim(input, dim) if input._data.ndim
+                                     else None, "keepdim": keepdim})
+
+
+def argmin(input, dim=None, keepdim=False):
+    return call(D.ARGMIN, (input,), {"dim": None if dim is None else _reduce_dim(input, dim) if input._data.ndim
+                                     else None, "keepdim": keepdim})
+
+
+def _correction(name, unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var_args(input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    dims = None if dim is None else _dims(dim, input._data.ndim) or None
+    return {"dim": dims, "correction": _correction("var", unbiased, correction), "keepdim": keepdim}
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _float_only("var", input)
+    return call(D.VAR, (input,), _var_args(input, dim, unbiased, keepdim, correction))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    _float_only("std", input)
+    return call(D.STD, (input,), _var_args(input, dim, unbiased, keepdim, correction))
+
+
+def _float_only(name, input):
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. "
+                           f"Got {dt.SCALAR_NAME[input._dtype].replace('Long', 'Long')} instead.")
+
+
+def logsumexp(input, dim, keepdim=False):
+    return call(D.LOGSUMEXP, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim})
+
+
+def softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = to(input, dtype)
+    return call(D.SOFTMAX, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None})
+
+
+def log_softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = to(input, dtype)
+    return call(D.LOG_SOFTMAX, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None})
+
+
+def cumsum(input, dim, *, dtype=None):
+    return call(D.CUMSUM, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None, "dtype": dtype})
+
+
+def cumprod(input, dim, *, dtype=None):
+    return call(D.CUMPROD, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None, "dtype": dtype})
+
+
+def all(input, dim=None, keepdim=False):
+    return call(D.ALL, (input,), {} if dim is None else {"dim": _dims(dim, input._data.ndim) or None,
+                                                          "keepdim": keepdim})
+
+
+def any(input, dim=None, keepdim=False):
+    return call(D.ANY, (input,), {} if dim is None else {"dim": _dims(dim, input._data.ndim) or None,
+                                                          "keepdim": keepdim})
+
+
+# --------------------------------------------------------------------------- linear algebra
+def _dtypes_match(name, a, b):
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a._dtype._name} != "
+                           f"{b._dtype._name}" if name != "mv" else
+                           f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
+
+
+def mm(input, mat2):
+    a, b = _tensor_arg("mm", 1, "input", input), _tensor_arg("mm", 2, "mat2", mat2)
+    if a._data.ndim != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if b._data.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} and "
+                           f"{b._data.shape[0]}x{b._data.shape[1]})")
+    _dtypes_match("mm", a, b)
+    return call(D.MM, (a, b), {})
+
+
+def mv(input, vec):
+    a, v = _tensor_arg("mv", 1, "input", input), _tensor_arg("mv", 2, "vec", vec)
+    if a._data.ndim != 2 or v._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, {v._data.ndim}")
+    if a._data.shape[1] != v._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x"
+                           f"{a._data.shape[1]}), vec ({v._data.shape[0]})")
+    _dtypes_match("mv", a, v)
+    return call(D.MV, (a, v), {})
+
+
+def bmm(input, mat2):
+    a, b = _tensor_arg("bmm", 1, "input", input), _tensor_arg("bmm", 2, "mat2", mat2)
+    if a._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    (n, _, k), (n2, k2, _) = a._data.shape, b._data.shape
+    if n != n2 or k != k2:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k}] but got: "
+                           f"[{n2}, {k2}].")
+    _dtypes_match("bmm", a, b)
+    return call(D.BMM, (a, b), {})
+
+
+def addmm(input, mat1, mat2):
+    return call(D.ADDMM, (input, mat1, mat2), {})
+
+
+def matmul(input, other):
+    """torch.matmul's composite: dot, mv, mm, or a batched mm on folded views, by the operands' ranks."""
+    a, b = _tensor_arg("matmul", 1, "input", input), _tensor_arg("matmul", 2, "other", other)
+    da, db = a._data.ndim, b._data.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da == 1 and db == 2:
+        return squeeze(mm(unsqueeze(a, 0), b), 0)
+    if da == 2 and db == 2:
+        return mm(a, b)
+    if da >= 3 and db <= 2:  # fold a's batch dims into its rows
+        rows = reshape(a, -1, a._data.shape[-1])
+        out = mv(rows, b) if db == 1 else mm(rows, b)
+        return call(D.UNSAFE_VIEW, (out,), {"size": a._data.shape[:-1] + b._data.shape[1:]})
+    if da <= 2 and db >= 3 and da == 2:  # (A B)^T = B^T A^T, folding b's batch dims
+        return transpose(matmul(transpose(b, -1, -2), transpose(a, -1, -2)), -1, -2).contiguous()
+    return _batched_matmul(a, b)
+
+
+def _batched_matmul(a, b):
+    if a._data.ndim == 1:
+        return squeeze(_batched_matmul(unsqueeze(a, 0), b), -2)
+    if b._data.ndim == 1:
+        return squeeze(_batched_matmul(a, unsqueeze(b, -1)), -1)
+    batch = np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+    n = math_prod(batch)
+    a3 = reshape(expand(a, batch + a._data.shape[-2:]), n, *a._data.shape[-2:])
+    b3 = reshape(expand(b, batch + b._data.shape[-2:]), n, *b._data.shape[-2:])
+    out = bmm(a3, b3)
+    return call(D.UNSAFE_VIEW, (out,), {"size": batch + out._data.shape[1:]})
+
+
+def math_prod(shape):
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
+def outer(input, vec2):
+    return mul(reshape(input, -1, 1), vec2)
+
+
+def det(A):
+    _square_matrices("linalg.det", A)
+    return call(D.LINALG_DET, (A,), {})
+
+
+def linalg_inv(A):
+    _square_matrices("linalg.inv", A)
+    try:
+        return call(D.LINALG_INV, (A,), {})
+    except np.linalg.LinAlgError:
+        raise RuntimeError(f"linalg.inv: The diagonal element {_zero_pivot(A._data)} is zero, the inversion could "
+                           "not be completed because the input matrix is singular.") from None
+
+
+def _zero_pivot(a):
+    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`)."""
+    m = np.array(a.reshape(-1, *a.shape[-2:])[0], dtype=np.float64)
+    n = m.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(m[k:, k])))
+        if m[p, k] == 0:
+            return k + 1
+        m[[k, p]] = m[[p, k]]
+        m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
+    return n
+
+
+def _square_matrices(name, A):
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if A._data.shape[-1] != A._data.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {A._data.shape[-2]} by "
+                           f"{A._data.shape[-1]} matrices")
+    if not A._dtype.is_floating_point:
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{dt.SCALAR_NAME[A._dtype]}")
+
+
+def einsum(equation, *operands):
+    from ._einsum import einsum as run
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return run(equation, operands)
+
+
 def dot(input, tensor):
     input = _tensor_arg("dot", 1, "input", input)
     tensor = _tensor_arg("dot", 2, "tensor", tensor)
@@ -268,6 +536,71 @@ def dot(input, tensor):
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
     return call(D.DOT, (input, tensor), {})
+
+
+# --------------------------------------------------------------------------- binary and ternary pointwise
+def clamp(input, min=None, max=None):
+    input = _tensor_arg("clamp", 1, "input", input)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        bounds = tuple(b if isinstance(b, Tensor) or b is None else full_like_scalar(input, b) for b in (min, max))
+        return call(D.CLAMP, (input,) + bounds, {})
+    return call(D.CLAMP_SCALAR, (input,), {"min": min, "max": max})
+
+
+def clamp_min(input, min):
+    if isinstance(min, Tensor):
+        return clamp(input, min=min)
+    return call(D.CLAMP_MIN, (_tensor_arg("clamp_min", 1, "input", input),), {"min": min})
+
+
+def clamp_max(input, max):
+    if isinstance(max, Tensor):
+        return clamp(input, max=max)
+    return call(D.CLAMP_MAX, (_tensor_arg("clamp_max", 1, "input", input),), {"max": max})
+
+
+def _binary(rule):
+    def op(input, other):
+        return call(rule, (_tensor_arg(rule.name, 1, "input", input), _operand(rule.name, 2, "other", other)), {})
+    op.__name__ = op.__qualname__ = rule.name
+    op.__doc__ = f"{rule.name}(input, other): elementwise with broadcasting, grad_fn {rule.node}."
+    return op
+
+
+maximum = _binary(D.MAXIMUM)
+minimum = _binary(D.MINIMUM)
+atan2 = _binary(D.ATAN2)
+arctan2 = atan2
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return call(D.ADDCMUL, (input, tensor1, tensor2), {"value": value})
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    if not (tensor1._dtype.is_floating_point or tensor2._dtype.is_floating_point):
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+                           "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    return call(D.ADDCDIV, (input, tensor1, tensor2), {"value": value})
+
+
+def lerp(input, end, weight):
+    if isinstance(weight, Tensor):
+        return call(D.LERP, (input, end, weight), {})
+    return call(D.LERP_SCALAR, (input, end), {"weight": weight})
+
+
+def fmod(input, other):
+    input = _tensor_arg("fmod", 1, "input", input)
+    if isinstance(_operand("fmod", 2, "other", other), Tensor):
+        return call(D.FMOD, (input, other), {})
+    return call(D.FMOD_SCALAR, (input,), {"other": other})
 
 
 # --------------------------------------------------------------------------- views and shapes
@@ -478,6 +811,274 @@ def _sum_to(grad, shape):
     return sum_to(grad, shape)
 
 
+# --------------------------------------------------------------------------- shape ops that copy
+def repeat(input, *sizes):
+    repeats = _size_args(sizes)
+    if len(repeats) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                           "tensor")
+    return call(D.REPEAT, (input,), {"repeats": repeats})
+
+
+def flip(input, *dims):
+    dims = _dims(_size_args(dims), input._data.ndim)
+    return call(D.FLIP, (input,), {"dims": dims})
+
+
+def roll(input, shifts, dims=None):
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"`shifts` required to be of size 1 when `dims` is None, but got {len(shifts)}")
+        return call(D.ROLL, (input,), {"shifts": shifts, "dims": ()})
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    return call(D.ROLL, (input,), {"shifts": shifts, "dims": tuple(_wrap_dim(d, input._data.ndim) for d in dims)})
+
+
+def tril(input, diagonal=0):
+    _at_least_2d("tril", input)
+    return call(D.TRIL, (input,), {"diagonal": diagonal})
+
+
+def triu(input, diagonal=0):
+    _at_least_2d("triu", input)
+    return call(D.TRIU, (input,), {"diagonal": diagonal})
+
+
+def _at_least_2d(name, input):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    nd = input._data.ndim
+    dim1, dim2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if dim1 == dim2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return call(D.DIAGONAL, (input,), {"offset": offset, "dim1": dim1, "dim2": dim2})
+
+
+def diagonal_backward(grad, input_sizes, offset, dim1, dim2):
+    return call(D.DIAGONAL_BACKWARD, (grad,), {"input_sizes": tuple(input_sizes), "offset": offset, "dim1": dim1,
+                                               "dim2": dim2})
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    source = [_wrap_dim(d, nd) for d in ((source,) if isinstance(source, int) else source)]
+    destination = [_wrap_dim(d, nd) for d in ((destination,) if isinstance(destination, int) else destination)]
+    perm = [None] * nd
+    for src, dst in zip(source, destination):
+        perm[dst] = src
+    rest = iter(d for d in range(nd) if d not in source)
+    return permute(input, [next(rest) if p is None else p for p in perm])
+
+
+def _tensor_list(name, tensors):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return tuple(tensors)
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list("cat", tensors)
+    shaped = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or list(tensors)
+    ref = shaped[0]._data.shape
+    for i, t in enumerate(shaped):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    dim = _wrap_dim(dim, len(ref))
+    for i, t in enumerate(shaped):
+        shape = t._data.shape
+        if len(shape) != len(ref):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
+        for d, (a, b) in enumerate(zip(ref, shape)):
+            if d != dim and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size {a} but "
+                                   f"got size {b} for tensor number {i} in the list.")
+    return call(D.CAT, tensors, {"dim": dim})
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = _tensor_list("stack", tensors)
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != ref:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got [{', '.join(map(str, ref))}] at "
+                               f"entry 0 and [{', '.join(map(str, t._data.shape))}] at entry {i}")
+    return call(D.STACK, tensors, {"dim": _wrap_dim(dim, len(ref) + 1)})
+
+
+def _views(results, input):
+    return tuple(_as_view(r, input) for r in results)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    dim = _wrap_dim(dim, tensor._data.ndim)
+    size = tensor._data.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and not (step == 0 and size == 0):
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if step else [0]
+        return _views(call(D.SPLIT, (tensor,), {"dim": dim, "sizes": tuple(sizes)}), tensor)
+    sizes = tuple(split_size_or_sections)
+    if builtins.sum(sizes) != size:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+                           f"dimension {dim}), but got split_sizes=[{', '.join(map(str, sizes))}]")
+    return _views(call(D.SPLIT_WITH_SIZES, (tensor,), {"dim": dim, "sizes": sizes}), tensor)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    dim = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    if size == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-size // chunks), dim)
+
+
+def unbind(input, dim=0):
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    dim = _wrap_dim(dim, input._data.ndim)
+    return _views(call(D.UNBIND, (input,), {"dim": dim}), input)
+
+
+# --------------------------------------------------------------------------- gather and scatter
+def _index_tensor(name, index, argname="index"):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument '{argname}' (position 3) must be Tensor, not {type(index).__name__}")
+    if index._dtype is not dt.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    return index
+
+
+def _check_gather_bounds(name, index, size, dim):
+    if index._data.size and (index._data.min() < -size or index._data.max() >= size):
+        bad = int(index._data[(index._data < -size) | (index._data >= size)].flat[0])
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    index = _index_tensor("gather", index)
+    nd = input._data.ndim
+    dim = _wrap_dim(dim, nd)
+    if index._data.ndim != nd and not (nd == 0 and index._data.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    _check_gather_bounds("gather", index, input._data.shape[dim] if nd else 1, dim)
+    return call(D.GATHER, (input,), {"dim": dim, "index": _wrapped_index(index, input, dim)})
+
+
+def _wrapped_index(index, input, dim):
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if index._data.size and index._data.min() < 0:
+        return Tensor._make(index._data % size, dt.int64, index._device)
+    return index
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    if reduce is not None:
+        raise RuntimeError("refgrad: scatter with reduce= is not supported; use scatter_add or scatter_reduce")
+    index = _index_tensor("scatter", index)
+    dim = _wrap_dim(dim, input._data.ndim)
+    _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    if src is None:
+        src = value
+    if isinstance(src, Tensor):
+        return call(D.SCATTER, (input, src), {"dim": dim, "index": index})
+    return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
+
+
+def scatter_add(input, dim, index, src):
+    index = _index_tensor("scatter_add", index)
+    dim = _wrap_dim(dim, input._data.ndim)
+    _check_gather_bounds("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
+
+
+def index_select(input, dim, index):
+    if not isinstance(index, Tensor) or index._dtype not in (dt.int64, dt.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    dim = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    _check_gather_bounds("index_select", index, size, dim)
+    if index._data.size and index._data.min() < 0:
+        raise IndexError(f"index out of range in self")
+    return call(D.INDEX_SELECT, (input,), {"dim": dim, "index": index.reshape(-1)})
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    dim = _wrap_dim(dim, input._data.ndim)
+    return call(D.INDEX_ADD, (input, source), {"dim": dim, "index": index, "alpha": alpha})
+
+
+def _bool_mask(name, mask):
+    if not isinstance(mask, Tensor) or mask._dtype is not dt.bool_:
+        raise RuntimeError(f"{name} only supports boolean masks, but got mask with dtype "
+                           f"{dt.SCALAR_NAME.get(getattr(mask, '_dtype', None), type(mask).__name__)}"
+                           if name == "masked_fill_" else f"{name}: expected BoolTensor for mask")
+    return mask
+
+
+def masked_fill(input, mask, value):
+    mask = _bool_mask("masked_fill_", mask)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        return call(D.MASKED_FILL_TENSOR, (input, value), {"mask": mask})
+    return call(D.MASKED_FILL, (input,), {"mask": mask, "value": value})
+
+
+def masked_select(input, mask):
+    mask = _bool_mask("masked_select", mask)
+    _check_broadcast_shapes(input._data.shape, mask._data.shape)
+    return call(D.MASKED_SELECT, (input,), {"mask": mask})
+
+
+def masked_select_backward(grad, self_shape, mask):
+    shape = np.broadcast_shapes(tuple(self_shape), mask._data.shape)
+    return index_backward(grad, shape, (np.broadcast_to(mask._data, shape),))
+
+
+def _check_broadcast_shapes(a, b):
+    from ._dispatch import _check_broadcast
+    _check_broadcast([np.empty(a), np.empty(b)])
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
+    dim = _wrap_dim(dim, input._data.ndim)
+    shape_in, shape_idx = list(input._data.shape), list(indices._data.shape)
+    shape_in[dim] = shape_idx[dim] = 1
+    batch = np.broadcast_shapes(tuple(shape_in), tuple(shape_idx))
+    target_in = list(batch)
+    target_in[dim] = input._data.shape[dim]
+    target_idx = list(batch)
+    target_idx[dim] = indices._data.shape[dim]
+    if tuple(target_in) != input._data.shape:
+        input = expand(input, tuple(target_in))
+    if tuple(target_idx) != indices._data.shape:
+        indices = expand(indices, tuple(target_idx))
+    return gather(input, dim, indices)
+
+
 # --------------------------------------------------------------------------- indexing
 def _is_advanced(item):
     if isinstance(item, Tensor):
@@ -520,7 +1121,7 @@ def getitem(self, index):
         index = int(index._data)
     items = index if isinstance(index, tuple) else (index,)
     np_index = _numpy_index(index)  # validates the index types
-    if any(_is_advanced(i) for i in items):
+    if builtins.any(_is_advanced(i) for i in items):
         try:
             self._data[np_index]
         except IndexError as exc:
@@ -700,6 +1301,22 @@ def _copy_args(self, src, non_blocking=False):
     return D.COPY, (src,), {}
 
 
+def _clamp_args(self, min=None, max=None):
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return D.CLAMP, tuple(b if isinstance(b, Tensor) or b is None else full_like_scalar(self, b)
+                              for b in (min, max)), {}
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return D.CLAMP_SCALAR, (), {"min": min, "max": max}
+
+
+def _masked_fill_args(self, mask, value):
+    mask = _bool_mask("masked_fill_", mask)
+    if isinstance(value, Tensor):
+        return D.MASKED_FILL_TENSOR, (value,), {"mask": mask}
+    return D.MASKED_FILL, (), {"mask": mask, "value": value}
+
+
 def _unary_args(rule):
     return lambda self: (rule, (), {})
 
@@ -723,6 +1340,8 @@ tanh_ = _inplace(_unary_args(D.TANH))
 sigmoid_ = _inplace(_unary_args(D.SIGMOID))
 relu_ = _inplace(_unary_args(D.RELU))
 reciprocal_ = _inplace(_unary_args(D.RECIPROCAL))
+clamp_ = _inplace(_clamp_args)
+masked_fill_ = _inplace(_masked_fill_args)
 
 
 # --------------------------------------------------------------------------- Tensor methods and operators
@@ -792,6 +1411,19 @@ def _install():
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "fill_": fill_, "copy_": copy_,
         "zero_": zero_, "neg_": neg_, "exp_": exp_, "log_": log_, "sqrt_": sqrt_, "abs_": abs_, "sin_": sin_,
         "cos_": cos_, "tanh_": tanh_, "sigmoid_": sigmoid_, "relu_": relu_, "reciprocal_": reciprocal_,
+        "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max, "maximum": maximum,
+        "minimum": minimum, "atan2": atan2, "arctan2": atan2, "addcmul": addcmul, "addcdiv": addcdiv, "lerp": lerp,
+        "fmod": fmod, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin, "argmax": argmax,
+        "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "softmax": softmax,
+        "log_softmax": log_softmax, "cumsum": cumsum, "cumprod": cumprod, "all": all, "any": any,
+        "mm": mm, "mv": mv, "bmm": bmm, "matmul": matmul, "outer": outer, "ger": outer, "addmm": addmm,
+        "det": det, "inverse": linalg_inv, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril,
+        "triu": triu, "diagonal": diagonal, "movedim": movedim, "moveaxis": movedim, "split": split,
+        "chunk": chunk, "unbind": unbind, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
+        "index_select": index_select, "index_add": index_add, "masked_fill": masked_fill,
+        "masked_select": masked_select, "take_along_dim": take_along_dim,
+        "clamp_": clamp_, "clip_": clamp_, "masked_fill_": masked_fill_,
+        "__matmul__": _operator(matmul), "__rmatmul__": _operator(matmul, swap=True),
         "__getitem__": getitem, "__setitem__": setitem,
         "__add__": _operator(add), "__radd__": _operator(add), "__sub__": _operator(sub),
         "__rsub__": _operator(rsub), "__mul__": _operator(mul), "__rmul__": _operator(mul),
@@ -808,7 +1440,13 @@ def _install():
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
-    Tensor.__iter__ = lambda self: iter([getitem(self, i) for i in range(len(self))])
+    Tensor.__iter__ = _iter
+
+
+def _iter(self):
+    if self._data.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(unbind(self, 0))
 
 
 _install()

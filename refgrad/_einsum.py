@@ -1,0 +1,75 @@
+"""torch.einsum as a composite of differentiable ops: diagonal for repeated labels, permute and
+unsqueeze onto one label order, a broadcast product, and a sum over the contracted labels.
+
+PyTorch contracts pairs with bmm instead, so values and gradients agree but the grad_fn names
+of the result differ (see known-divergences.toml).
+"""
+from ._tensor import Tensor
+
+__all__ = ["einsum"]
+
+
+def _parse(equation, operands):
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
+                         if len(terms) < len(operands) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    ell_letters = "".join(chr(ord("A") + i) for i in range(26))
+    n_ell = max((op.dim() - len(t.replace("...", "")) for t, op in zip(terms, operands) if "..." in t), default=0)
+    ell = ell_letters[:n_ell]
+    labels = []
+    for term, op in zip(terms, operands):
+        if "..." in term:
+            k = op.dim() - len(term.replace("...", ""))
+            term = term.replace("...", ell[n_ell - k:])
+        if len(term) != op.dim():
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the "
+                               f"number of dimensions ({op.dim()}) for operand {len(labels)} and no ellipsis was "
+                               "given")
+        labels.append(term)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:  # implicit output: ellipsis dims, then the labels seen once, in alphabetical order
+        counts = {}
+        for term in labels:
+            for c in term:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return labels, out
+
+
+def _take_diagonals(t, term):
+    """Repeated labels in one operand (`ii`) select the diagonal; returns the tensor and its distinct labels."""
+    while True:
+        seen = {}
+        for i, c in enumerate(term):
+            if c in seen:
+                j = seen[c]
+                t = t.diagonal(0, j, i)  # the diagonal goes last
+                term = term[:j] + term[j + 1:i] + term[i + 1:] + c
+                break
+            seen[c] = i
+        else:
+            return t, term
+
+
+def einsum(equation, operands):
+    for op in operands:
+        if not isinstance(op, Tensor):
+            raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(op).__name__}")
+    labels, out = _parse(equation, operands)
+    order = out + "".join(sorted({c for term in labels for c in term} - set(out)))
+    product = None
+    for t, term in zip(operands, labels):
+        t, term = _take_diagonals(t, term)
+        present = [c for c in order if c in term]
+        t = t.permute(*[term.index(c) for c in present]) if term else t
+        for i, c in enumerate(order):
+            if c not in term:
+                t = t.unsqueeze(i)
+        product = t if product is None else product * t
+    contracted = tuple(range(len(out), len(order)))
+    return product.sum(contracted) if contracted else product
