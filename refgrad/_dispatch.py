@@ -76,7 +76,8 @@ class Rule:
                or `<input>_shape`
     dtype      how the result dtype follows from the inputs: "promote" (PyTorch type promotion),
                "float" (promotion, ints become the default float), "bool", "same" (of the first
-               input), or a function of (input dtypes, params)
+               input), "index" (computed in the first input's dtype, int64 out), or a function of
+               (input dtypes, params)
     n_outputs  1, or "many": the forward returns a list of arrays, and the formula receives the
                list of output gradients (None where an output got none)
     variadic   the op takes a list of tensors (cat, stack): `inputs` is one name, and its formula
@@ -124,7 +125,7 @@ def _formula_params(f):
 # ---------------------------------------------------------------------------- forward
 def _result_dtype(rule, operands, params):
     kind = rule.dtype
-    if kind == "same":
+    if kind in ("same", "index"):
         return operands[0]._dtype
     if callable(kind):
         return kind(operands, params)
@@ -165,7 +166,7 @@ def forward(rule, operands, params):
     """Runs the rule's forward on the operands cast to the compute dtype; returns the result tensor."""
     device = _common_device(operands)
     compute = _result_dtype(rule, operands, params)
-    out_dtype = dt.bool_ if rule.dtype == "bool" else compute
+    out_dtype = dt.bool_ if rule.dtype == "bool" else dt.int64 if rule.dtype == "index" else compute
     arrays = [as_array(op, compute.np) for op in operands]
     try:
         data = rule.forward(*arrays, **params)

@@ -219,7 +219,7 @@ def equal(input, other):
 def _dims(dim, ndim):
     """Normalises an int or a sequence of ints to sorted non-negative dims."""
     if isinstance(dim, int) and not isinstance(dim, bool):
-        return (_wrap_dim(dim, ndim),)
+        return (_wrap_dim(dim, ndim),) if ndim else (_wrap_dim(dim, ndim), ())[1]
     dims = tuple(_wrap_dim(d, ndim) for d in dim)
     if len(set(dims)) != len(dims):
         repeated = next(d for d in dims if dims.count(d) > 1)

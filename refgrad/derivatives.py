@@ -87,7 +87,7 @@ DIV_ROUNDING = Rule("div", "DivBackward2", _quiet(_div_rounding), ("self", "othe
 REMAINDER = Rule("remainder", "RemainderBackward1", _quiet(lambda a, b: _checked_int_div(np.remainder, a, b)),
                  ("self", "other"),
                  {"self": lambda grad: grad,
-                  "other": lambda grad, self, other: -grad * F.floor_divide(self, other)})
+                  "other": lambda grad, self, other: -grad * F.div(self, other, rounding_mode="floor")})
 
 REMAINDER_SCALAR = Rule("remainder", "RemainderBackward0",
                         _quiet(lambda a, other: _checked_int_div(np.remainder, a, np.asarray(other, a.dtype))),
@@ -555,7 +555,8 @@ LOG_SOFTMAX = Rule("log_softmax", "LogSoftmaxBackward0", lambda a, dim, dtype=No
                    {"self": lambda grad, result, dim: grad - result.exp() * grad.sum(dim, True)},
                    dtype=lambda ops, p: p.get("dtype") or ops[0]._dtype)
 
-CUMSUM = Rule("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim), ("self",),
+CUMSUM = Rule("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim) if a.ndim else a.copy(),
+              ("self",),
               {"self": lambda grad, dim: grad.flip((dim,)).cumsum(dim).flip((dim,)) if grad.dim() else grad},
               dtype=_prod_dtype)
 
@@ -575,7 +576,8 @@ def _cumprod_backward(grad, self, result, dim):
     return (F.where(upper, others, 0.0) * g.unsqueeze(-2)).sum(-1).movedim(-1, dim)
 
 
-CUMPROD = Rule("cumprod", "CumprodBackward0", lambda a, dim, dtype=None: np.cumprod(a, axis=dim), ("self",),
+CUMPROD = Rule("cumprod", "CumprodBackward0",
+               lambda a, dim, dtype=None: np.cumprod(a, axis=dim) if a.ndim else a.copy(), ("self",),
                {"self": _cumprod_backward}, dtype=_prod_dtype)
 
 ALL = Rule("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
@@ -583,9 +585,9 @@ ALL = Rule("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, k
 ANY = Rule("any", None, lambda a, dim=None, keepdim=False: np.any(a, axis=dim, keepdims=keepdim), ("self",), {},
            dtype="bool")
 ARGMAX = Rule("argmax", None, lambda a, dim=None, keepdim=False: _arg_extreme(np.argmax, a, dim, keepdim),
-              ("self",), {}, dtype=lambda ops, p: F._dtype.int64)
+              ("self",), {}, dtype="index")
 ARGMIN = Rule("argmin", None, lambda a, dim=None, keepdim=False: _arg_extreme(np.argmin, a, dim, keepdim),
-              ("self",), {}, dtype=lambda ops, p: F._dtype.int64)
+              ("self",), {}, dtype="index")
 
 
 def _arg_extreme(fn, a, dim, keepdim):
