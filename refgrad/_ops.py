@@ -442,14 +442,16 @@ def matmul(input, other):
     if da == 2 and db == 1:
         return mv(a, b)
     if da == 1 and db == 2:
-        return squeeze(mm(unsqueeze(a, 0), b), 0)
+        return call(D.SQUEEZE_DIMS_, (mm(unsqueeze(a, 0), b),), {"dims": (0,)})
     if da == 2 and db == 2:
         return mm(a, b)
     if da >= 3 and db <= 2:  # fold a's batch dims into its rows
         rows = reshape(a, -1, a._data.shape[-1])
         out = mv(rows, b) if db == 1 else mm(rows, b)
         return call(D.UNSAFE_VIEW, (out,), {"size": a._data.shape[:-1] + b._data.shape[1:]})
-    if da <= 2 and db >= 3 and da == 2:  # (A B)^T = B^T A^T, folding b's batch dims
+    if da == 1 and db >= 3:  # a @ B = B^T a, folding B's batch dims
+        return matmul(transpose(b, -1, -2), a)
+    if da == 2 and db >= 3:  # (A B)^T = B^T A^T, folding B's batch dims
         return transpose(matmul(transpose(b, -1, -2), transpose(a, -1, -2)), -1, -2).contiguous()
     return _batched_matmul(a, b)
 
@@ -730,6 +732,8 @@ def unsqueeze(input, dim):
 def squeeze(input, dim=None):
     if dim is None:
         return _view_call(D.SQUEEZE, input, {})
+    if isinstance(dim, (tuple, list)):
+        return _view_call(D.SQUEEZE_DIMS, input, {"dims": _dims(dim, input._data.ndim)})
     return _view_call(D.SQUEEZE_DIM, input, {"dim": _wrap_dim(dim, input._data.ndim)})
 
 

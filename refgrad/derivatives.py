@@ -648,6 +648,12 @@ SQUEEZE = Rule("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), ("self",)
 SQUEEZE_DIM = Rule("squeeze", "SqueezeBackward1",
                    lambda a, dim: np.squeeze(a, dim) if a.ndim and a.shape[dim] == 1 else a.view(), ("self",),
                    {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same")
+SQUEEZE_DIMS = Rule("squeeze", "SqueezeBackward2",
+                    lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)) if a.ndim else a.view(),
+                    ("self",), {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same")
+# matmul squeezes its result in place (squeeze_.dims), which records SqueezeBackward4.
+SQUEEZE_DIMS_ = Rule("squeeze_", "SqueezeBackward4", SQUEEZE_DIMS.forward, ("self",),
+                     {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same")
 TRANSPOSE = Rule("transpose", "TransposeBackward0", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), ("self",),
                  {"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)}, dtype="same")
 T = Rule("t", "TBackward0", lambda a: a.T, ("self",), {"self": lambda grad: grad.t()}, dtype="same")
@@ -713,7 +719,7 @@ FLIP = Rule("flip", "FlipBackward0", lambda a, dims: np.flip(a, dims).copy(), ("
 ROLL = Rule("roll", "RollBackward0",
             lambda a, shifts, dims: np.roll(a, shifts, dims) if dims else np.roll(a.reshape(-1), shifts).reshape(
                 a.shape),
-            ("self",), {"self": lambda grad, shifts, dims: grad.roll(tuple(-s for s in shifts), dims)}, dtype="same")
+            ("self",), {"self": lambda grad, shifts, dims: grad.roll(tuple(-s for s in shifts), dims or None)}, dtype="same")
 TRIL = Rule("tril", "TrilBackward0", lambda a, diagonal: np.tril(a, diagonal), ("self",),
             {"self": lambda grad, diagonal: grad.tril(diagonal)}, dtype="same")
 TRIU = Rule("triu", "TriuBackward0", lambda a, diagonal: np.triu(a, diagonal), ("self",),
@@ -878,4 +884,5 @@ COPY_SLICES = Rule("index_put_", "torch::autograd::CopySlices", _put, ("self", "
                    {"self": lambda grad, index: F._masked_zero(grad, index),
                     "value": lambda grad, index: F._index(grad, index)}, dtype="same")
 
-VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, TRANSPOSE, T, PERMUTE, SELECT, SLICE})
+VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_, TRANSPOSE, T,
+                   PERMUTE, SELECT, SLICE})

@@ -1,0 +1,42 @@
+"""Shape ops, OpInfo style (see _opinfo.py): views (reshape, view, flatten, squeeze, unsqueeze,
+permute, transpose, expand, narrow, movedim, diagonal), copies (repeat, flip, roll, tril, triu),
+joins (cat, stack) and multi-output splits (split, chunk, unbind)."""
+from ._opinfo import Sample as S, register_all
+
+TABLE = {
+    "reshape": [S("flat", lambda t, a: a.reshape(-1)), S("view", lambda t, a: a.view(3, 2)),
+                S("non_contiguous", lambda t, a: a.t().reshape(6)), S("flatten", lambda t, a: t.flatten(a, 1),
+                                                                      ((2, 2, 3),)),
+                S("view_as", lambda t, a, b: a.view_as(b), ((2, 3), (3, 2))), S("0d", lambda t, a: a.reshape(1, 1),
+                                                                                ((),))],
+    "squeeze": [S("all", lambda t, a: a.squeeze(), ((1, 3, 1),)), S("dim", lambda t, a: a.squeeze(0), ((1, 3),)),
+                S("dims", lambda t, a: t.squeeze(a, (0, 2)), ((1, 3, 1),)),
+                S("unsqueeze", lambda t, a: a.unsqueeze(-1), ((2, 3),))],
+    "permute": [S("permute", lambda t, a: a.permute(2, 0, 1), ((2, 3, 2),)),
+                S("movedim", lambda t, a: t.movedim(a, 0, -1), ((2, 3, 2),)),
+                S("transpose", lambda t, a: a.transpose(0, 1))],
+    "expand": [S("expand", lambda t, a: a.expand(2, 3), ((3,),)), S("expand_as", lambda t, a, b: a.expand_as(b),
+                                                                   ((1, 3), (2, 3))),
+               S("broadcast_to", lambda t, a: t.broadcast_to(a, (2, 2, 3)), ((2, 1, 3),))],
+    "narrow": [S("narrow", lambda t, a: a.narrow(1, 1, 2)), S("diagonal", lambda t, a: a.diagonal(), ((3, 3),)),
+               S("diagonal_offset", lambda t, a: t.diagonal(a, 1, 1, 2), ((2, 3, 3),))],
+    "repeat": [S("2d", lambda t, a: a.repeat(2, 1)), S("new_dims", lambda t, a: a.repeat(2, 1, 2), ((3,),))],
+    "flip": [S("dim0", lambda t, a: a.flip(0)), S("dims", lambda t, a: t.flip(a, (0, 1)))],
+    "roll": [S("dim", lambda t, a: a.roll(1, 1)), S("flat", lambda t, a: t.roll(a, 2)),
+             S("dims", lambda t, a: a.roll((1, -1), (0, 1)))],
+    "tril": [S("tril", lambda t, a: a.tril()), S("triu_offset", lambda t, a: t.triu(a, 1)),
+             S("tril_negative", lambda t, a: a.tril(-1), ((3, 3),))],
+    "cat": [S("dim0", lambda t, a, b: t.cat([a, b]), ((2, 3), (1, 3))),
+            S("dim1", lambda t, a, b: t.cat((a, b), dim=1), ((2, 3), (2, 2))),
+            S("three", lambda t, a, b, c: t.cat([a, b, c], -1), ((2,), (3,), (1,)))],
+    "stack": [S("dim0", lambda t, a, b: t.stack([a, b]), ((2, 3), (2, 3))),
+              S("dim_last", lambda t, a, b: t.stack((a, b), dim=-1), ((3,), (3,)))],
+    "split": [S("size", lambda t, a: a.split(2, 1), ((2, 5),)),
+              S("sizes", lambda t, a: t.split(a, [1, 3], dim=1), ((2, 4),)),
+              S("one_used", lambda t, a: a.split(1)[1], ((3, 2),))],
+    "chunk": [S("even", lambda t, a: a.chunk(2, 1), ((2, 4),)), S("uneven", lambda t, a: t.chunk(a, 3), ((5,),))],
+    "unbind": [S("dim0", lambda t, a: a.unbind()), S("dim1", lambda t, a: t.unbind(a, 1)),
+               S("iterate", lambda t, a: [row * 2 for row in a]), S("one_used", lambda t, a: a.unbind()[0])],
+}
+
+globals().update(register_all(__name__, TABLE))
