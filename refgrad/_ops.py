@@ -1187,7 +1187,9 @@ def setitem(self, index, value):
         while len(shape) > len(target_shape) and shape[0] == 1:
             shape = shape[1:]  # copy_ drops leading size-1 dims
         _expanded_shape(shape, target_shape)
-    call_inplace(D.COPY_SLICES, self, (value,), {"index": np_index})
+    items = index if isinstance(index, tuple) else (index,)
+    rule = D.INDEX_PUT if builtins.any(_is_advanced(i) for i in items) else D.COPY_SLICES
+    call_inplace(rule, self, (value,), {"index": np_index})
 
 
 # --------------------------------------------------------------------------- copies, casts, devices

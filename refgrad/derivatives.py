@@ -880,9 +880,11 @@ def _put(a, v, index):
     return out
 
 
-COPY_SLICES = Rule("index_put_", "torch::autograd::CopySlices", _put, ("self", "value"),
-                   {"self": lambda grad, index: F._masked_zero(grad, index),
-                    "value": lambda grad, index: F._index(grad, index)}, dtype="same")
+_PUT_FORMULAS = {"self": lambda grad, index: F._masked_zero(grad, index),
+                 "value": lambda grad, index: F._index(grad, index)}
+# x[basic index] = v writes through a view (CopySlices); an advanced index runs index_put_.
+COPY_SLICES = Rule("copy_", "torch::autograd::CopySlices", _put, ("self", "value"), _PUT_FORMULAS, dtype="same")
+INDEX_PUT = Rule("index_put_", "IndexPutBackward0", _put, ("self", "value"), _PUT_FORMULAS, dtype="same")
 
 VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_, TRANSPOSE, T,
                    PERMUTE, SELECT, SLICE})
