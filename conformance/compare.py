@@ -45,8 +45,11 @@ def diff(expected, actual, path=""):
         return [dict(_field(_join(path, "value"), x, y), rtol=rtol, atol=atol, tolerance_source="Python float")]
     out = []
     for key in sorted(set(expected) | set(actual)):
-        if expected.get(key) != actual.get(key):
-            out.append(_field(_join(path, key), expected.get(key), actual.get(key)))
+        x, y = expected.get(key), actual.get(key)
+        if isinstance(x, dict) and isinstance(y, dict) and "kind" in x:
+            out += diff(x, y, _join(path, key))  # a nested observation (the result of rec.raises)
+        elif x != y:
+            out.append(_field(_join(path, key), x, y))
     return out
 
 

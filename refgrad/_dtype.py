@@ -55,6 +55,10 @@ _BY_NP = {d.np: d for d in ALL}
 SCALAR_NAME = {bool_: "Bool", uint8: "Byte", int8: "Char", int16: "Short", int32: "Int",
                int64: "Long", float16: "Half", float32: "Float", float64: "Double"}
 
+# the C++ type names some messages use ("expected m1 and m2 to have the same dtype, but got: float != long int")
+CPP_NAME = {bool_: "bool", uint8: "unsigned char", int8: "signed char", int16: "short int", int32: "int",
+            int64: "long int", float16: "c10::Half", float32: "float", float64: "double"}
+
 _default = [float32]
 
 

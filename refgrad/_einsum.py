@@ -14,7 +14,7 @@ def _parse(equation, operands):
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise ValueError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                          if len(terms) < len(operands) else
                          "einsum(): fewer operands were provided than specified in the equation")
     ell_letters = "".join(chr(ord("A") + i) for i in range(26))

@@ -6,6 +6,7 @@ The bottom of the file attaches these functions to Tensor as methods and operato
 """
 import builtins
 import operator
+import warnings
 
 import numpy as np
 
@@ -324,43 +325,52 @@ def _correction(name, unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def _var_args(input, dim, unbiased, keepdim, correction):
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    _float_only(name, input)
     if isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
     dims = None if dim is None else _dims(dim, input._data.ndim) or None
-    return {"dim": dims, "correction": _correction("var", unbiased, correction), "keepdim": keepdim}
+    correction = _correction(name, unbiased, correction)
+    n = input._data.size if dims is None else math_prod(input._data.shape[d] for d in dims)
+    if n - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", stacklevel=3)
+    return {"dim": dims, "correction": correction, "keepdim": keepdim}
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _float_only("var", input)
-    return call(D.VAR, (input,), _var_args(input, dim, unbiased, keepdim, correction))
+    return call(D.VAR, (input,), _var_args("var", input, dim, unbiased, keepdim, correction))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _float_only("std", input)
-    return call(D.STD, (input,), _var_args(input, dim, unbiased, keepdim, correction))
+    return call(D.STD, (input,), _var_args("std", input, dim, unbiased, keepdim, correction))
 
 
 def _float_only(name, input):
     if not input._dtype.is_floating_point:
-        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. "
-                           f"Got {dt.SCALAR_NAME[input._dtype].replace('Long', 'Long')} instead.")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
 def logsumexp(input, dim, keepdim=False):
     return call(D.LOGSUMEXP, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim})
 
 
-def softmax(input, dim, dtype=None):
+def _softmax_args(name, input, dim, dtype):
     if dtype is not None:
         input = to(input, dtype)
-    return call(D.SOFTMAX, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None})
+    dim = _reduce_dim(input, dim) if input._data.ndim else None
+    if not input._dtype.is_floating_point:
+        kernel = "lastdim_kernel_impl" if dim is None or dim == input._data.ndim - 1 else "kernel_impl"
+        raise NotImplementedError(f'"{name}_{kernel}" not implemented for \'{dt.SCALAR_NAME[input._dtype]}\'')
+    return (input,), {"dim": dim}
+
+
+def softmax(input, dim, dtype=None):
+    return call(D.SOFTMAX, *_softmax_args("softmax", input, dim, dtype))
 
 
 def log_softmax(input, dim, dtype=None):
-    if dtype is not None:
-        input = to(input, dtype)
-    return call(D.LOG_SOFTMAX, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None})
+    return call(D.LOG_SOFTMAX, *_softmax_args("log_softmax", input, dim, dtype))
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -384,8 +394,8 @@ def any(input, dim=None, keepdim=False):
 # --------------------------------------------------------------------------- linear algebra
 def _dtypes_match(name, a, b):
     if a._dtype is not b._dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a._dtype._name} != "
-                           f"{b._dtype._name}" if name != "mv" else
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dt.CPP_NAME[a._dtype]} != "
+                           f"{dt.CPP_NAME[b._dtype]}" if name != "mv" else
                            f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
 
 
@@ -461,7 +471,7 @@ def _batched_matmul(a, b):
         return squeeze(_batched_matmul(unsqueeze(a, 0), b), -2)
     if b._data.ndim == 1:
         return squeeze(_batched_matmul(a, unsqueeze(b, -1)), -1)
-    batch = np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+    batch = _broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
     n = math_prod(batch)
     a3 = reshape(expand(a, batch + a._data.shape[-2:]), n, *a._data.shape[-2:])
     b3 = reshape(expand(b, batch + b._data.shape[-2:]), n, *b._data.shape[-2:])
@@ -490,8 +500,15 @@ def linalg_inv(A):
     try:
         return call(D.LINALG_INV, (A,), {})
     except np.linalg.LinAlgError:
-        raise RuntimeError(f"linalg.inv: The diagonal element {_zero_pivot(A._data)} is zero, the inversion could "
+        raise _LinAlgError(f"linalg.inv: The diagonal element {_zero_pivot(A._data)} is zero, the inversion could "
                            "not be completed because the input matrix is singular.") from None
+
+
+class _LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix the operation cannot handle (singular for inv)."""
+
+
+_LinAlgError.__module__ = "torch._C"
 
 
 def _zero_pivot(a):
@@ -583,7 +600,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     if not (tensor1._dtype.is_floating_point or tensor2._dtype.is_floating_point):
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
                            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
                            "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
                            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
@@ -885,7 +902,9 @@ def _tensor_list(name, tensors):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        if name == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError("stack expects a non-empty TensorList")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
@@ -965,8 +984,8 @@ def unbind(input, dim=0):
 def _index_tensor(name, index, argname="index"):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument '{argname}' (position 3) must be Tensor, not {type(index).__name__}")
-    if index._dtype is not dt.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index._dtype not in (dt.int64, dt.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     return index
 
 
@@ -1020,9 +1039,9 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     dim = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1
-    _check_gather_bounds("index_select", index, size, dim)
-    if index._data.size and index._data.min() < 0:
-        raise IndexError(f"index out of range in self")
+    if index._data.size and (index._data.min() < 0 or index._data.max() >= size):
+        bad = int(index._data[(index._data < 0) | (index._data >= size)].flat[0])
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
     return call(D.INDEX_SELECT, (input,), {"dim": dim, "index": index.reshape(-1)})
 
 
@@ -1034,7 +1053,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 def _bool_mask(name, mask):
     if not isinstance(mask, Tensor) or mask._dtype is not dt.bool_:
         raise RuntimeError(f"{name} only supports boolean masks, but got mask with dtype "
-                           f"{dt.SCALAR_NAME.get(getattr(mask, '_dtype', None), type(mask).__name__)}"
+                           f"{dt.CPP_NAME.get(getattr(mask, '_dtype', None), type(mask).__name__)}"
                            if name == "masked_fill_" else f"{name}: expected BoolTensor for mask")
     return mask
 
@@ -1051,7 +1070,7 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     mask = _bool_mask("masked_select", mask)
-    _check_broadcast_shapes(input._data.shape, mask._data.shape)
+    _broadcast_shapes(mask._data.shape, input._data.shape)
     return call(D.MASKED_SELECT, (input,), {"mask": mask})
 
 
@@ -1060,9 +1079,14 @@ def masked_select_backward(grad, self_shape, mask):
     return index_backward(grad, shape, (np.broadcast_to(mask._data, shape),))
 
 
-def _check_broadcast_shapes(a, b):
-    from ._dispatch import _check_broadcast
-    _check_broadcast([np.empty(a), np.empty(b)])
+def _broadcast_shapes(*shapes):
+    """np.broadcast_shapes with PyTorch's message when the shapes do not broadcast."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        from ._dispatch import _check_broadcast
+        _check_broadcast([np.empty(s) for s in shapes])
+        raise
 
 
 def take_along_dim(input, indices, dim=None):
@@ -1126,6 +1150,7 @@ def getitem(self, index):
     items = index if isinstance(index, tuple) else (index,)
     np_index = _numpy_index(index)  # validates the index types
     if builtins.any(_is_advanced(i) for i in items):
+        _check_masks(items, self._data.shape)
         try:
             self._data[np_index]
         except IndexError as exc:
@@ -1138,6 +1163,24 @@ def getitem(self, index):
         if index is Ellipsis:
             return alias(self)
     return _basic_index(self, items)
+
+
+def _check_masks(items, shape):
+    """PyTorch's message for a boolean mask whose shape does not match the dims it indexes."""
+    pos = 0
+    for item in items:
+        if item is Ellipsis:
+            return
+        if item is None:
+            continue
+        if isinstance(item, Tensor) and item._dtype is dt.bool_:
+            for j, size in enumerate(item._data.shape):
+                if pos + j < len(shape) and size != shape[pos + j]:
+                    raise IndexError(f"The shape of the mask {list(item._data.shape)} at index {j} does not match the "
+                                     f"shape of the indexed tensor {list(shape)} at index {pos + j}")
+            pos += item._data.ndim
+        else:
+            pos += 1
 
 
 def _too_many(self):

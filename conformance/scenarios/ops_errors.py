@@ -1,0 +1,119 @@
+"""Bad input to ops: shape mismatches, bad dims, out-of-range and wrongly typed indices, unsupported
+dtypes, and the outputs that are not differentiable. Each must raise torch's exception class and
+message (or give its warning), never a NumPy error."""
+from . import scenario
+
+
+def _record_all(rec, table):
+    for name, fn in table.items():
+        rec.raises(name, fn)
+
+
+@scenario
+def linalg_errors(torch, rec):
+    m, v = torch.ones(3, 3), torch.ones(3)
+    _record_all(rec, {
+        "mm_shape": lambda: torch.mm(torch.ones(2, 3), torch.ones(2, 3)),
+        "mm_1d": lambda: torch.mm(v, m),
+        "mm_dtype": lambda: torch.mm(m, m.double()),
+        "mv_shape": lambda: torch.mv(m, torch.ones(2)),
+        "bmm_shape": lambda: torch.bmm(torch.ones(2, 2, 3), torch.ones(3, 3, 2)),
+        "bmm_2d": lambda: torch.bmm(m, m),
+        "matmul_shape": lambda: torch.ones(2, 3) @ torch.ones(2, 3),
+        "matmul_0d": lambda: torch.matmul(torch.tensor(1.0), v),
+        "matmul_1d": lambda: v @ torch.ones(2),
+        "matmul_batch": lambda: torch.ones(2, 2, 3) @ torch.ones(3, 3, 2),
+        "dot_dtype": lambda: torch.dot(v, torch.ones(3, dtype=torch.int64)),
+        "det_not_square": lambda: torch.linalg.det(torch.ones(2, 3)),
+        "inv_singular": lambda: torch.linalg.inv(m),
+        "inv_int": lambda: torch.linalg.inv(torch.ones(2, 2, dtype=torch.int64)),
+        "einsum_operands": lambda: torch.einsum("ij,jk", m),
+        "einsum_dims": lambda: torch.einsum("ijk", m),
+    })
+
+
+@scenario
+def shape_errors(torch, rec):
+    x = torch.ones(2, 3, requires_grad=True)
+    _record_all(rec, {
+        "cat_shape": lambda: torch.cat([torch.ones(2, 3), torch.ones(2, 2)]),
+        "cat_ndim": lambda: torch.cat([torch.ones(2, 3), torch.ones(3)]),
+        "cat_0d": lambda: torch.cat([torch.tensor(1.0), torch.tensor(2.0)]),
+        "cat_empty": lambda: torch.cat([]),
+        "cat_tensor": lambda: torch.cat(torch.ones(2)),
+        "cat_dim": lambda: torch.cat([x, x], dim=2),
+        "stack_shape": lambda: torch.stack([torch.ones(2), torch.ones(3)]),
+        "stack_empty": lambda: torch.stack([]),
+        "split_sizes": lambda: x.split([1, 1], 1),
+        "chunk_zero": lambda: x.chunk(0),
+        "repeat_too_few": lambda: x.repeat(2),
+        "tril_1d": lambda: torch.ones(3).tril(),
+        "flip_repeated_dim": lambda: x.flip(0, 0),
+        "roll_mismatch": lambda: x.roll((1, 2), 0),
+        "unbind_0d": lambda: torch.tensor(1.0).unbind(),
+        "iterate_0d": lambda: list(torch.tensor(1.0)),
+    })
+
+
+@scenario
+def index_errors(torch, rec):
+    x = torch.ones(2, 3, requires_grad=True)
+    _record_all(rec, {
+        "gather_float_index": lambda: x.gather(1, torch.tensor([[0.0]])),
+        "gather_out_of_range": lambda: x.gather(1, torch.tensor([[0, 3]])),
+        "gather_ndim": lambda: x.gather(1, torch.tensor([0, 1])),
+        "scatter_out_of_range": lambda: x.detach().scatter(1, torch.tensor([[5]]), 1.0),
+        "index_select_out_of_range": lambda: x.index_select(1, torch.tensor([3])),
+        "index_select_float": lambda: x.index_select(1, torch.tensor([0.0])),
+        "index_select_2d": lambda: x.index_select(1, torch.tensor([[0]])),
+        "getitem_out_of_range": lambda: x[2],
+        "getitem_list_out_of_range": lambda: x[[0, 5]],
+        "getitem_float_tensor": lambda: x[torch.tensor([0.5])],
+        "getitem_too_many": lambda: x[0, 0, 0],
+        "mask_shape": lambda: x[torch.tensor([True, False, True])],
+        "mask_shape_second_dim": lambda: x[:, torch.tensor([True, False])],
+        "masked_fill_float_mask": lambda: x.masked_fill(torch.ones(2, 3), 0.0),
+        "masked_fill_long_mask": lambda: x.masked_fill(torch.ones(2, 3, dtype=torch.int64), 0.0),
+        "masked_select_shape": lambda: x.masked_select(torch.ones(4) > 0),
+    })
+
+
+@scenario
+def reduction_errors(torch, rec):
+    x = torch.ones(2, 3, requires_grad=True)
+    longs = torch.ones(3, dtype=torch.int64)
+    _record_all(rec, {
+        "sum_dim": lambda: x.sum(2),
+        "softmax_dim": lambda: x.softmax(3),
+        "max_dim": lambda: x.max(5),
+        "max_empty": lambda: torch.ones(0).max(),
+        "clamp_without_bounds": lambda: x.clamp(),
+        "var_long": lambda: longs.var(),
+        "softmax_long": lambda: longs.softmax(0),
+        "softmax_long_not_last_dim": lambda: torch.ones(2, 3, dtype=torch.int64).softmax(0),
+        "log_softmax_long": lambda: longs.log_softmax(0),
+        "mean_long": lambda: longs.mean(),
+        "addcdiv_long": lambda: torch.addcdiv(torch.ones(3), longs, longs),
+        "std_one_element": lambda: torch.ones(1).std(),
+        "var_correction_too_big": lambda: torch.ones(2, 3).var(1, correction=3),
+    })
+
+
+@scenario
+def result_types(torch, rec):
+    """dtypes and differentiability of results: indices and comparisons never require grad."""
+    x = torch.ones(2, 3, requires_grad=True)
+    longs = torch.ones(3, dtype=torch.int64)
+    rec("argmax", x.argmax())
+    rec("argmax_dim", x.argmax(1))
+    rec("comparison", x > 0)
+    rec("max_indices", x.max(1).indices)
+    rec("max_repr", repr(torch.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1)))
+    rec("max_type", type(x.max(0)).__name__)
+    rec("prod_long", longs.prod())
+    rec("cumsum_int", torch.ones(3, dtype=torch.int32).cumsum(0))
+    rec("maximum_mixed", torch.maximum(torch.ones(2), torch.ones(2, dtype=torch.int64)))
+    rec("logsumexp_long", longs.logsumexp(0))
+    rec("clamp_long_float_bound", longs.clamp(0.5))
+    rec("all_any", (x.all(), x.any(0)))
+    rec("amax_no_dims", x.amax(()))
