@@ -83,13 +83,18 @@ class Rule:
     variadic   the op takes a list of tensors (cat, stack): `inputs` is one name, and its formula
                returns one gradient per tensor; `tensors_shapes` names their shapes
 
+    rejects    inputs that must not require grad: PyTorch raises "The function '<fn_name>' is not
+               differentiable with respect to argument ..." for them (nll_loss's weight)
+
     An operand may be None (clamp without a max); it gets no edge.
     """
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
-                 "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic")
+                 "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
+                 "fn_name")
 
-    def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False):
+    def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False,
+                 rejects=(), fn_name=None):
         self.name = name
         self.node = node
         self.forward = forward
@@ -99,6 +104,8 @@ class Rule:
         self.dtype = dtype
         self.n_outputs = n_outputs
         self.variadic = variadic
+        self.rejects = tuple(inputs.index(r) for r in rejects)
+        self.fn_name = fn_name or name
         # Inputs without a formula (a where() condition, indices) get no edge, as in PyTorch.
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.differentiable = bool(self.grad_inputs)
@@ -253,8 +260,18 @@ def _saved_value(rule, name, operands, params, result):
     return SavedTensor(op, False) if isinstance(op, Tensor) else op
 
 
+def _reject_grad(rule, operands):
+    for i in rule.rejects:
+        op = operands[i]
+        if isinstance(op, Tensor) and op._requires_grad:
+            raise RuntimeError(f"The function '{rule.fn_name}' is not differentiable with respect to argument "
+                               f"'{rule.inputs[i]}'. This input cannot have requires_grad True.")
+
+
 def call(rule, operands, params):
     """Runs an op out of place: the result (or list of results), with a grad_fn when it needs one."""
+    if rule.rejects and _state.enabled:
+        _reject_grad(rule, operands)
     result = forward(rule, operands, params)
     if _state.enabled and rule.differentiable and _needs_grad(operands) and \
             (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:

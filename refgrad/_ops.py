@@ -13,7 +13,7 @@ import numpy as np
 from . import _dtype as dt
 from . import derivatives as D
 from ._device import canonical
-from ._creation import zeros_like, ones_like, zeros, ones, eye  # noqa: F401  (derivative formulas use F.zeros...)
+from ._creation import zeros_like, ones_like, zeros, ones, eye, tensor  # noqa: F401  (formulas use F.zeros...)
 from ._creation import full_like_scalar
 from .return_types import return_type
 from ._dispatch import call, call_inplace
@@ -620,6 +620,59 @@ def fmod(input, other):
     if isinstance(_operand("fmod", 2, "other", other), Tensor):
         return call(D.FMOD, (input, other), {})
     return call(D.FMOD_SCALAR, (input,), {"other": other})
+
+
+# --------------------------------------------------------------------------- helpers of nn formulas
+def tensordot(a, b, dims=2):
+    if isinstance(dims, int):
+        dims_a, dims_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
+    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a._data.shape[da] != b._data.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a._data.shape[da]} in dim "
+                               f"{da} and second has size {b._data.shape[db]} in dim {db}")
+    return call(D.TENSORDOT, (a, b), {"dims_a": tuple(dims_a), "dims_b": tuple(dims_b)})
+
+
+def tensordot_backward(grad, other, self_ndim, dims_self, dims_other, self_first):
+    """The gradient of one tensordot operand: contract grad with the other operand over the other's
+    free dims, then put the dims back in the operand's order."""
+    free_self = [d for d in range(self_ndim) if d not in dims_self]
+    free_other = [d for d in range(other.dim()) if d not in dims_other]
+    start = len(free_self) if self_first else 0
+    r = tensordot(grad, other, (list(range(start, start + len(free_other))), free_other))
+    contracted = sorted(dims_other)
+    perm = [free_self.index(d) if d in free_self else
+            len(free_self) + contracted.index(dims_other[list(dims_self).index(d)]) for d in range(self_ndim)]
+    return permute(r, perm)
+
+
+def unfold_windows(input, kernel, stride, padding, dilation):
+    """[N, C, *S] -> [N, C, *kernel, *out]: every window of a convolution, as its own dims."""
+    return call(D.UNFOLD, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding),
+                                     "dilation": tuple(dilation)})
+
+
+def fold_windows(cols, spatial, kernel, stride, padding, dilation):
+    """The adjoint of unfold_windows: window values summed back onto their input positions."""
+    return call(D.FOLD, (cols,), {"spatial": tuple(spatial), "kernel": tuple(kernel), "stride": tuple(stride),
+                                  "padding": tuple(padding), "dilation": tuple(dilation)})
+
+
+def log_sigmoid(input):
+    return call(D.LOG_SIGMOID, (input,), {})
+
+
+def div_scalar(input, other):
+    """input / other for a Python number, as PyTorch's C++ formulas divide (DivBackward1)."""
+    return call(D.DIV_SCALAR, (input,), {"other": other})
+
+
+def constant_pad(input, pad, value=0.0):
+    return call(D.CONSTANT_PAD, (input,), {"pad": tuple(pad), "value": value})
 
 
 # --------------------------------------------------------------------------- views and shapes

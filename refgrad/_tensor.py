@@ -285,7 +285,10 @@ class Tensor:
 
     @property
     def data(self):
-        return self.detach()
+        """Shares the data but not the version counter: changes through .data go unseen by autograd."""
+        t = Tensor._make(self._data, self._dtype, self._device)
+        t._is_inference = self._is_inference
+        return t
 
     @data.setter
     def data(self, value):

@@ -259,8 +259,11 @@ CLAMP_SCALAR = Rule("clamp", "ClampBackward1",
                     dtype=_scalar_dtype("min", "max"))
 CLAMP = Rule("clamp", "ClampBackward0", _clip, ("self", "min", "max"),
              {"self": lambda grad, self, min, max: F.where(_in_bounds(self, min, max), grad, 0.0),
-              "min": lambda grad, self, min: F.where(self < min, grad, 0.0),
-              "max": lambda grad, self, max: F.where(self > max, grad, 0.0)})
+              # with min > max the result is max, so max gets the gradient (PyTorch's clamp_backward_min_max)
+              "min": lambda grad, self, min, max: F.where((self < min) & (min < max) if max is not None
+                                                          else self < min, grad, 0.0),
+              "max": lambda grad, self, min, max: F.where((self > max) | (max < min) if min is not None
+                                                          else self > max, grad, 0.0)})
 CLAMP_MIN = Rule("clamp_min", "ClampMinBackward0", lambda a, min: _clip(a, np.asarray(min, a.dtype), None),
                  ("self",), {"self": lambda grad, self, min: F.where(self >= min, grad, 0.0)},
                  dtype=_scalar_dtype("min"))
@@ -697,6 +700,376 @@ INDEX = Rule("index", "IndexBackward0", lambda a, index: a[index], ("self",),
 INDEX_BACKWARD = Rule("index_backward", "IndexPutBackward0",
                       lambda g, shape, index: _index_put_zeros(g, shape, index), ("grad_output",),
                       {"grad_output": lambda grad, index: F._index(grad, index)}, dtype="same")
+
+# ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_ERF_ARRAY = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _gelu(a, approximate):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
+    return (0.5 * a * (1 + _ERF_ARRAY(a / _SQRT_2))).astype(a.dtype)
+
+
+def _gelu_derivative(x, approximate):
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x.pow(3))
+        t = inner.tanh()
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    cdf = 0.5 * (1 + (x / _SQRT_2).erf())
+    pdf = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
+    return cdf + x * pdf
+
+
+GELU = Rule("gelu", "GeluBackward0", _quiet(_gelu), ("self",),
+            {"self": lambda grad, self, approximate: grad * _gelu_derivative(self, approximate)}, dtype="same")
+SILU = Rule("silu", "SiluBackward0", _quiet(lambda a: a / (1 + np.exp(-a))), ("self",),
+            {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same")
+ELU = Rule("elu", "EluBackward0", _quiet(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))), ("self",),
+           {"self": lambda grad, self, alpha: F.where(self > 0, grad, grad * alpha * self.exp())}, dtype="same")
+LEAKY_RELU = Rule("leaky_relu", "LeakyReluBackward0",
+                  lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)), ("self",),
+                  {"self": lambda grad, self, negative_slope: F.where(self > 0, grad, grad * negative_slope)},
+                  dtype="same")
+SOFTPLUS = Rule("softplus", "SoftplusBackward0",
+                _quiet(lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
+                ("self",),
+                {"self": lambda grad, self, beta, threshold: F.where(self * beta > threshold, grad,
+                                                                     grad * (self * beta).sigmoid())},
+                dtype="same")
+
+
+def _reduce(loss, reduction):
+    """A loss's elementwise values reduced as `reduction` says, in refgrad ops."""
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _np_reduce(a, reduction):
+    if reduction == "mean":
+        return np.mean(a)
+    return np.sum(a) if reduction == "sum" else a
+
+
+def _loss_grad(grad, shape, reduction):
+    """The incoming gradient of a reduced loss, spread over the elements (divided by n for a mean)."""
+    if reduction == "none":
+        return grad
+    n = math.prod(shape)
+    return grad.expand(shape) / n if reduction == "mean" else grad.expand(shape)
+
+
+MSE_LOSS = Rule("mse_loss", "MseLossBackward0", lambda a, t, reduction: _np_reduce((a - t) ** 2, reduction),
+                ("self", "target"),
+                {"self": lambda grad, self, target, reduction:
+                    2 * _loss_grad(grad, (self - target).shape, reduction) * (self - target),
+                 "target": lambda grad, self, target, reduction:
+                    -2 * _loss_grad(grad, (self - target).shape, reduction) * (self - target)})
+
+
+def _log_clamped(a):
+    return np.maximum(np.log(a), -100)
+
+
+def _bce(x, t, w, reduction):
+    loss = -(t * _log_clamped(x) + (1 - t) * _log_clamped(1 - x))
+    return _np_reduce(loss if w is None else loss * w, reduction)
+
+
+def _bce_check(x):
+    if np.any((x < 0) | (x > 1)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return x
+
+
+def _bce_self(grad, self, target, weight, reduction):
+    g = _loss_grad(grad, self.shape, reduction) * (self - target) / ((1 - self) * self).clamp(min=1e-12)
+    return g if weight is None else g * weight
+
+
+def _bce_target(grad, self, weight, reduction):
+    g = _loss_grad(grad, self.shape, reduction) * ((1 - self).log().clamp(min=-100) - self.log().clamp(min=-100))
+    return g if weight is None else g * weight
+
+
+BINARY_CROSS_ENTROPY = Rule("binary_cross_entropy", "BinaryCrossEntropyBackward0",
+                            _quiet(lambda x, t, w, reduction: _bce(_bce_check(x), t, w, reduction)),
+                            ("self", "target", "weight"),
+                            {"self": _bce_self, "target": _bce_target}, dtype="same", rejects=("weight",))
+
+
+def _bce_logits(x, t, w, pw, reduction):
+    log_sig_neg = -np.logaddexp(0, x)     # log(1 - sigmoid(x))
+    log_sig = -np.logaddexp(0, -x)        # log(sigmoid(x))
+    pos = t * log_sig if pw is None else pw * t * log_sig
+    loss = -(pos + (1 - t) * log_sig_neg)
+    return _np_reduce(loss if w is None else loss * w, reduction)
+
+
+def _bce_logits_self(grad, self, target, weight, pos_weight, reduction):
+    s = self.sigmoid()
+    g = (s - target) if pos_weight is None else ((pos_weight * target + 1 - target) * s - pos_weight * target)
+    g = _loss_grad(grad, g.shape, reduction) * g
+    return g if weight is None else g * weight
+
+
+def _bce_logits_target(grad, self, weight, pos_weight, reduction):
+    log_sig, log_sig_neg = F.log_sigmoid(self), F.log_sigmoid(-self)
+    g = (log_sig_neg - log_sig) if pos_weight is None else (log_sig_neg - pos_weight * log_sig)
+    g = _loss_grad(grad, g.shape, reduction) * g
+    return g if weight is None else g * weight
+
+
+BCE_WITH_LOGITS = Rule("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
+                       _quiet(_bce_logits), ("self", "target", "weight", "pos_weight"),
+                       {"self": _bce_logits_self, "target": _bce_logits_target}, dtype="same",
+                       rejects=("weight", "pos_weight"))
+LOG_SIGMOID = Rule("log_sigmoid", "LogSigmoidBackward0", _quiet(lambda a: -np.logaddexp(0, -a)), ("self",),
+                   {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same")
+
+
+def _nll(x, target, w, reduction, ignore_index):
+    """x: [N, C] log-probabilities, target: [N]; returns the loss and the total weight."""
+    t = target._data
+    valid = t != ignore_index
+    safe = np.where(valid, t, 0)
+    if np.any(valid & ((t < 0) | (t >= x.shape[1]))):
+        bad = int(t[valid & ((t < 0) | (t >= x.shape[1]))][0])
+        raise IndexError(f"Target {bad} is out of bounds.")
+    weights = (np.ones(x.shape[1], x.dtype) if w is None else w)[safe] * valid
+    picked = np.take_along_axis(x, safe[:, None], 1)[:, 0]
+    loss = -picked * weights
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.sum(loss)
+    return np.sum(loss) / np.sum(weights)
+
+
+def _nll_backward(grad, self, weight, target, reduction, ignore_index):
+    valid = target != ignore_index
+    safe = F.where(valid, target, 0)
+    w = F.ones(self.shape[1], dtype=self.dtype, device=self.device) if weight is None else weight
+    per_sample = F.where(valid, w.gather(0, safe), 0.0)
+    if reduction == "mean":
+        scale = grad / per_sample.sum()
+    else:
+        scale = grad
+    values = (-per_sample * scale).unsqueeze(1)
+    return F.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
+
+
+NLL_LOSS = Rule("nll_loss", "NllLossBackward0", lambda x, w, target, reduction, ignore_index:
+                _nll(x, target, w, reduction, ignore_index), ("self", "weight"),
+                {"self": _nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward")
+
+
+def _unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
+    """im2col over the trailing spatial dims: [N, C, *S] -> [N, C, *kernel, *out]."""
+    spatial = x.shape[2:]
+    out = tuple((s + 2 * p - d * (k - 1) - 1) // st + 1
+                for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=pad_value)
+    cols = np.empty(x.shape[:2] + tuple(kernel) + out, x.dtype)
+    for offset in np.ndindex(*kernel):
+        key = tuple(slice(o * d, o * d + st * (n - 1) + 1, st) for o, d, st, n in zip(offset, dilation, stride, out))
+        cols[(slice(None), slice(None)) + offset] = xp[(slice(None), slice(None)) + key]
+    return cols
+
+
+def _fold(cols, spatial, kernel, stride, padding, dilation):
+    """col2im, the adjoint of _unfold: sums each window's values back onto the input positions."""
+    out = cols.shape[2 + len(kernel):]
+    xp = np.zeros(cols.shape[:2] + tuple(s + 2 * p for s, p in zip(spatial, padding)), cols.dtype)
+    for offset in np.ndindex(*kernel):
+        key = tuple(slice(o * d, o * d + st * (n - 1) + 1, st) for o, d, st, n in zip(offset, dilation, stride, out))
+        xp[(slice(None), slice(None)) + key] += cols[(slice(None), slice(None)) + offset]
+    return xp[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, spatial))]
+
+
+UNFOLD = Rule("im2col", "Im2ColBackward0", lambda a, kernel, stride, padding, dilation:
+              _unfold(a, kernel, stride, padding, dilation), ("self",),
+              {"self": lambda grad, self_shape, kernel, stride, padding, dilation:
+                  F.fold_windows(grad, self_shape[2:], kernel, stride, padding, dilation)}, dtype="same")
+FOLD = Rule("col2im", "Col2ImBackward0", lambda a, spatial, kernel, stride, padding, dilation:
+            _fold(a, spatial, kernel, stride, padding, dilation), ("self",),
+            {"self": lambda grad, kernel, stride, padding, dilation:
+                F.unfold_windows(grad, kernel, stride, padding, dilation)}, dtype="same")
+
+
+def _conv(x, w, b, stride, padding, dilation):
+    cols = _unfold(x, w.shape[2:], stride, padding, dilation)
+    k = len(w.shape) - 2
+    out = np.tensordot(w, cols, axes=(list(range(1, 2 + k)), list(range(1, 2 + k))))  # [O, N, *out]
+    out = np.moveaxis(out, 0, 1)
+    if b is not None:
+        out = out + b.reshape((1, -1) + (1,) * k)
+    return np.ascontiguousarray(out)
+
+
+def _conv_input_grad(grad, self_shape, weight, stride, padding, dilation):
+    k = weight.dim() - 2
+    cols = F.tensordot(weight, grad, ([0], [1]))                    # [C, *kernel, N, *out]
+    cols = cols.movedim(1 + k, 0)                                   # [N, C, *kernel, *out]
+    return F.fold_windows(cols, self_shape[2:], weight.shape[2:], stride, padding, dilation)
+
+
+def _conv_weight_grad(grad, self, weight_shape, stride, padding, dilation):
+    k = len(weight_shape) - 2
+    cols = F.unfold_windows(self, weight_shape[2:], stride, padding, dilation)  # [N, C, *kernel, *out]
+    out_dims = list(range(2 + k, 2 + 2 * k))
+    return F.tensordot(grad, cols, ([0] + [2 + i for i in range(k)], [0] + out_dims))
+
+
+CONVOLUTION = Rule("convolution", "ConvolutionBackward0",
+                   lambda x, w, b, stride, padding, dilation: _conv(x, w, b, stride, padding, dilation),
+                   ("input", "weight", "bias"),
+                   {"input": lambda grad, input_shape, weight, stride, padding, dilation:
+                       _conv_input_grad(grad, input_shape, weight, stride, padding, dilation),
+                    "weight": lambda grad, input, weight_shape, stride, padding, dilation:
+                       _conv_weight_grad(grad, input, weight_shape, stride, padding, dilation),
+                    "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))})
+
+TENSORDOT = Rule("tensordot", "TensordotBackward0", lambda a, b, dims_a, dims_b: np.tensordot(a, b, (dims_a, dims_b)),
+                 ("self", "other"),
+                 {"self": lambda grad, other, self_shape, dims_a, dims_b:
+                     F.tensordot_backward(grad, other, len(self_shape), dims_a, dims_b, True),
+                  "other": lambda grad, self, other_shape, dims_a, dims_b:
+                     F.tensordot_backward(grad, self, len(other_shape), dims_b, dims_a, False)})
+
+
+def _pool_windows(x, kernel, stride, padding, pad_value):
+    cols = _unfold(x, kernel, stride, padding, (1,) * len(kernel), pad_value)
+    n_k = len(kernel)
+    return cols.reshape(cols.shape[:2] + (-1,) + cols.shape[2 + n_k:])   # [N, C, K, *out]
+
+
+def _max_pool_indices(x, kernel, stride, padding):
+    """Flat input positions (per channel) of each window's max, as PyTorch's max_pool2d_with_indices gives."""
+    positions = np.arange(math.prod(x.shape[2:]), dtype=np.float64).reshape((1, 1) + x.shape[2:])
+    pos_cols = _pool_windows(np.broadcast_to(positions, x.shape[:2] + x.shape[2:]), kernel, stride, padding, -1)
+    cols = _pool_windows(x, kernel, stride, padding, -np.inf)
+    arg = np.argmax(np.where(np.isnan(cols), np.inf, cols), axis=2)[:, :, None]
+    return np.take_along_axis(pos_cols, arg, 2)[:, :, 0].astype(np.int64)
+
+
+MAX_POOL2D = Rule("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
+                  lambda x, kernel, stride, padding, indices: np.take_along_axis(
+                      x.reshape(x.shape[:2] + (-1,)), indices._data.reshape(indices._data.shape[:2] + (-1,)), 2
+                  ).reshape(indices._data.shape), ("self",),
+                  {"self": lambda grad, self_shape, indices: F.zeros(
+                      tuple(self_shape[:2]) + (math.prod(self_shape[2:]),), dtype=grad.dtype, device=grad.device
+                  ).scatter_add(2, indices.flatten(2), grad.flatten(2)).reshape(self_shape)}, dtype="same")
+AVG_POOL2D = Rule("avg_pool2d", "AvgPool2DBackward0",
+                  lambda x, kernel, stride, padding: _pool_windows(x, kernel, stride, padding, 0).mean(axis=2),
+                  ("self",),
+                  {"self": lambda grad, self_shape, kernel, stride, padding: F.fold_windows(
+                      (grad / math.prod(kernel)).unsqueeze(2).expand(
+                          tuple(grad.shape[:2]) + (math.prod(kernel),) + tuple(grad.shape[2:])).reshape(
+                          tuple(grad.shape[:2]) + tuple(kernel) + tuple(grad.shape[2:])),
+                      self_shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same")
+
+
+def _layer_norm_parts(x, dims, eps):
+    mean = x.mean(dims, True)
+    rstd = ((x - mean).pow(2).mean(dims, True) + eps).rsqrt()
+    return (x - mean) * rstd, rstd
+
+
+def _layer_norm(x, w, b, normalized_shape, eps):
+    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean = np.mean(x, axis=dims, keepdims=True)
+    var = np.mean((x - mean) ** 2, axis=dims, keepdims=True)
+    out = (x - mean) / np.sqrt(var + np.asarray(eps, x.dtype))
+    if w is not None:
+        out = out * w
+    return out + b if b is not None else out
+
+
+def _layer_norm_input(grad, input, weight, normalized_shape, eps):
+    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
+    xhat, rstd = _layer_norm_parts(input, dims, eps)
+    g = grad if weight is None else grad * weight
+    return rstd * (g - g.mean(dims, True) - xhat * (g * xhat).mean(dims, True))
+
+
+def _layer_norm_weight(grad, input, normalized_shape, eps):
+    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
+    batch = tuple(range(input.dim() - len(normalized_shape)))
+    xhat = _layer_norm_parts(input, dims, eps)[0]
+    return (grad * xhat).sum(batch) if batch else grad * xhat
+
+
+NATIVE_LAYER_NORM = Rule("native_layer_norm", "NativeLayerNormBackward0", _quiet(_layer_norm),
+                         ("input", "weight", "bias"),
+                         {"input": _layer_norm_input, "weight": _layer_norm_weight,
+                          "bias": lambda grad, input_shape, normalized_shape:
+                              grad.sum(tuple(range(len(input_shape) - len(normalized_shape))))
+                              if len(input_shape) > len(normalized_shape) else grad})
+
+
+def _embedding_backward(grad, weight_shape, indices, padding_idx):
+    flat = indices.reshape(-1)
+    rows = grad.reshape(-1, weight_shape[1])
+    if padding_idx is not None:
+        rows = rows.masked_fill((flat == padding_idx).unsqueeze(1), 0.0)
+    return F.zeros(weight_shape, dtype=grad.dtype, device=grad.device).index_add(0, flat, rows)
+
+
+EMBEDDING = Rule("embedding", "EmbeddingBackward0", lambda w, indices, padding_idx: w[indices._data], ("weight",),
+                 {"weight": _embedding_backward}, dtype="same")
+
+
+def _constant_pad(a, pad, value):
+    widths = [(0, 0)] * (a.ndim - len(pad) // 2) + [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)][::-1]
+    crop = tuple(slice(max(-lo, 0), a.shape[d] - max(-hi, 0)) for d, (lo, hi) in enumerate(widths))
+    a = a[crop]
+    return np.pad(a, [(max(lo, 0), max(hi, 0)) for lo, hi in widths], constant_values=value)
+
+
+CONSTANT_PAD = Rule("constant_pad_nd", "ConstantPadNdBackward0", _constant_pad, ("self",),
+                    {"self": lambda grad, pad: F.constant_pad(grad, tuple(-p for p in pad), 0.0)}, dtype="same")
+
+
+def _padded_index(size, lo, hi, mode):
+    """For reflect/replicate padding of one dim: the source index of every output position."""
+    i = np.arange(-lo, size + hi)
+    if mode == "replicate":
+        return np.clip(i, 0, size - 1)
+    period = 2 * (size - 1)
+    i = np.abs(i) % period if period else np.zeros_like(i)
+    return np.where(i >= size, period - i, i)
+
+
+def _pad_rule(mode, k):
+    node = f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0"
+
+    def forward(a, pad):
+        for d in range(k):
+            lo, hi = pad[2 * d], pad[2 * d + 1]
+            a = np.take(a, _padded_index(a.shape[-1 - d], lo, hi, mode), axis=a.ndim - 1 - d)
+        return a
+
+    def backward(grad, self_shape, pad):
+        for d in range(k):
+            lo, hi = pad[2 * d], pad[2 * d + 1]
+            index = _padded_index(self_shape[-1 - d], lo, hi, mode)
+            target = tuple(grad.shape[:grad.dim() - 1 - d]) + (self_shape[-1 - d],) + tuple(grad.shape[grad.dim() - d:])
+            grad = F.zeros(target, dtype=grad.dtype, device=grad.device).index_add(
+                grad.dim() - 1 - d, F.tensor(index, device=grad.device), grad)
+        return grad
+
+    return Rule(f"{mode}_pad{k}d", node, forward, ("self",), {"self": backward}, dtype="same")
+
+
+PADS = {(mode, k): _pad_rule(mode, k) for mode in ("reflect", "replicate") for k in (1, 2, 3)}
+
+DIV_SCALAR = Rule("div", "DivBackward1", lambda a, other: a / np.asarray(other, a.dtype), ("self",),
+                  {"self": lambda grad, other: F.div_scalar(grad, other)}, dtype="same")
+
 
 # ------------------------------------------------------------------- shape ops that copy
 def _repeat_backward(grad, self_shape, repeats):

@@ -43,10 +43,15 @@ def _tensors(value):
 
 
 def _weighted_sum(torch, rec, tensors):
+    """sum(t * w) over the tensors that require grad, with seeded weights w (drawn for every float
+    tensor, so that the draws stay aligned whichever tensors require grad)."""
     total = None
     for t in tensors:
+        if not t.dtype.is_floating_point:
+            continue
+        weight = rec.tensor(*t.shape)
         if t.requires_grad:
-            term = (t * rec.tensor(*t.shape)).sum()
+            term = (t * weight).sum()
             total = term if total is None else total + term
     return total
 
@@ -62,10 +67,16 @@ def check_sample(torch, rec, sample):
                                 materialize_grads=True)
     rec(f"{sample.key}.grad", [g.detach() for g in grads])
     if sample.second_order:
+        # Whether a first-order gradient requires grad is an artifact of how the backward formula is
+        # written (torch's max_pool2d backward takes the input, so its linear gradient "requires grad").
+        # The second derivative is zero either way, so a gradient that does not require grad counts
+        # as one whose derivative is zero, and only the values are compared.
         second = _weighted_sum(torch, rec, grads)
         if second is not None:
             grads2 = torch.autograd.grad(second, inputs, allow_unused=True, materialize_grads=True)
-            rec(f"{sample.key}.grad2", [g.detach() + 0 for g in grads2])  # + 0: torch may give ZeroTensors
+        else:
+            grads2 = [torch.zeros_like(x) for x in inputs]
+        rec(f"{sample.key}.grad2", [g.detach() + 0 for g in grads2])  # + 0: torch may give ZeroTensors
     if sample.forward_mode and FORWARD_MODE:
         _check_jvp(torch, rec, sample, inputs)
 

@@ -117,3 +117,32 @@ def result_types(torch, rec):
     rec("clamp_long_float_bound", longs.clamp(0.5))
     rec("all_any", (x.all(), x.any(0)))
     rec("amax_no_dims", x.amax(()))
+
+
+@scenario
+def nn_errors(torch, rec):
+    F = torch.nn.functional
+    x, w = torch.ones(2, 3, requires_grad=True), torch.ones(3, requires_grad=True)
+    t = torch.tensor([0, 2])
+    _record_all(rec, {
+        "nll_weight_requires_grad": lambda: F.nll_loss(x, t, weight=w),
+        "cross_entropy_weight_requires_grad": lambda: F.cross_entropy(x, t, weight=w),
+        "bce_weight_requires_grad": lambda: F.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid(), weight=w),
+        "bce_logits_pos_weight_requires_grad": lambda: F.binary_cross_entropy_with_logits(x, x.detach(), pos_weight=w),
+        "bce_out_of_range": lambda: F.binary_cross_entropy(x * 2, x.detach()),
+        "bce_target_size": lambda: F.binary_cross_entropy(x.sigmoid(), torch.ones(3)),
+        "mse_target_size": lambda: F.mse_loss(x, torch.ones(3)),
+        "nll_target_out_of_range": lambda: F.nll_loss(x, torch.tensor([0, 3])),
+        "nll_batch_mismatch": lambda: F.nll_loss(x, torch.tensor([0, 1, 2])),
+        "nll_float_target": lambda: F.nll_loss(x, torch.tensor([0.0, 1.0])),
+        "bad_reduction": lambda: F.mse_loss(x, x.detach(), reduction="avg"),
+        "conv_channels": lambda: F.conv2d(torch.ones(1, 2, 4, 4), torch.ones(3, 1, 2, 2)),
+        "conv_rank": lambda: F.conv2d(torch.ones(4, 4), torch.ones(3, 1, 2, 2)),
+        "layer_norm_shape": lambda: F.layer_norm(x, (2,)),
+        "dropout_p": lambda: F.dropout(x, 1.5),
+        "embedding_float_indices": lambda: F.embedding(torch.tensor([0.0]), torch.ones(3, 2)),
+        "embedding_out_of_range": lambda: F.embedding(torch.tensor([3]), torch.ones(3, 2)),
+        "pad_odd": lambda: F.pad(x, (1,)),
+        "pool_padding": lambda: F.max_pool2d(torch.ones(1, 1, 4, 4), 2, padding=2),
+        "gelu_approximate": lambda: F.gelu(x, approximate="fast"),
+    })

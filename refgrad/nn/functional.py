@@ -1,0 +1,262 @@
+"""refgrad.nn.functional: activations, losses, normalisation, convolution, pooling, padding and
+embedding. Ops with their own PyTorch node (GeluBackward0, NllLossBackward0, ConvolutionBackward0)
+are table entries in refgrad/derivatives.py; the others are composites, as in PyTorch."""
+import math
+import warnings
+
+import numpy as np
+
+from .. import _dtype as dt
+from .. import derivatives as D
+from .. import _ops
+from .._creation import rand, zeros_like
+from .._dispatch import call
+from .._ops import relu, sigmoid, tanh, softmax, log_softmax, log_sigmoid  # noqa: F401  (re-exported)
+from .._tensor import Tensor
+
+__all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
+           "log_softmax", "logsigmoid", "dropout", "mse_loss", "l1_loss", "cross_entropy", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "layer_norm", "conv1d", "conv2d",
+           "max_pool2d", "avg_pool2d", "pad", "embedding"]
+
+logsigmoid = log_sigmoid
+
+
+# --------------------------------------------------------------------------- linear and activations
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, as PyTorch composes it: addmm for 2-D input, a folded addmm otherwise."""
+    if bias is None:
+        return _ops.matmul(input, _ops.t(weight))
+    if input.dim() == 2:
+        return _ops.addmm(bias, input, _ops.t(weight))
+    rows = _ops.reshape(input, -1, input.shape[-1])
+    out = _ops.addmm(bias, rows, _ops.t(weight))
+    return _ops.view(out, *input.shape[:-1], weight.shape[0])
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    return call(D.GELU, (input,), {"approximate": approximate})
+
+
+def silu(input, inplace=False):
+    return call(D.SILU, (input,), {})
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return call(D.ELU, (input,), {"alpha": alpha})
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return call(D.LEAKY_RELU, (input,), {"negative_slope": negative_slope})
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return call(D.SOFTPLUS, (input,), {"beta": beta, "threshold": threshold})
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _ops.mul(input, zeros_like(input))
+    keep = rand(*input.shape, dtype=input.dtype, device=input.device) >= p
+    return _ops.mul(input, _ops.div(keep.to(input.dtype), 1 - p))
+
+
+# --------------------------------------------------------------------------- losses
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _warn_target_size(input, target):
+    if input.shape != target.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      "same size.", stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _warn_target_size(input, target)
+    return call(D.MSE_LOSS, (input, target), {"reduction": _reduction(reduction)})
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _warn_target_size(input, target)
+    loss = _ops.abs(_ops.sub(input, target))
+    return D._reduce(loss, _reduction(reduction))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    _reduction(reduction)
+    if input.dim() not in (1, 2):
+        raise NotImplementedError("refgrad: nll_loss supports inputs of shape (C) or (N, C); "
+                                  f"got {input.dim()} dimensions")
+    if target._dtype not in (dt.int64, dt.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dt.SCALAR_NAME[target._dtype]}")
+    batch = input.shape[0] if input.dim() == 2 else 1
+    if target.dim() > 1 or (target.dim() == 1 and target.shape[0] != batch) or \
+            (input.dim() == 1 and target.dim() != 0):
+        raise ValueError(f"Expected input batch_size ({batch}) to match target batch_size "
+                         f"({target.shape[0] if target.dim() else 1}).")
+    x = input if input.dim() == 2 else _ops.unsqueeze(input, 0)
+    t = target if target.dim() == 1 else _ops.reshape(target, 1)
+    t = t if t._dtype is dt.int64 else t.long()
+    out = call(D.NLL_LOSS, (x, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
+    if reduction == "none" and input.dim() == 1:
+        out = _ops.squeeze(out, 0)
+    return out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    _reduction(reduction)
+    if label_smoothing != 0.0:
+        raise NotImplementedError("refgrad: cross_entropy with label_smoothing is not supported yet")
+    class_dim = 1 if input.dim() >= 2 else 0
+    logp = log_softmax(input, class_dim)
+    if target._dtype.is_floating_point:  # class probabilities
+        if weight is not None:
+            logp = _ops.mul(logp, weight)
+        loss = _ops.neg(_ops.sum(_ops.mul(logp, target), class_dim))
+        if reduction == "mean":
+            return _ops.div_scalar(_ops.sum(loss), input.shape[0] if input.dim() >= 2 else 1)
+        return _ops.sum(loss) if reduction == "sum" else loss
+    return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    return call(D.BINARY_CROSS_ENTROPY, (input, target, weight), {"reduction": _reduction(reduction)})
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return call(D.BCE_WITH_LOGITS, (input, target, weight, pos_weight), {"reduction": _reduction(reduction)})
+
+
+# --------------------------------------------------------------------------- normalisation
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    return call(D.NATIVE_LAYER_NORM, (input, weight, bias), {"normalized_shape": normalized_shape, "eps": eps})
+
+
+# --------------------------------------------------------------------------- convolution and pooling
+def _tuple(value, k):
+    return (value,) * k if isinstance(value, int) else tuple(value)
+
+
+def _conv(k, input, weight, bias, stride, padding, dilation, groups):
+    name = f"conv{k}d"
+    if groups != 1:
+        raise NotImplementedError(f"refgrad: {name} with groups != 1 is not supported yet")
+    if input.dim() not in (k + 1, k + 2):
+        raise RuntimeError(f"Expected {k + 1}D (unbatched) or {k + 2}D (batched) input to {name}, but got input of "
+                           f"size: {list(input.shape)}")
+    unbatched = input.dim() == k + 1
+    x = _ops.unsqueeze(input, 0) if unbatched else input
+    if x.shape[1] != weight.shape[1]:
+        raise RuntimeError(f"Given groups=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} to "
+                           f"have {weight.shape[1]} channels, but got {x.shape[1]} channels instead")
+    if isinstance(padding, str):
+        if padding != "valid":
+            raise NotImplementedError(f"refgrad: padding='{padding}' is not supported yet")
+        padding = 0
+    out = call(D.CONVOLUTION, (x, weight, bias), {"stride": _tuple(stride, k), "padding": _tuple(padding, k),
+                                                  "dilation": _tuple(dilation, k)})
+    return _ops.squeeze(out, 0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _pool_args(kernel_size, stride, padding):
+    kernel = _tuple(kernel_size, 2)
+    stride = kernel if stride is None or stride == () or stride == [] else _tuple(stride, 2)
+    padding = _tuple(padding, 2)
+    for p, k in zip(padding, kernel):
+        if p > k // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation=1")
+    return kernel, stride, padding
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    if dilation not in (1, (1, 1)) or ceil_mode:
+        raise NotImplementedError("refgrad: max_pool2d with dilation or ceil_mode is not supported yet")
+    kernel, stride, padding = _pool_args(kernel_size, stride, padding)
+    unbatched = input.dim() == 3
+    x = _ops.unsqueeze(input, 0) if unbatched else input
+    indices = Tensor._make(D._max_pool_indices(x._data, kernel, stride, padding), dt.int64, x._device)
+    out = call(D.MAX_POOL2D, (x,), {"kernel": kernel, "stride": stride, "padding": padding, "indices": indices})
+    if unbatched:
+        out, indices = _ops.squeeze(out, 0), _ops.squeeze(indices, 0)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        raise NotImplementedError("refgrad: avg_pool2d with ceil_mode, count_include_pad=False or divisor_override "
+                                  "is not supported yet")
+    kernel, stride, padding = _pool_args(kernel_size, stride, padding)
+    unbatched = input.dim() == 3
+    x = _ops.unsqueeze(input, 0) if unbatched else input
+    out = call(D.AVG_POOL2D, (x,), {"kernel": kernel, "stride": stride, "padding": padding})
+    return _ops.squeeze(out, 0) if unbatched else out
+
+
+def pad(input, pad, mode="constant", value=None):
+    pad = tuple(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.dim()}")
+    if mode == "constant":
+        return _ops.constant_pad(input, pad, 0.0 if value is None else value)
+    k = len(pad) // 2
+    rule = D.PADS.get((mode, k))
+    if rule is None:
+        raise NotImplementedError(f"refgrad: padding mode '{mode}' with {len(pad)} pad values is not supported")
+    return call(rule, (input,), {"pad": pad})
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("refgrad: embedding with max_norm, scale_grad_by_freq or sparse is not supported")
+    if input._dtype not in (dt.int64, dt.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got torch.{dt.SCALAR_NAME[input._dtype]}Tensor instead (while checking "
+                           "arguments for embedding)")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    n = weight.shape[0]
+    if input._data.size and (input._data.min() < 0 or input._data.max() >= n):
+        raise IndexError("index out of range in self")
+    return call(D.EMBEDDING, (weight,), {"indices": input, "padding_idx": padding_idx})
+
+
+del math, np

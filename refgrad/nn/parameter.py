@@ -1,0 +1,24 @@
+"""nn.Parameter: a leaf tensor that a Module registers as one of its parameters."""
+from .._tensor import Tensor
+
+__all__ = ["Parameter"]
+
+
+class Parameter(Tensor):
+    """Shares `data`'s storage; requires grad unless told otherwise."""
+
+    __slots__ = ()
+
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            from .._creation import empty
+            data = empty(0)
+        p = cls._make(data._data, data._dtype, data._device)
+        p._requires_grad = bool(requires_grad)
+        return p
+
+    def __init__(self, data=None, requires_grad=True):
+        pass
+
+    def __repr__(self):
+        return "Parameter containing:\n" + Tensor.__repr__(self)
