@@ -152,6 +152,31 @@ class Module:
         fn(self)
         return self
 
+    # ----------------------------------------------------------------- dtypes and devices
+    def _apply_to_tensors(self, fn):
+        with grad_mode.no_grad():
+            for m in self.modules():
+                for store in (m._parameters, m._buffers):
+                    for t in store.values():
+                        if t is not None:
+                            t.data = fn(t)
+        return self
+
+    def to(self, *args, **kwargs):
+        return self._apply_to_tensors(lambda t: t.to(*args, **kwargs))
+
+    def double(self):
+        return self._apply_to_tensors(lambda t: t.double() if t.is_floating_point() else t)
+
+    def float(self):
+        return self._apply_to_tensors(lambda t: t.float() if t.is_floating_point() else t)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
+
     # ----------------------------------------------------------------- printing
     def extra_repr(self):
         return ""
