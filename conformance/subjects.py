@@ -12,6 +12,7 @@ A third-party engine is a torch-like namespace (a module or object with `tensor`
 or a callable `factory(device)` returning one. The harness only uses the public torch API on it.
 """
 import importlib
+import warnings
 import json
 from importlib import metadata
 
@@ -104,6 +105,17 @@ class GoldenSubject(Subject):
         return self._subject_data()["cases"].get(case_id)
 
 
+def _import_engine(name):
+    """The engine module with its lazily imported parts (`func`) loaded up front: importing
+    torch.func warns about torch.jit the first time, which would otherwise land in whichever
+    scenario happened to use it first."""
+    module = importlib.import_module(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        importlib.import_module(f"{name}.func")
+    return module
+
+
 def parse_subject(name):
     """The Subject a name stands for; UnknownSubject with a one-line reason when none."""
     name = name.strip()
@@ -117,7 +129,7 @@ def parse_subject(name):
         device = device or "cpu"
         _check_device(name, device)
         canonical = "refgrad" if engine == "refgrad" and device == "cpu" else f"{engine}:{device}"
-        return Subject(canonical, engine, device, lambda: importlib.import_module(engine))
+        return Subject(canonical, engine, device, lambda: _import_engine(engine))
     plugins = _entry_points()
     if engine in plugins:
         device = device or "cpu"

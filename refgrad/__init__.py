@@ -33,7 +33,7 @@ from ._ops import (add, sub, rsub, mul, div, true_divide, floor_divide, remainde
 from ._ops import linalg_inv as inverse
 from . import return_types
 from ._printing import set_printoptions
-from . import cuda, linalg, nn, optim
+from . import cuda, linalg, nn, optim, func
 
 subtract, multiply, divide, negative, absolute = sub, mul, div, neg, abs
 clip, moveaxis, ger = clamp, movedim, outer

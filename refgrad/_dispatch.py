@@ -13,12 +13,13 @@ import numpy as np
 from . import _dtype as dt
 from ._device import CPU
 from ._tensor import Tensor
-from .autograd import grad_mode
+from .autograd import forward_ad, grad_mode
 from .autograd.graph import Node, SavedTensor
 
 __all__ = ["Rule", "call", "call_inplace", "FormulaNode"]
 
 _state = grad_mode.state
+_fw_state = forward_ad.state
 
 
 class FormulaNode(Node):
@@ -83,6 +84,11 @@ class Rule:
     variadic   the op takes a list of tensors (cat, stack): `inputs` is one name, and its formula
                returns one gradient per tensor; `tensors_shapes` names their shapes
 
+    jvp        the forward-mode rule: "elementwise" (each backward formula applied to its input's
+               tangent, PyTorch's auto_element_wise), "linear" (the op applied to the tangents,
+               auto_linear), "reduction" (backward formulas at a gradient of ones, times the
+               tangents, summed over the reduced dims), or a function whose parameters name
+               tangents (`self_t`), inputs, `result` and params, as in derivatives.yaml
     rejects    inputs that must not require grad: PyTorch raises "The function '<fn_name>' is not
                differentiable with respect to argument ..." for them (nll_loss's weight)
 
@@ -91,10 +97,10 @@ class Rule:
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
-                 "fn_name")
+                 "fn_name", "jvp", "jvp_uses")
 
     def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False,
-                 rejects=(), fn_name=None):
+                 rejects=(), fn_name=None, jvp=None):
         self.name = name
         self.node = node
         self.forward = forward
@@ -106,6 +112,8 @@ class Rule:
         self.variadic = variadic
         self.rejects = tuple(inputs.index(r) for r in rejects)
         self.fn_name = fn_name or name
+        self.jvp = jvp
+        self.jvp_uses = tuple(inspect.signature(jvp).parameters) if callable(jvp) else ()
         # Inputs without a formula (a where() condition, indices) get no edge, as in PyTorch.
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.differentiable = bool(self.grad_inputs)
@@ -273,6 +281,8 @@ def call(rule, operands, params):
     if rule.rejects and _state.enabled:
         _reject_grad(rule, operands)
     result = forward(rule, operands, params)
+    if _fw_state.level is not None:
+        push_tangents(rule, operands, params, result)
     if _state.enabled and rule.differentiable and _needs_grad(operands) and \
             (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
         record(rule, operands, params, result)
@@ -319,8 +329,12 @@ def call_inplace(rule, self, operands, params):
         original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
         original._requires_grad = self._requires_grad
         sources = (original,) + tuple(operands)
+    if _fw_state.level is not None:
+        push_tangents(rule, all_ops, params, result)
     node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
     np.copyto(self._data, result._data, casting="unsafe")
+    if result._fw is not None:
+        self._fw = result._fw
     self._vc.value += 1
     if grad:
         saved_result = node._saved.get("result")
@@ -329,3 +343,127 @@ def call_inplace(rule, self, operands, params):
         self._grad_fn = node
         self._output_nr = 0
     return self
+
+
+# ---------------------------------------------------------------------------- forward mode
+def push_tangents(rule, operands, params, result):
+    """Gives `result` the tangent that the rule's forward formula computes from the operands' tangents.
+
+    The tangent is computed with the level switched off, so the formulas see plain primals and do not
+    make tangents of tangents; it is still recorded for reverse mode when its inputs require grad.
+    """
+    if not rule.differentiable:
+        return
+    tangents = [forward_ad.tangent_of(op) if isinstance(op, Tensor) else None for op in operands]
+    if all(t is None for t in tangents):
+        return
+    if rule.jvp is None:
+        raise RuntimeError(f"Trying to use forward AD with {rule.name} that does not support it because it has "
+                           "not been implemented yet.")
+    level, _fw_state.level = _fw_state.level, None
+    try:
+        out = _JVP_MODES.get(rule.jvp, _jvp_explicit)(rule, operands, params, result, tangents)
+    finally:
+        _fw_state.level = level
+    if rule.n_outputs == 1:
+        forward_ad.set_tangent(result, _like(out, result))
+    else:
+        for r, t in zip(result, out):
+            forward_ad.set_tangent(r, _like(t, r))
+
+
+def _like(tangent, result):
+    """The tangent in the result's shape and dtype."""
+    if tangent._data.shape != result._data.shape:
+        tangent = tangent.expand(result._data.shape)
+    if tangent._dtype is not result._dtype:
+        tangent = tangent.to(result._dtype)
+    return tangent
+
+
+def _value(rule, name, operands, params, result):
+    if name == "result":
+        return result
+    if name in params:
+        return params[name]
+    if name == "tensors_shapes":
+        return [op._data.shape for op in operands]
+    if name.endswith("_shape"):
+        return operands[rule.inputs.index(name[:-6])]._data.shape
+    return operands[rule.inputs.index(name)]
+
+
+def _formula_terms(rule, operands, params, result, tangents, grad_for):
+    """backward_i(grad_for(i, tangent_i), ...) for every input with a tangent."""
+    for i, t in enumerate(tangents):
+        if t is None or rule.backward[i] is None:
+            continue
+        args = [_value(rule, n, operands, params, result) for n in rule.uses[i]]
+        yield i, t, rule.backward[i](grad_for(t), *args)
+
+
+def _jvp_elementwise(rule, operands, params, result, tangents):
+    out = None
+    for _, _, term in _formula_terms(rule, operands, params, result, tangents, lambda t: t):
+        out = term if out is None else out + term
+    return out
+
+
+def _zeros_like(t):
+    from ._creation import zeros_like
+    return zeros_like(t)
+
+
+def _jvp_linear(rule, operands, params, result, tangents):
+    if rule.variadic:
+        args = [t if t is not None else _zeros_like(op) for op, t in zip(operands, tangents)]
+    else:
+        args = [operands[i] if f is None else _linear_tangent(operands[i], tangents[i])
+                for i, f in enumerate(rule.backward)]
+    return call(rule, args, params)
+
+
+def _linear_tangent(op, tangent):
+    """What stands for a differentiable operand in the op applied to tangents: its tangent, or zero."""
+    if tangent is not None:
+        return tangent
+    if isinstance(op, Tensor):
+        return _zeros_like(op)
+    return None if op is None else 0  # a Python scalar operand is a constant
+
+
+def _jvp_reduction(rule, operands, params, result, tangents):
+    from ._creation import ones_like
+    ones = ones_like(result)
+    out = None
+    for i, t, d in _formula_terms(rule, operands, params, result, tangents, lambda t: ones):
+        term = d * t
+        dims = _reduced_dims(params, term._data.ndim)
+        if dims:
+            term = term.sum(dims, keepdim=bool(params.get("keepdim", False)))
+        out = term if out is None else out + term
+    return out
+
+
+def _reduced_dims(params, ndim):
+    if params.get("reduction") == "none":
+        return ()
+    dim = params.get("dim")
+    if dim is None or dim == ():
+        return tuple(range(ndim))
+    return (dim,) if isinstance(dim, int) else tuple(dim)
+
+
+def _jvp_explicit(rule, operands, params, result, tangents):
+    args = []
+    for name in rule.jvp_uses:
+        if name.endswith("_t"):
+            i = rule.inputs.index(name[:-2])
+            t = tangents[i]
+            args.append(t if t is not None or not isinstance(operands[i], Tensor) else _zeros_like(operands[i]))
+        else:
+            args.append(_value(rule, name, operands, params, result))
+    return rule.jvp(*args)
+
+
+_JVP_MODES = {"elementwise": _jvp_elementwise, "linear": _jvp_linear, "reduction": _jvp_reduction}

@@ -662,6 +662,16 @@ def fold_windows(cols, spatial, kernel, stride, padding, dilation):
                                   "padding": tuple(padding), "dilation": tuple(dilation)})
 
 
+def convolution(input, weight, bias, stride, padding, dilation):
+    return call(D.CONVOLUTION, (input, weight, bias), {"stride": tuple(stride), "padding": tuple(padding),
+                                                       "dilation": tuple(dilation)})
+
+
+def alias_identity(input):
+    """The primal `unpack_dual` returns: an alias whose grad_fn PyTorch names Identity."""
+    return _view_call(D.IDENTITY, input, {})
+
+
 def log_sigmoid(input):
     return call(D.LOG_SIGMOID, (input,), {})
 

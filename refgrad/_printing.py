@@ -179,4 +179,9 @@ def tensor_repr(t):
         suffixes.append(f"grad_fn=<{type(fn).__name__}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
+    if t._fw is not None:
+        from .autograd.forward_ad import tangent_of
+        tangent = tangent_of(t)
+        if tangent is not None:
+            suffixes.append("tangent=" + tensor_repr(tangent))
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -49,7 +49,7 @@ class VersionCounter:
 
 class Tensor:
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
-                 "_vc", "_retains_grad", "_hooks", "_grad_accumulator", "_is_inference", "_base",
+                 "_vc", "_retains_grad", "_hooks", "_grad_accumulator", "_is_inference", "_base", "_fw",
                  "__dict__", "__weakref__")
 
     # Tensors win over NumPy arrays in mixed binary operators.
@@ -76,6 +76,7 @@ class Tensor:
         t._grad_accumulator = None
         t._is_inference = grad_mode.state.inference
         t._base = None
+        t._fw = None
         return t
 
     def _view_of(self, data):

@@ -13,14 +13,14 @@ those shapes (which require grad). `check_sample` records, under the sample's ke
 Weights are seeded random, not ones, so that a gradient cannot pass by symmetry (softmax's
 gradient of a plain sum is zero).
 """
+import warnings
 from dataclasses import dataclass, field
 
 from . import scenario
 
 FLOATS = ("float32", "float64")
-FORWARD_MODE = False
 
-__all__ = ["Sample", "op_scenario", "FLOATS"]
+__all__ = ["Sample", "op_scenario", "register_all", "record_jvp", "FLOATS"]
 
 
 @dataclass(frozen=True)
@@ -77,18 +77,19 @@ def check_sample(torch, rec, sample):
         else:
             grads2 = [torch.zeros_like(x) for x in inputs]
         rec(f"{sample.key}.grad2", [g.detach() + 0 for g in grads2])  # + 0: torch may give ZeroTensors
-    if sample.forward_mode and FORWARD_MODE:
-        _check_jvp(torch, rec, sample, inputs)
+    if sample.forward_mode:
+        record_jvp(torch, rec, sample.key, lambda *xs: sample.fn(torch, *xs), inputs)
 
 
-def _check_jvp(torch, rec, sample, inputs):
-    func = getattr(torch, "func", None)
-    if func is None:
-        return
+def record_jvp(torch, rec, key, fn, inputs):
+    """Records `key.jvp`: fn's output tangents along seeded tangents, by torch.func.jvp."""
     primals = tuple(x.detach() for x in inputs)
     tangents = tuple(rec.tensor(*x.shape) for x in inputs)
-    _, tangent_out = func.jvp(lambda *xs: sample.fn(torch, *xs), primals, tangents)
-    rec(f"{sample.key}.jvp", [t.detach() for t in _tensors(tangent_out)])
+    with warnings.catch_warnings():
+        # torch.func registers some decompositions lazily, through torch.jit.script, on first use
+        warnings.filterwarnings("ignore", message="`torch.jit.script` is deprecated", category=DeprecationWarning)
+        _, tangent_out = torch.func.jvp(fn, primals, tangents)
+    rec(f"{key}.jvp", [t.detach() for t in _tensors(tangent_out)])
 
 
 def op_scenario(module, name, samples, dtypes=FLOATS):

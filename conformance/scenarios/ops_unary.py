@@ -1,10 +1,12 @@
-"""Elementwise unary ops, OpInfo style: forward values, first and second derivatives and grad_fn names.
+"""Elementwise unary ops, OpInfo style: forward values, first and second derivatives, forward-mode
+JVPs and grad_fn names.
 
 Each op runs on sample inputs of several shapes (0-d included) inside its domain, at float32 and
 float64. The first derivative is taken with create_graph=True, so the second one differentiates
 the backward formula itself.
 """
 from . import scenario
+from ._opinfo import record_jvp
 
 FLOATS = ("float32", "float64")
 SHAPES = ((), (4,), (2, 3))
@@ -33,6 +35,7 @@ def _op_scenario(name, low, high):
             rec(f"{key}.grad", g)
             rec(f"{key}.grad2", h + 0)  # torch's h may be a ZeroTensor, whose tolist() raises
             rec(f"{key}.method", getattr(x, name)())
+            record_jvp(torch, rec, key, op, [x])
     run.__name__ = run.__qualname__ = name
     run.__module__ = __name__
     return scenario(dtypes=FLOATS)(run)

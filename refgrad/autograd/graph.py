@@ -131,7 +131,7 @@ class SavedTensor:
     rebuilt with the saving node as grad_fn when unpacked, so a node does not own its output.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed")
+    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw")
 
     def __init__(self, tensor, is_output):
         if tensor._is_inference:
@@ -149,6 +149,7 @@ class SavedTensor:
             self.dtype = tensor._dtype
             self.device = tensor._device
             self.output_nr = tensor._output_nr
+            self.fw = tensor._fw  # a saved output keeps its forward-mode tangent
         else:
             self.tensor = tensor
 
@@ -157,6 +158,7 @@ class SavedTensor:
         self.data = tensor._data
         self.counter = tensor._vc
         self.version = tensor._vc.value
+        self.fw = tensor._fw
 
     def unpack(self, node):
         if self.freed:
@@ -170,6 +172,7 @@ class SavedTensor:
         t._vc = self.counter
         t._grad_fn = node
         t._output_nr = self.output_nr
+        t._fw = self.fw
         return t
 
     def _modified_message(self, node):
