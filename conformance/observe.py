@@ -15,6 +15,11 @@ __all__ = ["observe", "observe_call", "normalize_message", "is_tensor"]
 _TRIGGERED = re.compile(r"\s*\(Triggered internally at [^)]*\)\s*$")
 
 
+# Warnings an engine gives about itself, not about the program: torch.func registers some
+# decompositions through torch.jit.script the first time they are used, and that warns.
+_ENGINE_NOISE = ("`torch.jit.script` is deprecated",)
+
+
 def normalize_message(text):
     return _TRIGGERED.sub("", str(text))
 
@@ -76,5 +81,5 @@ def observe_call(fn, *args):
         except Exception as exc:  # a scenario's error is an observation like any other
             result = observe(exc)
     seen = [{"kind": "warning", "type": w.category.__name__, "message": normalize_message(w.message)}
-            for w in caught]
+            for w in caught if not str(w.message).startswith(_ENGINE_NOISE)]
     return result, seen

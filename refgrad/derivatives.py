@@ -721,7 +721,7 @@ UNSAFE_VIEW = Rule("_unsafe_view", "UnsafeViewBackward0", lambda a, size: a.resh
     jvp='linear')
 ALIAS = Rule("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
     jvp='linear')
-IDENTITY = Rule("alias", "Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
+IDENTITY = Rule("alias", "torch::autograd::Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
                 jvp="linear")
 EXPAND = Rule("expand", "ExpandBackward0", lambda a, size: np.broadcast_to(a, size), ("self",),
               {"self": lambda grad, self_shape: F._sum_to(grad, self_shape)}, dtype="same",

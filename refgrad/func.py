@@ -70,9 +70,18 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    materialize_grads=True)
             if not keep:
                 grads, out = tuple(g.detach() for g in grads), out.detach()
+                aux = _detached(aux)
         g = grads[0] if isinstance(argnums, int) else grads
         return (g, (out, aux)) if has_aux else (g, out)
     return wrapper
+
+
+def _detached(value):
+    if isinstance(value, Tensor):
+        return value.detach()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detached(v) for v in value)
+    return value
 
 
 def grad(func, argnums=0, has_aux=False):
@@ -110,7 +119,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if len(primals) != len(tangents):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
                            f"structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
-                           f"primals with structure {len(primals)} and tangents with structure {len(tangents)}")
+                           f"primals with structure {_tree_spec(primals)} and tangents with structure {_tree_spec(tangents)}")
     outer = forward_ad.state.level is not None
     if outer:
         raise NotImplementedError("refgrad: jvp inside another forward-mode transform (jacfwd of jacfwd) is not "
@@ -131,6 +140,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     else:
         values, tans = values[0], tans[0]
     return (values, tans, aux) if has_aux else (values, tans)
+
+
+def _tree_spec(values):
+    """How torch.utils._pytree prints a flat tuple's structure."""
+    return "TreeSpec(tuple, None, [" + ",\n  ".join("*" * 1 for _ in values) + "])"
 
 
 def _basis(x):

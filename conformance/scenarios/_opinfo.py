@@ -13,7 +13,6 @@ those shapes (which require grad). `check_sample` records, under the sample's ke
 Weights are seeded random, not ones, so that a gradient cannot pass by symmetry (softmax's
 gradient of a plain sum is zero).
 """
-import warnings
 from dataclasses import dataclass, field
 
 from . import scenario
@@ -85,10 +84,7 @@ def record_jvp(torch, rec, key, fn, inputs):
     """Records `key.jvp`: fn's output tangents along seeded tangents, by torch.func.jvp."""
     primals = tuple(x.detach() for x in inputs)
     tangents = tuple(rec.tensor(*x.shape) for x in inputs)
-    with warnings.catch_warnings():
-        # torch.func registers some decompositions lazily, through torch.jit.script, on first use
-        warnings.filterwarnings("ignore", message="`torch.jit.script` is deprecated", category=DeprecationWarning)
-        _, tangent_out = torch.func.jvp(fn, primals, tangents)
+    _, tangent_out = torch.func.jvp(fn, primals, tangents)
     rec(f"{key}.jvp", [t.detach() for t in _tensors(tangent_out)])
 
 

@@ -143,4 +143,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 from .function import Function  # noqa: E402  (needs the names above)
-from . import graph  # noqa: E402
+from . import graph, forward_ad  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

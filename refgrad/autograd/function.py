@@ -5,7 +5,7 @@ As in PyTorch, the `ctx` handed to forward is the node itself: an instance of th
 """
 import functools
 
-from . import grad_mode
+from . import forward_ad, grad_mode
 from .graph import Node, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
@@ -101,6 +101,11 @@ class Function(metaclass=FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
+                                  "forward mode AD.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from .._tensor import Tensor
@@ -110,11 +115,16 @@ class Function(metaclass=FunctionMeta):
         ctx.needs_input_grad = tuple(t and a.requires_grad for a, t in zip(args, is_tensor))
         recording = grad_mode.state.enabled and any(ctx.needs_input_grad)
         uses_setup_context = cls.setup_context is not Function.setup_context
-        with grad_mode.no_grad():
-            if uses_setup_context:
-                outputs = cls.forward(*args, **kwargs)
-            else:
-                outputs = cls.forward(ctx, *args, **kwargs)
+        tangents = _input_tangents(args, is_tensor)
+        level, forward_ad.state.level = forward_ad.state.level, None  # the forward's own ops make no tangents
+        try:
+            with grad_mode.no_grad():
+                if uses_setup_context:
+                    outputs = cls.forward(*args, **kwargs)
+                else:
+                    outputs = cls.forward(ctx, *args, **kwargs)
+        finally:
+            forward_ad.state.level = level
         if uses_setup_context:
             cls.setup_context(ctx, args, outputs)
         single = not isinstance(outputs, tuple)
@@ -123,10 +133,33 @@ class Function(metaclass=FunctionMeta):
             outs = _wrap_outputs(ctx, args, is_tensor, outs)
         else:
             outs = tuple(_fresh_output(o, args) for o in outs)
+        if tangents is not None:
+            _push_custom_tangents(cls, ctx, tangents, outs)
         ctx._saved = tuple(
             SavedTensor(t, is_output=recording and any(t is o for o in outs)) if isinstance(t, Tensor) else t
             for t in getattr(ctx, "_to_save", ()) or ())
         return outs[0] if single else outs
+
+
+def _input_tangents(args, is_tensor):
+    """The inputs' forward-mode tangents (None for each input without one), or None when there are none."""
+    if forward_ad.state.level is None:
+        return None
+    tangents = [forward_ad.tangent_of(a) if t else None for a, t in zip(args, is_tensor)]
+    return tangents if any(t is not None for t in tangents) else None
+
+
+def _push_custom_tangents(cls, ctx, tangents, outs):
+    """A custom Function's output tangents come from its jvp(ctx, *input_tangents)."""
+    level, forward_ad.state.level = forward_ad.state.level, None
+    try:
+        result = cls.jvp(ctx, *tangents)
+    finally:
+        forward_ad.state.level = level
+    result = result if isinstance(result, tuple) else (result,)
+    for out, tangent in zip(outs, result):
+        if tangent is not None:
+            forward_ad.set_tangent(out, tangent)
 
 
 def _fresh_output(out, args):

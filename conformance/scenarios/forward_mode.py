@@ -1,0 +1,106 @@
+"""Forward-mode AD and torch.func: dual tensors (make_dual, unpack_dual, reprs, levels and their
+errors), tangents through views, in-place ops and custom Functions, and the func transforms
+(grad, vjp, jvp, jacrev, jacfwd, hessian, nesting)."""
+from . import scenario
+
+
+@scenario(dtypes=("float32", "float64"))
+def dual_tensors(torch, rec):
+    fwAD = torch.autograd.forward_ad
+    x = rec.tensor(3, requires_grad=True)
+    t = rec.tensor(3)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, t)
+        rec("dual", d)
+        rec("dual_repr", repr(fwAD.make_dual(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]))))
+        y = (d * d).sin().sum()
+        primal, tangent = fwAD.unpack_dual(y)
+        rec("primal", primal)
+        rec("tangent", tangent)
+        rec("unpacked_type", type(fwAD.unpack_dual(y)).__name__)
+        rec("no_tangent", fwAD.unpack_dual(x).tangent)
+        view = d[1:].unsqueeze(0).t()
+        rec("view_tangent", fwAD.unpack_dual(view).tangent)
+        z = d.clone()
+        z.mul_(2)
+        # values only: torch updates the tangent in place with copy_ (CopyBackwards); refgrad replaces it
+        rec("inplace_tangent", fwAD.unpack_dual(z).tangent.detach())
+        rec("comparison_has_no_tangent", fwAD.unpack_dual(d > 0).tangent)
+        rec.raises("size_mismatch", lambda: fwAD.make_dual(x, torch.ones(4)))
+        rec.raises("integer_primal", lambda: fwAD.make_dual(torch.tensor([1, 2]), torch.tensor([1, 2])))
+        rec.raises("nested_level", lambda: fwAD.dual_level().__enter__())
+        # the tangent is differentiable in reverse mode
+        (g,) = torch.autograd.grad(tangent, x)
+        rec("grad_of_tangent", g)
+    rec("after_level", fwAD.unpack_dual(d))
+    rec.raises("no_level", lambda: fwAD.make_dual(x, t))
+
+
+@scenario(dtypes=("float32", "float64"))
+def custom_function_jvp(torch, rec):
+    fwAD = torch.autograd.forward_ad
+
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * g
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * t
+
+    class NoJvp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x, t = rec.tensor(3), rec.tensor(3)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, t)
+        rec("cube", fwAD.unpack_dual(Cube.apply(d)))
+        rec.raises("missing_jvp", lambda: NoJvp.apply(d))
+
+
+@scenario(dtypes=("float32", "float64"))
+def func_transforms(torch, rec):
+    func = torch.func
+    x = rec.tensor(3)
+    m = rec.tensor(2, 3)
+
+    def f(v):
+        return (v.sin() * v).sum()
+
+    def g(v):
+        return m @ v.tanh()
+
+    rec("grad", func.grad(f)(x))
+    rec("grad_and_value", func.grad_and_value(f)(x))
+    rec("grad_argnums", func.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(x, x.exp()))
+    rec("grad_has_aux", func.grad(lambda v: (f(v), v.mean()), has_aux=True)(x))
+    out, vjp_fn = func.vjp(g, x)
+    rec("vjp", (out, vjp_fn(rec.tensor(2))))
+    rec("jvp", func.jvp(g, (x,), (rec.tensor(3),)))
+    rec("jacrev", func.jacrev(g)(x))
+    rec("jacfwd", func.jacfwd(g)(x))
+    rec("hessian", func.hessian(f)(x))
+    rec("grad_of_grad", func.grad(lambda v: func.grad(f)(v).sum())(x))
+    rec("jacrev_of_grad", func.jacrev(func.grad(f))(x))
+    rec("jacfwd_softmax", func.jacfwd(lambda v: v.softmax(0))(x))
+    rec("hessian_of_mlp", func.hessian(lambda v: torch.nn.functional.gelu(m @ v).pow(2).sum())(x))
+    rec.raises("grad_of_vector", lambda: func.grad(g)(x))
+    rec.raises("jvp_structure", lambda: func.jvp(g, (x,), (x, x)))
+    y = rec.tensor(3, requires_grad=True)
+    z = func.grad(f)(y)
+    rec("grad_keeps_outer_graph", z)
+    rec("outer_backward", torch.autograd.grad(z.sum(), y))

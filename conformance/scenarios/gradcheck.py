@@ -1,0 +1,43 @@
+"""The numerical oracle: gradcheck (reverse and forward mode) and gradgradcheck on every OpInfo
+sample of the ops_* and nn_functional areas, in float64. Each engine checks itself with its own
+autograd.gradcheck; the records say that both engines' derivatives agree with central differences
+(and torch's gradcheck vouches for the same samples).
+
+A few samples fail gradcheck on both engines, as they should: those that detach an input inside
+(class weights, probability targets: the numerical derivative sees the input, the analytical one
+does not) and embedding's padding_idx, whose gradient is zeroed by design. What is compared is the
+outcome, so those record False on both."""
+from . import nn_functional, ops_binary, ops_indexing, ops_linalg, ops_reduction, ops_shape, scenario
+from ._opinfo import _tensors
+
+AREAS = {"ops_binary": ops_binary, "ops_reduction": ops_reduction, "ops_linalg": ops_linalg,
+         "ops_shape": ops_shape, "ops_indexing": ops_indexing, "nn_functional": nn_functional}
+
+
+def _area_scenario(area, module):
+    def run(torch, rec):
+        for name, samples in module.TABLE.items():
+            for sample in samples:
+                inputs = [rec.tensor(*shape, low=sample.low, high=sample.high, requires_grad=True)
+                          for shape in sample.shapes]
+
+                def fn(*xs, sample=sample):
+                    return tuple(t for t in _tensors(sample.fn(torch, *xs)) if t.dtype.is_floating_point)
+
+                if not any(t.requires_grad for t in fn(*inputs)):
+                    continue  # argmax, comparisons: nothing to check
+                key = f"{name}.{sample.key}"
+                # pass or fail only: the failure message of gradgradcheck shows the engine's random
+                # grad_outputs, which differ between engines
+                rec.raises(f"{key}.gradcheck", lambda: torch.autograd.gradcheck(
+                    fn, tuple(inputs), check_forward_ad=sample.forward_mode, raise_exception=False))
+                if sample.second_order:
+                    rec.raises(f"{key}.gradgradcheck", lambda: torch.autograd.gradgradcheck(
+                        fn, tuple(inputs), raise_exception=False))
+    run.__name__ = run.__qualname__ = area
+    run.__module__ = __name__
+    return scenario(dtypes=("float64",))(run)
+
+
+for _area, _module in AREAS.items():
+    globals()[_area] = _area_scenario(_area, _module)
