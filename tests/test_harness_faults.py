@@ -96,3 +96,23 @@ def test_failure_text_names_field_and_replay(monkeypatch, fault):
     if fault == "wrong_value":
         assert "Mismatched elements: 6 / 6 (100.0%)" in text
         assert "Greatest absolute difference:" in text and "(up to 1e-05 allowed)" in text
+
+
+def test_wrong_forward_rule(monkeypatch):
+    from refgrad import derivatives
+    monkeypatch.setattr(derivatives.SOFTMAX, "jvp", lambda self_t, result, dim: result * self_t)  # drops a term
+    monkeypatch.setattr(derivatives.SOFTMAX, "jvp_uses", ("self_t", "result", "dim"))
+    failures = _failures()
+    assert _fields(failures, "ops_reduction/softmax-float64") == ["dim1.jvp.[0].values", "dim0.jvp.[0].values",
+                                                                 "3d.jvp.[0].values"]
+    # gradcheck's forward-mode check sees it too, without torch's help
+    assert "softmax.dim1.gradcheck.result.value" in _fields(failures, "gradcheck/ops_reduction-float64")
+
+
+def test_wrong_second_derivative(monkeypatch):
+    from refgrad import derivatives
+    formulas = list(derivatives.TANH_BACKWARD.backward)
+    formulas[1] = lambda grad, output, grad_output: 2 * output * grad_output * grad  # sign flipped
+    monkeypatch.setattr(derivatives.TANH_BACKWARD, "backward", tuple(formulas))
+    fields = _fields(_failures(), "ops_unary/tanh-float64")
+    assert fields == ["0d.grad2.values", "4.grad2.values", "2x3.grad2.values"]
