@@ -17,8 +17,8 @@ from . import autograd
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)
 from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full, empty, eye, linspace, zeros_like,
-                        ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal, manual_seed,
-                        seed, initial_seed)
+                        ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal,
+                        manual_seed, seed, initial_seed)
 from ._ops import (add, sub, rsub, mul, div, true_divide, floor_divide, remainder, neg, reciprocal, pow, square,
                    abs, sgn, sign, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, isfinite, exp2, expm1,
                    log2, log10, log1p, rsqrt, tan, asin, acos, atan, sinh, cosh, erf, floor, ceil, round, trunc,
@@ -27,7 +27,8 @@ from ._ops import (add, sub, rsub, mul, div, true_divide, floor_divide, remainde
                    unsqueeze, squeeze, transpose, t, permute, select, narrow, clone, broadcast_to,
                    clamp, clamp_min, clamp_max, maximum, minimum, atan2, arctan2, addcmul, addcdiv, lerp, fmod,
                    prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, softmax, log_softmax, cumsum,
-                   cumprod, all, any, mm, mv, bmm, matmul, outer, addmm, det, einsum, flip, roll, tril, triu, diagonal, movedim, cat, concat, concatenate, stack, split,
+                   cumprod, all, any, mm, mv, bmm, matmul, outer, addmm, det, einsum, flip, roll, tril, triu,
+                   diagonal, movedim, cat, concat, concatenate, stack, split,
                    chunk, unbind, gather, scatter, scatter_add, index_select, index_add, masked_fill, masked_select,
                    take_along_dim, tensordot)
 from ._ops import linalg_inv as inverse

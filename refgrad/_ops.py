@@ -13,7 +13,7 @@ import numpy as np
 from . import _dtype as dt
 from . import derivatives as D
 from ._device import canonical
-from ._creation import zeros_like, ones_like, zeros, ones, eye, tensor  # noqa: F401  (formulas use F.zeros...)
+from ._creation import zeros_like, ones_like, zeros, ones, eye, tensor as new_tensor  # noqa: F401  (formulas: F.zeros)
 from ._creation import full_like_scalar
 from .return_types import return_type
 from ._dispatch import call, call_inplace
@@ -402,9 +402,9 @@ def _dtypes_match(name, a, b):
 def mm(input, mat2):
     a, b = _tensor_arg("mm", 1, "input", input), _tensor_arg("mm", 2, "mat2", mat2)
     if a._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b._data.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     if a._data.shape[1] != b._data.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} and "
                            f"{b._data.shape[0]}x{b._data.shape[1]})")

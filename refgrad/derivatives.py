@@ -41,40 +41,34 @@ ADD = Rule("add", "AddBackward0",
            lambda a, b, alpha=1: a + b if alpha == 1 else a + b * np.asarray(alpha, a.dtype),
            ("self", "other"),
            {"self": lambda grad: grad,
-            "other": lambda grad, alpha: _scaled(grad, alpha)},
-    jvp='elementwise')
+            "other": lambda grad, alpha: _scaled(grad, alpha)}, jvp="elementwise")
 
 SUB = Rule("sub", "SubBackward0",
            lambda a, b, alpha=1: a - b if alpha == 1 else a - b * np.asarray(alpha, a.dtype),
            ("self", "other"),
            {"self": lambda grad: grad,
-            "other": lambda grad, alpha: _scaled(-grad, alpha)},
-    jvp='elementwise')
+            "other": lambda grad, alpha: _scaled(-grad, alpha)}, jvp="elementwise")
 
 RSUB = Rule("rsub", "RsubBackward0",
             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * np.asarray(alpha, a.dtype),
             ("self", "other"),
             {"self": lambda grad, alpha: _scaled(-grad, alpha),
-             "other": lambda grad: grad},
-    jvp='elementwise')
+             "other": lambda grad: grad}, jvp="elementwise")
 
 RSUB_SCALAR = Rule("rsub", "RsubBackward1",
                    lambda a, other, alpha=1: np.asarray(other, a.dtype) - (a if alpha == 1 else a * alpha),
                    ("self",),
                    {"self": lambda grad, alpha: _scaled(-grad, alpha)},
-                   dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])),
-    jvp='elementwise')
+                   dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])), jvp="elementwise")
 
 MUL = Rule("mul", "MulBackward0", np.multiply, ("self", "other"),
            {"self": lambda grad, other: grad * other,
-            "other": lambda grad, self: grad * self},
-    jvp='elementwise')
+            "other": lambda grad, self: grad * self}, jvp="elementwise")
 
 DIV = Rule("div", "DivBackward0", _quiet(np.true_divide), ("self", "other"),
            {"self": lambda grad, other: grad / other,
             "other": lambda grad, self, other: -grad * ((self / other) / other)},
-           dtype="float",
-    jvp='elementwise')
+           dtype="float", jvp="elementwise")
 
 
 def _div_rounding(a, b, rounding_mode):
@@ -88,20 +82,18 @@ def _div_rounding(a, b, rounding_mode):
 
 DIV_ROUNDING = Rule("div", "DivBackward2", _quiet(_div_rounding), ("self", "other"),
                     {"self": lambda grad: F.zeros_like(grad),
-                     "other": lambda grad: F.zeros_like(grad)},
-    jvp='elementwise')
+                     "other": lambda grad: F.zeros_like(grad)}, jvp="elementwise")
 
 REMAINDER = Rule("remainder", "RemainderBackward1", _quiet(lambda a, b: _checked_int_div(np.remainder, a, b)),
                  ("self", "other"),
                  {"self": lambda grad: grad,
                   "other": lambda grad, self, other: -grad * F.div(self, other, rounding_mode="floor")},
-    jvp='elementwise')
+                 jvp="elementwise")
 
 REMAINDER_SCALAR = Rule("remainder", "RemainderBackward0",
                         _quiet(lambda a, other: _checked_int_div(np.remainder, a, np.asarray(other, a.dtype))),
                         ("self",), {"self": lambda grad: grad},
-                        dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])),
-    jvp='elementwise')
+                        dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])), jvp="elementwise")
 
 FLOOR_DIVIDE_SCALAR = Rule("floor_divide", "torch::autograd::NotImplemented",
                            _quiet(lambda a, other: _checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype))),
@@ -125,12 +117,10 @@ def _not_implemented(name):
 
 
 NEG = Rule("neg", "NegBackward0", np.negative, ("self",),
-           {"self": lambda grad: -grad}, dtype="same",
-    jvp='elementwise')
+           {"self": lambda grad: -grad}, dtype="same", jvp="elementwise")
 
 RECIPROCAL = Rule("reciprocal", "ReciprocalBackward0", _quiet(np.reciprocal), ("self",),
-                  {"self": lambda grad, result: -grad * (result * result)}, dtype="float",
-    jvp='elementwise')
+                  {"self": lambda grad, result: -grad * (result * result)}, dtype="float", jvp="elementwise")
 
 
 def _pow_backward(grad, self, exponent):
@@ -142,8 +132,7 @@ def _pow_backward(grad, self, exponent):
 POW_SCALAR = Rule("pow", "PowBackward0", _quiet(lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype))),
                   ("self",),
                   {"self": lambda grad, self, exponent: _pow_backward(grad, self, float(exponent))},
-                  dtype=lambda ops, p: F._dtype.result_type((ops[0], p["exponent"])),
-    jvp='elementwise')
+                  dtype=lambda ops, p: F._dtype.result_type((ops[0], p["exponent"])), jvp="elementwise")
 
 def _power(base, exponent):
     """np.power, with PyTorch's integer results for negative integer exponents (1, -1 or 0)."""
@@ -159,8 +148,7 @@ POW = Rule("pow", "PowBackward1", _quiet(_power), ("self", "exponent"),
            {"self": lambda grad, self, exponent: F.where(exponent == 0.0, 0.0,
                                                          grad * (exponent * F.pow(self, exponent - 1))),
             "exponent": lambda grad, self, exponent, result: grad * F.where(
-                (self == 0.0) & (exponent >= 0), 0.0, result * self.log())},
-    jvp='elementwise')
+                (self == 0.0) & (exponent >= 0), 0.0, result * self.log())}, jvp="elementwise")
 
 def _log_scalar(base):
     with np.errstate(all="ignore"):
@@ -173,15 +161,13 @@ POW_SCALAR_BASE = Rule("pow", "PowBackward2",
                        {"exponent": lambda grad, exponent, base, result: grad * (
                            F.where(exponent >= 0, 0.0, result * _log_scalar(base)) if base == 0
                            else result * _log_scalar(base))},
-                       dtype=lambda ops, p: F._dtype.result_type((p["base"], ops[0])),
-    jvp='elementwise')
+                       dtype=lambda ops, p: F._dtype.result_type((p["base"], ops[0])), jvp="elementwise")
 
 
 # A tensor times a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
 # a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
 MUL_SCALAR = Rule("mul", "MulBackward1", lambda a, other: a * np.asarray(other, a.dtype), ("self",),
-                  {"self": lambda grad, other: F.mul_scalar(grad, other)}, dtype="same",
-    jvp='elementwise')
+                  {"self": lambda grad, other: F.mul_scalar(grad, other)}, dtype="same", jvp="elementwise")
 
 
 # ------------------------------------------------------------------- pointwise math
@@ -226,25 +212,22 @@ RELU = _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype
 # The backward ops of fused formulas are ops too (PyTorch names their nodes `...BackwardBackward0`).
 TANH_BACKWARD = Rule("tanh_backward", "TanhBackwardBackward0", lambda g, y: g * (1 - y * y), ("grad_output", "output"),
                      {"grad_output": lambda grad, output: F.tanh_backward(grad, output),
-                      "output": lambda grad, output, grad_output: -2 * output * grad_output * grad},
-    jvp='elementwise')
+                      "output": lambda grad, output, grad_output: -2 * output * grad_output * grad}, jvp="elementwise")
 SIGMOID_BACKWARD = Rule("sigmoid_backward", "SigmoidBackwardBackward0", lambda g, y: g * (1 - y) * y,
                         ("grad_output", "output"),
                         {"grad_output": lambda grad, output: F.sigmoid_backward(grad, output),
                          "output": lambda grad, output, grad_output: grad * grad_output * (1 - 2 * output)},
-    jvp='elementwise')
+                        jvp="elementwise")
 THRESHOLD_BACKWARD = Rule("threshold_backward", "ThresholdBackwardBackward0",
                           lambda g, y, threshold: np.where(y <= threshold, 0, g).astype(g.dtype),
                           ("grad_output", "self"),
                           {"grad_output": lambda grad, self, threshold: F.threshold_backward(grad, self, threshold),
-                           "self": lambda grad: F.zeros_like(grad)},
-    jvp='elementwise')
+                           "self": lambda grad: F.zeros_like(grad)}, jvp="elementwise")
 
 WHERE = Rule("where", "WhereBackward0", lambda c, a, b: np.where(c, a, b), ("condition", "self", "other"),
              {"self": lambda grad, condition: F.where(condition, grad, 0.0),
               "other": lambda grad, condition: F.where(condition, 0.0, grad)},
-             dtype=lambda ops, p: F._dtype.result_type(ops[1:]),
-    jvp='elementwise')
+             dtype=lambda ops, p: F._dtype.result_type(ops[1:]), jvp="elementwise")
 
 # ------------------------------------------------------------------- binary and ternary pointwise
 def _scalar_dtype(*names):
@@ -276,24 +259,20 @@ CLAMP_SCALAR = Rule("clamp", "ClampBackward1",
                                                              for v in (min, max))),
                     ("self",),
                     {"self": lambda grad, self, min, max: F.where(_in_bounds(self, min, max), grad, 0.0)},
-                    dtype=_scalar_dtype("min", "max"),
-    jvp='elementwise')
+                    dtype=_scalar_dtype("min", "max"), jvp="elementwise")
 CLAMP = Rule("clamp", "ClampBackward0", _clip, ("self", "min", "max"),
              {"self": lambda grad, self, min, max: F.where(_in_bounds(self, min, max), grad, 0.0),
               # with min > max the result is max, so max gets the gradient (PyTorch's clamp_backward_min_max)
               "min": lambda grad, self, min, max: F.where((self < min) & (min < max) if max is not None
                                                           else self < min, grad, 0.0),
               "max": lambda grad, self, min, max: F.where((self > max) | (max < min) if min is not None
-                                                          else self > max, grad, 0.0)},
-    jvp='elementwise')
+                                                          else self > max, grad, 0.0)}, jvp="elementwise")
 CLAMP_MIN = Rule("clamp_min", "ClampMinBackward0", lambda a, min: _clip(a, np.asarray(min, a.dtype), None),
                  ("self",), {"self": lambda grad, self, min: F.where(self >= min, grad, 0.0)},
-                 dtype=_scalar_dtype("min"),
-    jvp='elementwise')
+                 dtype=_scalar_dtype("min"), jvp="elementwise")
 CLAMP_MAX = Rule("clamp_max", "ClampMaxBackward0", lambda a, max: _clip(a, None, np.asarray(max, a.dtype)),
                  ("self",), {"self": lambda grad, self, max: F.where(self <= max, grad, 0.0)},
-                 dtype=_scalar_dtype("max"),
-    jvp='elementwise')
+                 dtype=_scalar_dtype("max"), jvp="elementwise")
 
 
 def _select_larger(grad, a, b):
@@ -303,48 +282,40 @@ def _select_larger(grad, a, b):
 
 MAXIMUM = Rule("maximum", "MaximumBackward0", np.maximum, ("self", "other"),
                {"self": lambda grad, self, other: _select_larger(grad, self, other),
-                "other": lambda grad, self, other: _select_larger(grad, other, self)},
-    jvp='elementwise')
+                "other": lambda grad, self, other: _select_larger(grad, other, self)}, jvp="elementwise")
 MINIMUM = Rule("minimum", "MinimumBackward0", np.minimum, ("self", "other"),
                {"self": lambda grad, self, other: _select_larger(grad, -self, -other),
-                "other": lambda grad, self, other: _select_larger(grad, -other, -self)},
-    jvp='elementwise')
+                "other": lambda grad, self, other: _select_larger(grad, -other, -self)}, jvp="elementwise")
 ATAN2 = Rule("atan2", "Atan2Backward0", _quiet(np.arctan2), ("self", "other"),
              {"self": lambda grad, self, other: grad * other / (self * self + other * other),
               "other": lambda grad, self, other: grad * -self / (self * self + other * other)}, dtype="float",
-    jvp='elementwise')
+             jvp="elementwise")
 ADDCMUL = Rule("addcmul", "AddcmulBackward0", lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2,
                ("self", "tensor1", "tensor2"),
                {"self": lambda grad: grad,
                 "tensor1": lambda grad, tensor2, value: _scaled(grad * tensor2, value),
-                "tensor2": lambda grad, tensor1, value: _scaled(grad * tensor1, value)},
-    jvp='elementwise')
+                "tensor2": lambda grad, tensor1, value: _scaled(grad * tensor1, value)}, jvp="elementwise")
 ADDCDIV = Rule("addcdiv", "AddcdivBackward0",
                _quiet(lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2)),
                ("self", "tensor1", "tensor2"),
                {"self": lambda grad: grad,
                 "tensor1": lambda grad, tensor2, value: _scaled(grad / tensor2, value),
                 "tensor2": lambda grad, tensor1, tensor2, value: _scaled(-grad * tensor1 / (tensor2 * tensor2),
-                                                                        value)},
-    jvp='elementwise')
+                                                                        value)}, jvp="elementwise")
 LERP_SCALAR = Rule("lerp", "LerpBackward0", lambda a, b, weight: a + np.asarray(weight, a.dtype) * (b - a),
                    ("self", "end"),
                    {"self": lambda grad, weight: _scaled(grad, 1 - weight),
-                    "end": lambda grad, weight: _scaled(grad, weight)},
-    jvp='elementwise')
+                    "end": lambda grad, weight: _scaled(grad, weight)}, jvp="elementwise")
 LERP = Rule("lerp", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("self", "end", "weight"),
             {"self": lambda grad, weight: grad * (1 - weight),
              "end": lambda grad, weight: grad * weight,
-             "weight": lambda grad, self, end: grad * (end - self)},
-    jvp='elementwise')
+             "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = Rule("fmod", "FmodBackward0",
                    _quiet(lambda a, other: _checked_int_div(np.fmod, a, np.asarray(other, a.dtype))), ("self",),
-                   {"self": lambda grad: grad}, dtype=_scalar_dtype("other"),
-    jvp='elementwise')
+                   {"self": lambda grad: grad}, dtype=_scalar_dtype("other"), jvp="elementwise")
 FMOD = Rule("fmod", "FmodBackward1", _quiet(lambda a, b: _checked_int_div(np.fmod, a, b)), ("self", "other"),
             {"self": lambda grad: grad,
-             "other": lambda grad, self, other: -grad * F.div(self, other, rounding_mode="trunc")},
-    jvp='elementwise')
+             "other": lambda grad, self, other: -grad * F.div(self, other, rounding_mode="trunc")}, jvp="elementwise")
 
 
 # ------------------------------------------------------------------- comparisons (never differentiable)
@@ -384,15 +355,13 @@ def _unsqueeze_dims(grad, dims, ndim, keepdim):
 
 
 SUM = Rule("sum", "SumBackward0", lambda a, dtype=None: np.sum(a), ("self",),
-           {"self": lambda grad, self_shape: grad.expand(self_shape)}, dtype=_sum_dtype,
-    jvp='linear')
+           {"self": lambda grad, self_shape: grad.expand(self_shape)}, dtype=_sum_dtype, jvp="linear")
 
 SUM_DIM = Rule("sum", "SumBackward1", lambda a, dim, keepdim, dtype=None: np.sum(a, axis=dim, keepdims=keepdim),
                ("self",),
                {"self": lambda grad, self_shape, dim, keepdim:
                    _unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)},
-               dtype=_sum_dtype,
-    jvp='linear')
+               dtype=_sum_dtype, jvp="linear")
 
 
 def _mean_dtype(ops, p):
@@ -405,15 +374,14 @@ def _mean_dtype(ops, p):
 
 MEAN = Rule("mean", "MeanBackward0", lambda a, dtype=None: np.mean(a), ("self",),
             {"self": lambda grad, self_shape: grad.expand(self_shape) / math.prod(self_shape)}, dtype=_mean_dtype,
-    jvp='linear')
+            jvp="linear")
 
 MEAN_DIM = Rule("mean", "MeanBackward1",
                 lambda a, dim, keepdim, dtype=None: np.mean(a, axis=dim, keepdims=keepdim), ("self",),
                 {"self": lambda grad, self_shape, dim, keepdim:
                     _unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)
                     / _reduced_numel(self_shape, dim)},
-                dtype=_mean_dtype,
-    jvp='linear')
+                dtype=_mean_dtype, jvp="linear")
 
 
 def _reduced_numel(shape, dims):
@@ -454,7 +422,7 @@ def _norm_backward(grad, self, ord, result, dim, keepdim):
 LINALG_VECTOR_NORM = Rule("linalg_vector_norm", "LinalgVectorNormBackward0", _quiet(_vector_norm), ("self",),
                           {"self": _norm_backward},
                           dtype=lambda ops, p: p.get("dtype") or _float_input(ops[0], "linalg.vector_norm"),
-    jvp='reduction')
+                          jvp="reduction")
 
 
 def _float_input(t, name):
@@ -491,11 +459,9 @@ def _prod_dtype(ops, p):
 
 
 PROD = Rule("prod", "ProdBackward0", lambda a, dtype=None: np.prod(a), ("self",),
-            {"self": lambda grad, self, result: _prod_backward(grad, self, result)}, dtype=_prod_dtype,
-    jvp='reduction')
+            {"self": lambda grad, self, result: _prod_backward(grad, self, result)}, dtype=_prod_dtype, jvp="reduction")
 PROD_DIM = Rule("prod", "ProdBackward1", lambda a, dim, keepdim, dtype=None: np.prod(a, axis=dim, keepdims=keepdim),
-                ("self",), {"self": _prod_backward}, dtype=_prod_dtype,
-    jvp='reduction')
+                ("self",), {"self": _prod_backward}, dtype=_prod_dtype, jvp="reduction")
 
 
 def _evenly_distribute(grad, self, result):
@@ -515,9 +481,9 @@ def _nan_extreme(fn):
 
 
 MAX = Rule("max", "MaxBackward1", _nan_extreme(np.max), ("self",), {"self": _evenly_distribute}, dtype="same",
-    jvp='reduction')
+           jvp="reduction")
 MIN = Rule("min", "MinBackward1", _nan_extreme(np.min), ("self",), {"self": _evenly_distribute}, dtype="same",
-    jvp='reduction')
+           jvp="reduction")
 
 
 def _value_selecting_backward(grad, self_shape, dim, keepdim, indices):
@@ -530,11 +496,9 @@ def _value_selecting_backward(grad, self_shape, dim, keepdim, indices):
 
 
 MAX_DIM = Rule("max", "MaxBackward0", lambda a, dim, keepdim, indices: np.max(a, axis=dim, keepdims=keepdim),
-               ("self",), {"self": _value_selecting_backward}, dtype="same",
-    jvp='reduction')
+               ("self",), {"self": _value_selecting_backward}, dtype="same", jvp="reduction")
 MIN_DIM = Rule("min", "MinBackward0", lambda a, dim, keepdim, indices: np.min(a, axis=dim, keepdims=keepdim),
-               ("self",), {"self": _value_selecting_backward}, dtype="same",
-    jvp='reduction')
+               ("self",), {"self": _value_selecting_backward}, dtype="same", jvp="reduction")
 
 
 def _scale_by_count(grad, self, result, dim, keepdim):
@@ -545,11 +509,9 @@ def _scale_by_count(grad, self, result, dim, keepdim):
 
 
 AMAX = Rule("amax", "AmaxBackward0", lambda a, dim, keepdim: np.max(a, axis=dim or None, keepdims=keepdim),
-            ("self",), {"self": _scale_by_count}, dtype="same",
-    jvp='reduction')
+            ("self",), {"self": _scale_by_count}, dtype="same", jvp="reduction")
 AMIN = Rule("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim or None, keepdims=keepdim),
-            ("self",), {"self": _scale_by_count}, dtype="same",
-    jvp='reduction')
+            ("self",), {"self": _scale_by_count}, dtype="same", jvp="reduction")
 
 
 def _var(a, dim, correction, keepdim):
@@ -564,13 +526,11 @@ def _var_backward(grad, self, dim, correction, keepdim):
     return (2.0 / (n - correction)) * _keep(grad, dims, self.dim(), keepdim) * (self - self.mean(dims, True))
 
 
-VAR = Rule("var", "VarBackward0", _quiet(_var), ("self",), {"self": _var_backward}, dtype="same",
-    jvp='reduction')
+VAR = Rule("var", "VarBackward0", _quiet(_var), ("self",), {"self": _var_backward}, dtype="same", jvp="reduction")
 STD = Rule("std", "StdBackward0", _quiet(lambda a, **kw: np.sqrt(_var(a, **kw))), ("self",),
            {"self": lambda grad, self, result, dim, correction, keepdim:
                _var_backward(grad / (result * 2), self, dim, correction, keepdim)},
-           dtype="same",
-    jvp='reduction')
+           dtype="same", jvp="reduction")
 
 
 def _logsumexp(a, dim, keepdim):
@@ -583,8 +543,7 @@ def _logsumexp(a, dim, keepdim):
 LOGSUMEXP = Rule("logsumexp", "LogsumexpBackward0", _quiet(_logsumexp), ("self",),
                  {"self": lambda grad, self, result, dim, keepdim:
                      _keep(grad, dim, self.dim(), keepdim) * (self - _keep(result, dim, self.dim(), keepdim)).exp()},
-                 dtype="float",
-    jvp='reduction')
+                 dtype="float", jvp="reduction")
 
 
 def _softmax(a, dim):
@@ -602,18 +561,17 @@ def _log_softmax(a, dim):
 SOFTMAX = Rule("softmax", "SoftmaxBackward0", lambda a, dim, dtype=None: _softmax(a, dim), ("self",),
                {"self": lambda grad, result, dim: result * (grad - (grad * result).sum(dim, True))},
                dtype=lambda ops, p: p.get("dtype") or ops[0]._dtype,
-    jvp=lambda self_t, result, dim: result * (self_t - (self_t * result).sum(dim, True)))
+               jvp=lambda self_t, result, dim: result * (self_t - (self_t * result).sum(dim, True)))
 LOG_SOFTMAX = Rule("log_softmax", "LogSoftmaxBackward0", lambda a, dim, dtype=None: _log_softmax(a, dim),
                    ("self",),
                    {"self": lambda grad, result, dim: grad - result.exp() * grad.sum(dim, True)},
                    dtype=lambda ops, p: p.get("dtype") or ops[0]._dtype,
-    jvp=lambda self_t, result, dim: self_t - (self_t * result.exp()).sum(dim, True))
+                   jvp=lambda self_t, result, dim: self_t - (self_t * result.exp()).sum(dim, True))
 
 CUMSUM = Rule("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim) if a.ndim else a.copy(),
               ("self",),
               {"self": lambda grad, dim: grad.flip((dim,)).cumsum(dim).flip((dim,)) if grad.dim() else grad},
-              dtype=_prod_dtype,
-    jvp='linear')
+              dtype=_prod_dtype, jvp="linear")
 
 
 def _cumprod_backward(grad, self, result, dim):
@@ -647,8 +605,7 @@ def _cumprod_jvp(self_t, self, result, dim):
 
 CUMPROD = Rule("cumprod", "CumprodBackward0",
                lambda a, dim, dtype=None: np.cumprod(a, axis=dim) if a.ndim else a.copy(), ("self",),
-               {"self": _cumprod_backward}, dtype=_prod_dtype,
-    jvp=_cumprod_jvp)
+               {"self": _cumprod_backward}, dtype=_prod_dtype, jvp=_cumprod_jvp)
 
 ALL = Rule("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
            dtype="bool")
@@ -671,20 +628,20 @@ def _arg_extreme(fn, a, dim, keepdim):
 MV = Rule("mv", "MvBackward0", np.matmul, ("self", "vec"),
           {"self": lambda grad, vec: F.outer(grad, vec),
            "vec": lambda grad, self: self.t().mv(grad)},
-    jvp=lambda self_t, vec_t, self, vec: self_t.mv(vec) + self.mv(vec_t))
+          jvp=lambda self_t, vec_t, self, vec: self_t.mv(vec) + self.mv(vec_t))
 MM = Rule("mm", "MmBackward0", np.matmul, ("self", "mat2"),
           {"self": lambda grad, mat2: grad.mm(mat2.t()),
            "mat2": lambda grad, self: self.t().mm(grad)},
-    jvp=lambda self_t, mat2_t, self, mat2: self_t.mm(mat2) + self.mm(mat2_t))
+          jvp=lambda self_t, mat2_t, self, mat2: self_t.mm(mat2) + self.mm(mat2_t))
 BMM = Rule("bmm", "BmmBackward0", np.matmul, ("self", "mat2"),
            {"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
             "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)},
-    jvp=lambda self_t, mat2_t, self, mat2: self_t.bmm(mat2) + self.bmm(mat2_t))
+           jvp=lambda self_t, mat2_t, self, mat2: self_t.bmm(mat2) + self.bmm(mat2_t))
 ADDMM = Rule("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self", "mat1", "mat2"),
              {"self": lambda grad: grad,
               "mat1": lambda grad, mat2: grad.mm(mat2.t()),
               "mat2": lambda grad, mat1: mat1.t().mm(grad)},
-    jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2: self_t + mat1_t.mm(mat2) + mat1.mm(mat2_t))
+             jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2: self_t + mat1_t.mm(mat2) + mat1.mm(mat2_t))
 
 
 def _det(a):
@@ -694,74 +651,59 @@ def _det(a):
 LINALG_DET = Rule("linalg_det", "LinalgDetBackward0", _det, ("A",),
                   {"A": lambda grad, A, result: (grad * result).unsqueeze(-1).unsqueeze(-1)
                       * F.linalg_inv(A).transpose(-2, -1)}, dtype="same",
-    jvp=lambda A_t, A, result: result * (F.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
+                  jvp=lambda A_t, A, result: result * (F.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
 LINALG_INV = Rule("linalg_inv", "LinalgInvExBackward0", lambda a: np.linalg.inv(a).astype(a.dtype), ("A",),
                   {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
-                  dtype="same",
-    jvp=lambda A_t, result: -(result @ A_t @ result))
+                  dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
 
 DOT = Rule("dot", "DotBackward0", np.dot, ("self", "tensor"),
            {"self": lambda grad, tensor: grad * tensor,
             "tensor": lambda grad, self: grad * self},
-    jvp=lambda self_t, tensor_t, self, tensor: self_t.dot(tensor) + self.dot(tensor_t))
+           jvp=lambda self_t, tensor_t, self, tensor: self_t.dot(tensor) + self.dot(tensor_t))
 
 # ------------------------------------------------------------------- copies and casts
 CLONE = Rule("clone", "CloneBackward0", np.copy, ("self",), {"self": lambda grad: grad}, dtype="same",
-    jvp='elementwise')
+             jvp="elementwise")
 TO_COPY = Rule("_to_copy", "ToCopyBackward0", lambda a, dtype: a.copy(), ("self",),
-               {"self": lambda grad: grad}, dtype=lambda ops, p: p["dtype"],
-    jvp='linear')
+               {"self": lambda grad: grad}, dtype=lambda ops, p: p["dtype"], jvp="linear")
 
 # ------------------------------------------------------------------- views (results share the input's data)
 VIEW = Rule("view", "ViewBackward0", lambda a, size: a.reshape(size), ("self",),
-            {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same",
-    jvp='linear')
+            {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 UNSAFE_VIEW = Rule("_unsafe_view", "UnsafeViewBackward0", lambda a, size: a.reshape(size), ("self",),
-                    {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same",
-    jvp='linear')
+                    {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 ALIAS = Rule("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
-    jvp='linear')
-IDENTITY = Rule("alias", "torch::autograd::Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
-                jvp="linear")
+             jvp="linear")
+IDENTITY = Rule("alias", "torch::autograd::Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad},
+                dtype="same", jvp="linear")
 EXPAND = Rule("expand", "ExpandBackward0", lambda a, size: np.broadcast_to(a, size), ("self",),
-              {"self": lambda grad, self_shape: F._sum_to(grad, self_shape)}, dtype="same",
-    jvp='linear')
+              {"self": lambda grad, self_shape: F._sum_to(grad, self_shape)}, dtype="same", jvp="linear")
 UNSQUEEZE = Rule("unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim), ("self",),
-                 {"self": lambda grad, dim: grad.squeeze(dim)}, dtype="same",
-    jvp='linear')
+                 {"self": lambda grad, dim: grad.squeeze(dim)}, dtype="same", jvp="linear")
 SQUEEZE = Rule("squeeze", "SqueezeBackward0", lambda a: np.squeeze(a), ("self",),
-               {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same",
-    jvp='linear')
+               {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 SQUEEZE_DIM = Rule("squeeze", "SqueezeBackward1",
                    lambda a, dim: np.squeeze(a, dim) if a.ndim and a.shape[dim] == 1 else a.view(), ("self",),
-                   {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same",
-    jvp='linear')
+                   {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 SQUEEZE_DIMS = Rule("squeeze", "SqueezeBackward2",
                     lambda a, dims: np.squeeze(a, tuple(d for d in dims if a.shape[d] == 1)) if a.ndim else a.view(),
-                    ("self",), {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same",
-    jvp='linear')
+                    ("self",), {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 # matmul squeezes its result in place (squeeze_.dims), which records SqueezeBackward4.
 SQUEEZE_DIMS_ = Rule("squeeze_", "SqueezeBackward4", SQUEEZE_DIMS.forward, ("self",),
-                     {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same",
-    jvp='linear')
+                     {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 TRANSPOSE = Rule("transpose", "TransposeBackward0", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), ("self",),
-                 {"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)}, dtype="same",
-    jvp='linear')
-T = Rule("t", "TBackward0", lambda a: a.T, ("self",), {"self": lambda grad: grad.t()}, dtype="same",
-    jvp='linear')
+                 {"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)}, dtype="same", jvp="linear")
+T = Rule("t", "TBackward0", lambda a: a.T, ("self",), {"self": lambda grad: grad.t()}, dtype="same", jvp="linear")
 PERMUTE = Rule("permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims), ("self",),
-               {"self": lambda grad, dims: grad.permute(tuple(np.argsort(dims)))}, dtype="same",
-    jvp='linear')
+               {"self": lambda grad, dims: grad.permute(tuple(np.argsort(dims)))}, dtype="same", jvp="linear")
 SELECT = Rule("select", "SelectBackward0", lambda a, dim, index: a[(slice(None),) * dim + (index,)], ("self",),
               {"self": lambda grad, self_shape, dim, index: F.select_backward(grad, self_shape, dim, index)},
-              dtype="same",
-    jvp='linear')
+              dtype="same", jvp="linear")
 SLICE = Rule("slice", "SliceBackward0",
              lambda a, dim, start, end, step: a[(slice(None),) * dim + (slice(start, end, step),)], ("self",),
              {"self": lambda grad, self_shape, dim, start, end, step:
                  F.slice_backward(grad, self_shape, dim, start, end, step)},
-             dtype="same",
-    jvp='linear')
+             dtype="same", jvp="linear")
 
 
 def _embed(g, shape, dim, key):
@@ -772,15 +714,13 @@ def _embed(g, shape, dim, key):
 
 SELECT_BACKWARD = Rule("select_backward", "SelectBackwardBackward0",
                        lambda g, input_sizes, dim, index: _embed(g, input_sizes, dim, index), ("grad_output",),
-                       {"grad_output": lambda grad, dim, index: grad.select(dim, index)}, dtype="same",
-    jvp='linear')
+                       {"grad_output": lambda grad, dim, index: grad.select(dim, index)}, dtype="same", jvp="linear")
 SLICE_BACKWARD = Rule("slice_backward", "SliceBackwardBackward0",
                       lambda g, input_sizes, dim, start, end, step: _embed(g, input_sizes, dim,
                                                                            slice(start, end, step)),
                       ("grad_output",),
                       {"grad_output": lambda grad, dim, start, end, step: F._slice(grad, dim, start, end, step)},
-                      dtype="same",
-    jvp='linear')
+                      dtype="same", jvp="linear")
 
 
 def _index_put_zeros(g, shape, index):
@@ -791,11 +731,10 @@ def _index_put_zeros(g, shape, index):
 
 INDEX = Rule("index", "IndexBackward0", lambda a, index: a[index], ("self",),
              {"self": lambda grad, self_shape, index: F.index_backward(grad, self_shape, index)}, dtype="same",
-    jvp='linear')
+             jvp="linear")
 INDEX_BACKWARD = Rule("index_backward", "IndexPutBackward0",
                       lambda g, shape, index: _index_put_zeros(g, shape, index), ("grad_output",),
-                      {"grad_output": lambda grad, index: F._index(grad, index)}, dtype="same",
-    jvp='linear')
+                      {"grad_output": lambda grad, index: F._index(grad, index)}, dtype="same", jvp="linear")
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
 _SQRT_2 = math.sqrt(2.0)
@@ -821,25 +760,23 @@ def _gelu_derivative(x, approximate):
 
 GELU = Rule("gelu", "GeluBackward0", _quiet(_gelu), ("self",),
             {"self": lambda grad, self, approximate: grad * _gelu_derivative(self, approximate)}, dtype="same",
-    jvp='elementwise')
+            jvp="elementwise")
 SILU = Rule("silu", "SiluBackward0", _quiet(lambda a: a / (1 + np.exp(-a))), ("self",),
             {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
-    jvp='elementwise')
+            jvp="elementwise")
 ELU = Rule("elu", "EluBackward0", _quiet(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))), ("self",),
            {"self": lambda grad, self, alpha: F.where(self > 0, grad, grad * alpha * self.exp())}, dtype="same",
-    jvp='elementwise')
+           jvp="elementwise")
 LEAKY_RELU = Rule("leaky_relu", "LeakyReluBackward0",
                   lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)), ("self",),
                   {"self": lambda grad, self, negative_slope: F.where(self > 0, grad, grad * negative_slope)},
-                  dtype="same",
-    jvp='elementwise')
+                  dtype="same", jvp="elementwise")
 SOFTPLUS = Rule("softplus", "SoftplusBackward0",
                 _quiet(lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
                 ("self",),
                 {"self": lambda grad, self, beta, threshold: F.where(self * beta > threshold, grad,
                                                                      grad * (self * beta).sigmoid())},
-                dtype="same",
-    jvp='elementwise')
+                dtype="same", jvp="elementwise")
 
 
 def _reduce(loss, reduction):
@@ -868,8 +805,7 @@ MSE_LOSS = Rule("mse_loss", "MseLossBackward0", lambda a, t, reduction: _np_redu
                 {"self": lambda grad, self, target, reduction:
                     2 * _loss_grad(grad, (self - target).shape, reduction) * (self - target),
                  "target": lambda grad, self, target, reduction:
-                    -2 * _loss_grad(grad, (self - target).shape, reduction) * (self - target)},
-    jvp='reduction')
+                    -2 * _loss_grad(grad, (self - target).shape, reduction) * (self - target)}, jvp="reduction")
 
 
 def _log_clamped(a):
@@ -901,7 +837,7 @@ BINARY_CROSS_ENTROPY = Rule("binary_cross_entropy", "BinaryCrossEntropyBackward0
                             _quiet(lambda x, t, w, reduction: _bce(_bce_check(x), t, w, reduction)),
                             ("self", "target", "weight"),
                             {"self": _bce_self, "target": _bce_target}, dtype="same", rejects=("weight",),
-    jvp='reduction')
+                            jvp="reduction")
 
 
 def _bce_logits(x, t, w, pw, reduction):
@@ -929,11 +865,9 @@ def _bce_logits_target(grad, self, weight, pos_weight, reduction):
 BCE_WITH_LOGITS = Rule("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
                        _quiet(_bce_logits), ("self", "target", "weight", "pos_weight"),
                        {"self": _bce_logits_self, "target": _bce_logits_target}, dtype="same",
-                       rejects=("weight", "pos_weight"),
-    jvp='reduction')
+                       rejects=("weight", "pos_weight"), jvp="reduction")
 LOG_SIGMOID = Rule("log_sigmoid", "LogSigmoidBackward0", _quiet(lambda a: -np.logaddexp(0, -a)), ("self",),
-                   {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same",
-    jvp='elementwise')
+                   {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 
 
 def _nll(x, target, w, reduction, ignore_index):
@@ -969,8 +903,7 @@ def _nll_backward(grad, self, weight, target, reduction, ignore_index):
 
 NLL_LOSS = Rule("nll_loss", "NllLossBackward0", lambda x, w, target, reduction, ignore_index:
                 _nll(x, target, w, reduction, ignore_index), ("self", "weight"),
-                {"self": _nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward",
-    jvp='linear')
+                {"self": _nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward", jvp="linear")
 
 
 def _unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
@@ -999,13 +932,11 @@ def _fold(cols, spatial, kernel, stride, padding, dilation):
 UNFOLD = Rule("im2col", "Im2ColBackward0", lambda a, kernel, stride, padding, dilation:
               _unfold(a, kernel, stride, padding, dilation), ("self",),
               {"self": lambda grad, self_shape, kernel, stride, padding, dilation:
-                  F.fold_windows(grad, self_shape[2:], kernel, stride, padding, dilation)}, dtype="same",
-    jvp='linear')
+                  F.fold_windows(grad, self_shape[2:], kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
 FOLD = Rule("col2im", "Col2ImBackward0", lambda a, spatial, kernel, stride, padding, dilation:
             _fold(a, spatial, kernel, stride, padding, dilation), ("self",),
             {"self": lambda grad, kernel, stride, padding, dilation:
-                F.unfold_windows(grad, kernel, stride, padding, dilation)}, dtype="same",
-    jvp='linear')
+                F.unfold_windows(grad, kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
 
 
 def _conv(x, w, b, stride, padding, dilation):
@@ -1045,8 +976,7 @@ CONVOLUTION = Rule("convolution", "ConvolutionBackward0",
                        _conv_input_grad(grad, input_shape, weight, stride, padding, dilation),
                     "weight": lambda grad, input, weight_shape, stride, padding, dilation:
                        _conv_weight_grad(grad, input, weight_shape, stride, padding, dilation),
-                    "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))},
-    jvp=_conv_jvp)
+                    "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))}, jvp=_conv_jvp)
 
 TENSORDOT = Rule("tensordot", "TensordotBackward0", lambda a, b, dims_a, dims_b: np.tensordot(a, b, (dims_a, dims_b)),
                  ("self", "other"),
@@ -1054,7 +984,8 @@ TENSORDOT = Rule("tensordot", "TensordotBackward0", lambda a, b, dims_a, dims_b:
                      F.tensordot_backward(grad, other, len(self_shape), dims_a, dims_b, True),
                   "other": lambda grad, self, other_shape, dims_a, dims_b:
                      F.tensordot_backward(grad, self, len(other_shape), dims_b, dims_a, False)},
-    jvp=lambda self_t, other_t, self, other, dims_a, dims_b: F.tensordot(self_t, other, (dims_a, dims_b)) + F.tensordot(self, other_t, (dims_a, dims_b)))
+                 jvp=lambda self_t, other_t, self, other, dims_a, dims_b:
+                     F.tensordot(self_t, other, (dims_a, dims_b)) + F.tensordot(self, other_t, (dims_a, dims_b)))
 
 
 def _pool_windows(x, kernel, stride, padding, pad_value):
@@ -1079,7 +1010,7 @@ MAX_POOL2D = Rule("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                   {"self": lambda grad, self_shape, indices: F.zeros(
                       tuple(self_shape[:2]) + (math.prod(self_shape[2:]),), dtype=grad.dtype, device=grad.device
                   ).scatter_add(2, indices.flatten(2), grad.flatten(2)).reshape(self_shape)}, dtype="same",
-    jvp='linear')
+                  jvp="linear")
 AVG_POOL2D = Rule("avg_pool2d", "AvgPool2DBackward0",
                   lambda x, kernel, stride, padding: _pool_windows(x, kernel, stride, padding, 0).mean(axis=2),
                   ("self",),
@@ -1087,8 +1018,7 @@ AVG_POOL2D = Rule("avg_pool2d", "AvgPool2DBackward0",
                       (grad / math.prod(kernel)).unsqueeze(2).expand(
                           tuple(grad.shape[:2]) + (math.prod(kernel),) + tuple(grad.shape[2:])).reshape(
                           tuple(grad.shape[:2]) + tuple(kernel) + tuple(grad.shape[2:])),
-                      self_shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same",
-    jvp='linear')
+                      self_shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same", jvp="linear")
 
 
 def _layer_norm_parts(x, dims, eps):
@@ -1134,8 +1064,7 @@ NATIVE_LAYER_NORM = Rule("native_layer_norm", "NativeLayerNormBackward0", _quiet
                          {"input": _layer_norm_input, "weight": _layer_norm_weight,
                           "bias": lambda grad, input_shape, normalized_shape:
                               grad.sum(tuple(range(len(input_shape) - len(normalized_shape))))
-                              if len(input_shape) > len(normalized_shape) else grad},
-    jvp=_layer_norm_jvp)
+                              if len(input_shape) > len(normalized_shape) else grad}, jvp=_layer_norm_jvp)
 
 
 def _embedding_backward(grad, weight_shape, indices, padding_idx):
@@ -1147,8 +1076,7 @@ def _embedding_backward(grad, weight_shape, indices, padding_idx):
 
 
 EMBEDDING = Rule("embedding", "EmbeddingBackward0", lambda w, indices, padding_idx: w[indices._data], ("weight",),
-                 {"weight": _embedding_backward}, dtype="same",
-    jvp='linear')
+                 {"weight": _embedding_backward}, dtype="same", jvp="linear")
 
 
 def _constant_pad(a, pad, value):
@@ -1160,7 +1088,7 @@ def _constant_pad(a, pad, value):
 
 CONSTANT_PAD = Rule("constant_pad_nd", "ConstantPadNdBackward0", _constant_pad, ("self",),
                     {"self": lambda grad, pad: F.constant_pad(grad, tuple(-p for p in pad), 0.0)}, dtype="same",
-    jvp=lambda self_t, pad: F.constant_pad(self_t, pad, 0.0))
+                    jvp=lambda self_t, pad: F.constant_pad(self_t, pad, 0.0))
 
 
 def _padded_index(size, lo, hi, mode):
@@ -1188,7 +1116,7 @@ def _pad_rule(mode, k):
             index = _padded_index(self_shape[-1 - d], lo, hi, mode)
             target = tuple(grad.shape[:grad.dim() - 1 - d]) + (self_shape[-1 - d],) + tuple(grad.shape[grad.dim() - d:])
             grad = F.zeros(target, dtype=grad.dtype, device=grad.device).index_add(
-                grad.dim() - 1 - d, F.tensor(index, device=grad.device), grad)
+                grad.dim() - 1 - d, F.new_tensor(index, device=grad.device), grad)
         return grad
 
     return Rule(f"{mode}_pad{k}d", node, forward, ("self",), {"self": backward}, dtype="same", jvp="linear")
@@ -1197,8 +1125,7 @@ def _pad_rule(mode, k):
 PADS = {(mode, k): _pad_rule(mode, k) for mode in ("reflect", "replicate") for k in (1, 2, 3)}
 
 DIV_SCALAR = Rule("div", "DivBackward1", lambda a, other: a / np.asarray(other, a.dtype), ("self",),
-                  {"self": lambda grad, other: F.div_scalar(grad, other)}, dtype="same",
-    jvp='elementwise')
+                  {"self": lambda grad, other: F.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
 
 
 # ------------------------------------------------------------------- shape ops that copy
@@ -1216,27 +1143,23 @@ def _repeat_backward(grad, self_shape, repeats):
 
 REPEAT = Rule("repeat", "RepeatBackward0",
               lambda a, repeats: np.tile(a.reshape((1,) * (len(repeats) - a.ndim) + a.shape), repeats),
-              ("self",), {"self": _repeat_backward}, dtype="same",
-    jvp='linear')
+              ("self",), {"self": _repeat_backward}, dtype="same", jvp="linear")
 FLIP = Rule("flip", "FlipBackward0", lambda a, dims: np.flip(a, dims).copy(), ("self",),
-            {"self": lambda grad, dims: grad.flip(dims)}, dtype="same",
-    jvp='linear')
+            {"self": lambda grad, dims: grad.flip(dims)}, dtype="same", jvp="linear")
 ROLL = Rule("roll", "RollBackward0",
             lambda a, shifts, dims: np.roll(a, shifts, dims) if dims else np.roll(a.reshape(-1), shifts).reshape(
                 a.shape),
-            ("self",), {"self": lambda grad, shifts, dims: grad.roll(tuple(-s for s in shifts), dims or None)}, dtype="same",
-    jvp='linear')
+            ("self",), {"self": lambda grad, shifts, dims: grad.roll(tuple(-s for s in shifts), dims or None)},
+            dtype="same",
+            jvp="linear")
 TRIL = Rule("tril", "TrilBackward0", lambda a, diagonal: np.tril(a, diagonal), ("self",),
-            {"self": lambda grad, diagonal: grad.tril(diagonal)}, dtype="same",
-    jvp='linear')
+            {"self": lambda grad, diagonal: grad.tril(diagonal)}, dtype="same", jvp="linear")
 TRIU = Rule("triu", "TriuBackward0", lambda a, diagonal: np.triu(a, diagonal), ("self",),
-            {"self": lambda grad, diagonal: grad.triu(diagonal)}, dtype="same",
-    jvp='linear')
+            {"self": lambda grad, diagonal: grad.triu(diagonal)}, dtype="same", jvp="linear")
 DIAGONAL = Rule("diagonal", "DiagonalBackward0",
                 lambda a, offset, dim1, dim2: np.diagonal(a, offset, dim1, dim2).copy(), ("self",),
                 {"self": lambda grad, self_shape, offset, dim1, dim2:
-                    F.diagonal_backward(grad, self_shape, offset, dim1, dim2)}, dtype="same",
-    jvp='linear')
+                    F.diagonal_backward(grad, self_shape, offset, dim1, dim2)}, dtype="same", jvp="linear")
 
 
 def _embed_diagonal(g, input_sizes, offset, dim1, dim2):
@@ -1250,8 +1173,7 @@ DIAGONAL_BACKWARD = Rule("diagonal_backward", "DiagonalBackwardBackward0",
                          lambda g, input_sizes, offset, dim1, dim2: _embed_diagonal(g, input_sizes, offset, dim1, dim2),
                          ("grad_output",),
                          {"grad_output": lambda grad, offset, dim1, dim2: grad.diagonal(offset, dim1, dim2)},
-                         dtype="same",
-    jvp='linear')
+                         dtype="same", jvp="linear")
 
 
 def _split_backward(grads, tensors_shapes=None, self_shape=None, dim=0, sizes=None):
@@ -1271,14 +1193,12 @@ def _split_backward(grads, tensors_shapes=None, self_shape=None, dim=0, sizes=No
 SPLIT = Rule("split", "SplitBackward0", lambda a, dim, sizes: np.split(a, np.cumsum(sizes)[:-1], axis=dim),
              ("self",), {"self": lambda grad, self_shape, dim, sizes: _split_backward(grad, None, self_shape, dim,
                                                                                       sizes)},
-             dtype="same", n_outputs="many",
-    jvp='linear')
+             dtype="same", n_outputs="many", jvp="linear")
 SPLIT_WITH_SIZES = Rule("split_with_sizes", "SplitWithSizesBackward0",
                         lambda a, dim, sizes: np.split(a, np.cumsum(sizes)[:-1], axis=dim), ("self",),
                         {"self": lambda grad, self_shape, dim, sizes: _split_backward(grad, None, self_shape, dim,
                                                                                       sizes)},
-                        dtype="same", n_outputs="many",
-    jvp='linear')
+                        dtype="same", n_outputs="many", jvp="linear")
 
 
 def _unbind_backward(grads, self_shape, dim):
@@ -1289,8 +1209,7 @@ def _unbind_backward(grads, self_shape, dim):
 
 UNBIND = Rule("unbind", "UnbindBackward0",
               lambda a, dim: [a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim])], ("self",),
-              {"self": _unbind_backward}, dtype="same", n_outputs="many",
-    jvp='linear')
+              {"self": _unbind_backward}, dtype="same", n_outputs="many", jvp="linear")
 
 
 def _cat_backward(grad, tensors_shapes, dim):
@@ -1306,19 +1225,16 @@ def _cat_backward(grad, tensors_shapes, dim):
 
 CAT = Rule("cat", "CatBackward0", lambda *arrays, dim: np.concatenate(
                [a for a in arrays if not (a.ndim == 1 and a.size == 0)] or [arrays[0]], axis=dim),
-           ("tensors",), {"tensors": _cat_backward}, variadic=True,
-    jvp='linear')
+           ("tensors",), {"tensors": _cat_backward}, variadic=True, jvp="linear")
 STACK = Rule("stack", "StackBackward0", lambda *arrays, dim: np.stack(arrays, axis=dim), ("tensors",),
-             {"tensors": lambda grad, dim: list(grad.unbind(dim))}, variadic=True,
-    jvp='linear')
+             {"tensors": lambda grad, dim: list(grad.unbind(dim))}, variadic=True, jvp="linear")
 
 # ------------------------------------------------------------------- gather and scatter
 GATHER = Rule("gather", "GatherBackward0", lambda a, dim, index: np.take_along_axis(a, index._data, dim),
               ("self",),
               {"self": lambda grad, self_shape, dim, index:
                   F.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad)},
-              dtype="same",
-    jvp='linear')
+              dtype="same", jvp="linear")
 
 
 def _scatter(a, src, dim, index, reduce=None):
@@ -1337,17 +1253,15 @@ def _scatter(a, src, dim, index, reduce=None):
 SCATTER = Rule("scatter", "ScatterBackward0", lambda a, src, dim, index: _scatter(a, src, dim, index),
                ("self", "src"),
                {"self": lambda grad, dim, index: grad.scatter(dim, index, 0.0),
-                "src": lambda grad, dim, index: grad.gather(dim, index)}, dtype="same",
-    jvp='linear')
+                "src": lambda grad, dim, index: grad.gather(dim, index)}, dtype="same", jvp="linear")
 SCATTER_VALUE = Rule("scatter", "ScatterBackward1",
                      lambda a, dim, index, value: _scatter(a, np.asarray(value, a.dtype), dim, index), ("self",),
                      {"self": lambda grad, dim, index: grad.scatter(dim, index, 0.0)}, dtype="same",
-    jvp=lambda self_t, dim, index: self_t.scatter(dim, index, 0.0))
+                     jvp=lambda self_t, dim, index: self_t.scatter(dim, index, 0.0))
 SCATTER_ADD = Rule("scatter_add", "ScatterAddBackward0",
                    lambda a, src, dim, index: _scatter(a, src, dim, index, "add"), ("self", "src"),
                    {"self": lambda grad: grad,
-                    "src": lambda grad, dim, index: grad.gather(dim, index)}, dtype="same",
-    jvp='linear')
+                    "src": lambda grad, dim, index: grad.gather(dim, index)}, dtype="same", jvp="linear")
 
 
 def _index_add(a, src, dim, index, alpha=1):
@@ -1361,45 +1275,37 @@ INDEX_SELECT = Rule("index_select", "IndexSelectBackward0", lambda a, dim, index
                     ("self",),
                     {"self": lambda grad, self_shape, dim, index:
                         F.zeros(self_shape, dtype=grad.dtype, device=grad.device).index_add(dim, index, grad)},
-                    dtype="same",
-    jvp='linear')
+                    dtype="same", jvp="linear")
 INDEX_ADD = Rule("index_add", "IndexAddBackward0", _index_add, ("self", "source"),
                  {"self": lambda grad: grad,
                   "source": lambda grad, dim, index, alpha: _scaled(grad.index_select(dim, index), alpha)},
-                 dtype="same",
-    jvp='linear')
+                 dtype="same", jvp="linear")
 MASKED_FILL = Rule("masked_fill", "MaskedFillBackward0",
                    lambda a, mask, value: np.where(mask._data, np.asarray(value, a.dtype), a), ("self",),
                    {"self": lambda grad, mask: grad.masked_fill(mask, 0.0)}, dtype="same",
-    jvp=lambda self_t, mask: self_t.masked_fill(mask, 0.0))
+                   jvp=lambda self_t, mask: self_t.masked_fill(mask, 0.0))
 MASKED_FILL_TENSOR = Rule("masked_fill", "MaskedFillBackward1", lambda a, v, mask: np.where(mask._data, v, a),
                           ("self", "value"),
                           {"self": lambda grad, mask: grad.masked_fill(mask, 0.0),
-                           "value": lambda grad, mask: F.where(mask, grad, 0.0).sum()}, dtype="same",
-    jvp='linear')
+                           "value": lambda grad, mask: F.where(mask, grad, 0.0).sum()}, dtype="same", jvp="linear")
 MASKED_SELECT = Rule("masked_select", "MaskedSelectBackward0",
                      lambda a, mask: np.broadcast_to(a, np.broadcast_shapes(a.shape, mask._data.shape))[
                          np.broadcast_to(mask._data, np.broadcast_shapes(a.shape, mask._data.shape))],
                      ("self",),
                      {"self": lambda grad, self_shape, mask: F.masked_select_backward(grad, self_shape, mask)},
-                     dtype="same",
-    jvp='linear')
+                     dtype="same", jvp="linear")
 
 # ------------------------------------------------------------------- in-place writes
 ZERO = Rule("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), ("self",),
-            {"self": lambda grad: F.zeros_like(grad)}, dtype="same",
-    jvp=lambda self_t: F.zeros_like(self_t))
+            {"self": lambda grad: F.zeros_like(grad)}, dtype="same", jvp=lambda self_t: F.zeros_like(self_t))
 FILL = Rule("fill_", "FillBackward2", lambda a, value: np.full_like(a, value), ("self",),
-            {"self": lambda grad: F.zeros_like(grad)}, dtype="same",
-    jvp=lambda self_t: F.zeros_like(self_t))
+            {"self": lambda grad: F.zeros_like(grad)}, dtype="same", jvp=lambda self_t: F.zeros_like(self_t))
 FILL_TENSOR = Rule("fill_", "FillBackward3", lambda a, v: np.broadcast_to(v, a.shape), ("self", "value"),
                    {"self": lambda grad: F.zeros_like(grad),
-                    "value": lambda grad: grad.sum()}, dtype="same",
-    jvp='linear')
+                    "value": lambda grad: grad.sum()}, dtype="same", jvp="linear")
 COPY = Rule("copy_", "torch::autograd::CopyBackwards", lambda a, src: np.broadcast_to(src, a.shape), ("self", "src"),
             {"self": lambda grad: F.zeros_like(grad),
-             "src": lambda grad: grad}, dtype="same",
-    jvp='linear')
+             "src": lambda grad: grad}, dtype="same", jvp="linear")
 
 
 def _put(a, v, index):
@@ -1412,9 +1318,8 @@ _PUT_FORMULAS = {"self": lambda grad, index: F._masked_zero(grad, index),
                  "value": lambda grad, index: F._index(grad, index)}
 # x[basic index] = v writes through a view (CopySlices); an advanced index runs index_put_.
 COPY_SLICES = Rule("copy_", "torch::autograd::CopySlices", _put, ("self", "value"), _PUT_FORMULAS, dtype="same",
-    jvp='linear')
-INDEX_PUT = Rule("index_put_", "IndexPutBackward0", _put, ("self", "value"), _PUT_FORMULAS, dtype="same",
-    jvp='linear')
+                   jvp="linear")
+INDEX_PUT = Rule("index_put_", "IndexPutBackward0", _put, ("self", "value"), _PUT_FORMULAS, dtype="same", jvp="linear")
 
 VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_, TRANSPOSE, T,
                    PERMUTE, SELECT, SLICE})

@@ -118,8 +118,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                            "call f(*primals).")
     if len(primals) != len(tangents):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
-                           f"structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
-                           f"primals with structure {_tree_spec(primals)} and tangents with structure {_tree_spec(tangents)}")
+                           "structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
+                           f"primals with structure {_tree_spec(primals)} and tangents with structure "
+                           f"{_tree_spec(tangents)}")
     outer = forward_ad.state.level is not None
     if outer:
         raise NotImplementedError("refgrad: jvp inside another forward-mode transform (jacfwd of jacfwd) is not "

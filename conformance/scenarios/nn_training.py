@@ -24,11 +24,11 @@ def linear_regression(torch, rec):
     for epoch in range(3):
         for i in range(0, 100, 10):
             X, y = features[i:i + 10], labels[i:i + 10]
-            l = loss(net(X), y)
+            batch_loss = loss(net(X), y)
             trainer.zero_grad()
-            l.backward()
+            batch_loss.backward()
             trainer.step()
-            losses.append(l.detach())
+            losses.append(batch_loss.detach())
         epoch_losses.append(loss(net(features), labels))
         rec(f"epoch{epoch}.loss", epoch_losses[-1])
     rec("step_losses", torch.stack(losses))  # a tensor, so the dtype's tolerance applies
@@ -54,11 +54,11 @@ def mlp(torch, rec):
     losses, epoch_losses = [], []
     for epoch in range(3):
         for i in range(0, 64, 16):
-            l = loss(net(X[i:i + 16]), y[i:i + 16])
+            batch_loss = loss(net(X[i:i + 16]), y[i:i + 16])
             trainer.zero_grad()
-            l.backward()
+            batch_loss.backward()
             trainer.step()
-            losses.append(l.detach())
+            losses.append(batch_loss.detach())
         with torch.no_grad():
             epoch_losses.append(loss(net(X), y))
     rec("step_losses", torch.stack(losses))

@@ -36,7 +36,7 @@ def linear(input, weight, bias=None):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return call(D.GELU, (input,), {"approximate": approximate})
 
 
