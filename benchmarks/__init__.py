@@ -1,0 +1,1 @@
+"""refgrad's benchmarks: `python -m benchmarks` (see benchmarks/__main__.py)."""
