@@ -38,18 +38,18 @@ class FormulaNode(Node):
                 grad = None
         if grad is None:
             return (None,) * len(self.next_functions)
-        saved = self._saved
-        values = {name: (v.unpack(self) if type(v) is SavedTensor else v) for name, v in saved.items()}
         if rule.variadic:
-            grads_in = rule.backward[0](grad, *[values[n] for n in rule.uses[0]])
+            grads_in = rule.backward[0](grad, *self._values(rule.uses[0]))
             return tuple(None if fn is None else g for (fn, _), g in zip(self.next_functions, grads_in))
         out = []
         for (fn, _), i in zip(self.next_functions, rule.grad_inputs):
-            if fn is None:
-                out.append(None)
-            else:
-                out.append(rule.backward[i](grad, *[values[n] for n in rule.uses[i]]))
+            out.append(None if fn is None else rule.backward[i](grad, *self._values(rule.uses[i])))
         return tuple(out)
+
+    def _values(self, names):
+        """The saved values a formula names, saved tensors unpacked (and checked for in-place changes)."""
+        saved = self._saved
+        return [v.unpack(self) if type(v) is SavedTensor else v for v in map(saved.__getitem__, names)]
 
     def release(self):
         for v in self._saved.values():
@@ -144,10 +144,32 @@ def _result_dtype(rule, operands, params):
         return operands[0]._dtype
     if callable(kind):
         return kind(operands, params)
-    out = dt.result_type([op for op in operands if op is not None])
+    out = _same_dtype(operands) or dt.result_type([op for op in operands if op is not None])
     if kind == "float" and not out.is_floating_point:
         return dt.get_default_dtype()
     return out  # "promote", and "bool", which computes in the promoted dtype
+
+
+def _same_dtype(operands):
+    """The promoted dtype in the common case that needs no promotion table: tensors of one dtype, and
+    Python numbers that do not lift it (a float with a float tensor, an int with a non-bool one)."""
+    first = operands[0]
+    if type(first) is not Tensor:
+        return None
+    d = first._dtype
+    if d is dt.bool_:
+        return None
+    for op in operands[1:]:
+        t = type(op)
+        if t is Tensor:
+            if op._dtype is not d:
+                return None
+        elif t is float:
+            if not d.is_floating_point:
+                return None
+        elif t is not int:
+            return None
+    return d
 
 
 def _common_device(operands):
@@ -170,6 +192,8 @@ def as_array(op, np_dtype):
         return data if data.dtype == np_dtype else data.astype(np_dtype)
     if op is None:
         return None
+    if type(op) is float and np_dtype.kind == "f" and -3.0e38 < op < 3.0e38:
+        return np_dtype.type(op)  # the common case, without an errstate context (a third of an op's cost)
     with np.errstate(all="ignore"):
         try:
             return np.asarray(op, dtype=np_dtype)

@@ -224,7 +224,7 @@ def _validate_outputs(node, outputs):
             g = sum_to(g, shape)
         if g._dtype is not dtype:
             g = g.to(dtype)
-        if g._device != device:
+        if g._device is not device and g._device != device:
             g = g.to(device)
         fixed[i] = g
     return fixed
