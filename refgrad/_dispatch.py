@@ -192,7 +192,7 @@ def as_array(op, np_dtype):
         return data if data.dtype == np_dtype else data.astype(np_dtype)
     if op is None:
         return None
-    if type(op) is float and np_dtype.kind == "f" and -3.0e38 < op < 3.0e38:
+    if type(op) is float and np_dtype.kind == "f" and np_dtype.itemsize >= 4 and -3.0e38 < op < 3.0e38:
         return np_dtype.type(op)  # the common case, without an errstate context (a third of an op's cost)
     with np.errstate(all="ignore"):
         try:
