@@ -1176,28 +1176,25 @@ DIAGONAL_BACKWARD = Rule("diagonal_backward", "DiagonalBackwardBackward0",
                          dtype="same", jvp="linear")
 
 
-def _split_backward(grads, tensors_shapes=None, self_shape=None, dim=0, sizes=None):
+def _split_backward(grads, self_shape, dim, sizes):
     """Concatenates the output gradients along dim, zeros for outputs that got none."""
-    parts = [g if g is not None else None for g in grads]
-    like = next(g for g in parts if g is not None)
+    like = next(g for g in grads if g is not None)
     shape = list(self_shape)
-    out = []
-    for g, n in zip(parts, sizes):
+    parts = []
+    for g, n in zip(grads, sizes):
         if g is None:
             shape[dim] = n
             g = F.zeros(shape, dtype=like.dtype, device=like.device)
-        out.append(g)
-    return F.cat(out, dim)
+        parts.append(g)
+    return F.cat(parts, dim)
 
 
 SPLIT = Rule("split", "SplitBackward0", lambda a, dim, sizes: np.split(a, np.cumsum(sizes)[:-1], axis=dim),
-             ("self",), {"self": lambda grad, self_shape, dim, sizes: _split_backward(grad, None, self_shape, dim,
-                                                                                      sizes)},
+             ("self",), {"self": _split_backward},
              dtype="same", n_outputs="many", jvp="linear")
 SPLIT_WITH_SIZES = Rule("split_with_sizes", "SplitWithSizesBackward0",
                         lambda a, dim, sizes: np.split(a, np.cumsum(sizes)[:-1], axis=dim), ("self",),
-                        {"self": lambda grad, self_shape, dim, sizes: _split_backward(grad, None, self_shape, dim,
-                                                                                      sizes)},
+                        {"self": _split_backward},
                         dtype="same", n_outputs="many", jvp="linear")
 
 

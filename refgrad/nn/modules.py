@@ -144,7 +144,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
-            _zero_grad(p, set_to_none)
+            zero_grad_of(p, set_to_none)
 
     def apply(self, fn):
         for m in self.children():
@@ -190,13 +190,15 @@ class Module:
         return f"{type(self).__name__}(\n  " + "\n  ".join(body) + "\n)"
 
 
-def _zero_grad(p, set_to_none):
+def zero_grad_of(p, set_to_none):
+    """zero_grad for one parameter, as Module and Optimizer do it."""
     if p.grad is None:
         return
     if set_to_none:
         p.grad = None
     else:
-        p.grad.detach_() if p.grad.grad_fn is not None else None
+        if p.grad.grad_fn is not None:
+            p.grad.detach_()
         p.grad.zero_()
 
 

@@ -37,13 +37,10 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
+        from ..nn.modules import zero_grad_of
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad.zero_()
+                zero_grad_of(p, set_to_none)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
