@@ -83,6 +83,7 @@ def sgd_options(torch, rec):
             (w.pow(2).sum() + w.sin().sum()).backward()
             opt.step()
         rec(f"{name}.w", w)
+    rec("repr", repr(torch.optim.SGD([w], lr=0.1, momentum=0.9)))
     rec.raises("nesterov_without_momentum", lambda: torch.optim.SGD([w], lr=0.1, nesterov=True))
     rec.raises("negative_lr", lambda: torch.optim.SGD([w], lr=-1))
     rec.raises("empty", lambda: torch.optim.SGD([], lr=0.1))
@@ -103,6 +104,10 @@ def module_api(torch, rec):
     rec("parameter_is_leaf", nn.Parameter(torch.tensor([1.0])).is_leaf)
     rec("parameter_times_two", nn.Parameter(torch.tensor([1.0, 2.0])) * 2)
     rec("frozen_parameter", nn.Parameter(torch.tensor([1.0]), requires_grad=False))
+    source = torch.ones(2)
+    shared = nn.Parameter(source)
+    source.add_(1)
+    rec("parameter_shares_data_and_version", (shared, shared._version))
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(rec.tensor(*p.shape))

@@ -14,6 +14,7 @@ class Parameter(Tensor):
             from .._creation import empty
             data = empty(0)
         p = cls._make(data._data, data._dtype, data._device)
+        p._vc = data._vc  # shares storage and version counter with `data`, as torch's _make_subclass does
         p._requires_grad = bool(requires_grad)
         return p
 
