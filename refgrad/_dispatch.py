@@ -41,10 +41,9 @@ class FormulaNode(Node):
         if rule.variadic:
             grads_in = rule.backward[0](grad, *self._values(rule.uses[0]))
             return tuple(None if fn is None else g for (fn, _), g in zip(self.next_functions, grads_in))
-        out = []
-        for (fn, _), i in zip(self.next_functions, rule.grad_inputs):
-            out.append(None if fn is None else rule.backward[i](grad, *self._values(rule.uses[i])))
-        return tuple(out)
+        backward, uses = rule.backward, rule.uses
+        return tuple(None if fn is None else backward[i](grad, *self._values(uses[i]))
+                     for (fn, _), i in zip(self.next_functions, rule.grad_inputs))
 
     def _values(self, names):
         """The saved values a formula names, saved tensors unpacked (and checked for in-place changes)."""
@@ -97,7 +96,7 @@ class Rule:
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
-                 "fn_name", "jvp", "jvp_uses")
+                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves")
 
     def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False,
                  rejects=(), fn_name=None, jvp=None):
@@ -116,6 +115,9 @@ class Rule:
         self.jvp_uses = tuple(inspect.signature(jvp).parameters) if callable(jvp) else ()
         # Inputs without a formula (a where() condition, indices) get no edge, as in PyTorch.
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
+        self.edge_uses = tuple((i, self.uses[i]) for i in self.grad_inputs)
+        self.saves = {name: _what_is_saved(self, name) for uses in self.uses for name in uses}
+        self.out_dtype = {"bool": dt.bool_, "index": dt.int64}.get(dtype) if isinstance(dtype, str) else None
         self.differentiable = bool(self.grad_inputs)
         self.inplace_saves_self = any("self" in u for u in self.uses)
         self.node_class = _node_class(node, self) if node else None
@@ -174,6 +176,11 @@ def _same_dtype(operands):
 
 def _common_device(operands):
     """The device the op runs on. CPU 0-dim tensors may join tensors of any device, as in PyTorch."""
+    for op in operands:
+        if isinstance(op, Tensor) and op._device is not CPU:
+            break
+    else:
+        return CPU
     device = None
     for op in operands:
         if isinstance(op, Tensor) and not (op._device is CPU and op._data.ndim == 0):
@@ -205,8 +212,11 @@ def forward(rule, operands, params):
     """Runs the rule's forward on the operands cast to the compute dtype; returns the result tensor."""
     device = _common_device(operands)
     compute = _result_dtype(rule, operands, params)
-    out_dtype = dt.bool_ if rule.dtype == "bool" else dt.int64 if rule.dtype == "index" else compute
-    arrays = [as_array(op, compute.np) for op in operands]
+    out_dtype = rule.out_dtype or compute
+    np_dtype = compute.np
+    # operands already in the compute dtype pass their data as it is
+    arrays = [op._data if type(op) is Tensor and op._dtype is compute else as_array(op, np_dtype)
+              for op in operands]
     try:
         data = rule.forward(*arrays, **params)
     except ValueError:
@@ -218,7 +228,7 @@ def forward(rule, operands, params):
 
 
 def _as_dtype(data, dtype):
-    if type(data) is not np.ndarray or data.dtype != dtype.np:
+    if type(data) is not np.ndarray or (data.dtype is not dtype.np and data.dtype != dtype.np):
         return np.asarray(data, dtype=dtype.np)
     return data
 
@@ -246,27 +256,25 @@ def _needs_grad(operands):
 
 def record(rule, operands, params, result, inputs_for_saving=None):
     """Creates the rule's node for `result` (a tensor, or the list of a multi-output op's tensors)
-    and makes it their grad_fn."""
+    and makes it their grad_fn. Only what the formulas of inputs with an edge name is saved."""
+    sources = inputs_for_saving or operands
     edges = []
     meta = []
-    needed = set()
-    grad_inputs = range(len(operands)) if rule.variadic else rule.grad_inputs
-    for i in grad_inputs:
+    saved = {}
+    for i, uses in (((i, rule.uses[0]) for i in range(len(operands))) if rule.variadic else rule.edge_uses):
         op = operands[i]
         if isinstance(op, Tensor):
             edge = op._edge()
             edges.append(edge)
             meta.append((op._data.shape, op._dtype, op._device))
             if edge[0] is not None:
-                needed.update(rule.uses[0 if rule.variadic else i])
+                for name in uses:
+                    if name not in saved:
+                        saved[name] = _saved_value(rule.saves[name], sources, params, result)
         else:
             edges.append((None, 0))
             meta.append(None)
     node = rule.node_class(tuple(edges), tuple(meta))
-    sources = inputs_for_saving or operands
-    saved = {}
-    for name in needed:
-        saved[name] = _saved_value(rule, name, sources, params, result)
     node._saved = saved
     if rule.n_outputs == 1:
         result._grad_fn = node
@@ -279,17 +287,31 @@ def record(rule, operands, params, result, inputs_for_saving=None):
     return node
 
 
-def _saved_value(rule, name, operands, params, result):
+def _what_is_saved(rule, name):
+    """How a formula parameter is found at record time: (kind, which)."""
     if name == "result":
-        return SavedTensor(result, True)
-    if name in params:
-        return params[name]
+        return ("result", None)
     if name == "tensors_shapes":
-        return [op._data.shape for op in operands]
-    if name.endswith("_shape"):
-        return operands[rule.inputs.index(name[:-6])]._data.shape
-    op = operands[rule.inputs.index(name)]
-    return SavedTensor(op, False) if isinstance(op, Tensor) else op
+        return ("shapes", None)
+    if name in rule.inputs:
+        return ("input", rule.inputs.index(name))
+    if name.endswith("_shape") and name[:-6] in rule.inputs:
+        return ("shape", rule.inputs.index(name[:-6]))
+    return ("param", name)
+
+
+def _saved_value(how, operands, params, result):
+    kind, which = how
+    if kind == "input":
+        op = operands[which]
+        return SavedTensor(op, False) if isinstance(op, Tensor) else op
+    if kind == "param":
+        return params[which]
+    if kind == "result":
+        return SavedTensor(result, True)
+    if kind == "shape":
+        return operands[which]._data.shape
+    return [op._data.shape for op in operands]
 
 
 def _reject_grad(rule, operands):

@@ -41,10 +41,10 @@ class Size(tuple):
 
 
 class VersionCounter:
-    __slots__ = ("value",)
+    """Shared by a tensor and its views; in-place ops bump `value`. (No __init__: creating one is on
+    every op's path, and the class attribute serves until the first bump.)"""
 
-    def __init__(self):
-        self.value = 0
+    value = 0
 
 
 class Tensor:
@@ -234,10 +234,7 @@ class Tensor:
         if self._grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        hooks = self._grad_fn._retains_grad_hooks
-        if hooks is None:
-            hooks = self._grad_fn._retains_grad_hooks = {}
-        hooks[self._output_nr] = weakref.ref(self)
+        self._grad_fn.hooks().retains_grad[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces it."""

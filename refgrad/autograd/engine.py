@@ -10,8 +10,8 @@ As in PyTorch's engine:
    after it runs, reduce each gradient to its input's shape and dtype (`sum_to`, done once
    here), and free its saved tensors unless the graph is retained.
 """
-import heapq
 import itertools
+from heapq import heappop, heappush
 
 from . import grad_mode
 from .graph import AccumulateGrad, Node
@@ -59,12 +59,14 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
     grad_mode.state.enabled = create_graph
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = heappop(ready)[2]
             if node is root:
                 node_grads = ()
             else:
-                node_grads = _call_tensor_hooks(node, buffers.pop(node, None) or [None])
-            if node in captures:
+                node_grads = buffers.pop(node, None) or [None]
+                if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
+                    node_grads = _call_tensor_hooks(node, node_grads)
+            if captures and node in captures:
                 for nr, i in captures[node]:
                     results[i] = node_grads[nr] if nr < len(node_grads) else None
             if needed is not None and not needed[node]:
@@ -76,13 +78,15 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
                 if g is not None:
                     buf = buffers.get(next_node)
                     if buf is None:
-                        buf = buffers[next_node] = []
-                    while len(buf) <= nr:
-                        buf.append(None)
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                dependencies[next_node] -= 1
-                if dependencies[next_node] == 0:
-                    heapq.heappush(ready, (-next_node._seq, next(order), next_node))
+                        buffers[next_node] = [None] * nr + [g] if nr else [g]
+                    else:
+                        if len(buf) <= nr:
+                            buf.extend([None] * (nr + 1 - len(buf)))
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                left = dependencies[next_node] - 1
+                dependencies[next_node] = left
+                if not left:
+                    heappush(ready, (-next_node._seq, next(order), next_node))
     finally:
         grad_mode.state.enabled = prev
     return results
@@ -128,22 +132,23 @@ def _call_tensor_hooks(node, grads):
             grads = list(grads)
             for hook in list(hooks.values()):
                 grads[0] = _tensor_hook_result(hook, grads[0], hook(grads[0]))
-    if node._tensor_pre_hooks:
+    node_hooks = node._hooks
+    if node_hooks is None:
+        return grads
+    if node_hooks.tensor_pre:
         grads = list(grads)
-        for nr, hooks in node._tensor_pre_hooks.items():
+        for nr, hooks in node_hooks.tensor_pre.items():
             for hook in list(hooks.values()):
                 if nr < len(grads) and grads[nr] is not None:
                     grads[nr] = _tensor_hook_result(hook, grads[nr], hook(grads[nr]))
-    if node._retains_grad_hooks:
-        for nr, ref in node._retains_grad_hooks.items():
-            tensor = ref()
-            if tensor is not None and nr < len(grads) and grads[nr] is not None:
-                _accumulate_into(tensor, grads[nr], create_graph=grad_mode.state.enabled)
-    if node._pre_hooks:
-        for hook in list(node._pre_hooks.values()):
-            new = hook(tuple(grads))
-            if new is not None:
-                grads = _node_hook_results(hook, grads, new)
+    for nr, ref in node_hooks.retains_grad.items():
+        tensor = ref()
+        if tensor is not None and nr < len(grads) and grads[nr] is not None:
+            _accumulate_into(tensor, grads[nr], create_graph=grad_mode.state.enabled)
+    for hook in list(node_hooks.pre.values()):
+        new = hook(tuple(grads))
+        if new is not None:
+            grads = _node_hook_results(hook, grads, new)
     return grads
 
 
@@ -185,14 +190,14 @@ def _hook_name(hook):
 
 
 def _run_node(node, grads, keep_graph, create_graph):
-    if isinstance(node, AccumulateGrad):
+    if type(node) is AccumulateGrad:
         if grads and grads[0] is not None:
             _accumulate_into(node.variable, grads[0], create_graph)
         return ()
     outputs = node.apply(tuple(grads))
     outputs = _validate_outputs(node, outputs)
-    if node._post_hooks:
-        for hook in list(node._post_hooks.values()):
+    if node._hooks is not None:
+        for hook in list(node._hooks.post.values()):
             new = hook(tuple(outputs), tuple(grads))
             if new is not None:
                 outputs = tuple(_node_hook_results(hook, outputs, new))
@@ -210,11 +215,15 @@ def _validate_outputs(node, outputs):
     meta = node._input_meta
     if not meta:
         return outputs
-    fixed = list(outputs)
+    fixed = None
     for i, g in enumerate(outputs):
         if g is None or meta[i] is None:
             continue
         shape, dtype, device = meta[i]
+        if g._data.shape == shape and g._dtype is dtype and g._device is device:
+            continue  # the common case: nothing to reduce or cast
+        if fixed is None:
+            fixed = list(outputs)
         if g._data.shape != shape:
             if not _expandable(shape, g._data.shape):
                 raise RuntimeError(
@@ -227,7 +236,7 @@ def _validate_outputs(node, outputs):
         if g._device is not device and g._device != device:
             g = g.to(device)
         fixed[i] = g
-    return fixed
+    return outputs if fixed is None else fixed
 
 
 def _expandable(shape, to):

@@ -54,20 +54,28 @@ def add_hook(hooks, fn):
     return handle
 
 
+class NodeHooks:
+    """The hooks registered on one node; a node without hooks holds None, so the engine skips them."""
+
+    __slots__ = ("tensor_pre", "retains_grad", "pre", "post")
+
+    def __init__(self):
+        self.tensor_pre = {}  # output_nr -> hooks of the tensor that is that output
+        self.retains_grad = {}  # output_nr -> weakref to a tensor that retains its grad
+        self.pre = _HookDict()
+        self.post = _HookDict()
+
+
 class Node:
     """A recorded op. Subclasses implement `apply(grads) -> grads for next_functions`."""
 
-    __slots__ = ("next_functions", "_seq", "_input_meta", "_tensor_pre_hooks",
-                 "_retains_grad_hooks", "_pre_hooks", "_post_hooks", "_metadata", "__weakref__")
+    __slots__ = ("next_functions", "_seq", "_input_meta", "_hooks", "_metadata", "__weakref__")
 
     def __init__(self, next_functions, input_meta=()):
         self.next_functions = next_functions
         self._input_meta = input_meta
         self._seq = next(_sequence)
-        self._tensor_pre_hooks = None
-        self._retains_grad_hooks = None
-        self._pre_hooks = None
-        self._post_hooks = None
+        self._hooks = None
 
     def name(self):
         return type(self).__name__
@@ -86,22 +94,22 @@ class Node:
             self._metadata = {}
             return self._metadata
 
+    def hooks(self):
+        """This node's NodeHooks, created on first use."""
+        if self._hooks is None:
+            self._hooks = NodeHooks()
+        return self._hooks
+
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after the node; it may return new grad_inputs."""
-        if self._post_hooks is None:
-            self._post_hooks = _HookDict()
-        return add_hook(self._post_hooks, fn)
+        return add_hook(self.hooks().post, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before the node; it may return new grad_outputs."""
-        if self._pre_hooks is None:
-            self._pre_hooks = _HookDict()
-        return add_hook(self._pre_hooks, fn)
+        return add_hook(self.hooks().pre, fn)
 
     def tensor_pre_hooks(self, output_nr):
-        if self._tensor_pre_hooks is None:
-            self._tensor_pre_hooks = {}
-        return self._tensor_pre_hooks.setdefault(output_nr, _HookDict())
+        return self.hooks().tensor_pre.setdefault(output_nr, _HookDict())
 
     def release(self):
         """Frees saved tensors after a backward that does not retain the graph."""
