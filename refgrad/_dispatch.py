@@ -96,7 +96,7 @@ class Rule:
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
-                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves")
+                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype")
 
     def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False,
                  rejects=(), fn_name=None, jvp=None):
@@ -118,6 +118,8 @@ class Rule:
         self.edge_uses = tuple((i, self.uses[i]) for i in self.grad_inputs)
         self.saves = {name: _what_is_saved(self, name) for uses in self.uses for name in uses}
         self.out_dtype = {"bool": dt.bool_, "index": dt.int64}.get(dtype) if isinstance(dtype, str) else None
+        # the dtype follows from the inputs' dtypes alone, so the fast lane of forward() can take it
+        self.plain_dtype = dtype in ("promote", "float", "same", "bool", "index")
         self.differentiable = bool(self.grad_inputs)
         self.inplace_saves_self = any("self" in u for u in self.uses)
         self.node_class = _node_class(node, self) if node else None
@@ -192,6 +194,9 @@ def _common_device(operands):
     return device or CPU
 
 
+_F32 = np.dtype(np.float32)
+
+
 def as_array(op, np_dtype):
     """The operand's data in the compute dtype (Python scalars wrap like C++ casts)."""
     if isinstance(op, Tensor):
@@ -199,6 +204,8 @@ def as_array(op, np_dtype):
         return data if data.dtype == np_dtype else data.astype(np_dtype)
     if op is None:
         return None
+    if type(op) is int and not -2 ** 63 <= op < 2 ** 64:  # PyTorch reads ints as int64, or uint64 above it
+        raise OverflowError("int too big to convert" if op > 0 else "can't convert negative int to unsigned")
     if type(op) is float and np_dtype.kind == "f" and np_dtype.itemsize >= 4 and -3.0e38 < op < 3.0e38:
         return np_dtype.type(op)  # the common case, without an errstate context (a third of an op's cost)
     with np.errstate(all="ignore"):
@@ -210,26 +217,58 @@ def as_array(op, np_dtype):
 
 def forward(rule, operands, params):
     """Runs the rule's forward on the operands cast to the compute dtype; returns the result tensor."""
-    device = _common_device(operands)
-    compute = _result_dtype(rule, operands, params)
+    lane = _fast_lane(operands) if rule.plain_dtype else None
+    if lane is None:
+        device = _common_device(operands)
+        compute = _result_dtype(rule, operands, params)
+        np_dtype = _F32 if compute is dt.float16 else compute.np  # PyTorch computes half in float (opmath)
+        arrays = [as_array(op, np_dtype) for op in operands]
+    else:
+        device = CPU
+        compute, arrays = lane
     out_dtype = rule.out_dtype or compute
-    np_dtype = compute.np
-    # operands already in the compute dtype pass their data as it is
-    arrays = [op._data if type(op) is Tensor and op._dtype is compute else as_array(op, np_dtype)
-              for op in operands]
     try:
         data = rule.forward(*arrays, **params)
     except ValueError:
-        _check_broadcast([a for a in arrays if a is not None])
+        _check_broadcast([a for a in arrays if a is not None and not isinstance(a, (int, float))])
         raise
     if rule.n_outputs != 1:
         return [Tensor._make(_as_dtype(d, out_dtype), out_dtype, device) for d in data]
     return Tensor._make(_as_dtype(data, out_dtype), out_dtype, device)
 
 
+_FAST_DTYPES = (dt.float32, dt.float64)
+
+
+def _fast_lane(operands):
+    """(dtype, arrays) for the common case that needs no device check, promotion or cast: CPU tensors
+    of one float32 or float64 dtype, and Python floats and small ints, which go to NumPy as they are
+    (NumPy computes with them in the array's dtype, as PyTorch does with wrapped numbers).
+    None otherwise."""
+    first = operands[0]
+    if type(first) is not Tensor or first._device is not CPU:
+        return None
+    d = first._dtype
+    if d is not dt.float32 and d is not dt.float64:
+        return None
+    arrays = [first._data]
+    for op in operands[1:]:
+        t = type(op)
+        if t is Tensor:
+            if op._dtype is not d or op._device is not CPU:
+                return None
+            arrays.append(op._data)
+        elif t is float and -3.0e38 < op < 3.0e38 or t is int and -16777216 <= op <= 16777216:
+            arrays.append(op)
+        else:
+            return None
+    return d, arrays
+
+
 def _as_dtype(data, dtype):
     if type(data) is not np.ndarray or (data.dtype is not dtype.np and data.dtype != dtype.np):
-        return np.asarray(data, dtype=dtype.np)
+        with np.errstate(all="ignore"):  # a half result rounds to inf quietly, as PyTorch's does
+            return np.asarray(data, dtype=dtype.np)
     return data
 
 

@@ -1,5 +1,6 @@
 """Binary and ternary elementwise ops: same shapes, broadcasting and 0-d operands, OpInfo style
 (see _opinfo.py): forward values and grad_fn names, first and second derivatives."""
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 SHAPE_PAIRS = {"same": ((2, 3), (2, 3)), "broadcast": ((2, 3), (3,)), "0d": ((), (3,))}
@@ -53,3 +54,24 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+@scenario
+def python_scalars(torch, rec):
+    """Python numbers as operands: computed in the tensor's dtype (half in float, then rounded), and
+    ints read as int64 (uint64 above it), with PyTorch's OverflowError beyond."""
+    f32 = torch.tensor([0.1, 3.0, -2.5])
+    rec("f32_times_out_of_range_float", f32 * 1e39)
+    rec("f32_plus_2_pow_24", f32 + 16777216)
+    rec("f32_plus_2_pow_24_plus_1", f32 + 16777217)
+    rec("f32_eq_0.1", f32 == 0.1)
+    rec("f32_div_int", f32 / 3)
+    rec("f32_times_uint64", f32 * 2 ** 63)
+    rec("f64_times_1e300", f32.double() * 1e300)
+    rec("int_times_float", torch.tensor([1, 2, 3], dtype=torch.int32) * 2.5)
+    rec("int64_plus_2_pow_63_wraps", torch.tensor([1]) + 2 ** 63)
+    rec("half_times_float_beyond_half", f32.half() * 70000.0)
+    rec("half_times_0.1", f32.half() * 0.1)
+    rec("bool_plus_int", torch.tensor([True, False]) + 1)
+    rec.raises("int_too_big", lambda: f32 * 2 ** 64)
+    rec.raises("int_too_negative", lambda: f32 * (-2 ** 63 - 1))
