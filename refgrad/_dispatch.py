@@ -30,9 +30,28 @@ class FormulaNode(Node):
 
     def apply(self, grads):
         rule = self._rule
-        if rule.n_outputs == 1:
-            grad = grads[0]
-        else:  # a multi-output formula gets one gradient per output, None for outputs without one
+        if rule.n_outputs != 1 or rule.variadic:
+            return self._apply_many(grads)
+        grad = grads[0]
+        if grad is None:
+            return (None,) * len(self.next_functions)
+        backward, uses = rule.backward, rule.uses
+        out = []
+        for (fn, _), i in zip(self.next_functions, rule.grad_inputs):
+            if fn is None:
+                out.append(None)
+            elif uses[i]:
+                out.append(backward[i](grad, *self._values(uses[i])))
+            else:
+                out.append(backward[i](grad))
+        return out
+
+    def _apply_many(self, grads):
+        """Multi-output rules get one gradient per output (None where an output got none); variadic
+        rules give one gradient per tensor of their list input."""
+        rule = self._rule
+        grad = grads[0]
+        if rule.n_outputs != 1:
             grad = list(grads) + [None] * (self._saved["n_outputs"] - len(grads))
             if all(g is None for g in grad):
                 grad = None
@@ -51,9 +70,10 @@ class FormulaNode(Node):
         return [v.unpack(self) if type(v) is SavedTensor else v for v in map(saved.__getitem__, names)]
 
     def release(self):
-        for v in self._saved.values():
-            if type(v) is SavedTensor:
-                v.free()
+        if self._saved:
+            for v in self._saved.values():
+                if type(v) is SavedTensor:
+                    v.free()
 
     def __getattr__(self, name):
         # PyTorch exposes saved values as grad_fn._saved_<name>.

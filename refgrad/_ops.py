@@ -22,17 +22,18 @@ _dtype = dt  # the derivative table reaches dtypes through this module
 from ._tensor import Tensor, _wrap_dim
 
 _NUMBER = (int, float, bool, np.number, np.bool_)
+_OPERAND = (Tensor,) + _NUMBER
 
 
 def _operand(name, position, argname, value):
-    if isinstance(value, (Tensor,) + _NUMBER):
+    if type(value) is float or isinstance(value, _OPERAND):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
                     f"{type(value).__name__}")
 
 
 def _tensor_arg(name, position, argname, value):
-    if isinstance(value, Tensor):
+    if type(value) is Tensor or isinstance(value, Tensor):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
                     f"{type(value).__name__}")
@@ -1275,7 +1276,7 @@ def _basic_index(self, items):
 
 
 def setitem(self, index, value):
-    if not isinstance(value, (Tensor,) + _NUMBER):
+    if not isinstance(value, _OPERAND):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
     from .autograd import grad_mode
     if grad_mode.state.enabled and self._grad_fn is None and self._requires_grad:
@@ -1460,7 +1461,7 @@ masked_fill_ = _inplace(_masked_fill_args)
 def _operator(fn, swap=False):
     """A binary operator: unsupported operand types give NotImplemented so Python raises its TypeError."""
     def method(self, other):
-        if not isinstance(other, (Tensor,) + _NUMBER):
+        if not isinstance(other, _OPERAND):
             return NotImplemented
         return fn(other, self) if swap else fn(self, other)
     return method
@@ -1494,7 +1495,7 @@ def _invert(self):
 
 def _iop(inplace):
     def method(self, other):
-        if not isinstance(other, (Tensor,) + _NUMBER):
+        if not isinstance(other, _OPERAND):
             return NotImplemented
         return inplace(self, other)
     return method

@@ -61,17 +61,21 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
         while ready:
             node = heappop(ready)[2]
             if node is root:
-                node_grads = ()
+                outputs = root.grads
             else:
                 node_grads = buffers.pop(node, None) or [None]
                 if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
                     node_grads = _call_tensor_hooks(node, node_grads)
-            if captures and node in captures:
-                for nr, i in captures[node]:
-                    results[i] = node_grads[nr] if nr < len(node_grads) else None
-            if needed is not None and not needed[node]:
-                continue
-            outputs = _run_node(node, node_grads, keep_graph, create_graph)
+                if captures and node in captures:
+                    for nr, i in captures[node]:
+                        results[i] = node_grads[nr] if nr < len(node_grads) else None
+                if needed is not None and not needed[node]:
+                    continue
+                if type(node) is AccumulateGrad:
+                    if node_grads and node_grads[0] is not None:
+                        _accumulate_into(node.variable, node_grads[0], create_graph)
+                    continue
+                outputs = _run_node(node, node_grads, keep_graph)
             for (next_node, nr), g in zip(node.next_functions, outputs):
                 if next_node is None:
                     continue
@@ -93,17 +97,18 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
 
 
 def _count_dependencies(root):
+    """node -> how many edges lead into it, for every node reachable from the root."""
     dependencies = {}
     stack = [root]
-    seen = {root}
     while stack:
-        node = stack.pop()
-        for next_node, _ in node.next_functions:
-            if next_node is not None:
-                dependencies[next_node] = dependencies.get(next_node, 0) + 1
-                if next_node not in seen:
-                    seen.add(next_node)
-                    stack.append(next_node)
+        for next_node, _ in stack.pop().next_functions:
+            if next_node is None:
+                continue
+            if next_node in dependencies:
+                dependencies[next_node] += 1
+            else:
+                dependencies[next_node] = 1
+                stack.append(next_node)
     return dependencies
 
 
@@ -189,11 +194,9 @@ def _hook_name(hook):
     return getattr(hook, "__name__", "<unknown>")
 
 
-def _run_node(node, grads, keep_graph, create_graph):
-    if type(node) is AccumulateGrad:
-        if grads and grads[0] is not None:
-            _accumulate_into(node.variable, grads[0], create_graph)
-        return ()
+def _run_node(node, grads, keep_graph):
+    """Applies a node (not an AccumulateGrad) to its gradients: its outputs, checked and reduced to
+    its inputs' metadata, after its post hooks; frees its saved tensors unless the graph is kept."""
     outputs = node.apply(tuple(grads))
     outputs = _validate_outputs(node, outputs)
     if node._hooks is not None:
