@@ -26,14 +26,14 @@ _OPERAND = (Tensor,) + _NUMBER
 
 
 def _operand(name, position, argname, value):
-    if type(value) is float or isinstance(value, _OPERAND):
+    if isinstance(value, _OPERAND):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
                     f"{type(value).__name__}")
 
 
 def _tensor_arg(name, position, argname, value):
-    if type(value) is Tensor or isinstance(value, Tensor):
+    if isinstance(value, Tensor):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
                     f"{type(value).__name__}")
@@ -50,8 +50,11 @@ def _check_bool_arith(name, a, b=None):
 
 # --------------------------------------------------------------------------- arithmetic
 def add(input, other, *, alpha=1):
-    input = _tensor_arg("add", 1, "input", input)
-    return call(D.ADD, (input, _operand("add", 2, "other", other)), {"alpha": alpha})
+    if type(input) is not Tensor:  # the checks are skipped for plain tensors and floats: the hot path
+        input = _tensor_arg("add", 1, "input", input)
+    if type(other) is not Tensor and type(other) is not float:
+        other = _operand("add", 2, "other", other)
+    return call(D.ADD, (input, other), {"alpha": alpha})
 
 
 def sub(input, other, *, alpha=1):
@@ -71,8 +74,11 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other):
-    input = _tensor_arg("mul", 1, "input", input)
-    return call(D.MUL, (input, _operand("mul", 2, "other", other)), {})
+    if type(input) is not Tensor:
+        input = _tensor_arg("mul", 1, "input", input)
+    if type(other) is not Tensor and type(other) is not float:
+        other = _operand("mul", 2, "other", other)
+    return call(D.MUL, (input, other), {})
 
 
 def div(input, other, *, rounding_mode=None):
@@ -1461,7 +1467,7 @@ masked_fill_ = _inplace(_masked_fill_args)
 def _operator(fn, swap=False):
     """A binary operator: unsupported operand types give NotImplemented so Python raises its TypeError."""
     def method(self, other):
-        if not isinstance(other, _OPERAND):
+        if type(other) is not Tensor and type(other) is not float and not isinstance(other, _OPERAND):
             return NotImplemented
         return fn(other, self) if swap else fn(self, other)
     return method

@@ -17,6 +17,8 @@ from .autograd.graph import AccumulateGrad, _HookDict, add_hook
 
 __all__ = ["Tensor", "Size"]
 
+_grad_state = grad_mode.state
+
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
@@ -74,7 +76,7 @@ class Tensor:
         t._retains_grad = False
         t._hooks = None
         t._grad_accumulator = None
-        t._is_inference = grad_mode.state.inference
+        t._is_inference = _grad_state.inference
         t._base = None
         t._fw = None
         return t
