@@ -54,28 +54,14 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
 
     buffers = {}
     order = itertools.count()
-    ready = [(0, 0, root)]
+    ready = []
+    node = root
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
-        while ready:
-            node = heappop(ready)[2]
-            if node is root:
-                outputs = root.grads
-            else:
-                node_grads = buffers.pop(node, None) or [None]
-                if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
-                    node_grads = _call_tensor_hooks(node, node_grads)
-                if captures and node in captures:
-                    for nr, i in captures[node]:
-                        results[i] = node_grads[nr] if nr < len(node_grads) else None
-                if needed is not None and not needed[node]:
-                    continue
-                if type(node) is AccumulateGrad:
-                    if node_grads and node_grads[0] is not None:
-                        _accumulate_into(node.variable, node_grads[0], create_graph)
-                    continue
-                outputs = _run_node(node, node_grads, keep_graph)
+        while node is not None:
+            outputs = _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph)
+            pending = None  # the one node this step made ready while none waits: it skips the heap
             for (next_node, nr), g in zip(node.next_functions, outputs):
                 if next_node is None:
                     continue
@@ -90,10 +76,37 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
                 left = dependencies[next_node] - 1
                 dependencies[next_node] = left
                 if not left:
+                    if pending is None and not ready:
+                        pending = next_node
+                        continue
+                    if pending is not None:
+                        heappush(ready, (-pending._seq, next(order), pending))
+                        pending = None
                     heappush(ready, (-next_node._seq, next(order), next_node))
+            node = pending if pending is not None else heappop(ready)[2] if ready else None
     finally:
         grad_mode.state.enabled = prev
     return results
+
+
+def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph):
+    """Runs one ready node on its input buffer: tensor hooks and captures first, then the node.
+    Returns the gradients for its next_functions (none for a sink or a node that need not run)."""
+    if node is root:
+        return root.grads
+    grads = buffers.pop(node, None) or [None]
+    if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
+        grads = _call_tensor_hooks(node, grads)
+    if captures and node in captures:
+        for nr, i in captures[node]:
+            results[i] = grads[nr] if nr < len(grads) else None
+    if needed is not None and not needed[node]:
+        return ()
+    if type(node) is AccumulateGrad:
+        if grads and grads[0] is not None:
+            _accumulate_into(node.variable, grads[0], create_graph)
+        return ()
+    return _run_node(node, grads, keep_graph)
 
 
 def _count_dependencies(root):
