@@ -19,7 +19,7 @@ from .return_types import return_type
 from ._dispatch import call, call_inplace
 
 _dtype = dt  # the derivative table reaches dtypes through this module
-from ._tensor import Tensor, _wrap_dim
+from ._tensor import Tensor, _inherit_inference, _wrap_dim
 
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _OPERAND = (Tensor,) + _NUMBER
@@ -697,7 +697,7 @@ def _as_view(result, base):
     """Makes a view op's result share the version counter of its base."""
     result._vc = base._vc
     result._base = base if base._base is None else base._base
-    result._is_inference = base._is_inference
+    _inherit_inference(result, base)
     return result
 
 

@@ -50,9 +50,18 @@ class VersionCounter:
 
 
 class Tensor:
-    __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
-                 "_vc", "_retains_grad", "_hooks", "_grad_accumulator", "_is_inference", "_base", "_fw",
-                 "__dict__", "__weakref__")
+    # Every tensor sets the slots; the class attributes below are defaults that few tensors
+    # override (leaves, views, tensors with hooks or tangents), kept out of the slots so that
+    # creating a tensor, which every op does, stores six fields instead of fifteen.
+    __slots__ = ("_data", "_dtype", "_device", "_grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
+    _requires_grad = False
+    _grad = None
+    _retains_grad = False
+    _hooks = None
+    _grad_accumulator = None
+    _is_inference = False
+    _base = None
+    _fw = None
 
     # Tensors win over NumPy arrays in mixed binary operators.
     __array_priority__ = 1000
@@ -68,17 +77,11 @@ class Tensor:
         t._data = data
         t._dtype = dtype
         t._device = device
-        t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
-        t._grad = None
         t._vc = VersionCounter()
-        t._retains_grad = False
-        t._hooks = None
-        t._grad_accumulator = None
-        t._is_inference = _grad_state.inference
-        t._base = None
-        t._fw = None
+        if _grad_state.inference:
+            t._is_inference = True
         return t
 
     def _view_of(self, data):
@@ -86,7 +89,7 @@ class Tensor:
         t = Tensor._make(data, self._dtype, self._device)
         t._vc = self._vc
         t._base = self if self._base is None else self._base
-        t._is_inference = self._is_inference
+        _inherit_inference(t, self)
         return t
 
     # ----------------------------------------------------------------- metadata
@@ -272,7 +275,7 @@ class Tensor:
         """A tensor sharing data and version counter with this one, cut from the graph."""
         t = Tensor._make(self._data, self._dtype, self._device)
         t._vc = self._vc
-        t._is_inference = self._is_inference
+        _inherit_inference(t, self)
         return t
 
     def detach_(self):
@@ -287,7 +290,7 @@ class Tensor:
     def data(self):
         """Shares the data but not the version counter: changes through .data go unseen by autograd."""
         t = Tensor._make(self._data, self._dtype, self._device)
-        t._is_inference = self._is_inference
+        _inherit_inference(t, self)
         return t
 
     @data.setter
@@ -381,6 +384,12 @@ class Tensor:
             t._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = t
         return t
+
+
+def _inherit_inference(t, source):
+    """A view, detach or .data of `source` is an inference tensor exactly when `source` is."""
+    if t._is_inference is not source._is_inference:
+        t._is_inference = source._is_inference
 
 
 def _wrap_dim(dim, ndim):
