@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._device import CPU
+from ._fp import quiet
 from ._tensor import Tensor
 from .autograd import forward_ad, grad_mode
 from .autograd.graph import Node, SavedTensor
@@ -227,8 +228,8 @@ def as_array(op, np_dtype):
     if type(op) is int and not -2 ** 63 <= op < 2 ** 64:  # PyTorch reads ints as int64, or uint64 above it
         raise OverflowError("int too big to convert" if op > 0 else "can't convert negative int to unsigned")
     if type(op) is float and np_dtype.kind == "f" and np_dtype.itemsize >= 4 and -3.0e38 < op < 3.0e38:
-        return np_dtype.type(op)  # the common case, without an errstate context (a third of an op's cost)
-    with np.errstate(all="ignore"):
+        return np_dtype.type(op)  # the common case, without an errstate context
+    with quiet():
         try:
             return np.asarray(op, dtype=np_dtype)
         except OverflowError:
@@ -248,13 +249,15 @@ def forward(rule, operands, params):
         compute, arrays = lane
     out_dtype = rule.out_dtype or compute
     try:
-        data = rule.forward(*arrays, **params)
+        data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
     except ValueError:
         _check_broadcast([a for a in arrays if a is not None and not isinstance(a, (int, float))])
         raise
     if rule.n_outputs != 1:
         return [Tensor._make(_as_dtype(d, out_dtype), out_dtype, device) for d in data]
-    return Tensor._make(_as_dtype(data, out_dtype), out_dtype, device)
+    if type(data) is not np.ndarray or data.dtype is not out_dtype.np:
+        data = _as_dtype(data, out_dtype)
+    return Tensor._make(data, out_dtype, device)
 
 
 _FAST_DTYPES = (dt.float32, dt.float64)
@@ -287,7 +290,7 @@ def _fast_lane(operands):
 
 def _as_dtype(data, dtype):
     if type(data) is not np.ndarray or (data.dtype is not dtype.np and data.dtype != dtype.np):
-        with np.errstate(all="ignore"):  # a half result rounds to inf quietly, as PyTorch's does
+        with quiet():  # a half result rounds to inf quietly, as PyTorch's does
             return np.asarray(data, dtype=dtype.np)
     return data
 

@@ -17,19 +17,11 @@ import math
 import numpy as np
 
 from ._dispatch import Rule
+from ._fp import quiet, quietly
 
 # Formulas call refgrad functions (`F.where`, `F.zeros_like`); _ops fills this in at import time
 # because the functions themselves are built from this table.
 F = None
-
-
-def _quiet(fn):
-    """NumPy forward without NumPy's floating-point warnings (PyTorch gives inf/nan silently)."""
-    def forward(*args, **kwargs):
-        with np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
-    forward.__name__ = getattr(fn, "__name__", "forward")
-    return forward
 
 
 def _scaled(grad, alpha):
@@ -65,7 +57,7 @@ MUL = Rule("mul", "MulBackward0", np.multiply, ("self", "other"),
            {"self": lambda grad, other: grad * other,
             "other": lambda grad, self: grad * self}, jvp="elementwise")
 
-DIV = Rule("div", "DivBackward0", _quiet(np.true_divide), ("self", "other"),
+DIV = Rule("div", "DivBackward0", quietly(np.true_divide), ("self", "other"),
            {"self": lambda grad, other: grad / other,
             "other": lambda grad, self, other: -grad * ((self / other) / other)},
            dtype="float", jvp="elementwise")
@@ -80,28 +72,28 @@ def _div_rounding(a, b, rounding_mode):
     return np.trunc(q).astype(a.dtype) if a.dtype.kind in "iub" else np.trunc(q)
 
 
-DIV_ROUNDING = Rule("div", "DivBackward2", _quiet(_div_rounding), ("self", "other"),
+DIV_ROUNDING = Rule("div", "DivBackward2", quietly(_div_rounding), ("self", "other"),
                     {"self": lambda grad: F.zeros_like(grad),
                      "other": lambda grad: F.zeros_like(grad)}, jvp="elementwise")
 
-REMAINDER = Rule("remainder", "RemainderBackward1", _quiet(lambda a, b: _checked_int_div(np.remainder, a, b)),
+REMAINDER = Rule("remainder", "RemainderBackward1", quietly(lambda a, b: _checked_int_div(np.remainder, a, b)),
                  ("self", "other"),
                  {"self": lambda grad: grad,
                   "other": lambda grad, self, other: -grad * F.div(self, other, rounding_mode="floor")},
                  jvp="elementwise")
 
 REMAINDER_SCALAR = Rule("remainder", "RemainderBackward0",
-                        _quiet(lambda a, other: _checked_int_div(np.remainder, a, np.asarray(other, a.dtype))),
+                        quietly(lambda a, other: _checked_int_div(np.remainder, a, np.asarray(other, a.dtype))),
                         ("self",), {"self": lambda grad: grad},
                         dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])), jvp="elementwise")
 
 FLOOR_DIVIDE_SCALAR = Rule("floor_divide", "torch::autograd::NotImplemented",
-                           _quiet(lambda a, other: _checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype))),
+                           quietly(lambda a, other: _checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype))),
                            ("self",), {"self": lambda grad: _not_implemented("floor_divide")},
                            dtype=lambda ops, p: F._dtype.result_type((ops[0], p["other"])))
 
 FLOOR_DIVIDE = Rule("floor_divide", "torch::autograd::NotImplemented",
-                    _quiet(lambda a, b: _checked_int_div(np.floor_divide, a, b)), ("self", "other"),
+                    quietly(lambda a, b: _checked_int_div(np.floor_divide, a, b)), ("self", "other"),
                     {"self": lambda grad: _not_implemented("floor_divide"),
                      "other": lambda grad: _not_implemented("floor_divide")})
 
@@ -119,7 +111,7 @@ def _not_implemented(name):
 NEG = Rule("neg", "NegBackward0", np.negative, ("self",),
            {"self": lambda grad: -grad}, dtype="same", jvp="elementwise")
 
-RECIPROCAL = Rule("reciprocal", "ReciprocalBackward0", _quiet(np.reciprocal), ("self",),
+RECIPROCAL = Rule("reciprocal", "ReciprocalBackward0", quietly(np.reciprocal), ("self",),
                   {"self": lambda grad, result: -grad * (result * result)}, dtype="float", jvp="elementwise")
 
 
@@ -129,7 +121,7 @@ def _pow_backward(grad, self, exponent):
     return grad * (exponent * self.pow(exponent - 1))
 
 
-POW_SCALAR = Rule("pow", "PowBackward0", _quiet(lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype))),
+POW_SCALAR = Rule("pow", "PowBackward0", quietly(lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype))),
                   ("self",),
                   {"self": lambda grad, self, exponent: _pow_backward(grad, self, float(exponent))},
                   dtype=lambda ops, p: F._dtype.result_type((ops[0], p["exponent"])), jvp="elementwise")
@@ -144,19 +136,19 @@ def _power(base, exponent):
     return np.where(exponent < 0, small, positive).astype(base.dtype)
 
 
-POW = Rule("pow", "PowBackward1", _quiet(_power), ("self", "exponent"),
+POW = Rule("pow", "PowBackward1", quietly(_power), ("self", "exponent"),
            {"self": lambda grad, self, exponent: F.where(exponent == 0.0, 0.0,
                                                          grad * (exponent * F.pow(self, exponent - 1))),
             "exponent": lambda grad, self, exponent, result: grad * F.where(
                 (self == 0.0) & (exponent >= 0), 0.0, result * self.log())}, jvp="elementwise")
 
 def _log_scalar(base):
-    with np.errstate(all="ignore"):
+    with quiet():
         return float(np.log(np.float64(base)))
 
 
 POW_SCALAR_BASE = Rule("pow", "PowBackward2",
-                       _quiet(lambda exponent, base: np.power(np.asarray(base, exponent.dtype), exponent)),
+                       quietly(lambda exponent, base: np.power(np.asarray(base, exponent.dtype), exponent)),
                        ("exponent",),
                        {"exponent": lambda grad, exponent, base, result: grad * (
                            F.where(exponent >= 0, 0.0, result * _log_scalar(base)) if base == 0
@@ -173,7 +165,7 @@ MUL_SCALAR = Rule("mul", "MulBackward1", lambda a, other: a * np.asarray(other, 
 # ------------------------------------------------------------------- pointwise math
 def _unary(name, node, forward, formula, dtype="float"):
     """An elementwise op of one tensor: its forward rule is its backward formula (auto_element_wise)."""
-    return Rule(name, node, _quiet(forward), ("self",), {"self": formula}, dtype=dtype, jvp="elementwise")
+    return Rule(name, node, quietly(forward), ("self",), {"self": formula}, dtype=dtype, jvp="elementwise")
 
 
 ABS = _unary("abs", "AbsBackward0", np.abs, lambda grad, self: grad * self.sgn(), dtype="same")
@@ -286,7 +278,7 @@ MAXIMUM = Rule("maximum", "MaximumBackward0", np.maximum, ("self", "other"),
 MINIMUM = Rule("minimum", "MinimumBackward0", np.minimum, ("self", "other"),
                {"self": lambda grad, self, other: _select_larger(grad, -self, -other),
                 "other": lambda grad, self, other: _select_larger(grad, -other, -self)}, jvp="elementwise")
-ATAN2 = Rule("atan2", "Atan2Backward0", _quiet(np.arctan2), ("self", "other"),
+ATAN2 = Rule("atan2", "Atan2Backward0", quietly(np.arctan2), ("self", "other"),
              {"self": lambda grad, self, other: grad * other / (self * self + other * other),
               "other": lambda grad, self, other: grad * -self / (self * self + other * other)}, dtype="float",
              jvp="elementwise")
@@ -296,7 +288,7 @@ ADDCMUL = Rule("addcmul", "AddcmulBackward0", lambda a, t1, t2, value: a + np.as
                 "tensor1": lambda grad, tensor2, value: _scaled(grad * tensor2, value),
                 "tensor2": lambda grad, tensor1, value: _scaled(grad * tensor1, value)}, jvp="elementwise")
 ADDCDIV = Rule("addcdiv", "AddcdivBackward0",
-               _quiet(lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2)),
+               quietly(lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2)),
                ("self", "tensor1", "tensor2"),
                {"self": lambda grad: grad,
                 "tensor1": lambda grad, tensor2, value: _scaled(grad / tensor2, value),
@@ -311,9 +303,9 @@ LERP = Rule("lerp", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("self", "
              "end": lambda grad, weight: grad * weight,
              "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = Rule("fmod", "FmodBackward0",
-                   _quiet(lambda a, other: _checked_int_div(np.fmod, a, np.asarray(other, a.dtype))), ("self",),
+                   quietly(lambda a, other: _checked_int_div(np.fmod, a, np.asarray(other, a.dtype))), ("self",),
                    {"self": lambda grad: grad}, dtype=_scalar_dtype("other"), jvp="elementwise")
-FMOD = Rule("fmod", "FmodBackward1", _quiet(lambda a, b: _checked_int_div(np.fmod, a, b)), ("self", "other"),
+FMOD = Rule("fmod", "FmodBackward1", quietly(lambda a, b: _checked_int_div(np.fmod, a, b)), ("self", "other"),
             {"self": lambda grad: grad,
              "other": lambda grad, self, other: -grad * F.div(self, other, rounding_mode="trunc")}, jvp="elementwise")
 
@@ -419,7 +411,7 @@ def _norm_backward(grad, self, ord, result, dim, keepdim):
     return self * self.abs().pow(ord - 2) * F.where(norm == 0, 0.0, grad / norm.pow(ord - 1))
 
 
-LINALG_VECTOR_NORM = Rule("linalg_vector_norm", "LinalgVectorNormBackward0", _quiet(_vector_norm), ("self",),
+LINALG_VECTOR_NORM = Rule("linalg_vector_norm", "LinalgVectorNormBackward0", quietly(_vector_norm), ("self",),
                           {"self": _norm_backward},
                           dtype=lambda ops, p: p.get("dtype") or _float_input(ops[0], "linalg.vector_norm"),
                           jvp="reduction")
@@ -526,8 +518,8 @@ def _var_backward(grad, self, dim, correction, keepdim):
     return (2.0 / (n - correction)) * _keep(grad, dims, self.dim(), keepdim) * (self - self.mean(dims, True))
 
 
-VAR = Rule("var", "VarBackward0", _quiet(_var), ("self",), {"self": _var_backward}, dtype="same", jvp="reduction")
-STD = Rule("std", "StdBackward0", _quiet(lambda a, **kw: np.sqrt(_var(a, **kw))), ("self",),
+VAR = Rule("var", "VarBackward0", quietly(_var), ("self",), {"self": _var_backward}, dtype="same", jvp="reduction")
+STD = Rule("std", "StdBackward0", quietly(lambda a, **kw: np.sqrt(_var(a, **kw))), ("self",),
            {"self": lambda grad, self, result, dim, correction, keepdim:
                _var_backward(grad / (result * 2), self, dim, correction, keepdim)},
            dtype="same", jvp="reduction")
@@ -540,7 +532,7 @@ def _logsumexp(a, dim, keepdim):
     return out if keepdim else np.squeeze(out, axis=dim)
 
 
-LOGSUMEXP = Rule("logsumexp", "LogsumexpBackward0", _quiet(_logsumexp), ("self",),
+LOGSUMEXP = Rule("logsumexp", "LogsumexpBackward0", quietly(_logsumexp), ("self",),
                  {"self": lambda grad, self, result, dim, keepdim:
                      _keep(grad, dim, self.dim(), keepdim) * (self - _keep(result, dim, self.dim(), keepdim)).exp()},
                  dtype="float", jvp="reduction")
@@ -758,13 +750,13 @@ def _gelu_derivative(x, approximate):
     return cdf + x * pdf
 
 
-GELU = Rule("gelu", "GeluBackward0", _quiet(_gelu), ("self",),
+GELU = Rule("gelu", "GeluBackward0", quietly(_gelu), ("self",),
             {"self": lambda grad, self, approximate: grad * _gelu_derivative(self, approximate)}, dtype="same",
             jvp="elementwise")
-SILU = Rule("silu", "SiluBackward0", _quiet(lambda a: a / (1 + np.exp(-a))), ("self",),
+SILU = Rule("silu", "SiluBackward0", quietly(lambda a: a / (1 + np.exp(-a))), ("self",),
             {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
             jvp="elementwise")
-ELU = Rule("elu", "EluBackward0", _quiet(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))), ("self",),
+ELU = Rule("elu", "EluBackward0", quietly(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))), ("self",),
            {"self": lambda grad, self, alpha: F.where(self > 0, grad, grad * alpha * self.exp())}, dtype="same",
            jvp="elementwise")
 LEAKY_RELU = Rule("leaky_relu", "LeakyReluBackward0",
@@ -772,7 +764,7 @@ LEAKY_RELU = Rule("leaky_relu", "LeakyReluBackward0",
                   {"self": lambda grad, self, negative_slope: F.where(self > 0, grad, grad * negative_slope)},
                   dtype="same", jvp="elementwise")
 SOFTPLUS = Rule("softplus", "SoftplusBackward0",
-                _quiet(lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
+                quietly(lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
                 ("self",),
                 {"self": lambda grad, self, beta, threshold: F.where(self * beta > threshold, grad,
                                                                      grad * (self * beta).sigmoid())},
@@ -834,7 +826,7 @@ def _bce_target(grad, self, weight, reduction):
 
 
 BINARY_CROSS_ENTROPY = Rule("binary_cross_entropy", "BinaryCrossEntropyBackward0",
-                            _quiet(lambda x, t, w, reduction: _bce(_bce_check(x), t, w, reduction)),
+                            quietly(lambda x, t, w, reduction: _bce(_bce_check(x), t, w, reduction)),
                             ("self", "target", "weight"),
                             {"self": _bce_self, "target": _bce_target}, dtype="same", rejects=("weight",),
                             jvp="reduction")
@@ -863,10 +855,10 @@ def _bce_logits_target(grad, self, weight, pos_weight, reduction):
 
 
 BCE_WITH_LOGITS = Rule("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
-                       _quiet(_bce_logits), ("self", "target", "weight", "pos_weight"),
+                       quietly(_bce_logits), ("self", "target", "weight", "pos_weight"),
                        {"self": _bce_logits_self, "target": _bce_logits_target}, dtype="same",
                        rejects=("weight", "pos_weight"), jvp="reduction")
-LOG_SIGMOID = Rule("log_sigmoid", "LogSigmoidBackward0", _quiet(lambda a: -np.logaddexp(0, -a)), ("self",),
+LOG_SIGMOID = Rule("log_sigmoid", "LogSigmoidBackward0", quietly(lambda a: -np.logaddexp(0, -a)), ("self",),
                    {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 
 
@@ -1059,7 +1051,7 @@ def _layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, 
     return out if bias_t is None else out + bias_t
 
 
-NATIVE_LAYER_NORM = Rule("native_layer_norm", "NativeLayerNormBackward0", _quiet(_layer_norm),
+NATIVE_LAYER_NORM = Rule("native_layer_norm", "NativeLayerNormBackward0", quietly(_layer_norm),
                          ("input", "weight", "bias"),
                          {"input": _layer_norm_input, "weight": _layer_norm_weight,
                           "bias": lambda grad, input_shape, normalized_shape:

@@ -90,8 +90,9 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
 
 
 def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph):
-    """Runs one ready node on its input buffer: tensor hooks and captures first, then the node.
-    Returns the gradients for its next_functions (none for a sink or a node that need not run)."""
+    """Runs one ready node on its input buffer: tensor hooks and captures first, then the node and
+    its post hooks. Returns the gradients for its next_functions, checked and reduced to its inputs'
+    metadata (none for a sink or a node that need not run)."""
     if node is root:
         return root.grads
     grads = buffers.pop(node, None) or [None]
@@ -106,7 +107,15 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
         if grads and grads[0] is not None:
             _accumulate_into(node.variable, grads[0], create_graph)
         return ()
-    return _run_node(node, grads, keep_graph)
+    outputs = _validate_outputs(node, node.apply(tuple(grads)))
+    if node._hooks is not None:
+        for hook in list(node._hooks.post.values()):
+            new = hook(tuple(outputs), tuple(grads))
+            if new is not None:
+                outputs = tuple(_node_hook_results(hook, outputs, new))
+    if not keep_graph:
+        node.release()  # saved tensors are freed as soon as the node has run
+    return outputs
 
 
 def _count_dependencies(root):
@@ -205,21 +214,6 @@ def _checked(hook, old, new):
 
 def _hook_name(hook):
     return getattr(hook, "__name__", "<unknown>")
-
-
-def _run_node(node, grads, keep_graph):
-    """Applies a node (not an AccumulateGrad) to its gradients: its outputs, checked and reduced to
-    its inputs' metadata, after its post hooks; frees its saved tensors unless the graph is kept."""
-    outputs = node.apply(tuple(grads))
-    outputs = _validate_outputs(node, outputs)
-    if node._hooks is not None:
-        for hook in list(node._hooks.post.values()):
-            new = hook(tuple(outputs), tuple(grads))
-            if new is not None:
-                outputs = tuple(_node_hook_results(hook, outputs, new))
-    if not keep_graph:
-        node.release()
-    return outputs
 
 
 def _validate_outputs(node, outputs):
