@@ -118,6 +118,8 @@ class Rule:
                auto_linear), "reduction" (backward formulas at a gradient of ones, times the
                tangents, summed over the reduced dims), or a function whose parameters name
                tangents (`self_t`), inputs, `result` and params, as in derivatives.yaml
+    takes_out  the forward takes `out=`, an array to write the result into: an in-place call that
+               records no history and needs no cast writes straight into the tensor
     rejects    inputs that must not require grad: PyTorch raises "The function '<fn_name>' is not
                differentiable with respect to argument ..." for them (nll_loss's weight)
 
@@ -126,10 +128,10 @@ class Rule:
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
-                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype")
+                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype", "takes_out")
 
     def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False,
-                 rejects=(), fn_name=None, jvp=None):
+                 rejects=(), fn_name=None, jvp=None, takes_out=False):
         self.name = name
         self.node = node
         self.forward = forward
@@ -142,6 +144,7 @@ class Rule:
         self.rejects = tuple(inputs.index(r) for r in rejects)
         self.fn_name = fn_name or name
         self.jvp = jvp
+        self.takes_out = takes_out
         self.jvp_uses = tuple(inspect.signature(jvp).parameters) if callable(jvp) else ()
         # Inputs without a formula (a where() condition, indices) get no edge, as in PyTorch.
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
@@ -260,7 +263,7 @@ def forward(rule, operands, params):
     try:
         data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
     except ValueError:
-        _check_broadcast([a for a in arrays if a is not None and not isinstance(a, (int, float))])
+        broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
         raise
     if rule.n_outputs != 1:
         return [Tensor._make(_as_dtype(d, out_dtype), out_dtype, device) for d in data]
@@ -301,9 +304,12 @@ def _as_dtype(data, dtype):
     return data
 
 
-def _check_broadcast(arrays):
-    """PyTorch's TensorIterator message for shapes that do not broadcast."""
-    shapes = [a.shape for a in arrays]
+def broadcast_shapes(*shapes):
+    """np.broadcast_shapes with PyTorch's TensorIterator message for shapes that do not broadcast."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        pass
     ndim = max(len(s) for s in shapes)
     for k in range(1, ndim + 1):
         sizes = [s[-k] for s in shapes if len(s) >= k]
@@ -312,6 +318,15 @@ def _check_broadcast(arrays):
                 if a != b and a != 1 and b != 1:
                     raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
                                        f"non-singleton dimension {ndim - k}")
+    raise AssertionError(f"shapes {shapes} broadcast after all")
+
+
+def check_inplace_shape(self, shapes):
+    """PyTorch's errors for an in-place op whose operands do not broadcast to self's own shape."""
+    shape = broadcast_shapes(self._data.shape, *shapes)
+    if shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(shape)}")
 
 
 # ---------------------------------------------------------------------------- recording
@@ -433,7 +448,17 @@ def call_inplace(rule, self, operands, params):
     """
     check_inplace(self)
     all_ops = (self,) + tuple(operands)
+    if rule.takes_out and _fw_state.level is None and not (_state.enabled and _needs_grad(all_ops)):
+        lane = _fast_lane(all_ops)
+        if lane is not None:
+            # no history to record and no cast: the forward writes straight into self, without a temporary
+            check_inplace_shape(self, [np.shape(a) for a in lane[1][1:]])
+            rule.forward(*lane[1], out=self._data, **params)
+            self._vc.value += 1
+            return self
     result = forward(rule, all_ops, params)
+    if result._data.shape != self._data.shape:
+        check_inplace_shape(self, [result._data.shape])
     if not dt.can_cast(result._dtype, self._dtype):
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
                            f"type {dt.SCALAR_NAME[self._dtype]}")

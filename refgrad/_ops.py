@@ -16,7 +16,7 @@ from ._device import canonical
 from ._creation import zeros_like, ones_like, zeros, ones, eye, tensor as new_tensor  # noqa: F401  (formulas: F.zeros)
 from ._creation import full_like_scalar
 from .return_types import return_type
-from ._dispatch import call, call_inplace
+from ._dispatch import broadcast_shapes, call, call_inplace, check_inplace_shape
 
 _dtype = dt  # the derivative table reaches dtypes through this module
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
@@ -478,7 +478,7 @@ def _batched_matmul(a, b):
         return squeeze(_batched_matmul(unsqueeze(a, 0), b), -2)
     if b._data.ndim == 1:
         return squeeze(_batched_matmul(a, unsqueeze(b, -1)), -1)
-    batch = _broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+    batch = broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
     n = math_prod(batch)
     a3 = reshape(expand(a, batch + a._data.shape[-2:]), n, *a._data.shape[-2:])
     b3 = reshape(expand(b, batch + b._data.shape[-2:]), n, *b._data.shape[-2:])
@@ -1140,23 +1140,13 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     mask = _bool_mask("masked_select", mask)
-    _broadcast_shapes(mask._data.shape, input._data.shape)
+    broadcast_shapes(mask._data.shape, input._data.shape)
     return call(D.MASKED_SELECT, (input,), {"mask": mask})
 
 
 def masked_select_backward(grad, self_shape, mask):
     shape = np.broadcast_shapes(tuple(self_shape), mask._data.shape)
     return index_backward(grad, shape, (np.broadcast_to(mask._data, shape),))
-
-
-def _broadcast_shapes(*shapes):
-    """np.broadcast_shapes with PyTorch's message when the shapes do not broadcast."""
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        from ._dispatch import _check_broadcast
-        _check_broadcast([np.empty(s) for s in shapes])
-        raise
 
 
 def take_along_dim(input, indices, dim=None):
@@ -1411,12 +1401,7 @@ def _fill_args(self, value):
 
 def _copy_args(self, src, non_blocking=False):
     src = _tensor_arg("copy_", 1, "src", src)
-    try:
-        np.broadcast_to(src._data, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
-                           f"the size of tensor b ({src._data.shape[-1] if src._data.ndim else 1}) at non-singleton "
-                           f"dimension {builtins.max(self._data.ndim - 1, 0)}") from None
+    check_inplace_shape(self, [src._data.shape])
     return D.COPY, (src,), {}
 
 

@@ -29,17 +29,20 @@ def _scaled(grad, alpha):
 
 
 # ------------------------------------------------------------------- arithmetic
-ADD = Rule("add", "AddBackward0",
-           lambda a, b, alpha=1: a + b if alpha == 1 else a + b * np.asarray(alpha, a.dtype),
-           ("self", "other"),
-           {"self": lambda grad: grad,
-            "other": lambda grad, alpha: _scaled(grad, alpha)}, jvp="elementwise")
+def _with_alpha(ufunc):
+    """a (ufunc) alpha * b, as add and sub take it; alpha is cast to a's dtype first, as in PyTorch."""
+    def forward(a, b, alpha=1, out=None):
+        return ufunc(a, b if alpha == 1 else b * np.asarray(alpha, a.dtype), out=out)
+    return forward
 
-SUB = Rule("sub", "SubBackward0",
-           lambda a, b, alpha=1: a - b if alpha == 1 else a - b * np.asarray(alpha, a.dtype),
-           ("self", "other"),
+
+ADD = Rule("add", "AddBackward0", _with_alpha(np.add), ("self", "other"),
            {"self": lambda grad: grad,
-            "other": lambda grad, alpha: _scaled(-grad, alpha)}, jvp="elementwise")
+            "other": lambda grad, alpha: _scaled(grad, alpha)}, jvp="elementwise", takes_out=True)
+
+SUB = Rule("sub", "SubBackward0", _with_alpha(np.subtract), ("self", "other"),
+           {"self": lambda grad: grad,
+            "other": lambda grad, alpha: _scaled(-grad, alpha)}, jvp="elementwise", takes_out=True)
 
 RSUB = Rule("rsub", "RsubBackward0",
             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * np.asarray(alpha, a.dtype),
@@ -55,12 +58,12 @@ RSUB_SCALAR = Rule("rsub", "RsubBackward1",
 
 MUL = Rule("mul", "MulBackward0", np.multiply, ("self", "other"),
            {"self": lambda grad, other: grad * other,
-            "other": lambda grad, self: grad * self}, jvp="elementwise")
+            "other": lambda grad, self: grad * self}, jvp="elementwise", takes_out=True)
 
 DIV = Rule("div", "DivBackward0", quietly(np.true_divide), ("self", "other"),
            {"self": lambda grad, other: grad / other,
             "other": lambda grad, self, other: -grad * ((self / other) / other)},
-           dtype="float", jvp="elementwise")
+           dtype="float", jvp="elementwise", takes_out=True)
 
 
 def _div_rounding(a, b, rounding_mode):

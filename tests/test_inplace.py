@@ -158,3 +158,31 @@ def test_setitem_values(torch):
 def test_setitem_shape_mismatch(torch):
     x = torch.zeros(4)
     x[1:3] = torch.ones(3)
+
+
+@same
+def test_optimizer_style_updates_are_seen_through_views(torch):
+    """add_/sub_/mul_/div_ without history write into the tensor itself: views and the version see it."""
+    p = torch.ones(2, 3)
+    row = p[1]
+    with torch.no_grad():
+        p.add_(torch.full((3,), 2.0), alpha=-0.5)
+        p.sub_(0.25)
+        p.mul_(torch.full((2, 1), 3.0))
+        p.div_(2)
+    return p, row, p._version, row._version
+
+
+def test_inplace_without_history_makes_no_temporary():
+    import tracemalloc
+
+    import refgrad
+    p, g = refgrad.ones(1_000_000), refgrad.ones(1_000_000)  # 4 MB each
+    with refgrad.no_grad():
+        tracemalloc.start()
+        p.mul_(2.0)
+        p.add_(g)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 1_000_000, peak  # written into p's own memory: no 4 MB result
+    assert p[0].item() == 3.0

@@ -56,6 +56,28 @@ def shape_errors(torch, rec):
 
 
 @scenario
+def inplace_shape_errors(torch, rec):
+    """An in-place op's operands must broadcast to self's own shape: TensorIterator's two messages."""
+    def ones(*shape):
+        return torch.ones(shape)
+    _record_all(rec, {
+        "add_bigger_rank": lambda: ones(3).add_(ones(2, 3)),
+        "add_to_0d": lambda: torch.tensor(1.0).add_(ones(3)),
+        "mul_expands_dim": lambda: ones(2, 1).mul_(ones(2, 3)),
+        "add_size_mismatch": lambda: ones(3).add_(ones(4)),
+        "sub_alpha_bigger_rank": lambda: ones(3).sub_(ones(2, 3), alpha=2),
+        "div_python_scalar_ok": lambda: ones(3).div_(0.0),
+        "long_add_bigger_rank_before_cast": lambda: torch.ones(3, dtype=torch.int64).add_(ones(2, 3)),
+        "clamp_bigger_rank": lambda: ones(3).clamp_(ones(2, 3)),
+        "masked_fill_bigger_mask": lambda: ones(3).masked_fill_(ones(2, 3) > 0, 1.0),
+        "copy_bigger_rank": lambda: ones(3).copy_(ones(2, 3)),
+        "copy_size_mismatch": lambda: ones(2, 3).copy_(ones(2, 4)),
+        "copy_size_mismatch_leading": lambda: ones(2, 3).copy_(ones(5, 3)),
+        "copy_expands_dim": lambda: ones(2, 1).copy_(ones(2, 3)),
+    })
+
+
+@scenario
 def index_errors(torch, rec):
     x = torch.ones(2, 3, requires_grad=True)
     _record_all(rec, {
