@@ -9,7 +9,8 @@ measured in one run, side by side. `python -m benchmarks [--quick] [--json FILE]
    and the memory left after backward (saved tensors are freed unless retain_graph);
 5. the conformance suite's wall time with -n 1 and -n 2.
 
-Every timing is the best of several repeats. Ratios compare numbers from this same run.
+Every timing is the fastest of many runs, the compared engines taking turns run by run (a shared
+machine's slow spells then hit them alike). Ratios compare numbers from this same run.
 """
 import argparse
 import gc
@@ -35,26 +36,47 @@ SIZES = (1, 1_000, 100_000)
 
 def best_of(fn, repeats):
     """The fastest of `repeats` runs of fn(), in seconds."""
-    fn()  # warm up
-    times = []
+    return best_of_each({"fn": (fn, None)}, repeats)["fn"]
+
+
+def best_of_each(variants, repeats):
+    """{name: (fn, torch threads or None)} -> {name: fastest run in seconds}. The variants take turns,
+    one run each per round, so that a slow spell of a shared machine hits them all alike."""
+    best = {}
+    for name, (fn, threads) in variants.items():
+        with torch_threads(threads):
+            fn()  # warm up
+        best[name] = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, (fn, threads) in variants.items():
+            with torch_threads(threads):
+                start = time.perf_counter()
+                fn()
+                best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def torch_threads(n):
     """A context that sets torch's intra-op thread count (None keeps the default)."""
     class Threads:
         def __enter__(self):
-            self.before = torch.get_num_threads()
             if n is not None:
+                self.before = torch.get_num_threads()
                 torch.set_num_threads(n)
 
         def __exit__(self, *exc):
-            torch.set_num_threads(self.before)
+            if n is not None:
+                torch.set_num_threads(self.before)
     return Threads()
+
+
+def compare(make, make_numpy, repeats):
+    """Fastest run of refgrad, NumPy and torch (default threads and one thread), taking turns."""
+    variants = {"refgrad": (make(refgrad), None), "numpy": (make_numpy(), None)}
+    if torch is not None:
+        variants["torch"] = (make(torch), None)
+        variants["torch_1thread"] = (make(torch), 1)
+    return best_of_each(variants, repeats)
 
 
 # ------------------------------------------------------------------------------ 1. per-op overhead
@@ -92,13 +114,10 @@ def per_op(repeats, n_ops):
     rows = []
     for size in SIZES:
         ops = n_ops if size < 100_000 else max(n_ops // 5, 20)
-        row = {"elements": size, "ops": ops,
-               "refgrad_us": best_of(chain(refgrad, size, ops), repeats) / ops * 1e6,
-               "numpy_us": best_of(chain_numpy(size, ops), repeats) / ops * 1e6}
+        best = compare(lambda lib: chain(lib, size, ops), lambda: chain_numpy(size, ops), repeats)
+        row = {"elements": size, "ops": ops}
+        row.update({f"{name}_us": seconds / ops * 1e6 for name, seconds in best.items()})
         if torch is not None:
-            with torch_threads(1):
-                row["torch_1thread_us"] = best_of(chain(torch, size, ops), repeats) / ops * 1e6
-            row["torch_us"] = best_of(chain(torch, size, ops), repeats) / ops * 1e6
             row["refgrad/torch"] = row["refgrad_us"] / row["torch_us"]
             row["refgrad/torch_1thread"] = row["refgrad_us"] / row["torch_1thread_us"]
         row["refgrad/numpy"] = row["refgrad_us"] / row["numpy_us"]
@@ -184,11 +203,8 @@ def hvp_numpy():
 def small_programs(repeats):
     out = {}
     for name, make, make_np in (("mlp_step", mlp_step, mlp_step_numpy), ("hvp", hvp, hvp_numpy)):
-        row = {"refgrad_ms": best_of(make(refgrad), repeats) * 1e3, "numpy_ms": best_of(make_np(), repeats) * 1e3}
+        row = {f"{lib}_ms": seconds * 1e3 for lib, seconds in compare(make, make_np, repeats).items()}
         if torch is not None:
-            with torch_threads(1):
-                row["torch_1thread_ms"] = best_of(make(torch), repeats) * 1e3
-            row["torch_ms"] = best_of(make(torch), repeats) * 1e3
             row["refgrad/torch"] = row["refgrad_ms"] / row["torch_ms"]
         row["refgrad/numpy"] = row["refgrad_ms"] / row["numpy_ms"]
         out[name] = row
@@ -282,7 +298,7 @@ def main(argv=None):
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--no-conformance", action="store_true", help="skip timing the conformance suite")
     args = parser.parse_args(argv)
-    repeats = 3 if args.quick else 7
+    repeats = 5 if args.quick else 30
     n_ops = 100 if args.quick else 200
     lengths = (100, 1_000, 10_000) if args.quick else (100, 1_000, 10_000, 100_000)
     results = {"machine": machine(), "per_op": per_op(repeats, n_ops), "programs": small_programs(repeats),

@@ -5,6 +5,7 @@ from .._warn import warn_once
 from . import grad_mode
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
+from .engine import _accumulate_into, execute
 from .graph import Node
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
@@ -75,7 +76,6 @@ def _input_edges(inputs):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None):
     """Accumulates into `.grad` of the leaves the gradient of `tensors` (weighted by grad_tensors)."""
-    from .engine import execute
     if grad_variables is not None:
         grad_tensors = grad_variables
     outputs = _tensor_tuple(tensors, "tensors")
@@ -96,7 +96,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     input_edges = _input_edges(inputs) if inputs is not None else None
     captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
     if inputs is not None:
-        from .engine import _accumulate_into
         for t, g in zip(inputs, captured):
             if g is not None and t._grad_fn is not None:
                 _accumulate_into(t, g, create_graph)
@@ -113,7 +112,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Returns the gradients of `outputs` with respect to `inputs` without touching any `.grad`."""
     from .. import _creation
-    from .engine import execute
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
                          "but got: allow_unused=False.")
