@@ -349,10 +349,11 @@ def _unsqueeze_dims(grad, dims, ndim, keepdim):
     return grad
 
 
-SUM = Rule("sum", "SumBackward0", lambda a, dtype=None: np.sum(a), ("self",),
+SUM = Rule("sum", "SumBackward0", lambda a, dtype=None: np.add.reduce(a, axis=None), ("self",),
            {"self": lambda grad, self_shape: grad.expand(self_shape)}, dtype=_sum_dtype, jvp="linear")
 
-SUM_DIM = Rule("sum", "SumBackward1", lambda a, dim, keepdim, dtype=None: np.sum(a, axis=dim, keepdims=keepdim),
+SUM_DIM = Rule("sum", "SumBackward1",
+               lambda a, dim, keepdim, dtype=None: np.add.reduce(a, axis=dim, keepdims=keepdim),
                ("self",),
                {"self": lambda grad, self_shape, dim, keepdim:
                    _unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)},
