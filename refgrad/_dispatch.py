@@ -227,7 +227,13 @@ def _common_device(operands):
     return device or CPU
 
 
-_F32 = np.dtype(np.float32)
+_F16, _F32 = np.dtype(np.float16), np.dtype(np.float32)
+
+
+def _half_opmath_arrays(operands):
+    """Half ops compute in float, as PyTorch's do (its opmath type): tensors are cast to half first,
+    Python numbers go to float directly. Comparisons and index results compute in half itself."""
+    return [as_array(op, _F16).astype(_F32) if isinstance(op, Tensor) else as_array(op, _F32) for op in operands]
 
 
 def as_array(op, np_dtype):
@@ -254,8 +260,10 @@ def forward(rule, operands, params):
     if lane is None:
         device = _common_device(operands)
         compute = _result_dtype(rule, operands, params)
-        np_dtype = _F32 if compute is dt.float16 else compute.np  # PyTorch computes half in float (opmath)
-        arrays = [as_array(op, np_dtype) for op in operands]
+        if compute is dt.float16 and rule.out_dtype is None:
+            arrays = _half_opmath_arrays(operands)
+        else:
+            arrays = [as_array(op, compute.np) for op in operands]
     else:
         device = CPU
         compute, arrays = lane

@@ -75,3 +75,17 @@ def python_scalars(torch, rec):
     rec("bool_plus_int", torch.tensor([True, False]) + 1)
     rec.raises("int_too_big", lambda: f32 * 2 ** 64)
     rec.raises("int_too_negative", lambda: f32 * (-2 ** 63 - 1))
+
+
+@scenario
+def half_arithmetic(torch, rec):
+    """float16 computes in float (PyTorch's opmath) and rounds once; comparisons stay in half, where 0.1
+    rounds to the same half as the tensor's 0.1."""
+    h = torch.tensor([0.1, 0.2, 3.0, 1000.0, 65000.0], dtype=torch.float16)
+    rec("eq_scalar", h == 0.1)
+    rec("lt_scalar", h < 0.1)
+    rec("times_scalar", h * 0.1)
+    rec("plus_0d_float32_tensor", h + torch.tensor(0.1))
+    rec("sum", h.sum())
+    rec("softmax", h.softmax(0))
+    rec("addcmul", h.addcmul(h, h, value=0.1))
