@@ -1449,9 +1449,13 @@ masked_fill_ = _inplace(_masked_fill_args)
 
 
 # --------------------------------------------------------------------------- Tensor methods and operators
-def _operator(fn, swap=False):
-    """A binary operator: unsupported operand types give NotImplemented so Python raises its TypeError."""
+def _operator(fn, swap=False, rule=None, params=None):
+    """A binary operator: unsupported operand types give NotImplemented so Python raises its TypeError.
+    With `rule`, the table entry `fn` picks for a tensor or float operand, that case goes to the
+    dispatcher directly (the hot path of arithmetic; `params` are never modified, so one dict serves)."""
     def method(self, other):
+        if rule is not None and (type(other) is Tensor or type(other) is float):
+            return call(rule, (self, other), params)
         if type(other) is not Tensor and type(other) is not float and not isinstance(other, _OPERAND):
             return NotImplemented
         return fn(other, self) if swap else fn(self, other)
@@ -1529,8 +1533,10 @@ def _install():
         "clamp_": clamp_, "clip_": clamp_, "masked_fill_": masked_fill_,
         "__matmul__": _operator(matmul), "__rmatmul__": _operator(matmul, swap=True),
         "__getitem__": getitem, "__setitem__": setitem,
-        "__add__": _operator(add), "__radd__": _operator(add), "__sub__": _operator(sub),
-        "__rsub__": _operator(rsub), "__mul__": _operator(mul), "__rmul__": _operator(mul),
+        "__add__": _operator(add, rule=D.ADD, params={"alpha": 1}),
+        "__radd__": _operator(add, rule=D.ADD, params={"alpha": 1}), "__sub__": _operator(sub),
+        "__rsub__": _operator(rsub), "__mul__": _operator(mul, rule=D.MUL, params={}),
+        "__rmul__": _operator(mul, rule=D.MUL, params={}),
         "__truediv__": _operator(div), "__rtruediv__": _operator(_rtruediv),
         "__floordiv__": _operator(floor_divide), "__rfloordiv__": _operator(_rfloordiv),
         "__mod__": _operator(remainder), "__rmod__": _operator(_rmod),
