@@ -21,6 +21,7 @@ from .autograd.graph import _sequence as _node_sequence
 __all__ = ["Rule", "call", "call_inplace", "FormulaNode"]
 
 _state = grad_mode.state
+_new_tensor = Tensor._make  # bound once: forward() makes every op's result
 _fw_state = forward_ad.state
 
 
@@ -274,10 +275,10 @@ def forward(rule, operands, params):
         broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
         raise
     if rule.n_outputs != 1:
-        return [Tensor._make(_as_dtype(d, out_dtype), out_dtype, device) for d in data]
+        return [_new_tensor(_as_dtype(d, out_dtype), out_dtype, device) for d in data]
     if type(data) is not np.ndarray or data.dtype is not out_dtype.np:
         data = _as_dtype(data, out_dtype)
-    return Tensor._make(data, out_dtype, device)
+    return _new_tensor(data, out_dtype, device)
 
 
 def _fast_lane(operands):

@@ -1,8 +1,8 @@
 """The Tensor: a NumPy array with a dtype, a device tag and autograd metadata.
 
-Autograd state lives in a few slots: `_requires_grad` (leaves only), `_grad_fn` and
-`_output_nr` (the edge this tensor is in the graph), `_grad`, and `_vc`, a version counter shared
-with every view of the same data so that in-place changes are seen by saved tensors.
+Autograd state: `_requires_grad` (leaves only), `_grad_fn` and `_output_nr` (the edge this tensor
+is in the graph), `_grad`, and `_vc`, a version counter shared with every view of the same data so
+that in-place changes are seen by saved tensors (made on first use).
 Ops are attached from refgrad._ops, which reads the derivative table.
 """
 import math
@@ -53,7 +53,7 @@ class Tensor:
     # Every tensor sets the slots; the class attributes below are defaults that few tensors
     # override (leaves, views, tensors with hooks or tangents), kept out of the slots so that
     # creating a tensor, which every op does, stores six fields instead of fifteen.
-    __slots__ = ("_data", "_dtype", "_device", "_grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_dtype", "_device", "_grad_fn", "_output_nr", "_counter", "__dict__", "__weakref__")
     _requires_grad = False
     _grad = None
     _retains_grad = False
@@ -79,10 +79,22 @@ class Tensor:
         t._device = device
         t._grad_fn = None
         t._output_nr = 0
-        t._vc = VersionCounter()
+        t._counter = None  # made when first needed: most tensors are never saved, viewed or modified
         if _grad_state.inference:
             t._is_inference = True
         return t
+
+    @property
+    def _vc(self):
+        """The version counter this tensor shares with its views."""
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = VersionCounter()
+        return counter
+
+    @_vc.setter
+    def _vc(self, counter):
+        self._counter = counter
 
     def _view_of(self, data):
         """A tensor sharing this one's data and version counter (no autograd history)."""
