@@ -12,6 +12,7 @@ import weakref
 from . import _dtype as dt
 from ._device import CPU
 from ._warn import warn_once
+from . import autograd
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, _HookDict, add_hook
 
@@ -280,8 +281,7 @@ class Tensor:
         return (None, 0)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing data and version counter with this one, cut from the graph."""

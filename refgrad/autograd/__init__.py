@@ -1,6 +1,8 @@
 """refgrad.autograd: backward, grad, custom Functions and grad modes (PyTorch's torch.autograd)."""
 import warnings
 
+import numpy as np
+
 from .._warn import warn_once
 from . import grad_mode
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
@@ -29,7 +31,6 @@ def _tensor_tuple(value, what):
 
 def _make_grads(outputs, grads, is_grads_batched=False):
     """The initial gradients: given ones checked against their output, ones for scalar outputs."""
-    from .. import _creation
     from .._tensor import Tensor
     if len(grads) < len(outputs):  # extra gradients are ignored, as zip() does in torch's _make_grads
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
@@ -42,7 +43,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 if not out._dtype.is_floating_point:
                     raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                        f"{out._dtype}")
-                g = _creation.ones_like(out)
+                g = Tensor._make(np.ones_like(out._data), out._dtype, out._device)
             result.append(g)
             continue
         if not isinstance(g, Tensor):

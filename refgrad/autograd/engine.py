@@ -284,7 +284,8 @@ def _accumulate_into(tensor, grad, create_graph):
         else:
             tensor._grad = tensor._grad + grad
     elif tensor._grad is None:
-        tensor._grad = grad.detach().clone()
+        from .._tensor import Tensor
+        tensor._grad = Tensor._make(grad._data.copy(), grad._dtype, grad._device)  # a contiguous copy, no history
     elif tensor._grad.requires_grad:
         tensor._grad = tensor._grad + grad
     else:
