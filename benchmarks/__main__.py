@@ -292,12 +292,39 @@ def print_table(results):
             print(f"{k:>5}: {v:.1f}")
 
 
+def markdown_tables(results):
+    """The tables of README's "Benchmarks" section, from a results dict."""
+    lines = ["| per-op, fwd+bwd | refgrad | torch | torch 1 thread | NumPy | refgrad/torch | refgrad/NumPy |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results["per_op"]:
+        lines.append(f"| {r['elements']:,} element{'s' if r['elements'] > 1 else ''} | {r['refgrad_us']:.1f} us | "
+                     f"{r['torch_us']:.1f} us | {r['torch_1thread_us']:.1f} us | {r['numpy_us']:.1f} us | "
+                     f"{r['refgrad/torch']:.2f} | {r['refgrad/numpy']:.2f} |")
+    lines += ["", "| program | refgrad | torch | torch 1 thread | NumPy | refgrad/torch |", "|---|---|---|---|---|---|"]
+    for name, label, digits in (("mlp_step", "MLP step", 2), ("hvp", "HVP", 3)):
+        r = results["programs"][name]
+        cells = [f"{r[k]:.{digits}f} ms" for k in ("refgrad_ms", "torch_ms", "torch_1thread_ms", "numpy_ms")]
+        lines.append(f"| {label} | {' | '.join(cells)} | {r['refgrad/torch']:.2f} |")
+    rows = results["scaling"]
+    lines += ["", "| graph length (sin ops, 100 elements) | " + " | ".join(f"{r['ops']:,}" for r in rows) + " |",
+              "|---|" + "---|" * len(rows),
+              "| time per op | " + " | ".join(f"{r['us_per_op']:.1f} us" for r in rows) + " |",
+              "| graph memory | " + " | ".join(f"{r['graph_bytes'] / 1e6:.2f} MB" for r in rows) + " |",
+              "| left after backward | " + " | ".join(f"{r['bytes_left_after_backward']} B" for r in rows) + " |"]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and shorter chains")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--no-conformance", action="store_true", help="skip timing the conformance suite")
+    parser.add_argument("--markdown", metavar="FILE", help="print README's tables from a results file and exit")
     args = parser.parse_args(argv)
+    if args.markdown:
+        with open(args.markdown) as f:
+            print(markdown_tables(json.load(f)))
+        return
     repeats = 5 if args.quick else 30
     n_ops = 100 if args.quick else 200
     lengths = (100, 1_000, 10_000) if args.quick else (100, 1_000, 10_000, 100_000)
