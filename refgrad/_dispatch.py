@@ -78,7 +78,11 @@ class FormulaNode(Node):
     def _values(self, names):
         """The saved values a formula names, saved tensors unpacked (and checked for in-place changes)."""
         saved = self._saved
-        return [v.unpack(self) if type(v) is SavedTensor else v for v in map(saved.__getitem__, names)]
+        values = []
+        for name in names:  # a loop, not a comprehension: this runs for every node of every backward
+            v = saved[name]
+            values.append(v.unpack(self) if type(v) is SavedTensor else v)
+        return values
 
     def release(self):
         if self._saved:
