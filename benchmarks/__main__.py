@@ -226,7 +226,7 @@ def scaling(lengths):
     x.grad = None
     rows = []
     for n in lengths:
-        seconds = best_of(lambda: _sin_chain(x, n).sum().backward(), 1 if n >= 100_000 else 3)
+        seconds = best_of(lambda: _sin_chain(x, n).sum().backward(), max(1, 30_000 // n))  # ~30,000 ops a row
         x.grad = None
         gc.collect()
         tracemalloc.start()
