@@ -44,8 +44,8 @@ class Size(tuple):
 
 
 class VersionCounter:
-    """Shared by a tensor and its views; in-place ops bump `value`. (No __init__: creating one is on
-    every op's path, and the class attribute serves until the first bump.)"""
+    """Shared by a tensor and its views; in-place ops bump `value`. Made on first use (Tensor._vc);
+    the class attribute serves as the value until the first bump."""
 
     value = 0
 
