@@ -41,7 +41,7 @@ class FormulaNode(Node):
 
     def apply(self, grads):
         rule = self._rule
-        if rule.n_outputs != 1 or rule.variadic:
+        if rule.many:
             return self._apply_many(grads)
         grad = grads[0]
         if grad is None:
@@ -133,7 +133,7 @@ class Rule:
 
     __slots__ = ("name", "node", "forward", "inputs", "backward", "uses", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
-                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype", "takes_out")
+                 "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype", "takes_out", "many")
 
     def __init__(self, name, node, forward, inputs, backward, dtype="promote", n_outputs=1, variadic=False,
                  rejects=(), fn_name=None, jvp=None, takes_out=False):
@@ -146,6 +146,7 @@ class Rule:
         self.dtype = dtype
         self.n_outputs = n_outputs
         self.variadic = variadic
+        self.many = n_outputs != 1 or variadic  # gradients as lists: FormulaNode._apply_many
         self.rejects = tuple(inputs.index(r) for r in rejects)
         self.fn_name = fn_name or name
         self.jvp = jvp

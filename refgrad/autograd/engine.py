@@ -226,10 +226,10 @@ def _validate_outputs(node, outputs):
     if not meta:
         return outputs
     fixed = None
-    for i, g in enumerate(outputs):
-        if g is None or meta[i] is None:
+    for i, (g, m) in enumerate(zip(outputs, meta)):
+        if g is None or m is None:
             continue
-        shape, dtype, device = meta[i]
+        shape, dtype, device = m
         if g._data.shape == shape and g._dtype is dtype and g._device is device:
             continue  # the common case: nothing to reduce or cast
         if fixed is None:
