@@ -84,11 +84,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs = _tensor_tuple(inputs, "inputs")
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    if grad_tensors is None:
-        grad_tensors = (None,) * len(outputs)
-    else:
-        grad_tensors = _grad_tuple(grad_tensors)
-    grads = _make_grads(outputs, grad_tensors)
+    grads = _make_grads(outputs, _grad_tuple(grad_tensors, len(outputs)))
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
@@ -102,9 +98,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 _accumulate_into(t, g, create_graph)
 
 
-def _grad_tuple(value):
+def _grad_tuple(value, n_outputs):
+    """The given gradients as a tuple: None for all `n_outputs` when none are given."""
     from .._tensor import Tensor
-    if value is None or isinstance(value, Tensor):
+    if value is None:
+        return (None,) * n_outputs
+    if isinstance(value, Tensor):
         return (value,)
     return tuple(value)
 
@@ -120,11 +119,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     outputs = _tensor_tuple(outputs, "outputs")
     inputs_tuple = _tensor_tuple(inputs, "inputs")
-    if grad_outputs is None:
-        grad_outputs = (None,) * len(outputs)
-    else:
-        grad_outputs = _grad_tuple(grad_outputs)
-    grads = _make_grads(outputs, grad_outputs)
+    grads = _make_grads(outputs, _grad_tuple(grad_outputs, len(outputs)))
     if retain_graph is None:
         retain_graph = create_graph
     roots = _root_edges(outputs, grads)
