@@ -453,6 +453,24 @@ def check_inplace(self):
             "(PyTorch rebases the base's history with CopySlices); operate on the base tensor instead")
 
 
+def _has_shared_elements(data):
+    """Do several elements share one memory location (a dim of stride 0, as expand() makes)?"""
+    return any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
+
+
+# What PyTorch still lets write into such a tensor (masked_fill_ with a deprecation warning).
+_FILLS = frozenset({"fill_", "zero_", "masked_fill", "index_put_"})
+
+
+def _reject_write_to_shared_elements(rule):
+    if rule.name in _FILLS or rule.node == "torch::autograd::CopySlices":
+        raise NotImplementedError(
+            f"refgrad does not support {rule.name} on a tensor whose elements share memory (an expanded tensor); "
+            "PyTorch allows it. clone() the tensor first")
+    raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                       "memory location. Please clone() the tensor before performing the operation.")
+
+
 def call_inplace(rule, self, operands, params):
     """Runs `rule` on (self, *operands) and writes the result into self.
 
@@ -461,6 +479,8 @@ def call_inplace(rule, self, operands, params):
     grad_fn becomes the new node.
     """
     check_inplace(self)
+    if _has_shared_elements(self._data):
+        _reject_write_to_shared_elements(rule)
     all_ops = (self,) + tuple(operands)
     if rule.takes_out and _fw_state.level is None and not (_state.enabled and _needs_grad(all_ops)):
         lane = _fast_lane(all_ops)

@@ -672,7 +672,14 @@ ALIAS = Rule("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": 
              jvp="linear")
 IDENTITY = Rule("alias", "torch::autograd::Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad},
                 dtype="same", jvp="linear")
-EXPAND = Rule("expand", "ExpandBackward0", lambda a, size: np.broadcast_to(a, size), ("self",),
+def _expand(a, size):
+    """np.broadcast_to (a read-only view: elements repeat), or, when expand only adds leading 1s, a
+    plain writeable view, as PyTorch's is."""
+    view = a[(np.newaxis,) * (len(size) - a.ndim)]
+    return view if view.shape == tuple(size) else np.broadcast_to(a, size)
+
+
+EXPAND = Rule("expand", "ExpandBackward0", _expand, ("self",),
               {"self": lambda grad, self_shape: F._sum_to(grad, self_shape)}, dtype="same", jvp="linear")
 UNSQUEEZE = Rule("unsqueeze", "UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim), ("self",),
                  {"self": lambda grad, dim: grad.squeeze(dim)}, dtype="same", jvp="linear")

@@ -186,3 +186,13 @@ def test_inplace_without_history_makes_no_temporary():
         tracemalloc.stop()
     assert peak < 1_000_000, peak  # written into p's own memory: no 4 MB result
     assert p[0].item() == 3.0
+
+
+@pytest.mark.parametrize("op", ["zero_()", "fill_(2.0)", "masked_fill_(x > 0, 1.0)", "__setitem__(0, 5.0)"])
+def test_fills_of_an_expanded_tensor_are_refused_clearly(op):
+    """PyTorch lets these write into memory an expanded tensor's elements share; refgrad, whose
+    expanded arrays are read-only NumPy views, says it does not (README: Known differences)."""
+    import refgrad
+    x = refgrad.ones(3).expand(2, 3)
+    with pytest.raises(NotImplementedError, match="elements share memory"):
+        eval(f"x.{op}")

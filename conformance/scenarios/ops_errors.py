@@ -57,7 +57,8 @@ def shape_errors(torch, rec):
 
 @scenario
 def inplace_shape_errors(torch, rec):
-    """An in-place op's operands must broadcast to self's own shape: TensorIterator's two messages."""
+    """An in-place op's operands must broadcast to self's own shape (TensorIterator's two messages), and
+    self's elements must not share memory (an expanded tensor)."""
     def ones(*shape):
         return torch.ones(shape)
     _record_all(rec, {
@@ -74,7 +75,14 @@ def inplace_shape_errors(torch, rec):
         "copy_size_mismatch": lambda: ones(2, 3).copy_(ones(2, 4)),
         "copy_size_mismatch_leading": lambda: ones(2, 3).copy_(ones(5, 3)),
         "copy_expands_dim": lambda: ones(2, 1).copy_(ones(2, 3)),
+        "mul_into_expanded": lambda: ones(3).expand(2, 3).mul_(2),
+        "add_into_expanded": lambda: ones(3).expand(2, 3).add_(ones(2, 3)),
+        "exp_into_expanded": lambda: ones(3).expand(2, 3).exp_(),
+        "copy_into_expanded": lambda: ones(3).expand(2, 3).copy_(ones(2, 3)),
     })
+    base = ones(3)
+    base.expand(1, 3).mul_(2)  # no element repeats: a plain view, written through
+    rec("expand_adding_a_leading_1_writes_its_base", base)
 
 
 @scenario
