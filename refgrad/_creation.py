@@ -267,12 +267,6 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
     return _finish(_rng[0].integers(low, high, _size((size,))).astype(dtype.np), dtype, device, requires_grad)
 
 
-def _rebuild(data, dtype_name, device, requires_grad):
-    t = Tensor._make(data, dt._BY_NAME[dtype_name], canonical(device))
-    t._requires_grad = requires_grad
-    return t
-
-
 def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False, generator=None):
     """torch.normal(mean, std, size) with float mean and std (tensor mean/std broadcast elementwise)."""
     m = mean._data if isinstance(mean, Tensor) else mean
@@ -282,18 +276,3 @@ def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False
     dtype = dtype or (like._dtype if like is not None else dt.get_default_dtype())
     device = device or (like._device if like is not None else None)
     return _random(lambda sh: _rng[0].normal(m, s, sh), shape, dtype, device, requires_grad)
-
-
-def _fill_random(sampler):
-    """An in-place random fill (`normal_`, `uniform_`): writes the samples and bumps the version."""
-    def method(self, *args, generator=None, **kwargs):
-        from ._dispatch import check_inplace
-        check_inplace(self)
-        self._data[...] = sampler(self._data.shape, *args, **kwargs)
-        self._vc.value += 1
-        return self
-    return method
-
-
-Tensor.normal_ = _fill_random(lambda shape, mean=0.0, std=1.0: _rng[0].normal(mean, std, shape))
-Tensor.uniform_ = _fill_random(lambda shape, a=0.0, b=1.0: _rng[0].uniform(a, b, shape))

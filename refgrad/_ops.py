@@ -1,8 +1,11 @@
 """The public op functions (`refgrad.add`, `Tensor.sum`, operators, indexing).
 
 Each function checks and normalises its arguments the way PyTorch's argument parser does, picks
-the table entry (refgrad/derivatives.py) for the overload, and hands it to the dispatcher.
-The bottom of the file attaches these functions to Tensor as methods and operators.
+the table entry (refgrad/derivatives.py) for the overload, and hands it to the dispatcher. An entry
+whose op needs no argument handling of its own (`exp`, `eq`) declares `api=` and gets its function
+generated here. `@public` registers where a function appears (refgrad.<name>, Tensor.<name>);
+ALIASES names the other spellings. The bottom of the file installs it all: the methods and operators
+on Tensor, the functions for refgrad/__init__.py (EXPORTS), and the ops the formulas call.
 """
 import builtins
 import operator
@@ -12,14 +15,31 @@ import numpy as np
 
 from . import _dtype as dt
 from . import derivatives as D
+from ._creation import _rng, full_like_scalar
+from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
-from ._creation import zeros_like, ones_like, zeros, ones, eye, tensor as new_tensor  # noqa: F401  (formulas: F.zeros)
-from ._creation import full_like_scalar
-from .return_types import return_type
-from ._dispatch import broadcast_shapes, call, call_inplace, check_inplace_shape
-
-_dtype = dt  # the derivative table reaches dtypes through this module
+from ._dispatch import call, call_inplace, check_inplace
+from ._einsum import einsum as _run_einsum
+from ._formulas import install_ops
+from ._promotion import broadcast_shapes, check_inplace_shape
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
+from .autograd import grad_mode
+from .return_types import return_type
+
+EXPORTS = {}  # refgrad.<name> -> function
+METHODS = {}  # Tensor.<name> -> function
+
+
+def public(function=True, method=True, name=None):
+    """Registers an op under its name (or `name`): as refgrad.<name> and/or as Tensor.<name>."""
+    def register(fn):
+        key = name or fn.__name__
+        if function:
+            EXPORTS[key] = fn
+        if method:
+            METHODS[key] = fn
+        return fn
+    return register
 
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _OPERAND = (Tensor,) + _NUMBER
@@ -49,6 +69,7 @@ def _check_bool_arith(name, a, b=None):
 
 
 # --------------------------------------------------------------------------- arithmetic
+@public()
 def add(input, other, *, alpha=1):
     if type(input) is not Tensor:  # the checks are skipped for plain tensors and floats: the hot path
         input = _tensor_arg("add", 1, "input", input)
@@ -57,6 +78,7 @@ def add(input, other, *, alpha=1):
     return call(D.ADD, (input, other), {"alpha": alpha})
 
 
+@public()
 def sub(input, other, *, alpha=1):
     input = _tensor_arg("sub", 1, "input", input)
     other = _operand("sub", 2, "other", other)
@@ -65,6 +87,7 @@ def sub(input, other, *, alpha=1):
     return call(D.SUB, (input, other), {"alpha": alpha})
 
 
+@public(method=False)
 def rsub(input, other, *, alpha=1):
     input = _tensor_arg("rsub", 1, "input", input)
     other = _operand("rsub", 2, "other", other)
@@ -73,6 +96,7 @@ def rsub(input, other, *, alpha=1):
     return call(D.RSUB_SCALAR, (input,), {"other": other, "alpha": alpha})
 
 
+@public()
 def mul(input, other):
     if type(input) is not Tensor:
         input = _tensor_arg("mul", 1, "input", input)
@@ -81,6 +105,7 @@ def mul(input, other):
     return call(D.MUL, (input, other), {})
 
 
+@public()
 def div(input, other, *, rounding_mode=None):
     input = _tensor_arg("div", 1, "input", input)
     other = _operand("div", 2, "other", other)
@@ -92,10 +117,12 @@ def div(input, other, *, rounding_mode=None):
     return call(D.DIV_ROUNDING, (input, other), {"rounding_mode": rounding_mode})
 
 
+@public()
 def true_divide(input, other):
     return div(input, other)
 
 
+@public()
 def floor_divide(input, other):
     input = _tensor_arg("floor_divide", 1, "input", input)
     if isinstance(_operand("floor_divide", 2, "other", other), Tensor):
@@ -103,6 +130,7 @@ def floor_divide(input, other):
     return call(D.FLOOR_DIVIDE_SCALAR, (input,), {"other": other})
 
 
+@public()
 def remainder(input, other):
     input = _tensor_arg("remainder", 1, "input", input)
     if isinstance(_operand("remainder", 2, "other", other), Tensor):
@@ -110,15 +138,18 @@ def remainder(input, other):
     return call(D.REMAINDER_SCALAR, (input,), {"other": other})
 
 
+@public()
 def neg(input):
     _check_bool_arith("neg", input)
     return call(D.NEG, (input,), {})
 
 
+@public()
 def reciprocal(input):
     return call(D.RECIPROCAL, (input,), {})
 
 
+@public()
 def pow(input, exponent):
     if not isinstance(input, Tensor):
         exponent = _tensor_arg("pow", 2, "exponent", exponent)
@@ -136,49 +167,14 @@ def mul_scalar(input, other):
     return call(D.MUL_SCALAR, (input,), {"other": other})
 
 
+@public()
 def square(input):
     return pow(input, 2)
 
 
-def _unary(rule):
-    def op(input):
-        return call(rule, (_tensor_arg(rule.name, 1, "input", input),), {})
-    op.__name__ = op.__qualname__ = rule.name
-    op.__doc__ = f"{rule.name}(input): elementwise, grad_fn {rule.node}."
-    return op
 
 
-abs = _unary(D.ABS)
-sgn = _unary(D.SGN)
-sign = _unary(D.SIGN)
-exp = _unary(D.EXP)
-log = _unary(D.LOG)
-sqrt = _unary(D.SQRT)
-sin = _unary(D.SIN)
-cos = _unary(D.COS)
-tanh = _unary(D.TANH)
-sigmoid = _unary(D.SIGMOID)
-relu = _unary(D.RELU)
-isfinite = _unary(D.ISFINITE)
-exp2 = _unary(D.EXP2)
-expm1 = _unary(D.EXPM1)
-log2 = _unary(D.LOG2)
-log10 = _unary(D.LOG10)
-log1p = _unary(D.LOG1P)
-rsqrt = _unary(D.RSQRT)
-tan = _unary(D.TAN)
-asin = _unary(D.ASIN)
-acos = _unary(D.ACOS)
-atan = _unary(D.ATAN)
-sinh = _unary(D.SINH)
-cosh = _unary(D.COSH)
-erf = _unary(D.ERF)
-floor = _unary(D.FLOOR)
-ceil = _unary(D.CEIL)
-round = _unary(D.ROUND)
-trunc = _unary(D.TRUNC)
-
-
+@public(method=False)
 def where(condition, input, other):
     condition = _tensor_arg("where", 1, "condition", condition)
     if condition._dtype is not dt.bool_:
@@ -199,26 +195,19 @@ def threshold_backward(grad_output, self, threshold):
     return call(D.THRESHOLD_BACKWARD, (grad_output, self), {"threshold": threshold})
 
 
-def _comparison(rule):
+def _bitwise(rule):
+    """The operators &, | and ^ (their entries have no public function of their own)."""
     def op(input, other):
         return call(rule, (_tensor_arg(rule.name, 1, "input", input), _operand(rule.name, 2, "other", other)), {})
-    op.__name__ = rule.name
     return op
 
 
-eq = _comparison(D.EQ)
-ne = _comparison(D.NE)
-lt = _comparison(D.LT)
-le = _comparison(D.LE)
-gt = _comparison(D.GT)
-ge = _comparison(D.GE)
-logical_and = _comparison(D.LOGICAL_AND)
-logical_or = _comparison(D.LOGICAL_OR)
-bitwise_and = _comparison(D.BITWISE_AND)
-bitwise_or = _comparison(D.BITWISE_OR)
-bitwise_xor = _comparison(D.BITWISE_XOR)
+bitwise_and = _bitwise(D.BITWISE_AND)
+bitwise_or = _bitwise(D.BITWISE_OR)
+bitwise_xor = _bitwise(D.BITWISE_XOR)
 
 
+@public()
 def equal(input, other):
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
@@ -235,6 +224,7 @@ def _dims(dim, ndim):
     return dims if ndim else ()
 
 
+@public()
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     if isinstance(dim, dt.dtype):
         dim, dtype = None, dim
@@ -245,6 +235,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return call(D.SUM_DIM, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
 
 
+@public()
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dim is None:
         return call(D.MEAN, (input,), {"dtype": dtype})
@@ -257,6 +248,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return call(D.LINALG_VECTOR_NORM, (x,), {"ord": float(ord), "dim": dim, "keepdim": keepdim, "dtype": dtype})
 
 
+@public()
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
@@ -270,6 +262,7 @@ def _reduce_dim(input, dim):
     return _wrap_dim(dim, input._data.ndim) if input._data.ndim else (_wrap_dim(dim, 0), 0)[1]
 
 
+@public()
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dim is None:
         return call(D.PROD, (input,), {"dtype": dtype})
@@ -304,23 +297,27 @@ def _arg_along(pick, a, dim, keepdim):
     return idx
 
 
-max = _extreme("max", D.MAX, D.MAX_DIM, np.argmax, lambda a, b: maximum(a, b))
-min = _extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: minimum(a, b))
+max = public()(_extreme("max", D.MAX, D.MAX_DIM, np.argmax, lambda a, b: EXPORTS["maximum"](a, b)))
+min = public()(_extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: EXPORTS["minimum"](a, b)))
 
 
+@public()
 def amax(input, dim=(), keepdim=False):
     return call(D.AMAX, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
 
 
+@public()
 def amin(input, dim=(), keepdim=False):
     return call(D.AMIN, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
 
 
+@public()
 def argmax(input, dim=None, keepdim=False):
     return call(D.ARGMAX, (input,), {"dim": None if dim is None else _reduce_dim(input, dim) if input._data.ndim
                                      else None, "keepdim": keepdim})
 
 
+@public()
 def argmin(input, dim=None, keepdim=False):
     return call(D.ARGMIN, (input,), {"dim": None if dim is None else _reduce_dim(input, dim) if input._data.ndim
                                      else None, "keepdim": keepdim})
@@ -345,10 +342,12 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     return {"dim": dims, "correction": correction, "keepdim": keepdim}
 
 
+@public()
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return call(D.VAR, (input,), _var_args("var", input, dim, unbiased, keepdim, correction))
 
 
+@public()
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return call(D.STD, (input,), _var_args("std", input, dim, unbiased, keepdim, correction))
 
@@ -358,6 +357,7 @@ def _float_only(name, input):
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
+@public()
 def logsumexp(input, dim, keepdim=False):
     return call(D.LOGSUMEXP, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim})
 
@@ -372,27 +372,33 @@ def _softmax_args(name, input, dim, dtype):
     return (input,), {"dim": dim}
 
 
+@public()
 def softmax(input, dim, dtype=None):
     return call(D.SOFTMAX, *_softmax_args("softmax", input, dim, dtype))
 
 
+@public()
 def log_softmax(input, dim, dtype=None):
     return call(D.LOG_SOFTMAX, *_softmax_args("log_softmax", input, dim, dtype))
 
 
+@public()
 def cumsum(input, dim, *, dtype=None):
     return call(D.CUMSUM, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None, "dtype": dtype})
 
 
+@public()
 def cumprod(input, dim, *, dtype=None):
     return call(D.CUMPROD, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None, "dtype": dtype})
 
 
+@public()
 def all(input, dim=None, keepdim=False):
     return call(D.ALL, (input,), {} if dim is None else {"dim": _dims(dim, input._data.ndim) or None,
                                                           "keepdim": keepdim})
 
 
+@public()
 def any(input, dim=None, keepdim=False):
     return call(D.ANY, (input,), {} if dim is None else {"dim": _dims(dim, input._data.ndim) or None,
                                                           "keepdim": keepdim})
@@ -406,6 +412,7 @@ def _dtypes_match(name, a, b):
                            f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
 
 
+@public()
 def mm(input, mat2):
     a, b = _tensor_arg("mm", 1, "input", input), _tensor_arg("mm", 2, "mat2", mat2)
     if a._data.ndim != 2:
@@ -419,6 +426,7 @@ def mm(input, mat2):
     return call(D.MM, (a, b), {})
 
 
+@public()
 def mv(input, vec):
     a, v = _tensor_arg("mv", 1, "input", input), _tensor_arg("mv", 2, "vec", vec)
     if a._data.ndim != 2 or v._data.ndim != 1:
@@ -430,6 +438,7 @@ def mv(input, vec):
     return call(D.MV, (a, v), {})
 
 
+@public()
 def bmm(input, mat2):
     a, b = _tensor_arg("bmm", 1, "input", input), _tensor_arg("bmm", 2, "mat2", mat2)
     if a._data.ndim != 3:
@@ -444,10 +453,12 @@ def bmm(input, mat2):
     return call(D.BMM, (a, b), {})
 
 
+@public()
 def addmm(input, mat1, mat2):
     return call(D.ADDMM, (input, mat1, mat2), {})
 
 
+@public()
 def matmul(input, other):
     """torch.matmul's composite: dot, mv, mm, or a batched mm on folded views, by the operands' ranks."""
     a, b = _tensor_arg("matmul", 1, "input", input), _tensor_arg("matmul", 2, "other", other)
@@ -493,15 +504,18 @@ def math_prod(shape):
     return out
 
 
+@public()
 def outer(input, vec2):
     return mul(reshape(input, -1, 1), vec2)
 
 
+@public()
 def det(A):
     _square_matrices("linalg.det", A)
     return call(D.LINALG_DET, (A,), {})
 
 
+@public(name="inverse")
 def linalg_inv(A):
     _square_matrices("linalg.inv", A)
     try:
@@ -542,13 +556,14 @@ def _square_matrices(name, A):
                            f"{dt.SCALAR_NAME[A._dtype]}")
 
 
+@public(method=False)
 def einsum(equation, *operands):
-    from ._einsum import einsum as run
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return run(equation, operands)
+    return _run_einsum(equation, operands)
 
 
+@public()
 def dot(input, tensor):
     input = _tensor_arg("dot", 1, "input", input)
     tensor = _tensor_arg("dot", 2, "tensor", tensor)
@@ -565,6 +580,7 @@ def dot(input, tensor):
 
 
 # --------------------------------------------------------------------------- binary and ternary pointwise
+@public()
 def clamp(input, min=None, max=None):
     input = _tensor_arg("clamp", 1, "input", input)
     if min is None and max is None:
@@ -575,36 +591,28 @@ def clamp(input, min=None, max=None):
     return call(D.CLAMP_SCALAR, (input,), {"min": min, "max": max})
 
 
+@public()
 def clamp_min(input, min):
     if isinstance(min, Tensor):
         return clamp(input, min=min)
     return call(D.CLAMP_MIN, (_tensor_arg("clamp_min", 1, "input", input),), {"min": min})
 
 
+@public()
 def clamp_max(input, max):
     if isinstance(max, Tensor):
         return clamp(input, max=max)
     return call(D.CLAMP_MAX, (_tensor_arg("clamp_max", 1, "input", input),), {"max": max})
 
 
-def _binary(rule):
-    def op(input, other):
-        return call(rule, (_tensor_arg(rule.name, 1, "input", input), _operand(rule.name, 2, "other", other)), {})
-    op.__name__ = op.__qualname__ = rule.name
-    op.__doc__ = f"{rule.name}(input, other): elementwise with broadcasting, grad_fn {rule.node}."
-    return op
 
 
-maximum = _binary(D.MAXIMUM)
-minimum = _binary(D.MINIMUM)
-atan2 = _binary(D.ATAN2)
-arctan2 = atan2
-
-
+@public()
 def addcmul(input, tensor1, tensor2, *, value=1):
     return call(D.ADDCMUL, (input, tensor1, tensor2), {"value": value})
 
 
+@public()
 def addcdiv(input, tensor1, tensor2, *, value=1):
     if not (tensor1._dtype.is_floating_point or tensor2._dtype.is_floating_point):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
@@ -616,12 +624,14 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return call(D.ADDCDIV, (input, tensor1, tensor2), {"value": value})
 
 
+@public()
 def lerp(input, end, weight):
     if isinstance(weight, Tensor):
         return call(D.LERP, (input, end, weight), {})
     return call(D.LERP_SCALAR, (input, end), {"weight": weight})
 
 
+@public()
 def fmod(input, other):
     input = _tensor_arg("fmod", 1, "input", input)
     if isinstance(_operand("fmod", 2, "other", other), Tensor):
@@ -630,6 +640,7 @@ def fmod(input, other):
 
 
 # --------------------------------------------------------------------------- helpers of nn formulas
+@public(method=False)
 def tensordot(a, b, dims=2):
     if isinstance(dims, int):
         dims_a, dims_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
@@ -741,6 +752,7 @@ def _viewable(a, size):
         return False
 
 
+@public(function=False)
 def view(input, *size):
     if len(size) == 1 and isinstance(size[0], dt.dtype):
         raise RuntimeError("refgrad: view(dtype) is not supported")
@@ -751,6 +763,7 @@ def view(input, *size):
     return _view_call(D.VIEW, input, {"size": size})
 
 
+@public()
 def reshape(input, *shape):
     size = _infer_size(_size_args(shape), input._data.size)
     if _viewable(input._data, size):
@@ -758,14 +771,17 @@ def reshape(input, *shape):
     return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
 
 
+@public()
 def view_as(input, other):
     return view(input, other._data.shape)
 
 
+@public(function=False)
 def reshape_as(input, other):
     return reshape(input, other._data.shape)
 
 
+@public()
 def flatten(input, start_dim=0, end_dim=-1):
     nd = input._data.ndim
     if nd == 0:
@@ -779,6 +795,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:s] + (-1,) + shape[e + 1:])
 
 
+@public(function=False)
 def expand(input, *sizes):
     sizes = _size_args(sizes)
     shape = input._data.shape
@@ -804,18 +821,22 @@ def _expanded_shape(shape, sizes):
     return tuple(target)
 
 
+@public(function=False)
 def expand_as(input, other):
     return expand(input, other._data.shape)
 
 
+@public()
 def broadcast_to(input, size):
     return expand(input, size)
 
 
+@public()
 def unsqueeze(input, dim):
     return _view_call(D.UNSQUEEZE, input, {"dim": _wrap_dim(dim, input._data.ndim + 1)})
 
 
+@public()
 def squeeze(input, dim=None):
     if dim is None:
         return _view_call(D.SQUEEZE, input, {})
@@ -824,11 +845,13 @@ def squeeze(input, dim=None):
     return _view_call(D.SQUEEZE_DIM, input, {"dim": _wrap_dim(dim, input._data.ndim)})
 
 
+@public()
 def transpose(input, dim0, dim1):
     nd = input._data.ndim
     return _view_call(D.TRANSPOSE, input, {"dim0": _wrap_dim(dim0, nd), "dim1": _wrap_dim(dim1, nd)})
 
 
+@public()
 def t(input):
     nd = input._data.ndim
     if nd > 2:
@@ -836,6 +859,7 @@ def t(input):
     return _view_call(D.T, input, {})
 
 
+@public()
 def permute(input, *dims):
     dims = _size_args(dims)
     nd = input._data.ndim
@@ -846,6 +870,7 @@ def permute(input, *dims):
     return _view_call(D.PERMUTE, input, {"dims": _dims(dims, nd)})
 
 
+@public()
 def select(input, dim, index):
     nd = input._data.ndim
     if nd == 0:
@@ -865,6 +890,7 @@ def _slice(input, dim, start, end, step):
     return _view_call(D.SLICE, input, {"dim": dim, "start": start, "end": end, "step": step})
 
 
+@public()
 def narrow(input, dim, start, length):
     dim = _wrap_dim(dim, input._data.ndim)
     return _slice(input, dim, start, start + length, 1)
@@ -897,12 +923,8 @@ def _masked_zero(grad, index):
     return where(Tensor._make(mask, dt.bool_, grad._device), 0.0, grad)
 
 
-def _sum_to(grad, shape):
-    from .autograd.engine import sum_to
-    return sum_to(grad, shape)
-
-
 # --------------------------------------------------------------------------- shape ops that copy
+@public(function=False)
 def repeat(input, *sizes):
     repeats = _size_args(sizes)
     if len(repeats) < input._data.ndim:
@@ -911,11 +933,13 @@ def repeat(input, *sizes):
     return call(D.REPEAT, (input,), {"repeats": repeats})
 
 
+@public()
 def flip(input, *dims):
     dims = _dims(_size_args(dims), input._data.ndim)
     return call(D.FLIP, (input,), {"dims": dims})
 
 
+@public()
 def roll(input, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
@@ -928,11 +952,13 @@ def roll(input, shifts, dims=None):
     return call(D.ROLL, (input,), {"shifts": shifts, "dims": tuple(_wrap_dim(d, input._data.ndim) for d in dims)})
 
 
+@public()
 def tril(input, diagonal=0):
     _at_least_2d("tril", input)
     return call(D.TRIL, (input,), {"diagonal": diagonal})
 
 
+@public()
 def triu(input, diagonal=0):
     _at_least_2d("triu", input)
     return call(D.TRIU, (input,), {"diagonal": diagonal})
@@ -943,6 +969,7 @@ def _at_least_2d(name, input):
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
 
 
+@public()
 def diagonal(input, offset=0, dim1=0, dim2=1):
     nd = input._data.ndim
     dim1, dim2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
@@ -956,6 +983,7 @@ def diagonal_backward(grad, input_sizes, offset, dim1, dim2):
                                                "dim2": dim2})
 
 
+@public()
 def movedim(input, source, destination):
     nd = input._data.ndim
     source = [_wrap_dim(d, nd) for d in ((source,) if isinstance(source, int) else source)]
@@ -981,6 +1009,7 @@ def _tensor_list(name, tensors):
     return tuple(tensors)
 
 
+@public(method=False)
 def cat(tensors, dim=0):
     tensors = _tensor_list("cat", tensors)
     shaped = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or list(tensors)
@@ -1000,9 +1029,7 @@ def cat(tensors, dim=0):
     return call(D.CAT, tensors, {"dim": dim})
 
 
-concat = concatenate = cat
-
-
+@public(method=False)
 def stack(tensors, dim=0):
     tensors = _tensor_list("stack", tensors)
     ref = tensors[0]._data.shape
@@ -1017,6 +1044,7 @@ def _views(results, input):
     return tuple(_as_view(r, input) for r in results)
 
 
+@public()
 def split(tensor, split_size_or_sections, dim=0):
     dim = _wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[dim]
@@ -1033,6 +1061,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return _views(call(D.SPLIT_WITH_SIZES, (tensor,), {"dim": dim, "sizes": sizes}), tensor)
 
 
+@public()
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
@@ -1043,6 +1072,7 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-size // chunks), dim)
 
 
+@public()
 def unbind(input, dim=0):
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
@@ -1065,6 +1095,7 @@ def _check_gather_bounds(name, index, size, dim):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
+@public()
 def gather(input, dim, index, *, sparse_grad=False):
     index = _index_tensor("gather", index)
     nd = input._data.ndim
@@ -1082,6 +1113,7 @@ def _wrapped_index(index, input, dim):
     return index
 
 
+@public()
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if reduce is not None:
         raise RuntimeError("refgrad: scatter with reduce= is not supported; use scatter_add or scatter_reduce")
@@ -1095,6 +1127,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
 
 
+@public()
 def scatter_add(input, dim, index, src):
     index = _index_tensor("scatter_add", index)
     dim = _wrap_dim(dim, input._data.ndim)
@@ -1102,6 +1135,7 @@ def scatter_add(input, dim, index, src):
     return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
 
 
+@public()
 def index_select(input, dim, index):
     if not isinstance(index, Tensor) or index._dtype not in (dt.int64, dt.int32):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
@@ -1115,6 +1149,7 @@ def index_select(input, dim, index):
     return call(D.INDEX_SELECT, (input,), {"dim": dim, "index": index.reshape(-1)})
 
 
+@public()
 def index_add(input, dim, index, source, *, alpha=1):
     dim = _wrap_dim(dim, input._data.ndim)
     return call(D.INDEX_ADD, (input, source), {"dim": dim, "index": index, "alpha": alpha})
@@ -1128,6 +1163,7 @@ def _bool_mask(name, mask):
     return mask
 
 
+@public()
 def masked_fill(input, mask, value):
     mask = _bool_mask("masked_fill_", mask)
     if isinstance(value, Tensor):
@@ -1138,6 +1174,7 @@ def masked_fill(input, mask, value):
     return call(D.MASKED_FILL, (input,), {"mask": mask, "value": value})
 
 
+@public()
 def masked_select(input, mask):
     mask = _bool_mask("masked_select", mask)
     broadcast_shapes(mask._data.shape, input._data.shape)
@@ -1149,6 +1186,7 @@ def masked_select_backward(grad, self_shape, mask):
     return index_backward(grad, shape, (np.broadcast_to(mask._data, shape),))
 
 
+@public()
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(reshape(input, -1), 0, reshape(indices, -1))
@@ -1274,7 +1312,6 @@ def _basic_index(self, items):
 def setitem(self, index, value):
     if not isinstance(value, _OPERAND):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
-    from .autograd import grad_mode
     if grad_mode.state.enabled and self._grad_fn is None and self._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
@@ -1296,10 +1333,12 @@ def setitem(self, index, value):
 
 
 # --------------------------------------------------------------------------- copies, casts, devices
+@public()
 def clone(input, *, memory_format=None):
     return call(D.CLONE, (input,), {})
 
 
+@public(function=False)
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
@@ -1328,6 +1367,7 @@ def _to_args(args, kwargs):
     return dtype, device, copy
 
 
+@public(function=False)
 def to(input, *args, **kwargs):
     dtype, device, copy = _to_args(args, dict(kwargs))
     dtype = dtype or input._dtype
@@ -1345,10 +1385,12 @@ def _cast(dtype):
     return method
 
 
+@public(function=False)
 def cpu(input):
     return to(input, "cpu")
 
 
+@public(function=False)
 def cuda(input, device=None, non_blocking=False):
     if device is None:
         device = "cuda"
@@ -1358,11 +1400,13 @@ def cuda(input, device=None, non_blocking=False):
 
 
 # --------------------------------------------------------------------------- in place
-def _inplace(rule_for):
-    """An in-place method from the out-of-place rule choice `rule_for(self, *args) -> (rule, operands, params)`."""
+def _inplace(name, rule_for):
+    """Tensor.<name>: in place, with the entry and operands `rule_for(self, *args)` picks."""
     def method(self, *args, **kwargs):
         rule, operands, params = rule_for(self, *args, **kwargs)
         return call_inplace(rule, self, operands, params)
+    method.__name__ = method.__qualname__ = name
+    METHODS[name] = method
     return method
 
 
@@ -1425,27 +1469,34 @@ def _unary_args(rule):
     return lambda self: (rule, (), {})
 
 
-add_ = _inplace(_add_args)
-sub_ = _inplace(_sub_args)
-mul_ = _inplace(_mul_args)
-div_ = _inplace(_div_args)
-pow_ = _inplace(_pow_args)
-fill_ = _inplace(_fill_args)
-copy_ = _inplace(_copy_args)
-zero_ = _inplace(_unary_args(D.ZERO))
-neg_ = _inplace(_unary_args(D.NEG))
-exp_ = _inplace(_unary_args(D.EXP))
-log_ = _inplace(_unary_args(D.LOG))
-sqrt_ = _inplace(_unary_args(D.SQRT))
-abs_ = _inplace(_unary_args(D.ABS))
-sin_ = _inplace(_unary_args(D.SIN))
-cos_ = _inplace(_unary_args(D.COS))
-tanh_ = _inplace(_unary_args(D.TANH))
-sigmoid_ = _inplace(_unary_args(D.SIGMOID))
-relu_ = _inplace(_unary_args(D.RELU))
-reciprocal_ = _inplace(_unary_args(D.RECIPROCAL))
-clamp_ = _inplace(_clamp_args)
-masked_fill_ = _inplace(_masked_fill_args)
+add_ = _inplace("add_", _add_args)
+sub_ = _inplace("sub_", _sub_args)
+mul_ = _inplace("mul_", _mul_args)
+div_ = _inplace("div_", _div_args)
+pow_ = _inplace("pow_", _pow_args)
+fill_ = _inplace("fill_", _fill_args)
+copy_ = _inplace("copy_", _copy_args)
+zero_ = _inplace("zero_", _unary_args(D.ZERO))
+neg_ = _inplace("neg_", _unary_args(D.NEG))
+reciprocal_ = _inplace("reciprocal_", _unary_args(D.RECIPROCAL))
+clamp_ = _inplace("clamp_", _clamp_args)
+masked_fill_ = _inplace("masked_fill_", _masked_fill_args)
+
+
+def _fill_random(name, sampler):
+    """An in-place random fill (`normal_`, `uniform_`): writes the samples and bumps the version."""
+    def method(self, *args, generator=None, **kwargs):
+        check_inplace(self)
+        self._data[...] = sampler(self._data.shape, *args, **kwargs)
+        self._vc.value += 1
+        return self
+    method.__name__ = method.__qualname__ = name
+    METHODS[name] = method
+    return method
+
+
+normal_ = _fill_random("normal_", lambda shape, mean=0.0, std=1.0: _rng[0].normal(mean, std, shape))
+uniform_ = _fill_random("uniform_", lambda shape, a=0.0, b=1.0: _rng[0].uniform(a, b, shape))
 
 
 # --------------------------------------------------------------------------- Tensor methods and operators
@@ -1471,12 +1522,10 @@ def _rpow(self, other):
 
 
 def _rfloordiv(self, other):
-    from ._creation import full_like_scalar
     return floor_divide(full_like_scalar(self, other), self)
 
 
 def _rmod(self, other):
-    from ._creation import full_like_scalar
     return remainder(full_like_scalar(self, other), self)
 
 
@@ -1496,62 +1545,26 @@ def _iop(inplace):
     return method
 
 
-def _install():
-    methods = {
-        "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
-        "true_divide": true_divide, "floor_divide": floor_divide, "remainder": remainder, "neg": neg,
-        "negative": neg, "reciprocal": reciprocal, "pow": pow, "square": square, "abs": abs, "absolute": abs,
-        "sgn": sgn, "sign": sign, "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh,
-        "sigmoid": sigmoid, "relu": relu, "isfinite": isfinite,
-        "exp2": exp2, "expm1": expm1, "log2": log2, "log10": log10, "log1p": log1p, "rsqrt": rsqrt, "tan": tan,
-        "asin": asin, "acos": acos, "atan": atan, "sinh": sinh, "cosh": cosh, "erf": erf, "floor": floor,
-        "ceil": ceil, "round": round, "trunc": trunc, "where": lambda self, c, o: where(c, self, o),
-        "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "equal": equal,
-        "logical_and": logical_and, "logical_or": logical_or,
-        "sum": sum, "mean": mean, "norm": norm, "dot": dot,
-        "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as, "flatten": flatten,
-        "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "unsqueeze": unsqueeze,
-        "squeeze": squeeze, "transpose": transpose, "t": t, "permute": permute, "select": select,
-        "narrow": narrow,
-        "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu, "cuda": cuda,
-        "float": _cast(dt.float32), "double": _cast(dt.float64), "half": _cast(dt.float16),
-        "int": _cast(dt.int32), "long": _cast(dt.int64), "bool": _cast(dt.bool_),
-        "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "fill_": fill_, "copy_": copy_,
-        "zero_": zero_, "neg_": neg_, "exp_": exp_, "log_": log_, "sqrt_": sqrt_, "abs_": abs_, "sin_": sin_,
-        "cos_": cos_, "tanh_": tanh_, "sigmoid_": sigmoid_, "relu_": relu_, "reciprocal_": reciprocal_,
-        "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max, "maximum": maximum,
-        "minimum": minimum, "atan2": atan2, "arctan2": atan2, "addcmul": addcmul, "addcdiv": addcdiv, "lerp": lerp,
-        "fmod": fmod, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin, "argmax": argmax,
-        "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp, "softmax": softmax,
-        "log_softmax": log_softmax, "cumsum": cumsum, "cumprod": cumprod, "all": all, "any": any,
-        "mm": mm, "mv": mv, "bmm": bmm, "matmul": matmul, "outer": outer, "ger": outer, "addmm": addmm,
-        "det": det, "inverse": linalg_inv, "repeat": repeat, "flip": flip, "roll": roll, "tril": tril,
-        "triu": triu, "diagonal": diagonal, "movedim": movedim, "moveaxis": movedim, "split": split,
-        "chunk": chunk, "unbind": unbind, "gather": gather, "scatter": scatter, "scatter_add": scatter_add,
-        "index_select": index_select, "index_add": index_add, "masked_fill": masked_fill,
-        "masked_select": masked_select, "take_along_dim": take_along_dim,
-        "clamp_": clamp_, "clip_": clamp_, "masked_fill_": masked_fill_,
-        "__matmul__": _operator(matmul), "__rmatmul__": _operator(matmul, swap=True),
-        "__getitem__": getitem, "__setitem__": setitem,
-        "__add__": _operator(add, rule=D.ADD, params={"alpha": 1}),
-        "__radd__": _operator(add, rule=D.ADD, params={"alpha": 1}), "__sub__": _operator(sub),
-        "__rsub__": _operator(rsub), "__mul__": _operator(mul, rule=D.MUL, params={}),
-        "__rmul__": _operator(mul, rule=D.MUL, params={}),
-        "__truediv__": _operator(div), "__rtruediv__": _operator(_rtruediv),
-        "__floordiv__": _operator(floor_divide), "__rfloordiv__": _operator(_rfloordiv),
-        "__mod__": _operator(remainder), "__rmod__": _operator(_rmod),
-        "__pow__": _operator(pow), "__rpow__": _operator(_rpow),
-        "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_), "__itruediv__": _iop(div_),
-        "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__invert__": _invert,
-        "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
-        "__gt__": _operator(gt), "__ge__": _operator(ge),
-        "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
-        "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or),
-    }
-    for name, fn in methods.items():
-        setattr(Tensor, name, fn)
-    Tensor.__iter__ = _iter
-
+_OPERATORS = {
+    "__matmul__": _operator(matmul), "__rmatmul__": _operator(matmul, swap=True),
+    "__getitem__": getitem, "__setitem__": setitem, "__iter__": lambda self: _iter(self),
+    "__add__": _operator(add, rule=D.ADD, params={"alpha": 1}),
+    "__radd__": _operator(add, rule=D.ADD, params={"alpha": 1}), "__sub__": _operator(sub),
+    "__rsub__": _operator(rsub), "__mul__": _operator(mul, rule=D.MUL, params={}),
+    "__rmul__": _operator(mul, rule=D.MUL, params={}),
+    "__truediv__": _operator(div), "__rtruediv__": _operator(_rtruediv),
+    "__floordiv__": _operator(floor_divide), "__rfloordiv__": _operator(_rfloordiv),
+    "__mod__": _operator(remainder), "__rmod__": _operator(_rmod),
+    "__pow__": _operator(pow), "__rpow__": _operator(_rpow),
+    "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_), "__itruediv__": _iop(div_),
+    "__neg__": neg, "__pos__": lambda self: self, "__abs__": lambda self: EXPORTS["abs"](self),
+    "__invert__": _invert,
+    "__eq__": _operator(lambda a, b: EXPORTS["eq"](a, b)), "__ne__": _operator(lambda a, b: EXPORTS["ne"](a, b)),
+    "__lt__": _operator(lambda a, b: EXPORTS["lt"](a, b)), "__le__": _operator(lambda a, b: EXPORTS["le"](a, b)),
+    "__gt__": _operator(lambda a, b: EXPORTS["gt"](a, b)), "__ge__": _operator(lambda a, b: EXPORTS["ge"](a, b)),
+    "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
+    "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or),
+}
 
 def _iter(self):
     if self._data.ndim == 0:
@@ -1559,5 +1572,41 @@ def _iter(self):
     return iter(unbind(self, 0))
 
 
-_install()
-D.F = __import__(__name__, fromlist=["_"])
+# --------------------------------------------------------------------------- installing it all
+def _generated(rule):
+    """The public function of an entry with `api=`: its tensor inputs, positionally, checked as torch's
+    argument parser checks them."""
+    name = rule.name
+    if len(rule.inputs) == 1:
+        def op(input):
+            return call(rule, (_tensor_arg(name, 1, "input", input),), {})
+    else:
+        def op(input, other):
+            return call(rule, (_tensor_arg(name, 1, "input", input), _operand(name, 2, "other", other)), {})
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name}({', '.join(op.__code__.co_varnames[:len(rule.inputs)])}): grad_fn {rule.node}."
+    return op
+
+
+for _rule in D.TABLE.values():
+    if _rule.api:
+        _fn = globals()[_rule.name] = _generated(_rule)  # as if defined in this module
+        public("function" in _rule.api, "method" in _rule.api)(_fn)
+        if "inplace" in _rule.api:
+            _inplace(_rule.name + "_", _unary_args(_rule))
+
+# Other spellings of the same op, wherever the op appears (refgrad.<name> and/or Tensor.<name>).
+ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "negative": "neg", "absolute": "abs",
+           "arctan2": "atan2", "clip": "clamp", "clip_": "clamp_", "moveaxis": "movedim", "ger": "outer",
+           "concat": "cat", "concatenate": "cat"}
+for _alias, _target in ALIASES.items():
+    for _registry in (EXPORTS, METHODS):
+        if _target in _registry:
+            _registry[_alias] = _registry[_target]
+
+METHODS.update(float=_cast(dt.float32), double=_cast(dt.float64), half=_cast(dt.float16), int=_cast(dt.int32),
+               long=_cast(dt.int64), bool=_cast(dt.bool_), where=lambda self, condition, other:
+               where(condition, self, other))
+for _name, _fn in {**METHODS, **_OPERATORS}.items():
+    setattr(Tensor, _name, _fn)
+install_ops({**globals(), **EXPORTS})

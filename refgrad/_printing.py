@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from . import _dtype as dt
+from .autograd.forward_level import tangent_of
 
 
 class PrintOptions:
@@ -180,7 +181,6 @@ def tensor_repr(t):
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     if t._fw is not None:
-        from .autograd.forward_ad import tangent_of
         tangent = tangent_of(t)
         if tangent is not None:
             suffixes.append("tangent=" + tensor_repr(tangent))

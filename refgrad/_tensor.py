@@ -3,16 +3,18 @@
 Autograd state: `_requires_grad` (leaves only), `_grad_fn` and `_output_nr` (the edge this tensor
 is in the graph), `_grad`, and `_vc`, a version counter shared with every view of the same data so
 that in-place changes are seen by saved tensors (made on first use).
-Ops are attached from refgrad._ops, which reads the derivative table.
+
+The layers above attach the rest, once, when they are imported: refgrad/_ops.py the op methods and
+operators (generated from the derivative table), refgrad/autograd/api.py `backward`.
 """
 import math
 import warnings
 import weakref
 
 from . import _dtype as dt
-from ._device import CPU
+from ._device import CPU, canonical
 from ._warn import warn_once
-from . import autograd
+from ._printing import tensor_repr
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, _HookDict, add_hook
 
@@ -280,9 +282,6 @@ class Tensor:
             return (self._accumulator(), 0)
         return (None, 0)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
     def detach(self):
         """A tensor sharing data and version counter with this one, cut from the graph."""
         t = Tensor._make(self._data, self._dtype, self._device)
@@ -375,14 +374,12 @@ class Tensor:
         return id(self)
 
     def __repr__(self, *, tensor_contents=None):
-        from ._printing import tensor_repr
         return tensor_repr(self)
 
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        from . import _creation
-        return (_creation._rebuild, (self._data, self._dtype.name, str(self._device), self._requires_grad))
+        return (_rebuild, (self._data, self._dtype.name, str(self._device), self._requires_grad))
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
@@ -396,6 +393,13 @@ class Tensor:
             t._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = t
         return t
+
+
+def _rebuild(data, dtype_name, device, requires_grad):
+    """Unpickling: a leaf with the pickled data, dtype, device and requires_grad."""
+    t = Tensor._make(data, dt._BY_NAME[dtype_name], canonical(device))
+    t._requires_grad = requires_grad
+    return t
 
 
 def _inherit_inference(t, source):

@@ -18,6 +18,6 @@ def test_detects_a_wrong_value(monkeypatch):
 def test_detects_a_wrong_message(monkeypatch):
     def body(torch):
         torch.ones(2).sum().backward()
-    monkeypatch.setattr(refgrad.autograd, "backward", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("nope")))
+    monkeypatch.setattr(refgrad.autograd.api, "backward", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("nope")))
     with pytest.raises(AssertionError, match="field message"):
         assert_same(body)

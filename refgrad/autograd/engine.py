@@ -8,11 +8,14 @@ As in PyTorch's engine:
    node's output gradients into the input buffers of its next functions;
 4. before a node runs, apply the tensor hooks of its outputs and store retained grads;
    after it runs, reduce each gradient to its input's shape and dtype (`sum_to`, done once
-   here), and free its saved tensors unless the graph is retained.
+   here, from refgrad/_formulas.py), and free its saved tensors unless the graph is retained.
 """
 import itertools
 from heapq import heappop, heappush
 
+from .._creation import zeros_like
+from .._formulas import sum_to
+from .._tensor import Tensor
 from . import grad_mode
 from .graph import AccumulateGrad, Node
 
@@ -201,7 +204,6 @@ def _node_hook_results(hook, old, new):
 
 def _checked(hook, old, new):
     """PyTorch's check of a hook's replacement gradient: a tensor of the same type and size."""
-    from .._tensor import Tensor
     if not isinstance(new, Tensor):
         raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
     if old.type() != new.type():
@@ -259,36 +261,18 @@ def _expandable(shape, to):
     return True
 
 
-def sum_to(grad, shape):
-    """Sums a broadcast gradient back to `shape` (at::sum_to: a full sum for a 0-dim shape, otherwise
-    a sum over dims with keepdim, then a view)."""
-    if not shape:
-        return grad.sum()
-    lead = grad._data.ndim - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and grad._data.shape[lead + i] != 1)
-    if dims:
-        grad = grad.sum(dims, keepdim=True)
-    if lead:
-        grad = grad.view(shape)
-    return grad
-
-
 def _accumulate_into(tensor, grad, create_graph):
     """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph)."""
     if create_graph:
         if tensor._grad is None:
             # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad)
-            from .._creation import zeros_like
             tensor._grad = zeros_like(grad).copy_(grad)
         else:
             tensor._grad = tensor._grad + grad
     elif tensor._grad is None:
-        from .._tensor import Tensor
         tensor._grad = Tensor._make(grad._data.copy(), grad._dtype, grad._device)  # a contiguous copy, no history
     elif tensor._grad.requires_grad:
         tensor._grad = tensor._grad + grad
     else:
-        from .grad_mode import no_grad
-        with no_grad():
+        with grad_mode.no_grad():
             tensor._grad.add_(grad)

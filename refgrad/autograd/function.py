@@ -5,7 +5,9 @@ As in PyTorch, the `ctx` handed to forward is the node itself: an instance of th
 """
 import functools
 
-from . import forward_ad, grad_mode
+from .._creation import _zeros
+from .._tensor import Tensor
+from . import forward_level, grad_mode
 from .graph import Node, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
@@ -38,8 +40,7 @@ class BackwardCFunction(Node, FunctionCtx):
     def apply(self, grads):
         grads = tuple(grads) + (None,) * (len(self._output_meta) - len(grads))
         if getattr(self, "materialize_grads", True):
-            from .. import _creation
-            grads = tuple(g if g is not None else _creation._zeros(shape, dtype, device)
+            grads = tuple(g if g is not None else _zeros(shape, dtype, device)
                           for g, (shape, dtype, device) in zip(grads, self._output_meta))
         result = self._forward_cls.backward(self, *grads)
         if not isinstance(result, tuple):
@@ -108,7 +109,6 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
         ctx = cls._backward_cls(())
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
         ctx._arg_is_tensor = is_tensor
@@ -116,7 +116,7 @@ class Function(metaclass=FunctionMeta):
         recording = grad_mode.state.enabled and any(ctx.needs_input_grad)
         uses_setup_context = cls.setup_context is not Function.setup_context
         tangents = _input_tangents(args, is_tensor)
-        level, forward_ad.state.level = forward_ad.state.level, None  # the forward's own ops make no tangents
+        level, forward_level.state.level = forward_level.state.level, None  # the forward's own ops make no tangents
         try:
             with grad_mode.no_grad():
                 if uses_setup_context:
@@ -124,7 +124,7 @@ class Function(metaclass=FunctionMeta):
                 else:
                     outputs = cls.forward(ctx, *args, **kwargs)
         finally:
-            forward_ad.state.level = level
+            forward_level.state.level = level
         if uses_setup_context:
             cls.setup_context(ctx, args, outputs)
         single = not isinstance(outputs, tuple)
@@ -143,23 +143,23 @@ class Function(metaclass=FunctionMeta):
 
 def _input_tangents(args, is_tensor):
     """The inputs' forward-mode tangents (None for each input without one), or None when there are none."""
-    if forward_ad.state.level is None:
+    if forward_level.state.level is None:
         return None
-    tangents = [forward_ad.tangent_of(a) if t else None for a, t in zip(args, is_tensor)]
+    tangents = [forward_level.tangent_of(a) if t else None for a, t in zip(args, is_tensor)]
     return tangents if any(t is not None for t in tangents) else None
 
 
 def _push_custom_tangents(cls, ctx, tangents, outs):
     """A custom Function's output tangents come from its jvp(ctx, *input_tangents)."""
-    level, forward_ad.state.level = forward_ad.state.level, None
+    level, forward_level.state.level = forward_level.state.level, None
     try:
         result = cls.jvp(ctx, *tangents)
     finally:
-        forward_ad.state.level = level
+        forward_level.state.level = level
     result = result if isinstance(result, tuple) else (result,)
     for out, tangent in zip(outs, result):
         if tangent is not None:
-            forward_ad.set_tangent(out, tangent)
+            forward_level.set_tangent(out, tangent)
 
 
 def _fresh_output(out, args):
@@ -170,7 +170,6 @@ def _fresh_output(out, args):
 
 
 def _wrap_outputs(ctx, args, is_tensor, outs):
-    from .._tensor import Tensor
     ctx.next_functions = tuple(a._edge() for a, t in zip(args, is_tensor) if t)
     ctx._input_meta = tuple((a._data.shape, a._dtype, a._device) for a, t in zip(args, is_tensor) if t)
     dirty = getattr(ctx, "_dirty", ()) or ()

@@ -9,6 +9,11 @@ import warnings
 
 import numpy as np
 
+from .._creation import randn, tensor
+from .._tensor import Tensor
+from . import forward_ad
+from .api import grad
+
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
@@ -24,7 +29,6 @@ def _as_tuple(x):
 
 
 def _is_tensor(x):
-    from .._tensor import Tensor
     return isinstance(x, Tensor)
 
 
@@ -55,7 +59,6 @@ def _numerical_jacobians(func, inputs, wrt, outputs, eps):
 
 def _analytical_jacobians(inputs, wrt, outputs):
     """By reverse mode: row j of output o is the gradient of its j-th element."""
-    from . import grad
     jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in wrt] for o in outputs]
     for n, o in enumerate(outputs):
         if not o.requires_grad:
@@ -71,15 +74,13 @@ def _analytical_jacobians(inputs, wrt, outputs):
 
 def _forward_jacobians(func, inputs, wrt, outputs):
     """By forward mode: column j of input i is the output tangent along the j-th basis vector."""
-    from . import forward_ad
-    from .. import _creation
     jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in wrt] for o in outputs]
     for k, i in enumerate(wrt):
         x = inputs[i]
         for j in range(x.numel()):
             basis = np.zeros(x.numel(), x._data.dtype)
             basis[j] = 1
-            tangent = _creation.tensor(basis.reshape(x.shape), dtype=x.dtype, device=x.device)
+            tangent = tensor(basis.reshape(x.shape), dtype=x.dtype, device=x.device)
             with forward_ad.dual_level():
                 args = list(inputs)
                 args[i] = forward_ad.make_dual(x.detach(), tangent)
@@ -91,13 +92,12 @@ def _forward_jacobians(func, inputs, wrt, outputs):
 
 
 def _compare(numerical, analytical, outputs, wrt, atol, rtol, what, dtype_of):
-    from .. import _creation
     for n in range(len(outputs)):
         for k in range(len(wrt)):
             a, e = analytical[n][k], numerical[n][k]
             if not np.all(np.abs(a - e) <= atol + rtol * np.abs(e)):
                 dtype = dtype_of(n)
-                show = lambda m: repr(_creation.tensor(m.astype(dtype.np), dtype=dtype))  # noqa: E731
+                show = lambda m: repr(tensor(m.astype(dtype.np), dtype=dtype))  # noqa: E731
                 return (f"Jacobian {what}mismatch for output {n} with respect to input {wrt[k]},\n"
                         f"numerical:{show(e)}\nanalytical:{show(a)}\n")
     return None
@@ -141,13 +141,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
                   masked=False):
     """gradcheck of the function inputs, grad_outputs -> the gradients of func, taken with create_graph=True."""
-    from . import grad
-    from .. import _creation
     inputs = _as_tuple(inputs)
     wrt = _differentiable_inputs(inputs)
     outputs = [o for o in _outputs(func, inputs) if o.requires_grad]
     if grad_outputs is None:
-        grad_outputs = [_creation.randn(*o.shape, dtype=o.dtype, device=o.device).requires_grad_() for o in outputs]
+        grad_outputs = [randn(*o.shape, dtype=o.dtype, device=o.device).requires_grad_() for o in outputs]
     grad_outputs = list(_as_tuple(grad_outputs))
     n_inputs = len(inputs)
 

@@ -4,11 +4,14 @@ A Node is what `tensor.grad_fn` returns. Its `next_functions` are the edges towa
 inputs of the op that made it: `(node, output_nr)` pairs, `(None, 0)` for inputs that need no
 gradient. Leaves that require grad end in an AccumulateGrad node. Nodes are numbered in
 creation order (`_sequence_nr()`); the engine runs later nodes first, like PyTorch's.
+
+A FormulaNode is the node of a derivative-table entry (refgrad/derivatives.py): its `apply` runs
+the entry's backward formulas on the gradient and the values the node saved.
 """
 import itertools
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle"]
 
 _sequence = itertools.count()
 MAX_SEQUENCE_NR = 2 ** 64 - 1
@@ -139,7 +142,7 @@ class SavedTensor:
     rebuilt with the saving node as grad_fn when unpacked, so a node does not own its output.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw")
+    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls")
 
     def __init__(self, tensor, is_output):
         if tensor._is_inference:
@@ -158,6 +161,7 @@ class SavedTensor:
             self.device = tensor._device
             self.output_nr = tensor._output_nr
             self.fw = tensor._fw  # a saved output keeps its forward-mode tangent
+            self.cls = type(tensor)
         else:
             self.tensor = tensor
 
@@ -175,8 +179,7 @@ class SavedTensor:
             raise RuntimeError(self._modified_message(node))
         if self.tensor is not None:
             return self.tensor
-        from .._tensor import Tensor
-        t = Tensor._make(self.data, self.dtype, self.device)
+        t = self.cls._make(self.data, self.dtype, self.device)
         t._vc = self.counter
         t._grad_fn = node
         t._output_nr = self.output_nr
@@ -202,6 +205,80 @@ class SavedTensor:
         self.freed = True
         self.tensor = None
         self.data = None
+
+
+class FormulaNode(Node):
+    """The node of a table entry: applies the entry's backward formula for each input that needs one.
+
+    `_rule` (set on each entry's subclass, named like `MulBackward0`) is the entry; `_saved` maps the
+    names its formulas use to what the node saved: SavedTensors, shapes, parameters.
+    """
+
+    __slots__ = ("_saved",)
+    _rule = None
+
+    def __init__(self, next_functions, input_meta, saved):
+        Node.__init__(self, next_functions, input_meta)
+        self._saved = saved
+
+    def apply(self, grads):
+        rule = self._rule
+        if rule.many:
+            return self._apply_many(grads)
+        grad = grads[0]
+        if grad is None:
+            return (None,) * len(self.next_functions)
+        backward, uses = rule.backward, rule.uses
+        out = []
+        for (fn, _), i in zip(self.next_functions, rule.grad_inputs):
+            if fn is None:
+                out.append(None)
+            elif uses[i]:
+                out.append(backward[i](grad, *self._values(uses[i])))
+            else:
+                out.append(backward[i](grad))
+        return out
+
+    def _apply_many(self, grads):
+        """Multi-output rules get one gradient per output (None where an output got none); variadic
+        rules give one gradient per tensor of their list input."""
+        rule = self._rule
+        grad = grads[0]
+        if rule.n_outputs != 1:
+            grad = list(grads) + [None] * (self._saved["n_outputs"] - len(grads))
+            if all(g is None for g in grad):
+                grad = None
+        if grad is None:
+            return (None,) * len(self.next_functions)
+        if rule.variadic:
+            grads_in = rule.backward[0](grad, *self._values(rule.uses[0]))
+            return tuple(None if fn is None else g for (fn, _), g in zip(self.next_functions, grads_in))
+        backward, uses = rule.backward, rule.uses
+        return tuple(None if fn is None else backward[i](grad, *self._values(uses[i]))
+                     for (fn, _), i in zip(self.next_functions, rule.grad_inputs))
+
+    def _values(self, names):
+        """The saved values a formula names, saved tensors unpacked (and checked for in-place changes)."""
+        saved = self._saved
+        values = []
+        for name in names:  # a loop, not a comprehension: this runs for every node of every backward
+            v = saved[name]
+            values.append(v.unpack(self) if type(v) is SavedTensor else v)
+        return values
+
+    def release(self):
+        if self._saved:
+            for v in self._saved.values():
+                if type(v) is SavedTensor:
+                    v.free()
+
+    def __getattr__(self, name):
+        # PyTorch exposes saved values as grad_fn._saved_<name>.
+        if name.startswith("_saved_"):
+            v = self._saved.get(name[7:], None)
+            if v is not None:
+                return v.unpack(self) if type(v) is SavedTensor else v
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
 
 def _op_name(node):

@@ -11,6 +11,8 @@ from .. import derivatives as D
 from .. import _ops
 from .._creation import rand, zeros_like
 from .._dispatch import call
+from .._formulas import reduce as reduce_loss
+from .._kernels import max_pool_indices
 from .._ops import relu, sigmoid, tanh, softmax, log_softmax, log_sigmoid  # noqa: F401  (re-exported)
 from .._tensor import Tensor
 
@@ -92,7 +94,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _warn_target_size(input, target)
     loss = _ops.abs(_ops.sub(input, target))
-    return D._reduce(loss, _reduction(reduction))
+    return reduce_loss(loss, _reduction(reduction))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -208,7 +210,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding = _pool_args(kernel_size, stride, padding)
     unbatched = input.dim() == 3
     x = _ops.unsqueeze(input, 0) if unbatched else input
-    indices = Tensor._make(D._max_pool_indices(x._data, kernel, stride, padding), dt.int64, x._device)
+    indices = Tensor._make(max_pool_indices(x._data, kernel, stride, padding), dt.int64, x._device)
     out = call(D.MAX_POOL2D, (x,), {"kernel": kernel, "stride": stride, "padding": padding, "indices": indices})
     if unbatched:
         out, indices = _ops.squeeze(out, 0), _ops.squeeze(indices, 0)

@@ -1,4 +1,5 @@
 """nn.Parameter: a leaf tensor that a Module registers as one of its parameters."""
+from .._creation import empty
 from .._tensor import Tensor
 
 __all__ = ["Parameter"]
@@ -11,7 +12,6 @@ class Parameter(Tensor):
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
-            from .._creation import empty
             data = empty(0)
         p = cls._make(data._data, data._dtype, data._device)
         p._vc = data._vc  # shares storage and version counter with `data`, as torch's _make_subclass does

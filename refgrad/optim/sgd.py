@@ -5,6 +5,7 @@
 """
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..nn.modules import zero_grad_of
 
 __all__ = ["Optimizer", "SGD"]
 
@@ -37,7 +38,6 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
-        from ..nn.modules import zero_grad_of
         for group in self.param_groups:
             for p in group["params"]:
                 zero_grad_of(p, set_to_none)

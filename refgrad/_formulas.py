@@ -1,0 +1,360 @@
+"""Helpers of the derivative table's backward and forward-mode formulas, written in refgrad ops.
+
+Formulas compute with refgrad's own ops, so that `create_graph=True` records them and higher
+derivatives come for free (as in HIPS autograd). Tensor methods and operators (`grad * other`,
+`self.cos()`) need nothing imported. Ops without a method (`where`, `zeros_like`, `cat`) are reached
+through `ops`: the ops are built from the table, one layer up, so refgrad/_ops.py installs them
+here once, when it is imported (`install_ops`); no formula runs before that.
+
+`sum_to` is here too: the engine reduces every broadcast gradient with it, and expand's formula is it.
+"""
+import math
+
+import numpy as np
+
+from . import _dtype as dt
+from ._fp import quiet
+from ._kernels import SQRT_2, SQRT_2_OVER_PI, padded_index
+
+__all__ = ["ops", "install_ops", "sum_to"]
+
+
+class _Ops:
+    """The public ops, as formulas call them (`ops.where(...)`)."""
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"refgrad's ops are not installed yet (a formula asked for ops.{name}): "
+                           "import refgrad, which installs them")
+
+
+ops = _Ops()
+
+
+def install_ops(namespace):
+    """Gives formulas the public ops: called once, by refgrad/_ops.py."""
+    ops.__dict__.update(namespace)
+
+
+def sum_to(grad, shape):
+    """Sums a broadcast gradient back to `shape` (at::sum_to: a full sum for a 0-dim shape, otherwise
+    a sum over dims with keepdim, then a view)."""
+    if not shape:
+        return grad.sum()
+    lead = grad._data.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad._data.shape[lead + i] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead:
+        grad = grad.view(shape)
+    return grad
+
+
+def scaled(grad, alpha):
+    return grad if alpha == 1 else grad * alpha
+
+
+def not_implemented(name):
+    raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+
+
+def pow_backward(grad, self, exponent):
+    if exponent == 0:
+        return ops.zeros_like(self)
+    return grad * (exponent * self.pow(exponent - 1))
+
+def log_scalar(base):
+    with quiet():
+        return float(np.log(np.float64(base)))
+
+
+def in_bounds(self, min, max):
+    inside = None
+    for cond in ((self >= min) if min is not None else None, (self <= max) if max is not None else None):
+        if cond is not None:
+            inside = cond if inside is None else inside & cond
+    return inside
+
+
+def select_larger(grad, a, b):
+    """Gradient of maximum(a, b) for a: all of it where a wins, half on ties (PyTorch's choice)."""
+    return ops.where(a > b, grad, ops.where(a == b, grad / 2, 0.0))
+
+
+def unsqueeze_dims(grad, dims, ndim, keepdim):
+    if keepdim or ndim == 0:
+        return grad
+    for d in sorted(d % ndim for d in dims):
+        grad = grad.unsqueeze(d)
+    return grad
+
+
+def reduced_numel(shape, dims):
+    return math.prod(shape[d] for d in dims) if shape else 1
+
+
+def norm_backward(grad, self, ord, result, dim, keepdim):
+    dims = range(self.dim()) if dim is None else dim
+    grad = unsqueeze_dims(grad, dims, self.dim(), keepdim)
+    norm = unsqueeze_dims(result, dims, self.dim(), keepdim)
+    if ord == 0:
+        return ops.zeros_like(self)
+    if ord == 1:
+        return self.sgn() * grad
+    if ord == 2:
+        return self * ops.where(norm == 0, 0.0, grad / norm)
+    if ord in (float("inf"), float("-inf")):
+        mask = (self.abs() == norm)
+        return self.sgn() * ops.where(mask, grad / mask.sum(tuple(dims), keepdim=True), 0.0)
+    return self * self.abs().pow(ord - 2) * ops.where(norm == 0, 0.0, grad / norm.pow(ord - 1))
+
+
+def keep(t, dim, ndim, keepdim):
+    """A reduced tensor with its reduced dims put back as size 1, so it broadcasts against the input."""
+    return unsqueeze_dims(t, range(ndim) if dim is None else dim, ndim, keepdim)
+
+
+def prod_others(x, dim):
+    """Along `dim`, the product of all elements but the one at each position (no division, so zeros work)."""
+    n = x.shape[dim]
+    ones = ops.ones_like(x.narrow(dim, 0, 1))
+    left = ops.cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    right = ops.cat([x.narrow(dim, 1, n - 1), ones], dim).flip((dim,)).cumprod(dim).flip((dim,))
+    return left * right
+
+
+def prod_backward(grad, self, result, dim=None, keepdim=False):
+    if self.dim() == 0:
+        return grad
+    if dim is None:
+        return grad * prod_others(self.reshape(-1), 0).reshape(self.shape)
+    return keep(grad, (dim,), self.dim(), keepdim) * prod_others(self, dim)
+
+
+def evenly_distribute(grad, self, result):
+    """Gradient of a global max/min: shared evenly by every element equal to the result."""
+    mask = self == result
+    return ops.where(mask, grad / mask.sum(), 0.0)
+
+
+def value_selecting_backward(grad, self_shape, dim, keepdim, indices):
+    """Gradient of max/min/median along `dim`: the gradient goes to the selected index."""
+    ndim = len(self_shape)
+    if ndim == 0:
+        return grad
+    grad, indices = keep(grad, (dim,), ndim, keepdim), keep(indices, (dim,), ndim, keepdim)
+    return ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter(dim, indices, grad)
+
+
+def scale_by_count(grad, self, result, dim, keepdim):
+    """Gradient of amax/amin: shared evenly by the elements equal to the extreme along the dims."""
+    dims = tuple(range(self.dim())) if not dim else dim
+    mask = self == keep(result, dims, self.dim(), keepdim)
+    return ops.where(mask, keep(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True), 0.0)
+
+
+def var_backward(grad, self, dim, correction, keepdim):
+    dims = tuple(range(self.dim())) if dim is None else dim
+    n = math.prod(self.shape[d] for d in dims)
+    return (2.0 / (n - correction)) * keep(grad, dims, self.dim(), keepdim) * (self - self.mean(dims, True))
+
+
+def cumprod_backward(grad, self, result, dim):
+    if self.dim() == 0 or self.numel() == 0:
+        return grad
+    if not bool((self == 0).any()):
+        return (grad * result).flip((dim,)).cumsum(dim).flip((dim,)) / self
+    # d result_j / d x_i = prod_{k <= j, k != i} x_k for j >= i: build that product for every i.
+    x = self.movedim(dim, -1)
+    g = grad.movedim(dim, -1)
+    n = x.shape[-1]
+    eye = ops.eye(n, dtype=dt.bool_, device=x.device)
+    others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)          # [..., i, j]
+    upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()  # j >= i
+    return (ops.where(upper, others, 0.0) * g.unsqueeze(-2)).sum(-1).movedim(-1, dim)
+
+
+def cumprod_jvp(self_t, self, result, dim):
+    if self.dim() == 0:
+        return self_t
+    if not bool((self == 0).any()):
+        return (self_t / self).cumsum(dim) * result
+    # t_j = sum_{i <= j} t_i prod_{k <= j, k != i} x_k, built as in the backward formula
+    x, t = self.movedim(dim, -1), self_t.movedim(dim, -1)
+    n = x.shape[-1]
+    eye = ops.eye(n, dtype=dt.bool_, device=x.device)
+    others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)
+    upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()
+    return (ops.where(upper, others, 0.0) * t.unsqueeze(-1)).sum(-2).movedim(-1, dim)
+
+
+def gelu_derivative(x, approximate):
+    if approximate == "tanh":
+        inner = SQRT_2_OVER_PI * (x + 0.044715 * x.pow(3))
+        t = inner.tanh()
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    cdf = 0.5 * (1 + (x / SQRT_2).erf())
+    pdf = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
+    return cdf + x * pdf
+
+
+def reduce(loss, reduction):
+    """A loss's elementwise values reduced as `reduction` says, in refgrad ops."""
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def loss_grad(grad, shape, reduction):
+    """The incoming gradient of a reduced loss, spread over the elements (divided by n for a mean)."""
+    if reduction == "none":
+        return grad
+    n = math.prod(shape)
+    return grad.expand(shape) / n if reduction == "mean" else grad.expand(shape)
+
+
+def bce_self(grad, self, target, weight, reduction):
+    g = loss_grad(grad, self.shape, reduction) * (self - target) / ((1 - self) * self).clamp(min=1e-12)
+    return g if weight is None else g * weight
+
+
+def bce_target(grad, self, weight, reduction):
+    g = loss_grad(grad, self.shape, reduction) * ((1 - self).log().clamp(min=-100) - self.log().clamp(min=-100))
+    return g if weight is None else g * weight
+
+
+def bce_logits_self(grad, self, target, weight, pos_weight, reduction):
+    s = self.sigmoid()
+    g = (s - target) if pos_weight is None else ((pos_weight * target + 1 - target) * s - pos_weight * target)
+    g = loss_grad(grad, g.shape, reduction) * g
+    return g if weight is None else g * weight
+
+
+def bce_logits_target(grad, self, weight, pos_weight, reduction):
+    log_sig, log_sig_neg = ops.log_sigmoid(self), ops.log_sigmoid(-self)
+    g = (log_sig_neg - log_sig) if pos_weight is None else (log_sig_neg - pos_weight * log_sig)
+    g = loss_grad(grad, g.shape, reduction) * g
+    return g if weight is None else g * weight
+
+
+def nll_backward(grad, self, weight, target, reduction, ignore_index):
+    valid = target != ignore_index
+    safe = ops.where(valid, target, 0)
+    w = ops.ones(self.shape[1], dtype=self.dtype, device=self.device) if weight is None else weight
+    per_sample = ops.where(valid, w.gather(0, safe), 0.0)
+    if reduction == "mean":
+        scale = grad / per_sample.sum()
+    else:
+        scale = grad
+    values = (-per_sample * scale).unsqueeze(1)
+    return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
+
+
+def conv_input_grad(grad, self_shape, weight, stride, padding, dilation):
+    k = weight.dim() - 2
+    cols = ops.tensordot(weight, grad, ([0], [1]))                    # [C, *kernel, N, *out]
+    cols = cols.movedim(1 + k, 0)                                   # [N, C, *kernel, *out]
+    return ops.fold_windows(cols, self_shape[2:], weight.shape[2:], stride, padding, dilation)
+
+
+def conv_weight_grad(grad, self, weight_shape, stride, padding, dilation):
+    k = len(weight_shape) - 2
+    cols = ops.unfold_windows(self, weight_shape[2:], stride, padding, dilation)  # [N, C, *kernel, *out]
+    out_dims = list(range(2 + k, 2 + 2 * k))
+    return ops.tensordot(grad, cols, ([0] + [2 + i for i in range(k)], [0] + out_dims))
+
+
+def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation):
+    out = ops.convolution(input_t, weight, None, stride, padding, dilation) + \
+        ops.convolution(input, weight_t, None, stride, padding, dilation)
+    return out if bias_t is None else out + bias_t.reshape((1, -1) + (1,) * (weight.dim() - 2))
+
+
+def layer_norm_parts(x, dims, eps):
+    mean = x.mean(dims, True)
+    rstd = ((x - mean).pow(2).mean(dims, True) + eps).rsqrt()
+    return (x - mean) * rstd, rstd
+
+
+def layer_norm_input(grad, input, weight, normalized_shape, eps):
+    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
+    xhat, rstd = layer_norm_parts(input, dims, eps)
+    g = grad if weight is None else grad * weight
+    return rstd * (g - g.mean(dims, True) - xhat * (g * xhat).mean(dims, True))
+
+
+def layer_norm_weight(grad, input, normalized_shape, eps):
+    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
+    batch = tuple(range(input.dim() - len(normalized_shape)))
+    xhat = layer_norm_parts(input, dims, eps)[0]
+    return (grad * xhat).sum(batch) if batch else grad * xhat
+
+
+def layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, eps):
+    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
+    xhat, rstd = layer_norm_parts(input, dims, eps)
+    xhat_t = rstd * (input_t - input_t.mean(dims, True) - xhat * (input_t * xhat).mean(dims, True))
+    out = xhat_t if weight is None else xhat_t * weight + xhat * weight_t
+    return out if bias_t is None else out + bias_t
+
+
+def embedding_backward(grad, weight_shape, indices, padding_idx):
+    flat = indices.reshape(-1)
+    rows = grad.reshape(-1, weight_shape[1])
+    if padding_idx is not None:
+        rows = rows.masked_fill((flat == padding_idx).unsqueeze(1), 0.0)
+    return ops.zeros(weight_shape, dtype=grad.dtype, device=grad.device).index_add(0, flat, rows)
+
+
+# ------------------------------------------------------------------- shape ops that copy
+def repeat_backward(grad, self_shape, repeats):
+    """Sums the gradient of each copy: view [r0, s0, r1, s1, ...] and sum over the r axes."""
+    lead = len(repeats) - len(self_shape)
+    shape = (1,) * lead + tuple(self_shape)
+    split, dims = [], []
+    for i, (r, s) in enumerate(zip(repeats, shape)):
+        split += [r, s]
+        dims.append(2 * i)
+    grad = grad.reshape(split).sum(tuple(dims))
+    return grad.reshape(self_shape)
+
+
+def split_backward(grads, self_shape, dim, sizes):
+    """Concatenates the output gradients along dim, zeros for outputs that got none."""
+    like = next(g for g in grads if g is not None)
+    shape = list(self_shape)
+    parts = []
+    for g, n in zip(grads, sizes):
+        if g is None:
+            shape[dim] = n
+            g = ops.zeros(shape, dtype=like.dtype, device=like.device)
+        parts.append(g)
+    return ops.cat(parts, dim)
+
+
+def unbind_backward(grads, self_shape, dim):
+    like = next(g for g in grads if g is not None)
+    zero = ops.zeros(like.shape, dtype=like.dtype, device=like.device)
+    return ops.stack([zero if g is None else g for g in grads], dim)
+
+
+def cat_backward(grad, tensors_shapes, dim):
+    out, start = [], 0
+    for shape in tensors_shapes:
+        if len(shape) == 1 and shape[0] == 0 and grad.dim() != 1:  # legacy empty inputs get no gradient
+            out.append(None)
+            continue
+        out.append(grad.narrow(dim, start, shape[dim]))
+        start += shape[dim]
+    return out
+
+
+def pad_backward(grad, self_shape, pad, mode, k):
+    """Reflect or replicate padding's gradient: each padded position's gradient added back to its source."""
+    for d in range(k):
+        lo, hi = pad[2 * d], pad[2 * d + 1]
+        index = padded_index(self_shape[-1 - d], lo, hi, mode)
+        target = tuple(grad.shape[:grad.dim() - 1 - d]) + (self_shape[-1 - d],) + tuple(grad.shape[grad.dim() - d:])
+        grad = ops.zeros(target, dtype=grad.dtype, device=grad.device).index_add(
+            grad.dim() - 1 - d, ops.new_tensor(index, device=grad.device), grad)
+    return grad

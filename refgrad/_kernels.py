@@ -1,0 +1,304 @@
+"""The NumPy forward kernels of the derivative table's entries that take more than one line.
+
+Each takes the input arrays positionally (already in the compute dtype) and the op's parameters by
+keyword, and returns an array; refgrad/derivatives.py names them (`kernels.conv`). Index tensors
+arrive as tensors (their `_data` is read here). Nothing here records or differentiates.
+"""
+import math
+
+import numpy as np
+
+
+# ------------------------------------------------------------------- arithmetic
+def with_alpha(ufunc):
+    """a (ufunc) alpha * b, as add and sub take it; alpha is cast to a's dtype first, as in PyTorch."""
+    def forward(a, b, alpha=1, out=None):
+        return ufunc(a, b if alpha == 1 else b * np.asarray(alpha, a.dtype), out=out)
+    return forward
+
+
+def div_rounding(a, b, rounding_mode):
+    if a.dtype.kind in "iub" and np.any(b == 0):
+        raise RuntimeError("ZeroDivisionError")
+    if rounding_mode == "floor":
+        return np.floor_divide(a, b) if a.dtype.kind in "iub" else np.floor(np.true_divide(a, b))
+    q = np.true_divide(a, b)
+    return np.trunc(q).astype(a.dtype) if a.dtype.kind in "iub" else np.trunc(q)
+
+
+def checked_int_div(fn, a, b):
+    if a.dtype.kind in "iub" and np.any(b == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return fn(a, b)
+
+def power(base, exponent):
+    """np.power, with PyTorch's integer results for negative integer exponents (1, -1 or 0)."""
+    if base.dtype.kind not in "iub" or not np.any(exponent < 0):
+        return np.power(base, exponent)
+    positive = np.power(base, np.where(exponent < 0, 0, exponent))
+    odd = (np.abs(exponent) % 2) == 1
+    small = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(exponent < 0, small, positive).astype(base.dtype)
+ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def clip(a, lo, hi):
+    if lo is not None:
+        a = np.where(np.isnan(a) | (a >= lo), a, lo)  # NaN in, NaN out; a NaN bound propagates too
+    if hi is not None:
+        a = np.where(np.isnan(a) | (a <= hi), a, hi)
+    if lo is not None and hi is not None:
+        a = np.where(np.isnan(np.asarray(lo)) | np.isnan(np.asarray(hi)), np.nan, a)
+    return a
+
+
+def vector_norm(a, ord, dim, keepdim, dtype=None):
+    x = np.abs(a)
+    if ord == 2:
+        return np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
+    if ord == 1:
+        return np.sum(x, axis=dim, keepdims=keepdim)
+    if ord == float("inf"):
+        return np.max(x, axis=dim, keepdims=keepdim)
+    if ord == float("-inf"):
+        return np.min(x, axis=dim, keepdims=keepdim)
+    if ord == 0:
+        return np.sum(x != 0, axis=dim, keepdims=keepdim).astype(a.dtype)
+    return np.power(np.sum(np.power(x, ord), axis=dim, keepdims=keepdim), 1.0 / ord)
+
+
+def nan_extreme(fn):
+    """np.max/np.min as PyTorch's: NaN wins."""
+    def forward(a, **kw):
+        if a.size == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return fn(a, **kw)
+    return forward
+
+
+def var(a, dim, correction, keepdim):
+    n = a.size if dim is None else math.prod(a.shape[d] for d in dim)
+    centered = a - np.mean(a, axis=dim, keepdims=True)
+    return np.sum(centered * centered, axis=dim, keepdims=keepdim) / np.asarray(max(n - correction, 0), a.dtype)
+
+
+def logsumexp(a, dim, keepdim):
+    top = np.max(a, axis=dim, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+    top = np.where(np.isinf(top), 0, top)
+    out = np.log(np.sum(np.exp(a - top), axis=dim, keepdims=True)) + top
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+def softmax(a, dim):
+    e = np.exp(a - np.max(a, axis=dim, keepdims=True)) if a.size else a
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def log_softmax(a, dim):
+    if not a.size:
+        return a
+    shifted = a - np.max(a, axis=dim, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+def arg_extreme(fn, a, dim, keepdim):
+    if dim is None:
+        out = fn(a)
+        return np.reshape(out, (1,) * a.ndim) if keepdim else out
+    return fn(a, axis=dim, keepdims=keepdim)
+
+
+def det(a):
+    return np.linalg.det(a).astype(a.dtype)
+def expand(a, size):
+    """np.broadcast_to (a read-only view: elements repeat), or, when expand only adds leading 1s, a
+    plain writeable view, as PyTorch's is."""
+    view = a[(np.newaxis,) * (len(size) - a.ndim)]
+    return view if view.shape == tuple(size) else np.broadcast_to(a, size)
+
+
+def embed(g, shape, dim, key):
+    out = np.zeros(shape, g.dtype)
+    out[(slice(None),) * dim + (key,)] = g
+    return out
+
+
+def index_put_zeros(g, shape, index):
+    out = np.zeros(shape, g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+# ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
+SQRT_2 = math.sqrt(2.0)
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+ERF_ARRAY = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def gelu(a, approximate):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + np.tanh(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
+    return (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
+
+
+def np_reduce(a, reduction):
+    if reduction == "mean":
+        return np.mean(a)
+    return np.sum(a) if reduction == "sum" else a
+
+
+def log_clamped(a):
+    return np.maximum(np.log(a), -100)
+
+
+def bce(x, t, w, reduction):
+    loss = -(t * log_clamped(x) + (1 - t) * log_clamped(1 - x))
+    return np_reduce(loss if w is None else loss * w, reduction)
+
+
+def bce_check(x):
+    if np.any((x < 0) | (x > 1)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return x
+
+
+def bce_logits(x, t, w, pw, reduction):
+    log_sig_neg = -np.logaddexp(0, x)     # log(1 - sigmoid(x))
+    log_sig = -np.logaddexp(0, -x)        # log(sigmoid(x))
+    pos = t * log_sig if pw is None else pw * t * log_sig
+    loss = -(pos + (1 - t) * log_sig_neg)
+    return np_reduce(loss if w is None else loss * w, reduction)
+
+
+def nll(x, target, w, reduction, ignore_index):
+    """x: [N, C] log-probabilities, target: [N]; returns the loss and the total weight."""
+    t = target._data
+    valid = t != ignore_index
+    safe = np.where(valid, t, 0)
+    if np.any(valid & ((t < 0) | (t >= x.shape[1]))):
+        bad = int(t[valid & ((t < 0) | (t >= x.shape[1]))][0])
+        raise IndexError(f"Target {bad} is out of bounds.")
+    weights = (np.ones(x.shape[1], x.dtype) if w is None else w)[safe] * valid
+    picked = np.take_along_axis(x, safe[:, None], 1)[:, 0]
+    loss = -picked * weights
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.sum(loss)
+    return np.sum(loss) / np.sum(weights)
+
+
+def unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
+    """im2col over the trailing spatial dims: [N, C, *S] -> [N, C, *kernel, *out]."""
+    spatial = x.shape[2:]
+    out = tuple((s + 2 * p - d * (k - 1) - 1) // st + 1
+                for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], constant_values=pad_value)
+    cols = np.empty(x.shape[:2] + tuple(kernel) + out, x.dtype)
+    for offset in np.ndindex(*kernel):
+        key = tuple(slice(o * d, o * d + st * (n - 1) + 1, st) for o, d, st, n in zip(offset, dilation, stride, out))
+        cols[(slice(None), slice(None)) + offset] = xp[(slice(None), slice(None)) + key]
+    return cols
+
+
+def fold(cols, spatial, kernel, stride, padding, dilation):
+    """col2im, the adjoint of unfold: sums each window's values back onto the input positions."""
+    out = cols.shape[2 + len(kernel):]
+    xp = np.zeros(cols.shape[:2] + tuple(s + 2 * p for s, p in zip(spatial, padding)), cols.dtype)
+    for offset in np.ndindex(*kernel):
+        key = tuple(slice(o * d, o * d + st * (n - 1) + 1, st) for o, d, st, n in zip(offset, dilation, stride, out))
+        xp[(slice(None), slice(None)) + key] += cols[(slice(None), slice(None)) + offset]
+    return xp[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, spatial))]
+
+
+def conv(x, w, b, stride, padding, dilation):
+    cols = unfold(x, w.shape[2:], stride, padding, dilation)
+    k = len(w.shape) - 2
+    out = np.tensordot(w, cols, axes=(list(range(1, 2 + k)), list(range(1, 2 + k))))  # [O, N, *out]
+    out = np.moveaxis(out, 0, 1)
+    if b is not None:
+        out = out + b.reshape((1, -1) + (1,) * k)
+    return np.ascontiguousarray(out)
+
+
+def pool_windows(x, kernel, stride, padding, pad_value):
+    cols = unfold(x, kernel, stride, padding, (1,) * len(kernel), pad_value)
+    n_k = len(kernel)
+    return cols.reshape(cols.shape[:2] + (-1,) + cols.shape[2 + n_k:])   # [N, C, K, *out]
+
+
+def max_pool_indices(x, kernel, stride, padding):
+    """Flat input positions (per channel) of each window's max, as PyTorch's max_pool2d_with_indices gives."""
+    positions = np.arange(math.prod(x.shape[2:]), dtype=np.float64).reshape((1, 1) + x.shape[2:])
+    pos_cols = pool_windows(np.broadcast_to(positions, x.shape[:2] + x.shape[2:]), kernel, stride, padding, -1)
+    cols = pool_windows(x, kernel, stride, padding, -np.inf)
+    arg = np.argmax(np.where(np.isnan(cols), np.inf, cols), axis=2)[:, :, None]
+    return np.take_along_axis(pos_cols, arg, 2)[:, :, 0].astype(np.int64)
+
+
+def layer_norm(x, w, b, normalized_shape, eps):
+    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean = np.mean(x, axis=dims, keepdims=True)
+    var = np.mean((x - mean) ** 2, axis=dims, keepdims=True)
+    out = (x - mean) / np.sqrt(var + np.asarray(eps, x.dtype))
+    if w is not None:
+        out = out * w
+    return out + b if b is not None else out
+
+
+def constant_pad(a, pad, value):
+    widths = [(0, 0)] * (a.ndim - len(pad) // 2) + [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)][::-1]
+    crop = tuple(slice(max(-lo, 0), a.shape[d] - max(-hi, 0)) for d, (lo, hi) in enumerate(widths))
+    a = a[crop]
+    return np.pad(a, [(max(lo, 0), max(hi, 0)) for lo, hi in widths], constant_values=value)
+
+
+def padded_index(size, lo, hi, mode):
+    """For reflect/replicate padding of one dim: the source index of every output position."""
+    i = np.arange(-lo, size + hi)
+    if mode == "replicate":
+        return np.clip(i, 0, size - 1)
+    period = 2 * (size - 1)
+    i = np.abs(i) % period if period else np.zeros_like(i)
+    return np.where(i >= size, period - i, i)
+
+
+def embed_diagonal(g, input_sizes, offset, dim1, dim2):
+    out = np.zeros(input_sizes, g.dtype)
+    i = np.arange(g.shape[-1])
+    np.moveaxis(out, (dim1, dim2), (-2, -1))[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def scatter(a, src, dim, index, reduce=None):
+    out = a.copy()
+    idx = index._data
+    src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else src[tuple(slice(0, n) for n in idx.shape)]
+    grid = list(np.indices(idx.shape, sparse=True))
+    grid[dim] = idx
+    if reduce == "add":
+        np.add.at(out, tuple(grid), src)
+    else:
+        out[tuple(grid)] = src
+    return out
+
+
+def index_add(a, src, dim, index, alpha=1):
+    out = a.copy()
+    key = (slice(None),) * dim + (index._data,)
+    np.add.at(out, key, src if alpha == 1 else src * np.asarray(alpha, a.dtype))
+    return out
+
+
+def put(a, v, index):
+    out = a.copy()
+    out[index] = v
+    return out
+
+
+def pad(a, pad, mode, k):
+    """Reflect or replicate padding of the last k dims."""
+    for d in range(k):
+        lo, hi = pad[2 * d], pad[2 * d + 1]
+        a = np.take(a, padded_index(a.shape[-1 - d], lo, hi, mode), axis=a.ndim - 1 - d)
+    return a

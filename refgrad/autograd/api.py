@@ -1,0 +1,138 @@
+"""backward() and grad(): check the arguments, make the root gradients, run the engine.
+
+Also `Tensor.backward`, installed on Tensor here: the engine sits layers above the Tensor class.
+"""
+import numpy as np
+
+from .._creation import zeros_like
+from .._tensor import Tensor
+from .._warn import warn_once
+from .engine import _accumulate_into, execute
+
+__all__ = ["backward", "grad"]
+
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid "
+    "this. If you have to use this function, make sure to reset the .grad fields of your parameters to None "
+    "after use to break the cycle and avoid the leak.")
+
+
+def _tensor_tuple(value, what):
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, Tensor) for v in value):
+        return tuple(value)
+    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, not {type(value).__name__}")
+
+
+def _make_grads(outputs, grads, is_grads_batched=False):
+    """The initial gradients: given ones checked against their output, ones for scalar outputs."""
+    if len(grads) < len(outputs):  # extra gradients are ignored, as zip() does in torch's _make_grads
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if out.requires_grad:
+                if out._data.size != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not out._dtype.is_floating_point:
+                    raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                       f"{out._dtype}")
+                g = Tensor._make(np.ones_like(out._data), out._dtype, out._device)
+            result.append(g)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+        if g._data.shape != out._data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
+                               f"shape of {out.shape}.")
+        result.append(g)
+    return result
+
+
+def _root_edges(outputs, grads):
+    edges = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        edges.append(out._edge())
+    return edges
+
+
+def _input_edges(inputs):
+    """Where the gradients of `inputs` arrive in the graph; each input must require grad."""
+    edges = []
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        edges.append(t._edge())
+    return edges
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None):
+    """Accumulates into `.grad` of the leaves the gradient of `tensors` (weighted by grad_tensors)."""
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    outputs = _tensor_tuple(tensors, "tensors")
+    if inputs is not None:
+        inputs = _tensor_tuple(inputs, "inputs")
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    grads = _make_grads(outputs, _grad_tuple(grad_tensors, len(outputs)))
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        warn_once(CREATE_GRAPH_WARNING, stacklevel=3)
+    roots = _root_edges(outputs, grads)
+    input_edges = _input_edges(inputs) if inputs is not None else None
+    captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
+    if inputs is not None:
+        for t, g in zip(inputs, captured):
+            if g is not None and t._grad_fn is not None:
+                _accumulate_into(t, g, create_graph)
+
+
+def _grad_tuple(value, n_outputs):
+    """The given gradients as a tuple: None for all `n_outputs` when none are given."""
+    if value is None:
+        return (None,) * n_outputs
+    if isinstance(value, Tensor):
+        return (value,)
+    return tuple(value)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Returns the gradients of `outputs` with respect to `inputs` without touching any `.grad`."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outputs = _tensor_tuple(outputs, "outputs")
+    inputs_tuple = _tensor_tuple(inputs, "inputs")
+    grads = _make_grads(outputs, _grad_tuple(grad_outputs, len(outputs)))
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_edges(outputs, grads)
+    result = execute(roots, grads, retain_graph, create_graph, _input_edges(inputs_tuple), accumulate=False)
+    final = []
+    for i, (t, g) in enumerate(zip(inputs_tuple, result)):
+        if g is None:
+            if materialize_grads:
+                g = zeros_like(t, requires_grad=create_graph)
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        final.append(g)
+    return tuple(final)
+
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Tensor.backward: autograd.backward of this one tensor."""
+    backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+Tensor.backward = _tensor_backward

@@ -1,0 +1,45 @@
+"""Which forward-AD level is active, and the tangent a tensor carries at it.
+
+Thread-local, like grad mode: each thread has its own level. As in PyTorch, one level is active at
+a time; leaving it drops every tangent made in it (a tangent is stored with its level's id, and a
+tangent of another level reads as none). The user-facing API (`dual_level`, `make_dual`,
+`unpack_dual`) is in refgrad/autograd/forward_ad.py, above the ops it uses.
+"""
+import itertools
+import threading
+
+__all__ = ["state", "enter_dual_level", "exit_dual_level", "tangent_of", "set_tangent"]
+
+
+class _State(threading.local):
+    level = None  # the active level's id, or None
+
+
+state = _State()
+_levels = itertools.count()
+
+
+def enter_dual_level():
+    if state.level is not None:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    state.level = next(_levels)
+    return state.level
+
+
+def exit_dual_level(*, level=None):
+    if level is not None and level != state.level:
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
+                           "not supported.")
+    state.level = None
+
+
+def tangent_of(tensor):
+    """The tensor's tangent at the active level, or None."""
+    fw = tensor._fw
+    if fw is None or fw[0] != state.level:
+        return None
+    return fw[1]
+
+
+def set_tangent(tensor, tangent):
+    tensor._fw = (state.level, tangent)
