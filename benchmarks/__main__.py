@@ -9,11 +9,15 @@ measured in one run, side by side. `python -m benchmarks [--quick] [--json FILE]
    and the memory left after backward (saved tensors are freed unless retain_graph);
 5. the conformance suite's wall time with -n 1 and -n 2.
 
+With `--baseline DIR`, the refgrad package in DIR (another checkout, say the commit before a change)
+runs beside this one in 1-4, taking turns with it, so before and after come from the same run.
+
 Every timing is the fastest of many runs, the compared engines taking turns run by run (a shared
 machine's slow spells then hit them alike). Ratios compare numbers from this same run.
 """
 import argparse
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -32,6 +36,18 @@ except ImportError:  # the NumPy and refgrad columns still run
     torch = None
 
 SIZES = (1, 1_000, 100_000)
+BASELINE = None  # another refgrad (--baseline), imported as refgrad_baseline
+
+
+def load_baseline(path):
+    """The refgrad package under `path` (a checkout), imported under the name refgrad_baseline."""
+    init = os.path.join(path, "refgrad", "__init__.py")
+    spec = importlib.util.spec_from_file_location("refgrad_baseline", init,
+                                                  submodule_search_locations=[os.path.dirname(init)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["refgrad_baseline"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def best_of(fn, repeats):
@@ -73,6 +89,8 @@ def torch_threads(n):
 def compare(make, make_numpy, repeats):
     """Fastest run of refgrad, NumPy and torch (default threads and one thread), taking turns."""
     variants = {"refgrad": (make(refgrad), None), "numpy": (make_numpy(), None)}
+    if BASELINE is not None:
+        variants["baseline"] = (make(BASELINE), None)
     if torch is not None:
         variants["torch"] = (make(torch), None)
         variants["torch_1thread"] = (make(torch), 1)
@@ -121,6 +139,8 @@ def per_op(repeats, n_ops):
             row["refgrad/torch"] = row["refgrad_us"] / row["torch_us"]
             row["refgrad/torch_1thread"] = row["refgrad_us"] / row["torch_1thread_us"]
         row["refgrad/numpy"] = row["refgrad_us"] / row["numpy_us"]
+        if BASELINE is not None:
+            row["refgrad/baseline"] = row["refgrad_us"] / row["baseline_us"]
         rows.append(row)
     return rows
 
@@ -207,6 +227,8 @@ def small_programs(repeats):
         if torch is not None:
             row["refgrad/torch"] = row["refgrad_ms"] / row["torch_ms"]
         row["refgrad/numpy"] = row["refgrad_ms"] / row["numpy_ms"]
+        if BASELINE is not None:
+            row["refgrad/baseline"] = row["refgrad_ms"] / row["baseline_ms"]
         out[name] = row
     return out
 
@@ -219,9 +241,9 @@ def _sin_chain(x, n):
     return y
 
 
-def scaling(lengths):
+def scaling(lengths, lib=refgrad):
     """Time (untraced) and memory (tracemalloc, which sees NumPy's buffers) of a chain of n sin ops."""
-    x = refgrad.ones(100, requires_grad=True)
+    x = lib.ones(100, requires_grad=True)
     _sin_chain(x, 10).sum().backward()  # warm up: lazy imports and caches are not the graph's
     x.grad = None
     rows = []
@@ -286,6 +308,18 @@ def print_table(results):
         print(f"{r['ops']:>8} {r['seconds']:>9.3f} {r['us_per_op']:>7.2f} {r['graph_bytes'] / 1e6:>9.2f} "
               f"{r['peak_bytes'] / 1e6:>8.2f} {r['bytes_left_after_backward']:>9} B "
               f"({100 * r['left_fraction_of_graph']:.2f}%)")
+    if results.get("baseline"):
+        b = results["baseline"]
+        print(f"\nbaseline: refgrad from {b['path']} (refgrad/baseline: < 1 is faster than the baseline)")
+        for r in results["per_op"]:
+            print(f"  per-op, {r['elements']:>7} elements: baseline {r['baseline_us']:7.2f} us, "
+                  f"refgrad {r['refgrad_us']:7.2f} us, refgrad/baseline {r['refgrad/baseline']:.2f}")
+        for name, r in results["programs"].items():
+            print(f"  {name:>8}: baseline {r['baseline_ms']:7.3f} ms, refgrad {r['refgrad_ms']:7.3f} ms, "
+                  f"refgrad/baseline {r['refgrad/baseline']:.2f}")
+        for r, rb in zip(results["scaling"], b["scaling"]):
+            print(f"  {r['ops']:>7} sin ops: baseline {rb['us_per_op']:6.2f} us/op {rb['graph_bytes'] / 1e6:8.2f} MB, "
+                  f"refgrad {r['us_per_op']:6.2f} us/op {r['graph_bytes'] / 1e6:8.2f} MB")
     if results.get("conformance"):
         print("\n5. conformance suite (refgrad,torch:cpu), wall seconds")
         for k, v in results["conformance"].items():
@@ -320,7 +354,11 @@ def main(argv=None):
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--no-conformance", action="store_true", help="skip timing the conformance suite")
     parser.add_argument("--markdown", metavar="FILE", help="print README's tables from a results file and exit")
+    parser.add_argument("--baseline", metavar="DIR", help="also time the refgrad package of another checkout")
     args = parser.parse_args(argv)
+    global BASELINE
+    if args.baseline:
+        BASELINE = load_baseline(args.baseline)
     if args.markdown:
         with open(args.markdown) as f:
             print(markdown_tables(json.load(f)))
@@ -330,6 +368,8 @@ def main(argv=None):
     lengths = (100, 1_000, 10_000) if args.quick else (100, 1_000, 10_000, 100_000)
     results = {"machine": machine(), "per_op": per_op(repeats, n_ops), "programs": small_programs(repeats),
                "scaling": scaling(lengths)}
+    if BASELINE is not None:
+        results["baseline"] = {"path": os.path.abspath(args.baseline), "scaling": scaling(lengths, BASELINE)}
     if not args.no_conformance:
         results["conformance"] = conformance_wall((1, 2))
     print_table(results)

@@ -1,4 +1,7 @@
-"""no_grad, enable_grad, set_grad_enabled, inference_mode: as context managers and decorators."""
+"""no_grad, enable_grad, set_grad_enabled, inference_mode: as context managers and decorators; which of
+these states, and forward AD's level, each thread has of its own."""
+import threading
+
 from helpers import same
 
 
@@ -136,3 +139,34 @@ def test_no_grad_allows_inplace_on_leaf(torch):
     with torch.no_grad():
         w -= 0.1 * w.grad
     return w, w.is_leaf, w.requires_grad, w.grad
+
+
+def _in_thread(fn):
+    out = []
+    thread = threading.Thread(target=lambda: out.append(fn()))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+@same
+def test_grad_mode_is_per_thread(torch):
+    with torch.no_grad():
+        return torch.is_grad_enabled(), _in_thread(torch.is_grad_enabled)
+
+
+@same
+def test_forward_ad_level_is_process_wide(torch):
+    """A dual level entered in one thread is active in another, which cannot enter one of its own."""
+    fwAD = torch.autograd.forward_ad
+
+    def other():
+        dual = fwAD.make_dual(torch.ones(2), torch.full((2,), 3.0))
+        try:
+            with fwAD.dual_level():
+                pass
+        except RuntimeError as exc:
+            return fwAD.unpack_dual(dual).tangent, str(exc)
+
+    with fwAD.dual_level():
+        return _in_thread(other)

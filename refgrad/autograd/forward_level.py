@@ -1,18 +1,21 @@
 """Which forward-AD level is active, and the tangent a tensor carries at it.
 
-Thread-local, like grad mode: each thread has its own level. As in PyTorch, one level is active at
-a time; leaving it drops every tangent made in it (a tangent is stored with its level's id, and a
+Process-wide, as PyTorch's is (unlike grad mode, which is per thread): a level entered in one thread
+is the active level in every thread (tests/test_grad_mode.py probes this). One level is active at a
+time; leaving it drops every tangent made in it (a tangent is stored with its level's id, and a
 tangent of another level reads as none). The user-facing API (`dual_level`, `make_dual`,
 `unpack_dual`) is in refgrad/autograd/forward_ad.py, above the ops it uses.
 """
 import itertools
-import threading
 
 __all__ = ["state", "enter_dual_level", "exit_dual_level", "tangent_of", "set_tangent"]
 
 
-class _State(threading.local):
-    level = None  # the active level's id, or None
+class _State:
+    __slots__ = ("level",)
+
+    def __init__(self):
+        self.level = None  # the active level's id, or None
 
 
 state = _State()
