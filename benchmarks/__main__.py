@@ -57,14 +57,19 @@ def best_of(fn, repeats):
 
 def best_of_each(variants, repeats):
     """{name: (fn, torch threads or None)} -> {name: fastest run in seconds}. The variants take turns,
-    one run each per round, so that a slow spell of a shared machine hits them all alike."""
+    one run each per round, so that a slow spell of a shared machine hits them all alike; the order of
+    the turns rotates from round to round."""
     best = {}
     for name, (fn, threads) in variants.items():
         with torch_threads(threads):
             fn()  # warm up
         best[name] = float("inf")
-    for _ in range(repeats):
-        for name, (fn, threads) in variants.items():
+    names = list(variants)
+    for round_ in range(repeats):
+        # the order rotates each round: torch's thread pool stays busy for a while after its run, and a
+        # fixed order would always put the same engine right after it
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+            fn, threads = variants[name]
             with torch_threads(threads):
                 start = time.perf_counter()
                 fn()

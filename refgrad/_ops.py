@@ -1545,27 +1545,6 @@ def _iop(inplace):
     return method
 
 
-_OPERATORS = {
-    "__matmul__": _operator(matmul), "__rmatmul__": _operator(matmul, swap=True),
-    "__getitem__": getitem, "__setitem__": setitem, "__iter__": lambda self: _iter(self),
-    "__add__": _operator(add, rule=D.ADD, params={"alpha": 1}),
-    "__radd__": _operator(add, rule=D.ADD, params={"alpha": 1}), "__sub__": _operator(sub),
-    "__rsub__": _operator(rsub), "__mul__": _operator(mul, rule=D.MUL, params={}),
-    "__rmul__": _operator(mul, rule=D.MUL, params={}),
-    "__truediv__": _operator(div), "__rtruediv__": _operator(_rtruediv),
-    "__floordiv__": _operator(floor_divide), "__rfloordiv__": _operator(_rfloordiv),
-    "__mod__": _operator(remainder), "__rmod__": _operator(_rmod),
-    "__pow__": _operator(pow), "__rpow__": _operator(_rpow),
-    "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_), "__itruediv__": _iop(div_),
-    "__neg__": neg, "__pos__": lambda self: self, "__abs__": lambda self: EXPORTS["abs"](self),
-    "__invert__": _invert,
-    "__eq__": _operator(lambda a, b: EXPORTS["eq"](a, b)), "__ne__": _operator(lambda a, b: EXPORTS["ne"](a, b)),
-    "__lt__": _operator(lambda a, b: EXPORTS["lt"](a, b)), "__le__": _operator(lambda a, b: EXPORTS["le"](a, b)),
-    "__gt__": _operator(lambda a, b: EXPORTS["gt"](a, b)), "__ge__": _operator(lambda a, b: EXPORTS["ge"](a, b)),
-    "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
-    "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or),
-}
-
 def _iter(self):
     if self._data.ndim == 0:
         raise TypeError("iteration over a 0-d tensor")
@@ -1604,6 +1583,27 @@ for _alias, _target in ALIASES.items():
         if _target in _registry:
             _registry[_alias] = _registry[_target]
 
+# Python's operators, and the methods whose torch signature differs from the function's.
+_OPERATORS = {
+    "__matmul__": _operator(matmul), "__rmatmul__": _operator(matmul, swap=True),
+    "__getitem__": getitem, "__setitem__": setitem, "__iter__": _iter,
+    "__add__": _operator(add, rule=D.ADD, params={"alpha": 1}),
+    "__radd__": _operator(add, rule=D.ADD, params={"alpha": 1}), "__sub__": _operator(sub),
+    "__rsub__": _operator(rsub), "__mul__": _operator(mul, rule=D.MUL, params={}),
+    "__rmul__": _operator(mul, rule=D.MUL, params={}),
+    "__truediv__": _operator(div), "__rtruediv__": _operator(_rtruediv),
+    "__floordiv__": _operator(floor_divide), "__rfloordiv__": _operator(_rfloordiv),
+    "__mod__": _operator(remainder), "__rmod__": _operator(_rmod),
+    "__pow__": _operator(pow), "__rpow__": _operator(_rpow),
+    "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_), "__itruediv__": _iop(div_),
+    "__neg__": neg, "__pos__": lambda self: self, "__abs__": EXPORTS["abs"],
+    "__invert__": _invert,
+    "__eq__": _operator(EXPORTS["eq"]), "__ne__": _operator(EXPORTS["ne"]),
+    "__lt__": _operator(EXPORTS["lt"]), "__le__": _operator(EXPORTS["le"]),
+    "__gt__": _operator(EXPORTS["gt"]), "__ge__": _operator(EXPORTS["ge"]),
+    "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
+    "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or),
+}
 METHODS.update(float=_cast(dt.float32), double=_cast(dt.float64), half=_cast(dt.float16), int=_cast(dt.int32),
                long=_cast(dt.int64), bool=_cast(dt.bool_), where=lambda self, condition, other:
                where(condition, self, other))

@@ -12,9 +12,9 @@ def test_numpy_hvp_baseline_matches_refgrad():
 
 def test_variants_take_turns():
     calls = []
-    best = best_of_each({"a": (lambda: calls.append("a"), None), "b": (lambda: calls.append("b"), None)}, 3)
-    assert calls == ["a", "b"] + ["a", "b"] * 3  # one warm-up each, then alternating
-    assert set(best) == {"a", "b"} and all(v >= 0 for v in best.values())
+    best = best_of_each({name: (lambda name=name: calls.append(name), None) for name in "abc"}, 3)
+    assert calls == list("abc") + list("abc") + list("bca") + list("cab")  # a warm-up each, then rotating turns
+    assert set(best) == set("abc") and all(v >= 0 for v in best.values())
 
 
 def test_markdown_tables_from_results():

@@ -1,6 +1,6 @@
 """Every speed shortcut of an op's path gives what the semantic path gives.
 
-The shortcuts (marked SHORTCUT in the source): the forward's fast lane (`_promotion.fast_lane`, no
+The shortcuts (marked SHORTCUT in the source): FormulaNode's __init__ written out, the forward's fast lane (`_promotion.fast_lane`, no
 promotion, device check or cast), promotion without the table for operands of one dtype
 (`_promotion._same_dtype`), in-place ops written straight into the tensor
 (`_dispatch._write_directly`), and the operators `+` and `*` going to the dispatcher without the
@@ -156,3 +156,13 @@ def test_the_semantic_path_is_taken(monkeypatch):
         x * 2.0
         x.add_(1.0)
     assert calls == ["mul.Tensor", "add.Tensor"]
+
+
+def test_formula_node_sets_what_node_init_sets():
+    from refgrad.autograd.graph import FormulaNode, Node
+    edges, meta = ((None, 0),), (((2,), refgrad.float32, refgrad.device("cpu")),)
+    node, reference = FormulaNode(edges, meta, {}), FormulaNode.__new__(FormulaNode)
+    Node.__init__(reference, edges, meta)
+    fields = [f for f in Node.__slots__ if f not in ("_metadata", "__weakref__")]
+    assert [getattr(node, f) for f in fields if f != "_seq"] == [getattr(reference, f) for f in fields if f != "_seq"]
+    assert node._seq + 1 == reference._seq  # numbered in creation order, as Node.__init__ numbers

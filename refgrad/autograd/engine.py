@@ -64,7 +64,9 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
     try:
         while node is not None:
             outputs = _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph)
-            pending = None  # the one node this step made ready while none waits: it skips the heap
+            # SHORTCUT of the ready heap: the one node this step made ready while none waits runs next
+            # without it (it would come out of the heap first anyway)
+            pending = None
             for (next_node, nr), g in zip(node.next_functions, outputs):
                 if next_node is None:
                     continue
