@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import subprocess
 import sys
 import time
@@ -58,17 +59,20 @@ def best_of(fn, repeats):
 def best_of_each(variants, repeats):
     """{name: (fn, torch threads or None)} -> {name: fastest run in seconds}. The variants take turns,
     one run each per round, so that a slow spell of a shared machine hits them all alike; the order of
-    the turns rotates from round to round."""
+    the turns is shuffled (seeded) from round to round."""
     best = {}
     for name, (fn, threads) in variants.items():
         with torch_threads(threads):
             fn()  # warm up
         best[name] = float("inf")
-    names = list(variants)
-    for round_ in range(repeats):
-        # the order rotates each round: torch's thread pool stays busy for a while after its run, and a
-        # fixed order would always put the same engine right after it
-        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+    order = list(variants)
+    shuffle = random.Random(0).shuffle
+    for _ in range(repeats):
+        # a new order each round: torch's thread pool stays busy for a while after its run (and after its
+        # thread count is set back), so a fixed order, or a rotation of it, always puts the same engine
+        # right after torch
+        shuffle(order)
+        for name in order:
             fn, threads = variants[name]
             with torch_threads(threads):
                 start = time.perf_counter()
