@@ -50,6 +50,7 @@ def sum_to(grad, shape):
     return grad
 
 
+# ------------------------------------------------------------------- arithmetic and pointwise
 def scaled(grad, alpha):
     return grad if alpha == 1 else grad * alpha
 
@@ -81,6 +82,7 @@ def select_larger(grad, a, b):
     return ops.where(a > b, grad, ops.where(a == b, grad / 2, 0.0))
 
 
+# ------------------------------------------------------------------- reductions
 def unsqueeze_dims(grad, dims, ndim, keepdim):
     if keepdim or ndim == 0:
         return grad
@@ -188,6 +190,7 @@ def cumprod_jvp(self_t, self, result, dim):
     return (ops.where(upper, others, 0.0) * t.unsqueeze(-1)).sum(-2).movedim(-1, dim)
 
 
+# ------------------------------------------------------------------- neural-network ops
 def gelu_derivative(x, approximate):
     if approximate == "tanh":
         inner = SQRT_2_OVER_PI * (x + 0.044715 * x.pow(3))
@@ -198,7 +201,7 @@ def gelu_derivative(x, approximate):
     return cdf + x * pdf
 
 
-def reduce(loss, reduction):
+def reduce_loss(loss, reduction):
     """A loss's elementwise values reduced as `reduction` says, in refgrad ops."""
     if reduction == "mean":
         return loss.mean()
@@ -349,6 +352,7 @@ def cat_backward(grad, tensors_shapes, dim):
     return out
 
 
+# ------------------------------------------------------------------- padding
 def pad_backward(grad, self_shape, pad, mode, k):
     """Reflect or replicate padding's gradient: each padded position's gradient added back to its source."""
     for d in range(k):

@@ -42,6 +42,7 @@ def power(base, exponent):
 ERF = np.frompyfunc(math.erf, 1, 1)
 
 
+# ------------------------------------------------------------------- pointwise
 def clip(a, lo, hi):
     if lo is not None:
         a = np.where(np.isnan(a) | (a >= lo), a, lo)  # NaN in, NaN out; a NaN bound propagates too
@@ -52,6 +53,7 @@ def clip(a, lo, hi):
     return a
 
 
+# ------------------------------------------------------------------- reductions
 def vector_norm(a, ord, dim, keepdim, dtype=None):
     x = np.abs(a)
     if ord == 2:
@@ -109,8 +111,12 @@ def arg_extreme(fn, a, dim, keepdim):
     return fn(a, axis=dim, keepdims=keepdim)
 
 
+# ------------------------------------------------------------------- linear algebra
 def det(a):
     return np.linalg.det(a).astype(a.dtype)
+
+
+# ------------------------------------------------------------------- views and indexing
 def expand(a, size):
     """np.broadcast_to (a read-only view: elements repeat), or, when expand only adds leading 1s, a
     plain writeable view, as PyTorch's is."""
@@ -270,6 +276,7 @@ def embed_diagonal(g, input_sizes, offset, dim1, dim2):
     return out
 
 
+# ------------------------------------------------------------------- gather, scatter and index writes
 def scatter(a, src, dim, index, reduce=None):
     out = a.copy()
     idx = index._data
@@ -296,6 +303,7 @@ def put(a, v, index):
     return out
 
 
+# ------------------------------------------------------------------- padding
 def pad(a, pad, mode, k):
     """Reflect or replicate padding of the last k dims."""
     for d in range(k):

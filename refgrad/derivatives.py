@@ -115,10 +115,12 @@ POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
                         dtype=promotion.with_scalars("base"), jvp="elementwise")
 
 
-# A tensor times a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
+# A tensor times (or over) a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
 # a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
 MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * np.asarray(other, a.dtype), ("self",),
                    {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype="same", jvp="elementwise")
+DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / np.asarray(other, a.dtype), ("self",),
+                   {"self": lambda grad, other: ops.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
 
 
 # ------------------------------------------------------------------- pointwise math
@@ -161,6 +163,7 @@ TRUNC = _unary("trunc", "TruncBackward0", np.trunc, lambda grad: ops.zeros_like(
 RELU = _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype),
               lambda grad, result: ops.threshold_backward(grad, result, 0), dtype="same")
 
+# ------------------------------------------------------------------- backward ops that formulas call
 # The backward ops of fused formulas are ops too (PyTorch names their nodes `...BackwardBackward0`).
 TANH_BACKWARD = entry("tanh_backward", "TanhBackwardBackward0", lambda g, y: g * (1 - y * y), ("grad_output", "output"),
                       {"grad_output": lambda grad, output: ops.tanh_backward(grad, output),
@@ -176,6 +179,7 @@ THRESHOLD_BACKWARD = entry("threshold_backward", "ThresholdBackwardBackward0",
                            {"grad_output": lambda grad, self, threshold: ops.threshold_backward(grad, self, threshold),
                             "self": lambda grad: ops.zeros_like(grad)}, jvp="elementwise")
 
+# ------------------------------------------------------------------- binary and ternary pointwise
 WHERE = entry("where.self", "WhereBackward0", lambda c, a, b: np.where(c, a, b), ("condition", "self", "other"),
               {"self": lambda grad, condition: ops.where(condition, grad, 0.0),
                "other": lambda grad, condition: ops.where(condition, 0.0, grad)},
@@ -264,6 +268,7 @@ BITWISE_XOR = entry("bitwise_xor.Tensor", None, np.bitwise_xor, ("self", "other"
 ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool")
 
 
+# ------------------------------------------------------------------- reductions
 SUM = entry("sum", "SumBackward0", lambda a, dtype=None: np.add.reduce(a, axis=None), ("self",),
             {"self": lambda grad, self_shape: grad.expand(self_shape)}, dtype=promotion.sum_dtype, jvp="linear")
 
@@ -460,6 +465,7 @@ INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
                        {"grad_output": lambda grad, index: ops._index(grad, index)}, dtype="same", jvp="linear")
 
 
+# ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
 GELU = entry("gelu", "GeluBackward0", quietly(kernels.gelu), ("self",),
              {"self": lambda grad, self, approximate: grad * formulas.gelu_derivative(self, approximate)}, dtype="same",
              jvp="elementwise")
@@ -583,10 +589,8 @@ def _pad_entry(mode, k):
 
 PADS = {(mode, k): _pad_entry(mode, k) for mode in ("reflect", "replicate") for k in (1, 2, 3)}
 
-DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / np.asarray(other, a.dtype), ("self",),
-                   {"self": lambda grad, other: ops.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
 
-
+# ------------------------------------------------------------------- shape ops that copy
 REPEAT = entry("repeat", "RepeatBackward0",
                lambda a, repeats: np.tile(a.reshape((1,) * (len(repeats) - a.ndim) + a.shape), repeats),
                ("self",), {"self": formulas.repeat_backward}, dtype="same", jvp="linear")

@@ -11,7 +11,7 @@ from .. import derivatives as D
 from .. import _ops
 from .._creation import rand, zeros_like
 from .._dispatch import call
-from .._formulas import reduce as reduce_loss
+from .._formulas import reduce_loss
 from .._kernels import max_pool_indices
 from .._ops import relu, sigmoid, tanh, softmax, log_softmax, log_sigmoid  # noqa: F401  (re-exported)
 from .._tensor import Tensor
