@@ -32,6 +32,10 @@ class ScenarioTimeout(BaseException):
     """Raised into a scenario that ran past its time limit (a BaseException, so scenarios cannot catch it)."""
 
 
+class ScenarioSkip(BaseException):
+    """Raised by `rec.skip(reason)`: the case cannot run on this subject (a BaseException, like a timeout)."""
+
+
 class Recorder:
     """The `rec` a scenario receives: records observations and hands out seeded inputs."""
 
@@ -51,6 +55,10 @@ class Recorder:
         self.observations[name] = result if result["kind"] == "error" else {"kind": "no error", "result": result}
         if warns:
             self.observations[f"{name}.<warnings>"] = {"kind": "sequence", "items": warns}
+
+    def skip(self, reason):
+        """Ends the case on this subject as skipped, with `reason` (it needs a GPU, say)."""
+        raise ScenarioSkip(reason)
 
     def data(self, *shape, low=-2.0, high=2.0):
         """Seeded inputs as nested lists (the same for every subject), rounded to 3 decimals."""
@@ -105,6 +113,8 @@ def observe_task(scenario_id, dtype, subject_name, timeout=DEFAULT_TIMEOUT):
         result = {"status": "ok", "observations": obs}
     except ScenarioTimeout as exc:
         result = {"status": "timeout", "reason": str(exc)}
+    except ScenarioSkip as exc:
+        result = {"status": "unavailable", "reason": str(exc)}
     except Exception as exc:  # the subject itself failed (cannot load, bad namespace): its case fails
         result = {"status": "error", "reason": f"{subject_name} failed outside the scenario: "
                                                f"{type(exc).__name__}: {exc}"}
@@ -170,6 +180,10 @@ def record_of(case, subject, own, references):
         return dict(record, outcome="skipped", reason=own["reason"])
     if own["status"] != "ok":
         return dict(record, outcome=own["status"], reason=own["reason"])
+    vacuous = _vacuous(case, own["observations"])
+    if vacuous and all(theirs["status"] != "ok" or _vacuous(case, theirs["observations"])
+                       for _, theirs in references):  # where a reference recorded something, the diff says more
+        return dict(record, outcome="failed", reason=vacuous)
     for other, theirs in references:
         record["compared_with"].append(_compare(case, subject, own, other, theirs))
     outcomes = [c["outcome"] for c in record["compared_with"]]
@@ -182,6 +196,17 @@ def record_of(case, subject, own, references):
     if outcomes and "passed" not in outcomes:
         return dict(record, outcome="skipped", reason=reasons)
     return dict(record, outcome="passed", reason=reasons or (None if outcomes else "it is the reference"))
+
+
+def _vacuous(case, observations):
+    """Why a case compared nothing (an exception ended it before it recorded anything), or None."""
+    recorded = [name for name in observations if name not in ("<raised>", "<warnings>")]
+    if recorded or "<raised>" not in observations or load_all()[case.scenario_id].expects_error:
+        return None
+    raised = observations["<raised>"]
+    return (f"vacuous: {raised.get('type')}: {raised.get('message')} was raised before the scenario recorded "
+            "anything, so nothing was compared (if that error is what it tests, declare "
+            "@scenario(expects_error=True))")
 
 
 def _compare(case, subject, own, other, theirs):

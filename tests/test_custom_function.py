@@ -173,3 +173,28 @@ def test_double_backward_through_custom_function(torch):
     g, = torch.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     g2, = torch.autograd.grad(g.sum(), x)
     return g, g2
+
+
+@same
+def test_jvp_reads_what_forward_saved_for_forward(torch):
+    fwAD = torch.autograd.forward_ad
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_forward(x, w)
+            return x * w
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, None
+
+        @staticmethod
+        def jvp(ctx, x_t, w_t):
+            x, w = ctx.saved_tensors
+            return x_t * w + x * w_t
+
+    x, w = torch.tensor([1.0, 2.0]), torch.tensor([3.0, -1.0])
+    with fwAD.dual_level():
+        out = Scale.apply(fwAD.make_dual(x, torch.ones(2)), fwAD.make_dual(w, torch.full((2,), 0.5)))
+        return fwAD.unpack_dual(out)

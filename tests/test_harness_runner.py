@@ -126,3 +126,58 @@ def test_cross_device_comparison_ignores_device_text():
            "r": {"kind": "value", "value": "tensor([1.], device='cuda:0', grad_fn=<MulBackward0>)"}}
     assert runner._device_free(obs) == {"x": {"kind": "tensor", "values": [1.0]},
                                         "r": {"kind": "value", "value": "tensor([1.], grad_fn=<MulBackward0>)"}}
+
+
+def _only_for_this_test(monkeypatch, fn, expects_error=False):
+    """Registers fn as the scenario harness_checks/<name> for one test; returns its case."""
+    from conformance.scenarios import SCENARIOS, Case, Scenario
+    sid = f"harness_checks/{fn.__name__}"
+    monkeypatch.setitem(SCENARIOS, sid, Scenario(sid, fn, ("float32",), True, expects_error))
+    return [Case(sid, "float32")]
+
+
+def _raises_before_recording(torch, rec):
+    torch.ones(2).sum().backward()  # nothing requires grad: both engines raise here
+    rec("never", 1)
+
+
+@pytest.mark.parametrize("subject", ["refgrad", "torch:cpu"])
+def test_a_case_that_records_nothing_before_an_error_fails_as_vacuous(monkeypatch, subject):
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, _raises_before_recording))
+    record = records[("harness_checks/_raises_before_recording-float32", subject)]
+    assert record["outcome"] == "failed"
+    assert record["reason"].startswith("vacuous: RuntimeError: element 0 of tensors does not require grad")
+
+
+def test_a_declared_error_is_what_the_case_compares(monkeypatch):
+    cases = _only_for_this_test(monkeypatch, _raises_before_recording, expects_error=True)
+    records = _records(["refgrad", "torch:cpu"], cases)
+    assert records[("harness_checks/_raises_before_recording-float32", "refgrad")]["outcome"] == "passed"
+
+
+def test_an_error_after_observations_is_compared(monkeypatch):
+    def records_then_raises(torch, rec):
+        rec("x", torch.ones(2))
+        torch.ones(2).sum().backward()
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, records_then_raises))
+    assert records[("harness_checks/records_then_raises-float32", "refgrad")]["outcome"] == "passed"
+
+
+def test_a_difference_is_reported_as_such_even_when_the_subject_recorded_nothing(monkeypatch):
+    def only_refgrad_raises(torch, rec):
+        if torch.__name__ == "refgrad":
+            raise RuntimeError("refgrad only")
+        rec("x", torch.ones(2))
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, only_refgrad_raises))
+    record = records[("harness_checks/only_refgrad_raises-float32", "refgrad")]
+    assert record["outcome"] == "failed" and not (record["reason"] or "").startswith("vacuous")
+    assert {d["field"] for d in record["diffs"]} == {"x", "<raised>"}
+
+
+def test_rec_skip_makes_the_case_skipped_not_passed(monkeypatch):
+    def needs_a_gpu(torch, rec):
+        rec.skip("needs a GPU subject")
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, needs_a_gpu))
+    for subject in ("refgrad", "torch:cpu"):
+        record = records[("harness_checks/needs_a_gpu-float32", subject)]
+        assert record["outcome"] == "skipped" and "needs a GPU subject" in record["reason"]

@@ -3,7 +3,11 @@
 `torch` is the subject's namespace bound to its device (factories default to that device);
 `rec(name, value)` records an observation; `rec.raises(name, fn)` records what fn raises;
 `rec.data(*shape)` gives seeded inputs as nested lists, identical for every subject, and
-`rec.tensor(*shape)` makes them a tensor of the case's dtype (`rec.dtype`).
+`rec.tensor(*shape)` makes them a tensor of the case's dtype (`rec.dtype`); `rec.skip(reason)` says
+the case cannot run on this subject (it is then skipped, never passed).
+
+A case that records nothing before an exception ends it compares nothing, and fails as vacuous;
+a scenario whose point is that uncaught error says so with `@scenario(expects_error=True)`.
 
 Each module in this package is one area; a scenario's id is `area/function_name`, and a case
 is a scenario at one dtype: `area/function_name-float32`.
@@ -43,18 +47,20 @@ class Scenario:
     fn: object
     dtypes: tuple
     same_on_every_device: bool = True
+    expects_error: bool = False
 
 
-def scenario(fn=None, *, dtypes=DEFAULT_DTYPES, same_on_every_device=True):
+def scenario(fn=None, *, dtypes=DEFAULT_DTYPES, same_on_every_device=True, expects_error=False):
     """Registers `fn` as a scenario of its module's area, run once per dtype in `dtypes`.
 
     `same_on_every_device=False` marks a scenario whose observations depend on the device (device
-    placement), so torch on a GPU is not compared with torch on the CPU for it.
+    placement), so torch on a GPU is not compared with torch on the CPU for it. `expects_error=True`
+    marks one whose point is the exception that ends it before it records anything.
     """
     def register(fn):
         area = fn.__module__.rsplit(".", 1)[-1]
         sid = f"{area}/{fn.__name__}"
-        SCENARIOS[sid] = Scenario(sid, fn, tuple(dtypes), same_on_every_device)
+        SCENARIOS[sid] = Scenario(sid, fn, tuple(dtypes), same_on_every_device, expects_error)
         return fn
     return register(fn) if fn is not None else register
 

@@ -35,8 +35,7 @@ def to_cpu_is_differentiable(torch, rec):
 def round_trip_between_devices(torch, rec):
     home = _home(torch)
     if home.type == "cpu":
-        rec("skipped", "needs a GPU subject")
-        return
+        rec.skip("needs a GPU subject")
     x = torch.tensor(rec.data(3), requires_grad=True)
     y = x.cpu() * 3
     z = y.to(home).exp().sum()
@@ -50,8 +49,7 @@ def round_trip_between_devices(torch, rec):
 def mixing_devices_errors(torch, rec):
     home = _home(torch)
     if home.type == "cpu":
-        rec("skipped", "needs a GPU subject")
-        return
+        rec.skip("needs a GPU subject")
     x = torch.tensor(rec.data(3), requires_grad=True)
     c = torch.tensor(rec.data(3), device="cpu")
     rec.raises("mul", lambda: x * c)

@@ -44,6 +44,7 @@ def custom_function_jvp(torch, rec):
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
+            ctx.save_for_forward(x)  # what jvp's ctx.saved_tensors gives
             return x ** 3
 
         @staticmethod
@@ -65,11 +66,21 @@ def custom_function_jvp(torch, rec):
         def backward(ctx, g):
             return g * 2
 
+    class SavedOnlyForBackward(Cube):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
     x, t = rec.tensor(3), rec.tensor(3)
     with fwAD.dual_level():
         d = fwAD.make_dual(x, t)
         rec("cube", fwAD.unpack_dual(Cube.apply(d)))
         rec.raises("missing_jvp", lambda: NoJvp.apply(d))
+        rec.raises("jvp_reads_tensors_saved_for_backward", lambda: SavedOnlyForBackward.apply(d))
+    y = Cube.apply(x.requires_grad_())
+    y.sum().backward()
+    rec("cube_backward", x.grad)
 
 
 @scenario(dtypes=("float32", "float64"))

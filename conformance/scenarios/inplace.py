@@ -37,10 +37,13 @@ def inplace_on_non_leaf(torch, rec):
     y = x * 2
     y.add_(1)
     rec("y", y)
-    y.mul_(y.detach())
+    y.mul_(y.detach().clone())  # a copy: mul_ saves it for backward
     rec("y_after_mul", y)
     y.sum().backward()
     rec("grad", x.grad)
+    z = x * 2
+    z.mul_(z.detach())  # the detached alias shares z's version counter, which mul_ itself bumps
+    rec.raises("saved_alias_modified_by_the_op", lambda: z.sum().backward())
 
 
 @scenario

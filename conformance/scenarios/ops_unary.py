@@ -29,12 +29,14 @@ def _op_scenario(name, low, high):
             key = "x".join(map(str, shape)) or "0d"
             x = rec.tensor(*shape, low=low, high=high, requires_grad=True)
             y = op(x)
-            (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
-            (h,) = torch.autograd.grad(g.sum(), x, allow_unused=True, materialize_grads=True)
             rec(f"{key}.y", y)
-            rec(f"{key}.grad", g)
-            rec(f"{key}.grad2", h + 0)  # torch's h may be a ZeroTensor, whose tolist() raises
             rec(f"{key}.method", getattr(x, name)())
+            (g,) = torch.autograd.grad((y * rec.tensor(*shape)).sum(), x, create_graph=True)
+            rec(f"{key}.grad", g)
+            # A gradient constant in x (neg's, and floor's or sign's zeros) has no graph: its derivative is zero.
+            h = torch.autograd.grad(g.sum(), x, allow_unused=True, materialize_grads=True)[0] if g.requires_grad \
+                else torch.zeros_like(x)
+            rec(f"{key}.grad2", h + 0)  # torch's h may be a ZeroTensor, whose tolist() raises
             record_jvp(torch, rec, key, op, [x])
     run.__name__ = run.__qualname__ = name
     run.__module__ = __name__

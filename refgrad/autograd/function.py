@@ -150,8 +150,10 @@ def _input_tangents(args, is_tensor):
 
 
 def _push_custom_tangents(cls, ctx, tangents, outs):
-    """A custom Function's output tangents come from its jvp(ctx, *input_tangents)."""
+    """A custom Function's output tangents come from its jvp(ctx, *input_tangents); in jvp, ctx.saved_tensors
+    are the tensors forward gave ctx.save_for_forward (those for backward are set after)."""
     level, forward_level.state.level = forward_level.state.level, None
+    ctx._saved = tuple(getattr(ctx, "_saved_for_forward", ()) or ())
     try:
         result = cls.jvp(ctx, *tangents)
     finally:
