@@ -13,8 +13,7 @@ import time
 import traceback
 
 from .compare import format_diff, render_observation
-from .manifest import (DEFAULT_MANIFEST, FAILING, ManifestError, apply_manifest, default_manifest, gate_failures,
-                       load_manifest)
+from .manifest import DEFAULT_MANIFEST, FAILING, ManifestError, apply_manifest, default_manifest, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
 from .runner import DEFAULT_TIMEOUT, compare_observations, require_devices, run, subject_result
 from .scenarios import all_cases, select_cases
@@ -78,6 +77,8 @@ def _run_parser():
                    help="where report.json, report.md and report.html go (default: %(default)s)")
     p.add_argument("--no-report", action="store_true", help="write no report files")
     p.add_argument("--record", metavar="FILE", help="write every observation of this run to FILE (a golden file)")
+    p.add_argument("--allow-skips", action="store_true",
+                   help="conform even when a subject could not be used at all or a case was compared with nothing")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the matrix and the verdict")
     return p
 
@@ -102,6 +103,8 @@ def main(argv=None):
 
 def run_gate(args):
     subjects = expand_subjects(args.subjects, args.devices)
+    if not subjects:
+        raise UsageError("no subjects to check (--subjects is empty)")
     if args.reference:
         parse_subject(args.reference)
     entries = load_manifest(args.known_divergences) if args.known_divergences else []
@@ -117,7 +120,8 @@ def run_gate(args):
     summary = apply_manifest(records, entries, [c.id for c in all_cases()])
     meta = run_metadata(subjects, workers=args.workers, timeout_s=args.timeout,
                         known_divergences=args.known_divergences, duration_s=round(time.perf_counter() - start, 2))
-    report = build_report(records, meta, summary)
+    unchecked = [] if args.allow_skips else unchecked_problems(subjects, args.reference, records)
+    report = build_report(records, meta, summary, unchecked)
     if args.known_divergences:
         print(f"known divergences: {args.known_divergences} ({len(entries)} entries)\n")
     print(format_matrix(records, subjects))
@@ -134,10 +138,30 @@ def run_gate(args):
     if not args.no_report:
         paths = write_reports(report, args.report)
         print(f"\nreports: {paths['json']}, {paths['md']}, {paths['html']}")
-    failures = gate_failures(records, summary)
+    for problem in unchecked:
+        print(f"\nnot checked: {problem}")
+    problems = report["summary"]["gate_failures"]
     print(f"\n{len(cases)} cases on {len(subjects)} subjects in {meta['duration_s']} s: "
-          + ("conforms" if not failures else f"DOES NOT CONFORM ({len(failures)} problems)"))
-    return NOT_CONFORMING if failures else CONFORMS
+          + ("conforms" if not problems else f"DOES NOT CONFORM ({len(problems)} problems)"))
+    return NOT_CONFORMING if problems else CONFORMS
+
+
+def unchecked_problems(subjects, reference, records):
+    """What a run did not check although it was asked to: subjects (and the ones they are compared with)
+    that could not be used at all, and cases compared with nothing. A missing GPU's skips are not that."""
+    names = list(subjects) + ([reference] if reference else [])
+    names += [n for s in subjects for n in comparisons(parse_subject(s), reference)]
+    problems = []
+    for name in dict.fromkeys(names):
+        reason = parse_subject(name).unusable()
+        if reason:
+            problems.append(f"subject {name} could not be used: {reason}")
+    compared = {r["case"] for r in records if r["outcome"] != "skipped"}
+    uncompared = sorted(dict.fromkeys(r["case"] for r in records if r["case"] not in compared))
+    if uncompared:
+        problems.append(f"{len(uncompared)} cases were compared with nothing (every subject skipped them), "
+                        f"e.g. {uncompared[0]}")
+    return problems
 
 
 def _write_golden(path, subjects, observed):

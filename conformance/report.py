@@ -56,9 +56,9 @@ def run_metadata(subjects, **settings):
     }
 
 
-def build_report(records, meta, manifest_summary=None):
+def build_report(records, meta, manifest_summary=None, unchecked=()):
     manifest_summary = manifest_summary or {"entries": 0, "stale": [], "unexpected_passes": []}
-    failures = gate_failures(records, manifest_summary)
+    failures = gate_failures(records, manifest_summary) + [f"not checked: {u}" for u in unchecked]
     return {
         "schema": SCHEMA,
         "version": VERSION,

@@ -44,6 +44,13 @@ class Subject:
             self._unavailable = self._why_unavailable()
         return self._unavailable
 
+    def unusable(self):
+        """Why this subject cannot be used at all here (its engine is not installed, torch does not know its
+        device, its golden file cannot be read), or None. A CUDA device this machine lacks is not that: the
+        subject's cells are skipped, with the reason."""
+        reason = self.unavailable()
+        return None if reason is None or getattr(self, "_device_absent", False) else reason
+
     def _why_unavailable(self):
         """A plugin that fails to load is not unavailable but broken: its cases end in error, since a
         gate asked to check an engine must not pass without it."""
@@ -54,7 +61,9 @@ class Subject:
         except ImportError as exc:
             return f"{self.engine} is not installed ({exc})"
         if self.engine == "torch":
-            return _torch_device_missing(module, self.device)
+            reason = _torch_device_missing(module, self.device)
+            self._device_absent = reason is not None and self.device_type == "cuda"
+            return reason
         return None
 
     def namespace(self):

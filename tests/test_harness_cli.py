@@ -145,3 +145,46 @@ def test_parallel_run_matches_in_process_run(capsys, monkeypatch):
 def test_list_shows_case_ids(capsys):
     code, out, _ = _run(capsys, "list")
     assert code == 0 and "accumulation/zero_then_sum-float32" in out.splitlines()
+
+
+@pytest.mark.parametrize("argv, why", [
+    (["--subjects", "torch:cpuu"], "subject torch:cpuu could not be used: torch cannot use device 'cpuu'"),
+    (["--subjects", "golden:/no/such/file.json"], "subject golden:/no/such/file.json could not be used: cannot read"),
+    (["--subjects", "refgrad", "--reference", "golden:/no/such/typo.json"],
+     "subject golden:/no/such/typo.json could not be used: cannot read"),
+], ids=["unknown-device", "missing-golden-file", "missing-reference-file"])
+def test_a_subject_that_cannot_be_used_fails_the_gate(capsys, tmp_path, argv, why):
+    code, out, _ = _run(capsys, *argv, "-k", "accumulation/zero_then", "--report", str(tmp_path))
+    assert code == 1
+    assert f"not checked: {why}" in out
+    assert "DOES NOT CONFORM" in out.splitlines()[-1]
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    assert summary["conforms"] is False and any(why in f for f in summary["gate_failures"])
+
+
+def test_without_torch_nothing_is_compared_and_the_gate_fails(capsys, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # `import torch` now raises ImportError
+    code, out, _ = _run(capsys, "-k", "accumulation/zero_then", "--no-report")
+    assert code == 1
+    assert "not checked: subject torch:cpu could not be used: torch is not installed" in out
+    assert "not checked: 1 cases were compared with nothing" in out
+
+
+def test_allow_skips_accepts_a_run_that_checked_nothing(capsys):
+    code, out, _ = _run(capsys, "--subjects", "torch:cpuu", "-k", "accumulation/zero_then", "--no-report",
+                        "--allow-skips")
+    assert code == 0 and "conforms" in out.splitlines()[-1]
+
+
+def test_no_subjects_is_a_usage_error(capsys):
+    code, _, err = _run(capsys, "--subjects", "", "--no-report")
+    assert (code, err.strip()) == (2, "error: no subjects to check (--subjects is empty)")
+
+
+def test_a_missing_gpu_only_skips_its_cells(capsys):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    code, out, _ = _run(capsys, "-k", "accumulation/zero_then", "--no-report")
+    assert code == 0 and "not checked" not in out
+    assert _matrix(out)[1] == ["accumulation", "1", "passed", "1", "passed", "1", "skipped"]
