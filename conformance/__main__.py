@@ -2,24 +2,27 @@
 
     python -m conformance [--subjects ...] [--devices ...] [-n N] [-k PATTERN] [--known-divergences FILE]
     python -m conformance replay CASE_ID --subject S
-    python -m conformance list
+    python -m conformance list [-k PATTERN]
 
-Exit status: 0 when everything conforms, 1 when anything does not, 2 on a usage or internal error.
+Exit status: 0 when everything conforms, 1 when anything does not, 2 on a usage or internal error,
+130 when interrupted (Ctrl-C).
 """
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 import traceback
 
 from .compare import format_diff, render_observation
 from .manifest import DEFAULT_MANIFEST, FAILING, ManifestError, apply_manifest, default_manifest, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
-from .runner import DEFAULT_TIMEOUT, compare_observations, require_devices, run, subject_result
+from .runner import DEFAULT_TIMEOUT, compare_observations, positive_seconds, require_devices, run, subject_result
 from .scenarios import all_cases, select_cases
 from .subjects import UnknownSubject, comparisons, expand_subjects, parse_subject
 
-USAGE_ERROR, NOT_CONFORMING, CONFORMS = 2, 1, 0
+USAGE_ERROR, NOT_CONFORMING, CONFORMS, INTERRUPTED = 2, 1, 0, 130
 
 
 class UsageError(Exception):
@@ -40,16 +43,6 @@ def _positive_int(text):
     return value
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {value:g}")
-    return value
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, as for every usage error
         raise UsageError(message)
@@ -65,7 +58,7 @@ def _run_parser():
     p.add_argument("-k", dest="select", action="append", help="only cases whose id contains this (or matches this glob)")
     p.add_argument("-n", dest="workers", type=_positive_int, default=0,
                    help="worker processes (0, the default: run in this process)")
-    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT,
+    p.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                    help="seconds one case may take on one subject (default: %(default)g)")
     p.add_argument("--known-divergences", metavar="FILE", default=default_manifest(),
                    help=f"TOML manifest of accepted divergences (default: {DEFAULT_MANIFEST} when it exists here)")
@@ -89,22 +82,54 @@ def main(argv=None):
         if argv[:1] == ["replay"]:
             return replay(argv[1:])
         if argv[:1] == ["list"]:
-            print("\n".join(c.id for c in all_cases()))
-            return CONFORMS
+            return list_cases(argv[1:])
         return run_gate(_run_parser().parse_args(argv))
     except (UsageError, UnknownSubject, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("\ninterrupted: the run stopped; no report or golden file was written", file=sys.stderr)
+        return INTERRUPTED
     except Exception:
         traceback.print_exc()
         print("error: internal error in the conformance harness (traceback above)", file=sys.stderr)
         return USAGE_ERROR
 
 
+def list_cases(argv):
+    p = _Parser(prog="python -m conformance list", description="Print the case ids (area/scenario-dtype).")
+    p.add_argument("-k", dest="select", action="append", help="only cases whose id contains this (or matches this glob)")
+    args = p.parse_args(argv)
+    cases = select_cases(args.select)
+    if not cases:
+        raise UsageError(f"no case matches {args.select}")
+    print("\n".join(c.id for c in cases))
+    return CONFORMS
+
+
+def _check_writable(path, directory):
+    """A usage error now, before any case runs, when the report directory or golden file cannot be written."""
+    target = path if directory else (os.path.dirname(os.path.abspath(path)) or ".")
+    what = f"--report {path}" if directory else f"--record {path}"
+    try:
+        if directory:
+            os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot write there ({exc.strerror or exc})") from None
+    if not directory and os.path.isdir(path):
+        raise UsageError(f"{what}: is a directory")
+
+
 def run_gate(args):
     subjects = expand_subjects(args.subjects, args.devices)
     if not subjects:
         raise UsageError("no subjects to check (--subjects is empty)")
+    if not args.no_report:
+        _check_writable(args.report, directory=True)
+    if args.record:
+        _check_writable(args.record, directory=False)
     if args.reference:
         parse_subject(args.reference)
     entries = load_manifest(args.known_divergences) if args.known_divergences else []
@@ -148,7 +173,9 @@ def run_gate(args):
 
 def unchecked_problems(subjects, reference, records):
     """What a run did not check although it was asked to: subjects (and the ones they are compared with)
-    that could not be used at all, and cases compared with nothing. A missing GPU's skips are not that."""
+    that could not be used at all, cases compared with nothing because a subject could not be used or
+    lacks them, and a run that compared nothing. A missing GPU's skips, and those of cases that do not
+    apply to a subject (rec.skip), are not that."""
     names = list(subjects) + ([reference] if reference else [])
     names += [n for s in subjects for n in comparisons(parse_subject(s), reference)]
     problems = []
@@ -157,10 +184,13 @@ def unchecked_problems(subjects, reference, records):
         if reason:
             problems.append(f"subject {name} could not be used: {reason}")
     compared = {r["case"] for r in records if r["outcome"] != "skipped"}
-    uncompared = sorted(dict.fromkeys(r["case"] for r in records if r["case"] not in compared))
+    if not compared:
+        problems.append("no case was compared at all")
+    uncompared = sorted({r["case"] for r in records
+                         if r["case"] not in compared and r.get("skip_cause") == "subject"})
     if uncompared:
-        problems.append(f"{len(uncompared)} cases were compared with nothing (every subject skipped them), "
-                        f"e.g. {uncompared[0]}")
+        problems.append(f"{len(uncompared)} cases were compared with nothing (every subject skipped them, "
+                        f"a subject lacking them), e.g. {uncompared[0]}")
     return problems
 
 
@@ -185,7 +215,7 @@ def _replay_parser():
                                 "(area/scenario-SUBJECT-dtype)")
     p.add_argument("--subject", default="refgrad", help="the subject to replay (default: %(default)s)")
     p.add_argument("--reference", help="also compare with this subject")
-    p.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT)
+    p.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT)
     return p
 
 

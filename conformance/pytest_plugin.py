@@ -16,7 +16,7 @@ import pytest
 
 from .manifest import FAILING, apply_manifest, default_manifest, find, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
-from .runner import DEFAULT_TIMEOUT, record_of, require_devices, subject_result
+from .runner import DEFAULT_TIMEOUT, pin_threads, positive_seconds, record_of, require_devices, subject_result
 from .scenarios import Case, all_cases
 from .subjects import comparisons, expand_subjects, parse_subject
 
@@ -36,7 +36,7 @@ def pytest_addoption(parser):
     group.addoption("--known-divergences", metavar="FILE", default=None,
                     help="TOML manifest of accepted divergences (default: known-divergences.toml in the rootdir "
                          "when it exists; 'none' for no manifest)")
-    group.addoption("--conformance-timeout", type=float, default=DEFAULT_TIMEOUT,
+    group.addoption("--conformance-timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                     help="seconds one case may take on one subject (default: %(default)s)")
 
 
@@ -44,6 +44,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "conformance: a refgrad conformance case")
     config._conformance = _State(config)
     config.pluginmanager.register(config._conformance, "conformance-state")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pin_threads(1)  # one core per worker: cases cost the same whatever runs beside them
     if getattr(config.option, "dist", None) == "load" and config._conformance.runs_on_a_gpu():
         # keep each GPU's cases on one worker. Only then: xdist's group scheduling re-sends a case whose
         # worker crashed, so plain load scheduling isolates crashes better where no GPU is involved.

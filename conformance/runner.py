@@ -5,6 +5,8 @@ error. Tasks run in this process (`workers=0`, a SIGALRM time limit) or in worke
 (`workers=N`), where a hung or crashed task costs only its own result: the worker is killed or
 replaced and the run goes on. Records (one per case and subject) come out in case order.
 """
+import argparse
+import math
 import multiprocessing
 import re
 import signal
@@ -21,11 +23,40 @@ from .observe import observe, observe_call
 from .scenarios import Case, load_all
 from .subjects import comparisons, parse_subject
 
-__all__ = ["Recorder", "run_case", "run", "observe_task", "subject_result", "require_devices", "record_of",
+__all__ = ["Recorder", "pin_threads", "positive_seconds", "run_case", "run", "observe_task", "subject_result", "require_devices", "record_of",
            "compare_observations", "replay_command"]
 
 DEFAULT_TIMEOUT = 60.0
+# Why a cell was skipped, most telling first: a subject that cannot be used or lacks the case (the gate
+# did not check what it was asked to), a device this machine lacks, a case that does not apply here.
+SKIP_CAUSES = ("subject", "device", "scenario")
 KILL_GRACE = 30.0  # a worker stuck in C code past its time limit is killed this much later
+
+
+def positive_seconds(text):
+    """A time limit from the command line: a finite number of seconds above 0 (argparse's type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds above 0, got {text}")
+    return value
+
+
+def pin_threads(n=1):
+    """A worker's compute threads: torch's intra-op pool and NumPy's BLAS pool (threadpoolctl) set to n,
+    so that N workers on N cores do not oversubscribe them and a case costs the same under load."""
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(n)
+    except ImportError:
+        pass
 
 
 class ScenarioTimeout(BaseException):
@@ -114,7 +145,7 @@ def observe_task(scenario_id, dtype, subject_name, timeout=DEFAULT_TIMEOUT):
     except ScenarioTimeout as exc:
         result = {"status": "timeout", "reason": str(exc)}
     except ScenarioSkip as exc:
-        result = {"status": "unavailable", "reason": str(exc)}
+        result = {"status": "unavailable", "reason": str(exc), "cause": "scenario"}
     except Exception as exc:  # the subject itself failed (cannot load, bad namespace): its case fails
         result = {"status": "error", "reason": f"{subject_name} failed outside the scenario: "
                                                f"{type(exc).__name__}: {exc}"}
@@ -153,11 +184,12 @@ def subject_result(case, subject, timeout=DEFAULT_TIMEOUT, ran=None):
     run, looked up in `ran` (task -> result) when given, else run now."""
     reason = subject.unavailable()
     if reason:
-        return {"status": "unavailable", "reason": reason}
+        return {"status": "unavailable", "reason": reason, "cause": "subject" if subject.unusable() else "device"}
     if subject.kind == "golden":
         obs = subject.recorded(case.id)
         if obs is None:
-            return {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}"}
+            return {"status": "unavailable", "reason": f"{case.id} is not recorded in {subject.path}",
+                    "cause": "subject"}
         return {"status": "ok", "observations": obs, "duration_s": 0.0}
     task = (case.scenario_id, case.dtype, subject.name, timeout)
     return ran[task] if ran is not None else observe_task(*task)
@@ -173,11 +205,11 @@ def require_devices(record, required):
 def record_of(case, subject, own, references):
     """The record of a case on a subject, from its own result and those of the subjects it is compared with."""
     record = {"case": case.id, "scenario": case.scenario_id, "area": case.area, "dtype": case.dtype,
-              "subject": subject.name, "device": subject.device, "outcome": None, "reason": None,
+              "subject": subject.name, "device": subject.device, "outcome": None, "reason": None, "skip_cause": None,
               "compared_with": [], "diffs": [], "duration_s": own.get("duration_s", 0.0),
               "replay": replay_command(case.id, subject.name)}
     if own["status"] == "unavailable":
-        return dict(record, outcome="skipped", reason=own["reason"])
+        return dict(record, outcome="skipped", reason=own["reason"], skip_cause=own["cause"])
     if own["status"] != "ok":
         return dict(record, outcome=own["status"], reason=own["reason"])
     vacuous = _vacuous(case, own["observations"])
@@ -194,16 +226,23 @@ def record_of(case, subject, own, references):
     if "failed" in outcomes:
         return dict(record, outcome="failed", reason=reasons or None)
     if outcomes and "passed" not in outcomes:
-        return dict(record, outcome="skipped", reason=reasons)
+        causes = {c["cause"] for c in record["compared_with"]}
+        return dict(record, outcome="skipped", reason=reasons,
+                    skip_cause=next(c for c in SKIP_CAUSES if c in causes))
     return dict(record, outcome="passed", reason=reasons or (None if outcomes else "it is the reference"))
 
 
 def _vacuous(case, observations):
-    """Why a case compared nothing (an exception ended it before it recorded anything), or None."""
+    """Why a case compared nothing (it recorded nothing, or an exception ended it before it recorded
+    anything), or None."""
     recorded = [name for name in observations if name not in ("<raised>", "<warnings>")]
-    if recorded or "<raised>" not in observations or load_all()[case.scenario_id].expects_error:
+    if recorded:
         return None
-    raised = observations["<raised>"]
+    raised = observations.get("<raised>")
+    if raised is None:
+        return "vacuous: the scenario recorded nothing, so nothing was compared"
+    if load_all()[case.scenario_id].expects_error:
+        return None
     return (f"vacuous: {raised.get('type')}: {raised.get('message')} was raised before the scenario recorded "
             "anything, so nothing was compared (if that error is what it tests, declare "
             "@scenario(expects_error=True))")
@@ -212,13 +251,13 @@ def _vacuous(case, observations):
 def _compare(case, subject, own, other, theirs):
     entry = {"subject": other.name, "outcome": "passed", "reason": None, "diffs": []}
     if theirs["status"] == "unavailable":
-        return dict(entry, outcome="skipped", reason=theirs["reason"])
+        return dict(entry, outcome="skipped", reason=theirs["reason"], cause=theirs["cause"])
     if theirs["status"] != "ok":
         return dict(entry, outcome="error", reason=f"{theirs['status']}: {theirs['reason']}")
     expected, actual = theirs["observations"], own["observations"]
     if other.device_type != subject.device_type:
         if not load_all()[case.scenario_id].same_on_every_device:
-            return dict(entry, outcome="skipped", reason="the scenario observes device placement")
+            return dict(entry, outcome="skipped", reason="the scenario observes device placement", cause="scenario")
         expected, actual = _device_free(expected), _device_free(actual)
     diffs = [dict(d, against=other.name) for d in compare_observations(expected, actual)]
     return dict(entry, outcome="failed" if diffs else "passed", diffs=diffs)
@@ -271,6 +310,7 @@ class _Worker:
 
 
 def _worker_loop(conn):
+    pin_threads(1)
     while True:
         try:
             task = conn.recv()

@@ -51,7 +51,7 @@ def test_failing_run_exits_1_with_diff_and_replay(capsys, tmp_path, monkeypatch)
 @pytest.mark.parametrize("argv, message", [
     (["--subjects", "refgrad,nonsense"], "error: unknown subject 'nonsense'"),
     (["-n", "two"], "error: argument -n: expected a whole number, got 'two'"),
-    (["--timeout", "0"], "error: argument --timeout: expected more than 0 seconds, got 0"),
+    (["--timeout", "0"], "error: argument --timeout: expected a finite number of seconds above 0, got 0"),
     (["-k", "no/such/case"], "error: no case matches ['no/such/case']"),
     (["--known-divergences", "/no/such/file.toml"], "error: cannot read known-divergences file /no/such/file.toml"),
     (["replay", "no/such-float32"], "error: unknown case 'no/such-float32'"),
@@ -188,3 +188,53 @@ def test_a_missing_gpu_only_skips_its_cells(capsys):
     code, out, _ = _run(capsys, "-k", "accumulation/zero_then", "--no-report")
     assert code == 0 and "not checked" not in out
     assert _matrix(out)[1] == ["accumulation", "1", "passed", "1", "passed", "1", "skipped"]
+
+
+def test_a_run_that_compared_nothing_does_not_conform(capsys):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    code, out, _ = _run(capsys, "--subjects", "refgrad:cuda", "-k", "accumulation/zero_then", "--no-report")
+    assert code == 1 and "not checked: no case was compared at all" in out
+
+
+def test_cases_that_do_not_apply_to_any_subject_here_are_skipped_not_failed(capsys):
+    """devices/* need a GPU subject: on CPU subjects they are skipped (rec.skip), and the run still conforms."""
+    code, out, _ = _run(capsys, "--subjects", "refgrad,torch:cpu", "-k", "devices/", "--no-report")
+    assert code == 0 and "not checked" not in out
+    assert _matrix(out)[1][:2] == ["devices", "3"]  # 3 passed, 2 skipped on refgrad
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--timeout", "inf"], "argument --timeout: expected a finite number of seconds above 0, got inf"),
+    (["--timeout", "nan"], "argument --timeout: expected a finite number of seconds above 0, got nan"),
+    (["--timeout", "0"], "argument --timeout: expected a finite number of seconds above 0, got 0"),
+    (["--report", "/proc/refgrad-nope"], "--report /proc/refgrad-nope: cannot write there"),
+    (["--record", "/proc/refgrad-nope.json"], "--record /proc/refgrad-nope.json: cannot write there"),
+    (["list", "--bogus"], "unrecognized arguments: --bogus"),
+], ids=["timeout-inf", "timeout-nan", "timeout-0", "report-unwritable", "record-unwritable", "list-bogus"])
+def test_bad_arguments_are_refused_before_any_case_runs(capsys, monkeypatch, argv, message):
+    from conformance import runner
+    monkeypatch.setattr(runner, "observe_task", lambda *a: pytest.fail("a case ran"))
+    code, _, err = _run(capsys, *argv, "-k", "accumulation/zero_then")
+    assert code == 2 and err.startswith(f"error: {message}")
+
+
+def test_list_honours_k_and_help(capsys):
+    code, out, _ = _run(capsys, "list", "-k", "detach/")
+    assert code == 0 and out.split() and all(line.startswith("detach/") for line in out.split())
+    with pytest.raises(SystemExit) as exit_:
+        _run(capsys, "list", "--help")
+    assert exit_.value.code == 0 and "usage: python -m conformance list" in capsys.readouterr().out
+
+
+def test_ctrl_c_says_what_was_not_written_and_exits_130(capsys, monkeypatch):
+    from conformance import __main__ as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield
+    monkeypatch.setattr(cli, "run", interrupted)
+    code, out, err = _run(capsys, "-k", "accumulation/zero_then", "--no-report")
+    assert code == 130
+    assert err.strip() == "interrupted: the run stopped; no report or golden file was written"

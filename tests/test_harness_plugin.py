@@ -122,3 +122,11 @@ def test_a_crashed_worker_loses_only_its_own_case(suite, tmp_path):
         ("detach/detach_inplace-float32", "faulty_engines:crashing@cpu", "crashed"),
         ("detach/detach_inplace-float32", "refgrad", "passed"),
     ]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "inf"])
+def test_a_time_limit_must_be_finite_and_positive(suite, value):
+    """As for the CLI's --timeout (0 used to mean "no limit" here, and -5 errored every case)."""
+    result = _run(suite, "--collect-only", "-q", "--conformance-timeout", value, "-k", "zero_then_sum")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"expected a finite number of seconds above 0, got {value}" in result.stderr.str()

@@ -181,3 +181,23 @@ def test_rec_skip_makes_the_case_skipped_not_passed(monkeypatch):
     for subject in ("refgrad", "torch:cpu"):
         record = records[("harness_checks/needs_a_gpu-float32", subject)]
         assert record["outcome"] == "skipped" and "needs a GPU subject" in record["reason"]
+
+
+def test_a_case_that_records_nothing_fails_as_vacuous(monkeypatch):
+    def records_nothing(torch, rec):
+        torch.ones(2) * 2
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, records_nothing))
+    record = records[("harness_checks/records_nothing-float32", "refgrad")]
+    assert (record["outcome"], record["reason"]) == ("failed", "vacuous: the scenario recorded nothing, so nothing "
+                                                               "was compared")
+
+
+def test_workers_pin_torch_and_blas_threads():
+    """What each worker process does first: one torch thread, one BLAS thread (threadpoolctl)."""
+    import subprocess
+    import sys
+    code = ("import numpy, torch; from threadpoolctl import threadpool_info; from conformance.runner import "
+            "pin_threads; pin_threads(1); print(torch.get_num_threads(), sorted({i['num_threads'] for i in "
+            "threadpool_info() if i['user_api'] == 'blas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split(maxsplit=1) == ["1", "[1]\n"]
