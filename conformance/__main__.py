@@ -1,7 +1,7 @@
 """The conformance gate: run every scenario on refgrad and torch, print the matrix, write the reports.
 
     python -m conformance [--subjects ...] [--devices ...] [-n N] [-k PATTERN] [--known-divergences FILE]
-    python -m conformance replay CASE_ID --subject S
+    python -m conformance replay CASE_ID --subject S [--in-process]
     python -m conformance list [-k PATTERN]
 
 Exit status: 0 when everything conforms, 1 when anything does not, 2 on a usage or internal error,
@@ -18,7 +18,8 @@ import traceback
 from .compare import format_diff, render_observation
 from .manifest import DEFAULT_MANIFEST, FAILING, ManifestError, apply_manifest, default_manifest, load_manifest
 from .report import build_report, format_failure, format_matrix, run_metadata, write_reports
-from .runner import DEFAULT_TIMEOUT, compare_observations, positive_seconds, require_devices, run, subject_result
+from .runner import (DEFAULT_TIMEOUT, compare_observations, positive_seconds, require_devices, run, run_isolated,
+                     subject_result)
 from .scenarios import all_cases, select_cases
 from .subjects import UnknownSubject, comparisons, expand_subjects, parse_subject
 
@@ -56,8 +57,9 @@ def _run_parser():
     p.add_argument("--devices", type=_csv, default=["cpu", "cuda"], help="devices (default: cpu,cuda)")
     p.add_argument("--reference", help="also compare every subject with this one (e.g. golden:FILE)")
     p.add_argument("-k", dest="select", action="append", help="only cases whose id contains this (or matches this glob)")
-    p.add_argument("-n", dest="workers", type=_positive_int, default=0,
-                   help="worker processes (0, the default: run in this process)")
+    p.add_argument("-n", dest="workers", type=_positive_int, default=1,
+                   help="worker processes (default: 1, so that a crashing subject costs only its own cases; "
+                        "0 runs them in this process, for a debugger)")
     p.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                    help="seconds one case may take on one subject (default: %(default)g)")
     p.add_argument("--known-divergences", metavar="FILE", default=default_manifest(),
@@ -216,6 +218,8 @@ def _replay_parser():
     p.add_argument("--subject", default="refgrad", help="the subject to replay (default: %(default)s)")
     p.add_argument("--reference", help="also compare with this subject")
     p.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT)
+    p.add_argument("--in-process", action="store_true",
+                   help="run the case in this process (for a debugger) instead of a worker process of its own")
     return p
 
 
@@ -226,7 +230,8 @@ def replay(argv):
     status = CONFORMS
     for case in cases:
         names = [subject.name] + comparisons(subject, args.reference)
-        results = {name: subject_result(case, parse_subject(name), args.timeout) for name in names}
+        results = {name: (subject_result if args.in_process else _replayed)(case, parse_subject(name), args.timeout)
+                   for name in names}
         print(_side_by_side(case, names, results))
         own = results[subject.name]
         for other in names[1:]:
@@ -236,6 +241,13 @@ def replay(argv):
             elif own.get("status") != "ok":
                 status = NOT_CONFORMING
     return status
+
+
+def _replayed(case, subject, timeout):
+    """A subject's result for a case, an engine's run in a process of its own (a crash is reported, not shared)."""
+    if subject.kind != "engine" or subject.unavailable():
+        return subject_result(case, subject, timeout)
+    return run_isolated((case.scenario_id, case.dtype, subject.name, timeout), timeout)
 
 
 def _cases_for(text):

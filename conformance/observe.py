@@ -30,13 +30,9 @@ def is_tensor(value):
 
 
 def _values(t):
-    """The tensor's elements as nested Python lists (floats, ints or bools), read without autograd."""
-    data = t.detach()
-    if data.device.type != "cpu":
-        data = data.cpu()
-    if str(data.dtype) in ("torch.float16", "torch.bfloat16"):
-        data = data.float()
-    return data.tolist()
+    """The tensor's elements as nested Python lists (floats, ints or bools), by tolist(): a conversion, so
+    no op of the subject's own (detach, to, cpu) stands between the tensor and what is observed."""
+    return t.tolist()
 
 
 def observe_tensor(t):
@@ -45,7 +41,7 @@ def observe_tensor(t):
         "kind": "tensor",
         "dtype": str(t.dtype),
         "shape": list(t.shape),
-        "device": t.device.type,
+        "device": str(t.device),
         "requires_grad": bool(t.requires_grad),
         "is_leaf": bool(t.is_leaf),
         "grad_fn": None if fn is None else fn.name(),
@@ -65,8 +61,10 @@ def observe(value):
         return {"kind": "value", "value": value}
     if isinstance(value, float):
         return {"kind": "float", "value": value if math.isfinite(value) else repr(value)}
-    if type(value).__name__ in ("Size", "dtype", "device"):
-        return {"kind": "value", "value": repr(value) if type(value).__name__ != "Size" else list(value)}
+    if type(value).__name__ == "Size":
+        return {"kind": "size", "value": list(value)}
+    if type(value).__name__ in ("dtype", "device"):
+        return {"kind": "value", "value": repr(value)}
     if type(value).__name__ in ("Node",) or hasattr(value, "next_functions"):
         return {"kind": "value", "value": value.name()}
     return {"kind": "value", "value": repr(value)}

@@ -319,6 +319,21 @@ def _worker_loop(conn):
         conn.send(observe_task(*task))
 
 
+def _how_it_died(process):
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def run_isolated(task, timeout):
+    """One task in a worker process of its own: a subject that crashes or hangs costs only this result."""
+    return _run_pool([task], 1, timeout)[task]
+
+
 def _run_pool(tasks, workers, timeout):
     """Runs tasks on `workers` spawned processes; a worker that dies or hangs is replaced."""
     ctx = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
@@ -346,7 +361,7 @@ def _run_pool(tasks, workers, timeout):
                     except (EOFError, OSError):
                         w.process.join(5)
                         results[w.task] = {"status": "crashed", "duration_s": 0.0,
-                                           "reason": f"the worker running it died (exit code {w.process.exitcode})"}
+                                           "reason": f"the worker running it died ({_how_it_died(w.process)})"}
                 elif w.deadline and time.monotonic() >= w.deadline:
                     results[w.task] = {"status": "timeout", "duration_s": timeout + KILL_GRACE,
                                        "reason": f"killed {KILL_GRACE:g} s after the time limit of {timeout:g} s"}

@@ -42,6 +42,13 @@ def crashing(device):
     return _Refgrad(tensor)
 
 
+def segfaulting(device):
+    def tensor(*args, **kwargs):
+        import ctypes
+        ctypes.string_at(0)  # reads address 0: SIGSEGV, as a broken C extension would
+    return _Refgrad(tensor)
+
+
 def unloadable(device):
     raise ImportError("this engine needs a library that is not installed")
 

@@ -8,6 +8,10 @@ from conformance.__main__ import main
 
 
 def _run(capsys, *argv):
+    """main(argv) in this process; a gate run's cases too (-n 0), so that a test's monkeypatch reaches them,
+    unless the test passes -n itself."""
+    if argv[:1] not in (("replay",), ("list",)) and "-n" not in argv:
+        argv = ("-n", "0") + argv
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
@@ -130,7 +134,7 @@ def test_replay_shows_observations_side_by_side(capsys, monkeypatch):
     assert "refgrad vs torch:cpu: conforms" in out
     monkeypatch.setattr(type((__import__("refgrad").ones(1, requires_grad=True) * 2).grad_fn), "name",
                         lambda self: "Mul")
-    code, out, _ = _run(capsys, "replay", "accumulation/zero_then_sum-refgrad-float32")
+    code, out, _ = _run(capsys, "replay", "accumulation/zero_then_sum-refgrad-float32", "--in-process")
     assert code == 1
     assert "≠ y" in out and "refgrad vs torch:cpu: 1 differing fields" in out and "field y.grad_fn:" in out
 
@@ -238,3 +242,16 @@ def test_ctrl_c_says_what_was_not_written_and_exits_130(capsys, monkeypatch):
     code, out, err = _run(capsys, "-k", "accumulation/zero_then", "--no-report")
     assert code == 130
     assert err.strip() == "interrupted: the run stopped; no report or golden file was written"
+
+
+def test_by_default_a_segfaulting_subject_costs_only_its_own_cases(capsys, monkeypatch):
+    """No -n: the cases run in a worker process, so a crash is a CRASHED cell and the run goes on."""
+    monkeypatch.syspath_prepend(os.path.dirname(__file__))
+    code = main(["--subjects", "faulty_engines:segfaulting,refgrad", "-k", "accumulation/zero_then", "--no-report"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert _matrix(out)[1] == ["accumulation", "1", "CRASHED", "1", "passed"]
+    assert "reason: the worker running it died (signal SIGSEGV)" in out
+    code, out, _ = _run(capsys, "replay", "accumulation/zero_then_sum-float32", "--subject", "faulty_engines:segfaulting")
+    assert code == 1
+    assert "faulty_engines:segfaulting@cpu  crashed: the worker running it died (signal SIGSEGV)" in out

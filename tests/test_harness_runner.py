@@ -201,3 +201,23 @@ def test_workers_pin_torch_and_blas_threads():
             "threadpool_info() if i['user_api'] == 'blas'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split(maxsplit=1) == ["1", "[1]\n"]
+
+
+def test_observations_do_not_go_through_the_subjects_own_ops(monkeypatch):
+    """A broken detach (or cpu, or to) shows in the cases that use it, not in every observed tensor."""
+    import refgrad
+    from conformance.observe import observe
+    t = refgrad.tensor([True, False])
+    for method in ("detach", "cpu", "to", "float"):
+        monkeypatch.setattr(refgrad.Tensor, method, lambda self, *a, **k: refgrad.zeros(2))
+    obs = observe(t)
+    assert (obs["dtype"], obs["values"]) == ("torch.bool", [True, False])
+
+
+def test_size_and_device_are_observed_as_they_are():
+    import refgrad
+    from conformance.compare import diff
+    from conformance.observe import observe
+    assert observe(refgrad.Size([2, 3])) == {"kind": "size", "value": [2, 3]}
+    assert diff(observe(refgrad.Size([2, 3])), observe((2, 3)))  # a tuple is not a Size
+    assert observe(refgrad.ones(1, device="cuda"))["device"] == "cuda:0"
