@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as dt
+from ._args import int_list
 from ._device import canonical
 from ._tensor import Tensor
 
@@ -106,18 +107,15 @@ def from_numpy(array):
     return _finish(array, dt.from_numpy_dtype(array.dtype), None, False)
 
 
-def _size(size, name=None):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
+def _size(fn, size):
+    """The size argument of factory `fn`, as PyTorch's parser reads it (int_list), and no dim negative."""
+    size = int_list(fn, "size", size)
     for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(s).__name__} at pos 0")
         if s < 0:
-            if name == "zeros":
+            if fn == "zeros":
                 raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+    return size
 
 
 def _pick(size_args, size):
@@ -129,27 +127,27 @@ def _pick(size_args, size):
     return size_args
 
 
-def _filled(value, size, dtype, device, requires_grad, name=None):
+def _filled(fn, value, size, dtype, device, requires_grad):
     dtype = dtype or dt.get_default_dtype()
-    return _finish(np.full(_size(size, name), value, dtype=dtype.np), dtype, device, requires_grad)
+    return _finish(np.full(_size(fn, size), value, dtype=dtype.np), dtype, device, requires_grad)
 
 
 def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _filled(0, _pick(size_args, size), dtype, device, requires_grad, "zeros")
+    return _filled("zeros", 0, _pick(size_args, size), dtype, device, requires_grad)
 
 
 def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _filled(1, _pick(size_args, size), dtype, device, requires_grad)
+    return _filled("ones", 1, _pick(size_args, size), dtype, device, requires_grad)
 
 
 def empty(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
-    return _filled(0, _pick(size_args, size), dtype, device, requires_grad)
+    return _filled("empty", 0, _pick(size_args, size), dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     if dtype is None:
         dtype = dt.scalar_dtype(fill_value)
-    return _filled(fill_value, (size,), dtype, device, requires_grad)
+    return _filled("full", fill_value, (size,), dtype, device, requires_grad)
 
 
 def _like(value):
@@ -235,19 +233,20 @@ def initial_seed():
     return _rng[1]
 
 
-def _random(sampler, size, dtype, device, requires_grad):
+def _random(fn, sampler, size, dtype, device, requires_grad):
     dtype = dtype or dt.get_default_dtype()
     if not dtype.is_floating_point:
         raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{dt.SCALAR_NAME[dtype]}'")
-    return _finish(sampler(_size(size)).astype(dtype.np), dtype, device, requires_grad)
+    return _finish(sampler(_size(fn, size)).astype(dtype.np), dtype, device, requires_grad)
 
 
 def rand(*size_args, size=None, dtype=None, device=None, requires_grad=False, generator=None, out=None, layout=None):
-    return _random(lambda s: _rng[0].random(s), _pick(size_args, size), dtype, device, requires_grad)
+    return _random("rand", lambda s: _rng[0].random(s), _pick(size_args, size), dtype, device, requires_grad)
 
 
 def randn(*size_args, size=None, dtype=None, device=None, requires_grad=False, generator=None, out=None, layout=None):
-    return _random(lambda s: _rng[0].standard_normal(s), _pick(size_args, size), dtype, device, requires_grad)
+    return _random("randn", lambda s: _rng[0].standard_normal(s), _pick(size_args, size), dtype, device,
+                   requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
@@ -264,15 +263,15 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
     if high is None:
         low, high = 0, low
     dtype = dtype or dt.int64
-    return _finish(_rng[0].integers(low, high, _size((size,))).astype(dtype.np), dtype, device, requires_grad)
+    return _finish(_rng[0].integers(low, high, _size("randint", (size,))).astype(dtype.np), dtype, device, requires_grad)
 
 
 def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False, generator=None):
     """torch.normal(mean, std, size) with float mean and std (tensor mean/std broadcast elementwise)."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
-    shape = _size(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    shape = _size("normal", (size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
     dtype = dtype or (like._dtype if like is not None else dt.get_default_dtype())
     device = device or (like._device if like is not None else None)
-    return _random(lambda sh: _rng[0].normal(m, s, sh), shape, dtype, device, requires_grad)
+    return _random("normal", lambda sh: _rng[0].normal(m, s, sh), (shape,), dtype, device, requires_grad)

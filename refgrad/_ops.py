@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtype as dt
 from . import derivatives as D
+from ._args import int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
@@ -716,16 +717,6 @@ def _view_call(rule, input, params):
     return _as_view(call(rule, (input,), params), input)
 
 
-def _size_args(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"view(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(s).__name__} at pos 0")
-    return tuple(int(s) for s in size)
-
-
 def _infer_size(size, numel):
     size = list(size)
     if size.count(-1) > 1:
@@ -756,7 +747,7 @@ def _viewable(a, size):
 def view(input, *size):
     if len(size) == 1 and isinstance(size[0], dt.dtype):
         raise RuntimeError("refgrad: view(dtype) is not supported")
-    size = _infer_size(_size_args(size), input._data.size)
+    size = _infer_size(int_list("view", "size", size), input._data.size)
     if not _viewable(input._data, size):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
@@ -765,7 +756,7 @@ def view(input, *size):
 
 @public()
 def reshape(input, *shape):
-    size = _infer_size(_size_args(shape), input._data.size)
+    size = _infer_size(int_list("reshape", "shape", shape), input._data.size)
     if _viewable(input._data, size):
         return _view_call(D.VIEW, input, {"size": size})
     return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
@@ -797,13 +788,20 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @public(function=False)
 def expand(input, *sizes):
-    sizes = _size_args(sizes)
+    sizes = int_list("expand", "size", sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+        raise RuntimeError(f"expand({_type_name(input)}{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
                            "the number of sizes provided (" + str(len(sizes)) + ") must be greater or equal to the "
                            "number of dimensions in the tensor (" + str(len(shape)) + ")")
     return _view_call(D.EXPAND, input, {"size": _expanded_shape(shape, sizes)})
+
+
+def _type_name(t):
+    """How PyTorch's C++ names a tensor's type in messages: its legacy type, but CPUBoolType for bool."""
+    if t._dtype is dt.bool_:
+        return f"{'CUDA' if t._device.type == 'cuda' else 'CPU'}BoolType"
+    return t.type()
 
 
 def _expanded_shape(shape, sizes):
@@ -861,7 +859,7 @@ def t(input):
 
 @public()
 def permute(input, *dims):
-    dims = _size_args(dims)
+    dims = int_list("permute", "dims", dims)
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
@@ -926,7 +924,7 @@ def _masked_zero(grad, index):
 # --------------------------------------------------------------------------- shape ops that copy
 @public(function=False)
 def repeat(input, *sizes):
-    repeats = _size_args(sizes)
+    repeats = int_list("repeat", "repeats", sizes)
     if len(repeats) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                            "tensor")
@@ -935,7 +933,7 @@ def repeat(input, *sizes):
 
 @public()
 def flip(input, *dims):
-    dims = _dims(_size_args(dims), input._data.ndim)
+    dims = _dims(int_list("flip", "dims", dims), input._data.ndim)
     return call(D.FLIP, (input,), {"dims": dims})
 
 

@@ -101,3 +101,22 @@ def test_warned_once(case):
     expected = run("torch")
     assert run("refgrad") == expected
     assert expected.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("call", [
+    "torch.zeros((2, 1.5))", "torch.zeros([1.5, 2])", "torch.zeros(2, 3, 1.5)", "torch.zeros(1.5)", "torch.zeros('a')",
+    "torch.zeros(1.5, 2)", "torch.ones((2, 1.5))", "torch.empty(2, 'a')", "torch.rand((2, 1.5))",
+    "torch.randn(1.5)", "torch.full((2, 1.5), 1.0)", "torch.ones(4).reshape((2, 1.5))",
+    "torch.ones(4).reshape(1.5)", "torch.ones(4).view((2, 1.5))", "torch.ones(2, 2).permute((0, 1.5))",
+    "torch.ones(2).repeat((2, 1.5))", "torch.ones(2).expand((2, 1.5))", "torch.ones(2).expand(1.5, 2)",
+])
+@same
+def test_int_list_argument_errors(torch, call):
+    """Each function names itself and its argument; where the bad element is decides the message."""
+    return eval(call)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"])
+@same
+def test_expand_with_too_few_sizes_names_the_tensor_type(torch, dtype):
+    torch.ones(2, 3, dtype=getattr(torch, dtype)).expand(3)

@@ -1,0 +1,34 @@
+"""Arguments as PyTorch's Python argument parser reads them, with its messages.
+
+An int-list argument (a size, a shape, dims) may come as separate ints (`zeros(2, 3)`) or as one
+sequence (`zeros((2, 3))`); what the parser says about a bad element depends on where it is.
+"""
+import numpy as np
+
+__all__ = ["int_list"]
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def int_list(fn, argname, args):
+    """The ints of an int-list argument passed to `fn` as `args` (the function's *args), or PyTorch's TypeError."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        items = tuple(args[0])
+    elif args and not _is_int(args[0]):
+        if len(args) > 1:
+            raise TypeError(f"{fn}() takes 1 positional argument but {len(args)} were given")
+        raise TypeError(f"{fn}(): argument '{argname}' (position 1) must be tuple of ints, not "
+                        f"{type(args[0]).__name__}")
+    else:
+        items = tuple(args)
+    for i, value in enumerate(items):
+        if not _is_int(value):
+            kind = type(value).__name__
+            if i == 0:
+                raise TypeError(f"{fn}(): argument '{argname}' (position 1) must be tuple of ints, but found "
+                                f"element of type {kind} at pos 0")
+            raise TypeError(f"{fn}(): argument '{argname}' failed to unpack the object at pos {i + 1} with error "
+                            f"\"type must be tuple of ints,but got {kind}\"")
+    return tuple(int(v) for v in items)
