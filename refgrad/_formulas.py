@@ -56,7 +56,7 @@ def scaled(grad, alpha):
 
 
 def not_implemented(name):
-    raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+    raise RuntimeError(f"derivative for aten::{name} is not implemented")
 
 
 def pow_backward(grad, self, exponent):

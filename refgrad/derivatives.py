@@ -265,7 +265,7 @@ LOGICAL_OR = _compare("logical_or", np.logical_or)
 BITWISE_AND = entry("bitwise_and.Tensor", None, np.bitwise_and, ("self", "other"), {})
 BITWISE_OR = entry("bitwise_or.Tensor", None, np.bitwise_or, ("self", "other"), {})
 BITWISE_XOR = entry("bitwise_xor.Tensor", None, np.bitwise_xor, ("self", "other"), {})
-ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool")
+ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method")
 
 
 # ------------------------------------------------------------------- reductions

@@ -115,3 +115,28 @@ def func_transforms(torch, rec):
     z = func.grad(f)(y)
     rec("grad_keeps_outer_graph", z)
     rec("outer_backward", torch.autograd.grad(z.sum(), y))
+
+
+@scenario(dtypes=("float64",))
+def forward_over_reverse(torch, rec):
+    """Hessians by jacfwd(jacrev(f)): forward mode runs through backward formulas, so the forward-mode rules
+    of the backward ops (tanh_backward, threshold_backward, select_backward, ...) are checked here."""
+    F = torch.nn.functional
+    x = rec.tensor(2, 3)
+    w = rec.tensor(1, 1, 2, 2)
+    functions = {
+        "tanh": lambda v: (v.tanh() * v).sum(),
+        "sigmoid": lambda v: (v.sigmoid() * v).sum(),
+        "relu": lambda v: (v.relu() * v).sum(),
+        "abs": lambda v: (v.abs() * v).sum(),
+        "exp2": lambda v: v.exp2().sum(),
+        "index": lambda v: (v[0] * v[1]).sum() + (v[:, 1:] ** 2).sum() + (v[[0, 1, 1], [2, 0, 1]] ** 3).sum(),
+        "diagonal": lambda v: (v.diagonal() ** 3).sum(),
+        "conv": lambda v: (F.conv2d(v.reshape(1, 1, 2, 3), w) ** 2).sum(),
+        "tensordot": lambda v: (torch.tensordot(v, v, dims=([1], [1])) ** 2).sum(),
+    }
+    for name, f in functions.items():
+        rec(name, torch.func.hessian(f)(x))
+    # the weight's gradient, differentiated forward in the input: runs through the input's im2col
+    conv = lambda v, k: (F.conv2d(v.reshape(1, 1, 2, 3), k) ** 2).sum()  # noqa: E731
+    rec("conv_mixed", torch.func.jacfwd(torch.func.jacrev(conv, argnums=1), argnums=0)(x, w))

@@ -121,3 +121,52 @@ def inplace_on_view_of_non_leaf(torch, rec):
     rec("versions", [y._version, v._version])
     y.sum().backward()
     rec("grad", x.grad)
+
+
+@scenario(dtypes=("float32", "float64"))
+def writes_under_forward_ad(torch, rec):
+    """In-place writes carry tangents: zero_ and fill_ zero them, copy_ takes the source's; a cast's tangent
+    is cast; fill_ with a tensor value, x[...] (an alias) and 3-d padding record their nodes."""
+    fwAD = torch.autograd.forward_ad
+    a, t = rec.tensor(3), rec.tensor(3)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(a, t)
+        zeroed = d * 1
+        zeroed.zero_()
+        rec("zero_", fwAD.unpack_dual(zeroed).tangent)
+        filled = d * 1
+        filled.fill_(3.0)
+        rec("fill_", fwAD.unpack_dual(filled).tangent)
+        copied = torch.zeros(3, dtype=a.dtype)
+        copied.copy_(d)
+        rec("copy_", fwAD.unpack_dual(copied).tangent)
+        rec("to_double", fwAD.unpack_dual(d.double()).tangent)
+        rec("alias", fwAD.unpack_dual(d[...]).tangent)
+        filled_by_tensor = d * 1
+        filled_by_tensor.fill_(torch.tensor(3.0, dtype=a.dtype))
+        rec("fill_tensor_jvp", fwAD.unpack_dual(filled_by_tensor).tangent)
+        leaf = a.clone().requires_grad_()
+        primal = fwAD.unpack_dual(fwAD.make_dual(leaf, t)).primal
+        (primal * primal).sum().backward()
+        rec("grad_through_primal", leaf.grad)
+    x = a.clone().requires_grad_()
+    value = torch.tensor(2.0, dtype=a.dtype, requires_grad=True)
+    y = x * 1
+    y.fill_(value)
+    (y * t).sum().backward()
+    rec("fill_tensor", y)
+    rec("fill_tensor_grads", [x.grad, value.grad])
+    z = x.double()[...]
+    rec("alias_of_cast", z)
+    (z * z).sum().backward()
+    rec("cast_grad", x.grad)
+    F = torch.nn.functional
+    cube = torch.tensor(rec.data(1, 1, 2, 2, 2), dtype=a.dtype, requires_grad=True)
+    for mode in ("reflect", "replicate"):
+        padded = F.pad(cube, (1, 1, 1, 1, 1, 1), mode=mode)
+        (padded * padded).sum().backward()
+        rec(f"pad3d_{mode}", padded)
+        rec(f"pad3d_{mode}_grad", cube.grad)
+        rec(f"pad3d_{mode}_jvp", torch.func.jvp(lambda c: F.pad(c, (1, 1, 1, 1, 1, 1), mode=mode),
+                                                 (cube.detach(),), (torch.ones_like(cube),))[1])
+        cube.grad = None

@@ -89,3 +89,26 @@ def half_arithmetic(torch, rec):
     rec("sum", h.sum())
     rec("softmax", h.softmax(0))
     rec("addcmul", h.addcmul(h, h, value=0.1))
+
+
+@scenario(dtypes=("float32",))
+def logical_bitwise_and_floor_divide(torch, rec):
+    """The ops no OpInfo table samples: logical and bitwise ops on bools, isfinite, floor division (whose
+    derivative PyTorch does not implement), rsub of two tensors."""
+    a, b = rec.tensor(4), rec.tensor(4)
+    p, q = a > 0, b > 0
+    rec("logical_and", torch.logical_and(p, q))
+    rec("logical_or", torch.logical_or(p, q))
+    rec("xor", p ^ q)
+    rec("isfinite", torch.isfinite(a / (b > 0).float()))
+    rec("floor_divide", torch.floor_divide(a, b))
+    rec("floor_divide_scalar", a // 2)
+    x = a.clone().requires_grad_()
+    rec.raises("floor_divide_backward", lambda: torch.floor_divide(x, b).sum().backward())
+    rec.raises("floor_divide_scalar_backward", lambda: (x // 2).sum().backward())
+    y = torch.rsub(x, b)
+    y.sum().backward()
+    rec("rsub", y)
+    rec("rsub_grad", x.grad)
+    _, tangent = torch.func.jvp(lambda v: torch.rsub(v, b), (a,), (b,))
+    rec("rsub_jvp", tangent)
