@@ -1,18 +1,23 @@
-"""Every derivative-table entry is exercised by the conformance suite: its forward, its backward formulas
-and its forward-mode rule each run in at least one case (so a mistake in any of them can be caught).
+"""The conformance suite reaches every derivative-table entry, and catches a wrong backward formula in any.
 
-The suite runs once on refgrad in this process with every entry's forward, backward formulas and jvp
-wrapped to note that they ran. Entries no case reaches yet are listed in NOT_YET_COVERED with the
-reason; an entry listed there that the suite does reach fails the test, so the list only shrinks.
+Coverage: each entry's forward, backward formulas and forward-mode rule run in at least one case. Each
+case runs once on refgrad in this process with every entry wrapped to note what ran; entries no case
+reaches are listed in NOT_YET_COVERED with the reason, and an entry listed there that the suite does
+reach fails the test, so the list only shrinks.
+
+Fault injection: each backward formula in turn is made wrong (its gradient times 1.5 plus 0.25), and
+some case that runs it must then differ from torch. torch's observations are taken once per case.
 """
 import functools
 
 import pytest
 
-from conformance.runner import run
+from conformance.runner import compare_observations, observe_task
 from conformance.scenarios import all_cases
-from refgrad import _dispatch
-from refgrad.derivatives import TABLE
+from refgrad import _dispatch, derivatives
+from refgrad._tensor import Tensor
+
+TABLE = derivatives.TABLE
 
 # key -> parts no case reaches yet, and why
 NOT_YET_COVERED = {
@@ -22,36 +27,45 @@ NOT_YET_COVERED = {
 
 
 @pytest.fixture(scope="module")
-def used():
-    seen = {"forward": set(), "backward": set(), "jvp": set()}
-    saved = {key: (rule.forward, rule.backward, rule.jvp) for key, rule in TABLE.items()}
+def suite():
+    """{"torch": case -> torch's observations, "uses": case -> {(part, key[, input])}, "seconds": case -> s}."""
+    seen = set()
+    saved = {key: (rule.forward, rule.backward) for key, rule in TABLE.items()}
     original_push = _dispatch.push_tangents
 
-    def noting(part, key, fn):
+    def noting(mark, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            seen[part].add(key)
+            seen.add(mark)
             return fn(*args, **kwargs)
         return wrapper
 
     def push_tangents(rule, operands, params, result):
         original_push(rule, operands, params, result)
-        outputs = result if isinstance(result, list) else [result]
-        if any(getattr(r, "_fw", None) is not None for r in outputs):
-            seen["jvp"].add(rule.key)
+        if any(getattr(r, "_fw", None) is not None for r in (result if isinstance(result, list) else [result])):
+            seen.add(("jvp", rule.key))
 
+    out = {"torch": {}, "uses": {}, "seconds": {}}
     try:
         for key, rule in TABLE.items():
-            rule.forward = noting("forward", key, rule.forward)
-            rule.backward = tuple(None if f is None else noting("backward", key, f) for f in rule.backward)
+            rule.forward = noting(("forward", key), rule.forward)
+            rule.backward = tuple(None if f is None else noting(("backward", key, i), f)
+                                  for i, f in enumerate(rule.backward))
         _dispatch.push_tangents = push_tangents
-        records = list(run(["refgrad"], all_cases()))
+        for case in all_cases():
+            theirs = observe_task(case.scenario_id, case.dtype, "torch:cpu")
+            seen.clear()
+            ours = observe_task(case.scenario_id, case.dtype, "refgrad")
+            if "unavailable" in (theirs["status"], ours["status"]):
+                continue  # a case that does not apply on the CPU (rec.skip)
+            assert theirs["status"] == ours["status"] == "ok", case.id
+            out["torch"][case], out["uses"][case], out["seconds"][case] = \
+                theirs["observations"], set(seen), ours["duration_s"]
     finally:
         _dispatch.push_tangents = original_push
-        for key, (forward, backward, jvp) in saved.items():
-            TABLE[key].forward, TABLE[key].backward, TABLE[key].jvp = forward, backward, jvp
-    assert records
-    return seen
+        for key, (forward, backward) in saved.items():
+            TABLE[key].forward, TABLE[key].backward = forward, backward
+    return out
 
 
 def _parts(rule):
@@ -64,8 +78,37 @@ def _parts(rule):
 
 
 @pytest.mark.parametrize("key", sorted(TABLE))
-def test_entry_is_exercised(used, key):
-    missing = [part for part in _parts(TABLE[key]) if key not in used[part]]
+def test_entry_is_exercised(suite, key):
+    used = set().union(*suite["uses"].values())
+    reached = {mark[0] for mark in used if mark[1] == key}
+    missing = [part for part in _parts(TABLE[key]) if part not in reached]
     expected = NOT_YET_COVERED.get(key, {}).get("parts", [])
     assert missing == expected, (f"{key}: no conformance case runs its {missing}" if missing else
                                  f"{key} is covered now: remove it from NOT_YET_COVERED")
+
+
+def _wrong(gradient):
+    """A wrong gradient (and a wrong list of them), however the right one looks, zeros included."""
+    if isinstance(gradient, (list, tuple)):
+        return type(gradient)(_wrong(g) for g in gradient)
+    return gradient * 1.5 + 0.25 if isinstance(gradient, Tensor) else gradient
+
+
+# Formulas that only raise PyTorch's "not implemented" (their message is compared by the suite) are not mutated.
+FORMULAS = [(key, i) for key, rule in sorted(TABLE.items()) for i, f in enumerate(rule.backward)
+            if f is not None and rule.node != "torch::autograd::NotImplemented"]
+
+
+@pytest.mark.parametrize("key, i", FORMULAS, ids=[f"{k}-{TABLE[k].inputs[i]}" for k, i in FORMULAS])
+def test_a_wrong_backward_formula_fails_some_case(suite, monkeypatch, key, i):
+    rule = TABLE[key]
+    formula = rule.backward[i]
+    monkeypatch.setattr(rule, "backward", rule.backward[:i] + (lambda *a: _wrong(formula(*a)),) + rule.backward[i + 1:])
+    cases = sorted((c for c, uses in suite["uses"].items() if ("backward", key, i) in uses),
+                   key=suite["seconds"].get)
+    assert cases, f"no case runs the formula for {rule.inputs[i]} of {key}"
+    for case in cases:
+        ours = observe_task(case.scenario_id, case.dtype, "refgrad")
+        if ours["status"] != "ok" or compare_observations(suite["torch"][case], ours["observations"]):
+            return
+    pytest.fail(f"a wrong formula for {rule.inputs[i]} of {key} passes all {len(cases)} cases that run it")

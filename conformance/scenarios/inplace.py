@@ -156,6 +156,11 @@ def writes_under_forward_ad(torch, rec):
     (y * t).sum().backward()
     rec("fill_tensor", y)
     rec("fill_tensor_grads", [x.grad, value.grad])
+    overwritten, source = x * 2, (a * 3).requires_grad_()
+    overwritten.copy_(source)  # the old history gets zeros, the source the gradient
+    (overwritten * t).sum().backward()
+    rec("copy_grads", [x.grad, source.grad])
+    x.grad = None
     z = x.double()[...]
     rec("alias_of_cast", z)
     (z * z).sum().backward()
