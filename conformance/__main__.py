@@ -187,12 +187,14 @@ def unchecked_problems(subjects, reference, records):
             problems.append(f"subject {name} could not be used: {reason}")
     compared = {r["case"] for r in records if r["outcome"] != "skipped"}
     if not compared:
-        problems.append("no case was compared at all")
+        return problems + ["no case was compared at all"]
     uncompared = sorted({r["case"] for r in records
                          if r["case"] not in compared and r.get("skip_cause") == "subject"})
     if uncompared:
-        problems.append(f"{len(uncompared)} cases were compared with nothing (every subject skipped them, "
-                        f"a subject lacking them), e.g. {uncompared[0]}")
+        n = len(uncompared)
+        problems.append(f"{n} case{'s' if n > 1 else ''} {'were' if n > 1 else 'was'} compared with nothing "
+                        f"(every subject skipped {'them' if n > 1 else 'it'}, a subject lacking "
+                        f"{'them' if n > 1 else 'it'}), e.g. {uncompared[0]}")
     return problems
 
 

@@ -144,6 +144,13 @@ def render_markdown(report, max_failures=50):
         out += ["", "## Known divergences"]
         out += [f"- stale entry `{s['case']}` [{s['subject']}]: matches no case" for s in kd["stale"]]
         out += [f"- unexpected pass `{u['case']}` [{u['subject']}]" for u in kd["unexpected_passes"]]
+    unchecked = [f for f in summary["gate_failures"] if f.startswith("not checked: ")]
+    if unchecked:
+        out += ["", "## Not checked", ""] + [f"- {f[len('not checked: '):]}" for f in unchecked]
+    skips = Counter((r["subject"], r["reason"]) for r in report["records"] if r["outcome"] == "skipped")
+    if skips:
+        out += ["", "## Skipped", ""]
+        out += [f"- {subject}: {n} case{'s' if n > 1 else ''}: {reason}" for (subject, reason), n in sorted(skips.items())]
     failing = _failing(report)
     if failing:
         out += ["", "## Failures", ""]

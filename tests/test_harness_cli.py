@@ -171,7 +171,7 @@ def test_without_torch_nothing_is_compared_and_the_gate_fails(capsys, monkeypatc
     code, out, _ = _run(capsys, "-k", "accumulation/zero_then", "--no-report")
     assert code == 1
     assert "not checked: subject torch:cpu could not be used: torch is not installed" in out
-    assert "not checked: 1 cases were compared with nothing" in out
+    assert "not checked: no case was compared at all" in out
 
 
 def test_allow_skips_accepts_a_run_that_checked_nothing(capsys):
@@ -255,3 +255,10 @@ def test_by_default_a_segfaulting_subject_costs_only_its_own_cases(capsys, monke
     code, out, _ = _run(capsys, "replay", "accumulation/zero_then_sum-float32", "--subject", "faulty_engines:segfaulting")
     assert code == 1
     assert "faulty_engines:segfaulting@cpu  crashed: the worker running it died (signal SIGSEGV)" in out
+
+
+def test_report_md_lists_what_was_not_checked_and_why_cells_were_skipped(capsys, tmp_path):
+    _run(capsys, "--subjects", "torch:cpuu,refgrad", "-k", "accumulation/zero_then", "--report", str(tmp_path))
+    md = (tmp_path / "report.md").read_text()
+    assert "## Not checked\n\n- subject torch:cpuu could not be used: torch cannot use device 'cpuu'" in md
+    assert "## Skipped\n\n- torch:cpuu: 1 case: torch cannot use device 'cpuu'" in md
