@@ -259,7 +259,7 @@ def _like(tangent, result):
 
 def _value(rule, name, operands, params, result):
     """What a forward-mode formula parameter names, read from the live operands (nothing is saved)."""
-    kind, which = rule.saves.get(name) or rule._where_saved(name)
+    kind, which = rule.where_saved(name)
     if kind == "result":
         return result
     if kind == "param":

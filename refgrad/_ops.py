@@ -60,6 +60,21 @@ def _tensor_arg(name, position, argname, value):
                     f"{type(value).__name__}")
 
 
+def _generated(rule):
+    """The public function of an entry whose op takes only tensors (those with `api=`, and the bitwise
+    operators'): its tensor inputs, positionally, checked as torch's argument parser checks them."""
+    name = rule.name
+    if len(rule.inputs) == 1:
+        def op(input):
+            return call(rule, (_tensor_arg(name, 1, "input", input),), {})
+    else:
+        def op(input, other):
+            return call(rule, (_tensor_arg(name, 1, "input", input), _operand(name, 2, "other", other)), {})
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name}({', '.join(op.__code__.co_varnames[:len(rule.inputs)])}): grad_fn {rule.node}."
+    return op
+
+
 def _check_bool_arith(name, a, b=None):
     if a._dtype is dt.bool_ and (b is None or getattr(b, "_dtype", None) is dt.bool_):
         if name == "sub":
@@ -196,16 +211,9 @@ def threshold_backward(grad_output, self, threshold):
     return call(D.THRESHOLD_BACKWARD, (grad_output, self), {"threshold": threshold})
 
 
-def _bitwise(rule):
-    """The operators &, | and ^ (their entries have no public function of their own)."""
-    def op(input, other):
-        return call(rule, (_tensor_arg(rule.name, 1, "input", input), _operand(rule.name, 2, "other", other)), {})
-    return op
-
-
-bitwise_and = _bitwise(D.BITWISE_AND)
-bitwise_or = _bitwise(D.BITWISE_OR)
-bitwise_xor = _bitwise(D.BITWISE_XOR)
+bitwise_and = _generated(D.BITWISE_AND)  # the operators &, | and ^
+bitwise_or = _generated(D.BITWISE_OR)
+bitwise_xor = _generated(D.BITWISE_XOR)
 
 
 @public()
@@ -1550,21 +1558,6 @@ def _iter(self):
 
 
 # --------------------------------------------------------------------------- installing it all
-def _generated(rule):
-    """The public function of an entry with `api=`: its tensor inputs, positionally, checked as torch's
-    argument parser checks them."""
-    name = rule.name
-    if len(rule.inputs) == 1:
-        def op(input):
-            return call(rule, (_tensor_arg(name, 1, "input", input),), {})
-    else:
-        def op(input, other):
-            return call(rule, (_tensor_arg(name, 1, "input", input), _operand(name, 2, "other", other)), {})
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"{name}({', '.join(op.__code__.co_varnames[:len(rule.inputs)])}): grad_fn {rule.node}."
-    return op
-
-
 for _rule in D.TABLE.values():
     if _rule.api:
         _fn = globals()[_rule.name] = _generated(_rule)  # as if defined in this module

@@ -99,7 +99,7 @@ class Rule:
         self._check(self.api <= {"function", "method", "inplace"}, f"api {api!r}: only function, method, inplace")
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.edge_uses = tuple((i, self.uses[i]) for i in self.grad_inputs)
-        self.saves = {name: self._where_saved(name) for uses in self.uses for name in uses}
+        self.saves = {name: self.where_saved(name) for uses in self.uses for name in uses}
         self.out_dtype = {"bool": dt.bool_, "index": dt.int64}.get(dtype) if isinstance(dtype, str) else None
         # the dtype follows from the inputs' dtypes alone, so the fast lane of forward() can take it
         self.plain_dtype = dtype in _DTYPE_KINDS
@@ -121,17 +121,13 @@ class Rule:
         fn = inspect.unwrap(self.forward)
         if not inspect.isfunction(fn):
             return ()  # a NumPy function: its own keywords are no params of the op
-        n_inputs = 0 if self.variadic_forward(fn) else len(self.inputs)
+        n_inputs = 0 if self.variadic else len(self.inputs)  # a variadic forward takes *arrays
         names = []
         for i, p in enumerate(inspect.signature(fn).parameters.values()):
             self._check(p.kind is not p.VAR_KEYWORD, "its forward takes **kwargs: list its params= explicitly")
             if i >= n_inputs and p.kind is not p.VAR_POSITIONAL and p.name != "out":
                 names.append(p.name)
         return tuple(names)
-
-    @staticmethod
-    def variadic_forward(fn):
-        return any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
 
     def _saveable(self):
         names = set(self.inputs) | {"result"} | {f"{i}_shape" for i in self.inputs} | set(self.params)
@@ -162,8 +158,9 @@ class Rule:
                                  f"'result', an input's shape or a parameter ({sorted(allowed)})")
         return names
 
-    def _where_saved(self, name):
-        """How a formula parameter is found at record time: (kind, which)."""
+    def where_saved(self, name):
+        """Where the value a formula parameter names comes from: (kind, which). `saves` holds it for the
+        backward formulas' names; forward mode asks for its jvp formula's names."""
         if name == "result":
             return ("result", None)
         if name == "tensors_shapes":
