@@ -99,8 +99,11 @@ class Recorder:
 
     def tensor(self, *shape, low=-2.0, high=2.0, requires_grad=False):
         """`data(*shape)` as a tensor of the case's dtype on the subject's device."""
-        return self._torch.tensor(self.data(*shape, low=low, high=high), dtype=getattr(self._torch, self.dtype),
-                                  requires_grad=requires_grad)
+        return self.constant(self.data(*shape, low=low, high=high), requires_grad=requires_grad)
+
+    def constant(self, values, requires_grad=False):
+        """`values` (nested lists) as a tensor of the case's dtype on the subject's device."""
+        return self._torch.tensor(values, dtype=getattr(self._torch, self.dtype), requires_grad=requires_grad)
 
 
 def run_case(case, torch):

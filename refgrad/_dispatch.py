@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._creation import ones_like, zeros_like
+from ._fp import quiet
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import Tensor
 from .autograd import forward_level, grad_mode
@@ -49,7 +50,8 @@ def forward(rule, operands, params):
     device, compute, arrays = lane or promote(rule, operands, params)
     out_dtype = rule.out_dtype or compute
     try:
-        data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
+        with quiet():  # inf and nan come silently, as PyTorch's do
+            data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
     except ValueError:
         broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
         raise
@@ -216,7 +218,8 @@ def _write_directly(rule, self, all_ops, params):
         return False
     arrays = lane[2]
     check_inplace_shape(self, [np.shape(a) for a in arrays[1:]])
-    rule.forward(*arrays, out=self._data, **params)
+    with quiet():
+        rule.forward(*arrays, out=self._data, **params)
     self._vc.value += 1
     return True
 

@@ -77,6 +77,16 @@ def in_bounds(self, min, max):
     return inside
 
 
+def clamp_jvp(self_t, min_t, max_t, self, min, max):
+    """Tangent of clamp with tensor bounds (PyTorch's clamp_jvp: unlike the gradient, a tie with a lone
+    bound takes the bound's tangent)."""
+    if min is not None and max is not None:
+        return ops.where(min > max, max_t, ops.where(self < min, min_t, ops.where(self > max, max_t, self_t)))
+    if min is not None:
+        return ops.where(self > min, self_t, min_t)
+    return ops.where(self < max, self_t, max_t)
+
+
 def select_larger(grad, a, b):
     """Gradient of maximum(a, b) for a: all of it where a wins, half on ties (PyTorch's choice)."""
     return ops.where(a > b, grad, ops.where(a == b, grad / 2, 0.0))
@@ -104,7 +114,7 @@ def norm_backward(grad, self, ord, result, dim, keepdim):
     if ord == 1:
         return self.sgn() * grad
     if ord == 2:
-        return self * ops.where(norm == 0, 0.0, grad / norm)
+        return grad * ops.where(norm == 0, 0.0, self / norm)
     if ord in (float("inf"), float("-inf")):
         mask = (self.abs() == norm)
         return self.sgn() * ops.where(mask, grad / mask.sum(tuple(dims), keepdim=True), 0.0)
@@ -134,9 +144,17 @@ def prod_backward(grad, self, result, dim=None, keepdim=False):
 
 
 def evenly_distribute(grad, self, result):
-    """Gradient of a global max/min: shared evenly by every element equal to the result."""
-    mask = self == result
+    """Gradient of a global max/min: shared evenly by every element equal to the result (every NaN,
+    when the result is NaN)."""
+    mask = self.isnan() if bool(result.isnan()) else self == result
     return ops.where(mask, grad / mask.sum(), 0.0)
+
+
+def evenly_read_jvp(self_t, self, result):
+    """Tangent of a global max/min: the mean of the tangents of the elements equal to the result (NaN when
+    the result is NaN, which equals nothing: PyTorch's evenly_read_jvp)."""
+    mask = self == result
+    return (mask * (self_t / mask.sum())).sum()
 
 
 def value_selecting_backward(grad, self_shape, dim, keepdim, indices):
@@ -152,7 +170,8 @@ def scale_by_count(grad, self, result, dim, keepdim):
     """Gradient of amax/amin: shared evenly by the elements equal to the extreme along the dims."""
     dims = tuple(range(self.dim())) if not dim else dim
     mask = self == keep(result, dims, self.dim(), keepdim)
-    return ops.where(mask, keep(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True), 0.0)
+    # a product, not a where: a NaN extreme equals nothing, so its count is 0 and its slice gets NaN
+    return (keep(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True)) * mask
 
 
 def var_backward(grad, self, dim, correction, keepdim):

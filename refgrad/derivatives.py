@@ -22,7 +22,6 @@ from . import _formulas as formulas
 from . import _kernels as kernels
 from . import _promotion as promotion
 from ._formulas import ops
-from ._fp import quietly
 from ._rule import Table
 
 TABLE = Table()
@@ -54,34 +53,34 @@ MUL = entry("mul.Tensor", "MulBackward0", np.multiply, ("self", "other"),
             {"self": lambda grad, other: grad * other,
              "other": lambda grad, self: grad * self}, jvp="elementwise", takes_out=True)
 
-DIV = entry("div.Tensor", "DivBackward0", quietly(np.true_divide), ("self", "other"),
+DIV = entry("div.Tensor", "DivBackward0", np.true_divide, ("self", "other"),
             {"self": lambda grad, other: grad / other,
              "other": lambda grad, self, other: -grad * ((self / other) / other)},
             dtype="float", jvp="elementwise", takes_out=True)
 
 
-DIV_ROUNDING = entry("div.Tensor_mode", "DivBackward2", quietly(kernels.div_rounding), ("self", "other"),
+DIV_ROUNDING = entry("div.Tensor_mode", "DivBackward2", kernels.div_rounding, ("self", "other"),
                      {"self": lambda grad: ops.zeros_like(grad),
                       "other": lambda grad: ops.zeros_like(grad)}, jvp="elementwise")
 
-REMAINDER = entry("remainder.Tensor", "RemainderBackward1", quietly(lambda a, b: kernels.checked_int_div(np.remainder, a, b)),
+REMAINDER = entry("remainder.Tensor", "RemainderBackward1", lambda a, b: kernels.checked_int_div(np.remainder, a, b),
                   ("self", "other"),
                   {"self": lambda grad: grad,
                    "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="floor")},
                   jvp="elementwise")
 
 REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
-                         quietly(lambda a, other: kernels.checked_int_div(np.remainder, a, np.asarray(other, a.dtype))),
+                         lambda a, other: kernels.checked_int_div(np.remainder, a, np.asarray(other, a.dtype)),
                          ("self",), {"self": lambda grad: grad},
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
-                            quietly(lambda a, other: kernels.checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype))),
+                            lambda a, other: kernels.checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype)),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
                             dtype=promotion.with_scalars("other"))
 
 FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
-                     quietly(lambda a, b: kernels.checked_int_div(np.floor_divide, a, b)), ("self", "other"),
+                     lambda a, b: kernels.checked_int_div(np.floor_divide, a, b), ("self", "other"),
                      {"self": lambda grad: formulas.not_implemented("floor_divide"),
                       "other": lambda grad: formulas.not_implemented("floor_divide")})
 
@@ -89,17 +88,17 @@ FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
 NEG = entry("neg", "NegBackward0", np.negative, ("self",),
             {"self": lambda grad: -grad}, dtype="same", jvp="elementwise")
 
-RECIPROCAL = entry("reciprocal", "ReciprocalBackward0", quietly(np.reciprocal), ("self",),
+RECIPROCAL = entry("reciprocal", "ReciprocalBackward0", np.reciprocal, ("self",),
                    {"self": lambda grad, result: -grad * (result * result)}, dtype="float", jvp="elementwise")
 
 
-POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", quietly(lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype))),
+POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype)),
                    ("self",),
                    {"self": lambda grad, self, exponent: formulas.pow_backward(grad, self, float(exponent))},
                    dtype=promotion.with_scalars("exponent"), jvp="elementwise")
 
 
-POW = entry("pow.Tensor_Tensor", "PowBackward1", quietly(kernels.power), ("self", "exponent"),
+POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "exponent"),
             {"self": lambda grad, self, exponent: ops.where(exponent == 0.0, 0.0,
                                                           grad * (exponent * ops.pow(self, exponent - 1))),
              "exponent": lambda grad, self, exponent, result: grad * ops.where(
@@ -107,7 +106,7 @@ POW = entry("pow.Tensor_Tensor", "PowBackward1", quietly(kernels.power), ("self"
 
 
 POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
-                        quietly(lambda exponent, base: np.power(np.asarray(base, exponent.dtype), exponent)),
+                        lambda exponent, base: np.power(np.asarray(base, exponent.dtype), exponent),
                         ("exponent",),
                         {"exponent": lambda grad, exponent, base, result: grad * (
                             ops.where(exponent >= 0, 0.0, result * formulas.log_scalar(base)) if base == 0
@@ -127,7 +126,7 @@ DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / np.asarray
 def _unary(name, node, forward, formula, dtype="float"):
     """An elementwise op of one tensor: its forward rule is its backward formula (auto_element_wise).
     Its public function, method and in-place method are generated from the entry."""
-    return entry(name, node, quietly(forward), ("self",), {"self": formula}, dtype=dtype, jvp="elementwise",
+    return entry(name, node, forward, ("self",), {"self": formula}, dtype=dtype, jvp="elementwise",
                  api="function method inplace")
 
 
@@ -198,7 +197,7 @@ CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip, ("self", "min", "m
                "min": lambda grad, self, min, max: ops.where((self < min) & (min < max) if max is not None
                                                            else self < min, grad, 0.0),
                "max": lambda grad, self, min, max: ops.where((self > max) | (max < min) if min is not None
-                                                           else self > max, grad, 0.0)}, jvp="elementwise")
+                                                           else self > max, grad, 0.0)}, jvp=formulas.clamp_jvp)
 CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip(a, np.asarray(min, a.dtype), None),
                   ("self",), {"self": lambda grad, self, min: ops.where(self >= min, grad, 0.0)},
                   dtype=promotion.with_scalars("min"), jvp="elementwise")
@@ -215,7 +214,7 @@ MINIMUM = entry("minimum", "MinimumBackward0", np.minimum, ("self", "other"),
                 {"self": lambda grad, self, other: formulas.select_larger(grad, -self, -other),
                  "other": lambda grad, self, other: formulas.select_larger(grad, -other, -self)}, jvp="elementwise",
                 api="function method")
-ATAN2 = entry("atan2", "Atan2Backward0", quietly(np.arctan2), ("self", "other"),
+ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
               {"self": lambda grad, self, other: grad * other / (self * self + other * other),
                "other": lambda grad, self, other: grad * -self / (self * self + other * other)}, dtype="float",
               jvp="elementwise", api="function method")
@@ -225,7 +224,7 @@ ADDCMUL = entry("addcmul", "AddcmulBackward0", lambda a, t1, t2, value: a + np.a
                  "tensor1": lambda grad, tensor2, value: formulas.scaled(grad * tensor2, value),
                  "tensor2": lambda grad, tensor1, value: formulas.scaled(grad * tensor1, value)}, jvp="elementwise")
 ADDCDIV = entry("addcdiv", "AddcdivBackward0",
-                quietly(lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2)),
+                lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
                  "tensor1": lambda grad, tensor2, value: formulas.scaled(grad / tensor2, value),
@@ -240,9 +239,9 @@ LERP = entry("lerp.Tensor", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("
               "end": lambda grad, weight: grad * weight,
               "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = entry("fmod.Scalar", "FmodBackward0",
-                    quietly(lambda a, other: kernels.checked_int_div(np.fmod, a, np.asarray(other, a.dtype))), ("self",),
+                    lambda a, other: kernels.checked_int_div(np.fmod, a, np.asarray(other, a.dtype)), ("self",),
                     {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
-FMOD = entry("fmod.Tensor", "FmodBackward1", quietly(lambda a, b: kernels.checked_int_div(np.fmod, a, b)), ("self", "other"),
+FMOD = entry("fmod.Tensor", "FmodBackward1", lambda a, b: kernels.checked_int_div(np.fmod, a, b), ("self", "other"),
              {"self": lambda grad: grad,
               "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="trunc")}, jvp="elementwise")
 
@@ -266,6 +265,10 @@ BITWISE_AND = entry("bitwise_and.Tensor", None, np.bitwise_and, ("self", "other"
 BITWISE_OR = entry("bitwise_or.Tensor", None, np.bitwise_or, ("self", "other"), {})
 BITWISE_XOR = entry("bitwise_xor.Tensor", None, np.bitwise_xor, ("self", "other"), {})
 ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method")
+ISNAN = entry("isnan", None, np.isnan, ("self",), {}, dtype="bool", api="function method")
+ISINF = entry("isinf", None, np.isinf, ("self",), {}, dtype="bool", api="function method")
+ISPOSINF = entry("isposinf", None, np.isposinf, ("self",), {}, dtype="bool", api="function method")
+ISNEGINF = entry("isneginf", None, np.isneginf, ("self",), {}, dtype="bool", api="function method")
 
 
 # ------------------------------------------------------------------- reductions
@@ -292,7 +295,7 @@ MEAN_DIM = entry("mean.dim", "MeanBackward1",
                  dtype=promotion.mean_dtype, jvp="linear")
 
 
-LINALG_VECTOR_NORM = entry("linalg_vector_norm", "LinalgVectorNormBackward0", quietly(kernels.vector_norm), ("self",),
+LINALG_VECTOR_NORM = entry("linalg_vector_norm", "LinalgVectorNormBackward0", kernels.vector_norm, ("self",),
                            {"self": formulas.norm_backward},
                            dtype=lambda operands, p: p.get("dtype") or promotion.float_input(operands[0], "linalg.vector_norm"),
                            jvp="reduction")
@@ -305,9 +308,9 @@ PROD_DIM = entry("prod.dim_int", "ProdBackward1", lambda a, dim, keepdim, dtype=
 
 
 MAX = entry("max", "MaxBackward1", kernels.nan_extreme(np.max), ("self",), {"self": formulas.evenly_distribute},
-            params=(), dtype="same", jvp="reduction")
+            params=(), dtype="same", jvp=formulas.evenly_read_jvp)
 MIN = entry("min", "MinBackward1", kernels.nan_extreme(np.min), ("self",), {"self": formulas.evenly_distribute},
-            params=(), dtype="same", jvp="reduction")
+            params=(), dtype="same", jvp=formulas.evenly_read_jvp)
 
 
 MAX_DIM = entry("max.dim", "MaxBackward0", lambda a, dim, keepdim, indices: np.max(a, axis=dim, keepdims=keepdim),
@@ -322,15 +325,15 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
              ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction")
 
 
-VAR = entry("var.correction", "VarBackward0", quietly(kernels.var), ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
+VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
 STD = entry("std.correction", "StdBackward0",
-            quietly(lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim))), ("self",),
+            lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim)), ("self",),
             {"self": lambda grad, self, result, dim, correction, keepdim:
                 formulas.var_backward(grad / (result * 2), self, dim, correction, keepdim)},
             dtype="same", jvp="reduction")
 
 
-LOGSUMEXP = entry("logsumexp", "LogsumexpBackward0", quietly(kernels.logsumexp), ("self",),
+LOGSUMEXP = entry("logsumexp", "LogsumexpBackward0", kernels.logsumexp, ("self",),
                   {"self": lambda grad, self, result, dim, keepdim:
                       formulas.keep(grad, dim, self.dim(), keepdim) * (self - formulas.keep(result, dim, self.dim(), keepdim)).exp()},
                   dtype="float", jvp="reduction")
@@ -466,13 +469,13 @@ INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
 
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
-GELU = entry("gelu", "GeluBackward0", quietly(kernels.gelu), ("self",),
+GELU = entry("gelu", "GeluBackward0", kernels.gelu, ("self",),
              {"self": lambda grad, self, approximate: grad * formulas.gelu_derivative(self, approximate)}, dtype="same",
              jvp="elementwise")
-SILU = entry("silu", "SiluBackward0", quietly(lambda a: a / (1 + np.exp(-a))), ("self",),
+SILU = entry("silu", "SiluBackward0", lambda a: a / (1 + np.exp(-a)), ("self",),
              {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
              jvp="elementwise")
-ELU = entry("elu", "EluBackward0", quietly(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))), ("self",),
+ELU = entry("elu", "EluBackward0", lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)), ("self",),
             {"self": lambda grad, self, alpha: ops.where(self > 0, grad, grad * alpha * self.exp())}, dtype="same",
             jvp="elementwise")
 LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
@@ -480,7 +483,7 @@ LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
                    {"self": lambda grad, self, negative_slope: ops.where(self > 0, grad, grad * negative_slope)},
                    dtype="same", jvp="elementwise")
 SOFTPLUS = entry("softplus", "SoftplusBackward0",
-                 quietly(lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
+                 lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta),
                  ("self",),
                  {"self": lambda grad, self, beta, threshold: ops.where(self * beta > threshold, grad,
                                                                       grad * (self * beta).sigmoid())},
@@ -496,17 +499,17 @@ MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels
 
 
 BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward0",
-                             quietly(lambda x, t, w, reduction: kernels.bce(kernels.bce_check(x), t, w, reduction)),
+                             lambda x, t, w, reduction: kernels.bce(kernels.bce_check(x), t, w, reduction),
                              ("self", "target", "weight"),
                              {"self": formulas.bce_self, "target": formulas.bce_target}, dtype="same", rejects=("weight",),
                              jvp="reduction")
 
 
 BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
-                        quietly(kernels.bce_logits), ("self", "target", "weight", "pos_weight"),
+                        kernels.bce_logits, ("self", "target", "weight", "pos_weight"),
                         {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target}, dtype="same",
                         rejects=("weight", "pos_weight"), jvp="reduction")
-LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", quietly(lambda a: -np.logaddexp(0, -a)), ("self",),
+LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", lambda a: -np.logaddexp(0, -a), ("self",),
                     {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 
 
@@ -562,7 +565,7 @@ AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
                        self_shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same", jvp="linear")
 
 
-NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", quietly(kernels.layer_norm),
+NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
                           ("input", "weight", "bias"),
                           {"input": formulas.layer_norm_input, "weight": formulas.layer_norm_weight,
                            "bias": lambda grad, input_shape, normalized_shape:

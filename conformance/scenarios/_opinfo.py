@@ -1,7 +1,8 @@
 """OpInfo-style op checks, shared by the ops_* areas.
 
 An op's samples are `Sample(key, fn, shapes)`: `fn(torch, *inputs)` runs the op on seeded inputs of
-those shapes (which require grad). `check_sample` records, under the sample's key:
+those shapes (which require grad), or on `values` where the sample needs exact ones (ties, zeros,
+NaN, infinities). `check_sample` records, under the sample's key:
 
   y       the output (values, dtype, shape, grad_fn name), or the tuple of outputs
   grad    first-order gradients of a seeded weighted sum of the outputs, for every input
@@ -32,6 +33,7 @@ class Sample:
     second_order: bool = True
     forward_mode: bool = True
     record_grad_fn: bool = True
+    values: tuple = None
     notes: dict = field(default_factory=dict)
 
 
@@ -56,7 +58,10 @@ def _weighted_sum(torch, rec, tensors):
 
 
 def check_sample(torch, rec, sample):
-    inputs = [rec.tensor(*shape, low=sample.low, high=sample.high, requires_grad=True) for shape in sample.shapes]
+    if sample.values is None:
+        inputs = [rec.tensor(*shape, low=sample.low, high=sample.high, requires_grad=True) for shape in sample.shapes]
+    else:
+        inputs = [rec.constant(v, requires_grad=True) for v in sample.values]
     out = sample.fn(torch, *inputs)
     rec(f"{sample.key}.y", out if sample.record_grad_fn else [t.detach() for t in _tensors(out)])
     loss = _weighted_sum(torch, rec, _tensors(out))

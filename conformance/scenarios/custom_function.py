@@ -99,6 +99,32 @@ def wrong_number_of_grads(torch, rec):
 
 
 @scenario
+def wrong_gradients(torch, rec):
+    """What backward returns is checked against the inputs: a gradient that broadcasts to the input is summed
+    down to it, cast to its dtype; another shape, a non-tensor, or a gradient for a non-tensor input raise."""
+    def grad_of_x(backward, x=None, k=2.0):
+        class Scale(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                return x * k
+
+        Scale.backward = staticmethod(backward)
+        x = torch.tensor(rec.data(3), requires_grad=True) if x is None else x
+        Scale.apply(x, k).sum().backward()
+        return x.grad
+    rec("leading_one", grad_of_x(lambda ctx, g: (g.reshape(1, 3), None)))
+    rec("broadcast_summed", grad_of_x(lambda ctx, g: (g.expand(2, 3), None)))
+    rec("cast_to_input_dtype", grad_of_x(lambda ctx, g: (g.double() * 3, None)))
+    rec.raises("trailing_one", lambda: grad_of_x(lambda ctx, g: (g.reshape(3, 1), None)))
+    rec.raises("0d", lambda: grad_of_x(lambda ctx, g: (g.sum(), None)))
+    rec.raises("too_short", lambda: grad_of_x(lambda ctx, g: (g[:2], None)))
+    rec.raises("rank_down", lambda: grad_of_x(lambda ctx, g: (g.sum(0), None), x=torch.ones(2, 3, requires_grad=True)))
+    rec.raises("a_list", lambda: grad_of_x(lambda ctx, g: ([g], None)))
+    rec.raises("a_number", lambda: grad_of_x(lambda ctx, g: (1.0, None)))
+    rec.raises("for_a_number_input", lambda: grad_of_x(lambda ctx, g: (g, torch.ones(1))))
+
+
+@scenario
 def mark_dirty(torch, rec):
     class AddOneInPlace(torch.autograd.Function):
         @staticmethod

@@ -88,6 +88,43 @@ def node_hooks(torch, rec):
 
 
 @scenario
+def node_hooks_return_values(torch, rec):
+    """A node's post-hook may replace its grad_inputs (not a None one, nor their number or size); a pre-hook's
+    result is what the node and its post-hooks see; AccumulateGrad's post-hooks see no grad_inputs."""
+    w = torch.tensor(rec.data(2))
+
+    def grad_of_x(*hooks, pre=None):
+        x = torch.tensor(rec.data(2), requires_grad=True)
+        y = x * w
+        if pre is not None:
+            y.grad_fn.register_prehook(pre)
+        for hook in hooks:
+            y.grad_fn.register_hook(hook)
+        y.sum().backward()
+        return x.grad
+    rec("replaced", grad_of_x(lambda gI, gO: (gI[0] * 10, gI[1])))
+    rec("chained", grad_of_x(lambda gI, gO: (gI[0] + 1, None), lambda gI, gO: (gI[0] * -2, None)))
+    rec("dropped", grad_of_x(lambda gI, gO: (None, None)))
+    seen = []
+    rec("pre_then_post", grad_of_x(lambda gI, gO: seen.append(gO[0].tolist()), pre=lambda gO: (gO[0] * 3,)))
+    rec("post_saw_pre_result", seen)
+    rec.raises("fill_none", lambda: grad_of_x(lambda gI, gO: (gI[0], torch.ones(2))))
+    rec.raises("wrong_count", lambda: grad_of_x(lambda gI, gO: (gI[0],)))
+    rec.raises("wrong_size", lambda: grad_of_x(lambda gI, gO: (torch.ones(3), None)))
+    rec.raises("not_a_tuple", lambda: grad_of_x(lambda gI, gO: gI[0]))
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    z = x * 2
+    accumulate = z.grad_fn.next_functions[0][0]
+    calls = []
+    accumulate.register_hook(lambda gI, gO: calls.append((len(gI), gO[0].tolist())))
+    accumulate.register_prehook(lambda gO: (gO[0] * 5,))
+    z.sum().backward()
+    rec("accumulate_hooks", [calls, x.grad])
+    accumulate.register_hook(lambda gI, gO: gO)
+    rec.raises("accumulate_post_returns", lambda: (x * 2).sum().backward())
+
+
+@scenario
 def hook_errors(torch, rec):
     c = torch.ones(2)
     rec.raises("no_grad_tensor", lambda: c.register_hook(lambda g: g))

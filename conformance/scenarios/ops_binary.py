@@ -3,6 +3,7 @@
 from . import scenario
 from ._opinfo import Sample as S, register_all
 
+TIES = ([1.0, 2.0, -1.0, 0.0], [1.0, 0.0, -1.0, -0.0])
 SHAPE_PAIRS = {"same": ((2, 3), (2, 3)), "broadcast": ((2, 3), (3,)), "0d": ((), (3,))}
 
 
@@ -23,7 +24,11 @@ TABLE = {
     "pow": [S("scalar", lambda t, a: a ** 3, ((2, 3),)),
             S("scalar_fraction", lambda t, a: a.pow(1.5), ((2, 3),), low=0.2, high=2),
             S("tensor", lambda t, a, b: t.pow(a, b), ((2, 3), (3,)), low=0.2, high=2),
-            S("reflected", lambda t, a: 2.0 ** a, ((2, 3),))],
+            S("reflected", lambda t, a: 2.0 ** a, ((2, 3),)),
+            # 0 ** 0 == 1 with zero gradients; 0 ** e for e > 0 gives the exponent a zero gradient
+            S("zero_base", lambda t, a, e: t.pow(a, e), values=([0.0, 0.0, 0.0, 2.0, -1.0], [0.0, 1.0, 2.0, 0.0, 2.0])),
+            S("zero_exponent", lambda t, a: a ** 0, values=([0.0, 2.0, -1.0],)),
+            S("reflected_zero_base", lambda t, e: 0.0 ** e, values=([0.0, 1.0, 2.5],))],
     "clamp": [S("both", lambda t, a: a.clamp(-0.5, 0.5), ((2, 3),)),
               S("min", lambda t, a: t.clamp(a, min=-0.5), ((2, 3),)),
               S("max", lambda t, a: t.clamp(a, max=0.5), ((),)),
@@ -31,11 +36,22 @@ TABLE = {
               S("tensor_min", lambda t, a, lo: a.clamp(min=lo), ((2, 3), (2, 3))),
               S("clamp_min", lambda t, a: t.clamp_min(a, 0.1), ((4,),)),
               S("clamp_max", lambda t, a: t.clamp_max(a, 0.1), ((4,),)),
-              S("clip", lambda t, a: t.clip(a, -1, 1), ((4,),))],
+              S("clip", lambda t, a: t.clip(a, -1, 1), ((4,),)),
+              # ties: at a bound the gradient goes to self; with min > max the result is max
+              S("ties_scalar", lambda t, a: a.clamp(-0.5, 0.5), values=([-0.5, 0.5, 0.0, 1.0],)),
+              S("ties_tensor_bounds", lambda t, a, lo, hi: t.clamp(a, lo, hi),
+                values=([-1.0, 0.0, 1.0, 2.0, 0.5], [-1.0, -1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0, 0.0])),
+              S("ties_tensor_min", lambda t, a, lo: a.clamp(min=lo), values=([0.0, 1.0, -1.0], [0.0, 2.0, -2.0])),
+              S("ties_tensor_max", lambda t, a, hi: a.clamp(max=hi), values=([0.0, 1.0, -1.0], [0.0, 2.0, -2.0])),
+              S("ties_clamp_min", lambda t, a: t.clamp_min(a, 0.5), values=([0.5, -1.0, 1.0],)),
+              S("ties_clamp_max", lambda t, a: t.clamp_max(a, 0.5), values=([0.5, -1.0, 1.0],))],
+    # at a tie maximum and minimum split the gradient evenly
     "maximum": _pairs(lambda t, a, b: t.maximum(a, b)) + [S("max_binary", lambda t, a, b: t.max(a, b),
-                                                           ((2, 3), (2, 3)))],
+                                                           ((2, 3), (2, 3))),
+                                                         S("ties", lambda t, a, b: t.maximum(a, b), values=TIES)],
     "minimum": _pairs(lambda t, a, b: t.minimum(a, b)) + [S("min_binary", lambda t, a, b: a.min(b),
-                                                           ((2, 3), (3,)))],
+                                                           ((2, 3), (3,))),
+                                                         S("ties", lambda t, a, b: a.minimum(b), values=TIES)],
     "atan2": _pairs(lambda t, a, b: t.atan2(a, b)),
     "where": [S("same", lambda t, a, b: t.where(a > 0, a, b), ((2, 3), (2, 3))),
               S("broadcast", lambda t, a, b: t.where(b > 0, a, b), ((2, 3), (3,))),
@@ -100,7 +116,12 @@ def logical_bitwise_and_floor_divide(torch, rec):
     rec("logical_and", torch.logical_and(p, q))
     rec("logical_or", torch.logical_or(p, q))
     rec("xor", p ^ q)
-    rec("isfinite", torch.isfinite(a / (b > 0).float()))
+    rec("invert_bool", ~p)
+    rec("invert_int", ~torch.tensor([0, 5, -3]))
+    special = torch.cat([a / (b > 0).float(), torch.tensor([float("nan"), float("-inf")])])
+    rec("isfinite", torch.isfinite(special))
+    rec("isnan_isinf", [special.isnan(), torch.isinf(special), special.isposinf(), torch.isneginf(special)])
+    rec("isnan_int", torch.isnan(torch.tensor([1, 2])))
     rec("floor_divide", torch.floor_divide(a, b))
     rec("floor_divide_scalar", a // 2)
     x = a.clone().requires_grad_()

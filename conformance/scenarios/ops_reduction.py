@@ -2,6 +2,11 @@
 and several, with keepdim, on 0-d inputs; forward values and grad_fn names, first and second derivatives."""
 from ._opinfo import Sample as S, register_all
 
+NAN = float("nan")
+ROWS_WITH_TIES = ([[1.0, 3.0, 3.0], [-2.0, -2.0, 0.5]],)
+ZEROS = ([[0.0, 0.0], [-0.0, 0.0]],)
+ROWS_WITH_NAN = ([[1.0, NAN, 2.0], [3.0, 3.0, 1.0]],)
+
 TABLE = {
     "sum": [S("all", lambda t, a: a.sum()), S("dim", lambda t, a: a.sum(1)), S("dims_keepdim",
             lambda t, a: t.sum(a, (0, 2), keepdim=True), ((2, 3, 2),)), S("0d", lambda t, a: a.sum(0), ((),))],
@@ -13,17 +18,34 @@ TABLE = {
              S("all_with_zero", lambda t, a: (a * t.tensor([1.0, 0.0, 1.0], dtype=a.dtype)).prod(), ((2, 3),)),
              S("0d", lambda t, a: a.prod(), ((),))],
     "max": [S("all", lambda t, a: a.max()), S("dim", lambda t, a: a.max(1)),
-            S("keepdim", lambda t, a: t.max(a, 0, keepdim=True)), S("0d", lambda t, a: a.max(0), ((),))],
+            S("keepdim", lambda t, a: t.max(a, 0, keepdim=True)), S("0d", lambda t, a: a.max(0), ((),)),
+            S("ties", lambda t, a: a.max(), values=ROWS_WITH_TIES),
+            S("ties_dim", lambda t, a: a.max(1), values=ROWS_WITH_TIES),
+            S("nan_keepdim", lambda t, a: t.max(a, 1, keepdim=True), values=ROWS_WITH_NAN),
+            S("nan_all", lambda t, a: a.max(), values=ROWS_WITH_NAN)],
     "min": [S("all", lambda t, a: a.min()), S("dim", lambda t, a: a.min(-1)),
-            S("keepdim", lambda t, a: t.min(a, dim=1, keepdim=True))],
+            S("keepdim", lambda t, a: t.min(a, dim=1, keepdim=True)),
+            S("ties", lambda t, a: a.min(), values=ROWS_WITH_TIES),
+            S("nan_dim", lambda t, a: a.min(0), values=ROWS_WITH_NAN)],
     "amax": [S("all", lambda t, a: a.amax()), S("dims", lambda t, a: a.amax((0, 2)), ((2, 3, 2),)),
-             S("keepdim", lambda t, a: t.amax(a, 1, keepdim=True))],
-    "amin": [S("all", lambda t, a: t.amin(a)), S("dim", lambda t, a: a.amin(-1))],
+             S("keepdim", lambda t, a: t.amax(a, 1, keepdim=True)),
+             S("ties", lambda t, a: a.amax(1), values=ROWS_WITH_TIES),
+             S("nan", lambda t, a: a.amax(0), values=ROWS_WITH_NAN)],
+    "amin": [S("all", lambda t, a: t.amin(a)), S("dim", lambda t, a: a.amin(-1)),
+             S("ties", lambda t, a: a.amin(), values=ROWS_WITH_TIES)],
     "argmax": [S("all", lambda t, a: a.argmax()), S("dim", lambda t, a: a.argmax(1)),
-               S("keepdim", lambda t, a: t.argmax(a, 0, keepdim=True)), S("argmin", lambda t, a: a.argmin(dim=1))],
+               S("keepdim", lambda t, a: t.argmax(a, 0, keepdim=True)), S("argmin", lambda t, a: a.argmin(dim=1)),
+               S("argmin_all", lambda t, a: t.argmin(a)),
+               S("argmin_keepdim", lambda t, a: t.argmin(a, 1, keepdim=True)),
+               S("ties", lambda t, a: (a.argmax(1), a.argmin(0, keepdim=True)), values=ROWS_WITH_TIES),
+               S("nan", lambda t, a: (a.argmax(1), a.argmin()), values=ROWS_WITH_NAN)],
     "norm": [S("default", lambda t, a: a.norm()), S("p1_dim", lambda t, a: a.norm(1, dim=1)),
              S("p3_keepdim", lambda t, a: t.norm(a, 3, dim=0, keepdim=True)),
-             S("inf", lambda t, a: a.norm(float("inf"))), S("0d", lambda t, a: a.norm(), ((),))],
+             S("inf", lambda t, a: a.norm(float("inf"))), S("0d", lambda t, a: a.norm(), ((),)),
+             S("at_zero", lambda t, a: a.norm(), values=ZEROS), S("p1_at_zero", lambda t, a: a.norm(1), values=ZEROS),
+             S("p3_at_zero", lambda t, a: a.norm(3), values=ZEROS),
+             S("inf_at_zero", lambda t, a: a.norm(float("inf")), values=ZEROS),
+             S("inf_ties", lambda t, a: a.norm(float("inf")), values=ROWS_WITH_TIES)],
     "vector_norm": [S("default", lambda t, a: t.linalg.vector_norm(a)),
                     S("ord1_dim", lambda t, a: t.linalg.vector_norm(a, 1, dim=1)),
                     S("ord_half", lambda t, a: t.linalg.vector_norm(a, 0.5, dim=(0, 1), keepdim=True)),

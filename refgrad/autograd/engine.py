@@ -111,8 +111,9 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if type(node) is AccumulateGrad:
         if grads and grads[0] is not None:
             _accumulate_into(node.variable, grads[0], create_graph)
-        return ()
-    outputs = _validate_outputs(node, node.apply(tuple(grads)))
+        outputs = ()
+    else:
+        outputs = _validate_outputs(node, node.apply(tuple(grads)))
     if node._hooks is not None:
         for hook in list(node._hooks.post.values()):
             new = hook(tuple(outputs), tuple(grads))

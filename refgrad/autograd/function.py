@@ -52,6 +52,14 @@ class BackwardCFunction(Node, FunctionCtx):
             else:
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
                                    f"{expected}, got {len(result)})")
+        for position, (g, is_tensor) in enumerate(zip(result, self._arg_is_tensor), 1):
+            if g is None:
+                continue
+            if not is_tensor:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
+                                   f"{position}, but the corresponding forward input was not a Variable")
+            if not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
         return tuple(g for g, is_tensor in zip(result, self._arg_is_tensor) if is_tensor)
 
     def release(self):
