@@ -3,7 +3,11 @@
 Everything is compared exactly (dtype, shape, device, requires_grad, is_leaf, grad_fn names,
 exception classes and messages, warnings, printed text, integer and bool values) except the
 elements of floating-point tensors and Python floats, which get the tolerance of their dtype.
+A tensor's repr is compared byte for byte when its values are identical; when they differ within
+tolerance, its numbers are masked and the rest (layout, wrapping, notation, suffixes) compared.
 """
+import re
+
 import numpy as np
 
 __all__ = ["diff", "TOLERANCES", "TOLERANCE_SOURCE", "format_diff", "render_observation"]
@@ -82,7 +86,20 @@ def _diff_tensor(expected, actual, path):
     if values is not None:
         values["field"] = _join(path, "values")
         out.append(values)
+        return out
+    x, y = expected.get("repr", "<missing>"), actual.get("repr", "<missing>")
+    if x != y and (expected["values"] == actual["values"] or _masked(x) != _masked(y)):
+        out.append(_field(_join(path, "repr"), x, y))
     return out
+
+
+# A printed number: fixed or scientific, its sign and exponent included (the notation stays visible in
+# what is left, since "1.0000e+08" and "100000000." mask to different text).
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
+
+
+def _masked(text):
+    return _NUMBER.sub(lambda m: "#e" if "e" in m.group() else "#", text)
 
 
 def _diff_values(expected, actual):

@@ -46,6 +46,7 @@ def observe_tensor(t):
         "is_leaf": bool(t.is_leaf),
         "grad_fn": None if fn is None else fn.name(),
         "values": _values(t),
+        "repr": repr(t),
     }
 
 

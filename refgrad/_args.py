@@ -3,13 +3,24 @@
 An int-list argument (a size, a shape, dims) may come as separate ints (`zeros(2, 3)`) or as one
 sequence (`zeros((2, 3))`); what the parser says about a bad element depends on where it is.
 """
+import operator
+
 import numpy as np
 
 __all__ = ["int_list"]
 
 
 def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    """An int, a NumPy integer, or what converts to one by __index__ (a 0-d integer tensor); not a bool."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return True
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def int_list(fn, argname, args):
@@ -31,4 +42,4 @@ def int_list(fn, argname, args):
                                 f"element of type {kind} at pos 0")
             raise TypeError(f"{fn}(): argument '{argname}' failed to unpack the object at pos {i + 1} with error "
                             f"\"type must be tuple of ints,but got {kind}\"")
-    return tuple(int(v) for v in items)
+    return tuple(operator.index(v) for v in items)

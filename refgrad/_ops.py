@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _dtype as dt
 from . import derivatives as D
-from ._args import int_list
+from ._args import _is_int, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
@@ -727,13 +727,17 @@ def _view_call(rule, input, params):
 
 def _infer_size(size, numel):
     size = list(size)
-    if size.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = 1
-    for s in size:
-        if s != -1:
+    known, inferred = 1, False
+    for i, s in enumerate(size):
+        if s == -1:
+            if inferred:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = True
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape [{', '.join(map(str, size))}]")
+        else:
             known *= s
-    if -1 in size:
+    if inferred:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, size))}]' is invalid for input of size {numel}")
         size[size.index(-1)] = numel // known
@@ -755,11 +759,33 @@ def _viewable(a, size):
 def view(input, *size):
     if len(size) == 1 and isinstance(size[0], dt.dtype):
         raise RuntimeError("refgrad: view(dtype) is not supported")
+    _check_view_overloads(size)
     size = _infer_size(int_list("view", "size", size), input._data.size)
     if not _viewable(input._data, size):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
     return _view_call(D.VIEW, input, {"size": size})
+
+
+def _check_view_overloads(args):
+    """view's first argument picks one of its two overloads (a dtype, or sizes); PyTorch names both when it
+    fits neither."""
+    first = args[0] if args else None
+    if not args or _is_int(first):
+        return
+    if isinstance(first, (list, tuple)):
+        if len(args) > 1 or builtins.all(_is_int(v) for v in first[:1]):
+            return
+        got = f"{type(first).__name__} of [{type(first[0]).__name__}]"
+    else:
+        got = type(first).__name__
+    if len(args) > 1:
+        kinds = ", ".join(type(a).__name__ for a in args)
+        raise TypeError(f"view() received an invalid combination of arguments - got ({kinds}), but expected one of:\n"
+                        " * (torch.dtype dtype)\n * (tuple of ints size)\n")
+    mismatch = f"      didn't match because some of the arguments have invalid types: (!{got}!)\n"
+    raise TypeError(f"view() received an invalid combination of arguments - got ({type(first).__name__}), but "
+                    f"expected one of:\n * (torch.dtype dtype)\n{mismatch} * (tuple of ints size)\n{mismatch}")
 
 
 @public()
@@ -816,10 +842,16 @@ def _expanded_shape(shape, sizes):
     """The shape `shape` expands to for expand(*sizes), with PyTorch's error when it cannot."""
     lead = len(sizes) - len(shape)
     target = list(sizes)
+    for i, t in enumerate(sizes[:lead]):
+        if t < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({t}) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
     for i, s in enumerate(shape):
         t = sizes[lead + i]
         if t == -1:
             target[lead + i] = s
+        elif t < 0 and s == 1:
+            raise RuntimeError("numel: integer multiplication overflow")  # PyTorch's words for a negative size
         elif s != 1 and s != t:
             raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size ({s}) at "
                                f"non-singleton dimension {lead + i}.  Target sizes: [{', '.join(map(str, sizes))}]."
@@ -873,7 +905,10 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
                            f"of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to "
                            f"len(dims) = {len(dims)}")
-    return _view_call(D.PERMUTE, input, {"dims": _dims(dims, nd)})
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return _view_call(D.PERMUTE, input, {"dims": dims})
 
 
 @public()
@@ -899,6 +934,14 @@ def _slice(input, dim, start, end, step):
 @public()
 def narrow(input, dim, start, length):
     dim = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    start %= builtins.max(size, 1)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return _slice(input, dim, start, start + length, 1)
 
 
@@ -994,11 +1037,34 @@ def movedim(input, source, destination):
     nd = input._data.ndim
     source = [_wrap_dim(d, nd) for d in ((source,) if isinstance(source, int) else source)]
     destination = [_wrap_dim(d, nd) for d in ((destination,) if isinstance(destination, int) else destination)]
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({_int_text(source)} dims) should "
+                           f"contain the same number of dims as destination ({_int_text(destination)} dims)")
+    for name, dims in (("source", source), ("destination", destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({_int_text(dims)})")
     perm = [None] * nd
     for src, dst in zip(source, destination):
         perm[dst] = src
     rest = iter(d for d in range(nd) if d not in source)
     return permute(input, [next(rest) if p is None else p for p in perm])
+
+
+def _int_text(ints):
+    return f"[{', '.join(map(str, ints))}]"
+
+
+@public()
+def unflatten(input, dim, sizes):
+    sizes = int_list("unflatten", "sizes", (sizes,))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    shape = input._data.shape
+    dim = _wrap_dim(dim, len(shape))
+    if -1 not in sizes and np.prod(sizes) != shape[dim]:
+        raise RuntimeError(f"unflatten: Provided sizes {_int_text(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({shape[dim]}) in the input tensor")
+    return reshape(input, shape[:dim] + _infer_size(sizes, shape[dim]) + shape[dim + 1:])
 
 
 def _tensor_list(name, tensors):

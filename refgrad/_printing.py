@@ -59,23 +59,16 @@ class _Formatter:
             absolute = np.abs(finite)
             lo, hi = float(absolute.min()), float(absolute.max())
             self.int_mode = bool(np.all(finite == np.ceil(finite)))
-            if self.int_mode:
-                if hi / lo > 1000.0 or hi > 1.0e8:
-                    self.sci_mode = True
-                    for v in finite.tolist():
-                        self.max_width = max(self.max_width, len(f"{v:.{p}e}"))
-                else:
-                    for v in finite.tolist():
-                        self.max_width = max(self.max_width, len(f"{v:.0f}") + 1)
-            elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-                self.sci_mode = True
-                for v in finite.tolist():
-                    self.max_width = max(self.max_width, len(f"{v:.{p}e}"))
+            # the notation is chosen first (a print option overrides it), then the width in that notation
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4 if PRINT_OPTS.sci_mode is None \
+                else PRINT_OPTS.sci_mode
+            if self.sci_mode:
+                text = [f"{v:.{p}e}" for v in finite.tolist()]
+            elif self.int_mode:
+                text = [f"{v:.0f}." for v in finite.tolist()]
             else:
-                for v in finite.tolist():
-                    self.max_width = max(self.max_width, len(f"{v:.{p}f}"))
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
+                text = [f"{v:.{p}f}" for v in finite.tolist()]
+            self.max_width = max(map(len, text))
 
     def format(self, value):
         p = PRINT_OPTS.precision

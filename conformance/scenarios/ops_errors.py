@@ -176,3 +176,34 @@ def nn_errors(torch, rec):
         "pool_padding": lambda: F.max_pool2d(torch.ones(1, 1, 4, 4), 2, padding=2),
         "gelu_approximate": lambda: F.gelu(x, approximate="fast"),
     })
+
+
+@scenario
+def view_and_shape_argument_errors(torch, rec):
+    """Each view op's own words for a bad size or dims (view's two overloads, reshape's one, -1 rules,
+    permute's, narrow's, movedim's, expand's and unflatten's checks)."""
+    x = torch.ones(2, 3)
+    _record_all(rec, {
+        "view_size": lambda: x.view(4), "view_two_inferred": lambda: x.view(-1, -1),
+        "view_negative": lambda: x.view(-2, 3), "view_zero_inferred": lambda: x.view(0, -1),
+        "view_non_contiguous": lambda: x.t().view(6), "view_float": lambda: x.view(2.5),
+        "view_list_of_float": lambda: x.view([2.5]), "view_float_then_int": lambda: x.view(6.0, 1),
+        "view_second_float": lambda: x.view(2, 2.5), "view_list_second_float": lambda: x.view([6, 1.0]),
+        "view_str": lambda: x.view("a"), "view_none": lambda: x.view(None), "view_0d_tensor": lambda: x.view(torch.tensor(6)),
+        "view_as": lambda: x.view_as(torch.ones(4)), "reshape_size": lambda: x.reshape(4),
+        "reshape_float": lambda: x.reshape(1.5), "reshape_two_inferred": lambda: x.reshape(-1, -1),
+        "permute_length": lambda: x.permute(0), "permute_repeated": lambda: x.permute(0, 0),
+        "permute_range": lambda: x.permute(0, 2), "permute_float": lambda: x.permute(1.0, 0),
+        "transpose_range": lambda: x.transpose(0, 2), "flatten_order": lambda: x.flatten(1, 0),
+        "unsqueeze_range": lambda: x.unsqueeze(3), "squeeze_range": lambda: x.squeeze(2),
+        "expand_fewer": lambda: x.expand(3), "expand_mismatch": lambda: x.expand(2, 4),
+        "expand_negative_leading": lambda: x.expand(-1, 2, 3), "expand_negative": lambda: x.expand(2, -2),
+        "expand_negative_singleton": lambda: torch.ones(1, 3).expand(-2, 3),
+        "narrow_past_end": lambda: x.narrow(1, 2, 2), "narrow_start": lambda: x.narrow(1, -5, 1),
+        "narrow_start_past": lambda: x.narrow(1, 4, 0), "narrow_negative_length": lambda: x.narrow(1, 0, -1),
+        "movedim_repeated_destination": lambda: x.movedim((0, 1), (0, 0)),
+        "movedim_repeated_source": lambda: x.movedim((0, 0), (0, 1)), "movedim_lengths": lambda: x.movedim((0, 1), (0,)),
+        "unflatten_product": lambda: x.unflatten(1, (2, 2)), "unflatten_empty": lambda: x.unflatten(1, ()),
+        "diagonal_same_dims": lambda: x.diagonal(0, 0, 0),
+    })
+    rec("unflatten", [x.unflatten(1, (3, 1)).shape, torch.unflatten(x, -1, (1, -1)).shape, x.unflatten(1, (-1, 3))])
