@@ -176,7 +176,8 @@ def run_gate(args):
 def unchecked_problems(subjects, reference, records):
     """What a run did not check although it was asked to: subjects (and the ones they are compared with)
     that could not be used at all, cases compared with nothing because a subject could not be used or
-    lacks them, and a run that compared nothing. A missing GPU's skips, and those of cases that do not
+    lacks them, cells not compared with a subject they were to be compared with (a golden file that lacks
+    them), and a run that compared nothing. A missing GPU's skips, and those of cases that do not
     apply to a subject (rec.skip), are not that."""
     names = list(subjects) + ([reference] if reference else [])
     names += [n for s in subjects for n in comparisons(parse_subject(s), reference)]
@@ -195,6 +196,15 @@ def unchecked_problems(subjects, reference, records):
         problems.append(f"{n} case{'s' if n > 1 else ''} {'were' if n > 1 else 'was'} compared with nothing "
                         f"(every subject skipped {'them' if n > 1 else 'it'}, a subject lacking "
                         f"{'them' if n > 1 else 'it'}), e.g. {uncompared[0]}")
+    lacking = {}  # a subject compared with -> the cells it lacked (a golden file recorded for fewer cases)
+    for r in records:
+        for c in r.get("compared_with", ()):
+            if c["outcome"] == "skipped" and c.get("cause") == "subject" and r["case"] in compared:
+                lacking.setdefault(c["subject"], []).append(r)
+    for name, cells in lacking.items():
+        n = len(cells)
+        problems.append(f"{n} cell{'s were' if n > 1 else ' was'} not compared with {name}, which lacks "
+                        f"{'them' if n > 1 else 'it'}, e.g. {cells[0]['case']} [{cells[0]['subject']}]")
     return problems
 
 

@@ -3,8 +3,9 @@
 Everything is compared exactly (dtype, shape, device, requires_grad, is_leaf, grad_fn names,
 exception classes and messages, warnings, printed text, integer and bool values) except the
 elements of floating-point tensors and Python floats, which get the tolerance of their dtype.
-A tensor's repr is compared byte for byte when its values are identical; when they differ within
-tolerance, its numbers are masked and the rest (layout, wrapping, notation, suffixes) compared.
+A tensor's repr is compared byte for byte when its values are identical (the sign of a zero aside,
+as in the values: assert_close takes -0.0 for 0.0); when they differ within tolerance, its numbers
+are masked and the rest (layout, wrapping, notation, suffixes) compared.
 """
 import re
 
@@ -88,14 +89,30 @@ def _diff_tensor(expected, actual, path):
         out.append(values)
         return out
     x, y = expected.get("repr", "<missing>"), actual.get("repr", "<missing>")
-    if x != y and (expected["values"] == actual["values"] or _masked(x) != _masked(y)):
+    if not _same_print(x, y, identical=expected["values"] == actual["values"]):
         out.append(_field(_join(path, "repr"), x, y))
     return out
+
+
+def _same_print(x, y, identical):
+    """Whether two reprs agree: exactly but for the sign of zeros when the values are identical, and
+    with their numbers masked when the values differ (within tolerance)."""
+    x, y = _signless_zeros(x), _signless_zeros(y)
+    return x == y or not identical and _masked(x) == _masked(y)
 
 
 # A printed number: fixed or scientific, its sign and exponent included (the notation stays visible in
 # what is left, since "1.0000e+08" and "100000000." mask to different text).
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
+
+
+# a printed zero, its sign and the padding before it (PyTorch pads to the widest nonzero number, so
+# "-0.0000" may or may not have a space less before it)
+_ZERO = re.compile(r" *-?(?<![\d.])0\.?0*(?:e[+-]0+)?(?![\d.])")
+
+
+def _signless_zeros(text):
+    return _ZERO.sub("0", text)
 
 
 def _masked(text):

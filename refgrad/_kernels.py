@@ -69,6 +69,13 @@ def vector_norm(a, ord, dim, keepdim, dtype=None):
     return np.power(np.sum(np.power(x, ord), axis=dim, keepdims=keepdim), 1.0 / ord)
 
 
+def first_on_ties(fn):
+    """np.maximum/np.minimum as PyTorch's: of two equal elements (0.0 and -0.0) the first is kept."""
+    def forward(a, b):
+        return np.where(a == b, a, fn(a, b))
+    return forward
+
+
 def nan_extreme(fn):
     """np.max/np.min as PyTorch's: NaN wins."""
     def forward(a, **kw):

@@ -233,6 +233,11 @@ def _dims(dim, ndim):
     return dims if ndim else ()
 
 
+def _reduced_dims(dim, ndim):
+    """The dims a reduction reduces: an empty list of dims means all of them, as in PyTorch."""
+    return _dims(dim, ndim) or tuple(range(ndim))
+
+
 @public()
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     if isinstance(dim, dt.dtype):
@@ -241,19 +246,19 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         return call(D.SUM, (input,), {"dtype": dtype})
     if not isinstance(dim, (int, tuple, list)) or isinstance(dim, bool):
         raise TypeError(f"sum() received an invalid combination of arguments - got ({type(dim).__name__})")
-    return call(D.SUM_DIM, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
+    return call(D.SUM_DIM, (input,), {"dim": _reduced_dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
 
 
 @public()
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dim is None:
         return call(D.MEAN, (input,), {"dtype": dtype})
-    return call(D.MEAN_DIM, (input,), {"dim": _dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
+    return call(D.MEAN_DIM, (input,), {"dim": _reduced_dims(dim, input._data.ndim), "keepdim": keepdim, "dtype": dtype})
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dim is not None:
-        dim = _dims(dim, x._data.ndim)
+        dim = _reduced_dims(dim, x._data.ndim)
     return call(D.LINALG_VECTOR_NORM, (x,), {"ord": float(ord), "dim": dim, "keepdim": keepdim, "dtype": dtype})
 
 

@@ -159,7 +159,7 @@ FLOOR = _unary("floor", "FloorBackward0", np.floor, lambda grad: ops.zeros_like(
 CEIL = _unary("ceil", "CeilBackward0", np.ceil, lambda grad: ops.zeros_like(grad), dtype="same")
 ROUND = _unary("round", "RoundBackward0", np.round, lambda grad: ops.zeros_like(grad), dtype="same")
 TRUNC = _unary("trunc", "TruncBackward0", np.trunc, lambda grad: ops.zeros_like(grad), dtype="same")
-RELU = _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0).astype(a.dtype),
+RELU = _unary("relu", "ReluBackward0", lambda a: np.where(a < 0, 0, a).astype(a.dtype),  # -0.0 and NaN stay
               lambda grad, result: ops.threshold_backward(grad, result, 0), dtype="same")
 
 # ------------------------------------------------------------------- backward ops that formulas call
@@ -206,11 +206,11 @@ CLAMP_MAX = entry("clamp_max", "ClampMaxBackward0", lambda a, max: kernels.clip(
                   dtype=promotion.with_scalars("max"), jvp="elementwise")
 
 
-MAXIMUM = entry("maximum", "MaximumBackward0", np.maximum, ("self", "other"),
+MAXIMUM = entry("maximum", "MaximumBackward0", kernels.first_on_ties(np.maximum), ("self", "other"),
                 {"self": lambda grad, self, other: formulas.select_larger(grad, self, other),
                  "other": lambda grad, self, other: formulas.select_larger(grad, other, self)}, jvp="elementwise",
                 api="function method")
-MINIMUM = entry("minimum", "MinimumBackward0", np.minimum, ("self", "other"),
+MINIMUM = entry("minimum", "MinimumBackward0", kernels.first_on_ties(np.minimum), ("self", "other"),
                 {"self": lambda grad, self, other: formulas.select_larger(grad, -self, -other),
                  "other": lambda grad, self, other: formulas.select_larger(grad, -other, -self)}, jvp="elementwise",
                 api="function method")

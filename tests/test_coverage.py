@@ -6,9 +6,13 @@ reaches are listed in NOT_YET_COVERED with the reason, and an entry listed there
 reach fails the test, so the list only shrinks.
 
 Fault injection: each backward formula in turn is made wrong (its gradient times 1.5 plus 0.25), and
-some case that runs it must then differ from torch. torch's observations are taken once per case.
+some case that runs it must then differ from torch; so must each source-level mutant of each backward and
+forward-mode lambda (a comparison swapped, a number changed, a term dropped, a minus removed: mutation.py),
+except the few listed as equivalent, with the reason. torch's observations are taken once per case.
 """
 import functools
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +20,9 @@ from conformance.runner import compare_observations, observe_task
 from conformance.scenarios import all_cases
 from refgrad import _dispatch, derivatives
 from refgrad._tensor import Tensor
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mutation import formula_mutants  # noqa: E402
 
 TABLE = derivatives.TABLE
 
@@ -112,3 +119,45 @@ def test_a_wrong_backward_formula_fails_some_case(suite, monkeypatch, key, i):
         if ours["status"] != "ok" or compare_observations(suite["torch"][case], ours["observations"]):
             return
     pytest.fail(f"a wrong formula for {rule.inputs[i]} of {key} passes all {len(cases)} cases that run it")
+
+
+def _mutants():
+    out = []
+    for key, rule in sorted(TABLE.items()):
+        if rule.node == "torch::autograd::NotImplemented":
+            continue
+        for i, f in enumerate(rule.backward):
+            out += [(key, ("backward", key, i), m) for m in formula_mutants(f) if f is not None]
+        if callable(rule.jvp):
+            out += [(key, ("jvp", key), m) for m in formula_mutants(rule.jvp)]
+    return out
+
+
+MUTANTS = _mutants()
+
+# Mutants no program can tell from the original, and why.
+EQUIVALENT_MUTANTS = {
+    "convolution-backward-line538:drop left of Add": "bias's gradient not summed over the batch is summed to the "
+                                                     "bias's shape by the engine anyway (a gradient that broadcasts "
+                                                     "to its input is reduced to it)",
+}
+
+
+def _mutant_id(key, part, mutant):
+    return f"{key}-{part[0]}-{mutant.id}"
+
+
+@pytest.mark.parametrize("key, part, mutant", MUTANTS, ids=[_mutant_id(*m) for m in MUTANTS])
+def test_a_mutated_formula_fails_some_case(suite, key, part, mutant):
+    """Each single-point change of a formula (see mutation.py) makes some case that runs it differ from torch."""
+    cases = sorted((c for c, uses in suite["uses"].items() if part in uses), key=suite["seconds"].get)
+    assert cases, f"no case runs {part}"
+    equivalent = EQUIVALENT_MUTANTS.get(_mutant_id(key, part, mutant))
+    with mutant.applied():
+        for case in cases:
+            ours = observe_task(case.scenario_id, case.dtype, "refgrad")
+            if ours["status"] != "ok" or compare_observations(suite["torch"][case], ours["observations"]):
+                assert not equivalent, f"{_mutant_id(key, part, mutant)} is caught now: remove it from EQUIVALENT_MUTANTS"
+                return
+    if not equivalent:
+        pytest.fail(f"{key}: the mutant {mutant.id} of its {part[0]} formula passes all {len(cases)} cases that run it")

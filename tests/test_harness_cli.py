@@ -262,3 +262,19 @@ def test_report_md_lists_what_was_not_checked_and_why_cells_were_skipped(capsys,
     md = (tmp_path / "report.md").read_text()
     assert "## Not checked\n\n- subject torch:cpuu could not be used: torch cannot use device 'cpuu'" in md
     assert "## Skipped\n\n- torch:cpuu: 1 case: torch cannot use device 'cpuu'" in md
+
+
+def test_a_case_the_golden_file_lacks_fails_the_gate(capsys, tmp_path):
+    """A golden file recorded for fewer cases than the run selects is not compared for the others: the gate says
+    so and fails, unless --allow-skips."""
+    golden = tmp_path / "hooks-only.json"
+    code, _, _ = _run(capsys, "--subjects", "torch:cpu", "-k", "hooks/node_hooks", "--record", str(golden),
+                      "--no-report")
+    assert code == 0
+    args = ("--subjects", "refgrad", "--devices", "cpu", "--reference", f"golden:{golden}", "-k", "hooks/",
+            "--no-report")
+    code, out, _ = _run(capsys, *args)
+    assert code == 1
+    assert f"8 cells were not compared with golden:{golden}, which lacks them, e.g. hooks/" in out
+    code, out, _ = _run(capsys, *args, "--allow-skips")
+    assert code == 0

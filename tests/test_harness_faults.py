@@ -116,3 +116,20 @@ def test_wrong_second_derivative(monkeypatch):
     monkeypatch.setattr(derivatives.TANH_BACKWARD, "backward", tuple(formulas))
     fields = _fields(_failures(), "ops_unary/tanh-float64")
     assert fields == ["0d.grad2.values", "4.grad2.values", "2x3.grad2.values"]
+
+
+def test_wrong_repr_only(monkeypatch):
+    """A printing fault that leaves every value right (one more element per line) is caught by the repr field."""
+    from refgrad import _printing
+    original = _printing._vector_str
+
+    def one_more_per_line(a, indent, summarize, fmt):
+        monkeypatch.setattr(_printing.PRINT_OPTS, "linewidth", _printing.PRINT_OPTS.linewidth + fmt.max_width + 2)
+        try:
+            return original(a, indent, summarize, fmt)
+        finally:
+            monkeypatch.setattr(_printing.PRINT_OPTS, "linewidth", _printing.PRINT_OPTS.linewidth - fmt.max_width - 2)
+    monkeypatch.setattr(_printing, "_vector_str", one_more_per_line)
+    failures = _failures()
+    assert "wrapped_1d.value" in _fields(failures, "printing/layout-float32")
+    assert _fields(failures, "nn_training/linear_regression-float64") == ["step_losses.repr"]

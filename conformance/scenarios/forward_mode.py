@@ -31,9 +31,22 @@ def dual_tensors(torch, rec):
         rec.raises("nested_level", lambda: fwAD.dual_level().__enter__())
         # the tangent is differentiable in reverse mode
         (g,) = torch.autograd.grad(tangent, x)
-        rec("grad_of_tangent", g)
+        rec("grad_of_tangent", fwAD.unpack_dual(g).primal)  # its own tangent: tangent_of_a_gradient
     rec("after_level", fwAD.unpack_dual(d))
     rec.raises("no_level", lambda: fwAD.make_dual(x, t))
+
+
+@scenario(dtypes=("float32", "float64"))
+def tangent_of_a_gradient(torch, rec):
+    """A reverse-mode gradient taken inside a dual level from a graph that saved dual tensors has a tangent
+    of its own (forward over reverse through the backward formulas)."""
+    fwAD = torch.autograd.forward_ad
+    x = rec.tensor(3, requires_grad=True)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, rec.tensor(3))
+        tangent = fwAD.unpack_dual((d * d).sin().sum()).tangent
+        (g,) = torch.autograd.grad(tangent, x)
+        rec("tangent", fwAD.unpack_dual(g).tangent)
 
 
 @scenario(dtypes=("float32", "float64"))

@@ -31,8 +31,15 @@ TABLE = {
                     S("softmax", lambda t, a: _F(t).softmax(a, dim=1)),
                     S("log_softmax", lambda t, a: _F(t).log_softmax(a, dim=-1)),
                     S("logsigmoid", lambda t, a: _F(t).logsigmoid(a))],
+    # at the kinks (0, softplus's threshold 3 / beta 2) each formula takes one side or the other
+    "activations_at_kinks": [S("at_kinks", lambda t, a: [_F(t).relu(a), _F(t).elu(a, alpha=0.5), _F(t).leaky_relu(a, 0.2),
+                                                _F(t).softplus(a, beta=2.0, threshold=3.0)],
+                      values=([-1.0, 0.0, 0.5, 1.0, 1.5, 2.0],))],
     "mse_loss": [S(r, lambda t, a, b, r=r: _F(t).mse_loss(a, b, reduction=r), ((2, 3), (2, 3)))
-                 for r in ("mean", "sum", "none")],
+                 for r in ("mean", "sum", "none")] + [
+        S("broadcast_target", lambda t, a, b: _F(t).mse_loss(a, b, reduction="none"), ((3,), (2, 3))),
+        S("broadcast_target_mean", lambda t, a, b: _F(t).mse_loss(a, b), ((3,), (2, 3))),
+        S("broadcast_input_mean", lambda t, a, b: _F(t).mse_loss(a, b), ((2, 3), (3,)))],
     "l1_loss": [S(r, lambda t, a, b, r=r: _F(t).l1_loss(a, b, reduction=r), ((2, 3), (2, 3)))
                 for r in ("mean", "sum", "none")],
     "cross_entropy": [S(r, lambda t, a, r=r: _F(t).cross_entropy(a, _targets(t), reduction=r), ((4, 3),))
@@ -57,7 +64,8 @@ TABLE = {
     "layer_norm": [S("plain", lambda t, a: _F(t).layer_norm(a, (3,))),
                    S("affine", lambda t, a, w, b: _F(t).layer_norm(a, [3], w, b), ((2, 3), (3,), (3,))),
                    S("2d_shape", lambda t, a, w, b: _F(t).layer_norm(a, (2, 3), w, b, eps=1e-3),
-                     ((2, 2, 3), (2, 3), (2, 3)))],
+                     ((2, 2, 3), (2, 3), (2, 3))),
+                   S("whole_shape", lambda t, a, w, b: _F(t).layer_norm(a, (2, 3), w, b), ((2, 3), (2, 3), (2, 3)))],
     "conv1d": [S("plain", lambda t, x, w: _F(t).conv1d(x, w), ((1, 2, 5), (3, 2, 2))),
                S("bias_stride_padding", lambda t, x, w, b: _F(t).conv1d(x, w, b, stride=2, padding=1),
                  ((2, 2, 6), (3, 2, 3), (3,))),

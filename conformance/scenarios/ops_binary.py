@@ -40,7 +40,8 @@ TABLE = {
               # ties: at a bound the gradient goes to self; with min > max the result is max
               S("ties_scalar", lambda t, a: a.clamp(-0.5, 0.5), values=([-0.5, 0.5, 0.0, 1.0],)),
               S("ties_tensor_bounds", lambda t, a, lo, hi: t.clamp(a, lo, hi),
-                values=([-1.0, 0.0, 1.0, 2.0, 0.5], [-1.0, -1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0, 0.0])),
+                values=([-1.0, 0.0, 1.0, 2.0, 0.5, -1.0, 0.0, 1.0], [-1.0, -1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+                        [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0])),
               S("ties_tensor_min", lambda t, a, lo: a.clamp(min=lo), values=([0.0, 1.0, -1.0], [0.0, 2.0, -2.0])),
               S("ties_tensor_max", lambda t, a, hi: a.clamp(max=hi), values=([0.0, 1.0, -1.0], [0.0, 2.0, -2.0])),
               S("ties_clamp_min", lambda t, a: t.clamp_min(a, 0.5), values=([0.5, -1.0, 1.0],)),

@@ -24,7 +24,8 @@ TABLE = {
     "transpose": [S("t", lambda t, a: a.t()), S("transpose", lambda t, a: t.transpose(a, 0, 2), ((2, 3, 2),)),
                   S("mT", lambda t, a: a.transpose(-2, -1) @ a, ((2, 3),))],
     "det": [S("matrix", lambda t, a: t.linalg.det(_well_conditioned(t, a)), ((3, 3),)),
-            S("batch", lambda t, a: _well_conditioned(t, a).det(), ((2, 2, 2),))],
+            S("batch", lambda t, a: _well_conditioned(t, a).det(), ((2, 2, 2),)),
+            S("two_batch_dims", lambda t, a: t.linalg.det(_well_conditioned(t, a)), ((2, 3, 2, 2),))],
     "inv": [S("matrix", lambda t, a: t.linalg.inv(_well_conditioned(t, a)), ((3, 3),)),
             S("batch", lambda t, a: t.inverse(_well_conditioned(t, a)), ((2, 2, 2),))],
     # torch contracts with bmm and refgrad with a broadcast product, so the grad_fn names differ:

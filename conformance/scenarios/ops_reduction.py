@@ -9,7 +9,8 @@ ROWS_WITH_NAN = ([[1.0, NAN, 2.0], [3.0, 3.0, 1.0]],)
 
 TABLE = {
     "sum": [S("all", lambda t, a: a.sum()), S("dim", lambda t, a: a.sum(1)), S("dims_keepdim",
-            lambda t, a: t.sum(a, (0, 2), keepdim=True), ((2, 3, 2),)), S("0d", lambda t, a: a.sum(0), ((),))],
+            lambda t, a: t.sum(a, (0, 2), keepdim=True), ((2, 3, 2),)), S("0d", lambda t, a: a.sum(0), ((),)),
+            S("empty_dims_is_all", lambda t, a: (a.sum(()), t.mean(a, [], keepdim=True), t.linalg.vector_norm(a, dim=())))],
     "mean": [S("all", lambda t, a: a.mean()), S("dim", lambda t, a: a.mean(-1, keepdim=True)),
              S("dims", lambda t, a: t.mean(a, (0, 1)), ((2, 3, 2),))],
     "prod": [S("all", lambda t, a: a.prod()), S("dim", lambda t, a: a.prod(1)),
