@@ -161,45 +161,161 @@ def render_markdown(report, max_failures=50):
     return "\n".join(out) + "\n"
 
 
+_WORST_FIRST = ("crashed", "error", "timeout", "failed", "xpassed", "xfailed", "skipped", "passed")
+
+
+def _worst(counts):
+    return next((o for o in _WORST_FIRST if counts[o]), None)
+
+
 def render_html(report):
-    """One self-contained page: the case x subject matrix, coloured; a failing cell opens its diff."""
+    """One self-contained page, for a person: the verdict and the run's settings first, then what stops the
+    gate, a summary per area x subject, the failures with their diffs open, and every result in a table
+    that filters by outcome, area, subject and text (skip and error reasons shown in the row)."""
     run, summary = report["run"], report["summary"]
-    subjects = run["subjects"]
-    by_case = defaultdict(dict)
-    for r in report["records"]:
-        by_case[r["case"]][r["subject"]] = r
+    subjects, records = run["subjects"], report["records"]
     esc = html.escape
+    verdict = "conforms" if summary["conforms"] else "DOES NOT CONFORM"
+    return _PAGE.format(
+        verdict=verdict, verdict_class="ok" if summary["conforms"] else "bad",
+        header=_html_header(report), problems=_html_problems(summary["gate_failures"], records),
+        summary=_html_summary(records, subjects), failures=_html_failures(records),
+        filters=_html_filters(records, subjects), results=_html_results(records),
+        colours="".join(f".o-{o} {{ background: {_COLOURS.get(o, _BAD)}; }}\n" for o in OUTCOMES),
+        title=esc(f"refgrad conformance: {verdict}"))
+
+
+def _html_header(report):
+    esc = html.escape
+    run, summary = report["run"], report["summary"]
+    tolerance = "; ".join(f"{dtype.replace('torch.', '')} rtol {t['rtol']}, atol {t['atol']}"
+                          for dtype, t in report["tolerances"]["floating"].items())
+    outcomes = ", ".join(f"{summary['outcomes'][o]} {o}" for o in OUTCOMES if summary["outcomes"].get(o))
+    rows = [("results", f"{summary['cases']} cases, {summary['records']} results: {outcomes}"),
+            ("subjects", ", ".join(run["subjects"])),
+            ("versions", ", ".join(f"{k} {v}" for k, v in run["versions"].items() if v)),
+            ("python, platform", f"{run['python']}, {run['platform']}"),
+            ("devices", f"cpu: {run['devices']['cpu']}; cuda: {', '.join(run['devices']['cuda']) or 'none'}"),
+            ("tolerance", f"{report['tolerances']['source']}: {tolerance}; exact: {report['tolerances']['exact']}"),
+            ("command", run["command"]), ("started", run["started"])]
+    return "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in rows)
+
+
+def _html_problems(problems, records):
+    """Why the gate fails: the count of failing results (each is under Failures), then every other reason."""
+    if not problems:
+        return ""
+    failing = Counter(r["outcome"] for r in records if r["outcome"] in FAILING)
+    own = {f"{r['case']} [{r['subject']}] {r['outcome']}" for r in records if r["outcome"] in FAILING}
+    items = [f"{n} result{'s' if n > 1 else ''} {outcome} (see Failures)" for outcome, n in failing.items()]
+    items += [p for p in problems if p not in own]
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in items)
+    return f'<section class="problems"><h2>Why the gate fails</h2><ul>{items}</ul></section>'
+
+
+def _html_summary(records, subjects):
+    table = matrix(records)
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in subjects)
     rows = []
-    for case in sorted(by_case):
-        cells = [f"<th>{esc(case)}</th>"]
+    for area in sorted(table):
+        cells = []
         for s in subjects:
-            r = by_case[case].get(s)
-            if r is None:
-                cells.append("<td></td>")
-                continue
-            colour = _COLOURS.get(r["outcome"], _BAD)
-            body = esc(r["outcome"])
-            if r["outcome"] not in ("passed",):
-                detail = format_failure(r) if r["diffs"] or r["outcome"] != "skipped" else (r["reason"] or "")
-                body = f"<details><summary>{body}</summary><pre>{esc(detail)}</pre></details>"
-            cells.append(f'<td style="background:{colour}">{body}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    versions = ", ".join(f"{k} {v}" for k, v in run["versions"].items() if v)
-    head = "".join(f"<th>{esc(s)}</th>" for s in subjects)
-    verdict = "conforms" if summary["conforms"] else "does not conform"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>refgrad conformance: {verdict}</title>
+            counts = table[area][s]
+            worst = _worst(counts)
+            cells.append(f'<td class="o-{worst or "none"}"><a href="#" data-area="{html.escape(area)}" '
+                         f'data-subject="{html.escape(s)}">{html.escape(_cell(counts))}</a></td>')
+        rows.append(f"<tr><th>{html.escape(area)}</th>{''.join(cells)}</tr>")
+    return f"<table class=summary><thead><tr><th>area</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _html_failures(records, open_first=50):
+    failing = [r for r in records if r["outcome"] in FAILING + ("xpassed",)]
+    if not failing:
+        return "<p>No failures.</p>"
+    blocks = [f'<details{" open" if i < open_first else ""} class="failure o-{r["outcome"]}"><summary>'
+              f'<b>{html.escape(r["outcome"])}</b> {html.escape(r["case"])} [{html.escape(r["subject"])}]</summary>'
+              f"<pre>{html.escape(format_failure(r))}</pre></details>" for i, r in enumerate(failing)]
+    more = f"<p>The first {open_first} are open; click any other to see its diff.</p>" if len(failing) > open_first else ""
+    return "".join(blocks) + more
+
+
+def _html_filters(records, subjects):
+    def options(name, values):
+        items = "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+        return f'<label>{name} <select id="f-{name}"><option value="">all</option>{items}</select></label>'
+    present = [o for o in OUTCOMES if any(r["outcome"] == o for r in records)]
+    return (options("outcome", present) + options("area", sorted({r["area"] for r in records}))
+            + options("subject", subjects)
+            + '<label>text <input id="f-text" placeholder="case, reason or field"></label> <span id="shown"></span>')
+
+
+def _html_results(records):
+    order = {o: i for i, o in enumerate(_WORST_FIRST)}
+    rows = []
+    for r in sorted(records, key=lambda r: (order.get(r["outcome"], 0), r["case"], r["subject"])):
+        detail = r.get("reason") or ""
+        if r["diffs"]:
+            detail = (detail + "; " if detail else "") + "differs in " + ", ".join(d["field"] for d in r["diffs"][:5])
+            detail += " ..." if len(r["diffs"]) > 5 else ""
+        rows.append(f'<tr class="o-{r["outcome"]}" data-outcome="{r["outcome"]}" data-area="{html.escape(r["area"])}" '
+                    f'data-subject="{html.escape(r["subject"])}"><td>{html.escape(r["case"])}</td>'
+                    f'<td>{html.escape(r["subject"])}</td><td>{r["outcome"]}</td><td>{html.escape(detail)}</td>'
+                    f'<td class=num>{r.get("duration_s") if r.get("duration_s") is not None else ""}</td></tr>')
+    return "".join(rows)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
-table {{ border-collapse: collapse; }}
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
+h1.ok {{ color: #1b5e20; }} h1.bad {{ color: #b71c1c; }}
+table {{ border-collapse: collapse; margin-bottom: 1em; }}
 th, td {{ border: 1px solid #bbb; padding: 2px 8px; text-align: left; vertical-align: top; font-size: 13px; }}
-th {{ font-weight: normal; font-family: monospace; }}
-pre {{ white-space: pre-wrap; max-width: 70em; }}
+table.header th {{ background: #f5f5f5; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+pre {{ white-space: pre-wrap; margin: 0.3em 0 0.6em 1em; font-size: 12px; }}
+details.failure {{ border-left: 4px solid #c62828; padding-left: 0.5em; margin-bottom: 0.4em; background: none; }}
+.problems {{ border: 2px solid #c62828; padding: 0 1em; margin-bottom: 1em; }}
+.filters label {{ margin-right: 1em; }}
+a {{ color: inherit; }}
+{colours}
 </style></head><body>
-<h1>Conformance: {verdict}</h1>
-<p>{summary['cases']} cases, {summary['records']} results. Outcomes: {esc(json.dumps(summary['outcomes']))}.<br>
-{esc(versions)}; started {esc(run['started'])}; tolerance: {esc(report['tolerances']['source'])}.</p>
-<table><thead><tr><th>case</th>{head}</tr></thead><tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
+<h1 class="{verdict_class}">Conformance: {verdict}</h1>
+<table class="header">{header}</table>
+{problems}
+<h2>Summary: area &times; subject</h2>
+<p>Each cell counts the results of an area on a subject, coloured by its worst; click it to list them below.</p>
+{summary}
+<h2>Failures</h2>
+{failures}
+<h2>All results</h2>
+<div class="filters">{filters}</div>
+<table class="results"><thead><tr><th>case</th><th>subject</th><th>outcome</th><th>reason or differing fields</th>
+<th>seconds</th></tr></thead><tbody>
+{results}
+</tbody></table>
+<script>
+const rows = Array.from(document.querySelectorAll("table.results tbody tr"));
+const get = id => document.getElementById(id);
+function apply() {{
+  const outcome = get("f-outcome").value, area = get("f-area").value, subject = get("f-subject").value;
+  const text = get("f-text").value.toLowerCase();
+  let shown = 0;
+  for (const row of rows) {{
+    const ok = (!outcome || row.dataset.outcome === outcome) && (!area || row.dataset.area === area)
+      && (!subject || row.dataset.subject === subject) && (!text || row.textContent.toLowerCase().includes(text));
+    row.hidden = !ok;
+    shown += ok;
+  }}
+  get("shown").textContent = shown + " of " + rows.length + " results";
+}}
+for (const id of ["f-outcome", "f-area", "f-subject", "f-text"]) get(id).addEventListener("input", apply);
+for (const link of document.querySelectorAll("table.summary a")) link.addEventListener("click", event => {{
+  event.preventDefault();
+  get("f-area").value = link.dataset.area; get("f-subject").value = link.dataset.subject; get("f-outcome").value = "";
+  apply(); document.querySelector("table.results").scrollIntoView();
+}});
+apply();
+</script>
+</body></html>
 """

@@ -211,6 +211,18 @@ def threshold_backward(grad_output, self, threshold):
     return call(D.THRESHOLD_BACKWARD, (grad_output, self), {"threshold": threshold})
 
 
+def elu_backward(grad_output, self, alpha):
+    return call(D.ELU_BACKWARD, (grad_output, self), {"alpha": alpha})
+
+
+def leaky_relu_backward(grad_output, self, negative_slope):
+    return call(D.LEAKY_RELU_BACKWARD, (grad_output, self), {"negative_slope": negative_slope})
+
+
+def softplus_backward(grad_output, self, beta, threshold):
+    return call(D.SOFTPLUS_BACKWARD, (grad_output, self), {"beta": beta, "threshold": threshold})
+
+
 bitwise_and = _generated(D.BITWISE_AND)  # the operators &, | and ^
 bitwise_or = _generated(D.BITWISE_OR)
 bitwise_xor = _generated(D.BITWISE_XOR)

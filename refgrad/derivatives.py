@@ -476,18 +476,38 @@ SILU = entry("silu", "SiluBackward0", lambda a: a / (1 + np.exp(-a)), ("self",),
              {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
              jvp="elementwise")
 ELU = entry("elu", "EluBackward0", lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)), ("self",),
-            {"self": lambda grad, self, alpha: ops.where(self > 0, grad, grad * alpha * self.exp())}, dtype="same",
-            jvp="elementwise")
+            {"self": lambda grad, self, alpha: ops.elu_backward(grad, self, alpha)}, dtype="same", jvp="elementwise")
 LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
                    lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)), ("self",),
-                   {"self": lambda grad, self, negative_slope: ops.where(self > 0, grad, grad * negative_slope)},
+                   {"self": lambda grad, self, negative_slope: ops.leaky_relu_backward(grad, self, negative_slope)},
                    dtype="same", jvp="elementwise")
 SOFTPLUS = entry("softplus", "SoftplusBackward0",
                  lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta),
-                 ("self",),
-                 {"self": lambda grad, self, beta, threshold: ops.where(self * beta > threshold, grad,
-                                                                      grad * (self * beta).sigmoid())},
+                 ("self",), {"self": lambda grad, self, beta, threshold: ops.softplus_backward(grad, self, beta, threshold)},
                  dtype="same", jvp="elementwise")
+# Their backward ops, as PyTorch's: the first-order gradient has a grad_fn of its own, and its derivative
+# for self is PyTorch's double-backward formula (which, at a kink, takes the side the gradient does not).
+ELU_BACKWARD = entry("elu_backward", "EluBackwardBackward0",
+                     lambda g, x, alpha: np.where(x > 0, g, g * np.asarray(alpha, g.dtype) * np.exp(x)),
+                     ("grad_output", "self"),
+                     {"grad_output": lambda grad, self, alpha: ops.elu_backward(grad, self, alpha),
+                      "self": lambda grad, self, alpha, grad_output:
+                          ops.elu_backward(grad * grad_output, self, alpha) * (self < 0)}, jvp="elementwise")
+LEAKY_RELU_BACKWARD = entry("leaky_relu_backward", "LeakyReluBackwardBackward0",
+                            lambda g, x, negative_slope: np.where(x > 0, g, g * np.asarray(negative_slope, g.dtype)),
+                            ("grad_output", "self"),
+                            {"grad_output": lambda grad, self, negative_slope:
+                                ops.leaky_relu_backward(grad, self, negative_slope),
+                             "self": lambda grad: ops.zeros_like(grad)}, jvp="elementwise")
+SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
+                          lambda g, x, beta, threshold: np.where(x * beta > threshold, g,
+                                                                 g / (1 + np.exp(-x * np.asarray(beta, x.dtype)))),
+                          ("grad_output", "self"),
+                          {"grad_output": lambda grad, self, beta, threshold:
+                              ops.softplus_backward(grad, self, beta, threshold),
+                           "self": lambda grad, self, beta, threshold, grad_output: beta * ops.sigmoid_backward(
+                               grad * grad_output, (self * beta).sigmoid()) * (self * beta < threshold)},
+                          jvp="elementwise")
 
 
 MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction),

@@ -35,7 +35,9 @@ def test_conforming_run_prints_the_matrix_and_writes_reports(capsys, tmp_path):
     assert report["run"]["versions"]["torch"] and report["run"]["versions"]["refgrad"]
     assert {r["outcome"] for r in report["records"]} == {"passed"}
     assert "# Conformance: conforms" in (tmp_path / "report.md").read_text()
-    assert "<table>" in (tmp_path / "report.html").read_text()
+    page = (tmp_path / "report.html").read_text()
+    assert '<h1 class="ok">Conformance: conforms</h1>' in page and "<p>No failures.</p>" in page
+    assert "Why the gate fails" not in page
 
 
 def test_failing_run_exits_1_with_diff_and_replay(capsys, tmp_path, monkeypatch):
@@ -46,8 +48,11 @@ def test_failing_run_exits_1_with_diff_and_replay(capsys, tmp_path, monkeypatch)
     assert "FAILED accumulation/two_paths_add_up-float32 [refgrad]" in out
     assert "field grad.values:" in out and "Mismatched elements: 6 / 6 (100.0%)" in out
     assert "replay: python -m conformance replay accumulation/two_paths_add_up-float32 --subject refgrad" in out
-    html = (tmp_path / "report.html").read_text()
-    assert "<details><summary>failed</summary>" in html and "field grad.values:" in html
+    page = (tmp_path / "report.html").read_text()
+    assert '<h1 class="bad">Conformance: DOES NOT CONFORM</h1>' in page
+    assert "<li>2 results failed (see Failures)</li>" in page
+    failures = page[page.index("<h2>Failures</h2>"):page.index("<h2>All results</h2>")]
+    assert failures.count("<details open") == 2 and "field grad.values:" in failures
     md = (tmp_path / "report.md").read_text()
     assert "DOES NOT CONFORM" in md and "### `accumulation/two_paths_add_up-float32` [refgrad]: failed" in md
 
@@ -278,3 +283,26 @@ def test_a_case_the_golden_file_lacks_fails_the_gate(capsys, tmp_path):
     assert f"8 cells were not compared with golden:{golden}, which lacks them, e.g. hooks/" in out
     code, out, _ = _run(capsys, *args, "--allow-skips")
     assert code == 0
+
+
+def test_html_report_puts_the_summary_and_failures_first_and_shows_reasons(capsys, tmp_path, monkeypatch):
+    """The page a person opens: header table of versions and tolerance, the summary per area x subject with
+    each cell coloured by its worst outcome, the failures open, then every result with its skip reason in the
+    row and the filters for outcome, area, subject and text."""
+    from refgrad import derivatives
+    monkeypatch.setattr(derivatives.EXP, "backward", (lambda grad, result: grad * result * 1.5,))
+    code, _, _ = _run(capsys, "--subjects", "refgrad,torch:cuda", "-k", "accumulation/*", "--allow-skips",
+                      "--report", str(tmp_path))
+    page = (tmp_path / "report.html").read_text()
+    order = [page.index(h) for h in ('<table class="header">', "<h2>Summary", "<h2>Failures", "<h2>All results")]
+    assert order == sorted(order)
+    header = page[order[0]:order[1]]
+    assert "<th>versions</th><td>refgrad " in header and "<th>tolerance</th><td>torch.testing.assert_close" in header
+    assert '<td class="o-failed"><a href="#" data-area="accumulation" data-subject="refgrad">' in page
+    assert '<td class="o-skipped"><a href="#" data-area="accumulation" data-subject="torch:cuda">' in page
+    results = page[order[3]:]
+    first_row = results[results.index("<tbody>"):].split("</tr>")[0]
+    assert 'data-outcome="failed"' in first_row and "differs in " in first_row
+    assert "<td>skipped</td><td>" in results and "CUDA" in results  # the reason in the row itself
+    for control in ('id="f-outcome"', 'id="f-area"', 'id="f-subject"', 'id="f-text"'):
+        assert control in page
