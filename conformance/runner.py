@@ -31,6 +31,10 @@ DEFAULT_TIMEOUT = 60.0
 # did not check what it was asked to), a device this machine lacks, a case that does not apply here.
 SKIP_CAUSES = ("subject", "device", "scenario")
 KILL_GRACE = 30.0  # a worker stuck in C code past its time limit is killed this much later
+# A worker's start (a new Python that imports torch: seconds on a loaded machine) does not count against a
+# case's time limit; it has this long to take up its first case.
+STARTUP_LIMIT = 300.0
+_STARTED = "started"
 
 
 def positive_seconds(text):
@@ -304,6 +308,7 @@ class _Worker:
         child.close()
         self.task = None
         self.deadline = None
+        self.started = False  # whether the worker has taken up its task (its time limit runs)
 
     def stop(self):
         if self.process.is_alive():
@@ -319,6 +324,7 @@ def _worker_loop(conn):
             task = conn.recv()
         except EOFError:
             return
+        conn.send(_STARTED)  # the case's time limit runs from here
         conn.send(observe_task(*task))
 
 
@@ -330,6 +336,14 @@ def _how_it_died(process):
         except ValueError:
             return f"signal {-code}"
     return f"exit code {code}"
+
+
+def _overdue(worker, timeout):
+    if not worker.started:
+        return {"status": "timeout", "duration_s": 0.0,
+                "reason": f"the worker did not start the case within {STARTUP_LIMIT:g} s"}
+    return {"status": "timeout", "duration_s": timeout + KILL_GRACE,
+            "reason": f"killed {KILL_GRACE:g} s after the time limit of {timeout:g} s"}
 
 
 def run_isolated(task, timeout):
@@ -348,7 +362,7 @@ def _run_pool(tasks, workers, timeout):
                 if w.task is None and pending:
                     w.task = pending.popleft()
                     w.conn.send(w.task)
-                    w.deadline = time.monotonic() + timeout + KILL_GRACE if timeout else None
+                    w.started, w.deadline = False, time.monotonic() + STARTUP_LIMIT
             busy = [w for w in pool if w.task]
             deadlines = [w.deadline for w in busy if w.deadline]
             ready = wait_for_any([w.conn for w in busy],
@@ -358,7 +372,12 @@ def _run_pool(tasks, workers, timeout):
                     continue
                 if w.conn in ready:
                     try:
-                        results[w.task] = w.conn.recv()
+                        message = w.conn.recv()
+                        if message == _STARTED:
+                            w.started = True
+                            w.deadline = time.monotonic() + timeout + KILL_GRACE if timeout else None
+                            continue
+                        results[w.task] = message
                         w.task = None
                         continue
                     except (EOFError, OSError):
@@ -366,8 +385,7 @@ def _run_pool(tasks, workers, timeout):
                         results[w.task] = {"status": "crashed", "duration_s": 0.0,
                                            "reason": f"the worker running it died ({_how_it_died(w.process)})"}
                 elif w.deadline and time.monotonic() >= w.deadline:
-                    results[w.task] = {"status": "timeout", "duration_s": timeout + KILL_GRACE,
-                                       "reason": f"killed {KILL_GRACE:g} s after the time limit of {timeout:g} s"}
+                    results[w.task] = _overdue(w, timeout)
                 else:
                     continue
                 w.stop()

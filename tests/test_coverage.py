@@ -121,6 +121,60 @@ def test_a_wrong_backward_formula_fails_some_case(suite, monkeypatch, key, i):
     pytest.fail(f"a wrong formula for {rule.inputs[i]} of {key} passes all {len(cases)} cases that run it")
 
 
+def _perturbed(array):
+    """A wrong forward result of any dtype: floats scaled and shifted, ints plus one, bools flipped."""
+    import numpy as np
+    if isinstance(array, (list, tuple)):
+        return type(array)(_perturbed(a) for a in array)
+    if not isinstance(array, (np.ndarray, np.generic)):
+        return array
+    if array.dtype == bool:
+        return ~array
+    return array * 1.5 + 0.25 if array.dtype.kind in "fc" else array + 1
+
+
+def _failing_case(suite, part, cases=None):
+    """The first case that runs `part` (fastest first) and now differs from torch, or None."""
+    cases = sorted((c for c, uses in suite["uses"].items() if part in uses), key=suite["seconds"].get)
+    assert cases, f"no case runs {part}"
+    for case in cases:
+        ours = observe_task(case.scenario_id, case.dtype, "refgrad")
+        if ours["status"] != "ok" or compare_observations(suite["torch"][case], ours["observations"]):
+            return case
+    return None
+
+
+# Forward kernels whose result no case can see wrong, and why.
+FORWARD_UNSEEN = {}
+
+
+@pytest.mark.parametrize("key", sorted(TABLE))
+def test_a_wrong_forward_kernel_fails_some_case(suite, monkeypatch, key):
+    rule = TABLE[key]
+    kernel = rule.forward
+    monkeypatch.setattr(rule, "forward", lambda *a, **k: _perturbed(kernel(*a, **k)))
+    if _failing_case(suite, ("forward", key)) is None and key not in FORWARD_UNSEEN:
+        pytest.fail(f"a wrong forward kernel of {key} passes every case that runs it")
+
+
+@pytest.mark.parametrize("key", sorted(k for k, r in TABLE.items() if r.differentiable and r.jvp is not None
+                                        and k not in NOT_YET_COVERED))
+def test_a_wrong_tangent_fails_some_case(suite, monkeypatch, key):
+    from refgrad.autograd import forward_level
+    original = _dispatch.push_tangents
+
+    def push_wrong_tangents(rule, operands, params, result):
+        original(rule, operands, params, result)
+        if rule.key == key:
+            for r in result if isinstance(result, list) else [result]:
+                tangent = forward_level.tangent_of(r)
+                if tangent is not None:
+                    forward_level.set_tangent(r, tangent * 1.5 + 0.25)
+    monkeypatch.setattr(_dispatch, "push_tangents", push_wrong_tangents)
+    if _failing_case(suite, ("jvp", key)) is None:
+        pytest.fail(f"a wrong tangent of {key} passes every case that runs its forward-mode rule")
+
+
 def _mutants():
     out = []
     for key, rule in sorted(TABLE.items()):

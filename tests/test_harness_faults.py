@@ -76,7 +76,7 @@ def test_no_grad_that_records(monkeypatch):
     from refgrad.autograd import grad_mode
     monkeypatch.setattr(grad_mode.no_grad, "_mode", True)
     fields = _fields(_failures(), "grad_modes/no_grad_does_not_record-float32")
-    assert fields == ["y.requires_grad", "y.is_leaf", "y.grad_fn"]
+    assert fields == ["y.requires_grad", "y.is_leaf", "y.grad_fn", "y.repr"]  # the repr shows the grad_fn
 
 
 @pytest.mark.parametrize("fault", ["wrong_value", "wrong_message"])

@@ -221,3 +221,17 @@ def test_size_and_device_are_observed_as_they_are():
     assert observe(refgrad.Size([2, 3])) == {"kind": "size", "value": [2, 3]}
     assert diff(observe(refgrad.Size([2, 3])), observe((2, 3)))  # a tuple is not a Size
     assert observe(refgrad.ones(1, device="cuda"))["device"] == "cuda:0"
+
+
+def test_a_case_time_limit_runs_from_when_the_worker_takes_it_up(monkeypatch):
+    """A worker's start (Python and torch imported, seconds under load) is not charged to its first case, which
+    gets its whole limit; a worker that does not start in time is a timeout that says so."""
+    cases = select_cases(["accumulation/zero_then_sum"])
+    monkeypatch.setattr(runner, "STARTUP_LIMIT", 0.001)
+    record = _records(["refgrad"], cases, workers=1, timeout=60)[("accumulation/zero_then_sum-float32", "refgrad")]
+    assert record["outcome"] == "timeout"
+    assert record["reason"] == "the worker did not start the case within 0.001 s"
+    monkeypatch.setattr(runner, "STARTUP_LIMIT", 300.0)
+    monkeypatch.setattr(runner, "KILL_GRACE", 0.0)
+    record = _records(["refgrad"], cases, workers=1, timeout=0.5)[("accumulation/zero_then_sum-float32", "refgrad")]
+    assert record["outcome"] == "passed"  # the fresh worker took longer than 0.5 s to import torch; not counted

@@ -133,7 +133,8 @@ def func_transforms(torch, rec):
 @scenario(dtypes=("float64",))
 def forward_over_reverse(torch, rec):
     """Hessians by jacfwd(jacrev(f)): forward mode runs through backward formulas, so the forward-mode rules
-    of the backward ops (tanh_backward, threshold_backward, select_backward, ...) are checked here."""
+    of the backward ops (tanh_backward, threshold_backward, elu_backward, select_backward, ...) are checked
+    here."""
     F = torch.nn.functional
     x = rec.tensor(2, 3)
     w = rec.tensor(1, 1, 2, 2)
@@ -141,6 +142,9 @@ def forward_over_reverse(torch, rec):
         "tanh": lambda v: (v.tanh() * v).sum(),
         "sigmoid": lambda v: (v.sigmoid() * v).sum(),
         "relu": lambda v: (v.relu() * v).sum(),
+        "elu": lambda v: (F.elu(v, alpha=0.5) * v).sum(),
+        "leaky_relu": lambda v: (F.leaky_relu(v, 0.2) * v).sum(),
+        "softplus": lambda v: (F.softplus(v, beta=2.0, threshold=1.0) * v).sum(),
         "abs": lambda v: (v.abs() * v).sum(),
         "exp2": lambda v: v.exp2().sum(),
         "index": lambda v: (v[0] * v[1]).sum() + (v[:, 1:] ** 2).sum() + (v[[0, 1, 1], [2, 0, 1]] ** 3).sum(),
