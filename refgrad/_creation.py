@@ -43,6 +43,8 @@ def _infer_dtype(data):
             kind = max(kind, 1)
         elif isinstance(item, (float, np.floating)):
             kind = max(kind, 2)
+        elif item is None:
+            raise RuntimeError("Could not infer dtype of NoneType")
         else:
             raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     if kind < 0:  # no elements at all
@@ -79,7 +81,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     elif isinstance(data, np.ndarray):
         src_dtype = dt.from_numpy_dtype(data.dtype)
         arr = data.copy()
-    elif isinstance(data, str) or data is None:
+    elif data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    elif isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     else:
         _check_ragged(data)

@@ -68,7 +68,8 @@ def get_default_dtype():
 
 def set_default_dtype(d):
     if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError("only floating-point types are supported as the default type")
+        raise TypeError(("" if isinstance(d, dtype) else "invalid dtype object: ")
+                        + "only floating-point types are supported as the default type")
     _default[0] = d
 
 
@@ -81,8 +82,13 @@ def from_numpy_dtype(np_dtype):
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
 
 
-def promote_types(a, b):
-    """torch.promote_types: the smallest dtype both a and b convert to without leaving their category."""
+def promote_types(type1, type2):
+    """torch.promote_types: the smallest dtype both convert to without leaving their category."""
+    for position, t in enumerate((type1, type2), 1):
+        if not isinstance(t, dtype):
+            raise TypeError(f"promote_types(): argument 'type{position}' (position {position}) must be torch.dtype, "
+                            f"not {type(t).__name__}")
+    a, b = type1, type2
     if a is b:
         return a
     if a._category != b._category:

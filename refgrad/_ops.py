@@ -8,6 +8,8 @@ ALIASES names the other spellings. The bottom of the file installs it all: the m
 on Tensor, the functions for refgrad/__init__.py (EXPORTS), and the ops the formulas call.
 """
 import builtins
+import functools
+import inspect
 import operator
 import warnings
 
@@ -41,6 +43,86 @@ def public(function=True, method=True, name=None):
             METHODS[key] = fn
         return fn
     return register
+
+# The functions whose first argument may be a number as well as a tensor (torch.add(2, t)).
+_NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+                 "remainder", "pow"}
+
+
+# The first parameter of a function that takes a tensor first, and PyTorch's name for it.
+_TENSOR_FIRST = {"input": "input", "A": "input", "condition": "condition"}
+_SHOWN_AS = {**_TENSOR_FIRST, "size_args": "size"}  # a parameter's name in PyTorch's messages
+# Functions whose first argument is not a tensor: its name and type in PyTorch's messages, and what passes.
+_FIRST_TYPED = {"promote_types": ("type1", "torch.dtype", dt.dtype), "can_cast": ("from_", "torch.dtype", dt.dtype),
+                "eye": ("n", "int", (int, np.integer))}
+# PyTorch's functions written in Python (torch.functional): Python's own words for a bad call.
+_PYTHON_FUNCTIONS = {"norm", "einsum", "tensordot", "split"}
+
+
+def parsed(fn, name):
+    """refgrad.<name> as PyTorch's argument parser presents it: a first argument that is not a tensor and a
+    missing argument are TypeErrors in PyTorch's words, before fn runs (or instead of Python's). Only the
+    module-level functions go through it; methods and the formulas' ops do not."""
+    params = list(inspect.signature(fn).parameters.values())
+    if name in _PYTHON_FUNCTIONS:
+        return fn
+    if not params:
+        return _no_arguments(fn, name)
+    first = params[0]
+    tensor_first = first.name in _TENSOR_FIRST
+    typed_first = _FIRST_TYPED.get(name)
+    sizes_first = first.kind is first.VAR_POSITIONAL and first.name in ("size", "size_args")  # zeros() needs one
+    accepted = _OPERAND if name in _NUMBER_FIRST else Tensor
+
+    @functools.wraps(fn)
+    def parse(*args, **kwargs):
+        if tensor_first:
+            value = args[0] if args else kwargs.get(first.name, _MISSING)
+            if not isinstance(value, accepted):
+                raise _argument_error(name, params, args, kwargs, value)
+        elif sizes_first and not args and first.name not in kwargs:
+            raise _missing(name, params, args, kwargs)
+        elif typed_first and args and (not isinstance(args[0], typed_first[2]) or isinstance(args[0], bool)):
+            raise TypeError(f"{name}(): argument '{typed_first[0]}' (position 1) must be {typed_first[1]}, not "
+                            f"{type(args[0]).__name__}")
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None and " missing " in str(exc):  # raised by the call itself
+                raise _missing(name, params, args, kwargs) from None
+            if name != fn.__name__ and str(exc).startswith(f"{fn.__name__}(): argument "):  # an alias's own name
+                raise TypeError(name + str(exc)[len(fn.__name__):]) from None
+            raise
+    return parse
+
+
+_MISSING = object()
+
+
+def _no_arguments(fn, name):
+    @functools.wraps(fn)
+    def parse(*args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"torch.{name}() takes no arguments ({len(args) + len(kwargs)} given)")
+        return fn()
+    return parse
+
+
+def _argument_error(name, params, args, kwargs, value):
+    if value is _MISSING:
+        return _missing(name, params, args, kwargs)
+    where = " (position 1)" if args else ""
+    return TypeError(f"{name}(): argument '{_TENSOR_FIRST[params[0].name]}'{where} must be Tensor, not "
+                     f"{type(value).__name__}")
+
+
+def _missing(name, params, args, kwargs):
+    required = [_SHOWN_AS.get(p.name, p.name) for p in params[len(args):] if p.name not in kwargs and (
+        p.kind is p.VAR_POSITIONAL or p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD)]
+    # PyTorch's words, singular and plural as it has them
+    return TypeError(f"{name}() missing {len(required)} required positional argument{'s' if len(required) == 1 else ''}"
+                     f": {', '.join(f'{chr(34)}{r}{chr(34)}' for r in required)}")
+
 
 _NUMBER = (int, float, bool, np.number, np.bool_)
 _OPERAND = (Tensor,) + _NUMBER
@@ -276,6 +358,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 @public()
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if not isinstance(input, Tensor):  # torch.functional.norm reads input.layout first
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'layout'")
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
@@ -583,7 +667,11 @@ def _square_matrices(name, A):
 
 
 @public(method=False)
-def einsum(equation, *operands):
+def einsum(*args):
+    if len(args) < 2:  # torch.functional.einsum's words
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least one "
+                         "operand and its subscripts list")
+    equation, operands = args[0], args[1:]
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return _run_einsum(equation, operands)
@@ -813,7 +901,7 @@ def reshape(input, *shape):
     return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
 
 
-@public()
+@public(function=False)  # a method only: torch has no torch.view_as
 def view_as(input, other):
     return view(input, other._data.shape)
 

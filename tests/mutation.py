@@ -22,7 +22,7 @@ _TERMS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 class Mutant:
     function: object
     code: object
-    line: int
+    site: int  # which of the formula's mutation sites, in source order
     what: str
 
     @contextlib.contextmanager
@@ -36,7 +36,7 @@ class Mutant:
 
     @property
     def id(self):
-        return f"line{self.line}:{self.what}"
+        return f"{self.what}@{self.site}"
 
 
 def _lambdas_by_line():
@@ -111,13 +111,13 @@ def formula_mutants(function):
     if node is None:
         return []
     mutants, seen = [], set()
-    for what, mutated in _sites(node):
+    for site, (what, mutated) in enumerate(_sites(node)):
         if mutated is None or ast.dump(mutated) in seen:
             continue
         seen.add(ast.dump(mutated))
         code = _compile(function, mutated)
         if code is not None:
-            mutants.append(Mutant(function, code, node.lineno, what))
+            mutants.append(Mutant(function, code, site, what))
     return mutants
 
 

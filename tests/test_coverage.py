@@ -191,14 +191,15 @@ MUTANTS = _mutants()
 
 # Mutants no program can tell from the original, and why.
 EQUIVALENT_MUTANTS = {
-    "convolution-backward-line538:drop left of Add": "bias's gradient not summed over the batch is summed to the "
+    "convolution-backward of bias-drop left of Add@1": "bias's gradient not summed over the batch is summed to the "
                                                      "bias's shape by the engine anyway (a gradient that broadcasts "
                                                      "to its input is reduced to it)",
 }
 
 
 def _mutant_id(key, part, mutant):
-    return f"{key}-{part[0]}-{mutant.id}"
+    formula = f"backward of {TABLE[key].inputs[part[2]]}" if part[0] == "backward" else "jvp"
+    return f"{key}-{formula}-{mutant.id}"
 
 
 @pytest.mark.parametrize("key, part, mutant", MUTANTS, ids=[_mutant_id(*m) for m in MUTANTS])
