@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._creation import ones_like, zeros_like
-from ._fp import quiet
+from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import Tensor
 from .autograd import forward_level, grad_mode
@@ -49,12 +49,14 @@ def forward(rule, operands, params):
     lane = fast_lane(operands) if rule.plain_dtype else None  # SHORTCUT of promote()
     device, compute, arrays = lane or promote(rule, operands, params)
     out_dtype = rule.out_dtype or compute
+    token = silence(IGNORE)  # inf and nan come silently, as PyTorch's do
     try:
-        with quiet():  # inf and nan come silently, as PyTorch's do
-            data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
+        data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
     except ValueError:
         broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
         raise
+    finally:
+        restore(token)
     if rule.n_outputs != 1:
         return [_new_tensor(as_dtype(d, out_dtype), out_dtype, device) for d in data]
     if type(data) is not np.ndarray or data.dtype is not out_dtype.np:
@@ -218,8 +220,11 @@ def _write_directly(rule, self, all_ops, params):
         return False
     arrays = lane[2]
     check_inplace_shape(self, [np.shape(a) for a in arrays[1:]])
-    with quiet():
+    token = silence(IGNORE)
+    try:
         rule.forward(*arrays, out=self._data, **params)
+    finally:
+        restore(token)
     self._vc.value += 1
     return True
 
