@@ -241,7 +241,8 @@ def bce_self(grad, self, target, weight, reduction):
 
 
 def bce_target(grad, self, weight, reduction):
-    g = loss_grad(grad, self.shape, reduction) * ((1 - self).log().clamp(min=-100) - self.log().clamp(min=-100))
+    # -logit(self), unclamped (PyTorch's binary_cross_entropy_target_backward): inf at self == 0, unlike the loss
+    g = loss_grad(grad, self.shape, reduction) * ((1 - self).log() - self.log())
     return g if weight is None else g * weight
 
 

@@ -122,3 +122,43 @@ def formula_mutants(function):
 
 
 _LAMBDAS = _lambdas_by_line()
+
+
+def _module_functions(module):
+    with open(module.__file__) as f:
+        tree = ast.parse(f.read())
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def helper_mutants(module, skip=()):
+    """The mutants of the module-level functions of `module` (refgrad/_formulas.py: the helpers the formulas
+    call), as (function, mutant) pairs."""
+    out = []
+    for name, node in _module_functions(module).items():
+        function = getattr(module, name, None)
+        if name in skip or not callable(function) or getattr(function, "__code__", None) is None:
+            continue
+        if function.__code__.co_filename != module.__file__:
+            continue  # wrapped or replaced since
+        seen = set()
+        for site, (what, mutated) in enumerate(_sites(node)):
+            if mutated is None or ast.dump(mutated) in seen or isinstance(mutated, ast.Lambda):
+                continue
+            seen.add(ast.dump(mutated))
+            namespace = dict(function.__globals__)
+            exec(compile(ast.fix_missing_locations(ast.Module(body=[mutated], type_ignores=[])), module.__file__,
+                         "exec"), namespace)
+            code = namespace[name].__code__
+            if code.co_freevars == function.__code__.co_freevars:
+                out.append((function, Mutant(function, code, site, what)))
+    return out
+
+
+def names_used(function):
+    """The global and attribute names a function's code (and the code nested in it) refers to."""
+    names, stack = set(), [function.__code__]
+    while stack:
+        code = stack.pop()
+        names.update(code.co_names)
+        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    return names

@@ -22,7 +22,7 @@ from refgrad import _dispatch, derivatives
 from refgrad._tensor import Tensor
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mutation import formula_mutants  # noqa: E402
+from mutation import formula_mutants, helper_mutants, names_used  # noqa: E402
 
 TABLE = derivatives.TABLE
 
@@ -191,6 +191,10 @@ MUTANTS = _mutants()
 
 # Mutants no program can tell from the original, and why.
 EQUIVALENT_MUTANTS = {
+    "prod_others-0->1@2": "the slice only gives the shape of the ones put at the ends",
+    "cumprod_backward-0->1@10": "a one-element cumprod's gradient is the incoming gradient, which the shortcut returns",
+    "nll_backward-0->1@2": "an ignored target's row gets zeros, whichever index they are scattered to",
+    "norm_backward-0.0->1.0@18": "the norm is 0 only where every element is, and the factor self makes those 0",
     "convolution-backward of bias-drop left of Add@1": "bias's gradient not summed over the batch is summed to the "
                                                      "bias's shape by the engine anyway (a gradient that broadcasts "
                                                      "to its input is reduced to it)",
@@ -216,3 +220,53 @@ def test_a_mutated_formula_fails_some_case(suite, key, part, mutant):
                 return
     if not equivalent:
         pytest.fail(f"{key}: the mutant {mutant.id} of its {part[0]} formula passes all {len(cases)} cases that run it")
+
+
+def _parts_reaching(helper):
+    """The (backward|jvp) parts of the table whose formula is the helper or calls it, directly or through
+    other helpers; a forward-mode rule derived from the backward formulas counts as calling what they call."""
+    helpers = {name: fn for name, fn in vars(_formulas).items() if callable(fn) and hasattr(fn, "__code__")}
+    callers, frontier = {helper.__name__}, {helper.__name__}
+    while frontier:  # the helpers that reach it
+        frontier = {name for name, fn in helpers.items() if name not in callers and names_used(fn) & frontier}
+        callers |= frontier
+
+    def reaches(f):
+        return callable(f) and (getattr(f, "__name__", None) in callers or bool(names_used(f) & callers))
+    parts = set()
+    for key, rule in TABLE.items():
+        backward = [i for i, f in enumerate(rule.backward) if reaches(f)]
+        parts |= {("backward", key, i) for i in backward}
+        if reaches(rule.jvp) or isinstance(rule.jvp, str) and backward:
+            parts.add(("jvp", key))
+    return parts
+
+
+from refgrad import _formulas  # noqa: E402
+
+
+def _used_outside_the_table(helper):
+    root = Path(_formulas.__file__).parent
+    return any(helper.__name__ in path.read_text() for path in root.rglob("*.py")
+               if path.name not in ("_formulas.py", "derivatives.py"))
+
+HELPER_MUTANTS = helper_mutants(_formulas, skip={"install_ops", "not_implemented"})
+
+
+@pytest.mark.parametrize("helper, mutant", HELPER_MUTANTS,
+                         ids=[f"{h.__name__}-{m.id}" for h, m in HELPER_MUTANTS])
+def test_a_mutated_helper_fails_some_case(suite, helper, mutant):
+    """Each single-point change of a formula helper in refgrad/_formulas.py makes some case differ from torch."""
+    parts = _parts_reaching(helper)
+    cases = sorted((c for c, uses in suite["uses"].items() if uses & parts), key=suite["seconds"].get)
+    if _used_outside_the_table(helper):  # by a composite op (nn.functional): any case may run it
+        cases += sorted((c for c in suite["uses"] if c not in cases), key=suite["seconds"].get)
+    assert cases, f"no case runs a formula that calls {helper.__name__}"
+    with mutant.applied():
+        for case in cases:
+            ours = observe_task(case.scenario_id, case.dtype, "refgrad")
+            if ours["status"] != "ok" or compare_observations(suite["torch"][case], ours["observations"]):
+                assert f"{helper.__name__}-{mutant.id}" not in EQUIVALENT_MUTANTS, "caught now: remove it from the list"
+                return
+    if f"{helper.__name__}-{mutant.id}" not in EQUIVALENT_MUTANTS:
+        pytest.fail(f"the mutant {mutant.id} of {helper.__name__} passes all {len(cases)} cases that run it")

@@ -55,7 +55,10 @@ TABLE = {
         S(r, lambda t, a, b, r=r: _F(t).binary_cross_entropy(a.sigmoid(), b.sigmoid(), reduction=r), ((2, 3),) * 2)
         for r in ("mean", "sum", "none")] + [
         S("weight", lambda t, a, b, w: _F(t).binary_cross_entropy(a.sigmoid(), b.sigmoid(), weight=w.detach()),
-          ((2, 3),) * 3)],
+          ((2, 3),) * 3),
+        # inputs 0 and 1: the loss clamps log at -100, the target's gradient (-logit) does not
+        S("inputs_0_and_1", lambda t, a, b: _F(t).binary_cross_entropy(a, b),
+          values=([0.0, 1.0, 0.5], [0.3, 0.6, 0.2]))],
     "binary_cross_entropy_with_logits": [
         S(r, lambda t, a, b, r=r: _F(t).binary_cross_entropy_with_logits(a, b.sigmoid(), reduction=r), ((2, 3),) * 2)
         for r in ("mean", "sum", "none")] + [

@@ -4,7 +4,8 @@ from . import scenario
 from ._opinfo import Sample as S, register_all
 
 TIES = ([1.0, 2.0, -1.0, 0.0], [1.0, 0.0, -1.0, -0.0])
-SHAPE_PAIRS = {"same": ((2, 3), (2, 3)), "broadcast": ((2, 3), (3,)), "0d": ((), (3,))}
+SHAPE_PAIRS = {"same": ((2, 3), (2, 3)), "broadcast": ((2, 3), (3,)), "0d": ((), (3,)),
+               "broadcast_both": ((3, 1), (2, 3, 4))}
 
 
 def _pairs(fn, **kw):

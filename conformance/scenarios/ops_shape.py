@@ -31,6 +31,8 @@ TABLE = {
             S("three", lambda t, a, b, c: t.cat([a, b, c], -1), ((2,), (3,), (1,))),
             # a 1-d empty tensor joins any shape (PyTorch's legacy rule) and gets an empty gradient
             S("empty_1d", lambda t, a, e: t.cat([e, a, e], 1), ((2, 3), (0,))),
+            S("empty_1d_with_3d", lambda t, a, e: t.cat([a, e], 1), ((2, 2, 2), (0,))),
+            S("empty_1d_with_1d", lambda t, a, e: t.cat([e, a]), ((3,), (0,))),
             S("empty_rows", lambda t, a, e: t.cat([a, e]), ((2, 3), (0, 3)))],
     "stack": [S("dim0", lambda t, a, b: t.stack([a, b]), ((2, 3), (2, 3))),
               S("dim_last", lambda t, a, b: t.stack((a, b), dim=-1), ((3,), (3,)))],
