@@ -24,7 +24,7 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, i
 from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full, empty, eye, linspace, zeros_like,
                         ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal,
                         manual_seed, seed, initial_seed)
-from ._ops import EXPORTS as _EXPORTS, parsed as _parsed
+from ._ops import EXPORTS as _EXPORTS, parsed as _parsed, exactly_one_argument as _exactly_one_argument
 from . import return_types
 from ._printing import set_printoptions
 from . import cuda, linalg, nn, optim, func
@@ -55,5 +55,7 @@ def can_cast(from_, to):
 # PyTorch's words for a call its argument parser rejects
 for _name in [*_EXPORTS, "tensor", "as_tensor", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
               "full_like", "empty_like", "rand_like", "randn_like", "numel", "get_default_dtype", "is_grad_enabled",
-              "is_inference_mode_enabled", "promote_types", "can_cast", "eye"]:
+              "is_inference_mode_enabled", "promote_types", "can_cast", "eye", "arange", "linspace", "rand", "randn",
+              "rand_like", "randn_like", "randint", "normal", "result_type"]:
     globals()[_name] = _parsed(globals()[_name], _name)
+from_numpy = _exactly_one_argument(from_numpy, "torch._VariableFunctionsClass.from_numpy")

@@ -25,6 +25,7 @@ from ._dispatch import call, call_inplace, check_inplace
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_inplace_shape
+from ._signatures import SIGNATURES, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
 from .return_types import return_type
@@ -74,8 +75,14 @@ def parsed(fn, name):
     sizes_first = first.kind is first.VAR_POSITIONAL and first.name in ("size", "size_args")  # zeros() needs one
     accepted = _OPERAND if name in _NUMBER_FIRST else Tensor
 
+    signatures = name in SIGNATURES
+
     @functools.wraps(fn)
     def parse(*args, **kwargs):
+        if signatures:
+            error = rejected(name, args, kwargs)
+            if error is not None:
+                raise error
         if tensor_first:
             value = args[0] if args else kwargs.get(first.name, _MISSING)
             if not isinstance(value, accepted):
@@ -97,6 +104,16 @@ def parsed(fn, name):
 
 
 _MISSING = object()
+
+
+def exactly_one_argument(fn, shown):
+    """fn(x) as a C function that takes one argument says it (PyTorch's from_numpy)."""
+    @functools.wraps(fn)
+    def parse(*args, **kwargs):
+        if len(args) + len(kwargs) != 1:
+            raise TypeError(f"{shown}() takes exactly one argument ({len(args) + len(kwargs)} given)")
+        return fn(*args, **kwargs)
+    return parse
 
 
 def _no_arguments(fn, name):

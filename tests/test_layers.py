@@ -21,7 +21,7 @@ LAYERS = [
     ("promotion", ["_promotion"]),
     ("table", ["_rule", "_kernels", "_formulas", "derivatives"]),
     ("dispatch", ["_dispatch"]),
-    ("public ops", ["_ops", "_einsum", "linalg"]),
+    ("public ops", ["_signatures", "_ops", "_einsum", "linalg"]),
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.forward_ad",
                       "autograd.gradcheck", "autograd"]),
     ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.modules", "nn", "optim.sgd", "optim",

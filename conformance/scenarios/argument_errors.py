@@ -23,8 +23,9 @@ PARSED = (
     "tensor", "tensordot", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "zeros",
     "zeros_like",
 )
-# Functions with several signatures: PyTorch's message lists them all ("received an invalid combination of
-# arguments ... expected one of"), and factories whose first argument is typed (arange's Number end).
+# Functions with several signatures: PyTorch names the bad argument of the one signature whose argument count
+# fits, or lists them all ("received an invalid combination of arguments ... expected one of"); and factories
+# whose first argument is typed (arange's Number end, full's tuple of ints size).
 OVERLOADED = (
     "add", "addcdiv", "addcmul", "addmm", "all", "any", "arange", "bmm", "clamp", "clamp_max", "clamp_min", "clip",
     "div", "divide", "eq", "eye", "floor_divide", "fmod", "ge", "gt", "le", "lerp", "linspace", "lt", "masked_fill",
