@@ -87,7 +87,7 @@ def parsed(fn, name):
             value = args[0] if args else kwargs.get(first.name, _MISSING)
             if not isinstance(value, accepted):
                 raise _argument_error(name, params, args, kwargs, value)
-        elif sizes_first and not args and first.name not in kwargs:
+        elif sizes_first and not args and "size" not in kwargs:
             raise _missing(name, params, args, kwargs)
         elif typed_first and args and (not isinstance(args[0], typed_first[2]) or isinstance(args[0], bool)):
             raise TypeError(f"{name}(): argument '{typed_first[0]}' (position 1) must be {typed_first[1]}, not "
