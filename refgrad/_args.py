@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["int_list"]
+__all__ = ["int_list", "element_error"]
 
 
 def _is_int(value):
@@ -36,10 +36,15 @@ def int_list(fn, argname, args):
         items = tuple(args)
     for i, value in enumerate(items):
         if not _is_int(value):
-            kind = type(value).__name__
-            if i == 0:
-                raise TypeError(f"{fn}(): argument '{argname}' (position 1) must be tuple of ints, but found "
-                                f"element of type {kind} at pos 0")
-            raise TypeError(f"{fn}(): argument '{argname}' failed to unpack the object at pos {i + 1} with error "
-                            f"\"type must be tuple of ints,but got {kind}\"")
+            raise element_error(fn, argname, 1, i, value)
     return tuple(operator.index(v) for v in items)
+
+
+def element_error(fn, argname, position, index, value):
+    """PyTorch's TypeError for element `index` of an int-list argument that is not an int."""
+    kind = type(value).__name__
+    if index == 0:
+        return TypeError(f"{fn}(): argument '{argname}' (position {position}) must be tuple of ints, but found "
+                         f"element of type {kind} at pos 0")
+    return TypeError(f"{fn}(): argument '{argname}' failed to unpack the object at pos {index + 1} with error "
+                     f"\"type must be tuple of ints,but got {kind}\"")

@@ -207,6 +207,7 @@ def rsub(input, other, *, alpha=1):
     input = _tensor_arg("rsub", 1, "input", input)
     other = _operand("rsub", 2, "other", other)
     if isinstance(other, Tensor):
+        broadcast_shapes(other._data.shape, input._data.shape)  # other - input: PyTorch names other first
         return call(D.RSUB, (input, other), {"alpha": alpha})
     return call(D.RSUB_SCALAR, (input,), {"other": other, "alpha": alpha})
 
@@ -1360,6 +1361,7 @@ def _bool_mask(name, mask):
 @public()
 def masked_fill(input, mask, value):
     mask = _bool_mask("masked_fill_", mask)
+    broadcast_shapes(mask._data.shape, input._data.shape)  # PyTorch expands both first, the mask named first
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "

@@ -11,6 +11,7 @@ signatures are those PyTorch 2.13 prints (hidden, deprecated ones are not printe
 from dataclasses import dataclass
 
 from . import _dtype as dt
+from ._args import element_error
 from ._tensor import Tensor
 
 __all__ = ["SIGNATURES", "invalid_call", "rejected"]
@@ -328,8 +329,7 @@ def _single(name, signature, args, kwargs):
         if not _matches(param, value):
             if param.type == "tuple of ints" and isinstance(value, (list, tuple)) and value:
                 bad = next(i for i, v in enumerate(value) if not isinstance(v, int) or isinstance(v, bool))
-                return TypeError(f"{name}(): argument '{param.name}' (position {position}) must be tuple of ints, "
-                                 f"but found element of type {type(value[bad]).__name__} at pos {bad}")
+                return element_error(name, param.name, position, bad, value[bad])
             return TypeError(f"{name}(): argument '{param.name}' (position {position}) must be {param.type}, not "
                              f"{type(value).__name__}")
     missing = [p.name for p in positional[len(args):] if not p.optional and p.name not in kwargs]

@@ -1,5 +1,6 @@
 """Bad calls of every public function, generated (OpInfo's ErrorInput idea): a string, None or a list where
-the first argument goes, and no argument at all. Each must raise PyTorch's exception with PyTorch's
+the first argument goes, and no argument at all; a dim out of range wherever a function takes one; shapes
+that do not broadcast wherever two tensors meet. Each must raise PyTorch's exception with PyTorch's
 message (its argument parser's words: "argument 'input' (position 1) must be Tensor, not str",
 "missing 1 required positional arguments"), never an AttributeError from the engine's insides.
 
@@ -57,3 +58,55 @@ def functions(torch, rec):
 @scenario(dtypes=("float32",))
 def overloaded_functions(torch, rec):
     _probe_all(torch, rec, OVERLOADED)
+
+
+# Functions whose second argument is a dim, and those that take two broadcastable tensors.
+DIM_SECOND = ("sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "max", "min", "std", "var", "logsumexp",
+              "softmax", "log_softmax", "cumsum", "cumprod", "all", "any", "squeeze", "unsqueeze", "flatten",
+              "unbind", "norm")
+BINARY = ("add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
+          "fmod", "pow", "atan2", "arctan2", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
+          "logical_and", "logical_or", "rsub")
+
+
+@scenario(dtypes=("float32",))
+def dims_out_of_range(torch, rec):
+    """A dim past the tensor's dims, in every function that takes one: PyTorch's IndexError, its range."""
+    x = rec.tensor(2, 3)
+    index = torch.tensor([0])
+    for name in DIM_SECOND:
+        rec.raises(f"{name}.dim_5", lambda: getattr(torch, name)(x, 5))
+        rec.raises(f"{name}.dim_-3", lambda: getattr(torch, name)(x, -3))
+    calls = {
+        "narrow": lambda: torch.narrow(x, 2, 0, 1), "select": lambda: torch.select(x, -3, 0),
+        "transpose": lambda: torch.transpose(x, 0, 2), "movedim": lambda: torch.movedim(x, 2, 0),
+        "diagonal": lambda: torch.diagonal(x, 0, 0, 2), "index_select": lambda: torch.index_select(x, 2, index),
+        "gather": lambda: torch.gather(x, 2, index.reshape(1, 1)), "cat": lambda: torch.cat([x, x], 2),
+        "stack": lambda: torch.stack([x, x], 4), "split": lambda: torch.split(x, 1, 2),
+        "chunk": lambda: torch.chunk(x, 2, -3), "roll": lambda: torch.roll(x, 1, 2), "flip": lambda: torch.flip(x, (2,)),
+        "scatter_add": lambda: torch.scatter_add(x, 2, index.reshape(1, 1), x[:1, :1]),
+        "take_along_dim": lambda: torch.take_along_dim(x, index.reshape(1, 1), 2),
+        "index_add": lambda: torch.index_add(x, 2, index, x[:, :1]), "permute": lambda: torch.permute(x, (0, 2)),
+        "unflatten": lambda: torch.unflatten(x, 2, (1, 3)), "tensor_0d": lambda: torch.sum(torch.tensor(1.0), 1),
+    }
+    for name, call in calls.items():
+        rec.raises(name, call)
+
+
+@scenario(dtypes=("float32",))
+def shapes_that_do_not_broadcast(torch, rec):
+    """Two tensors whose shapes do not broadcast, in every binary elementwise function: TensorIterator's words."""
+    a, b = rec.tensor(2, 3), rec.tensor(4)
+    for name in BINARY:
+        rec.raises(name, lambda: getattr(torch, name)(a > 0 if name.startswith("logical") else a,
+                                                       b > 0 if name.startswith("logical") else b))
+    calls = {"where": lambda: torch.where(a > 0, a, b), "lerp": lambda: torch.lerp(a, b, 0.5),
+             "addcmul": lambda: torch.addcmul(a, a, b), "addcdiv": lambda: torch.addcdiv(a, b, a),
+             "clamp": lambda: torch.clamp(a, b), "masked_fill": lambda: torch.masked_fill(a, b > 0, 1.0),
+             "matmul": lambda: torch.matmul(a, b), "mm": lambda: torch.mm(a, a), "mv": lambda: torch.mv(a, b),
+             "dot": lambda: torch.dot(b, b[:3]), "outer_ok": lambda: torch.outer(b, b[:3]).shape,
+             "bmm": lambda: torch.bmm(a.unsqueeze(0), a.unsqueeze(0)), "cat": lambda: torch.cat([a, b]),
+             "stack": lambda: torch.stack([a, a.t()]), "expand": lambda: b.expand(2, 3),
+             "reshape": lambda: torch.reshape(a, (4, 2)), "broadcast_to": lambda: torch.broadcast_to(a, (3, 3))}
+    for name, call in calls.items():
+        rec.raises(name, call)
