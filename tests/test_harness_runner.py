@@ -233,5 +233,5 @@ def test_a_case_time_limit_runs_from_when_the_worker_takes_it_up(monkeypatch):
     assert record["reason"] == "the worker did not start the case within 0.001 s"
     monkeypatch.setattr(runner, "STARTUP_LIMIT", 300.0)
     monkeypatch.setattr(runner, "KILL_GRACE", 0.0)
-    record = _records(["refgrad"], cases, workers=1, timeout=0.5)[("accumulation/zero_then_sum-float32", "refgrad")]
-    assert record["outcome"] == "passed"  # the fresh worker took longer than 0.5 s to import torch; not counted
+    record = _records(["refgrad"], cases, workers=1, timeout=1.0)[("accumulation/zero_then_sum-float32", "refgrad")]
+    assert record["outcome"] == "passed"  # the fresh worker's imports (seconds under load) are not counted
