@@ -11,13 +11,14 @@ import builtins
 import functools
 import inspect
 import operator
+import types
 import warnings
 
 import numpy as np
 
 from . import _dtype as dt
 from . import derivatives as D
-from ._args import _is_int, int_list
+from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
@@ -25,7 +26,7 @@ from ._dispatch import call, call_inplace, check_inplace
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_inplace_shape
-from ._signatures import SIGNATURES, rejected
+from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
 from .return_types import return_type
@@ -381,7 +382,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
-        raise RuntimeError(f"refgrad: norm with p='{p}' is not supported yet")
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported." if p != "nuc" else
+                           "refgrad: norm with p='nuc' is not supported yet")
+    if not isinstance(p, (int, float)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(p).__name__}")
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
@@ -431,11 +435,13 @@ min = public()(_extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: EXPORTS
 
 @public()
 def amax(input, dim=(), keepdim=False):
+    dim = () if dim is None else dim
     return call(D.AMAX, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
 
 
 @public()
 def amin(input, dim=(), keepdim=False):
+    dim = () if dim is None else dim
     return call(D.AMIN, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
 
 
@@ -962,22 +968,25 @@ def _type_name(t):
 
 
 def _expanded_shape(shape, sizes):
-    """The shape `shape` expands to for expand(*sizes), with PyTorch's error when it cannot."""
+    """The shape `shape` expands to for expand(*sizes), with PyTorch's error when it cannot (it checks the
+    dims from the last)."""
     lead = len(sizes) - len(shape)
     target = list(sizes)
-    for i, t in enumerate(sizes[:lead]):
-        if t < 0:
-            raise RuntimeError(f"The expanded size of the tensor ({t}) isn't allowed in a leading, non-existing "
-                               f"dimension {i}")
-    for i, s in enumerate(shape):
-        t = sizes[lead + i]
+    for i in reversed(range(len(sizes))):
+        t = sizes[i]
+        if i < lead:
+            if t < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({t}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            continue
+        s = shape[i - lead]
         if t == -1:
-            target[lead + i] = s
+            target[i] = s
         elif t < 0 and s == 1:
             raise RuntimeError("numel: integer multiplication overflow")  # PyTorch's words for a negative size
         elif s != 1 and s != t:
             raise RuntimeError(f"The expanded size of the tensor ({t}) must match the existing size ({s}) at "
-                               f"non-singleton dimension {lead + i}.  Target sizes: [{', '.join(map(str, sizes))}]."
+                               f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}]."
                                f"  Tensor sizes: [{', '.join(map(str, shape))}]")
     return tuple(target)
 
@@ -1249,7 +1258,13 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
         sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if step else [0]
         return _views(call(D.SPLIT, (tensor,), {"dim": dim, "sizes": tuple(sizes)}), tensor)
+    if not isinstance(split_size_or_sections, (list, tuple)):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+                        f"{type(split_size_or_sections).__name__}")
     sizes = tuple(split_size_or_sections)
+    for i, value in enumerate(sizes):
+        if not _is_int(value):
+            raise element_error("split_with_sizes", "split_sizes", 2, i, value)
     if builtins.sum(sizes) != size:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
                            f"dimension {dim}), but got split_sizes=[{', '.join(map(str, sizes))}]")
@@ -1550,6 +1565,8 @@ def _to_args(args, kwargs):
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:
+        if a is None:  # to(None): no device named
+            continue
         if isinstance(a, dt.dtype):
             dtype = a
         elif isinstance(a, Tensor):
@@ -1576,7 +1593,7 @@ def to(input, *args, **kwargs):
 
 
 def _cast(dtype):
-    def method(self, memory_format=None):
+    def method(self, *, memory_format=None):
         return to(self, dtype)
     return method
 
@@ -1598,9 +1615,14 @@ def cuda(input, device=None, non_blocking=False):
 # --------------------------------------------------------------------------- in place
 def _inplace(name, rule_for):
     """Tensor.<name>: in place, with the entry and operands `rule_for(self, *args)` picks."""
-    def method(self, *args, **kwargs):
-        rule, operands, params = rule_for(self, *args, **kwargs)
-        return call_inplace(rule, self, operands, params)
+    if len(inspect.signature(rule_for).parameters) == 1:
+        def method(self):
+            rule, operands, params = rule_for(self)
+            return call_inplace(rule, self, operands, params)
+    else:
+        def method(self, *args, **kwargs):
+            rule, operands, params = rule_for(self, *args, **kwargs)
+            return call_inplace(rule, self, operands, params)
     method.__name__ = method.__qualname__ = name
     METHODS[name] = method
     return method
@@ -1791,3 +1813,72 @@ METHODS.update(float=_cast(dt.float32), double=_cast(dt.float64), half=_cast(dt.
 for _name, _fn in {**METHODS, **_OPERATORS}.items():
     setattr(Tensor, _name, _fn)
 install_ops({**globals(), **EXPORTS})
+
+
+# --------------------------------------------------------------------------- PyTorch's parser in front of each method
+# Methods torch/_tensor.py writes in Python: a bad call gets Python's own words, about Tensor.<name>().
+_PYTHON_METHODS = {"norm", "split", "unflatten", "register_hook", "backward"}
+
+
+def _doubtful(args):
+    """Arguments PyTorch's parser may refuse where the method would take them: None, a str, a list of non-ints."""
+    for value in args:
+        if value is None or type(value) is str or type(value) in (list, tuple) and not builtins.all(
+                type(v) is int for v in value):
+            return True
+    return False
+
+
+def _parsed_method(fn, parser):
+    """Tensor.<name> behind PyTorch's parser. The parser runs only where it may speak: before a call with doubtful
+    arguments, and after a call that failed (whose arguments it refuses, it reports in its words instead)."""
+    packs = parser.varargs_ints and not builtins.any(
+        p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
+
+    @functools.wraps(fn)
+    def method(self, *args, **kwargs):
+        if packs and len(args) > 1 and _is_int(args[0]):
+            args = (args,)  # squeeze(0, 1) is squeeze((0, 1))
+        if args and (len(args) > parser.max_positional or _doubtful(args)):
+            error = parser.error(args, kwargs)
+            if error is not None:
+                raise error
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception:
+            error = parser.error(args, kwargs)
+            if error is None:
+                raise
+        raise error
+    return method
+
+
+def _no_arguments_method(fn, name):
+    """Tensor.<name> as a C method that takes no arguments, in CPython's words (`x.abs(1)`)."""
+    @functools.wraps(fn)
+    def method(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
+        if args:
+            raise TypeError(f"TensorBase.{name}() takes no arguments ({len(args)} given)")
+        return fn(self)
+    return method
+
+
+def _python_method(fn, name):
+    """A method torch writes in Python: Python's messages for a bad call name it Tensor.<name>()."""
+    method = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    method.__kwdefaults__, method.__doc__ = fn.__kwdefaults__, fn.__doc__
+    method.__qualname__ = f"Tensor.{name}"
+    return method
+
+
+for _name, _fn in list(vars(Tensor).items()):
+    if _name.startswith("_") or not inspect.isfunction(_fn):
+        continue
+    if _name in METHOD_SIGNATURES:
+        setattr(Tensor, _name, _parsed_method(_fn, METHOD_SIGNATURES[_name]))
+    elif _name in _PYTHON_METHODS:
+        setattr(Tensor, _name, _python_method(_fn, _name))
+    elif len(inspect.signature(_fn).parameters) == 1:
+        setattr(Tensor, _name, _no_arguments_method(_fn, _name))

@@ -1,20 +1,24 @@
-"""PyTorch's Python signatures of the functions that have several, and its argument parser's words when a
-call fits none of them.
+"""PyTorch's Python signatures of its functions and Tensor methods, and its argument parser's words for a
+call that fits none of them.
 
 For a function with one signature a bad call names the bad argument ("argument 'input' (position 1) must
-be Tensor, not str"; see _ops.parsed). With several, PyTorch looks for the signatures whose argument counts
-fit the call: if exactly one does, it names the bad argument of that one; otherwise it lists them all
-("received an invalid combination of arguments - got (str), but expected one of:"), saying under each
-signature whose number of items equals the number of arguments given which of them did not match. The
-signatures are those PyTorch 2.13 prints (hidden, deprecated ones are not printed and are left out).
+be Tensor, not str"), the missing ones, or the extra ones. With several, PyTorch looks for the signatures
+whose argument counts fit the call: if exactly one does, it names the bad argument of that one; otherwise
+it lists them all ("received an invalid combination of arguments - got (str), but expected one of:"),
+saying under each signature whose number of items equals the number of arguments given which of them did
+not match. The signatures are those PyTorch 2.13 prints (hidden, deprecated ones are not printed and are
+left out). A method's signatures are its function's without `input` and `out` unless listed apart.
 """
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import _dtype as dt
-from ._args import element_error
+from ._args import _is_int, element_error
+from ._device import device as Device
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "invalid_call", "rejected"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "method_error"]
 
 _TABLE = {
     "add": (
@@ -262,18 +266,72 @@ _TABLE = {
 }
 
 
+# Methods whose signatures are not their function's (or that have no function): as PyTorch prints them.
+_METHOD_TABLE = {
+    "addmm": ("(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)",),
+    "copy_": ("(Tensor other, bool non_blocking = False)",),
+    "cuda": ("(torch.device device = None, bool non_blocking = False, *, torch.memory_format memory_format = None)",),
+    "fill_": ("(Tensor value)", "(Number value)"),
+    "to": (
+        "(torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)",
+        "(torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)",
+        "(Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)",
+    ),
+    "type": ("(object dtype = None, bool non_blocking = False, *, torch.memory_format memory_format = None)",),
+    "view": ("(torch.dtype dtype)", "(tuple of ints size)"),
+    "where": ("(Tensor condition, Tensor other)", "(Tensor condition, Number other)"),
+}
+_AS_TYPE = "(*, torch.memory_format memory_format = None)"
+# Methods with one signature, never printed: the parser names the bad, missing or extra argument.
+_METHOD_SOLE = {
+    "amax": "(tuple of ints dim = None, bool keepdim = False)", "amin": "(tuple of ints dim = None, bool keepdim = False)",
+    "argmax": "(int dim = None, bool keepdim = False)", "argmin": "(int dim = None, bool keepdim = False)",
+    "atan2": "(Tensor other)", "arctan2": "(Tensor other)", "bmm": "(Tensor mat2)", "mm": "(Tensor mat2)",
+    "broadcast_to": "(tuple of ints size)", "chunk": "(int chunks, int dim = 0)",
+    "bool": _AS_TYPE, "double": _AS_TYPE, "float": _AS_TYPE, "half": _AS_TYPE, "int": _AS_TYPE, "long": _AS_TYPE,
+    "clone": _AS_TYPE, "contiguous": _AS_TYPE, "cpu": _AS_TYPE, "numpy": "(*, bool force = False)",
+    "cumprod": "(int dim, *, torch.dtype dtype = None)", "cumsum": "(int dim, *, torch.dtype dtype = None)",
+    "diagonal": "(int offset = 0, int dim1 = 0, int dim2 = 1)", "dot": "(Tensor tensor)", "equal": "(Tensor other)",
+    "expand": "(tuple of ints size)", "expand_as": "(Tensor other)",
+    "flatten": "(int start_dim = 0, int end_dim = -1)", "flip": "(tuple of ints dims)",
+    "gather": "(int dim, Tensor index, *, bool sparse_grad = False)", "ger": "(Tensor vec2)", "outer": "(Tensor vec2)",
+    "index_add": "(int dim, Tensor index, Tensor source, *, Number alpha = 1)", "index_select": "(int dim, Tensor index)",
+    "log_softmax": "(int dim, torch.dtype dtype = None)", "softmax": "(int dim, torch.dtype dtype = None)",
+    "logical_and": "(Tensor other)", "logical_or": "(Tensor other)", "logsumexp": "(tuple of ints dim, bool keepdim = False)",
+    "masked_select": "(Tensor mask)", "matmul": "(Tensor other)", "maximum": "(Tensor other)", "minimum": "(Tensor other)",
+    "mul": "(Tensor other)", "mul_": "(Tensor other)", "mv": "(Tensor vec)",
+    "normal_": "(float mean = 0.0, float std = 1.0, *, torch.Generator generator = None)",
+    "uniform_": "(float from = 0.0, float to = 1.0, *, torch.Generator generator = None)",
+    "permute": "(tuple of ints dims)", "repeat": "(tuple of ints repeats)", "reshape": "(tuple of ints shape)",
+    "reshape_as": "(Tensor other)", "view_as": "(Tensor other)", "requires_grad_": "(bool requires_grad = True)",
+    "roll": "(tuple of ints shifts, tuple of ints dims = None)", "scatter_add": "(int dim, Tensor index, Tensor src)",
+    "select": "(int dim, int index)", "size": "(int dim = None)", "take_along_dim": "(Tensor indices, int dim = None)",
+    "transpose": "(int dim0, int dim1)", "tril": "(int diagonal = 0)", "triu": "(int diagonal = 0)",
+    "unbind": "(int dim = 0)", "unsqueeze": "(int dim)",
+}
+
+
+# Functions whose Tensor parameters take a Python number too (PyTorch's parser wraps it: x.add_(1)).
+_NUMBERS_AS_TENSORS = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+                       "copy", "to"}
+# Parameters that take None though they have no default (an optional int list in PyTorch's schema: sum(x, None)).
+_NULLABLE = {("sum", "dim"), ("mean", "dim"), ("std", "dim"), ("var", "dim")}
+
+
 @dataclass(frozen=True)
 class _Param:
     type: str
     name: str
     optional: bool
     keyword_only: bool
+    nullable: bool  # None is a value it takes
+    number: bool = False  # a Tensor parameter that takes a Python number
 
 
 class Signature:
     """One printed signature, parsed: its parameters, and how many arguments it takes."""
 
-    def __init__(self, text):
+    def __init__(self, text, function=None):
         self.text = text
         self.items = text[1:-1].split(", ") if text != "()" else []
         self.params, keyword_only = [], False
@@ -283,58 +341,100 @@ class Signature:
                 continue
             declaration, _, default = item.partition(" = ")
             kind, name = declaration.rsplit(" ", 1)
-            self.params.append(_Param(kind, name, bool(default), keyword_only))
+            nullable = default == "None" or kind == "tuple of ints" and (bool(default) or (function, name) in _NULLABLE)
+            number = kind == "Tensor" and function in _NUMBERS_AS_TENSORS
+            self.params.append(_Param(kind, name, bool(default), keyword_only, nullable, number))
         self.min_args = sum(not p.optional for p in self.params)
         self.max_args = len(self.params)
+        self.max_positional = sum(not p.keyword_only for p in self.params)
+        # view(2, 3): a lone int-list parameter takes the ints as separate arguments too
+        self.varargs_ints = len(self.params) == 1 and self.params[0].type == "tuple of ints"
+
+    def error(self, name, args, kwargs):
+        """None if the call fits this signature, else PyTorch's TypeError naming the first thing wrong."""
+        if len(args) > self.max_positional and not (self.varargs_ints and _is_int(args[0])):
+            return _extra_arguments(name, self, len(args))
+        position, used = 0, 0
+        for i, param in enumerate(self.params):
+            keyword = position >= len(args) or param.keyword_only
+            if keyword and param.name not in kwargs:
+                if not param.optional:
+                    return _missing(name, self.params[i:])
+                continue
+            value = kwargs[param.name] if keyword else args[position]
+            used += keyword
+            if self.varargs_ints and not keyword and _is_int(value):
+                value = args  # view(2, 3) is view((2, 3))
+            if not _matches(param, value):
+                return _wrong_type(name, param, None if keyword else position + 1, value)
+            if not keyword:
+                position = len(args) if value is args else position + 1
+        if used < len(kwargs):
+            return _extra_keywords(name, self, kwargs, len(args))
+        return None
 
 
-# Functions with one signature that PyTorch never prints (its parser always names the bad argument): their
-# positional parameters.
-_SOLE = {"full": "(tuple of ints size, Number fill_value)"}
+def _extra_arguments(name, signature, given):
+    low, high = signature.min_args, signature.max_positional
+    if low != high:
+        return TypeError(f"{name}() takes from {low} to {high} positional arguments but {given} were given")
+    return TypeError(f"{name}() takes {high} positional argument{'' if high == 1 else 's'} but {given} "
+                     f"{'was' if given == 1 else 'were'} given")
 
-SIGNATURES = {name: tuple(Signature(text) for text in texts) for name, texts in _TABLE.items()}
-SIGNATURES.update({name: (Signature(text),) for name, text in _SOLE.items()})
+
+def _missing(name, params):
+    missing = [p.name for p in params if not p.optional]
+    # PyTorch's words, singular and plural as it has them
+    return TypeError(f"{name}() missing {len(missing)} required positional argument{'s' if len(missing) == 1 else ''}"
+                     f": {', '.join(chr(34) + m + chr(34) for m in missing)}")
+
+
+def _wrong_type(name, param, position, value):
+    if position is not None and param.type == "tuple of ints" and isinstance(value, (list, tuple)) and value:
+        bad = next(i for i, v in enumerate(value) if not _is_int(v))
+        return element_error(name, param.name, position, bad, value[bad])
+    where = "" if position is None else f" (position {position})"
+    return TypeError(f"{name}(): argument '{param.name}'{where} must be {param.type}, not {type(value).__name__}")
+
+
+def _extra_keywords(name, signature, kwargs, given):
+    names = [p.name for p in signature.params]
+    for key in kwargs:
+        if key not in names:
+            return TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+        if names.index(key) < given:
+            return TypeError(f"{name}() got multiple values for argument '{key}'")
+    return TypeError("invalid keyword arguments")
 
 
 def _matches(param, value):
     kind = param.type
     if value is None:
-        return param.optional and param.name != "out"  # a parameter whose default is None takes None
+        return param.nullable
     if kind == "Tensor":
-        return isinstance(value, Tensor)
+        return isinstance(value, Tensor) or param.number and isinstance(value, (int, float, complex))
     if kind == "Number":
         return isinstance(value, (int, float, complex)) or isinstance(value, Tensor)
-    if kind in ("int", "bool", "float", "str"):
-        return type(value).__name__ == kind or kind == "float" and isinstance(value, int)
-    if kind == "tuple of ints":
-        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, (list, tuple)) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if kind == "int":
+        return _is_int(value)
+    if kind in ("bool", "str"):
+        return type(value).__name__ == kind
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, np.floating)
+    if kind == "tuple of ints":  # PyTorch checks the first element; a later one fails when the list is read
+        return _is_int(value) or isinstance(value, (list, tuple)) and (not value or _is_int(value[0]))
     if kind == "torch.dtype":
         return isinstance(value, dt.dtype)
-    return False
+    if kind == "torch.device":
+        return isinstance(value, (str, int, Device))
+    return kind == "object" or kind == "torch.memory_format"
 
 
 def _described(value):
     """A value's type as the parser shows a mismatch: a list by the types of its elements."""
     if isinstance(value, (list, tuple)):
-        kinds = list(dict.fromkeys(type(v).__name__ for v in value))
-        return f"{type(value).__name__} of [{', '.join(kinds)}]"
+        return f"{type(value).__name__} of [{', '.join(type(v).__name__ for v in value)}]"
     return type(value).__name__
-
-
-def _single(name, signature, args, kwargs):
-    """The one fitting signature's complaint: the first argument of a wrong type, else the missing ones."""
-    positional = [p for p in signature.params if not p.keyword_only]
-    for position, (param, value) in enumerate(zip(positional, args), 1):
-        if not _matches(param, value):
-            if param.type == "tuple of ints" and isinstance(value, (list, tuple)) and value:
-                bad = next(i for i, v in enumerate(value) if not isinstance(v, int) or isinstance(v, bool))
-                return element_error(name, param.name, position, bad, value[bad])
-            return TypeError(f"{name}(): argument '{param.name}' (position {position}) must be {param.type}, not "
-                             f"{type(value).__name__}")
-    missing = [p.name for p in positional[len(args):] if not p.optional and p.name not in kwargs]
-    return TypeError(f"{name}() missing {len(missing)} required positional argument{'s' if len(missing) == 1 else ''}"
-                     f": {', '.join(chr(34) + m + chr(34) for m in missing)}")
 
 
 def _marked(signature, args, kwargs):
@@ -345,35 +445,88 @@ def _marked(signature, args, kwargs):
     return f"({', '.join(out)})"
 
 
-def invalid_call(name, args, kwargs):
-    """The TypeError PyTorch's parser raises for a call of `name` that fits none of its signatures."""
-    signatures = SIGNATURES[name]
+def _got(args, kwargs):
+    """The call's argument types as the parser shows them: (str, bogus=int), or (bogus=int, ) with no args."""
+    keywords = [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    if not args and keywords:
+        return "(" + "".join(k + ", " for k in keywords) + ")"
+    return f"({', '.join([type(a).__name__ for a in args] + keywords)})"
+
+
+def _invalid_combination(name, signatures, args, kwargs):
     given = len(args) + len(kwargs)
-    plausible = [s for s in signatures if s.min_args <= given <= s.max_args]
-    if name in _SOLE or len(plausible) == 1:
-        return _single(name, plausible[0] if plausible else signatures[0], args, kwargs)
-    got = f"({', '.join([type(a).__name__ for a in args] + [f'{k}={type(v).__name__}' for k, v in kwargs.items()])})"
-    head = f"{name}() received an invalid combination of arguments - got {got}, but expected "
+    head = f"{name}() received an invalid combination of arguments - "
     if len(signatures) == 1:
-        return TypeError(head + signatures[0].text)
-    lines = [head + "one of:"]
+        unknown = [k for k in kwargs if k not in {p.name for p in signatures[0].params}]
+        if unknown:
+            return TypeError(head + "got unrecognized keyword arguments: " + ", ".join(unknown))
+        return TypeError(head + f"got {_got(args, kwargs)}, but expected {signatures[0].text}")
+    lines = [head + f"got {_got(args, kwargs)}, but expected one of:"]
     for s in signatures:
         lines.append(f" * {s.text}")
-        if len(s.items) == given:
-            lines.append(f"      didn't match because some of the arguments have invalid types: {_marked(s, args, kwargs)}")
+        if (len(s.items) or 1) == given:  # PyTorch's count: "*" is an item, and "()" has one (empty) item
+            keyword_only = {p.name for p in s.params if p.keyword_only}
+            wrong_keywords = [k for k in kwargs if k not in keyword_only]
+            reason = (f"some of the keywords were incorrect: {', '.join(wrong_keywords)}" if wrong_keywords else
+                      f"some of the arguments have invalid types: {_marked(s, args, kwargs)}")
+            lines.append(f"      didn't match because {reason}")
     return TypeError("\n".join(lines) + "\n")
 
 
-def _fits(signature, args, kwargs):
-    positional = [p for p in signature.params if not p.keyword_only]
-    if len(args) > len(positional):
-        return False
-    named = {p.name: p for p in signature.params}
-    if any(k not in named or not _matches(named[k], v) for k, v in kwargs.items()):
-        return False
-    if not all(_matches(p, v) for p, v in zip(positional, args)):
-        return False
-    return all(p.optional or p.name in kwargs for p in positional[len(args):])
+class Parser:
+    """PyTorch's argument parser for one function or method: its signatures, and whether it prints them."""
+
+    def __init__(self, name, texts, printed=True):
+        self.name, self.printed = name, printed
+        self.signatures = tuple(Signature(text, name.rstrip("_")) for text in texts)
+        self.varargs_ints = any(s.varargs_ints for s in self.signatures)
+        self.max_positional = max(s.max_positional for s in self.signatures)
+
+    def error(self, args, kwargs):
+        """None if the call fits a signature; else the TypeError PyTorch's parser raises for it."""
+        if not self.printed:
+            return self.signatures[0].error(self.name, args, kwargs)
+        if any(s.error(self.name, args, kwargs) is None for s in self.signatures):
+            return None
+        given = len(args) + len(kwargs)
+        plausible = [s for s in self.signatures if s.min_args <= given <= s.max_args]
+        if len(plausible) == 1:
+            return plausible[0].error(self.name, args, kwargs)
+        return _invalid_combination(self.name, self.signatures, args, kwargs)
+
+
+# Functions with one signature that PyTorch never prints (its parser always names the bad argument): their
+# positional parameters.
+_SOLE = {"full": "(tuple of ints size, Number fill_value)"}
+
+SIGNATURES = {name: Parser(name, texts) for name, texts in _TABLE.items()}
+SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in _SOLE.items()})
+
+
+def _as_method(text):
+    """A function's signature as its method's: without the tensor it is called on, and without `out`."""
+    items = [i for i in text[1:-1].split(", ") if i and not i.startswith(("Tensor out ", "tuple of Tensors out "))]
+    if not items or items[0] not in ("Tensor input", "Tensor self"):
+        return None
+    items = items[1:-1] if items[-1:] == ["*"] else items[1:]
+    return f"({', '.join(items)})"
+
+
+def _method_parsers():
+    parsers = {}
+    for name, texts in _TABLE.items():
+        methods = tuple(t for t in map(_as_method, texts) if t is not None)
+        if methods:
+            parsers[name] = parsers[name + "_"] = Parser(name, methods)
+    parsers.update({name: Parser(name, texts) for name, texts in _METHOD_TABLE.items()})
+    parsers.update({name: Parser(name, (text,), printed=False) for name, text in _METHOD_SOLE.items()})
+    for name, parser in list(parsers.items()):  # an in-place method speaks under its own name
+        if parser.name != name:
+            parsers[name] = Parser(name, [s.text for s in parser.signatures], parser.printed)
+    return parsers
+
+
+METHOD_SIGNATURES = _method_parsers()
 
 
 def rejected(name, args, kwargs):
@@ -383,6 +536,10 @@ def rejected(name, args, kwargs):
     first = args[0] if args else None
     suspicious = not args or first is None or isinstance(first, str) or isinstance(first, (list, tuple)) and not all(
         isinstance(v, int) and not isinstance(v, bool) for v in first)
-    if not suspicious or any(_fits(s, args, kwargs) for s in SIGNATURES[name]):
-        return None
-    return invalid_call(name, args, kwargs)
+    return SIGNATURES[name].error(args, kwargs) if suspicious else None
+
+
+def method_error(name, args, kwargs):
+    """PyTorch's TypeError for `tensor.<name>(*args, **kwargs)` if the call fits none of the method's
+    signatures, else None."""
+    return METHOD_SIGNATURES[name].error(args, kwargs)

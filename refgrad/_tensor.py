@@ -157,10 +157,18 @@ class Tensor:
     def is_inference(self):
         return self._is_inference
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False, *, memory_format=None):
         if dtype is None:
             prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
             return prefix + self._dtype._legacy
+        if isinstance(dtype, str):  # a legacy type name: torch.DoubleTensor, torch.cuda.FloatTensor
+            device, _, legacy = dtype.rpartition(".")
+            found = [d for d in dt.ALL if d._legacy == legacy]
+            if device not in ("torch", "torch.cuda") or not found:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to("cuda" if device == "torch.cuda" else "cpu", found[0])
+        if not isinstance(dtype, dt.dtype):
+            raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
 
     def get_device(self):

@@ -1,11 +1,11 @@
-"""Bad calls of every public function, generated (OpInfo's ErrorInput idea): a string, None or a list where
-the first argument goes, and no argument at all; a dim out of range wherever a function takes one; shapes
-that do not broadcast wherever two tensors meet. Each must raise PyTorch's exception with PyTorch's
+"""Bad calls of every public function and Tensor method, generated (OpInfo's ErrorInput idea): a string,
+None or a list where the first argument goes, no argument at all, too many, an unknown keyword; a dim out
+of range wherever a function takes one; shapes that do not broadcast wherever two tensors meet. Each must raise PyTorch's exception with PyTorch's
 message (its argument parser's words: "argument 'input' (position 1) must be Tensor, not str",
 "missing 1 required positional arguments"), never an AttributeError from the engine's insides.
 
 The functions are listed by how PyTorch's parser answers them; tests/test_argument_errors.py checks that
-every public function of refgrad is in one of the lists.
+every public function and method of refgrad is in one of the lists.
 """
 from . import scenario
 
@@ -110,3 +110,43 @@ def shapes_that_do_not_broadcast(torch, rec):
              "reshape": lambda: torch.reshape(a, (4, 2)), "broadcast_to": lambda: torch.broadcast_to(a, (3, 3))}
     for name, call in calls.items():
         rec.raises(name, call)
+
+
+# Every Tensor method, called as Tensor.<name>(x, ...) (the form in which PyTorch's C methods name themselves
+# TensorBase.<name>, as they do for x.<name>(...)); and those left out, with the reason.
+METHODS = (
+    "abs", "abs_", "absolute", "acos", "acos_", "add", "add_", "addcdiv", "addcmul", "addmm", "all", "amax", "amin",
+    "any", "arctan2", "argmax", "argmin", "asin", "asin_", "atan", "atan2", "atan_", "backward", "bmm", "bool",
+    "broadcast_to", "ceil", "ceil_", "chunk", "clamp", "clamp_", "clamp_max", "clamp_min", "clip", "clip_", "clone",
+    "contiguous", "copy_", "cos", "cos_", "cosh", "cosh_", "cpu", "cumprod", "cumsum", "det", "detach", "detach_",
+    "diagonal", "dim", "div", "div_", "divide", "dot", "double", "element_size", "eq", "equal", "erf", "erf_", "exp",
+    "exp2", "exp2_", "exp_", "expand", "expand_as", "expm1", "expm1_", "fill_", "flatten", "flip", "float", "floor",
+    "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt", "half", "index_add", "index_select",
+    "int", "inverse", "is_complex", "is_floating_point", "is_inference", "isfinite", "isinf", "isnan", "isneginf",
+    "isposinf", "item", "le", "lerp", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
+    "log_softmax", "logical_and", "logical_or", "logsumexp", "long", "lt", "masked_fill", "masked_fill_",
+    "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim", "mul", "mul_",
+    "multiply", "mv", "narrow", "ne", "neg", "neg_", "negative", "nelement", "norm", "normal_", "numel", "numpy",
+    "outer", "permute", "pow", "pow_", "prod", "reciprocal", "reciprocal_", "register_hook", "relu", "relu_",
+    "remainder", "repeat", "requires_grad_", "reshape", "reshape_as", "retain_grad", "roll", "round", "round_",
+    "rsqrt", "rsqrt_", "scatter", "scatter_add", "select", "sgn", "sgn_", "sigmoid", "sigmoid_", "sign", "sign_", "sin",
+    "sin_", "sinh", "sinh_", "size", "softmax", "split", "sqrt", "sqrt_", "square", "squeeze", "std", "sub", "sub_",
+    "subtract", "sum", "t", "take_along_dim", "tan", "tan_", "tanh", "tanh_", "to", "tolist", "transpose", "tril",
+    "triu", "true_divide", "trunc", "trunc_", "type", "unbind", "unflatten", "uniform_", "unsqueeze", "var", "view",
+    "view_as", "where", "zero_",
+)
+METHODS_NOT_PROBED = {
+    "cuda": "what it does depends on the build: torch without CUDA asserts, refgrad answers for its simulated device",
+}
+METHOD_PROBES = {"str": (("a",), {}), "none": ((None,), {}), "list": (([1.5, 2.0],), {}),
+                 "too_many": ((1,) * 8, {}), "unknown_keyword": ((), {"bogus": 1})}
+
+
+@scenario(dtypes=("float32",))
+def methods(torch, rec):
+    """Each method with each bad call, on a fresh 2x2 tensor (a probe that succeeds may change it)."""
+    for name in METHODS:
+        method = getattr(torch.Tensor, name)
+        for probe, (args, kwargs) in METHOD_PROBES.items():
+            x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+            rec.raises(f"{name}.{probe}", lambda: method(x, *args, **kwargs))
