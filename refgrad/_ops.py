@@ -1823,8 +1823,10 @@ _PYTHON_METHODS = {"norm", "split", "unflatten", "register_hook", "backward"}
 def _doubtful(args):
     """Arguments PyTorch's parser may refuse where the method would take them: None, a str, a list of non-ints."""
     for value in args:
-        if value is None or type(value) is str or type(value) in (list, tuple) and not builtins.all(
-                type(v) is int for v in value):
+        kind = type(value)
+        if kind is Tensor or kind is int or kind is float or kind is bool:
+            continue
+        if value is None or kind is str or kind in (list, tuple) and not builtins.all(type(v) is int for v in value):
             return True
     return False
 
@@ -1834,15 +1836,17 @@ def _parsed_method(fn, parser):
     arguments, and after a call that failed (whose arguments it refuses, it reports in its words instead)."""
     packs = parser.varargs_ints and not builtins.any(
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
+    most = float("inf") if parser.varargs_ints else parser.max_positional  # view(2, 3, 4) is one argument
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
-        if packs and len(args) > 1 and _is_int(args[0]):
-            args = (args,)  # squeeze(0, 1) is squeeze((0, 1))
-        if args and (len(args) > parser.max_positional or _doubtful(args)):
-            error = parser.error(args, kwargs)
-            if error is not None:
-                raise error
+        if args:
+            if packs and len(args) > 1 and _is_int(args[0]):
+                args = (args,)  # squeeze(0, 1) is squeeze((0, 1))
+            if len(args) > most or _doubtful(args):
+                error = parser.error(args, kwargs)
+                if error is not None:
+                    raise error
         try:
             return fn(self, *args, **kwargs)
         except Exception:
