@@ -1662,6 +1662,8 @@ def _fill_args(self, value):
 
 
 def _copy_args(self, src, non_blocking=False):
+    if isinstance(src, (int, float)):  # x.copy_(2): PyTorch's parser takes a number as a tensor here
+        src = full_like_scalar(self, src)
     src = _tensor_arg("copy_", 1, "src", src)
     check_inplace_shape(self, [src._data.shape])
     return D.COPY, (src,), {}
@@ -1714,7 +1716,13 @@ def _fill_random(name, sampler):
 
 
 normal_ = _fill_random("normal_", lambda shape, mean=0.0, std=1.0: _rng[0].normal(mean, std, shape))
-uniform_ = _fill_random("uniform_", lambda shape, a=0.0, b=1.0: _rng[0].uniform(a, b, shape))
+def _uniform(shape, low=0.0, high=1.0):
+    if low > high:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
+    return _rng[0].uniform(low, high, shape)
+
+
+uniform_ = _fill_random("uniform_", _uniform)
 
 
 # --------------------------------------------------------------------------- Tensor methods and operators
@@ -1816,34 +1824,25 @@ install_ops({**globals(), **EXPORTS})
 
 
 # --------------------------------------------------------------------------- PyTorch's parser in front of each method
-# Methods torch/_tensor.py writes in Python: a bad call gets Python's own words, about Tensor.<name>().
-_PYTHON_METHODS = {"norm", "split", "unflatten", "register_hook", "backward"}
-
-
-def _doubtful(args):
-    """Arguments PyTorch's parser may refuse where the method would take them: None, a str, a list of non-ints."""
-    for value in args:
-        kind = type(value)
-        if kind is Tensor or kind is int or kind is float or kind is bool:
-            continue
-        if value is None or kind is str or kind in (list, tuple) and not builtins.all(type(v) is int for v in value):
-            return True
-    return False
+# Methods torch/_tensor.py writes in Python: a bad call gets Python's own words, about Tensor.<name>()
+# (Tensor.backward, defined in autograd/api.py, is named there).
+_PYTHON_METHODS = {"norm", "split", "unflatten", "register_hook"}
 
 
 def _parsed_method(fn, parser):
-    """Tensor.<name> behind PyTorch's parser. The parser runs only where it may speak: before a call with doubtful
-    arguments, and after a call that failed (whose arguments it refuses, it reports in its words instead)."""
+    """Tensor.<name> behind PyTorch's parser. The parser runs only where it may speak: before a call with an
+    argument it may refuse (parser.doubtful), and after a call that failed (whose arguments it refuses, it
+    reports in its words instead)."""
     packs = parser.varargs_ints and not builtins.any(
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
-    most = float("inf") if parser.varargs_ints else parser.max_positional  # view(2, 3, 4) is one argument
+    doubtful = parser.doubtful
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
         if args:
             if packs and len(args) > 1 and _is_int(args[0]):
                 args = (args,)  # squeeze(0, 1) is squeeze((0, 1))
-            if len(args) > most or _doubtful(args):
+            if doubtful(args):
                 error = parser.error(args, kwargs)
                 if error is not None:
                     raise error

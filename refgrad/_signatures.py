@@ -18,7 +18,7 @@ from ._args import _is_int, element_error
 from ._device import device as Device
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "method_error"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected"]
 
 _TABLE = {
     "add": (
@@ -420,7 +420,7 @@ def _matches(param, value):
     if kind in ("bool", "str"):
         return type(value).__name__ == kind
     if kind == "float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, np.floating)
+        return isinstance(value, (int, float, np.floating))  # a bool too: x.normal_(True)
     if kind == "tuple of ints":  # PyTorch checks the first element; a later one fails when the list is read
         return _is_int(value) or isinstance(value, (list, tuple)) and (not value or _is_int(value[0]))
     if kind == "torch.dtype":
@@ -428,6 +428,9 @@ def _matches(param, value):
     if kind == "torch.device":
         return isinstance(value, (str, int, Device))
     return kind == "object" or kind == "torch.memory_format"
+
+
+_NUMBERS = {int: 1, float: 1.5, bool: True}  # a sample of each Python number type
 
 
 def _described(value):
@@ -480,7 +483,27 @@ class Parser:
         self.name, self.printed = name, printed
         self.signatures = tuple(Signature(text, name.rstrip("_")) for text in texts)
         self.varargs_ints = any(s.varargs_ints for s in self.signatures)
-        self.max_positional = max(s.max_positional for s in self.signatures)
+        # The Python number types some signature takes at each position (view(2, 3, 4): ints at every one).
+        most = max(s.max_positional for s in self.signatures)
+        self._numbers = [{kind for kind, sample in _NUMBERS.items() if any(
+            i < s.max_positional and _matches(s.params[i], sample) for s in self.signatures)} for i in range(most)]
+
+    def doubtful(self, args):
+        """Whether the parser may refuse these arguments where the op would take them: too many, None, a str, a
+        list of non-ints, or a number where no signature takes that kind of number. Cheap: the methods' hot path."""
+        numbers = self._numbers
+        if len(args) > len(numbers) and not self.varargs_ints:
+            return True
+        for i, value in enumerate(args):
+            kind = type(value)
+            if kind is Tensor:
+                continue
+            if kind in _NUMBERS:
+                if i < len(numbers) and kind not in numbers[i]:
+                    return True
+            elif value is None or kind is str or kind in (list, tuple) and not all(type(v) is int for v in value):
+                return True
+        return False
 
     def error(self, args, kwargs):
         """None if the call fits a signature; else the TypeError PyTorch's parser raises for it."""
@@ -506,7 +529,7 @@ SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in 
 def _as_method(text):
     """A function's signature as its method's: without the tensor it is called on, and without `out`."""
     items = [i for i in text[1:-1].split(", ") if i and not i.startswith(("Tensor out ", "tuple of Tensors out "))]
-    if not items or items[0] not in ("Tensor input", "Tensor self"):
+    if not items or items[0] != "Tensor input":
         return None
     items = items[1:-1] if items[-1:] == ["*"] else items[1:]
     return f"({', '.join(items)})"
@@ -516,13 +539,10 @@ def _method_parsers():
     parsers = {}
     for name, texts in _TABLE.items():
         methods = tuple(t for t in map(_as_method, texts) if t is not None)
-        if methods:
-            parsers[name] = parsers[name + "_"] = Parser(name, methods)
+        if methods:  # the in-place method (add_) has the same signatures, under its own name
+            parsers[name], parsers[name + "_"] = Parser(name, methods), Parser(name + "_", methods)
     parsers.update({name: Parser(name, texts) for name, texts in _METHOD_TABLE.items()})
     parsers.update({name: Parser(name, (text,), printed=False) for name, text in _METHOD_SOLE.items()})
-    for name, parser in list(parsers.items()):  # an in-place method speaks under its own name
-        if parser.name != name:
-            parsers[name] = Parser(name, [s.text for s in parser.signatures], parser.printed)
     return parsers
 
 
@@ -530,16 +550,8 @@ METHOD_SIGNATURES = _method_parsers()
 
 
 def rejected(name, args, kwargs):
-    """PyTorch's TypeError for a call whose first argument is missing, a string, None or a list of non-ints
-    and that fits none of the signatures of `name`, or None. Other calls are left to the function, which
-    checks them itself (so a value the table would not know, a NumPy integer say, is not refused here)."""
-    first = args[0] if args else None
-    suspicious = not args or first is None or isinstance(first, str) or isinstance(first, (list, tuple)) and not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in first)
-    return SIGNATURES[name].error(args, kwargs) if suspicious else None
-
-
-def method_error(name, args, kwargs):
-    """PyTorch's TypeError for `tensor.<name>(*args, **kwargs)` if the call fits none of the method's
-    signatures, else None."""
-    return METHOD_SIGNATURES[name].error(args, kwargs)
+    """PyTorch's TypeError for a call of the function `name` whose first argument is missing or doubtful (see
+    Parser.doubtful) and that fits none of its signatures, or None. Other calls are left to the function,
+    which checks them itself (so a value the table would not know, a NumPy integer say, is not refused here)."""
+    parser = SIGNATURES[name]
+    return parser.error(args, kwargs) if not args or parser.doubtful(args[:1]) else None
