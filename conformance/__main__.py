@@ -3,6 +3,7 @@
     python -m conformance [--subjects ...] [--devices ...] [-n N] [-k PATTERN] [--known-divergences FILE]
     python -m conformance replay CASE_ID --subject S [--in-process]
     python -m conformance list [-k PATTERN]
+    python -m conformance fuzz [--subjects ...] [--seed N] [--max-examples N | --minutes M] [-n N] [--report DIR]
 
 Exit status: 0 when everything conforms, 1 when anything does not, 2 on a usage or internal error,
 130 when interrupted (Ctrl-C).
@@ -85,6 +86,9 @@ def main(argv=None):
             return replay(argv[1:])
         if argv[:1] == ["list"]:
             return list_cases(argv[1:])
+        if argv[:1] == ["fuzz"]:
+            from .fuzz import main as fuzz_main  # imports hypothesis, which only the fuzzer needs
+            return fuzz_main(argv[1:])
         return run_gate(_run_parser().parse_args(argv))
     except (UsageError, UnknownSubject, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)

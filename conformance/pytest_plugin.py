@@ -38,6 +38,12 @@ def pytest_addoption(parser):
                          "when it exists; 'none' for no manifest)")
     group.addoption("--conformance-timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                     help="seconds one case may take on one subject (default: %(default)s)")
+    group.addoption("--conformance-fuzz", type=int, default=0, metavar="PROGRAMS",
+                    help="also fuzz: test_fuzz runs this many random programs per search on the subjects "
+                         "(python -m conformance fuzz)")
+    group.addoption("--conformance-fuzz-seed", type=int, default=0, help="the fuzz searches' seed (default: 0)")
+    group.addoption("--conformance-fuzz-searches", type=int, default=1,
+                    help="independent fuzz searches (seeds seed, seed+1, ...), one test each, so xdist spreads them")
 
 
 def pytest_configure(config):
@@ -140,6 +146,11 @@ def _csv(text):
 
 
 def pytest_generate_tests(metafunc):
+    if "conformance_fuzz" in metafunc.fixturenames:
+        n = metafunc.config.option.conformance_fuzz_searches if metafunc.config.option.conformance_fuzz else 0
+        seed = metafunc.config.option.conformance_fuzz_seed
+        metafunc.parametrize("conformance_fuzz", [seed + i for i in range(n)], indirect=True,
+                             ids=[f"seed-{seed + i}" for i in range(n)])
     if "conformance_case" not in metafunc.fixturenames:
         return
     state = metafunc.config._conformance
@@ -161,6 +172,50 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def conformance_case(request):
     return _Check(request)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without --conformance-fuzz, test_fuzz is left out (not skipped: it was not asked for)."""
+    if config.option.conformance_fuzz:
+        return
+    fuzz = [item for item in items if item.originalname == "test_fuzz" and "conformance_fuzz" in item.fixturenames]
+    if fuzz:
+        config.hook.pytest_deselected(items=fuzz)
+        items[:] = [item for item in items if item not in fuzz]
+
+
+@pytest.fixture
+def conformance_fuzz(request):
+    return _Fuzz(request)
+
+
+class _Fuzz:
+    def __init__(self, request):
+        self.request, self.seed = request, request.param
+
+    def check(self):
+        """Runs one fuzz search on the subjects; fails with each new difference and its repro."""
+        from .fuzz import Differential, Search, build_fuzz_report
+        from .fuzz.output import write_fuzz_reports
+        config = self.request.config
+        opt, state = config.option, config._conformance
+        differential = Differential(state.subject_names(), reference=opt.reference, timeout=opt.conformance_timeout)
+        try:
+            search = Search(differential, state.entries, seed=self.seed, max_examples=opt.conformance_fuzz).run()
+        finally:
+            differential.close()
+        report = build_fuzz_report([search], state.subject_names(), self.seed, 0.0)
+        if opt.conformance_report:
+            write_fuzz_reports(report, os.path.join(opt.conformance_report, f"fuzz-{self.seed}"))
+        if report["findings"]:
+            pytest.fail("\n\n".join(_describe(f) for f in report["findings"]), pytrace=False)
+
+
+def _describe(finding):
+    from .compare import format_diff
+    return "\n".join([f"{finding['signature']} ({finding['subject']} vs {finding['against']}):",
+                      *("    " + line for line in finding["program"]),
+                      format_diff(finding["diff"], subject=finding["subject"], reference=finding["against"])])
 
 
 class _Check:

@@ -24,7 +24,7 @@ from .scenarios import Case, load_all
 from .subjects import comparisons, parse_subject
 
 __all__ = ["Recorder", "pin_threads", "positive_seconds", "run_case", "run", "observe_task", "subject_result", "require_devices", "record_of",
-           "compare_observations", "replay_command"]
+           "compare_observations", "replay_command", "WorkerPool"]
 
 DEFAULT_TIMEOUT = 60.0
 # Why a cell was skipped, most telling first: a subject that cannot be used or lacks the case (the gate
@@ -321,15 +321,15 @@ def _worker_loop(conn):
     pin_threads(1)
     while True:
         try:
-            task = conn.recv()
+            run_task, task = conn.recv()
         except EOFError:
             return
         try:  # the subject's import (torch: seconds under load) is not the case's either
             parse_subject(task[2]).namespace()
         except Exception:
-            pass  # observe_task meets it again and reports it as the case's error
+            pass  # the task meets it again and reports it as the case's error
         conn.send(_STARTED)  # the case's time limit runs from here
-        conn.send(observe_task(*task))
+        conn.send(run_task(*task))
 
 
 def _how_it_died(process):
@@ -356,16 +356,39 @@ def run_isolated(task, timeout):
 
 
 def _run_pool(tasks, workers, timeout):
-    """Runs tasks on `workers` spawned processes; a worker that dies or hangs is replaced."""
-    ctx = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
-    pending, results = deque(tasks), {}
-    pool = [_Worker(ctx) for _ in range(min(workers, len(tasks)))]
-    try:
+    with WorkerPool(min(workers, len(tasks))) as pool:
+        return pool.run(tasks, timeout)
+
+
+class WorkerPool:
+    """Spawned worker processes that run tasks `(a, b, subject name, ...)` with `run_task(*task)` (a
+    module-level function; `observe_task` by default). A worker that dies or hangs costs only its task's
+    result and is replaced; the others stay up between `run` calls (the fuzzer sends them one program
+    after another, so each imports its engines once)."""
+
+    def __init__(self, size):
+        self._ctx = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
+        self._pool = [_Worker(self._ctx) for _ in range(size)]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        for w in self._pool:
+            w.stop()
+        self._pool = []
+
+    def run(self, tasks, timeout, run_task=observe_task):
+        """{task: its result}; a task that hangs past `timeout` or kills its worker gets that as its result."""
+        pending, results, pool = deque(tasks), {}, self._pool
         while pending or any(w.task for w in pool):
             for w in pool:
                 if w.task is None and pending:
                     w.task = pending.popleft()
-                    w.conn.send(w.task)
+                    w.conn.send((run_task, w.task))
                     w.started, w.deadline = False, time.monotonic() + STARTUP_LIMIT
             busy = [w for w in pool if w.task]
             deadlines = [w.deadline for w in busy if w.deadline]
@@ -393,8 +416,5 @@ def _run_pool(tasks, workers, timeout):
                 else:
                     continue
                 w.stop()
-                pool[i] = _Worker(ctx)
-    finally:
-        for w in pool:
-            w.stop()
-    return results
+                pool[i] = _Worker(self._ctx)
+        return results

@@ -3,3 +3,8 @@
 
 def test_conformance(conformance_case):
     conformance_case.check()
+
+
+def test_fuzz(conformance_fuzz):
+    """Only with --conformance-fuzz PROGRAMS: random programs on the subjects (python -m conformance fuzz)."""
+    conformance_fuzz.check()

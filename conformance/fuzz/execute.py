@@ -1,0 +1,122 @@
+"""Running a program on one subject, and the observations after each of its steps.
+
+A step's observations are keyed `"<step>:<name>"`: the variables it defines, what it raised, the
+warnings it gave, the hook calls it caused, and, after a step that changes existing tensors (in-place
+ops, backward, detach_), every tensor variable and its `.grad`. They are made with the observers the
+scenarios use (conformance/observe.py), and compared with the same comparison, so a fuzz difference
+reads like a scenario's.
+"""
+import re
+import warnings
+
+from ..observe import is_tensor, observe, observe_call
+
+__all__ = ["run_program", "program_task", "first_difference", "signature", "STEP_KEY", "MUTATING"]
+
+STEP_KEY = re.compile(r"^(\d+):(.*)$")
+
+
+def run_program(lines, torch):
+    """Observations of a program (a list of step texts) run on the namespace `torch`."""
+    calls = []
+
+    def hook(name, grad):
+        calls.append({"kind": "sequence", "items": [observe(name), observe(grad)]})
+
+    namespace = {"torch": torch, "F": torch.nn.functional, "_hook": hook}
+    observations = {}
+    for i, code in enumerate(lines):
+        calls.clear()
+        before = set(namespace)
+        compiled = compile(code, f"<step {i}>", "exec")
+        result, warns = observe_call(exec, compiled, namespace)
+        if result["kind"] == "error":
+            observations[f"{i}:<raised>"] = result
+        if warns:
+            observations[f"{i}:<warnings>"] = {"kind": "sequence", "items": warns}
+        if calls:
+            observations[f"{i}:<hooks>"] = {"kind": "sequence", "items": list(calls)}
+        defined = [n for n in namespace if n not in before and not n.startswith("__")]
+        changes = _changes_tensors(code)
+        for name in defined if not changes else _variables(namespace):
+            observations[f"{i}:{name}"] = _observe_quietly(namespace[name])
+            if changes and is_tensor(namespace[name]):
+                observations[f"{i}:{name}.grad"] = _observe_quietly(_grad(namespace[name]))
+    return observations
+
+
+def _variables(namespace):
+    return [n for n in namespace if re.match(r"^[tv]\d+$", n)]
+
+
+MUTATING = re.compile(r"(_\(|\]\s*=[^=]|[+*/-]=|backward|autograd\.grad|register_hook|\.grad\s*=|\.remove\(\))")
+
+
+def _changes_tensors(code):
+    """Whether a step can change tensors it did not define (then all of them are observed after it)."""
+    return bool(MUTATING.search(code))
+
+
+def _grad(t):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading a non-leaf's .grad warns; the step did not ask for it
+        return t.grad
+
+
+def _observe_quietly(value):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return observe(value)
+        except Exception as exc:  # observing itself failed (repr of a broken tensor): that is the observation
+            return {"kind": "error", "type": type(exc).__name__, "message": f"while observing: {exc}"}
+
+
+def program_task(key, lines, subject_name, timeout):
+    """A worker task (see conformance.runner.WorkerPool): the program's observations on a subject."""
+    import time
+    from ..runner import ScenarioTimeout, time_limit
+    from ..subjects import parse_subject
+    start = time.perf_counter()
+    try:
+        namespace = parse_subject(subject_name).namespace()
+        with time_limit(timeout):
+            result = {"status": "ok", "observations": run_program(lines, namespace)}
+    except ScenarioTimeout as exc:
+        result = {"status": "timeout", "reason": str(exc)}
+    except Exception as exc:
+        result = {"status": "error", "reason": f"{subject_name} failed outside the program: {type(exc).__name__}: {exc}"}
+    result["duration_s"] = round(time.perf_counter() - start, 4)
+    return result
+
+
+def first_difference(diffs):
+    """The diff of the earliest step (diffs of later steps are mostly its consequences)."""
+    def order(d):  # by step; within a step, what it raised first (the values it lacks follow from that)
+        m = STEP_KEY.match(d["field"])
+        return (int(m.group(1)), not m.group(2).startswith("<raised>")) if m else (10 ** 9, True)
+    return min(diffs, key=order) if diffs else None
+
+
+def signature(diff, kinds):
+    """What identifies a difference across programs: the kind of step and the field that differ,
+    without the variable names (`exp/values`, `backward/grad.values`, `add_/raises`)."""
+    m = STEP_KEY.match(diff["field"])
+    if not m:
+        return f"program/{diff['field']}"
+    step, rest = int(m.group(1)), m.group(2)
+    name, _, field = rest.partition(".")
+    if name == "<raised>":
+        if diff.get("expected") == "<missing>":
+            field = "raises"
+        elif diff.get("actual") == "<missing>":
+            field = "no_raise"
+        else:
+            field = "exc." + (field or "kind")
+    elif name in ("<warnings>", "<hooks>"):
+        field = name.strip("<>") + ("" if not field else "." + re.sub(r"\[\d+\]", "", field))
+    elif not field:
+        field = "kind" if diff.get("expected") != "<missing>" and diff.get("actual") != "<missing>" else "presence"
+    field = re.sub(r"\[\d+\]", "", field)
+    kind = kinds[step] if step < len(kinds) else "?"
+    return f"{kind}/{field}"

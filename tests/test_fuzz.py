@@ -1,0 +1,94 @@
+"""The differential fuzzer (`python -m conformance fuzz`): a short fixed-seed run conforms, a planted
+fault is found and shrunk, a crashing subject is isolated, and repro scripts replay what was found."""
+import os
+import subprocess
+import sys
+
+from conformance.fuzz import build_fuzz_report
+from conformance.fuzz.execute import run_program, signature
+from conformance.fuzz.output import load_repro, write_fuzz_reports
+from conformance.fuzz.search import Differential, Search
+from conformance.manifest import load_manifest
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+KNOWN = load_manifest(os.path.join(ROOT, "known-divergences.toml"))
+
+
+def _search(subjects, examples, seed=0, entries=KNOWN, isolate=False):
+    differential = Differential(subjects, isolate=isolate, timeout=20.0)
+    try:
+        return Search(differential, entries, seed=seed, max_examples=examples).run()
+    finally:
+        differential.close()
+
+
+def test_fixed_seed_run_conforms_outside_the_manifest():
+    search = _search(["refgrad"], 60)
+    assert search.programs >= 60 and search.steps > search.programs
+    assert {sig: f.diff["field"] for sig, f in search.findings.items()} == {}
+
+
+def test_planted_wrong_backward_formula_is_found_and_shrunk(monkeypatch):
+    from refgrad import derivatives
+    self_formula, other_formula = derivatives.MUL.backward
+    monkeypatch.setattr(derivatives.MUL, "backward", (lambda grad, other: grad * other * 1.5, other_formula))
+    search = _search(["refgrad"], 300)
+    wrong = [f for f in search.findings.values() if f.diff["field"].endswith("grad.values")
+             or f.signature.split("/")[0] in ("autograd.grad",) and f.diff["field"].endswith("values")]
+    assert wrong, f"the planted fault was not found; findings: {sorted(search.findings)}"
+    smallest = min(wrong, key=lambda f: f.size)
+    assert any("*" in line or "mul" in line for line in smallest.lines)
+    assert len(smallest.lines) <= 6, smallest.lines  # hypothesis shrank it
+
+
+def test_crashing_subject_is_isolated_and_reported():
+    sys.path.insert(0, os.path.dirname(__file__))
+    search = _search(["faulty_engines:crashing"], 3, entries=[], isolate=True)
+    assert search.findings, "a subject that kills its worker must differ"
+    finding = next(iter(search.findings.values()))
+    assert finding.diff["field"] == "status"
+    assert "the worker running it died (exit code 3)" in finding.diff["actual"]
+
+
+def test_signature_names_step_kind_and_field():
+    kinds = ["tensor", "exp", "backward"]
+    assert signature({"field": "1:t1.values"}, kinds) == "exp/values"
+    assert signature({"field": "2:t0.grad.values"}, kinds) == "backward/grad.values"
+    assert signature({"field": "2:<raised>", "expected": "<missing>", "actual": {}}, kinds) == "backward/raises"
+    assert signature({"field": "1:<raised>.message"}, kinds) == "exp/exc.message"
+    assert signature({"field": "2:<warnings>.len"}, kinds) == "backward/warnings.len"
+
+
+def test_programs_observe_steps_errors_and_hooks():
+    import refgrad
+    obs = run_program(["t0 = torch.tensor([1.0, 2.0], requires_grad=True)",
+                       "h1 = t0.register_hook(lambda g: _hook('h1', g))",
+                       "t1 = (t0 * t0).sum()", "t1.backward()", "t2 = t0.view(5)"], refgrad)
+    assert obs["3:t0.grad"]["values"] == [2.0, 4.0]
+    assert obs["3:<hooks>"]["items"][0]["items"][0]["value"] == "h1"
+    assert obs["4:<raised>"]["type"] == "RuntimeError"
+
+
+def test_repro_script_runs_on_both_engines_and_replays(tmp_path):
+    program = ["t0 = torch.tensor([1.0, -0.0], requires_grad=True)", "t1 = t0.exp()", "t1.sum().backward()"]
+    finding = {"signature": "exp/values", "subject": "refgrad", "against": "torch:cpu", "field": "1:t1.values",
+               "diff": {"field": "1:t1.values", "expected": 1, "actual": 2}, "program": program, "hits": 1}
+    report = {"run": {"command": "python -m conformance fuzz --seed 0"}, "findings": [finding], "known": {},
+              "counts": {"programs": 1, "steps": 3, "rounds": 1}}
+    report["run"]["seed"] = 0
+    paths = write_fuzz_reports(report, str(tmp_path))
+    repro = finding["repro"]
+    assert load_repro(repro) == program
+    out = subprocess.run([sys.executable, repro], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("[2] t1.sum().backward()") == 2 and "=== torch" in out.stdout and "=== refgrad" in out.stdout
+    replay = subprocess.run([sys.executable, "-m", "conformance", "fuzz", "--replay", repro, "--subjects", "refgrad",
+                             "-n", "0"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert replay.returncode == 0 and replay.stdout.rstrip().endswith("conforms"), replay.stdout + replay.stderr
+    assert os.path.exists(paths["html"]) and "exp/values" in open(paths["md"]).read()
+
+
+def test_report_merges_searches():
+    report = build_fuzz_report([{"seed": 1, "programs": 2, "steps": 5, "rounds": 1, "known": {"a/b": 1},
+                                 "findings": {}}], ["refgrad"], 1, 0.5)
+    assert report["counts"] == {"programs": 2, "steps": 5, "rounds": 1} and report["known"] == {"a/b": 1}
