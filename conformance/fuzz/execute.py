@@ -100,7 +100,8 @@ def first_difference(diffs):
 
 def signature(diff, kinds):
     """What identifies a difference across programs: the kind of step and the field that differ,
-    without the variable names (`exp/values`, `backward/grad.values`, `add_/raises`)."""
+    without the variable names (`exp/values`, `backward/grad.values`, `add_/raises`) or the grad mode
+    the step ran under (so one wrong kernel is one difference, not one per mode)."""
     m = STEP_KEY.match(diff["field"])
     if not m:
         return f"program/{diff['field']}"
@@ -118,5 +119,5 @@ def signature(diff, kinds):
     elif not field:
         field = "kind" if diff.get("expected") != "<missing>" and diff.get("actual") != "<missing>" else "presence"
     field = re.sub(r"\[\d+\]", "", field)
-    kind = kinds[step] if step < len(kinds) else "?"
+    kind = kinds[step].rpartition(":")[2] if step < len(kinds) else "?"  # `no_grad:t` counts as `t`
     return f"{kind}/{field}"

@@ -171,11 +171,11 @@ def leaf(draw, s):
                 (v.name,))
 
 
+# The ops refgrad implements (the fuzzer checks how they behave; which ops exist is the scenarios' business).
 UNARY = ["exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg", "sqrt", "rsqrt", "reciprocal", "sgn",
          "sign", "floor", "ceil", "trunc", "round", "square", "exp2", "expm1", "log1p", "log2", "erf", "atan", "asin",
-         "sinh", "frac", "clone", "logical_not", "isnan", "nan_to_num", "positive", "signbit", "isinf"]
-FUNCTIONAL_UNARY = ["silu", "gelu", "softplus", "elu", "leaky_relu", "logsigmoid", "relu6", "hardtanh", "mish",
-                    "softsign", "tanhshrink", "selu", "celu", "hardswish"]
+         "sinh", "clone", "isnan", "isinf", "acos", "cosh", "log10", "isfinite"]
+FUNCTIONAL_UNARY = ["silu", "gelu", "softplus", "elu", "leaky_relu", "logsigmoid"]
 INPLACE_UNARY = ["exp_", "neg_", "sigmoid_", "tanh_", "relu_", "abs_", "sqrt_", "floor_", "zero_", "reciprocal_"]
 
 
@@ -187,9 +187,9 @@ def unary(draw, s):
     x = _pick(draw, s.vars)
     op = draw(st.sampled_from(UNARY))
     form = draw(st.sampled_from(["function", "method"]))
-    dtype = x.dtype if op in ("abs", "neg", "sign", "sgn", "floor", "ceil", "trunc", "round", "square", "clone",
-                              "positive", "frac", "nan_to_num") else _float_result(x)
-    if op in ("logical_not", "isnan", "signbit", "isinf"):
+    dtype = x.dtype if op in ("abs", "neg", "sign", "sgn", "floor", "ceil", "trunc", "round", "square",
+                              "clone") else _float_result(x)
+    if op in ("isnan", "isinf", "isfinite"):
         dtype = "bool"
     out = s.add(x.shape, dtype, x.requires_grad and dtype in FLOATS, leaf=not x.requires_grad)
     call = f"torch.{op}({x.name})" if form == "function" else f"{x.name}.{op}()"
@@ -204,9 +204,9 @@ def functional_unary(draw, s):
 
 
 BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "floor_divide": "//", "remainder": "%",
-          "maximum": None, "minimum": None, "atan2": None, "fmod": None, "hypot": None, "lerp": None,
-          "logaddexp": None, "copysign": None, "eq": "==", "lt": "<", "ge": ">=", "logical_and": None,
-          "bitwise_and": "&", "xlogy": None, "clamp_min": None, "clamp_max": None}
+          "maximum": None, "minimum": None, "atan2": None, "fmod": None, "lerp": None, "eq": "==", "lt": "<",
+          "ge": ">=", "logical_and": None, "logical_or": None, "bitwise_and": "&", "bitwise_or": "|",
+          "bitwise_xor": "^", "clamp_min": None, "clamp_max": None, "rsub": None}
 
 
 def binary(draw, s):
@@ -221,9 +221,9 @@ def binary(draw, s):
         other, shape = y.name, _broadcast(x.shape, y.shape)
         dtype = x.dtype if x.dtype == y.dtype else ("float64" if "float64" in (x.dtype, y.dtype) else "float32")
         rg = x.requires_grad or y.requires_grad
-    if op in ("eq", "lt", "ge", "logical_and"):
+    if op in ("eq", "lt", "ge", "logical_and", "logical_or"):
         dtype, rg = "bool", False
-    elif op in ("div", "atan2", "hypot", "logaddexp", "xlogy", "lerp", "copysign") and dtype not in FLOATS:
+    elif op in ("div", "atan2", "lerp") and dtype not in FLOATS:
         dtype = "float32"
     out = s.add(shape, dtype, rg and dtype in FLOATS, leaf=not rg)
     symbol = BINARY[op]
@@ -247,7 +247,7 @@ def binary(draw, s):
 
 
 REDUCTIONS = ["sum", "mean", "prod", "amax", "amin", "std", "var", "logsumexp", "norm", "argmax", "argmin", "cumsum",
-              "cumprod", "softmax", "log_softmax", "max", "min", "all", "any", "nansum", "count_nonzero"]
+              "cumprod", "softmax", "log_softmax", "max", "min", "all", "any"]
 
 
 def reduction(draw, s):
@@ -257,7 +257,7 @@ def reduction(draw, s):
     keepdim = draw(st.booleans())
     dim = _dim(draw, x)
     floaty = op in ("mean", "std", "var", "logsumexp", "norm", "softmax", "log_softmax")
-    dtype = _float_result(x) if floaty else ("int64" if op in ("argmax", "argmin", "count_nonzero") else
+    dtype = _float_result(x) if floaty else ("int64" if op in ("argmax", "argmin") else
                                              "bool" if op in ("all", "any") else
                                              "int64" if x.dtype == "bool" and op in ("sum", "prod", "cumsum") else
                                              x.dtype)
@@ -275,8 +275,7 @@ def reduction(draw, s):
                     (values.name, indices.name))
     out = s.add(shape, dtype, rg, leaf=not rg)
     extra = ", unbiased=False" if op in ("std", "var") and draw(st.booleans()) else ""
-    keep = "" if op == "count_nonzero" else f", keepdim={keepdim}"
-    return Step(op, f"{out.name} = {x.name}.{op}({dim}{keep}{extra})", (out.name,))
+    return Step(op, f"{out.name} = {x.name}.{op}({dim}, keepdim={keepdim}{extra})", (out.name,))
 
 
 def _view_result(s, x, shape, rg=None):
@@ -431,6 +430,70 @@ def inplace(draw, s):
     return Step(op, text, mutates=True)
 
 
+def shape_copy(draw, s):
+    """Ops that make new tensors from others' elements: repeat, tril/triu, cat, stack, addcmul/addcdiv."""
+    x = _pick(draw, s.vars)
+    op = draw(st.sampled_from(["repeat", "tril", "triu", "cat", "stack", "addcmul", "addcdiv", "split_sizes"]))
+    rg = x.requires_grad
+    if op == "repeat":
+        out = s.add((2,) + x.shape, x.dtype, rg, leaf=not rg)
+        return Step(op, f"{out.name} = {x.name}.repeat(2, *([1] * {x.name}.dim()))", (out.name,))
+    if op in ("tril", "triu"):
+        k = draw(st.sampled_from([0, 1, -1]))
+        out = s.add(x.shape, x.dtype, rg, leaf=not rg)
+        return Step(op, f"{out.name} = {x.name}.{op}({k})", (out.name,))
+    if op in ("cat", "stack"):
+        y = _pick(draw, s.tensors(lambda v: v.shape == x.shape)) or x
+        out = s.add(((2 * x.shape[0],) + x.shape[1:] if x.shape else ()) if op == "cat" else (2,) + x.shape,
+                    x.dtype if x.dtype == y.dtype else "float32", rg or y.requires_grad, leaf=not rg)
+        return Step(op, f"{out.name} = torch.{op}([{x.name}, {y.name}])", (out.name,))
+    if op == "split_sizes":
+        n = x.shape[0] if x.shape else 0
+        if not 1 <= n <= 3:
+            return Step(op, f"{x.name}.split([1, 1])")
+        first = s.add((1,) + x.shape[1:], x.dtype, rg, leaf=not rg)
+        rest = s.add((n - 1,) + x.shape[1:], x.dtype, rg, leaf=not rg)
+        return Step(op, f"{first.name}, {rest.name} = {x.name}.split([1, {n - 1}])", (first.name, rest.name))
+    partners = [v for v in s.vars if _broadcast(x.shape, v.shape) is not None]
+    a, b = _pick(draw, partners), _pick(draw, partners)
+    shape = _broadcast(_broadcast(x.shape, a.shape) or x.shape, b.shape) or x.shape
+    out = s.add(shape, x.dtype, rg or a.requires_grad or b.requires_grad, leaf=not rg)
+    value = draw(st.sampled_from(["", ", value=0.5", ", value=-2"]))
+    return Step(op, f"{out.name} = torch.{op}({x.name}, {a.name}, {b.name}{value})", (out.name,))
+
+
+IMAGE = (1, 2, 3, 3)
+
+
+def nn_ops(draw, s):
+    """Convolution, pooling, padding, normalization and embedding on a small image of their own."""
+    dtype = draw(st.sampled_from(FLOATS))
+    values = _draw_values(draw, math.prod(IMAGE), dtype)
+    x = s.add(IMAGE, dtype, True)
+    make = Step("tensor", f"{x.name} = torch.tensor({_literal(_nested(values, IMAGE), dtype)}, dtype=torch.{dtype}, "
+                          "requires_grad=True)", (x.name,))
+    op = draw(st.sampled_from(["conv2d", "max_pool2d", "avg_pool2d", "pad_constant", "pad_reflect", "pad_replicate",
+                               "layer_norm", "embedding", "det", "inv", "vector_norm", "addmm"]))
+    name = s.new_name()
+    text = {
+        "conv2d": f"F.conv2d({x.name}, torch.ones(1, 2, 2, 2, dtype=torch.{dtype}), padding=1)",
+        "max_pool2d": f"F.max_pool2d({x.name}, 2, stride=1)",
+        "avg_pool2d": f"F.avg_pool2d({x.name}, 2, padding=1)",
+        "pad_constant": f"F.pad({x.name}, (1, 0, 0, 1), value=0.5)",
+        "pad_reflect": f"F.pad({x.name}, (1, 1), mode='reflect')",
+        "pad_replicate": f"F.pad({x.name}, (1, 1, 1, 1), mode='replicate')",
+        "layer_norm": f"F.layer_norm({x.name}, (3,))",
+        "embedding": f"F.embedding(torch.tensor([[0, 2], [1, 1]]), {x.name}[0, 0])",
+        "det": f"torch.linalg.det({x.name})",
+        "inv": f"torch.linalg.inv({x.name}[0, 0] + torch.eye(3, dtype=torch.{dtype}))",
+        "vector_norm": f"torch.linalg.vector_norm({x.name}, ord={draw(st.sampled_from([2, 1, 0, 'inf', 3]))!s}"
+                       .replace("ord=inf", "ord=float('inf')") + ", dim=-1)",
+        "addmm": f"torch.addmm({x.name}[0, 0, 0], {x.name}[0, 0], {x.name}[0, 1])",
+    }[op]
+    s.vars.append(Var(name, (), dtype, True, False))  # its shape is not tracked: reductions and backward still work
+    return [make, Step(op, f"{name} = {text}", (name,))]
+
+
 def linear_algebra(draw, s):
     x = _pick(draw, s.tensors(lambda v: 1 <= len(v.shape) <= 3))
     if x is None:
@@ -506,8 +569,7 @@ def indexing(draw, s):
     return Step(op, f"{out.name} = {x.name}[{picks}]", (out.name,))
 
 
-LOSSES = ["mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-          "huber_loss"]
+LOSSES = ["mse_loss", "l1_loss", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
 
 
 def loss(draw, s):
@@ -651,7 +713,7 @@ def printing(draw, s):
 
 # (family, weight): leaves and ops most often, autograd steps often, the rest now and then
 FAMILIES = [(leaf, 3), (unary, 4), (functional_unary, 2), (binary, 5), (reduction, 3), (view, 5), (inplace, 3),
-            (linear_algebra, 1), (indexing, 2), (loss, 1), (backward, 4), (autograd_grad, 2), (autograd_state, 3),
+            (linear_algebra, 1), (indexing, 2), (loss, 1), (shape_copy, 2), (nn_ops, 1), (backward, 4), (autograd_grad, 2), (autograd_state, 3),
             (grad_mode, 2), (printing, 1)]
 _WEIGHTED = [f for f, w in FAMILIES for _ in range(w)]
 
