@@ -7,7 +7,7 @@ import numpy as np
 from .._creation import zeros_like
 from .._tensor import Tensor
 from .._warn import warn_once
-from .engine import _accumulate_into, execute
+from .engine import execute
 
 __all__ = ["backward", "grad"]
 
@@ -86,12 +86,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         warn_once(CREATE_GRAPH_WARNING, stacklevel=3)
     roots = _root_edges(outputs, grads)
-    input_edges = _input_edges(inputs) if inputs is not None else None
-    captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
+    input_edges = None
     if inputs is not None:
-        for t, g in zip(inputs, captured):
-            if g is not None and t._grad_fn is not None:
-                _accumulate_into(t, g, create_graph)
+        input_edges = _input_edges(inputs)
+        for t in inputs:
+            t.retain_grad()  # as PyTorch does: a non-leaf input gets its grad through its retains_grad hook
+    execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
 
 
 def _grad_tuple(value, n_outputs):

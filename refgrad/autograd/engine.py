@@ -40,15 +40,16 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
 
     inputs: edges whose gradient is wanted, or None for a plain backward. With
     accumulate=False (autograd.grad) the gradients arriving at those edges are captured and no
-    AccumulateGrad runs. With accumulate=True (backward(inputs=...)) the AccumulateGrad of
-    wanted leaves runs, and gradients at non-leaf edges are captured for the caller.
+    AccumulateGrad runs. With accumulate=True (backward(inputs=...)) the nodes of those edges run:
+    the AccumulateGrad of wanted leaves, the node of a wanted non-leaf (whose retains_grad hook,
+    set by the caller, stores its grad).
     """
     root = GraphRoot(roots, grads)
     dependencies = _count_dependencies(root)
     captures = {}
     must_run = set()
     for i, (node, nr) in enumerate(inputs or ()):
-        if accumulate and isinstance(node, AccumulateGrad):
+        if accumulate:
             must_run.add(node)
         elif node is not None:
             captures.setdefault(node, []).append((nr, i))
@@ -101,13 +102,16 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if node is root:
         return root.grads
     grads = buffers.pop(node, None) or [None]
+    if needed is not None and not needed[node]:
+        # a node that only captures: PyTorch captures its gradient after the tensor hooks, and runs nothing
+        if node in captures:
+            grads = _call_tensor_hooks(node, grads, with_node_hooks=False)
+            _capture(node, grads, captures, results)
+        return ()
+    if captures and node in captures:
+        _capture(node, grads, captures, results)  # before the tensor's own hooks, as PyTorch does
     if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
         grads = _call_tensor_hooks(node, grads)
-    if captures and node in captures:
-        for nr, i in captures[node]:
-            results[i] = grads[nr] if nr < len(grads) else None
-    if needed is not None and not needed[node]:
-        return ()
     if type(node) is AccumulateGrad:
         if grads and grads[0] is not None:
             _accumulate_into(node.variable, grads[0], create_graph)
@@ -122,6 +126,14 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if not keep_graph:
         node.release()  # saved tensors are freed as soon as the node has run
     return outputs
+
+
+def _capture(node, grads, captures, results):
+    """Stores the gradients arriving at a wanted edge, each a tensor of its own (never one shared with
+    another result or the graph: the caller may change it in place)."""
+    for nr, i in captures[node]:
+        g = grads[nr] if nr < len(grads) else None
+        results[i] = g
 
 
 def _count_dependencies(root):
@@ -157,7 +169,7 @@ def _exec_info(root, captures, must_run):
     return needed
 
 
-def _call_tensor_hooks(node, grads):
+def _call_tensor_hooks(node, grads, with_node_hooks=True):
     """Tensor hooks, then retained grads, then the node's own pre-hooks (PyTorch's order)."""
     if isinstance(node, AccumulateGrad):
         hooks = node.variable._hooks
@@ -177,7 +189,9 @@ def _call_tensor_hooks(node, grads):
     for nr, ref in node_hooks.retains_grad.items():
         tensor = ref()
         if tensor is not None and nr < len(grads) and grads[nr] is not None:
-            _accumulate_into(tensor, grads[nr], create_graph=grad_mode.state.enabled)
+            _retain(tensor, grads[nr])
+    if not with_node_hooks:
+        return grads
     for hook in list(node_hooks.pre.values()):
         new = hook(tuple(grads))
         if new is not None:
@@ -264,8 +278,16 @@ def _expandable(shape, to):
     return True
 
 
+def _retain(tensor, grad):
+    """The retains_grad hook of a non-leaf: a clone of the first gradient, later ones added out of place."""
+    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+
+
 def _accumulate_into(tensor, grad, create_graph):
-    """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph)."""
+    """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph).
+    A leaf that stopped requiring grad (detach_(), requires_grad_(False)) keeps its .grad."""
+    if not tensor.requires_grad:
+        return
     if create_graph:
         if tensor._grad is None:
             # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad)

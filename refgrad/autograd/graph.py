@@ -11,6 +11,8 @@ the entry's backward formulas on the gradient and the values the node saved.
 import itertools
 import weakref
 
+import numpy as np
+
 __all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle"]
 
 _sequence = itertools.count()
@@ -272,10 +274,14 @@ class FormulaNode(Node):
         return values
 
     def release(self):
-        if self._saved:
-            for v in self._saved.values():
+        saved = self._saved
+        if saved:
+            kinds = self._rule.saves
+            for name, v in saved.items():
                 if type(v) is SavedTensor:
                     v.free()
+                elif _is_saved_variable(kinds.get(name), v):
+                    saved[name] = _FREED
 
     def __getattr__(self, name):
         # PyTorch exposes saved values as grad_fn._saved_<name>.
@@ -284,6 +290,29 @@ class FormulaNode(Node):
             if v is not None:
                 return v.unpack(self) if type(v) is SavedTensor else v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
+def _is_saved_variable(kind, value):
+    """Is a saved value one that PyTorch keeps as a SavedVariable (freed after backward, so running the
+    node again raises)? Besides SavedTensors: a number given for a tensor input (PyTorch saves it as a
+    wrapped-number tensor) and a tensor parameter (indices, masks, an index's arrays)."""
+    if kind is None:
+        return False
+    if kind[0] == "input":
+        return value is not None
+    if kind[0] != "param":
+        return False
+    return hasattr(value, "_vc") or type(value) is tuple and any(type(i) is np.ndarray for i in value)
+
+
+def _freed_saved_tensor():
+    """Stands for a saved value after the graph is freed: unpacking it raises PyTorch's error."""
+    freed = SavedTensor.__new__(SavedTensor)
+    freed.free()
+    return freed
+
+
+_FREED = _freed_saved_tensor()
 
 
 def _op_name(node):
