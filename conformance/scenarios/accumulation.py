@@ -70,3 +70,37 @@ def assigned_grad_accumulates(torch, rec):
     x.grad = torch.ones(3, dtype=x.dtype)
     (x * 3).sum().backward()
     rec("grad", x.grad)
+
+
+@scenario
+def backward_inputs_non_leaf(torch, rec):
+    x = torch.tensor(rec.data(2, 2), requires_grad=True)
+    y = x.fmod(1.5)
+    y.retain_grad()
+    y.backward(torch.ones_like(y), inputs=[y])
+    rec("y.grad", y.grad)
+    rec("x.grad", x.grad)
+    z = x * 3
+    w = z.exp()
+    torch.autograd.backward(w.sum(), inputs=[z])
+    rec("z.retains_grad", z.retains_grad)
+    rec("z.grad", z.grad)
+    rec("x.grad_after", x.grad)
+
+
+@scenario(dtypes=("float32", "float64"))
+def leaf_that_stopped_requiring_grad(torch, rec):
+    for how in ("detach_", "requires_grad_false", "detach_then_requires_grad"):
+        seen = []
+        x = rec.tensor(2, requires_grad=True)
+        x.register_hook(lambda g: seen.append(g.clone()))
+        y = (x.exp() * x).sum()
+        if how == "requires_grad_false":
+            x.requires_grad_(False)
+        else:
+            x.detach_()
+        if how == "detach_then_requires_grad":
+            x.requires_grad = True
+        y.backward()
+        rec(f"{how}.grad", x.grad)
+        rec(f"{how}.hook", seen)

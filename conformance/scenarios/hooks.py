@@ -148,3 +148,47 @@ def hook_results_are_checked(torch, rec):
     y = x * 2
     y.grad_fn.register_prehook(lambda g: (torch.ones(3),))
     rec.raises("node_prehook_size", lambda: y.sum().backward())
+
+
+@scenario
+def backward_inputs_skips_other_leaves_hooks(torch, rec):
+    calls = []
+    a = torch.tensor(rec.data(2, 3), requires_grad=True)
+    b = torch.tensor(rec.data(2, 3), requires_grad=True)
+    a.register_hook(lambda g: calls.append("a"))
+    b.register_hook(lambda g: calls.append("b"))
+    y = a * b
+    y.register_hook(lambda g: calls.append("y"))
+    (y * 2).sum().backward(inputs=[b])
+    rec("calls", calls)
+    rec("a.grad", a.grad)
+    rec("b.grad", b.grad)
+
+
+@scenario
+def grad_captures_before_the_inputs_own_hooks(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x * 1.5
+    y.register_hook(lambda g: -g)
+    z = (y[:2] * 3).sum()
+    rec("needed", torch.autograd.grad(z, [x, y], retain_graph=True))
+    rec("only_y", torch.autograd.grad(z, [y], retain_graph=True))
+    y.retain_grad()
+    rec("only_y_retained", torch.autograd.grad(z, [y], retain_graph=True))
+    rec("y.grad", y.grad)
+    leaf = torch.tensor(rec.data(2), requires_grad=True)
+    leaf.register_hook(lambda g: g * 10)
+    rec("leaf", torch.autograd.grad((leaf * 3).sum(), [leaf]))
+
+
+@scenario
+def retained_grad_is_replaced_not_updated(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x.exp()
+    y.retain_grad()
+    y.sum().backward(retain_graph=True)
+    first = y.grad
+    (y * 2).sum().backward()
+    rec("first", first)
+    rec("y.grad", y.grad)
+    rec("same", first is y.grad)

@@ -60,3 +60,23 @@ def create_graph_retains(torch, rec):
     (g2,) = torch.autograd.grad(y, x)
     rec("g", g)
     rec("g2", g2)
+
+
+@scenario
+def second_backward_frees_numbers_and_indices(torch, rec):
+    x = torch.tensor(rec.data(1, 1, 4, 4), requires_grad=True)
+    flat = x.flatten()
+    index = torch.tensor([0, 3])
+    outputs = {
+        "mul_number": lambda: x * 2, "div_number": lambda: x / 2, "add_number": lambda: x + 2,
+        "max_pool2d": lambda: torch.nn.functional.max_pool2d(x, 2),
+        "avg_pool2d": lambda: torch.nn.functional.avg_pool2d(x, 2),
+        "gather": lambda: flat.gather(0, index), "index": lambda: flat[index], "mask": lambda: flat[flat > 0],
+        "index_select": lambda: flat.index_select(0, index), "masked_fill": lambda: x.masked_fill(x > 0, 1.0),
+        "min_dim": lambda: x.min(-1)[0], "div_floor": lambda: x.div(2, rounding_mode="floor"),
+        "sum": lambda: x.sum(), "expand": lambda: x.expand(2, 1, 4, 4), "neg": lambda: -x,
+    }
+    for name, make in outputs.items():
+        y = make().sum()
+        y.backward()
+        rec.raises(name, lambda: y.backward())
