@@ -21,7 +21,7 @@ from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import Tensor
 from .autograd import forward_level, grad_mode
-from .autograd.graph import SavedTensor
+from .autograd.graph import SavedTensor, move_retains_grad
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace"]
 
@@ -204,6 +204,8 @@ def call_inplace(rule, self, operands, params):
         saved_result = node._saved.get("result")
         if saved_result is not None:
             saved_result.repoint(self)
+        if self._retains_grad:
+            move_retains_grad(self, node, 0)
         self._grad_fn = node
         self._output_nr = 0
     return self

@@ -104,3 +104,34 @@ def leaf_that_stopped_requiring_grad(torch, rec):
         y.backward()
         rec(f"{how}.grad", x.grad)
         rec(f"{how}.hook", seen)
+
+
+@scenario(dtypes=("float32", "float64"))
+def gradient_of_another_dtype_is_cast(torch, rec):
+    seen = []
+    x = rec.tensor(3, requires_grad=True)
+    other = torch.float64 if rec.dtype == "float32" else torch.float32
+    torch.autograd.backward([x], [torch.tensor([1.0, 2.0, 3.0], dtype=other)])
+    rec("leaf_root", x.grad)
+    y = x * 2
+    y.register_hook(lambda g: seen.append(g))
+    y.backward(torch.tensor([1, 2, 3]), retain_graph=True)
+    rec("int_gradient", x.grad)
+    rec("hook_saw", seen)
+    rec("grad_outputs", torch.autograd.grad(y, [x, y], torch.tensor([1.0, 2.0, 3.0], dtype=other),
+                                            retain_graph=True))
+    rec("bool_grad_outputs", torch.autograd.grad(y, [y], torch.tensor([True, False, True]), retain_graph=True))
+    (g,) = torch.autograd.grad(y, [x], torch.tensor([1.0, 2.0, 3.0], dtype=torch.float16, requires_grad=True),
+                               create_graph=True)
+    rec("create_graph", g)
+    x0 = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    x0.backward(torch.tensor(3.0))
+    rec("zero_dim", x0.grad)
+
+
+@scenario
+def create_graph_warning_after_the_checks(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    rec.raises("root_without_grad", lambda: torch.tensor(rec.data(3)).sum().backward(create_graph=True))
+    rec.raises("input_without_grad",
+               lambda: (x * 2).sum().backward(create_graph=True, inputs=[torch.tensor(rec.data(3))]))

@@ -192,3 +192,44 @@ def retained_grad_is_replaced_not_updated(torch, rec):
     rec("first", first)
     rec("y.grad", y.grad)
     rec("same", first is y.grad)
+
+
+@scenario
+def retain_grad_then_in_place(torch, rec):
+    calls = []
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.register_hook(lambda g: calls.append(("before", g.clone())))
+    y.exp_()
+    y.register_hook(lambda g: calls.append(("after", g.clone())))
+    (y * 3).sum().backward()
+    rec("y.grad", y.grad)
+    rec("y.retains_grad", y.retains_grad)
+    rec("x.grad", x.grad)
+    rec("calls", calls)
+    z = torch.tensor(rec.data(2), requires_grad=True).trunc()
+    z.retain_grad()
+    z.exp_()
+    z.mul_(2)
+    torch.autograd.backward(z.sum())
+    rec("z.grad", z.grad)
+
+
+@scenario
+def retained_grad_under_create_graph(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    (y * y).sum().backward(create_graph=True)
+    rec("y.grad", y.grad)
+    rec("x.grad", x.grad)
+    (y * y).sum().backward(create_graph=True)
+    rec("y.grad_twice", y.grad)
+    empty = torch.zeros((0,), requires_grad=True)
+    part = empty[-2:-1]
+    out = torch.exp2(part)
+    part.retain_grad()
+    (g,) = torch.autograd.grad(out, [empty], grad_outputs=torch.zeros((0,)), create_graph=True)
+    rec("part.grad", part.grad)
+    rec("g", g)
