@@ -72,7 +72,7 @@ class BackwardCFunction(Node, FunctionCtx):
         saved = getattr(self, "_saved", None)
         if saved is None:
             return ()
-        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
+        return tuple(s.unpack(self, for_backward=False) if isinstance(s, SavedTensor) else s for s in saved)
 
 
 class FunctionMeta(type):

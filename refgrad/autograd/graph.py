@@ -24,6 +24,10 @@ FREED_MESSAGE = (
     "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
     "if you need to access saved tensors after calling backward.")
 
+DETACHED_MESSAGE = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is not supported, "
+    "please use out-of-place `.detach()` instead")
+
 
 class RemovableHandle:
     """Returned by register_hook; `remove()` unregisters the hook."""
@@ -153,7 +157,8 @@ class SavedTensor:
     rebuilt with the saving node as grad_fn when unpacked, so a node does not own its output.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls")
+    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls",
+                 "nonleaf")
 
     def __init__(self, tensor, is_output):
         if tensor._is_inference:
@@ -175,6 +180,7 @@ class SavedTensor:
             self.cls = type(tensor)
         else:
             self.tensor = tensor
+            self.nonleaf = tensor._grad_fn is not None
 
     def repoint(self, tensor):
         """After an in-place op the saved output is the modified tensor itself."""
@@ -183,9 +189,11 @@ class SavedTensor:
         self.version = tensor._vc.value
         self.fw = tensor._fw
 
-    def unpack(self, node):
+    def unpack(self, node, for_backward=True):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
+        if for_backward and self.tensor is not None and self.nonleaf and self.tensor._grad_fn is None:
+            raise RuntimeError(DETACHED_MESSAGE)
         if self.counter.value != self.version:
             raise RuntimeError(self._modified_message(node))
         if self.tensor is not None:
@@ -297,7 +305,7 @@ class FormulaNode(Node):
         if name.startswith("_saved_"):
             v = self._saved.get(name[7:], None)
             if v is not None:
-                return v.unpack(self) if type(v) is SavedTensor else v
+                return v.unpack(self, for_backward=False) if type(v) is SavedTensor else v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
 
