@@ -22,7 +22,7 @@ from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
-from ._dispatch import call, call_inplace, check_inplace
+from ._dispatch import bump_version, call, call_inplace, check_inplace
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_inplace_shape
@@ -1708,7 +1708,7 @@ def _fill_random(name, sampler):
     def method(self, *args, generator=None, **kwargs):
         check_inplace(self)
         self._data[...] = sampler(self._data.shape, *args, **kwargs)
-        self._vc.value += 1
+        bump_version(self)
         return self
     method.__name__ = method.__qualname__ = name
     METHODS[name] = method

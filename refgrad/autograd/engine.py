@@ -61,7 +61,7 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
     ready = []
     node = root
     prev = grad_mode.state.enabled
-    grad_mode.state.enabled = create_graph
+    grad_mode.state.enabled = create_graph and not grad_mode.state.inference  # inference mode records nothing
     try:
         while node is not None:
             outputs = _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph)
