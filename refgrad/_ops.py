@@ -1256,7 +1256,8 @@ def split(tensor, split_size_or_sections, dim=0):
         step = split_size_or_sections
         if step <= 0 and not (step == 0 and size == 0):
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-        sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if step else [0]
+        # an empty dim splits into one empty piece, as in PyTorch
+        sizes = (step and [builtins.min(step, size - i) for i in range(0, size, step)]) or [0]
         return _views(call(D.SPLIT, (tensor,), {"dim": dim, "sizes": tuple(sizes)}), tensor)
     if not isinstance(split_size_or_sections, (list, tuple)):
         raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "

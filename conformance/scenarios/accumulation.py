@@ -135,3 +135,25 @@ def create_graph_warning_after_the_checks(torch, rec):
     rec.raises("root_without_grad", lambda: torch.tensor(rec.data(3)).sum().backward(create_graph=True))
     rec.raises("input_without_grad",
                lambda: (x * 2).sum().backward(create_graph=True, inputs=[torch.tensor(rec.data(3))]))
+
+
+@scenario(dtypes=("float32", "float64"))
+def split_of_an_empty_dim_backward(torch, rec):
+    x = rec.tensor(1, 3, requires_grad=True)
+    pieces = torch.split(x[..., 1::2, -3], 1)
+    rec("pieces", [p.shape for p in pieces])
+    pieces[0].backward(torch.zeros((0,)))
+    rec("x.grad", x.grad)
+    y = torch.ones(4, 0, dtype=x.dtype, requires_grad=True)
+    halves = y.split(2)
+    halves[1].sum().backward()
+    rec("y.grad", y.grad)
+    z = torch.ones(0, 3, dtype=x.dtype, requires_grad=True)
+    chunks = z.chunk(2, 1)
+    rec("chunks", [c.shape for c in chunks])
+    (chunks[0].sum() + chunks[1].sum()).backward()
+    rec("z.grad", z.grad)
+    e = torch.ones(0, dtype=x.dtype, requires_grad=True)
+    (only,) = e.split(3)
+    only.sum().backward()
+    rec("e.grad", e.grad)
