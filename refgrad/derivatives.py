@@ -233,8 +233,8 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
                                                                          value)}, jvp="elementwise")
 LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0", lambda a, b, weight: a + np.asarray(weight, a.dtype) * (b - a),
                     ("self", "end"),
-                    {"self": lambda grad, weight: formulas.scaled(grad, 1 - weight),
-                     "end": lambda grad, weight: formulas.scaled(grad, weight)}, jvp="elementwise")
+                    {"self": lambda grad, weight: grad * (1 - weight),
+                     "end": lambda grad, weight: grad * weight}, jvp="elementwise")
 LERP = entry("lerp.Tensor", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("self", "end", "weight"),
              {"self": lambda grad, weight: grad * (1 - weight),
               "end": lambda grad, weight: grad * weight,

@@ -129,11 +129,9 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
 
 
 def _capture(node, grads, captures, results):
-    """Stores the gradients arriving at a wanted edge, each a tensor of its own (never one shared with
-    another result or the graph: the caller may change it in place)."""
+    """Stores the gradients arriving at a wanted edge (autograd.grad's results)."""
     for nr, i in captures[node]:
-        g = grads[nr] if nr < len(grads) else None
-        results[i] = g
+        results[i] = grads[nr] if nr < len(grads) else None
 
 
 def _count_dependencies(root):
