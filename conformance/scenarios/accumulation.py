@@ -157,3 +157,35 @@ def split_of_an_empty_dim_backward(torch, rec):
     (only,) = e.split(3)
     only.sum().backward()
     rec("e.grad", e.grad)
+
+
+@scenario(dtypes=("float32", "float64"))
+def first_gradient_kept_or_copied(torch, rec):
+    # PyTorch keeps a first gradient that nothing else holds and that has the leaf's layout (a view of
+    # the caller's gradient, say), and later adds into it in place; it copies any other
+    x = rec.tensor(3, 1, requires_grad=True)
+    given = torch.ones(1, 3, dtype=x.dtype)
+    x.t().backward(given)
+    rec("x.grad._version", x.grad._version)
+    x.t().backward(torch.ones(1, 3, dtype=x.dtype))
+    rec("view_of_given", given)
+    rec("x.grad", x.grad)
+    for name, make, gradient in (("transposed", lambda v: v.t(), (3, 2)), ("reshaped", lambda v: v.view(6), (6,)),
+                                 ("passed_through", lambda v: v + 0, (2, 3)), ("leaf_itself", lambda v: v, (2, 3))):
+        leaf = rec.tensor(2, 3, requires_grad=True)
+        given = torch.ones(*gradient, dtype=x.dtype)
+        make(leaf).backward(given)
+        rec(f"{name}.version", leaf.grad._version)
+        make(leaf).backward(torch.ones(*gradient, dtype=x.dtype))
+        rec(f"{name}.given", given)
+    seen = []
+    held = rec.tensor(2, requires_grad=True)
+    held.register_hook(lambda g: seen.append(g))
+    (held * 2).backward(torch.ones(2, dtype=x.dtype))
+    (held * 2).backward(torch.ones(2, dtype=x.dtype))
+    rec("hook_argument", seen[0])
+    summed = rec.tensor(2, requires_grad=True)
+    summed.sum().backward()
+    rec("expanded.version", summed.grad._version)
+    (summed * 2).sum().backward()
+    rec("expanded.grad", summed.grad)

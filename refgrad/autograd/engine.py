@@ -11,7 +11,10 @@ As in PyTorch's engine:
    here, from refgrad/_formulas.py), and free its saved tensors unless the graph is retained.
 """
 import itertools
+import sys
 from heapq import heappop, heappush
+
+import numpy as np
 
 from .._creation import zeros_like
 from .._formulas import sum_to
@@ -89,6 +92,7 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
                         heappush(ready, (-pending._seq, next(order), pending))
                         pending = None
                     heappush(ready, (-next_node._seq, next(order), next_node))
+            outputs = g = buf = None  # hold no gradient while the next node runs (see _is_unshared)
             node = pending if pending is not None else heappop(ready)[2] if ready else None
     finally:
         grad_mode.state.enabled = prev
@@ -293,9 +297,63 @@ def _accumulate_into(tensor, grad, create_graph):
         else:
             tensor._grad = tensor._grad + grad
     elif tensor._grad is None:
-        tensor._grad = Tensor._make(grad._data.copy(), grad._dtype, grad._device)  # a contiguous copy, no history
+        if _is_unshared(grad) and _obeys_layout_contract(grad._data, tensor._data):
+            tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
+        else:
+            tensor._grad = _copy_like(grad, tensor)
     elif tensor._grad.requires_grad:
         tensor._grad = tensor._grad + grad
     else:
         with grad_mode.no_grad():
             tensor._grad.add_(grad)
+
+
+def _refs_in_callee(obj):
+    return sys.getrefcount(obj)
+
+
+def _fresh_refs():
+    """The references to a gradient that only the engine holds, seen from _accumulate_into: its slot in
+    the node's gradient list, the parameter, getrefcount's argument (measured: Python versions differ)."""
+    holder = [object()]
+    return _refs_in_callee(holder[0])
+
+
+_ENGINE_REFS = _fresh_refs() if hasattr(sys, "getrefcount") else 0
+
+
+def _is_unshared(grad):
+    """Does nothing but the engine hold `grad`? PyTorch's AccumulateGrad asks the same (its use_count)
+    before it keeps a first gradient instead of copying it. Called from _accumulate_into only."""
+    return sys.getrefcount(grad) - 1 <= _ENGINE_REFS  # - 1: this function's own parameter
+
+
+def _obeys_layout_contract(grad, variable):
+    """PyTorch's gradient layout contract: a dense variable's gradient has its strides (those of size-1
+    dims aside, which must not be 0); another variable's is contiguous. Arrays of the same dtype."""
+    if not _is_dense(variable):
+        return grad.flags.c_contiguous
+    for size, stride, var_stride in zip(grad.shape, grad.strides, variable.strides):
+        if (stride != var_stride) if size != 1 else stride == 0:
+            return False
+    return True
+
+
+def _is_dense(data):
+    """Non-overlapping and dense: the elements fill their memory without gaps, in some dim order."""
+    expected = data.itemsize
+    for stride, size in sorted((abs(st), sz) for st, sz in zip(data.strides, data.shape) if sz != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _copy_like(grad, variable):
+    """A copy of the gradient with the variable's layout (empty_strided(...).copy_(grad) in PyTorch, so
+    its version is 1)."""
+    data = np.empty_like(variable._data, dtype=grad._data.dtype)
+    np.copyto(data, grad._data)
+    copy = Tensor._make(data, grad._dtype, grad._device)
+    copy._vc.value = 1
+    return copy
