@@ -8,7 +8,10 @@ As in PyTorch's engine:
    node's output gradients into the input buffers of its next functions;
 4. before a node runs, apply the tensor hooks of its outputs and store retained grads;
    after it runs, reduce each gradient to its input's shape and dtype (`sum_to`, done once
-   here, from refgrad/_formulas.py), and free its saved tensors unless the graph is retained.
+   here, from refgrad/_formulas.py), and free its saved tensors unless the graph is retained;
+5. AccumulateGrad keeps a leaf's first gradient when nothing but the engine holds it and it has
+   the leaf's layout (PyTorch's use_count check, read here with sys.getrefcount), and copies it
+   otherwise; later gradients are added in place.
 """
 import itertools
 import sys
