@@ -64,23 +64,3 @@ def detach_of_leaf(torch, rec):
     rec("d_is_leaf", d.is_leaf)
     d.zero_()
     rec("x_after_zero", x)
-
-
-@scenario
-def detach_in_place_of_a_saved_tensor(torch, rec):
-    x = torch.tensor(rec.data(2), requires_grad=True)
-    a = x * 2
-    b = a * a
-    a.detach_()
-    rec("saved_self", b.grad_fn._saved_self)
-    rec.raises("backward", lambda: b.sum().backward())
-    e = x.exp()
-    c = e * 1
-    e.detach_()
-    c.sum().backward()
-    rec("saved_output_ok", x.grad)
-    leaf = torch.tensor(rec.data(2), requires_grad=True)
-    d = leaf * leaf
-    leaf.detach_()
-    d.sum().backward()
-    rec("saved_leaf", leaf.grad)

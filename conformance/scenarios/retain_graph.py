@@ -63,7 +63,7 @@ def create_graph_retains(torch, rec):
 
 
 @scenario
-def second_backward_frees_numbers_and_indices(torch, rec):
+def backward_twice_frees_numbers_and_indices(torch, rec):
     x = torch.tensor(rec.data(1, 1, 4, 4), requires_grad=True)
     flat = x.flatten()
     index = torch.tensor([0, 3])
@@ -80,3 +80,23 @@ def second_backward_frees_numbers_and_indices(torch, rec):
         y = make().sum()
         y.backward()
         rec.raises(name, lambda: y.backward())
+
+
+@scenario
+def detach_in_place_of_a_saved_tensor(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    a = x * 2
+    b = a * a
+    a.detach_()
+    rec("saved_self", b.grad_fn._saved_self)
+    rec.raises("backward", lambda: b.sum().backward())
+    e = x.exp()
+    c = e * 1
+    e.detach_()
+    c.sum().backward()
+    rec("saved_output_ok", x.grad)
+    leaf = torch.tensor(rec.data(2), requires_grad=True)
+    d = leaf * leaf
+    leaf.detach_()
+    d.sum().backward()
+    rec("saved_leaf", leaf.grad)
