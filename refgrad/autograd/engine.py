@@ -300,7 +300,7 @@ def _accumulate_into(tensor, grad, create_graph):
         else:
             tensor._grad = tensor._grad + grad
     elif tensor._grad is None:
-        if _is_unshared(grad) and _obeys_layout_contract(grad._data, tensor._data):
+        if _is_unshared(grad) and grad._data.flags.writeable and _obeys_layout_contract(grad._data, tensor._data):
             tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
         else:
             tensor._grad = _copy_like(grad, tensor)
