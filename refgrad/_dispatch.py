@@ -21,9 +21,9 @@ from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import Tensor
 from .autograd import forward_level, grad_mode
-from .autograd.graph import SavedTensor
+from .autograd.graph import SavedTensor, move_retains_grad
 
-__all__ = ["call", "call_inplace", "forward", "record", "check_inplace"]
+__all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "bump_version"]
 
 _state = grad_mode.state
 _new_tensor = Tensor._make  # bound once: forward() makes every op's result
@@ -130,12 +130,20 @@ def _saved_value(how, operands, params, result):
 
 
 # ---------------------------------------------------------------------------- in place
+def bump_version(self):
+    """Counts an in-place write, once it is done. PyTorch counts it after the kernel, so an inference
+    tensor written outside inference mode is written when this raises."""
+    if self._is_inference:
+        if not _state.inference:
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
+                "get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                "more details.")
+        return  # inference tensors have no version counter
+    self._vc.value += 1
+
+
 def check_inplace(self):
-    if self._is_inference and not _state.inference:
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get "
-            "a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
-            "details.")
     if not _state.enabled:
         return
     base = self._base
@@ -199,11 +207,13 @@ def call_inplace(rule, self, operands, params):
     np.copyto(self._data, result._data, casting="unsafe")
     if result._fw is not None:
         self._fw = result._fw
-    self._vc.value += 1
+    bump_version(self)
     if grad:
         saved_result = node._saved.get("result")
         if saved_result is not None:
             saved_result.repoint(self)
+        if self._retains_grad:
+            move_retains_grad(self, node, 0)
         self._grad_fn = node
         self._output_nr = 0
     return self
@@ -225,7 +235,7 @@ def _write_directly(rule, self, all_ops, params):
         rule.forward(*arrays, out=self._data, **params)
     finally:
         restore(token)
-    self._vc.value += 1
+    bump_version(self)
     return True
 
 

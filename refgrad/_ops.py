@@ -22,7 +22,7 @@ from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
-from ._dispatch import call, call_inplace, check_inplace
+from ._dispatch import bump_version, call, call_inplace, check_inplace
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_inplace_shape
@@ -1256,7 +1256,8 @@ def split(tensor, split_size_or_sections, dim=0):
         step = split_size_or_sections
         if step <= 0 and not (step == 0 and size == 0):
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-        sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if step else [0]
+        # an empty dim splits into one empty piece, as in PyTorch
+        sizes = (step and [builtins.min(step, size - i) for i in range(0, size, step)]) or [0]
         return _views(call(D.SPLIT, (tensor,), {"dim": dim, "sizes": tuple(sizes)}), tensor)
     if not isinstance(split_size_or_sections, (list, tuple)):
         raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
@@ -1708,7 +1709,7 @@ def _fill_random(name, sampler):
     def method(self, *args, generator=None, **kwargs):
         check_inplace(self)
         self._data[...] = sampler(self._data.shape, *args, **kwargs)
-        self._vc.value += 1
+        bump_version(self)
         return self
     method.__name__ = method.__qualname__ = name
     METHODS[name] = method

@@ -186,6 +186,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if not isinstance(flag, bool):
+            raise RuntimeError("requires_grad must be a bool")
+        if self._grad_fn is not None and flag:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         self._set_requires_grad(flag, "only Tensors of floating point and complex dtype can require gradients")
 
     def requires_grad_(self, requires_grad=True):
@@ -203,6 +207,8 @@ class Tensor:
             return
         if flag and not self._dtype.is_floating_point:
             raise RuntimeError(dtype_message)
+        if flag and self._is_inference and not _grad_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = flag
 
     @property
@@ -220,6 +226,8 @@ class Tensor:
     @property
     def _version(self):
         """How many times this tensor's data was modified in place (shared with its views)."""
+        if self._is_inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._vc.value
 
     @property
@@ -298,6 +306,8 @@ class Tensor:
         return t
 
     def detach_(self):
+        if _grad_state.inference:
+            return self  # PyTorch's detach_ is an autograd kernel, which inference mode skips
         if self._base is not None and self._base.requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self._grad_fn = None

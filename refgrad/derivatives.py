@@ -60,8 +60,9 @@ DIV = entry("div.Tensor", "DivBackward0", np.true_divide, ("self", "other"),
 
 
 DIV_ROUNDING = entry("div.Tensor_mode", "DivBackward2", kernels.div_rounding, ("self", "other"),
-                     {"self": lambda grad: ops.zeros_like(grad),
-                      "other": lambda grad: ops.zeros_like(grad)}, jvp="elementwise")
+                     # the formulas name what PyTorch's saves (its formulas for no rounding mode use them)
+                     {"self": lambda grad, other: ops.zeros_like(grad),
+                      "other": lambda grad, self, other: ops.zeros_like(grad)}, jvp="elementwise")
 
 REMAINDER = entry("remainder.Tensor", "RemainderBackward1", lambda a, b: kernels.checked_int_div(np.remainder, a, b),
                   ("self", "other"),
@@ -232,8 +233,8 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
                                                                          value)}, jvp="elementwise")
 LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0", lambda a, b, weight: a + np.asarray(weight, a.dtype) * (b - a),
                     ("self", "end"),
-                    {"self": lambda grad, weight: formulas.scaled(grad, 1 - weight),
-                     "end": lambda grad, weight: formulas.scaled(grad, weight)}, jvp="elementwise")
+                    {"self": lambda grad, weight: grad * (1 - weight),
+                     "end": lambda grad, weight: grad * weight}, jvp="elementwise")
 LERP = entry("lerp.Tensor", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("self", "end", "weight"),
              {"self": lambda grad, weight: grad * (1 - weight),
               "end": lambda grad, weight: grad * weight,
@@ -578,11 +579,11 @@ MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
 AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
                    lambda x, kernel, stride, padding: kernels.pool_windows(x, kernel, stride, padding, 0).mean(axis=2),
                    ("self",),
-                   {"self": lambda grad, self_shape, kernel, stride, padding: ops.fold_windows(
+                   {"self": lambda grad, self, kernel, stride, padding: ops.fold_windows(
                        (grad / math.prod(kernel)).unsqueeze(2).expand(
                            tuple(grad.shape[:2]) + (math.prod(kernel),) + tuple(grad.shape[2:])).reshape(
                            tuple(grad.shape[:2]) + tuple(kernel) + tuple(grad.shape[2:])),
-                       self_shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same", jvp="linear")
+                       self.shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same", jvp="linear")
 
 
 NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,

@@ -280,7 +280,7 @@ def test_a_case_the_golden_file_lacks_fails_the_gate(capsys, tmp_path):
             "--no-report")
     code, out, _ = _run(capsys, *args)
     assert code == 1
-    assert f"8 cells were not compared with golden:{golden}, which lacks them, e.g. hooks/" in out
+    assert f"13 cells were not compared with golden:{golden}, which lacks them, e.g. hooks/" in out
     code, out, _ = _run(capsys, *args, "--allow-skips")
     assert code == 0
 

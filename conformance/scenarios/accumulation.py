@@ -70,3 +70,122 @@ def assigned_grad_accumulates(torch, rec):
     x.grad = torch.ones(3, dtype=x.dtype)
     (x * 3).sum().backward()
     rec("grad", x.grad)
+
+
+@scenario
+def backward_inputs_non_leaf(torch, rec):
+    x = torch.tensor(rec.data(2, 2), requires_grad=True)
+    y = x.fmod(1.5)
+    y.retain_grad()
+    y.backward(torch.ones_like(y), inputs=[y])
+    rec("y.grad", y.grad)
+    rec("x.grad", x.grad)
+    z = x * 3
+    w = z.exp()
+    torch.autograd.backward(w.sum(), inputs=[z])
+    rec("z.retains_grad", z.retains_grad)
+    rec("z.grad", z.grad)
+    rec("x.grad_after", x.grad)
+
+
+@scenario(dtypes=("float32", "float64"))
+def leaf_that_stopped_requiring_grad(torch, rec):
+    for how in ("detach_", "requires_grad_false", "detach_then_requires_grad"):
+        seen = []
+        x = rec.tensor(2, requires_grad=True)
+        x.register_hook(lambda g: seen.append(g.clone()))
+        y = (x.exp() * x).sum()
+        if how == "requires_grad_false":
+            x.requires_grad_(False)
+        else:
+            x.detach_()
+        if how == "detach_then_requires_grad":
+            x.requires_grad = True
+        y.backward()
+        rec(f"{how}.grad", x.grad)
+        rec(f"{how}.hook", seen)
+
+
+@scenario(dtypes=("float32", "float64"))
+def gradient_of_another_dtype_is_cast(torch, rec):
+    seen = []
+    x = rec.tensor(3, requires_grad=True)
+    other = torch.float64 if rec.dtype == "float32" else torch.float32
+    torch.autograd.backward([x], [torch.tensor([1.0, 2.0, 3.0], dtype=other)])
+    rec("leaf_root", x.grad)
+    y = x * 2
+    y.register_hook(lambda g: seen.append(g))
+    y.backward(torch.tensor([1, 2, 3]), retain_graph=True)
+    rec("int_gradient", x.grad)
+    rec("hook_saw", seen)
+    rec("grad_outputs", torch.autograd.grad(y, [x, y], torch.tensor([1.0, 2.0, 3.0], dtype=other),
+                                            retain_graph=True))
+    rec("bool_grad_outputs", torch.autograd.grad(y, [y], torch.tensor([True, False, True]), retain_graph=True))
+    (g,) = torch.autograd.grad(y, [x], torch.tensor([1.0, 2.0, 3.0], dtype=torch.float16, requires_grad=True),
+                               create_graph=True)
+    rec("create_graph", g)
+    x0 = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    x0.backward(torch.tensor(3.0))
+    rec("zero_dim", x0.grad)
+
+
+@scenario
+def create_graph_warning_after_the_checks(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    rec.raises("root_without_grad", lambda: torch.tensor(rec.data(3)).sum().backward(create_graph=True))
+    rec.raises("input_without_grad",
+               lambda: (x * 2).sum().backward(create_graph=True, inputs=[torch.tensor(rec.data(3))]))
+
+
+@scenario(dtypes=("float32", "float64"))
+def split_of_an_empty_dim_backward(torch, rec):
+    x = rec.tensor(1, 3, requires_grad=True)
+    pieces = torch.split(x[..., 1::2, -3], 1)
+    rec("pieces", [p.shape for p in pieces])
+    pieces[0].backward(torch.zeros((0,)))
+    rec("x.grad", x.grad)
+    y = torch.ones(4, 0, dtype=x.dtype, requires_grad=True)
+    halves = y.split(2)
+    halves[1].sum().backward()
+    rec("y.grad", y.grad)
+    z = torch.ones(0, 3, dtype=x.dtype, requires_grad=True)
+    chunks = z.chunk(2, 1)
+    rec("chunks", [c.shape for c in chunks])
+    (chunks[0].sum() + chunks[1].sum()).backward()
+    rec("z.grad", z.grad)
+    e = torch.ones(0, dtype=x.dtype, requires_grad=True)
+    (only,) = e.split(3)
+    only.sum().backward()
+    rec("e.grad", e.grad)
+
+
+@scenario(dtypes=("float32", "float64"))
+def first_gradient_kept_or_copied(torch, rec):
+    # PyTorch keeps a first gradient that nothing else holds and that has the leaf's layout (a view of
+    # the caller's gradient, say), and later adds into it in place; it copies any other
+    x = rec.tensor(3, 1, requires_grad=True)
+    given = torch.ones(1, 3, dtype=x.dtype)
+    x.t().backward(given)
+    rec("x.grad._version", x.grad._version)
+    x.t().backward(torch.ones(1, 3, dtype=x.dtype))
+    rec("view_of_given", given)
+    rec("x.grad", x.grad)
+    for name, make, gradient in (("transposed", lambda v: v.t(), (3, 2)), ("reshaped", lambda v: v.view(6), (6,)),
+                                 ("passed_through", lambda v: v + 0, (2, 3)), ("leaf_itself", lambda v: v, (2, 3))):
+        leaf = rec.tensor(2, 3, requires_grad=True)
+        given = torch.ones(*gradient, dtype=x.dtype)
+        make(leaf).backward(given)
+        rec(f"{name}.version", leaf.grad._version)
+        make(leaf).backward(torch.ones(*gradient, dtype=x.dtype))
+        rec(f"{name}.given", given)
+    seen = []
+    held = rec.tensor(2, requires_grad=True)
+    held.register_hook(lambda g: seen.append(g))
+    (held * 2).backward(torch.ones(2, dtype=x.dtype))
+    (held * 2).backward(torch.ones(2, dtype=x.dtype))
+    rec("hook_argument", seen[0])
+    summed = rec.tensor(2, requires_grad=True)
+    summed.sum().backward()
+    rec("expanded.version", summed.grad._version)
+    (summed * 2).sum().backward()
+    rec("expanded.grad", summed.grad)

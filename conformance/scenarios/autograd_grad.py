@@ -70,3 +70,28 @@ def grad_of_intermediate(torch, rec):
     (gh,) = torch.autograd.grad(y, h)
     rec("gh", gh)
     rec("h.grad_fn", h.grad_fn)
+
+
+def _changed_by_writing(torch, first, second):
+    """Does an in-place change of `first` show in `second` (do the two gradients share memory)?"""
+    before = second.clone()
+    first.add_(100)
+    changed = not torch.equal(before, second)
+    first.sub_(100)
+    return changed
+
+
+@scenario(dtypes=("float32", "float64"))
+def returned_gradients_sharing_memory(torch, rec):
+    a = rec.tensor(requires_grad=True)
+    b = rec.tensor(requires_grad=True)
+    for weight in (0.0, 1.0, 0.5):
+        y = a.lerp(b, weight)
+        ga, gb, gy = torch.autograd.grad(y, [a, b, y.double() if rec.dtype == "float64" else y])
+        rec(f"lerp_{weight}", [ga, gb, gy])
+        rec(f"lerp_{weight}.shared", [_changed_by_writing(torch, ga, gy), _changed_by_writing(torch, gb, gy)])
+    x = rec.tensor(2, requires_grad=True)
+    z = rec.tensor(2, requires_grad=True)
+    seed = torch.ones(2, dtype=x.dtype)
+    gx, gz = torch.autograd.grad(x + z, [x, z], seed)
+    rec("add.shared", [_changed_by_writing(torch, gx, gz), _changed_by_writing(torch, seed, gx)])

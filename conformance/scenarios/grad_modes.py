@@ -1,4 +1,6 @@
 """Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode, as blocks and decorators."""
+import warnings
+
 from . import scenario
 
 
@@ -94,3 +96,91 @@ def no_grad_inplace_on_leaf(torch, rec):
     rec("version", w._version)
     (w * w).sum().backward()
     rec("grad", w.grad)
+
+
+@scenario
+def backward_and_grad_inside_inference_mode(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = (x * x).sum()
+    with torch.inference_mode():
+        rec("grad", torch.autograd.grad(y, x, retain_graph=True))
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+        rec("grad_create_graph", g)
+        rec("grad_create_graph.requires_grad", g.requires_grad)
+        y.backward(retain_graph=True)
+        rec("backward", x.grad)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the create_graph warning comes once per process
+            y.backward(create_graph=True)
+        rec("backward_create_graph", x.grad)
+
+
+@scenario
+def detach_in_place_inside_inference_mode(torch, rec):
+    base = torch.tensor(rec.data(3, 3), requires_grad=True)
+    view = base[0, 1:]
+    y = base * 2
+    leaf = torch.tensor(rec.data(2), requires_grad=True)
+    with torch.inference_mode():
+        rec("view", view.detach_())
+        rec("non_leaf", y.detach_())
+        rec("leaf", leaf.detach_())
+    rec("view.grad_fn", view.grad_fn)
+    rec("non_leaf.grad_fn", y.grad_fn)
+    rec("leaf.requires_grad", leaf.requires_grad)
+
+
+@scenario
+def inference_tensors(torch, rec):
+    with torch.inference_mode():
+        t = torch.tensor(rec.data(2))
+        rec.raises("version_inside", lambda: t._version)
+        t.add_(1)
+        rec("after_add_", t)
+        view = t[:1]
+        rec("view.is_inference", view.is_inference())
+        rec.raises("view_version", lambda: view._version)
+        u = torch.tensor(rec.data(2))
+        rec.raises("requires_grad_inside", lambda: u.requires_grad_())
+    rec("is_inference", t.is_inference())
+    rec.raises("version_outside", lambda: t._version)
+    rec.raises("add_outside", lambda: t.add_(1))
+    rec.raises("requires_grad_", lambda: t.requires_grad_())
+    rec.raises("requires_grad_false", lambda: t.requires_grad_(False))
+    rec.raises("detach_", lambda: t.detach_())
+
+    def set_requires_grad(tensor, flag):
+        tensor.requires_grad = flag
+
+    rec.raises("requires_grad_setter", lambda: set_requires_grad(t, True))
+    with torch.inference_mode():
+        i = torch.tensor([1, 2])
+    rec.raises("int_requires_grad", lambda: set_requires_grad(i, True))
+
+
+@scenario
+def inference_mode_false_enables_grad(torch, rec):
+    with torch.no_grad():
+        with torch.inference_mode(False):
+            rec("in_no_grad", torch.is_grad_enabled())
+    with torch.inference_mode():
+        with torch.inference_mode(False):
+            rec("in_inference_mode", torch.is_grad_enabled())
+            rec("inference", torch.is_inference_mode_enabled())
+        rec("back", torch.is_grad_enabled())
+
+
+@scenario
+def requires_grad_setter_errors(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * 2
+
+    def set_requires_grad(tensor, flag):
+        tensor.requires_grad = flag
+
+    rec.raises("non_leaf_true", lambda: set_requires_grad(y, True))
+    rec.raises("non_leaf_false", lambda: set_requires_grad(y, False))
+    rec.raises("non_leaf_method_true", lambda: y.requires_grad_(True))
+    rec.raises("non_leaf_method_false", lambda: y.requires_grad_(False))
+    rec.raises("not_a_bool", lambda: set_requires_grad(x, 1))
+    rec.raises("none", lambda: set_requires_grad(y, None))

@@ -1,4 +1,6 @@
 """retain_grad and hooks: tensor hooks, their order and replacement, handles, and node hooks."""
+import warnings
+
 from . import scenario
 
 
@@ -148,3 +150,90 @@ def hook_results_are_checked(torch, rec):
     y = x * 2
     y.grad_fn.register_prehook(lambda g: (torch.ones(3),))
     rec.raises("node_prehook_size", lambda: y.sum().backward())
+
+
+@scenario
+def backward_inputs_skips_other_leaves_hooks(torch, rec):
+    calls = []
+    a = torch.tensor(rec.data(2, 3), requires_grad=True)
+    b = torch.tensor(rec.data(2, 3), requires_grad=True)
+    a.register_hook(lambda g: calls.append("a"))
+    b.register_hook(lambda g: calls.append("b"))
+    y = a * b
+    y.register_hook(lambda g: calls.append("y"))
+    (y * 2).sum().backward(inputs=[b])
+    rec("calls", calls)
+    rec("a.grad", a.grad)
+    rec("b.grad", b.grad)
+
+
+@scenario
+def grad_captures_before_the_inputs_own_hooks(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x * 1.5
+    y.register_hook(lambda g: -g)
+    z = (y[:2] * 3).sum()
+    rec("needed", torch.autograd.grad(z, [x, y], retain_graph=True))
+    rec("only_y", torch.autograd.grad(z, [y], retain_graph=True))
+    y.retain_grad()
+    rec("only_y_retained", torch.autograd.grad(z, [y], retain_graph=True))
+    rec("y.grad", y.grad)
+    leaf = torch.tensor(rec.data(2), requires_grad=True)
+    leaf.register_hook(lambda g: g * 10)
+    rec("leaf", torch.autograd.grad((leaf * 3).sum(), [leaf]))
+
+
+@scenario
+def retained_grad_is_replaced_not_updated(torch, rec):
+    x = torch.tensor(rec.data(3), requires_grad=True)
+    y = x.exp()
+    y.retain_grad()
+    y.sum().backward(retain_graph=True)
+    first = y.grad
+    (y * 2).sum().backward()
+    rec("first", first)
+    rec("y.grad", y.grad)
+    rec("same", first is y.grad)
+
+
+@scenario
+def retain_grad_then_in_place(torch, rec):
+    calls = []
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.register_hook(lambda g: calls.append(("before", g.clone())))
+    y.exp_()
+    y.register_hook(lambda g: calls.append(("after", g.clone())))
+    (y * 3).sum().backward()
+    rec("y.grad", y.grad)
+    rec("y.retains_grad", y.retains_grad)
+    rec("x.grad", x.grad)
+    rec("calls", calls)
+    z = torch.tensor(rec.data(2), requires_grad=True).trunc()
+    z.retain_grad()
+    z.exp_()
+    z.mul_(2)
+    torch.autograd.backward(z.sum())
+    rec("z.grad", z.grad)
+
+
+@scenario
+def retained_grad_under_create_graph(torch, rec):
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns once per process, so whether it shows depends on history
+        (y * y).sum().backward(create_graph=True)
+        rec("y.grad", y.grad)
+        rec("x.grad", x.grad)
+        (y * y).sum().backward(create_graph=True)
+    rec("y.grad_twice", y.grad)
+    empty = torch.zeros((0,), requires_grad=True)
+    part = empty[-2:-1]
+    out = torch.exp2(part)
+    part.retain_grad()
+    (g,) = torch.autograd.grad(out, [empty], grad_outputs=torch.zeros((0,)), create_graph=True)
+    rec("part.grad", part.grad)
+    rec("g", g)

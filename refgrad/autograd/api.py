@@ -7,7 +7,8 @@ import numpy as np
 from .._creation import zeros_like
 from .._tensor import Tensor
 from .._warn import warn_once
-from .engine import _accumulate_into, execute
+from . import grad_mode
+from .engine import execute
 
 __all__ = ["backward", "grad"]
 
@@ -51,6 +52,16 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     return result
 
 
+def _cast_to_outputs(outputs, grads, create_graph):
+    """The engine's check of the root gradients: each is cast to its output's dtype (a cast that
+    create_graph records)."""
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is not None and g._dtype is not out._dtype:
+            with grad_mode.set_grad_enabled(create_graph):
+                grads[i] = g.to(out._dtype)
+    return grads
+
+
 def _root_edges(outputs, grads):
     edges = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
@@ -81,17 +92,18 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     grads = _make_grads(outputs, _grad_tuple(grad_tensors, len(outputs)))
+    grads = _cast_to_outputs(outputs, grads, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    if create_graph:
-        warn_once(CREATE_GRAPH_WARNING, stacklevel=3)
     roots = _root_edges(outputs, grads)
-    input_edges = _input_edges(inputs) if inputs is not None else None
-    captured = execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
+    input_edges = None
     if inputs is not None:
-        for t, g in zip(inputs, captured):
-            if g is not None and t._grad_fn is not None:
-                _accumulate_into(t, g, create_graph)
+        for t in inputs:
+            t.retain_grad()  # as PyTorch does: a non-leaf input gets its grad through its retains_grad hook
+        input_edges = _input_edges(inputs)
+    if create_graph:  # PyTorch's engine warns once the roots and inputs are checked
+        warn_once(CREATE_GRAPH_WARNING, stacklevel=3)
+    execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
 
 
 def _grad_tuple(value, n_outputs):
@@ -114,6 +126,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = _tensor_tuple(outputs, "outputs")
     inputs_tuple = _tensor_tuple(inputs, "inputs")
     grads = _make_grads(outputs, _grad_tuple(grad_outputs, len(outputs)))
+    grads = _cast_to_outputs(outputs, grads, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     roots = _root_edges(outputs, grads)

@@ -8,10 +8,16 @@ As in PyTorch's engine:
    node's output gradients into the input buffers of its next functions;
 4. before a node runs, apply the tensor hooks of its outputs and store retained grads;
    after it runs, reduce each gradient to its input's shape and dtype (`sum_to`, done once
-   here, from refgrad/_formulas.py), and free its saved tensors unless the graph is retained.
+   here, from refgrad/_formulas.py), and free its saved tensors unless the graph is retained;
+5. AccumulateGrad keeps a leaf's first gradient when nothing but the engine holds it and it has
+   the leaf's layout (PyTorch's use_count check, read here with sys.getrefcount), and copies it
+   otherwise; later gradients are added in place.
 """
 import itertools
+import sys
 from heapq import heappop, heappush
+
+import numpy as np
 
 from .._creation import zeros_like
 from .._formulas import sum_to
@@ -40,15 +46,16 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
 
     inputs: edges whose gradient is wanted, or None for a plain backward. With
     accumulate=False (autograd.grad) the gradients arriving at those edges are captured and no
-    AccumulateGrad runs. With accumulate=True (backward(inputs=...)) the AccumulateGrad of
-    wanted leaves runs, and gradients at non-leaf edges are captured for the caller.
+    AccumulateGrad runs. With accumulate=True (backward(inputs=...)) the nodes of those edges run:
+    the AccumulateGrad of wanted leaves, the node of a wanted non-leaf (whose retains_grad hook,
+    set by the caller, stores its grad).
     """
     root = GraphRoot(roots, grads)
     dependencies = _count_dependencies(root)
     captures = {}
     must_run = set()
     for i, (node, nr) in enumerate(inputs or ()):
-        if accumulate and isinstance(node, AccumulateGrad):
+        if accumulate:
             must_run.add(node)
         elif node is not None:
             captures.setdefault(node, []).append((nr, i))
@@ -60,7 +67,7 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
     ready = []
     node = root
     prev = grad_mode.state.enabled
-    grad_mode.state.enabled = create_graph
+    grad_mode.state.enabled = create_graph and not grad_mode.state.inference  # inference mode records nothing
     try:
         while node is not None:
             outputs = _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph)
@@ -88,6 +95,7 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
                         heappush(ready, (-pending._seq, next(order), pending))
                         pending = None
                     heappush(ready, (-next_node._seq, next(order), next_node))
+            outputs = g = buf = None  # hold no gradient while the next node runs (see _is_unshared)
             node = pending if pending is not None else heappop(ready)[2] if ready else None
     finally:
         grad_mode.state.enabled = prev
@@ -101,13 +109,16 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if node is root:
         return root.grads
     grads = buffers.pop(node, None) or [None]
+    if needed is not None and not needed[node]:
+        # a node that only captures: PyTorch captures its gradient after the tensor hooks, and runs nothing
+        if node in captures:
+            grads = _call_tensor_hooks(node, grads, with_node_hooks=False)
+            _capture(node, grads, captures, results)
+        return ()
+    if captures and node in captures:
+        _capture(node, grads, captures, results)  # before the tensor's own hooks, as PyTorch does
     if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
         grads = _call_tensor_hooks(node, grads)
-    if captures and node in captures:
-        for nr, i in captures[node]:
-            results[i] = grads[nr] if nr < len(grads) else None
-    if needed is not None and not needed[node]:
-        return ()
     if type(node) is AccumulateGrad:
         if grads and grads[0] is not None:
             _accumulate_into(node.variable, grads[0], create_graph)
@@ -122,6 +133,12 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if not keep_graph:
         node.release()  # saved tensors are freed as soon as the node has run
     return outputs
+
+
+def _capture(node, grads, captures, results):
+    """Stores the gradients arriving at a wanted edge (autograd.grad's results)."""
+    for nr, i in captures[node]:
+        results[i] = grads[nr] if nr < len(grads) else None
 
 
 def _count_dependencies(root):
@@ -157,7 +174,7 @@ def _exec_info(root, captures, must_run):
     return needed
 
 
-def _call_tensor_hooks(node, grads):
+def _call_tensor_hooks(node, grads, with_node_hooks=True):
     """Tensor hooks, then retained grads, then the node's own pre-hooks (PyTorch's order)."""
     if isinstance(node, AccumulateGrad):
         hooks = node.variable._hooks
@@ -177,7 +194,9 @@ def _call_tensor_hooks(node, grads):
     for nr, ref in node_hooks.retains_grad.items():
         tensor = ref()
         if tensor is not None and nr < len(grads) and grads[nr] is not None:
-            _accumulate_into(tensor, grads[nr], create_graph=grad_mode.state.enabled)
+            _retain(tensor, grads[nr])
+    if not with_node_hooks:
+        return grads
     for hook in list(node_hooks.pre.values()):
         new = hook(tuple(grads))
         if new is not None:
@@ -264,8 +283,16 @@ def _expandable(shape, to):
     return True
 
 
+def _retain(tensor, grad):
+    """The retains_grad hook of a non-leaf: a clone of the first gradient, later ones added out of place."""
+    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+
+
 def _accumulate_into(tensor, grad, create_graph):
-    """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph)."""
+    """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph).
+    A leaf that stopped requiring grad (detach_(), requires_grad_(False)) keeps its .grad."""
+    if not tensor.requires_grad:
+        return
     if create_graph:
         if tensor._grad is None:
             # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad)
@@ -273,9 +300,63 @@ def _accumulate_into(tensor, grad, create_graph):
         else:
             tensor._grad = tensor._grad + grad
     elif tensor._grad is None:
-        tensor._grad = Tensor._make(grad._data.copy(), grad._dtype, grad._device)  # a contiguous copy, no history
+        if _is_unshared(grad) and grad._data.flags.writeable and _obeys_layout_contract(grad._data, tensor._data):
+            tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
+        else:
+            tensor._grad = _copy_like(grad, tensor)
     elif tensor._grad.requires_grad:
         tensor._grad = tensor._grad + grad
     else:
         with grad_mode.no_grad():
             tensor._grad.add_(grad)
+
+
+def _refs_in_callee(obj):
+    return sys.getrefcount(obj)
+
+
+def _fresh_refs():
+    """The references to a gradient that only the engine holds, seen from _accumulate_into: its slot in
+    the node's gradient list, the parameter, getrefcount's argument (measured: Python versions differ)."""
+    holder = [object()]
+    return _refs_in_callee(holder[0])
+
+
+_ENGINE_REFS = _fresh_refs() if hasattr(sys, "getrefcount") else 0
+
+
+def _is_unshared(grad):
+    """Does nothing but the engine hold `grad`? PyTorch's AccumulateGrad asks the same (its use_count)
+    before it keeps a first gradient instead of copying it. Called from _accumulate_into only."""
+    return sys.getrefcount(grad) - 1 <= _ENGINE_REFS  # - 1: this function's own parameter
+
+
+def _obeys_layout_contract(grad, variable):
+    """PyTorch's gradient layout contract: a dense variable's gradient has its strides (those of size-1
+    dims aside, which must not be 0); another variable's is contiguous. Arrays of the same dtype."""
+    if not _is_dense(variable):
+        return grad.flags.c_contiguous
+    for size, stride, var_stride in zip(grad.shape, grad.strides, variable.strides):
+        if (stride != var_stride) if size != 1 else stride == 0:
+            return False
+    return True
+
+
+def _is_dense(data):
+    """Non-overlapping and dense: the elements fill their memory without gaps, in some dim order."""
+    expected = data.itemsize
+    for stride, size in sorted((abs(st), sz) for st, sz in zip(data.strides, data.shape) if sz != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _copy_like(grad, variable):
+    """A copy of the gradient with the variable's layout (empty_strided(...).copy_(grad) in PyTorch, so
+    its version is 1)."""
+    data = np.empty_like(variable._data, dtype=grad._data.dtype)
+    np.copyto(data, grad._data)
+    copy = Tensor._make(data, grad._dtype, grad._device)
+    copy._vc.value = 1
+    return copy

@@ -8,7 +8,7 @@ import functools
 from .._creation import _zeros
 from .._tensor import Tensor
 from . import forward_level, grad_mode
-from .graph import Node, SavedTensor
+from .graph import Node, SavedTensor, move_retains_grad
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -72,7 +72,7 @@ class BackwardCFunction(Node, FunctionCtx):
         saved = getattr(self, "_saved", None)
         if saved is None:
             return ()
-        return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
+        return tuple(s.unpack(self, for_backward=False) if isinstance(s, SavedTensor) else s for s in saved)
 
 
 class FunctionMeta(type):
@@ -200,6 +200,8 @@ def _wrap_outputs(ctx, args, is_tensor, outs):
         if any(out is n for n in non_diff) or not out._dtype.is_floating_point:
             wrapped.append(out)
             continue
+        if out._retains_grad:
+            move_retains_grad(out, ctx, nr)
         out._grad_fn = ctx
         out._output_nr = nr
         out._requires_grad = False

@@ -11,7 +11,9 @@ the entry's backward formulas on the gradient and the values the node saved.
 import itertools
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle"]
+import numpy as np
+
+__all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle", "move_retains_grad"]
 
 _sequence = itertools.count()
 MAX_SEQUENCE_NR = 2 ** 64 - 1
@@ -21,6 +23,10 @@ FREED_MESSAGE = (
     "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
     "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
     "if you need to access saved tensors after calling backward.")
+
+DETACHED_MESSAGE = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is not supported, "
+    "please use out-of-place `.detach()` instead")
 
 
 class RemovableHandle:
@@ -121,6 +127,15 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
+def move_retains_grad(tensor, node, output_nr):
+    """An in-place op gives a tensor that retains its grad a new grad_fn: its retains_grad hook moves
+    there, as PyTorch's does (the tensor's grad is then that of its new value)."""
+    old = tensor._grad_fn
+    if old is not None and old._hooks is not None:
+        old._hooks.retains_grad.pop(tensor._output_nr, None)
+    node.hooks().retains_grad[output_nr] = weakref.ref(tensor)
+
+
 class AccumulateGrad(Node):
     """The sink of a leaf: adds the incoming gradient into `variable.grad`."""
 
@@ -142,7 +157,8 @@ class SavedTensor:
     rebuilt with the saving node as grad_fn when unpacked, so a node does not own its output.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls")
+    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls",
+                 "nonleaf")
 
     def __init__(self, tensor, is_output):
         if tensor._is_inference:
@@ -164,6 +180,7 @@ class SavedTensor:
             self.cls = type(tensor)
         else:
             self.tensor = tensor
+            self.nonleaf = tensor._grad_fn is not None
 
     def repoint(self, tensor):
         """After an in-place op the saved output is the modified tensor itself."""
@@ -172,9 +189,11 @@ class SavedTensor:
         self.version = tensor._vc.value
         self.fw = tensor._fw
 
-    def unpack(self, node):
+    def unpack(self, node, for_backward=True):
         if self.freed:
             raise RuntimeError(FREED_MESSAGE)
+        if for_backward and self.tensor is not None and self.nonleaf and self.tensor._grad_fn is None:
+            raise RuntimeError(DETACHED_MESSAGE)
         if self.counter.value != self.version:
             raise RuntimeError(self._modified_message(node))
         if self.tensor is not None:
@@ -272,18 +291,45 @@ class FormulaNode(Node):
         return values
 
     def release(self):
-        if self._saved:
-            for v in self._saved.values():
+        saved = self._saved
+        if saved:
+            kinds = self._rule.saves
+            for name, v in saved.items():
                 if type(v) is SavedTensor:
                     v.free()
+                elif _is_saved_variable(kinds.get(name), v):
+                    saved[name] = _FREED
 
     def __getattr__(self, name):
         # PyTorch exposes saved values as grad_fn._saved_<name>.
         if name.startswith("_saved_"):
             v = self._saved.get(name[7:], None)
             if v is not None:
-                return v.unpack(self) if type(v) is SavedTensor else v
+                return v.unpack(self, for_backward=False) if type(v) is SavedTensor else v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
+def _is_saved_variable(kind, value):
+    """Is a saved value one that PyTorch keeps as a SavedVariable (freed after backward, so running the
+    node again raises)? Besides SavedTensors: a number given for a tensor input (PyTorch saves it as a
+    wrapped-number tensor) and a tensor parameter (indices, masks, an index's arrays)."""
+    if kind is None:
+        return False
+    if kind[0] == "input":
+        return value is not None
+    if kind[0] != "param":
+        return False
+    return hasattr(value, "_vc") or type(value) is tuple and any(type(i) is np.ndarray for i in value)
+
+
+def _freed_saved_tensor():
+    """Stands for a saved value after the graph is freed: unpacking it raises PyTorch's error."""
+    freed = SavedTensor.__new__(SavedTensor)
+    freed.free()
+    return freed
+
+
+_FREED = _freed_saved_tensor()
 
 
 def _op_name(node):
