@@ -9,7 +9,7 @@ reads like a scenario's.
 import re
 import warnings
 
-from ..observe import is_tensor, observe, observe_call
+from ..observe import observe, observe_call
 
 __all__ = ["run_program", "program_task", "first_difference", "signature", "STEP_KEY", "MUTATING"]
 
@@ -40,9 +40,14 @@ def run_program(lines, torch):
         changes = _changes_tensors(code)
         for name in defined if not changes else _variables(namespace):
             observations[f"{i}:{name}"] = _observe_quietly(namespace[name])
-            if changes and is_tensor(namespace[name]):
+            if changes and _tensor_type(namespace[name]):
                 observations[f"{i}:{name}.grad"] = _observe_quietly(_grad(namespace[name]))
     return observations
+
+
+def _tensor_type(value):
+    """is_tensor without touching the value (torch raises from `grad_fn` of a view it has invalidated)."""
+    return any(c.__name__ in ("Tensor", "Parameter") for c in type(value).__mro__)
 
 
 def _variables(namespace):

@@ -52,11 +52,18 @@ def run(torch):
             for w in caught:
                 print(f"    warning {{w.category.__name__}}: {{w.message}}")
             for name in [n for n in namespace if n not in before and not n.startswith("__")]:
-                print(f"    {{name}} = {{namespace[name]!r}}")
+                show(name, lambda: repr(namespace[name]))
             if re.search({mutating!r}, code):  # a step that may change other tensors: show them all
                 for name, value in list(namespace.items()):
-                    if re.match(r"^t\\d+$", name) and hasattr(value, "grad_fn"):
-                        print(f"    {{name}} = {{value!r}}, .grad = {{value.grad!r}}")
+                    if re.match(r"^t\\d+$", name) and type(value).__name__ in ("Tensor", "Parameter"):
+                        show(name, lambda: f"{{value!r}}, .grad = {{value.grad!r}}")
+
+
+def show(name, text):
+    try:
+        print(f"    {{name}} = {{text()}}")
+    except Exception as exc:  # the engine refuses to show it (a view it invalidated): that is what it does
+        print(f"    {{name}}: raised {{type(exc).__name__}}: {{exc}}")
 
 if __name__ == "__main__":
     for engine in sys.argv[1:] or {engine_list!r}:
