@@ -201,10 +201,12 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     # PyTorch fills the first half forward from start and the second half backward from end.
-    np_t = dtype.np if dtype.is_floating_point else np.float64
+    np_t = dtype.np if dtype.is_floating_point else np.dtype(np.float64)
+    if not dtype.is_floating_point:  # integer bounds first (truncated), then a float step, as PyTorch's kernel
+        start, end = int(start), int(end)
     idx = np.arange(steps)
     step = (np_t.type(end) - np_t.type(start)) / np_t.type(max(steps - 1, 1))
-    half = steps // 2
+    half = steps // 2 if steps != 1 else 1  # one step is start
     data = np.where(idx < half, np_t.type(start) + step * idx.astype(np_t),
                     np_t.type(end) - step * (steps - idx - 1).astype(np_t))
     return _finish(data.astype(dtype.np), dtype, device, requires_grad)

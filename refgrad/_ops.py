@@ -469,7 +469,9 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
         dim, unbiased = None, dim
     dims = None if dim is None else _dims(dim, input._data.ndim) or None
     correction = _correction(name, unbiased, correction)
-    n = input._data.size if dims is None else math_prod(input._data.shape[d] for d in dims)
+    # PyTorch's count: input numel over output numel, 0 when the output is empty
+    kept = 1 if dims is None else math_prod(s for d, s in enumerate(input._data.shape) if d not in dims)
+    n = input._data.size // kept if kept else 0
     if n - correction <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                       "factor (input numel divided by output numel).", stacklevel=3)

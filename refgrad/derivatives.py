@@ -63,24 +63,24 @@ DIV_ROUNDING = entry("div.Tensor_mode", "DivBackward2", kernels.div_rounding, ("
                      {"self": lambda grad: ops.zeros_like(grad),
                       "other": lambda grad: ops.zeros_like(grad)}, jvp="elementwise")
 
-REMAINDER = entry("remainder.Tensor", "RemainderBackward1", lambda a, b: kernels.checked_int_div(np.remainder, a, b),
+REMAINDER = entry("remainder.Tensor", "RemainderBackward1", kernels.remainder,
                   ("self", "other"),
                   {"self": lambda grad: grad,
                    "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="floor")},
                   jvp="elementwise")
 
 REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
-                         lambda a, other: kernels.checked_int_div(np.remainder, a, np.asarray(other, a.dtype)),
+                         lambda a, other: kernels.remainder(a, np.asarray(other, a.dtype)),
                          ("self",), {"self": lambda grad: grad},
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
-                            lambda a, other: kernels.checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype)),
+                            lambda a, other: kernels.div_rounding(a, np.asarray(other, a.dtype), "floor"),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
                             dtype=promotion.with_scalars("other"))
 
 FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
-                     lambda a, b: kernels.checked_int_div(np.floor_divide, a, b), ("self", "other"),
+                     lambda a, b: kernels.div_rounding(a, b, "floor"), ("self", "other"),
                      {"self": lambda grad: formulas.not_implemented("floor_divide"),
                       "other": lambda grad: formulas.not_implemented("floor_divide")})
 
@@ -92,7 +92,7 @@ RECIPROCAL = entry("reciprocal", "ReciprocalBackward0", np.reciprocal, ("self",)
                    {"self": lambda grad, result: -grad * (result * result)}, dtype="float", jvp="elementwise")
 
 
-POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype)),
+POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", kernels.pow_scalar,
                    ("self",),
                    {"self": lambda grad, self, exponent: formulas.pow_backward(grad, self, float(exponent))},
                    dtype=promotion.with_scalars("exponent"), jvp="elementwise")
@@ -106,7 +106,7 @@ POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "expone
 
 
 POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
-                        lambda exponent, base: np.power(np.asarray(base, exponent.dtype), exponent),
+                        lambda exponent, base: kernels.power(np.asarray(base, exponent.dtype), exponent),
                         ("exponent",),
                         {"exponent": lambda grad, exponent, base, result: grad * (
                             ops.where(exponent >= 0, 0.0, result * formulas.log_scalar(base)) if base == 0
@@ -131,8 +131,8 @@ def _unary(name, node, forward, formula, dtype="float"):
 
 
 ABS = _unary("abs", "AbsBackward0", np.abs, lambda grad, self: grad * self.sgn(), dtype="same")
-SGN = _unary("sgn", "SgnBackward0", np.sign, lambda grad: ops.zeros_like(grad), dtype="same")
-SIGN = _unary("sign", "SignBackward0", np.sign, lambda grad: ops.zeros_like(grad), dtype="same")
+SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
+SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
 EXP = _unary("exp", "ExpBackward0", np.exp, lambda grad, result: grad * result)
 LOG = _unary("log", "LogBackward0", np.log, lambda grad, self: grad.div(self))
 SQRT = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda grad, result: grad / (2 * result))
@@ -230,18 +230,19 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
                  "tensor1": lambda grad, tensor2, value: formulas.scaled(grad / tensor2, value),
                  "tensor2": lambda grad, tensor1, tensor2, value: formulas.scaled(-grad * tensor1 / (tensor2 * tensor2),
                                                                          value)}, jvp="elementwise")
-LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0", lambda a, b, weight: a + np.asarray(weight, a.dtype) * (b - a),
+LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0",
+                    kernels.typed("lerp_kernel_scalar")(lambda a, b, weight: kernels.lerp(a, b, np.asarray(weight, a.dtype))),
                     ("self", "end"),
                     {"self": lambda grad, weight: formulas.scaled(grad, 1 - weight),
                      "end": lambda grad, weight: formulas.scaled(grad, weight)}, jvp="elementwise")
-LERP = entry("lerp.Tensor", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("self", "end", "weight"),
+LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")(kernels.lerp), ("self", "end", "weight"),
              {"self": lambda grad, weight: grad * (1 - weight),
               "end": lambda grad, weight: grad * weight,
               "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = entry("fmod.Scalar", "FmodBackward0",
-                    lambda a, other: kernels.checked_int_div(np.fmod, a, np.asarray(other, a.dtype)), ("self",),
+                    lambda a, other: kernels.fmod(a, np.asarray(other, a.dtype)), ("self",),
                     {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
-FMOD = entry("fmod.Tensor", "FmodBackward1", lambda a, b: kernels.checked_int_div(np.fmod, a, b), ("self", "other"),
+FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
              {"self": lambda grad: grad,
               "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="trunc")}, jvp="elementwise")
 
@@ -283,12 +284,12 @@ SUM_DIM = entry("sum.dim_IntList", "SumBackward1",
                 dtype=promotion.sum_dtype, jvp="linear")
 
 
-MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: np.mean(a), ("self",),
+MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: kernels.mean(a), ("self",),
              {"self": lambda grad, self_shape: grad.expand(self_shape) / math.prod(self_shape)}, dtype=promotion.mean_dtype,
              jvp="linear")
 
 MEAN_DIM = entry("mean.dim", "MeanBackward1",
-                 lambda a, dim, keepdim, dtype=None: np.mean(a, axis=dim, keepdims=keepdim), ("self",),
+                 lambda a, dim, keepdim, dtype=None: kernels.mean(a, axis=dim, keepdims=keepdim), ("self",),
                  {"self": lambda grad, self_shape, dim, keepdim:
                      formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)
                      / formulas.reduced_numel(self_shape, dim)},
@@ -328,8 +329,7 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
 VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
 STD = entry("std.correction", "StdBackward0",
             lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim)), ("self",),
-            {"self": lambda grad, self, result, dim, correction, keepdim:
-                formulas.var_backward(grad / (result * 2), self, dim, correction, keepdim)},
+            {"self": formulas.std_backward},
             dtype="same", jvp="reduction")
 
 
@@ -529,7 +529,7 @@ BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyW
                         kernels.bce_logits, ("self", "target", "weight", "pos_weight"),
                         {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target}, dtype="same",
                         rejects=("weight", "pos_weight"), jvp="reduction")
-LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", lambda a: -np.logaddexp(0, -a), ("self",),
+LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
                     {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 
 
@@ -576,7 +576,7 @@ MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    ).scatter_add(2, indices.flatten(2), grad.flatten(2)).reshape(self_shape)}, dtype="same",
                    jvp="linear")
 AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
-                   lambda x, kernel, stride, padding: kernels.pool_windows(x, kernel, stride, padding, 0).mean(axis=2),
+                   lambda x, kernel, stride, padding: kernels.mean(kernels.pool_windows(x, kernel, stride, padding, 0), axis=2),
                    ("self",),
                    {"self": lambda grad, self_shape, kernel, stride, padding: ops.fold_windows(
                        (grad / math.prod(kernel)).unsqueeze(2).expand(
