@@ -317,12 +317,14 @@ def _jvp_reduction(rule, operands, params, result, tangents):
     ones = ones_like(result)
     out = None
     for i, t, d in _formula_terms(rule, operands, params, result, tangents, lambda t: ones):
+        if d is None:  # a formula without a gradient (vector_norm of order 0): no term
+            continue
         term = d * t
         dims = _reduced_dims(params, term._data.ndim)
         if dims:
             term = term.sum(dims, keepdim=bool(params.get("keepdim", False)))
         out = term if out is None else out + term
-    return out
+    return zeros_like(result) if out is None else out
 
 
 def _reduced_dims(params, ndim):

@@ -118,6 +118,32 @@ ERF = np.frompyfunc(math.erf, 1, 1)
 
 
 # ------------------------------------------------------------------- pointwise
+def negative(a):
+    if a.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return np.negative(a)
+
+
+def relu(a):
+    if a.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return np.where(a < 0, 0, a).astype(a.dtype)  # -0.0 and NaN stay
+
+
+def clip_scalars(a, lo, hi):
+    """clamp with number bounds (clamp, clamp_min, clamp_max: PyTorch's kernel of each takes no bool)."""
+    check_kind("clamp_scalar_cpu" if lo is not None and hi is not None else
+               "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu", a.dtype, NO_BOOL)
+    return clip(a, *(None if v is None else np.asarray(v, a.dtype) for v in (lo, hi)))
+
+
+def clip_tensors(a, lo, hi):
+    if lo is not None and hi is not None:
+        check_kind("clamp_cpu", a.dtype, NO_BOOL)
+    return clip(a, lo, hi)
+
+
 def clip(a, lo, hi):
     if lo is not None:
         a = np.where(np.isnan(a) | (a >= lo), a, lo)  # NaN in, NaN out; a NaN bound propagates too
@@ -136,6 +162,14 @@ def mean(a, axis=None, keepdims=False):
     return np.add.reduce(a, axis=axis, keepdims=keepdims) / a.dtype.type(count)
 
 def vector_norm(a, ord, dim, keepdim, dtype=None):
+    if a.size == 0 and (ord < 0 or ord == math.inf):  # a min or max over nothing
+        if not dim:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for d in dim:
+            if a.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
     x = np.abs(a)
     if ord == 2:
         return np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
@@ -157,11 +191,13 @@ def first_on_ties(fn):
     return forward
 
 
-def nan_extreme(fn):
-    """np.max/np.min as PyTorch's: NaN wins."""
+def nan_extreme(name):
+    """np.max/np.min as PyTorch's max()/min(): NaN wins; an empty input has no extreme."""
+    fn = np.max if name == "max" else np.min
+
     def forward(a, **kw):
         if a.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         return fn(a, **kw)
     return forward
@@ -192,7 +228,10 @@ def log_softmax(a, dim):
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 
-def arg_extreme(fn, a, dim, keepdim):
+def arg_extreme(name, a, dim, keepdim):
+    if a.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
+    fn = np.argmax if name == "argmax" else np.argmin
     if dim is None:
         out = fn(a)
         return np.reshape(out, (1,) * a.ndim) if keepdim else out

@@ -85,7 +85,7 @@ FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
                       "other": lambda grad: formulas.not_implemented("floor_divide")})
 
 
-NEG = entry("neg", "NegBackward0", np.negative, ("self",),
+NEG = entry("neg", "NegBackward0", kernels.negative, ("self",),
             {"self": lambda grad: -grad}, dtype="same", jvp="elementwise")
 
 RECIPROCAL = entry("reciprocal", "ReciprocalBackward0", np.reciprocal, ("self",),
@@ -130,7 +130,7 @@ def _unary(name, node, forward, formula, dtype="float"):
                  api="function method inplace")
 
 
-ABS = _unary("abs", "AbsBackward0", np.abs, lambda grad, self: grad * self.sgn(), dtype="same")
+ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same")
 SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
 SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
 EXP = _unary("exp", "ExpBackward0", np.exp, lambda grad, result: grad * result)
@@ -155,11 +155,11 @@ SINH = _unary("sinh", "SinhBackward0", np.sinh, lambda grad, self: grad * self.c
 COSH = _unary("cosh", "CoshBackward0", np.cosh, lambda grad, self: grad * self.sinh())
 ERF = _unary("erf", "ErfBackward0", lambda a: np.asarray(kernels.ERF(a), dtype=a.dtype),
              lambda grad, self: 2.0 / math.sqrt(math.pi) * (-self.pow(2)).exp() * grad)
-FLOOR = _unary("floor", "FloorBackward0", np.floor, lambda grad: ops.zeros_like(grad), dtype="same")
-CEIL = _unary("ceil", "CeilBackward0", np.ceil, lambda grad: ops.zeros_like(grad), dtype="same")
-ROUND = _unary("round", "RoundBackward0", np.round, lambda grad: ops.zeros_like(grad), dtype="same")
-TRUNC = _unary("trunc", "TruncBackward0", np.trunc, lambda grad: ops.zeros_like(grad), dtype="same")
-RELU = _unary("relu", "ReluBackward0", lambda a: np.where(a < 0, 0, a).astype(a.dtype),  # -0.0 and NaN stay
+FLOOR = _unary("floor", "FloorBackward0", kernels.typed("floor_vml_cpu", kernels.NO_BOOL)(np.floor), lambda grad: ops.zeros_like(grad), dtype="same")
+CEIL = _unary("ceil", "CeilBackward0", kernels.typed("ceil_vml_cpu", kernels.NO_BOOL)(np.ceil), lambda grad: ops.zeros_like(grad), dtype="same")
+ROUND = _unary("round", "RoundBackward0", kernels.typed("round_vml_cpu", kernels.NO_BOOL)(np.round), lambda grad: ops.zeros_like(grad), dtype="same")
+TRUNC = _unary("trunc", "TruncBackward0", kernels.typed("trunc_vml_cpu", kernels.NO_BOOL)(np.trunc), lambda grad: ops.zeros_like(grad), dtype="same")
+RELU = _unary("relu", "ReluBackward0", kernels.relu,
               lambda grad, result: ops.threshold_backward(grad, result, 0), dtype="same")
 
 # ------------------------------------------------------------------- backward ops that formulas call
@@ -186,22 +186,21 @@ WHERE = entry("where.self", "WhereBackward0", lambda c, a, b: np.where(c, a, b),
 
 
 CLAMP_SCALAR = entry("clamp", "ClampBackward1",
-                     lambda a, min=None, max=None: kernels.clip(a, *(None if v is None else np.asarray(v, a.dtype)
-                                                              for v in (min, max))),
+                     lambda a, min=None, max=None: kernels.clip_scalars(a, min, max),
                      ("self",),
                      {"self": lambda grad, self, min, max: ops.where(formulas.in_bounds(self, min, max), grad, 0.0)},
                      dtype=promotion.with_scalars("min", "max"), jvp="elementwise")
-CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip, ("self", "min", "max"),
+CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip_tensors, ("self", "min", "max"),
               {"self": lambda grad, self, min, max: ops.where(formulas.in_bounds(self, min, max), grad, 0.0),
                # with min > max the result is max, so max gets the gradient (PyTorch's clamp_backward_min_max)
                "min": lambda grad, self, min, max: ops.where((self < min) & (min < max) if max is not None
                                                            else self < min, grad, 0.0),
                "max": lambda grad, self, min, max: ops.where((self > max) | (max < min) if min is not None
                                                            else self > max, grad, 0.0)}, jvp=formulas.clamp_jvp)
-CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip(a, np.asarray(min, a.dtype), None),
+CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip_scalars(a, min, None),
                   ("self",), {"self": lambda grad, self, min: ops.where(self >= min, grad, 0.0)},
                   dtype=promotion.with_scalars("min"), jvp="elementwise")
-CLAMP_MAX = entry("clamp_max", "ClampMaxBackward0", lambda a, max: kernels.clip(a, None, np.asarray(max, a.dtype)),
+CLAMP_MAX = entry("clamp_max", "ClampMaxBackward0", lambda a, max: kernels.clip_scalars(a, None, max),
                   ("self",), {"self": lambda grad, self, max: ops.where(self <= max, grad, 0.0)},
                   dtype=promotion.with_scalars("max"), jvp="elementwise")
 
@@ -218,7 +217,9 @@ ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
               {"self": lambda grad, self, other: grad * other / (self * self + other * other),
                "other": lambda grad, self, other: grad * -self / (self * self + other * other)}, dtype="float",
               jvp="elementwise", api="function method")
-ADDCMUL = entry("addcmul", "AddcmulBackward0", lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2,
+ADDCMUL = entry("addcmul", "AddcmulBackward0",
+                kernels.typed("addcmul_cpu_out", kernels.NO_BOOL)(
+                    lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
                  "tensor1": lambda grad, tensor2, value: formulas.scaled(grad * tensor2, value),
@@ -262,9 +263,14 @@ GT = _compare("gt.Tensor", np.greater)
 GE = _compare("ge.Tensor", np.greater_equal)
 LOGICAL_AND = _compare("logical_and", np.logical_and)
 LOGICAL_OR = _compare("logical_or", np.logical_or)
-BITWISE_AND = entry("bitwise_and.Tensor", None, np.bitwise_and, ("self", "other"), {})
-BITWISE_OR = entry("bitwise_or.Tensor", None, np.bitwise_or, ("self", "other"), {})
-BITWISE_XOR = entry("bitwise_xor.Tensor", None, np.bitwise_xor, ("self", "other"), {})
+BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL)(np.bitwise_and),
+                    ("self", "other"), {})
+BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL)(np.bitwise_or),
+                   ("self", "other"), {})
+BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL)(np.bitwise_xor),
+                    ("self", "other"), {})
+BITWISE_NOT = entry("bitwise_not", None, kernels.typed("bitwise_not_cpu", kernels.INTEGRAL)(np.invert), ("self",), {},
+                    dtype="same", api="function method inplace")
 ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method")
 ISNAN = entry("isnan", None, np.isnan, ("self",), {}, dtype="bool", api="function method")
 ISINF = entry("isinf", None, np.isinf, ("self",), {}, dtype="bool", api="function method")
@@ -308,9 +314,9 @@ PROD_DIM = entry("prod.dim_int", "ProdBackward1", lambda a, dim, keepdim, dtype=
                  ("self",), {"self": formulas.prod_backward}, dtype=promotion.sum_dtype, jvp="reduction")
 
 
-MAX = entry("max", "MaxBackward1", kernels.nan_extreme(np.max), ("self",), {"self": formulas.evenly_distribute},
+MAX = entry("max", "MaxBackward1", kernels.nan_extreme("max"), ("self",), {"self": formulas.evenly_distribute},
             params=(), dtype="same", jvp=formulas.evenly_read_jvp)
-MIN = entry("min", "MinBackward1", kernels.nan_extreme(np.min), ("self",), {"self": formulas.evenly_distribute},
+MIN = entry("min", "MinBackward1", kernels.nan_extreme("min"), ("self",), {"self": formulas.evenly_distribute},
             params=(), dtype="same", jvp=formulas.evenly_read_jvp)
 
 
@@ -363,9 +369,9 @@ ALL = entry("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, 
             dtype="bool")
 ANY = entry("any", None, lambda a, dim=None, keepdim=False: np.any(a, axis=dim, keepdims=keepdim), ("self",), {},
             dtype="bool")
-ARGMAX = entry("argmax", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme(np.argmax, a, dim, keepdim),
+ARGMAX = entry("argmax", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmax", a, dim, keepdim),
                ("self",), {}, dtype="index")
-ARGMIN = entry("argmin", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme(np.argmin, a, dim, keepdim),
+ARGMIN = entry("argmin", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmin", a, dim, keepdim),
                ("self",), {}, dtype="index")
 
 
@@ -469,20 +475,23 @@ INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
 
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
-GELU = entry("gelu", "GeluBackward0", kernels.gelu, ("self",),
+GELU = entry("gelu", "GeluBackward0", kernels.typed("GeluKernelImpl")(kernels.gelu), ("self",),
              {"self": lambda grad, self, approximate: grad * formulas.gelu_derivative(self, approximate)}, dtype="same",
              jvp="elementwise")
-SILU = entry("silu", "SiluBackward0", lambda a: a / (1 + np.exp(-a)), ("self",),
+SILU = entry("silu", "SiluBackward0", kernels.typed("silu_cpu")(lambda a: a / (1 + np.exp(-a))), ("self",),
              {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
              jvp="elementwise")
-ELU = entry("elu", "EluBackward0", lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)), ("self",),
+ELU = entry("elu", "EluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))),
+            ("self",),
             {"self": lambda grad, self, alpha: ops.elu_backward(grad, self, alpha)}, dtype="same", jvp="elementwise")
 LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
-                   lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)), ("self",),
+                   kernels.typed("leaky_relu_cpu")(
+                       lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype))), ("self",),
                    {"self": lambda grad, self, negative_slope: ops.leaky_relu_backward(grad, self, negative_slope)},
                    dtype="same", jvp="elementwise")
 SOFTPLUS = entry("softplus", "SoftplusBackward0",
-                 lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta),
+                 kernels.typed("softplus_cpu")(
+                     lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
                  ("self",), {"self": lambda grad, self, beta, threshold: ops.softplus_backward(grad, self, beta, threshold)},
                  dtype="same", jvp="elementwise")
 # Their backward ops, as PyTorch's: the first-order gradient has a grad_fn of its own, and its derivative
@@ -510,7 +519,8 @@ SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
                           jvp="elementwise")
 
 
-MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction),
+MSE_LOSS = entry("mse_loss", "MseLossBackward0",
+                 kernels.typed("mse_cpu")(lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction)),
                  ("self", "target"),
                  {"self": lambda grad, self, target, reduction:
                      2 * formulas.loss_grad(grad, (self - target).shape, reduction) * (self - target),
@@ -519,7 +529,8 @@ MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels
 
 
 BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward0",
-                             lambda x, t, w, reduction: kernels.bce(kernels.bce_check(x), t, w, reduction),
+                             kernels.typed("binary_cross_entropy")(
+                                 lambda x, t, w, reduction: kernels.bce(kernels.bce_check(x), t, w, reduction)),
                              ("self", "target", "weight"),
                              {"self": formulas.bce_self, "target": formulas.bce_target}, dtype="same", rejects=("weight",),
                              jvp="reduction")
