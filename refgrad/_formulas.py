@@ -14,7 +14,9 @@ import numpy as np
 
 from . import _dtype as dt
 from ._fp import quiet
+from . import _kernels as kernels
 from ._kernels import SQRT_2, SQRT_2_OVER_PI, padded_index
+from .autograd import grad_mode
 
 __all__ = ["ops", "install_ops", "sum_to"]
 
@@ -225,6 +227,20 @@ def cumprod_jvp(self_t, self, result, dim):
     others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)
     upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()
     return (ops.where(upper, others, 0.0) * t.unsqueeze(-1)).sum(-2).movedim(-1, dim)
+
+
+# ------------------------------------------------------------------- linear algebra
+def det_backward(grad, A, result):
+    """grad det(A) A^-T; with a singular matrix in the batch, from the cofactors (PyTorch's SVD path): there
+    they are the gradient when it is being differentiated (create_graph), zero otherwise (PyTorch's
+    LU solve, scaled by det = 0). The cofactors are a constant: no higher derivative through them."""
+    singular = result == 0
+    if not bool(singular.any()):
+        return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
+    if not grad_mode.state.enabled:
+        grad = ops.where(singular, 0.0, grad)
+    cofactors = ops.new_tensor(kernels.cofactors(A._data), device=A.device)
+    return grad.unsqueeze(-1).unsqueeze(-1) * cofactors
 
 
 # ------------------------------------------------------------------- neural-network ops

@@ -243,6 +243,17 @@ def det(a):
     return np.linalg.det(a).astype(a.dtype)
 
 
+def cofactors(a):
+    """The matrices of cofactors (det(A) A^-T), through the SVD so that a singular A has them too:
+    det(U) det(Vh) U diag(products of the other singular values) Vh, as PyTorch's singular path."""
+    u, s, vh = np.linalg.svd(a.astype(np.float64))
+    ones = np.ones(s.shape[:-1] + (1,))
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return (sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)).astype(a.dtype)
+
+
 # ------------------------------------------------------------------- views and indexing
 def expand(a, size):
     """np.broadcast_to (a read-only view: elements repeat), or, when expand only adds leading 1s, a

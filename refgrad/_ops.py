@@ -704,8 +704,9 @@ def linalg_inv(A):
     try:
         return call(D.LINALG_INV, (A,), {})
     except np.linalg.LinAlgError:
-        raise _LinAlgError(f"linalg.inv: The diagonal element {_zero_pivot(A._data)} is zero, the inversion could "
-                           "not be completed because the input matrix is singular.") from None
+        where, pivot = _first_singular(A._data)
+        raise _LinAlgError(f"linalg.inv: {where}The diagonal element {pivot} is zero, the inversion could not be "
+                           "completed because the input matrix is singular.") from None
 
 
 class _LinAlgError(RuntimeError):
@@ -715,9 +716,19 @@ class _LinAlgError(RuntimeError):
 _LinAlgError.__module__ = "torch._C"
 
 
-def _zero_pivot(a):
-    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`)."""
-    m = np.array(a.reshape(-1, *a.shape[-2:])[0], dtype=np.float64)
+def _first_singular(a):
+    """("(Batch element i): " for a batch, else "", the 1-based first zero pivot) of the first singular matrix."""
+    matrices = a.reshape(-1, *a.shape[-2:])
+    for i, m in enumerate(matrices):
+        pivot = _zero_pivot(m)
+        if pivot:
+            return (f"(Batch element {i}): " if a.ndim > 2 else ""), pivot
+    return "", a.shape[-1]
+
+
+def _zero_pivot(m):
+    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`), 0 if none."""
+    m = np.array(m, dtype=np.float64)
     n = m.shape[0]
     for k in range(n):
         p = k + int(np.argmax(np.abs(m[k:, k])))
@@ -725,7 +736,7 @@ def _zero_pivot(a):
             return k + 1
         m[[k, p]] = m[[p, k]]
         m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
-    return n
+    return 0
 
 
 def _square_matrices(name, A):
