@@ -86,6 +86,8 @@ def sign(a):
 def pow_scalar(a, exponent):
     """x ** scalar: PyTorch computes the exponents 0.5, -0.5, -1, -2, 2 and 3 of a float as sqrt, rsqrt,
     a reciprocal or products (so (-0.0) ** -0.5 is -inf, as 1 / sqrt(-0.0) is)."""
+    if exponent == 0 or exponent == 1:  # PyTorch fills or copies, for any dtype (bool ** True)
+        return np.ones_like(a) if exponent == 0 else a.copy()
     check_kind("pow", a.dtype, NO_BOOL)
     if a.dtype.kind != "f" and isinstance(exponent, (int, np.integer)) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
