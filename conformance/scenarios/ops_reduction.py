@@ -1,5 +1,8 @@
 """Reductions, scans and normalisations, OpInfo style (see _opinfo.py): over everything, over one dim
 and several, with keepdim, on 0-d inputs; forward values and grad_fn names, first and second derivatives."""
+import math
+
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 NAN = float("nan")
@@ -78,3 +81,22 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+@scenario
+def softmax_implicit_dim(torch, rec):
+    """F.softmax / F.log_softmax without dim: PyTorch's deprecated implicit choice (dim 0 for 0-, 1- and 3-d
+    inputs, 1 otherwise), with its UserWarning; dtype as a keyword or the fourth argument."""
+    F = torch.nn.functional
+    for shape in ((), (3,), (2, 3), (2, 2, 3), (2, 1, 2, 2)):
+        x = torch.arange(float(math.prod(shape))).reshape(shape)
+        key = "x".join(map(str, shape)) or "0d"
+        rec.raises(f"softmax.{key}", lambda: F.softmax(x))
+        rec.raises(f"log_softmax.{key}", lambda: F.log_softmax(x))
+    x = torch.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)
+    y = F.softmax(x, dtype=torch.float64)
+    y.sum().backward()
+    rec("dtype_keyword", y)
+    rec("grad", x.grad)
+    rec.raises("dtype_positional", lambda: F.log_softmax(x, None, 3, torch.float64))
+    rec.raises("int_input", lambda: F.softmax(torch.tensor([1, 2])))
