@@ -24,6 +24,7 @@ def typed(name, kinds=FLOAT):
         def checked(*arrays, **params):
             check_kind(name, arrays[0].dtype, kinds)
             return forward(*arrays, **params)
+        checked.check_dtype = lambda np_dtype: check_kind(name, np_dtype, kinds)  # for half, computed in float
         return checked
     return wrap
 
@@ -35,10 +36,18 @@ def check_kind(name, np_dtype, kinds):
 
 
 # ------------------------------------------------------------------- arithmetic
+def cast(value, dtype):
+    """A Python number in an array's dtype, wrapped as a C++ cast wraps it (-1 as uint8 is 255)."""
+    try:
+        return np.asarray(value, dtype)
+    except OverflowError:
+        return np.asarray(value).astype(dtype)
+
+
 def with_alpha(ufunc):
     """a (ufunc) alpha * b, as add and sub take it; alpha is cast to a's dtype first, as in PyTorch."""
     def forward(a, b, alpha=1, out=None):
-        return ufunc(a, b if alpha == 1 else b * np.asarray(alpha, a.dtype), out=out)
+        return ufunc(a, b if alpha == 1 else b * cast(alpha, a.dtype), out=out)
     return forward
 
 
@@ -95,7 +104,7 @@ def pow_scalar(a, exponent):
         special = _POW_SPECIAL.get(float(exponent))
         if special is not None:
             return special(a)
-    return power(a, np.asarray(exponent, a.dtype))
+    return power(a, cast(exponent, a.dtype))
 
 
 _POW_SPECIAL = {0.5: np.sqrt, -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 / a, -2.0: lambda a: 1 / (a * a),
@@ -137,7 +146,7 @@ def clip_scalars(a, lo, hi):
     """clamp with number bounds (clamp, clamp_min, clamp_max: PyTorch's kernel of each takes no bool)."""
     check_kind("clamp_scalar_cpu" if lo is not None and hi is not None else
                "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu", a.dtype, NO_BOOL)
-    return clip(a, *(None if v is None else np.asarray(v, a.dtype) for v in (lo, hi)))
+    return clip(a, *(None if v is None else cast(v, a.dtype) for v in (lo, hi)))
 
 
 def clip_tensors(a, lo, hi):

@@ -23,6 +23,9 @@ def promote(rule, operands, params):
     device = common_device(operands)
     compute = result_dtype(rule, operands, params)
     if compute is dt.float16 and rule.out_dtype is None:
+        check_dtype = getattr(rule.forward, "check_dtype", None)
+        if check_dtype is not None:  # the kernel sees float32 (opmath); PyTorch's error names Half
+            check_dtype(_F16)
         arrays = [as_array(op, _F16).astype(_F32) if isinstance(op, Tensor) else as_array(op, _F32)
                   for op in operands]
     else:

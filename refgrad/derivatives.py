@@ -38,13 +38,13 @@ SUB = entry("sub.Tensor", "SubBackward0", kernels.with_alpha(np.subtract), ("sel
              "other": lambda grad, alpha: formulas.scaled(-grad, alpha)}, jvp="elementwise", takes_out=True)
 
 RSUB = entry("rsub.Tensor", "RsubBackward0",
-             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * np.asarray(alpha, a.dtype),
+             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * kernels.cast(alpha, a.dtype),
              ("self", "other"),
              {"self": lambda grad, alpha: formulas.scaled(-grad, alpha),
               "other": lambda grad: grad}, jvp="elementwise")
 
 RSUB_SCALAR = entry("rsub.Scalar", "RsubBackward1",
-                    lambda a, other, alpha=1: np.asarray(other, a.dtype) - (a if alpha == 1 else a * alpha),
+                    lambda a, other, alpha=1: kernels.cast(other, a.dtype) - (a if alpha == 1 else a * alpha),
                     ("self",),
                     {"self": lambda grad, alpha: formulas.scaled(-grad, alpha)},
                     dtype=promotion.with_scalars("other"), jvp="elementwise")
@@ -70,12 +70,12 @@ REMAINDER = entry("remainder.Tensor", "RemainderBackward1", kernels.remainder,
                   jvp="elementwise")
 
 REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
-                         lambda a, other: kernels.remainder(a, np.asarray(other, a.dtype)),
+                         lambda a, other: kernels.remainder(a, kernels.cast(other, a.dtype)),
                          ("self",), {"self": lambda grad: grad},
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
-                            lambda a, other: kernels.div_rounding(a, np.asarray(other, a.dtype), "floor"),
+                            lambda a, other: kernels.div_rounding(a, kernels.cast(other, a.dtype), "floor"),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
                             dtype=promotion.with_scalars("other"))
 
@@ -106,7 +106,7 @@ POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "expone
 
 
 POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
-                        lambda exponent, base: kernels.power(np.asarray(base, exponent.dtype), exponent),
+                        lambda exponent, base: kernels.power(kernels.cast(base, exponent.dtype), exponent),
                         ("exponent",),
                         {"exponent": lambda grad, exponent, base, result: grad * (
                             ops.where(exponent >= 0, 0.0, result * formulas.log_scalar(base)) if base == 0
@@ -116,9 +116,9 @@ POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
 
 # A tensor times (or over) a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
 # a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
-MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * np.asarray(other, a.dtype), ("self",),
+MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * kernels.cast(other, a.dtype), ("self",),
                    {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype="same", jvp="elementwise")
-DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / np.asarray(other, a.dtype), ("self",),
+DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / kernels.cast(other, a.dtype), ("self",),
                    {"self": lambda grad, other: ops.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
 
 
@@ -241,7 +241,7 @@ LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")
               "end": lambda grad, weight: grad * weight,
               "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = entry("fmod.Scalar", "FmodBackward0",
-                    lambda a, other: kernels.fmod(a, np.asarray(other, a.dtype)), ("self",),
+                    lambda a, other: kernels.fmod(a, kernels.cast(other, a.dtype)), ("self",),
                     {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
 FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
              {"self": lambda grad: grad,
