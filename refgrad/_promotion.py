@@ -199,3 +199,8 @@ def float_input(t, name):
 def given_or_input(operands, p):
     """softmax and log_softmax: the given dtype, else the input's."""
     return p.get("dtype") or operands[0]._dtype
+
+
+def bool_or_uint8(operands, p):
+    """all and any: bool, or uint8 for a uint8 input (PyTorch keeps that legacy)."""
+    return dt.uint8 if operands[0]._dtype is dt.uint8 else dt.bool_

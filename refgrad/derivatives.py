@@ -366,9 +366,9 @@ CUMPROD = entry("cumprod", "CumprodBackward0",
                 {"self": formulas.cumprod_backward}, dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
 
 ALL = entry("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
-            dtype="bool")
+            dtype=promotion.bool_or_uint8)
 ANY = entry("any", None, lambda a, dim=None, keepdim=False: np.any(a, axis=dim, keepdims=keepdim), ("self",), {},
-            dtype="bool")
+            dtype=promotion.bool_or_uint8)
 ARGMAX = entry("argmax", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmax", a, dim, keepdim),
                ("self",), {}, dtype="index")
 ARGMIN = entry("argmin", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmin", a, dim, keepdim),

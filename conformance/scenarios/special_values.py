@@ -288,3 +288,21 @@ def no_numpy_warnings(torch, rec):
     y = torch.tensor([INF, 1.0], requires_grad=True)
     torch.nn.functional.layer_norm(y.unsqueeze(0), (2,)).sum().backward()
     rec("layer_norm_grad", y.grad)
+
+
+@scenario
+def small_integer_and_half_kernels(torch, rec):
+    """uint8 and half operands: a negative Python number wraps into uint8 as a C++ cast does; a half operand's
+    kernel error names Half (the kernel computes in float); all/any of uint8 stay uint8."""
+    bytes_ = torch.tensor([3, 250, 0], dtype=torch.uint8)
+    rec("remainder_minus_one", bytes_ % -1)
+    rec("fmod_minus_one", torch.fmod(bytes_, -1))
+    rec("floor_divide_minus_one", bytes_ // -1)
+    rec("clamp_minus_one", bytes_.clamp(-1))
+    rec("all", [bytes_.all(), bytes_.any(0), torch.tensor([[1, 0]], dtype=torch.uint8).all(1, keepdim=True)])
+    half = torch.tensor([0.5, -1.5], dtype=torch.float16)
+    rec.raises("half_and", lambda: half & 1)
+    rec.raises("half_not", lambda: torch.bitwise_not(half))
+    rec.raises("half_invert", lambda: ~half)
+    rec("half_floor_divide", half // 0.3)
+    rec("half_remainder", half % -0.3)
