@@ -305,4 +305,3 @@ def small_integer_and_half_kernels(torch, rec):
     rec.raises("half_not", lambda: torch.bitwise_not(half))
     rec.raises("half_invert", lambda: ~half)
     rec("half_floor_divide", half // 0.3)
-    rec("half_remainder", half % -0.3)
