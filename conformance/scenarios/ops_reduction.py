@@ -21,6 +21,8 @@ TABLE = {
              S("keepdim", lambda t, a: t.prod(a, 0, keepdim=True)),
              S("with_zero", lambda t, a: t.cat([a, a * 0]).prod(0), ((2, 3),)),
              S("all_with_zero", lambda t, a: (a * t.tensor([1.0, 0.0, 1.0], dtype=a.dtype)).prod(), ((2, 3),)),
+             S("all_with_one_zero", lambda t, a: a.prod(), values=([1.5, 0.0, -2.0, 0.5],)),
+             S("dim_with_one_zero", lambda t, a: a.prod(1), values=([[1.5, 0.0, -2.0], [0.5, 1.0, 3.0]],)),
              S("0d", lambda t, a: a.prod(), ((),)), S("1d", lambda t, a: a.prod(), ((4,),)),
              S("1d_dim", lambda t, a: a.prod(0), ((3,),))],
     "max": [S("all", lambda t, a: a.max()), S("dim", lambda t, a: a.max(1)),

@@ -106,7 +106,9 @@ def var_std_no_degrees_of_freedom(torch, rec):
     _grads(torch, rec, "var_all_at_mean", lambda t, x: x.var(correction=2), [[1.0, 1.0]])
     _grads(torch, rec, "std_dim", lambda t, x: t.std(x, 1, correction=2), [[1.0, 2.0], [3.0, 5.0]])
     _grads(torch, rec, "var_dim_over", lambda t, x: x.var(1, correction=3, keepdim=True), [[1.0, 1.0], [1.0, 2.0]])
+    _grads(torch, rec, "var_negative_weight", lambda t, x: -t.var(x, correction=3), [1.0, 2.0, 4.0])
     _grads(torch, rec, "std_constant", lambda t, x: x.std(), [2.0, 2.0, 2.0])
+    _grads(torch, rec, "std_constant_pair", lambda t, x: x.std(), [2.0, 2.0])
     _grads(torch, rec, "std_constant_row", lambda t, x: x.std(1), [[1.0, 1.0], [1.0, 2.0]])
     empty = torch.zeros(0, 2, 1, dtype=getattr(torch, rec.dtype))
     rec.raises("var_empty_dim", lambda: empty.var(1))
@@ -234,12 +236,15 @@ def singular_det_backward(torch, rec):
     singular = [[1.0, 2.0], [2.0, 4.0]]
     cases = {"singular": singular, "rank_one_3x3": [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]],
              "batch": [singular, [[1.0, 0.0], [0.0, 2.0]]], "zeros": [[0.0] * 3] * 3,
-             "regular": [[2.0, 1.0], [0.5, 3.0]]}
+             "regular": [[2.0, 1.0], [0.5, 3.0]], "regular_batch": [[[2.0, 1.0], [0.5, 3.0]], [[1.0, 2.0], [3.0, 4.0]]]}
+    cases["two_batch_dims"] = [cases["batch"]]
+    cases["regular_two_batch_dims"] = [cases["regular_batch"]]
     for name, values in cases.items():
         for create_graph in (False, True) if name != "rank_one_3x3" else (False,):  # (rounding of zeros)
             a = torch.tensor(values, dtype=dtype, requires_grad=True)
             d = torch.linalg.det(a)
-            (g,) = torch.autograd.grad(d.sum(), a, create_graph=create_graph)
+            weight = torch.tensor(rec.data(*d.shape, low=0.5, high=1.5), dtype=dtype)
+            (g,) = torch.autograd.grad((d * weight).sum(), a, create_graph=create_graph)
             rec(f"{name}.{create_graph}.grad", g.detach())
         rec(f"{name}.det", torch.linalg.det(torch.tensor(values, dtype=dtype)))
     for name, values in {"first": [[[0.0]], [[-2.0]]], "second": [[[1.0]], [[0.0]]],
