@@ -65,6 +65,8 @@ def _check_ragged(data, depth=0):
 
 def _unwrap(data):
     if isinstance(data, Tensor):
+        if data._data.ndim == 0:
+            data._warn_if_requires_grad()  # PyTorch reads each 0-d element as a scalar
         return data._data
     if isinstance(data, (list, tuple)):
         return [_unwrap(d) for d in data]

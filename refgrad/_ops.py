@@ -175,14 +175,6 @@ def _generated(rule):
     return op
 
 
-def _check_bool_arith(name, a, b=None):
-    if a._dtype is dt.bool_ and b is None:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
-    if b is not None:
-        _check_sub(a, b)
-
-
 def _is_bool(operand):
     return type(operand) is bool or isinstance(operand, np.bool_) or getattr(operand, "_dtype", None) is dt.bool_
 
@@ -271,8 +263,7 @@ def remainder(input, other):
 
 @public()
 def neg(input):
-    _check_bool_arith("neg", input)
-    return call(D.NEG, (input,), {})
+    return call(D.NEG, (input,), {})  # its kernel refuses bools
 
 
 @public()
