@@ -71,6 +71,12 @@ def log_scalar(base):
         return float(np.log(np.float64(base)))
 
 
+def atan2_scale(self, other):
+    """1 / (self² + other²), 0 where that sum is 0: atan2's gradient at the origin is 0 in PyTorch."""
+    denominator = self * self + other * other
+    return ops.where(denominator == 0, 0.0, denominator.reciprocal())
+
+
 def in_bounds(self, min, max):
     inside = None
     for cond in ((self >= min) if min is not None else None, (self <= max) if max is not None else None):

@@ -214,8 +214,8 @@ MINIMUM = entry("minimum", "MinimumBackward0", kernels.first_on_ties(np.minimum)
                  "other": lambda grad, self, other: formulas.select_larger(grad, -other, -self)}, jvp="elementwise",
                 api="function method")
 ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
-              {"self": lambda grad, self, other: grad * other / (self * self + other * other),
-               "other": lambda grad, self, other: grad * -self / (self * self + other * other)}, dtype="float",
+              {"self": lambda grad, self, other: grad * other * formulas.atan2_scale(self, other),
+               "other": lambda grad, self, other: grad * -self * formulas.atan2_scale(self, other)}, dtype="float",
               jvp="elementwise", api="function method")
 ADDCMUL = entry("addcmul", "AddcmulBackward0",
                 kernels.typed("addcmul_cpu_out", kernels.NO_BOOL)(

@@ -85,6 +85,14 @@ def nan_extremes_backward(torch, rec):
 
 
 @scenario(dtypes=FLOATS)
+def atan2_at_the_origin(torch, rec):
+    """atan2's gradient where self² + other² is 0 (the origin, or squares that underflow) is 0; with an
+    infinite operand the other's is 0 or NaN."""
+    _grads(torch, rec, "origin", lambda t, a, b: t.atan2(a, b), [0.0, -0.0, 1e-30, 1.0, INF, 0.5],
+           [0.0, -0.0, 0.0, INF, 1.0, -2.0], create_graph=True)
+
+
+@scenario(dtypes=FLOATS)
 def prod_with_inf(torch, rec):
     """prod's gradient is result / x without a zero in the input (inf / inf is NaN), the product of the
     others with one."""
