@@ -10,6 +10,7 @@ import numpy as np
 from . import _dtype as dt
 from ._args import int_list
 from ._device import canonical
+from ._fp import quiet, quietly
 from ._tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full", "empty", "eye", "linspace",
@@ -64,6 +65,8 @@ def _check_ragged(data, depth=0):
 
 def _unwrap(data):
     if isinstance(data, Tensor):
+        if data._data.ndim == 0:
+            data._warn_if_requires_grad()  # PyTorch reads each 0-d element as a scalar
         return data._data
     if isinstance(data, (list, tuple)):
         return [_unwrap(d) for d in data]
@@ -90,7 +93,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         src_dtype = _infer_dtype(data)
         arr = np.array(_unwrap(data))
     dtype = dtype or src_dtype
-    return _finish(np.array(arr, dtype=dtype.np), dtype, device, requires_grad)
+    with quiet():  # 1e30 as half is inf, silently, as in PyTorch
+        data = np.array(arr, dtype=dtype.np)
+    return _finish(data, dtype, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -133,7 +138,10 @@ def _pick(size_args, size):
 
 def _filled(fn, value, size, dtype, device, requires_grad):
     dtype = dtype or dt.get_default_dtype()
-    return _finish(np.full(_size(fn, size), value, dtype=dtype.np), dtype, device, requires_grad)
+    shape = _size(fn, size)
+    with quiet():  # full((2,), 1e30, dtype=half) is inf, silently
+        data = np.full(shape, value, dtype=dtype.np)
+    return _finish(data, dtype, device, requires_grad)
 
 
 def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -196,15 +204,18 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(data.astype(dtype.np), dtype, device, requires_grad)
 
 
+@quietly  # an infinite end gives inf and nan silently
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     dtype = dtype or dt.get_default_dtype()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     # PyTorch fills the first half forward from start and the second half backward from end.
-    np_t = dtype.np if dtype.is_floating_point else np.float64
+    np_t = dtype.np if dtype.is_floating_point else np.dtype(np.float64)
+    if not dtype.is_floating_point:  # integer bounds first (truncated), then a float step, as PyTorch's kernel
+        start, end = int(start), int(end)
     idx = np.arange(steps)
     step = (np_t.type(end) - np_t.type(start)) / np_t.type(max(steps - 1, 1))
-    half = steps // 2
+    half = steps // 2 if steps != 1 else 1  # one step is start
     data = np.where(idx < half, np_t.type(start) + step * idx.astype(np_t),
                     np_t.type(end) - step * (steps - idx - 1).astype(np_t))
     return _finish(data.astype(dtype.np), dtype, device, requires_grad)

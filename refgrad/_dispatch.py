@@ -46,15 +46,16 @@ def call(rule, operands, params):
 
 def forward(rule, operands, params):
     """Runs the rule's forward on the operands cast to the compute dtype; returns the result tensor."""
-    lane = fast_lane(operands) if rule.plain_dtype else None  # SHORTCUT of promote()
-    device, compute, arrays = lane or promote(rule, operands, params)
-    out_dtype = rule.out_dtype or compute
-    token = silence(IGNORE)  # inf and nan come silently, as PyTorch's do
+    token = silence(IGNORE)  # inf and nan come silently, as PyTorch's do (casts of operands included)
     try:
-        data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
-    except ValueError:
-        broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
-        raise
+        lane = fast_lane(operands) if rule.plain_dtype else None  # SHORTCUT of promote()
+        device, compute, arrays = lane or promote(rule, operands, params)
+        out_dtype = rule.out_dtype or compute
+        try:
+            data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
+        except ValueError:
+            broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
+            raise
     finally:
         restore(token)
     if rule.n_outputs != 1:
@@ -204,7 +205,11 @@ def call_inplace(rule, self, operands, params):
     if _fw_state.level is not None:
         push_tangents(rule, all_ops, params, result)
     node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
-    np.copyto(self._data, result._data, casting="unsafe")
+    token = silence(IGNORE)  # a cast into self's dtype overflows silently, as in PyTorch
+    try:
+        np.copyto(self._data, result._data, casting="unsafe")
+    finally:
+        restore(token)
     if result._fw is not None:
         self._fw = result._fw
     bump_version(self)
@@ -327,12 +332,14 @@ def _jvp_reduction(rule, operands, params, result, tangents):
     ones = ones_like(result)
     out = None
     for i, t, d in _formula_terms(rule, operands, params, result, tangents, lambda t: ones):
+        if d is None:  # a formula without a gradient (vector_norm of order 0): no term
+            continue
         term = d * t
         dims = _reduced_dims(params, term._data.ndim)
         if dims:
             term = term.sum(dims, keepdim=bool(params.get("keepdim", False)))
         out = term if out is None else out + term
-    return out
+    return zeros_like(result) if out is None else out
 
 
 def _reduced_dims(params, ndim):

@@ -14,7 +14,9 @@ import numpy as np
 
 from . import _dtype as dt
 from ._fp import quiet
+from . import _kernels as kernels
 from ._kernels import SQRT_2, SQRT_2_OVER_PI, padded_index
+from .autograd import grad_mode
 
 __all__ = ["ops", "install_ops", "sum_to"]
 
@@ -69,6 +71,12 @@ def log_scalar(base):
         return float(np.log(np.float64(base)))
 
 
+def atan2_scale(self, other):
+    """1 / (self² + other²), 0 where that sum is 0: atan2's gradient at the origin is 0 in PyTorch."""
+    denominator = self * self + other * other
+    return ops.where(denominator == 0, 0.0, denominator.reciprocal())
+
+
 def in_bounds(self, min, max):
     inside = None
     for cond in ((self >= min) if min is not None else None, (self <= max) if max is not None else None):
@@ -88,8 +96,9 @@ def clamp_jvp(self_t, min_t, max_t, self, min, max):
 
 
 def select_larger(grad, a, b):
-    """Gradient of maximum(a, b) for a: all of it where a wins, half on ties (PyTorch's choice)."""
-    return ops.where(a > b, grad, ops.where(a == b, grad / 2, 0.0))
+    """Gradient of maximum(a, b) for a: half on ties, none where a loses, all of it otherwise, so with a
+    NaN on either side both get it (PyTorch's where(a == b, grad / 2, grad).masked_fill_(a < b, 0))."""
+    return ops.where(a < b, 0.0, ops.where(a == b, grad / 2, grad))
 
 
 # ------------------------------------------------------------------- reductions
@@ -110,7 +119,7 @@ def norm_backward(grad, self, ord, result, dim, keepdim):
     grad = unsqueeze_dims(grad, dims, self.dim(), keepdim)
     norm = unsqueeze_dims(result, dims, self.dim(), keepdim)
     if ord == 0:
-        return ops.zeros_like(self)
+        return None  # PyTorch's norm_backward gives no gradient: the input's .grad stays None
     if ord == 1:
         return self.sgn() * grad
     if ord == 2:
@@ -136,11 +145,17 @@ def prod_others(x, dim):
 
 
 def prod_backward(grad, self, result, dim=None, keepdim=False):
+    """PyTorch's: result / self without a zero in the input (so an inf or NaN input spreads NaN), the
+    products of the others where there is one."""
     if self.dim() == 0:
         return grad
+    if dim is not None:
+        grad, result = keep(grad, (dim,), self.dim(), keepdim), keep(result, (dim,), self.dim(), keepdim)
+    if not bool((self == 0).any()):
+        return grad * (result / self)
     if dim is None:
         return grad * prod_others(self.reshape(-1), 0).reshape(self.shape)
-    return keep(grad, (dim,), self.dim(), keepdim) * prod_others(self, dim)
+    return grad * prod_others(self, dim)
 
 
 def evenly_distribute(grad, self, result):
@@ -175,9 +190,20 @@ def scale_by_count(grad, self, result, dim, keepdim):
 
 
 def var_backward(grad, self, dim, correction, keepdim):
-    dims = tuple(range(self.dim())) if dim is None else dim
-    n = math.prod(self.shape[d] for d in dims)
-    return (2.0 / (n - correction)) * keep(grad, dims, self.dim(), keepdim) * (self - self.mean(dims, True))
+    """PyTorch's var_backward. Without dims and no degrees of freedom left, the gradient is NaN where an
+    element equals the mean and inf elsewhere; along dims, 2 / (n - correction) with 2 / 0 = inf."""
+    if dim is None:
+        dof = self.numel() - correction
+        if dof <= 0:
+            return grad * ops.where(self == self.mean(), math.nan, math.inf)
+        return (2.0 / dof) * grad * (self - self.mean())
+    dof = math.prod(self.shape[d] for d in dim) - correction
+    scale = 2.0 / dof if dof else math.inf
+    return scale * keep(grad, dim, self.dim(), keepdim) * (self - self.mean(dim, True))
+
+
+def std_backward(grad, self, result, dim, correction, keepdim):
+    return var_backward((grad / (result * 2)).masked_fill(result == 0, 0), self, dim, correction, keepdim)
 
 
 def cumprod_backward(grad, self, result, dim):
@@ -207,6 +233,20 @@ def cumprod_jvp(self_t, self, result, dim):
     others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)
     upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()
     return (ops.where(upper, others, 0.0) * t.unsqueeze(-1)).sum(-2).movedim(-1, dim)
+
+
+# ------------------------------------------------------------------- linear algebra
+def det_backward(grad, A, result):
+    """grad det(A) A^-T; with a singular matrix in the batch, from the cofactors (PyTorch's SVD path): there
+    they are the gradient when it is being differentiated (create_graph), zero otherwise (PyTorch's
+    LU solve, scaled by det = 0). The cofactors are a constant: no higher derivative through them."""
+    singular = result == 0
+    if not bool(singular.any()):
+        return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
+    if not grad_mode.state.enabled:
+        grad = ops.where(singular, 0.0, grad)
+    cofactors = ops.new_tensor(kernels.cofactors(A._data), device=A.device)
+    return grad.unsqueeze(-1).unsqueeze(-1) * cofactors
 
 
 # ------------------------------------------------------------------- neural-network ops

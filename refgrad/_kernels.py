@@ -4,26 +4,63 @@ Each takes the input arrays positionally (already in the compute dtype) and the 
 keyword, and returns an array; refgrad/derivatives.py names them (`kernels.conv`). Index tensors
 arrive as tensors (their `_data` is read here). Nothing here records or differentiates.
 """
+import functools
 import math
 
 import numpy as np
 
+from . import _dtype as dt
+
+
+# ------------------------------------------------------------------- which dtypes a kernel takes
+FLOAT, NO_BOOL, INTEGRAL = "f", "fiu", "iub"  # NumPy dtype kinds
+
+
+def typed(name, kinds=FLOAT):
+    """A forward whose PyTorch CPU kernel exists only for some dtypes: for an operand of any other
+    dtype (the compute dtype), PyTorch's NotImplementedError naming its kernel (`"silu_cpu"`)."""
+    def wrap(forward):
+        @functools.wraps(forward)
+        def checked(*arrays, **params):
+            check_kind(name, arrays[0].dtype, kinds)
+            return forward(*arrays, **params)
+        checked.check_dtype = lambda np_dtype: check_kind(name, np_dtype, kinds)  # for half, computed in float
+        return checked
+    return wrap
+
+
+def check_kind(name, np_dtype, kinds):
+    if np_dtype.kind not in kinds:
+        scalar = dt.SCALAR_NAME[dt.from_numpy_dtype(np_dtype)]
+        raise NotImplementedError(f'"{name}" not implemented for \'{scalar}\'')
+
 
 # ------------------------------------------------------------------- arithmetic
+def cast(value, dtype):
+    """A Python number in an array's dtype, wrapped as a C++ cast wraps it (-1 as uint8 is 255)."""
+    try:
+        return np.asarray(value, dtype)
+    except OverflowError:
+        return np.asarray(value).astype(dtype)
+
+
 def with_alpha(ufunc):
     """a (ufunc) alpha * b, as add and sub take it; alpha is cast to a's dtype first, as in PyTorch."""
     def forward(a, b, alpha=1, out=None):
-        return ufunc(a, b if alpha == 1 else b * np.asarray(alpha, a.dtype), out=out)
+        return ufunc(a, b if alpha == 1 else b * cast(alpha, a.dtype), out=out)
     return forward
 
 
 def div_rounding(a, b, rounding_mode):
-    if a.dtype.kind in "iub" and np.any(b == 0):
-        raise RuntimeError("ZeroDivisionError")
+    """div with rounding_mode: floor is Python's floor division (fmod-based, so -1.0 // -0.05 is 19 and
+    1.0 // -inf is -1, as np.floor_divide has it); trunc rounds the true quotient toward zero."""
+    check_kind(f"div_{rounding_mode}_cpu", a.dtype, NO_BOOL)
     if rounding_mode == "floor":
-        return np.floor_divide(a, b) if a.dtype.kind in "iub" else np.floor(np.true_divide(a, b))
-    q = np.true_divide(a, b)
-    return np.trunc(q).astype(a.dtype) if a.dtype.kind in "iub" else np.trunc(q)
+        return checked_int_div(np.floor_divide, a, b)
+    if a.dtype.kind == "f":
+        return np.trunc(np.true_divide(a, b))
+    q = checked_int_div(np.floor_divide, a, b)  # integer arithmetic: exact for all of int64
+    return q + ((q < 0) & (q * b != a)).astype(a.dtype)
 
 
 def checked_int_div(fn, a, b):
@@ -31,8 +68,57 @@ def checked_int_div(fn, a, b):
         raise RuntimeError("ZeroDivisionError")
     return fn(a, b)
 
+
+def remainder(a, b):
+    """Python's modulo; for floats as PyTorch computes it, fmod then shifted by b (a zero keeps a's sign)."""
+    check_kind("remainder_cpu", a.dtype, NO_BOOL)
+    if a.dtype.kind != "f":
+        return checked_int_div(np.remainder, a, b)
+    mod = np.fmod(a, b)
+    return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+
+
+def fmod(a, b):
+    check_kind("fmod_cpu", a.dtype, NO_BOOL)
+    return checked_int_div(np.fmod, a, b)
+
+
+def sign(a):
+    """sign/sgn: NaN gives 0 and -0.0 gives 0.0, as PyTorch's (0 < a) - (a < 0); bools are their own sign."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    if a.dtype.kind == "f":
+        return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+    return np.sign(a)
+
+
+def pow_scalar(a, exponent):
+    """x ** scalar: PyTorch computes the exponents 0.5, -0.5, -1, -2, 2 and 3 of a float as sqrt, rsqrt,
+    a reciprocal or products (so (-0.0) ** -0.5 is -inf, as 1 / sqrt(-0.0) is)."""
+    if exponent == 0 or exponent == 1:  # PyTorch fills or copies, for any dtype (bool ** True)
+        return np.ones_like(a) if exponent == 0 else a.copy()
+    check_kind("pow", a.dtype, NO_BOOL)
+    if a.dtype.kind != "f" and isinstance(exponent, (int, np.integer)) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if a.dtype.kind == "f" and not isinstance(exponent, bool):
+        special = _POW_SPECIAL.get(float(exponent))
+        if special is not None:
+            return special(a)
+    return power(a, cast(exponent, a.dtype))
+
+
+_POW_SPECIAL = {0.5: np.sqrt, -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 / a, -2.0: lambda a: 1 / (a * a),
+                2.0: lambda a: a * a, 3.0: lambda a: a * a * a}
+
+
+def lerp(a, b, w):
+    """PyTorch's lerp: from self for a small weight, from end for a large one (so infinities stay)."""
+    return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
 def power(base, exponent):
     """np.power, with PyTorch's integer results for negative integer exponents (1, -1 or 0)."""
+    check_kind("pow", base.dtype, NO_BOOL)
     if base.dtype.kind not in "iub" or not np.any(exponent < 0):
         return np.power(base, exponent)
     positive = np.power(base, np.where(exponent < 0, 0, exponent))
@@ -43,6 +129,32 @@ ERF = np.frompyfunc(math.erf, 1, 1)
 
 
 # ------------------------------------------------------------------- pointwise
+def negative(a):
+    if a.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return np.negative(a)
+
+
+def relu(a):
+    if a.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return np.where(a < 0, 0, a).astype(a.dtype)  # -0.0 and NaN stay
+
+
+def clip_scalars(a, lo, hi):
+    """clamp with number bounds (clamp, clamp_min, clamp_max: PyTorch's kernel of each takes no bool)."""
+    check_kind("clamp_scalar_cpu" if lo is not None and hi is not None else
+               "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu", a.dtype, NO_BOOL)
+    return clip(a, *(None if v is None else cast(v, a.dtype) for v in (lo, hi)))
+
+
+def clip_tensors(a, lo, hi):
+    if lo is not None and hi is not None:
+        check_kind("clamp_cpu", a.dtype, NO_BOOL)
+    return clip(a, lo, hi)
+
+
 def clip(a, lo, hi):
     if lo is not None:
         a = np.where(np.isnan(a) | (a >= lo), a, lo)  # NaN in, NaN out; a NaN bound propagates too
@@ -54,7 +166,21 @@ def clip(a, lo, hi):
 
 
 # ------------------------------------------------------------------- reductions
+def mean(a, axis=None, keepdims=False):
+    """np.mean without its "Mean of empty slice" warning: an empty mean is 0 / 0, NaN, silently (the
+    floating-point warning is off where kernels run)."""
+    count = a.size if axis is None else math.prod(a.shape[d] for d in np.atleast_1d(axis))
+    return np.add.reduce(a, axis=axis, keepdims=keepdims) / a.dtype.type(count)
+
 def vector_norm(a, ord, dim, keepdim, dtype=None):
+    if a.size == 0 and (ord < 0 or ord == math.inf):  # a min or max over nothing
+        if not dim:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for d in dim:
+            if a.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
     x = np.abs(a)
     if ord == 2:
         return np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
@@ -76,11 +202,13 @@ def first_on_ties(fn):
     return forward
 
 
-def nan_extreme(fn):
-    """np.max/np.min as PyTorch's: NaN wins."""
+def nan_extreme(name):
+    """np.max/np.min as PyTorch's max()/min(): NaN wins; an empty input has no extreme."""
+    fn = np.max if name == "max" else np.min
+
     def forward(a, **kw):
         if a.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         return fn(a, **kw)
     return forward
@@ -88,7 +216,7 @@ def nan_extreme(fn):
 
 def var(a, dim, correction, keepdim):
     n = a.size if dim is None else math.prod(a.shape[d] for d in dim)
-    centered = a - np.mean(a, axis=dim, keepdims=True)
+    centered = a - mean(a, axis=dim, keepdims=True)
     return np.sum(centered * centered, axis=dim, keepdims=keepdim) / np.asarray(max(n - correction, 0), a.dtype)
 
 
@@ -111,7 +239,10 @@ def log_softmax(a, dim):
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 
-def arg_extreme(fn, a, dim, keepdim):
+def arg_extreme(name, a, dim, keepdim):
+    if a.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
+    fn = np.argmax if name == "argmax" else np.argmin
     if dim is None:
         out = fn(a)
         return np.reshape(out, (1,) * a.ndim) if keepdim else out
@@ -121,6 +252,17 @@ def arg_extreme(fn, a, dim, keepdim):
 # ------------------------------------------------------------------- linear algebra
 def det(a):
     return np.linalg.det(a).astype(a.dtype)
+
+
+def cofactors(a):
+    """The matrices of cofactors (det(A) A^-T), through the SVD so that a singular A has them too:
+    det(U) det(Vh) U diag(products of the other singular values) Vh, as PyTorch's singular path."""
+    u, s, vh = np.linalg.svd(a.astype(np.float64))
+    ones = np.ones(s.shape[:-1] + (1,))
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return (sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)).astype(a.dtype)
 
 
 # ------------------------------------------------------------------- views and indexing
@@ -156,7 +298,7 @@ def gelu(a, approximate):
 
 def np_reduce(a, reduction):
     if reduction == "mean":
-        return np.mean(a)
+        return mean(a)
     return np.sum(a) if reduction == "sum" else a
 
 
@@ -175,11 +317,17 @@ def bce_check(x):
     return x
 
 
+@typed("log_sigmoid_cpu")
+def log_sigmoid(a):
+    """min(a, 0) - log1p(exp(-|a|)), as PyTorch computes it (log_sigmoid(inf) is 0.0, not -0.0)."""
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+
 def bce_logits(x, t, w, pw, reduction):
-    log_sig_neg = -np.logaddexp(0, x)     # log(1 - sigmoid(x))
-    log_sig = -np.logaddexp(0, -x)        # log(sigmoid(x))
-    pos = t * log_sig if pw is None else pw * t * log_sig
-    loss = -(pos + (1 - t) * log_sig_neg)
+    """PyTorch's (1 - t) * x - log_sigmoid(x) * (1 + (pos_weight - 1) * t): an infinite logit with a
+    target it cannot reach gives NaN (0 * inf), as there."""
+    log_sig = log_sigmoid(x)
+    loss = (1 - t) * x - (log_sig if pw is None else log_sig * ((pw - 1) * t + 1))
     return np_reduce(loss if w is None else loss * w, reduction)
 
 
@@ -251,9 +399,9 @@ def max_pool_indices(x, kernel, stride, padding):
 
 def layer_norm(x, w, b, normalized_shape, eps):
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
-    mean = np.mean(x, axis=dims, keepdims=True)
-    var = np.mean((x - mean) ** 2, axis=dims, keepdims=True)
-    out = (x - mean) / np.sqrt(var + np.asarray(eps, x.dtype))
+    mu = mean(x, axis=dims, keepdims=True)
+    var = mean((x - mu) ** 2, axis=dims, keepdims=True)
+    out = (x - mu) / np.sqrt(var + np.asarray(eps, x.dtype))
     if w is not None:
         out = out * w
     return out + b if b is not None else out

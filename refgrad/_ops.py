@@ -48,7 +48,7 @@ def public(function=True, method=True, name=None):
 
 # The functions whose first argument may be a number as well as a tensor (torch.add(2, t)).
 _NUMBER_FIRST = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-                 "remainder", "pow"}
+                 "remainder", "pow", "bitwise_and", "bitwise_or", "bitwise_xor"}
 
 
 # The first parameter of a function that takes a tensor first, and PyTorch's name for it.
@@ -175,13 +175,19 @@ def _generated(rule):
     return op
 
 
-def _check_bool_arith(name, a, b=None):
-    if a._dtype is dt.bool_ and (b is None or getattr(b, "_dtype", None) is dt.bool_):
-        if name == "sub":
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-                               "or `logical_xor()` operator instead.")
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+def _is_bool(operand):
+    return type(operand) is bool or isinstance(operand, np.bool_) or getattr(operand, "_dtype", None) is dt.bool_
+
+
+def _check_sub(a, b):
+    """PyTorch's sub_check: no subtraction with a bool operand (a Python bool counts)."""
+    a_bool, b_bool = _is_bool(a), _is_bool(b)
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+                           "or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -198,8 +204,7 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     input = _tensor_arg("sub", 1, "input", input)
     other = _operand("sub", 2, "other", other)
-    if isinstance(other, Tensor):
-        _check_bool_arith("sub", input, other)
+    _check_sub(input, other)
     return call(D.SUB, (input, other), {"alpha": alpha})
 
 
@@ -207,6 +212,7 @@ def sub(input, other, *, alpha=1):
 def rsub(input, other, *, alpha=1):
     input = _tensor_arg("rsub", 1, "input", input)
     other = _operand("rsub", 2, "other", other)
+    _check_sub(input, other)
     if isinstance(other, Tensor):
         broadcast_shapes(other._data.shape, input._data.shape)  # other - input: PyTorch names other first
         return call(D.RSUB, (input, other), {"alpha": alpha})
@@ -257,8 +263,7 @@ def remainder(input, other):
 
 @public()
 def neg(input):
-    _check_bool_arith("neg", input)
-    return call(D.NEG, (input,), {})
+    return call(D.NEG, (input,), {})  # its kernel refuses bools
 
 
 @public()
@@ -324,9 +329,22 @@ def softplus_backward(grad_output, self, beta, threshold):
     return call(D.SOFTPLUS_BACKWARD, (grad_output, self), {"beta": beta, "threshold": threshold})
 
 
-bitwise_and = _generated(D.BITWISE_AND)  # the operators &, | and ^
-bitwise_or = _generated(D.BITWISE_OR)
-bitwise_xor = _generated(D.BITWISE_XOR)
+def _bitwise(rule):
+    """torch.bitwise_and/or/xor and Tensor.bitwise_*: a number may come first (the Scalar_Tensor overload),
+    and as the ops commute, it is taken second."""
+    name = rule.name
+
+    def op(input, other):
+        if not isinstance(input, Tensor) and isinstance(other, Tensor):
+            input, other = other, _operand(name, 1, "self", input)
+        return call(rule, (_tensor_arg(name, 1, "input", input), _operand(name, 2, "other", other)), {})
+    op.__name__ = op.__qualname__ = name
+    return public()(op)
+
+
+bitwise_and = _bitwise(D.BITWISE_AND)  # also the operators &, | and ^, reflected too
+bitwise_or = _bitwise(D.BITWISE_OR)
+bitwise_xor = _bitwise(D.BITWISE_XOR)
 
 
 @public()
@@ -433,28 +451,48 @@ max = public()(_extreme("max", D.MAX, D.MAX_DIM, np.argmax, lambda a, b: EXPORTS
 min = public()(_extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: EXPORTS["minimum"](a, b)))
 
 
+def _amax_args(name, input, dim, keepdim):
+    dim = () if dim is None else dim
+    dims = _dims(dim, input._data.ndim) if dim != () else ()
+    if input._data.size == 0:  # PyTorch names the first empty dim as it was given
+        if not dims:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        for given, d in zip((dim,) if isinstance(dim, int) else dim, dims):
+            if input._data.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {given} to have non-zero size.")
+    return {"dim": dims, "keepdim": keepdim}
+
+
 @public()
 def amax(input, dim=(), keepdim=False):
-    dim = () if dim is None else dim
-    return call(D.AMAX, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
+    return call(D.AMAX, (input,), _amax_args("amax", input, dim, keepdim))
 
 
 @public()
 def amin(input, dim=(), keepdim=False):
-    dim = () if dim is None else dim
-    return call(D.AMIN, (input,), {"dim": _dims(dim, input._data.ndim) if dim != () else (), "keepdim": keepdim})
+    return call(D.AMIN, (input,), _amax_args("amin", input, dim, keepdim))
+
+
+def _arg_args(name, input, dim, keepdim):
+    if dim is not None:
+        dim = _reduce_dim(input, dim) if input._data.ndim else None
+    if input._data.size == 0:
+        if dim is None:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        if input._data.shape[dim] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    return {"dim": dim, "keepdim": keepdim}
 
 
 @public()
 def argmax(input, dim=None, keepdim=False):
-    return call(D.ARGMAX, (input,), {"dim": None if dim is None else _reduce_dim(input, dim) if input._data.ndim
-                                     else None, "keepdim": keepdim})
+    return call(D.ARGMAX, (input,), _arg_args("argmax", input, dim, keepdim))
 
 
 @public()
 def argmin(input, dim=None, keepdim=False):
-    return call(D.ARGMIN, (input,), {"dim": None if dim is None else _reduce_dim(input, dim) if input._data.ndim
-                                     else None, "keepdim": keepdim})
+    return call(D.ARGMIN, (input,), _arg_args("argmin", input, dim, keepdim))
 
 
 def _correction(name, unbiased, correction):
@@ -469,7 +507,9 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
         dim, unbiased = None, dim
     dims = None if dim is None else _dims(dim, input._data.ndim) or None
     correction = _correction(name, unbiased, correction)
-    n = input._data.size if dims is None else math_prod(input._data.shape[d] for d in dims)
+    # PyTorch's count: input numel over output numel, 0 when the output is empty
+    kept = 1 if dims is None else math_prod(s for d, s in enumerate(input._data.shape) if d not in dims)
+    n = input._data.size // kept if kept else 0
     if n - correction <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                       "factor (input numel divided by output numel).", stacklevel=3)
@@ -655,8 +695,9 @@ def linalg_inv(A):
     try:
         return call(D.LINALG_INV, (A,), {})
     except np.linalg.LinAlgError:
-        raise _LinAlgError(f"linalg.inv: The diagonal element {_zero_pivot(A._data)} is zero, the inversion could "
-                           "not be completed because the input matrix is singular.") from None
+        where, pivot = _first_singular(A._data)
+        raise _LinAlgError(f"linalg.inv: {where}The diagonal element {pivot} is zero, the inversion could not be "
+                           "completed because the input matrix is singular.") from None
 
 
 class _LinAlgError(RuntimeError):
@@ -666,9 +707,19 @@ class _LinAlgError(RuntimeError):
 _LinAlgError.__module__ = "torch._C"
 
 
-def _zero_pivot(a):
-    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`)."""
-    m = np.array(a.reshape(-1, *a.shape[-2:])[0], dtype=np.float64)
+def _first_singular(a):
+    """("(Batch element i): " for a batch, else "", the 1-based first zero pivot) of the first singular matrix."""
+    matrices = a.reshape(-1, *a.shape[-2:])
+    for i, m in enumerate(matrices):
+        pivot = _zero_pivot(m)
+        if pivot:
+            return (f"(Batch element {i}): " if a.ndim > 2 else ""), pivot
+    return "", a.shape[-1]
+
+
+def _zero_pivot(m):
+    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`), 0 if none."""
+    m = np.array(m, dtype=np.float64)
     n = m.shape[0]
     for k in range(n):
         p = k + int(np.argmax(np.abs(m[k:, k])))
@@ -676,7 +727,7 @@ def _zero_pivot(a):
             return k + 1
         m[[k, p]] = m[[p, k]]
         m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
-    return n
+    return 0
 
 
 def _square_matrices(name, A):
@@ -764,6 +815,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 @public()
 def lerp(input, end, weight):
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and other._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {dt.CPP_NAME[input._dtype]} for `{name}` but got dtype "
+                               f"{dt.CPP_NAME[other._dtype]}")
     if isinstance(weight, Tensor):
         return call(D.LERP, (input, end, weight), {})
     return call(D.LERP_SCALAR, (input, end), {"weight": weight})
@@ -1634,7 +1689,8 @@ def _add_args(self, other, *, alpha=1):
 
 
 def _sub_args(self, other, *, alpha=1):
-    return D.SUB, (_operand("sub_", 1, "other", other),), {"alpha": alpha}
+    _check_sub(self, _operand("sub_", 1, "other", other))
+    return D.SUB, (other,), {"alpha": alpha}
 
 
 def _mul_args(self, other):
@@ -1704,6 +1760,15 @@ clamp_ = _inplace("clamp_", _clamp_args)
 masked_fill_ = _inplace("masked_fill_", _masked_fill_args)
 
 
+def _bitwise_args(rule):
+    return lambda self, other: (rule, (_operand(rule.name + "_", 1, "other", other),), {})
+
+
+bitwise_and_ = _inplace("bitwise_and_", _bitwise_args(D.BITWISE_AND))
+bitwise_or_ = _inplace("bitwise_or_", _bitwise_args(D.BITWISE_OR))
+bitwise_xor_ = _inplace("bitwise_xor_", _bitwise_args(D.BITWISE_XOR))
+
+
 def _fill_random(name, sampler):
     """An in-place random fill (`normal_`, `uniform_`): writes the samples and bumps the version."""
     def method(self, *args, generator=None, **kwargs):
@@ -1757,11 +1822,9 @@ def _rmod(self, other):
 
 
 def _invert(self):
-    if self._dtype is dt.bool_:
-        return Tensor._make(np.logical_not(self._data), dt.bool_, self._device)
     if self._dtype.is_floating_point:
-        raise TypeError("ufunc 'invert' not supported for the input types")
-    return Tensor._make(np.invert(self._data), self._dtype, self._device)
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return EXPORTS["bitwise_not"](self)
 
 
 def _iop(inplace):
@@ -1814,7 +1877,8 @@ _OPERATORS = {
     "__lt__": _operator(EXPORTS["lt"]), "__le__": _operator(EXPORTS["le"]),
     "__gt__": _operator(EXPORTS["gt"]), "__ge__": _operator(EXPORTS["ge"]),
     "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
-    "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or),
+    "__rand__": _operator(bitwise_and), "__ror__": _operator(bitwise_or), "__rxor__": _operator(bitwise_xor),
+    "__iand__": _iop(bitwise_and_), "__ior__": _iop(bitwise_or_), "__ixor__": _iop(bitwise_xor_),
 }
 METHODS.update(float=_cast(dt.float32), double=_cast(dt.float64), half=_cast(dt.float16), int=_cast(dt.int32),
                long=_cast(dt.int64), bool=_cast(dt.bool_), where=lambda self, condition, other:

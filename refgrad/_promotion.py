@@ -23,6 +23,9 @@ def promote(rule, operands, params):
     device = common_device(operands)
     compute = result_dtype(rule, operands, params)
     if compute is dt.float16 and rule.out_dtype is None:
+        check_dtype = getattr(rule.forward, "check_dtype", None)
+        if check_dtype is not None:  # the kernel sees float32 (opmath); PyTorch's error names Half
+            check_dtype(_F16)
         arrays = [as_array(op, _F16).astype(_F32) if isinstance(op, Tensor) else as_array(op, _F32)
                   for op in operands]
     else:
@@ -196,3 +199,8 @@ def float_input(t, name):
 def given_or_input(operands, p):
     """softmax and log_softmax: the given dtype, else the input's."""
     return p.get("dtype") or operands[0]._dtype
+
+
+def bool_or_uint8(operands, p):
+    """all and any: bool, or uint8 for a uint8 input (PyTorch keeps that legacy)."""
+    return dt.uint8 if operands[0]._dtype is dt.uint8 else dt.bool_

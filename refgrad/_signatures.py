@@ -49,6 +49,11 @@ _TABLE = {
         "(Number start, Number end, *, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)",
         "(Number start, Number end, Number step = 1, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad = False)",
     ),
+    **{name: (
+        "(Tensor input, Tensor other, *, Tensor out = None)",
+        "(Number self, Tensor other)",
+        "(Tensor input, Number other, *, Tensor out = None)",
+    ) for name in ("bitwise_and", "bitwise_or", "bitwise_xor")},
     "bmm": (
         "(Tensor input, Tensor mat2, *, Tensor out = None)",
         "(Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)",

@@ -366,7 +366,7 @@ class Tensor:
         return complex(self._scalar())
 
     def _warn_if_requires_grad(self):
-        if self.requires_grad:
+        if self.requires_grad and grad_mode.state.enabled:  # PyTorch warns only with grad mode on
             warn_once("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                       "Consider using tensor.detach() first.", stacklevel=3)
 

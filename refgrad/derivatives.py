@@ -38,13 +38,13 @@ SUB = entry("sub.Tensor", "SubBackward0", kernels.with_alpha(np.subtract), ("sel
              "other": lambda grad, alpha: formulas.scaled(-grad, alpha)}, jvp="elementwise", takes_out=True)
 
 RSUB = entry("rsub.Tensor", "RsubBackward0",
-             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * np.asarray(alpha, a.dtype),
+             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * kernels.cast(alpha, a.dtype),
              ("self", "other"),
              {"self": lambda grad, alpha: formulas.scaled(-grad, alpha),
               "other": lambda grad: grad}, jvp="elementwise")
 
 RSUB_SCALAR = entry("rsub.Scalar", "RsubBackward1",
-                    lambda a, other, alpha=1: np.asarray(other, a.dtype) - (a if alpha == 1 else a * alpha),
+                    lambda a, other, alpha=1: kernels.cast(other, a.dtype) - (a if alpha == 1 else a * alpha),
                     ("self",),
                     {"self": lambda grad, alpha: formulas.scaled(-grad, alpha)},
                     dtype=promotion.with_scalars("other"), jvp="elementwise")
@@ -64,36 +64,36 @@ DIV_ROUNDING = entry("div.Tensor_mode", "DivBackward2", kernels.div_rounding, ("
                      {"self": lambda grad, other: ops.zeros_like(grad),
                       "other": lambda grad, self, other: ops.zeros_like(grad)}, jvp="elementwise")
 
-REMAINDER = entry("remainder.Tensor", "RemainderBackward1", lambda a, b: kernels.checked_int_div(np.remainder, a, b),
+REMAINDER = entry("remainder.Tensor", "RemainderBackward1", kernels.remainder,
                   ("self", "other"),
                   {"self": lambda grad: grad,
                    "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="floor")},
                   jvp="elementwise")
 
 REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
-                         lambda a, other: kernels.checked_int_div(np.remainder, a, np.asarray(other, a.dtype)),
+                         lambda a, other: kernels.remainder(a, kernels.cast(other, a.dtype)),
                          ("self",), {"self": lambda grad: grad},
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
-                            lambda a, other: kernels.checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype)),
+                            lambda a, other: kernels.div_rounding(a, kernels.cast(other, a.dtype), "floor"),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
                             dtype=promotion.with_scalars("other"))
 
 FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
-                     lambda a, b: kernels.checked_int_div(np.floor_divide, a, b), ("self", "other"),
+                     lambda a, b: kernels.div_rounding(a, b, "floor"), ("self", "other"),
                      {"self": lambda grad: formulas.not_implemented("floor_divide"),
                       "other": lambda grad: formulas.not_implemented("floor_divide")})
 
 
-NEG = entry("neg", "NegBackward0", np.negative, ("self",),
+NEG = entry("neg", "NegBackward0", kernels.negative, ("self",),
             {"self": lambda grad: -grad}, dtype="same", jvp="elementwise")
 
 RECIPROCAL = entry("reciprocal", "ReciprocalBackward0", np.reciprocal, ("self",),
                    {"self": lambda grad, result: -grad * (result * result)}, dtype="float", jvp="elementwise")
 
 
-POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", lambda a, exponent: np.power(a, np.asarray(exponent, a.dtype)),
+POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", kernels.pow_scalar,
                    ("self",),
                    {"self": lambda grad, self, exponent: formulas.pow_backward(grad, self, float(exponent))},
                    dtype=promotion.with_scalars("exponent"), jvp="elementwise")
@@ -107,7 +107,7 @@ POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "expone
 
 
 POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
-                        lambda exponent, base: np.power(np.asarray(base, exponent.dtype), exponent),
+                        lambda exponent, base: kernels.power(kernels.cast(base, exponent.dtype), exponent),
                         ("exponent",),
                         {"exponent": lambda grad, exponent, base, result: grad * (
                             ops.where(exponent >= 0, 0.0, result * formulas.log_scalar(base)) if base == 0
@@ -117,9 +117,9 @@ POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
 
 # A tensor times (or over) a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
 # a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
-MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * np.asarray(other, a.dtype), ("self",),
+MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * kernels.cast(other, a.dtype), ("self",),
                    {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype="same", jvp="elementwise")
-DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / np.asarray(other, a.dtype), ("self",),
+DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / kernels.cast(other, a.dtype), ("self",),
                    {"self": lambda grad, other: ops.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
 
 
@@ -131,9 +131,9 @@ def _unary(name, node, forward, formula, dtype="float"):
                  api="function method inplace")
 
 
-ABS = _unary("abs", "AbsBackward0", np.abs, lambda grad, self: grad * self.sgn(), dtype="same")
-SGN = _unary("sgn", "SgnBackward0", np.sign, lambda grad: ops.zeros_like(grad), dtype="same")
-SIGN = _unary("sign", "SignBackward0", np.sign, lambda grad: ops.zeros_like(grad), dtype="same")
+ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same")
+SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
+SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
 EXP = _unary("exp", "ExpBackward0", np.exp, lambda grad, result: grad * result)
 LOG = _unary("log", "LogBackward0", np.log, lambda grad, self: grad.div(self))
 SQRT = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda grad, result: grad / (2 * result))
@@ -156,11 +156,11 @@ SINH = _unary("sinh", "SinhBackward0", np.sinh, lambda grad, self: grad * self.c
 COSH = _unary("cosh", "CoshBackward0", np.cosh, lambda grad, self: grad * self.sinh())
 ERF = _unary("erf", "ErfBackward0", lambda a: np.asarray(kernels.ERF(a), dtype=a.dtype),
              lambda grad, self: 2.0 / math.sqrt(math.pi) * (-self.pow(2)).exp() * grad)
-FLOOR = _unary("floor", "FloorBackward0", np.floor, lambda grad: ops.zeros_like(grad), dtype="same")
-CEIL = _unary("ceil", "CeilBackward0", np.ceil, lambda grad: ops.zeros_like(grad), dtype="same")
-ROUND = _unary("round", "RoundBackward0", np.round, lambda grad: ops.zeros_like(grad), dtype="same")
-TRUNC = _unary("trunc", "TruncBackward0", np.trunc, lambda grad: ops.zeros_like(grad), dtype="same")
-RELU = _unary("relu", "ReluBackward0", lambda a: np.where(a < 0, 0, a).astype(a.dtype),  # -0.0 and NaN stay
+FLOOR = _unary("floor", "FloorBackward0", kernels.typed("floor_vml_cpu", kernels.NO_BOOL)(np.floor), lambda grad: ops.zeros_like(grad), dtype="same")
+CEIL = _unary("ceil", "CeilBackward0", kernels.typed("ceil_vml_cpu", kernels.NO_BOOL)(np.ceil), lambda grad: ops.zeros_like(grad), dtype="same")
+ROUND = _unary("round", "RoundBackward0", kernels.typed("round_vml_cpu", kernels.NO_BOOL)(np.round), lambda grad: ops.zeros_like(grad), dtype="same")
+TRUNC = _unary("trunc", "TruncBackward0", kernels.typed("trunc_vml_cpu", kernels.NO_BOOL)(np.trunc), lambda grad: ops.zeros_like(grad), dtype="same")
+RELU = _unary("relu", "ReluBackward0", kernels.relu,
               lambda grad, result: ops.threshold_backward(grad, result, 0), dtype="same")
 
 # ------------------------------------------------------------------- backward ops that formulas call
@@ -187,22 +187,21 @@ WHERE = entry("where.self", "WhereBackward0", lambda c, a, b: np.where(c, a, b),
 
 
 CLAMP_SCALAR = entry("clamp", "ClampBackward1",
-                     lambda a, min=None, max=None: kernels.clip(a, *(None if v is None else np.asarray(v, a.dtype)
-                                                              for v in (min, max))),
+                     lambda a, min=None, max=None: kernels.clip_scalars(a, min, max),
                      ("self",),
                      {"self": lambda grad, self, min, max: ops.where(formulas.in_bounds(self, min, max), grad, 0.0)},
                      dtype=promotion.with_scalars("min", "max"), jvp="elementwise")
-CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip, ("self", "min", "max"),
+CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip_tensors, ("self", "min", "max"),
               {"self": lambda grad, self, min, max: ops.where(formulas.in_bounds(self, min, max), grad, 0.0),
                # with min > max the result is max, so max gets the gradient (PyTorch's clamp_backward_min_max)
                "min": lambda grad, self, min, max: ops.where((self < min) & (min < max) if max is not None
                                                            else self < min, grad, 0.0),
                "max": lambda grad, self, min, max: ops.where((self > max) | (max < min) if min is not None
                                                            else self > max, grad, 0.0)}, jvp=formulas.clamp_jvp)
-CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip(a, np.asarray(min, a.dtype), None),
+CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip_scalars(a, min, None),
                   ("self",), {"self": lambda grad, self, min: ops.where(self >= min, grad, 0.0)},
                   dtype=promotion.with_scalars("min"), jvp="elementwise")
-CLAMP_MAX = entry("clamp_max", "ClampMaxBackward0", lambda a, max: kernels.clip(a, None, np.asarray(max, a.dtype)),
+CLAMP_MAX = entry("clamp_max", "ClampMaxBackward0", lambda a, max: kernels.clip_scalars(a, None, max),
                   ("self",), {"self": lambda grad, self, max: ops.where(self <= max, grad, 0.0)},
                   dtype=promotion.with_scalars("max"), jvp="elementwise")
 
@@ -216,10 +215,12 @@ MINIMUM = entry("minimum", "MinimumBackward0", kernels.first_on_ties(np.minimum)
                  "other": lambda grad, self, other: formulas.select_larger(grad, -other, -self)}, jvp="elementwise",
                 api="function method")
 ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
-              {"self": lambda grad, self, other: grad * other / (self * self + other * other),
-               "other": lambda grad, self, other: grad * -self / (self * self + other * other)}, dtype="float",
+              {"self": lambda grad, self, other: grad * other * formulas.atan2_scale(self, other),
+               "other": lambda grad, self, other: grad * -self * formulas.atan2_scale(self, other)}, dtype="float",
               jvp="elementwise", api="function method")
-ADDCMUL = entry("addcmul", "AddcmulBackward0", lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2,
+ADDCMUL = entry("addcmul", "AddcmulBackward0",
+                kernels.typed("addcmul_cpu_out", kernels.NO_BOOL)(
+                    lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
                  "tensor1": lambda grad, tensor2, value: formulas.scaled(grad * tensor2, value),
@@ -231,18 +232,19 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
                  "tensor1": lambda grad, tensor2, value: formulas.scaled(grad / tensor2, value),
                  "tensor2": lambda grad, tensor1, tensor2, value: formulas.scaled(-grad * tensor1 / (tensor2 * tensor2),
                                                                          value)}, jvp="elementwise")
-LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0", lambda a, b, weight: a + np.asarray(weight, a.dtype) * (b - a),
+LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0",
+                    kernels.typed("lerp_kernel_scalar")(lambda a, b, weight: kernels.lerp(a, b, np.asarray(weight, a.dtype))),
                     ("self", "end"),
                     {"self": lambda grad, weight: grad * (1 - weight),
                      "end": lambda grad, weight: grad * weight}, jvp="elementwise")
-LERP = entry("lerp.Tensor", "LerpBackward1", lambda a, b, w: a + w * (b - a), ("self", "end", "weight"),
+LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")(kernels.lerp), ("self", "end", "weight"),
              {"self": lambda grad, weight: grad * (1 - weight),
               "end": lambda grad, weight: grad * weight,
               "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = entry("fmod.Scalar", "FmodBackward0",
-                    lambda a, other: kernels.checked_int_div(np.fmod, a, np.asarray(other, a.dtype)), ("self",),
+                    lambda a, other: kernels.fmod(a, kernels.cast(other, a.dtype)), ("self",),
                     {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
-FMOD = entry("fmod.Tensor", "FmodBackward1", lambda a, b: kernels.checked_int_div(np.fmod, a, b), ("self", "other"),
+FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
              {"self": lambda grad: grad,
               "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="trunc")}, jvp="elementwise")
 
@@ -262,9 +264,14 @@ GT = _compare("gt.Tensor", np.greater)
 GE = _compare("ge.Tensor", np.greater_equal)
 LOGICAL_AND = _compare("logical_and", np.logical_and)
 LOGICAL_OR = _compare("logical_or", np.logical_or)
-BITWISE_AND = entry("bitwise_and.Tensor", None, np.bitwise_and, ("self", "other"), {})
-BITWISE_OR = entry("bitwise_or.Tensor", None, np.bitwise_or, ("self", "other"), {})
-BITWISE_XOR = entry("bitwise_xor.Tensor", None, np.bitwise_xor, ("self", "other"), {})
+BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL)(np.bitwise_and),
+                    ("self", "other"), {})
+BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL)(np.bitwise_or),
+                   ("self", "other"), {})
+BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL)(np.bitwise_xor),
+                    ("self", "other"), {})
+BITWISE_NOT = entry("bitwise_not", None, kernels.typed("bitwise_not_cpu", kernels.INTEGRAL)(np.invert), ("self",), {},
+                    dtype="same", api="function method inplace")
 ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method")
 ISNAN = entry("isnan", None, np.isnan, ("self",), {}, dtype="bool", api="function method")
 ISINF = entry("isinf", None, np.isinf, ("self",), {}, dtype="bool", api="function method")
@@ -284,12 +291,12 @@ SUM_DIM = entry("sum.dim_IntList", "SumBackward1",
                 dtype=promotion.sum_dtype, jvp="linear")
 
 
-MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: np.mean(a), ("self",),
+MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: kernels.mean(a), ("self",),
              {"self": lambda grad, self_shape: grad.expand(self_shape) / math.prod(self_shape)}, dtype=promotion.mean_dtype,
              jvp="linear")
 
 MEAN_DIM = entry("mean.dim", "MeanBackward1",
-                 lambda a, dim, keepdim, dtype=None: np.mean(a, axis=dim, keepdims=keepdim), ("self",),
+                 lambda a, dim, keepdim, dtype=None: kernels.mean(a, axis=dim, keepdims=keepdim), ("self",),
                  {"self": lambda grad, self_shape, dim, keepdim:
                      formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)
                      / formulas.reduced_numel(self_shape, dim)},
@@ -308,9 +315,9 @@ PROD_DIM = entry("prod.dim_int", "ProdBackward1", lambda a, dim, keepdim, dtype=
                  ("self",), {"self": formulas.prod_backward}, dtype=promotion.sum_dtype, jvp="reduction")
 
 
-MAX = entry("max", "MaxBackward1", kernels.nan_extreme(np.max), ("self",), {"self": formulas.evenly_distribute},
+MAX = entry("max", "MaxBackward1", kernels.nan_extreme("max"), ("self",), {"self": formulas.evenly_distribute},
             params=(), dtype="same", jvp=formulas.evenly_read_jvp)
-MIN = entry("min", "MinBackward1", kernels.nan_extreme(np.min), ("self",), {"self": formulas.evenly_distribute},
+MIN = entry("min", "MinBackward1", kernels.nan_extreme("min"), ("self",), {"self": formulas.evenly_distribute},
             params=(), dtype="same", jvp=formulas.evenly_read_jvp)
 
 
@@ -329,8 +336,7 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
 VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
 STD = entry("std.correction", "StdBackward0",
             lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim)), ("self",),
-            {"self": lambda grad, self, result, dim, correction, keepdim:
-                formulas.var_backward(grad / (result * 2), self, dim, correction, keepdim)},
+            {"self": formulas.std_backward},
             dtype="same", jvp="reduction")
 
 
@@ -361,12 +367,12 @@ CUMPROD = entry("cumprod", "CumprodBackward0",
                 {"self": formulas.cumprod_backward}, dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
 
 ALL = entry("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
-            dtype="bool")
+            dtype=promotion.bool_or_uint8)
 ANY = entry("any", None, lambda a, dim=None, keepdim=False: np.any(a, axis=dim, keepdims=keepdim), ("self",), {},
-            dtype="bool")
-ARGMAX = entry("argmax", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme(np.argmax, a, dim, keepdim),
+            dtype=promotion.bool_or_uint8)
+ARGMAX = entry("argmax", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmax", a, dim, keepdim),
                ("self",), {}, dtype="index")
-ARGMIN = entry("argmin", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme(np.argmin, a, dim, keepdim),
+ARGMIN = entry("argmin", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmin", a, dim, keepdim),
                ("self",), {}, dtype="index")
 
 
@@ -391,8 +397,7 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
 
 
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
-                   {"A": lambda grad, A, result: (grad * result).unsqueeze(-1).unsqueeze(-1)
-                       * ops.linalg_inv(A).transpose(-2, -1)}, dtype="same",
+                   {"A": formulas.det_backward}, dtype="same",
                    jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: np.linalg.inv(a).astype(a.dtype), ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
@@ -470,20 +475,23 @@ INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
 
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
-GELU = entry("gelu", "GeluBackward0", kernels.gelu, ("self",),
+GELU = entry("gelu", "GeluBackward0", kernels.typed("GeluKernelImpl")(kernels.gelu), ("self",),
              {"self": lambda grad, self, approximate: grad * formulas.gelu_derivative(self, approximate)}, dtype="same",
              jvp="elementwise")
-SILU = entry("silu", "SiluBackward0", lambda a: a / (1 + np.exp(-a)), ("self",),
+SILU = entry("silu", "SiluBackward0", kernels.typed("silu_cpu")(lambda a: a / (1 + np.exp(-a))), ("self",),
              {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
              jvp="elementwise")
-ELU = entry("elu", "EluBackward0", lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)), ("self",),
+ELU = entry("elu", "EluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))),
+            ("self",),
             {"self": lambda grad, self, alpha: ops.elu_backward(grad, self, alpha)}, dtype="same", jvp="elementwise")
 LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
-                   lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype)), ("self",),
+                   kernels.typed("leaky_relu_cpu")(
+                       lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype))), ("self",),
                    {"self": lambda grad, self, negative_slope: ops.leaky_relu_backward(grad, self, negative_slope)},
                    dtype="same", jvp="elementwise")
 SOFTPLUS = entry("softplus", "SoftplusBackward0",
-                 lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta),
+                 kernels.typed("softplus_cpu")(
+                     lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
                  ("self",), {"self": lambda grad, self, beta, threshold: ops.softplus_backward(grad, self, beta, threshold)},
                  dtype="same", jvp="elementwise")
 # Their backward ops, as PyTorch's: the first-order gradient has a grad_fn of its own, and its derivative
@@ -511,7 +519,8 @@ SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
                           jvp="elementwise")
 
 
-MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction),
+MSE_LOSS = entry("mse_loss", "MseLossBackward0",
+                 kernels.typed("mse_cpu")(lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction)),
                  ("self", "target"),
                  {"self": lambda grad, self, target, reduction:
                      2 * formulas.loss_grad(grad, (self - target).shape, reduction) * (self - target),
@@ -520,7 +529,8 @@ MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels
 
 
 BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward0",
-                             lambda x, t, w, reduction: kernels.bce(kernels.bce_check(x), t, w, reduction),
+                             kernels.typed("binary_cross_entropy")(
+                                 lambda x, t, w, reduction: kernels.bce(kernels.bce_check(x), t, w, reduction)),
                              ("self", "target", "weight"),
                              {"self": formulas.bce_self, "target": formulas.bce_target}, dtype="same", rejects=("weight",),
                              jvp="reduction")
@@ -530,7 +540,7 @@ BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyW
                         kernels.bce_logits, ("self", "target", "weight", "pos_weight"),
                         {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target}, dtype="same",
                         rejects=("weight", "pos_weight"), jvp="reduction")
-LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", lambda a: -np.logaddexp(0, -a), ("self",),
+LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
                     {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 
 
@@ -577,7 +587,7 @@ MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    ).scatter_add(2, indices.flatten(2), grad.flatten(2)).reshape(self_shape)}, dtype="same",
                    jvp="linear")
 AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
-                   lambda x, kernel, stride, padding: kernels.pool_windows(x, kernel, stride, padding, 0).mean(axis=2),
+                   lambda x, kernel, stride, padding: kernels.mean(kernels.pool_windows(x, kernel, stride, padding, 0), axis=2),
                    ("self",),
                    {"self": lambda grad, self, kernel, stride, padding: ops.fold_windows(
                        (grad / math.prod(kernel)).unsqueeze(2).expand(

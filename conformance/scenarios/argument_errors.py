@@ -12,6 +12,7 @@ from . import scenario
 # Functions with one signature PyTorch's parser can name the bad argument of.
 PARSED = (
     "abs", "absolute", "acos", "amax", "amin", "arctan2", "argmax", "argmin", "as_tensor", "asin", "atan", "atan2",
+    "bitwise_not",
     "broadcast_to", "can_cast", "cat", "ceil", "chunk", "clone", "concat", "concatenate", "cos", "cosh", "cumprod",
     "cumsum", "det", "diagonal", "dot", "einsum", "empty", "empty_like", "equal", "erf", "exp", "exp2", "expm1",
     "flatten", "flip", "floor", "full_like", "gather", "ger", "get_default_dtype", "index_add", "index_select",
@@ -28,7 +29,7 @@ PARSED = (
 # fits, or lists them all ("received an invalid combination of arguments ... expected one of"); and factories
 # whose first argument is typed (arange's Number end, full's tuple of ints size).
 OVERLOADED = (
-    "add", "addcdiv", "addcmul", "addmm", "all", "any", "arange", "bmm", "clamp", "clamp_max", "clamp_min", "clip",
+    "add", "addcdiv", "addcmul", "addmm", "all", "any", "arange", "bitwise_and", "bitwise_or", "bitwise_xor", "bmm", "clamp", "clamp_max", "clamp_min", "clip",
     "div", "divide", "eq", "eye", "floor_divide", "fmod", "ge", "gt", "le", "lerp", "linspace", "lt", "masked_fill",
     "max", "mean", "min", "mm", "moveaxis", "movedim", "multiply", "narrow", "ne", "normal", "pow", "prod", "rand",
     "rand_like", "randint", "randn", "randn_like", "remainder", "result_type", "round", "rsub", "scatter", "squeeze",
@@ -117,7 +118,8 @@ def shapes_that_do_not_broadcast(torch, rec):
 # TensorBase.<name>, as they do for x.<name>(...)); and those left out, with the reason.
 METHODS = (
     "abs", "abs_", "absolute", "acos", "acos_", "add", "add_", "addcdiv", "addcmul", "addmm", "all", "amax", "amin",
-    "any", "arctan2", "argmax", "argmin", "asin", "asin_", "atan", "atan2", "atan_", "backward", "bmm", "bool",
+    "any", "arctan2", "argmax", "argmin", "asin", "asin_", "atan", "atan2", "atan_", "backward", "bitwise_and",
+    "bitwise_and_", "bitwise_not", "bitwise_not_", "bitwise_or", "bitwise_or_", "bitwise_xor", "bitwise_xor_", "bmm", "bool",
     "broadcast_to", "ceil", "ceil_", "chunk", "clamp", "clamp_", "clamp_max", "clamp_min", "clip", "clip_", "clone",
     "contiguous", "copy_", "cos", "cos_", "cosh", "cosh_", "cpu", "cumprod", "cumsum", "det", "detach", "detach_",
     "diagonal", "dim", "div", "div_", "divide", "dot", "double", "element_size", "eq", "equal", "erf", "erf_", "exp",

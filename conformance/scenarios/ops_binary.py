@@ -136,3 +136,40 @@ def logical_bitwise_and_floor_divide(torch, rec):
     rec("rsub_grads", [x.grad, other.grad])
     _, tangent = torch.func.jvp(lambda v: torch.rsub(v, b), (a,), (b,))
     rec("rsub_jvp", tangent)
+
+
+@scenario
+def bitwise_ops(torch, rec):
+    """bitwise_and/or/xor/not as functions, methods, in-place methods and operators (reflected and augmented
+    too), on bool and integer tensors with tensors and Python numbers; float operands get PyTorch's
+    NotImplementedError naming the kernel, ~ of a float tensor its TypeError."""
+    ints, bools = torch.tensor([12, -3, 0, 7]), torch.tensor([True, False, True, False])
+    small, floats = torch.tensor([10, 6, 1, 3], dtype=torch.int32), torch.tensor([1.0, 2.0, 3.0, 4.0])
+    for name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+        fn = getattr(torch, name)
+        rec(f"{name}.ints", fn(ints, small))
+        rec(f"{name}.bools", fn(bools, bools.flip(0)))
+        rec(f"{name}.bool_int", fn(bools, small))
+        rec(f"{name}.scalar", fn(ints, 5))
+        rec(f"{name}.scalar_first", fn(5, small))
+        rec(f"{name}.bool_scalar", fn(bools, True))
+        rec(f"{name}.method", getattr(small, name)(ints))
+        rec(f"{name}.inplace", getattr(ints.clone(), name + "_")(small))
+        rec.raises(f"{name}.inplace_into_bool", lambda: getattr(bools.clone(), name + "_")(small))
+        rec.raises(f"{name}.float", lambda: fn(floats, ints))
+        rec.raises(f"{name}.float_scalar", lambda: fn(ints, 0.5))
+    for symbol, op in {"&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b}.items():
+        rec(f"{symbol}.reflected", op(6, small))
+        rec(f"{symbol}.reflected_bool", op(True, bools))
+        rec(f"{symbol}.broadcast", op(torch.tensor([[1], [2]]), torch.tensor([3, 1, 2])))
+        rec.raises(f"{symbol}.float", lambda: op(floats, 1))
+        rec.raises(f"{symbol}.reflected_float", lambda: op(-1, torch.tensor(1.0)))
+    augmented = ints.clone()
+    augmented &= 6
+    augmented |= small
+    augmented ^= 1
+    rec("augmented", augmented)
+    rec.raises("augmented_float", lambda: floats.__iand__(1))
+    rec("not", [torch.bitwise_not(ints), bools.bitwise_not(), ~small, ~bools, small.clone().bitwise_not_()])
+    rec.raises("not_float", lambda: torch.bitwise_not(floats))
+    rec.raises("invert_float", lambda: ~floats)

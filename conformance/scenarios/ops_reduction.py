@@ -1,5 +1,8 @@
 """Reductions, scans and normalisations, OpInfo style (see _opinfo.py): over everything, over one dim
 and several, with keepdim, on 0-d inputs; forward values and grad_fn names, first and second derivatives."""
+import math
+
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 NAN = float("nan")
@@ -18,6 +21,8 @@ TABLE = {
              S("keepdim", lambda t, a: t.prod(a, 0, keepdim=True)),
              S("with_zero", lambda t, a: t.cat([a, a * 0]).prod(0), ((2, 3),)),
              S("all_with_zero", lambda t, a: (a * t.tensor([1.0, 0.0, 1.0], dtype=a.dtype)).prod(), ((2, 3),)),
+             S("all_with_one_zero", lambda t, a: a.prod(), values=([1.5, 0.0, -2.0, 0.5],)),
+             S("dim_with_one_zero", lambda t, a: a.prod(1), values=([[1.5, 0.0, -2.0], [0.5, 1.0, 3.0]],)),
              S("0d", lambda t, a: a.prod(), ((),)), S("1d", lambda t, a: a.prod(), ((4,),)),
              S("1d_dim", lambda t, a: a.prod(0), ((3,),))],
     "max": [S("all", lambda t, a: a.max()), S("dim", lambda t, a: a.max(1)),
@@ -78,3 +83,22 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+@scenario
+def softmax_implicit_dim(torch, rec):
+    """F.softmax / F.log_softmax without dim: PyTorch's deprecated implicit choice (dim 0 for 0-, 1- and 3-d
+    inputs, 1 otherwise), with its UserWarning; dtype as a keyword or the fourth argument."""
+    F = torch.nn.functional
+    for shape in ((), (3,), (2, 3), (2, 2, 3), (2, 1, 2, 2)):
+        x = torch.arange(float(math.prod(shape))).reshape(shape)
+        key = "x".join(map(str, shape)) or "0d"
+        rec.raises(f"softmax.{key}", lambda: F.softmax(x))
+        rec.raises(f"log_softmax.{key}", lambda: F.log_softmax(x))
+    x = torch.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)
+    y = F.softmax(x, dtype=torch.float64)
+    y.sum().backward()
+    rec("dtype_keyword", y)
+    rec("grad", x.grad)
+    rec.raises("dtype_positional", lambda: F.log_softmax(x, None, 3, torch.float64))
+    rec.raises("int_input", lambda: F.softmax(torch.tensor([1, 2])))

@@ -13,7 +13,7 @@ from .._creation import rand, zeros_like
 from .._dispatch import call
 from .._formulas import reduce_loss
 from .._kernels import max_pool_indices
-from .._ops import relu, sigmoid, tanh, softmax, log_softmax, log_sigmoid  # noqa: F401  (re-exported)
+from .._ops import relu, sigmoid, tanh, log_sigmoid  # noqa: F401  (re-exported)
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
@@ -34,6 +34,25 @@ def linear(input, weight, bias=None):
     rows = _ops.reshape(input, -1, input.shape[-1])
     out = _ops.addmm(bias, rows, _ops.t(weight))
     return _ops.view(out, *input.shape[:-1], weight.shape[0])
+
+
+def _implicit_softmax_dim(name, ndim, stacklevel):
+    """PyTorch's _get_softmax_dim: the dim a softmax without one takes, with its deprecation warning."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
+                  "an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_softmax_dim("softmax", input.dim(), _stacklevel)
+    return _ops.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _ops.log_softmax(input, dim, dtype)
 
 
 def gelu(input, approximate="none"):

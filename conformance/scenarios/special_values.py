@@ -1,0 +1,320 @@
+"""Special values: NaN, ±inf, -0.0, empty and huge inputs, and integer and bool kernels, through forward and backward"""
+from . import scenario
+
+NAN, INF = float("nan"), float("inf")
+FLOATS = ("float32", "float64")
+INTEGER_DTYPES = ("bool", "int64", "int32", "float32")
+
+
+def _grads(torch, rec, name, fn, *values, create_graph=False):
+    """Records fn's output on leaves made of `values` and the gradients of a seeded weighted sum of it."""
+    dtype = getattr(torch, rec.dtype)
+    leaves = [torch.tensor(v, dtype=dtype, requires_grad=True) for v in values]
+    out = fn(torch, *leaves)
+    rec(f"{name}.y", out)
+    weight = torch.tensor(rec.data(*out.shape, low=0.5, high=1.5), dtype=dtype)
+    grads = torch.autograd.grad((out * weight).sum(), leaves, allow_unused=True, create_graph=create_graph)
+    rec(f"{name}.grads", [g if g is None else g + 0 for g in grads])  # + 0: torch's zero gradient may be a ZeroTensor
+
+
+@scenario(dtypes=FLOATS)
+def linspace_steps(torch, rec):
+    """linspace with one step is start; integer linspace truncates its bounds, then steps in float."""
+    rec("one_step", torch.linspace(-1.0, 1.5, 1, dtype=getattr(torch, rec.dtype)))
+    rec("one_step_default", torch.linspace(3, 7, steps=1))
+    rec("two_steps", torch.linspace(-1.0, 1.5, 2, dtype=getattr(torch, rec.dtype)))
+    rec("no_steps", torch.linspace(0.0, 1.0, 0))
+    for dtype in ("int64", "int32"):
+        rec(f"{dtype}.one_step", torch.linspace(-1.0, 1.5, 1, dtype=getattr(torch, dtype)))
+        rec(f"{dtype}.uneven", torch.linspace(0, 10, 4, dtype=getattr(torch, dtype)))
+        rec(f"{dtype}.descending", torch.linspace(2, -3, 5, dtype=getattr(torch, dtype)))
+        rec(f"{dtype}.fractional_bounds", torch.linspace(-7.5, 7.9, 6, dtype=getattr(torch, dtype)))
+
+
+@scenario(dtypes=FLOATS)
+def floor_division(torch, rec):
+    """Floor division is Python's (fmod-based): -1.0 // -0.05 is 19, 1.0 // -inf is -1; remainder is fmod
+    shifted by the divisor; trunc division rounds the true quotient. Their gradients are zeros."""
+    dtype = getattr(torch, rec.dtype)
+    a = torch.tensor([-1.0, 1.0, 1.0, -1.0, 0.0, -0.0, 5.0, -5.0, 7.5, -3.0, INF, NAN], dtype=dtype)
+    b = torch.tensor([-0.05, -INF, INF, INF, -2.0, 2.0, 0.0, 0.0, -2.5, 1.5, 2.0, 1.0], dtype=dtype)
+    rec("div_floor", torch.div(a, b, rounding_mode="floor"))
+    rec("floor_divide", torch.floor_divide(a, b))
+    rec("operator", a // b)
+    rec("scalar", a // -0.05)
+    rec("reflected", 1.0 // b)
+    rec("div_trunc", torch.div(a, b, rounding_mode="trunc"))
+    rec("remainder", torch.remainder(a, b))
+    rec("remainder_scalar", a % -INF)
+    rec("fmod", torch.fmod(a, b))
+    ints = torch.tensor([-7, 7, -1, 0, 5])
+    rec("int_floor", torch.div(ints, torch.tensor([2, -2, 3, -4, 5]), rounding_mode="floor"))
+    rec("int_trunc", torch.div(ints, torch.tensor([2, -2, 3, -4, 5]), rounding_mode="trunc"))
+    rec("int_trunc_scalar", torch.div(ints, -2, rounding_mode="trunc"))
+    _grads(torch, rec, "floor_grad", lambda t, x, y: t.div(x, y, rounding_mode="floor"),
+           [-1.0, 1.0, 2.5], [-0.05, -INF, 0.5])
+
+
+@scenario(dtypes=FLOATS)
+def sign_of_nan(torch, rec):
+    """sgn and sign of NaN are 0 (PyTorch's (0 < x) - (x < 0)), of -0.0 are 0.0; their gradient is zero."""
+    values = [NAN, -0.0, 0.0, 1.5, -INF, INF]
+    _grads(torch, rec, "sgn", lambda t, x: x.sgn(), values)
+    _grads(torch, rec, "sign", lambda t, x: t.sign(x), values)
+    x = torch.tensor(values, dtype=getattr(torch, rec.dtype))
+    rec("sign_", x.clone().sign_())
+    rec("abs", x.abs())
+
+
+@scenario(dtypes=FLOATS)
+def nan_extremes_backward(torch, rec):
+    """maximum/minimum give a NaN on either side the whole gradient on both; max/min/amax/amin of a slice
+    with a NaN send it to the NaN (amax: NaN over the slice, as scale_grad_by_count divides by no match)."""
+    pairs = ([1.0, NAN, NAN, 2.0, 1.0, -0.0], [NAN, 1.0, NAN, 2.0, 0.0, 0.0])
+    _grads(torch, rec, "maximum", lambda t, a, b: t.maximum(a, b), *pairs)
+    _grads(torch, rec, "minimum", lambda t, a, b: t.minimum(a, b), *pairs)
+    _grads(torch, rec, "max_binary", lambda t, a, b: t.max(a, b), *pairs)
+    _grads(torch, rec, "min_method", lambda t, a, b: a.min(b), *pairs)
+    rows = [[1.0, NAN, 2.0], [3.0, 3.0, 1.0]]
+    _grads(torch, rec, "amin_pow", lambda t, x: (x ** -0.5).amin(0), [0.6, -0.2])
+    _grads(torch, rec, "amax_dim", lambda t, x: x.amax(1), rows)
+    _grads(torch, rec, "amin_all", lambda t, x: x.amin(), rows)
+    _grads(torch, rec, "max_all", lambda t, x: x.max(), [1.0, NAN, 2.0, NAN])
+    _grads(torch, rec, "min_dim", lambda t, x: x.min(1).values, rows)
+    _grads(torch, rec, "max_dim_keepdim", lambda t, x: t.max(x, 0, keepdim=True)[0], rows)
+
+
+@scenario(dtypes=FLOATS)
+def atan2_at_the_origin(torch, rec):
+    """atan2's gradient where self² + other² is 0 (the origin, or squares that underflow) is 0; with an
+    infinite operand the other's is 0 or NaN."""
+    _grads(torch, rec, "origin", lambda t, a, b: t.atan2(a, b), [0.0, -0.0, 1e-30, 1.0, INF, 0.5],
+           [0.0, -0.0, 0.0, INF, 1.0, -2.0], create_graph=True)
+
+
+@scenario(dtypes=FLOATS)
+def prod_with_inf(torch, rec):
+    """prod's gradient is result / x without a zero in the input (inf / inf is NaN), the product of the
+    others with one."""
+    _grads(torch, rec, "inf", lambda t, x: x.prod(), [INF, 2.0, 3.0])
+    _grads(torch, rec, "nan", lambda t, x: x.prod(), [NAN, 2.0, 3.0])
+    _grads(torch, rec, "inf_and_zero", lambda t, x: x.prod(), [INF, 0.0, 3.0])
+    _grads(torch, rec, "two_zeros", lambda t, x: x.prod(), [0.0, 0.0, 3.0])
+    _grads(torch, rec, "dim_inf", lambda t, x: x.prod(1), [[INF, 2.0], [1.0, 3.0]])
+    _grads(torch, rec, "dim_inf_and_zero", lambda t, x: t.prod(x, 0, keepdim=True), [[INF, 2.0], [0.0, 3.0]])
+
+
+@scenario(dtypes=FLOATS)
+def var_std_no_degrees_of_freedom(torch, rec):
+    """var/std with correction >= N: inf or NaN values and gradients (never an error), and PyTorch's
+    "degrees of freedom is <= 0" warning, also for an empty output. std's gradient is 0 where std is 0."""
+    _grads(torch, rec, "var_one", lambda t, x: x.var(0), [1.0])
+    _grads(torch, rec, "std_one", lambda t, x: x.std(), [1.0])
+    _grads(torch, rec, "var_correction_over", lambda t, x: t.var(x, correction=3), [1.0, 2.0, 4.0])
+    _grads(torch, rec, "var_all_at_mean", lambda t, x: x.var(correction=2), [[1.0, 1.0]])
+    _grads(torch, rec, "std_dim", lambda t, x: t.std(x, 1, correction=2), [[1.0, 2.0], [3.0, 5.0]])
+    _grads(torch, rec, "var_dim_over", lambda t, x: x.var(1, correction=3, keepdim=True), [[1.0, 1.0], [1.0, 2.0]])
+    _grads(torch, rec, "var_negative_weight", lambda t, x: -t.var(x, correction=3), [1.0, 2.0, 4.0])
+    _grads(torch, rec, "std_constant", lambda t, x: x.std(), [2.0, 2.0, 2.0])
+    _grads(torch, rec, "std_constant_pair", lambda t, x: x.std(), [2.0, 2.0])
+    _grads(torch, rec, "std_constant_row", lambda t, x: x.std(1), [[1.0, 1.0], [1.0, 2.0]])
+    empty = torch.zeros(0, 2, 1, dtype=getattr(torch, rec.dtype))
+    rec.raises("var_empty_dim", lambda: empty.var(1))
+    rec.raises("std_empty_all", lambda: torch.std(empty))
+    rec.raises("var_empty_kept", lambda: empty.var(0))
+    rec.raises("mean_empty", lambda: empty.mean())
+    rec.raises("mean_empty_dim", lambda: empty.mean(0))
+
+
+@scenario(dtypes=FLOATS)
+def lerp_and_bce_with_inf(torch, rec):
+    """lerp interpolates from the nearer end (weight >= 0.5 from end), so infinities stay; bce_with_logits
+    is (1 - t) * x - log_sigmoid(x): an infinite logit gives inf or NaN as PyTorch's; log_sigmoid(inf) is 0."""
+    _grads(torch, rec, "lerp", lambda t, a, b: t.lerp(a, b, 0.5), [INF, 1.0, -INF], [1.0, INF, INF])
+    _grads(torch, rec, "lerp_tensor", lambda t, a, b, w: t.lerp(a, b, w), [INF, 1.0, 0.0], [1.0, INF, 1.0],
+           [0.5, 0.25, INF])
+    _grads(torch, rec, "bce_logits", lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(
+        x, y, reduction="none"), [INF, -INF, INF, -INF, 1.0], [0.0, 1.0, 0.5, 0.5, 0.5])
+    _grads(torch, rec, "bce_logits_pos_weight", lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(
+        x, y, pos_weight=t.tensor([2.0], dtype=x.dtype)), [INF, -INF, 1.0], [0.0, 1.0, 0.5])
+    _grads(torch, rec, "logsigmoid", lambda t, x: t.nn.functional.logsigmoid(x), [INF, -INF, 0.0, NAN])
+
+
+@scenario(dtypes=FLOATS)
+def negative_zero_powers(torch, rec):
+    """x ** 0.5, -0.5, -1, -2, 2, 3 are sqrt, rsqrt, reciprocals and products in PyTorch: (-0.0) ** -0.5 is
+    -inf, and x ** 0.5's gradient at -0.0 is -inf."""
+    values = [-0.0, 0.0, 4.0]
+    for exponent in (0.5, -0.5, -1.0, -2, 2, 3, 1.5):
+        _grads(torch, rec, f"pow_{exponent}", lambda t, x, e=exponent: x ** e, values)
+    _grads(torch, rec, "rsqrt", lambda t, x: x.rsqrt(), values)
+    _grads(torch, rec, "pow_tensor", lambda t, x, e: t.pow(x, e), [-0.0, 0.0, -0.0], [-1.0, -0.5, 0.5])
+
+
+@scenario(dtypes=FLOATS)
+def vector_norm_order_zero(torch, rec):
+    """The 0-"norm" counts non-zeros: PyTorch gives no gradient (the input's .grad stays None) and a zero tangent."""
+    dtype = getattr(torch, rec.dtype)
+    x = torch.tensor([[1.0, 0.0], [2.0, 3.0]], dtype=dtype, requires_grad=True)
+    torch.linalg.vector_norm(x.reciprocal(), ord=0).backward()
+    rec("grad_is_none", x.grad is None)
+    y = torch.tensor([1.0, 0.0, 2.0], dtype=dtype, requires_grad=True)
+    out = torch.linalg.vector_norm(y, 0) + y.sum()
+    out.backward()
+    rec("grad_from_the_other_term", y.grad)
+    rec("dim", torch.linalg.vector_norm(x, 0, dim=1))
+    rec("grad_unused", torch.autograd.grad(x.norm(0), x, allow_unused=True))
+    rec("jvp", torch.func.jvp(lambda v: torch.linalg.vector_norm(v, 0), (y.detach(),), (torch.ones_like(y),)))
+
+
+UNARY = ("abs", "sgn", "sign", "neg", "exp", "log", "sqrt", "rsqrt", "sin", "tanh", "sigmoid", "reciprocal",
+         "floor", "ceil", "round", "trunc", "relu", "square", "erf", "exp2", "expm1", "log1p", "bitwise_not")
+ACTIVATIONS = ("silu", "gelu", "elu", "leaky_relu", "softplus", "logsigmoid", "relu")
+BINARY = {
+    "add": lambda t, a, b: t.add(a, b), "sub": lambda t, a, b: t.sub(a, b), "mul": lambda t, a, b: a * b,
+    "div": lambda t, a, b: a / b, "div_floor": lambda t, a, b: t.div(a, b, rounding_mode="floor"),
+    "div_trunc": lambda t, a, b: t.div(a, b, rounding_mode="trunc"), "floor_divide": lambda t, a, b: a // b,
+    "remainder": lambda t, a, b: a % b, "fmod": lambda t, a, b: t.fmod(a, b), "pow": lambda t, a, b: a ** b,
+    "maximum": lambda t, a, b: t.maximum(a, b), "atan2": lambda t, a, b: t.atan2(a, b),
+    "lerp": lambda t, a, b: t.lerp(a, b, 0.5), "lerp_tensor": lambda t, a, b: t.lerp(a, a, b),
+    "addcmul": lambda t, a, b: t.addcmul(a, b, b), "clamp": lambda t, a, b: t.clamp(a, b, b),
+    "bitwise_and": lambda t, a, b: a & b, "bitwise_xor": lambda t, a, b: t.bitwise_xor(a, b),
+}
+SAMPLES = {"bool": [True, False, True], "int64": [3, -3, 0], "int32": [2, -1, 5], "float32": [0.5, -1.5, 2.0]}
+OTHERS = {"bool": [True, True, False], "int64": [2, 2, -1], "int32": [-2, 1, 3], "float32": [2.0, 0.5, -1.0]}
+
+
+@scenario
+def bool_and_integer_kernels(torch, rec):
+    """Every elementwise op on bool, int64, int32 and float32 tensors (and with Python numbers): computed in
+    the promoted dtype, or PyTorch's own error (its kernel's NotImplementedError, sub and neg of bools)."""
+    def tensor(dtype, values):
+        return torch.tensor(values, dtype=getattr(torch, dtype))
+    for dtype in INTEGER_DTYPES:
+        for name in UNARY:
+            rec.raises(f"{name}.{dtype}", lambda: getattr(torch, name)(tensor(dtype, SAMPLES[dtype])))
+        for name in ("abs_", "neg_", "sign_", "floor_", "relu_", "bitwise_not_"):
+            rec.raises(f"{name}.{dtype}", lambda: getattr(tensor(dtype, SAMPLES[dtype]), name)())
+        for name in ACTIVATIONS:
+            rec.raises(f"F.{name}.{dtype}", lambda: getattr(torch.nn.functional, name)(tensor(dtype, SAMPLES[dtype])))
+        rec.raises(f"negate.{dtype}", lambda: -tensor(dtype, SAMPLES[dtype]))
+        rec.raises(f"invert.{dtype}", lambda: ~tensor(dtype, SAMPLES[dtype]))
+        rec.raises(f"argmax.{dtype}", lambda: tensor(dtype, SAMPLES[dtype]).argmax())
+        rec.raises(f"mse_loss.{dtype}", lambda: torch.nn.functional.mse_loss(tensor(dtype, SAMPLES[dtype]),
+                                                                             tensor(dtype, OTHERS[dtype])))
+        for other in INTEGER_DTYPES:
+            for name, fn in BINARY.items():
+                rec.raises(f"{name}.{dtype}.{other}", lambda: fn(torch, tensor(dtype, SAMPLES[dtype]),
+                                                                 tensor(other, OTHERS[other])))
+        for number in (2, True, 0.5):
+            for name in ("sub", "div_floor", "remainder", "fmod", "pow", "bitwise_and", "add"):
+                rec.raises(f"{name}.{dtype}.{number!r}", lambda: BINARY[name](torch, tensor(dtype, SAMPLES[dtype]),
+                                                                              number))
+            rec.raises(f"rsub.{number!r}.{dtype}", lambda: number - tensor(dtype, SAMPLES[dtype]))
+            rec.raises(f"clamp_scalar.{dtype}.{number!r}", lambda: tensor(dtype, SAMPLES[dtype]).clamp(max=number))
+        rec.raises(f"sub_.{dtype}", lambda: tensor(dtype, SAMPLES[dtype]).sub_(True))
+
+
+@scenario
+def integer_pow_and_mod(torch, rec):
+    """Integer powers with negative exponents (PyTorch: 1, -1 or 0), integer division and modulo by zero
+    (ZeroDivisionError, in a RuntimeError), and the float remainder's signs."""
+    ints = torch.tensor([[0, 3, -1], [3, -1, -2]])
+    for base in (2, 1, -1, 0):
+        rec(f"rpow_{base}", base ** ints)
+    rec("pow_tensor", torch.pow(torch.tensor([2, -1, 1, 0, 3]), torch.tensor([-1, -3, -2, 2, -1])))
+    rec.raises("pow_negative_scalar", lambda: torch.tensor([2, 3]) ** -1)
+    rec.raises("pow_negative_scalar_inplace", lambda: torch.tensor([2, 3]).pow_(-2))
+    rec("pow_float_scalar", torch.tensor([2, 4]) ** -0.5)
+    rec("bool_rpow", 2 ** torch.tensor([True, False]))
+    for name, fn in {"fmod": lambda a, b: torch.fmod(a, b), "remainder": lambda a, b: a % b,
+                     "floor_divide": lambda a, b: a // b,
+                     "div_trunc": lambda a, b: torch.div(a, b, rounding_mode="trunc")}.items():
+        rec.raises(f"{name}_by_zero_tensor", lambda: fn(torch.tensor([5, 3]), torch.tensor([2, 0])))
+        rec.raises(f"{name}_by_zero_scalar", lambda: fn(torch.tensor([5, 3]), 0))
+        rec.raises(f"{name}_float_by_zero", lambda: fn(torch.tensor([5.0, -3.0, 0.0]), 0.0))
+    rec("remainder_signs", torch.tensor([-0.0, 0.0, -3.0, 1.0, -1.0]) % torch.tensor([2.0, -2.0, 1.5, -INF, INF]))
+
+
+@scenario(dtypes=FLOATS)
+def singular_det_backward(torch, rec):
+    """det's gradient at a singular matrix: the cofactors when it is differentiated again (create_graph,
+    PyTorch's SVD path), zero otherwise; batched inverse of a singular matrix names the batch element."""
+    dtype = getattr(torch, rec.dtype)
+    singular = [[1.0, 2.0], [2.0, 4.0]]
+    cases = {"singular": singular, "rank_one_3x3": [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]],
+             "batch": [singular, [[1.0, 0.0], [0.0, 2.0]]], "zeros": [[0.0] * 3] * 3,
+             "regular": [[2.0, 1.0], [0.5, 3.0]], "regular_batch": [[[2.0, 1.0], [0.5, 3.0]], [[1.0, 2.0], [3.0, 4.0]]]}
+    cases["two_batch_dims"] = [cases["batch"]]
+    cases["regular_two_batch_dims"] = [cases["regular_batch"]]
+    for name, values in cases.items():
+        for create_graph in (False, True) if name != "rank_one_3x3" else (False,):  # (rounding of zeros)
+            a = torch.tensor(values, dtype=dtype, requires_grad=True)
+            d = torch.linalg.det(a)
+            weight = torch.tensor(rec.data(*d.shape, low=0.5, high=1.5), dtype=dtype)
+            (g,) = torch.autograd.grad((d * weight).sum(), a, create_graph=create_graph)
+            rec(f"{name}.{create_graph}.grad", g.detach())
+        rec(f"{name}.det", torch.linalg.det(torch.tensor(values, dtype=dtype)))
+    for name, values in {"first": [[[0.0]], [[-2.0]]], "second": [[[1.0]], [[0.0]]],
+                         "second_pivot": [[[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]]],
+                         "unbatched": [[0.0, 1.0], [0.0, 1.0]]}.items():
+        rec.raises(f"inverse.{name}", lambda: torch.inverse(torch.tensor(values, dtype=dtype)))
+        rec.raises(f"linalg_inv.{name}", lambda: torch.linalg.inv(torch.tensor(values, dtype=dtype)))
+
+
+@scenario
+def empty_reductions(torch, rec):
+    """Reductions without an identity over nothing: PyTorch's IndexError / RuntimeError, naming the dim."""
+    for shape in ((0,), (0, 2), (2, 0)):
+        x = torch.zeros(*shape)
+        key = "x".join(map(str, shape))
+        for name in ("amax", "amin", "argmax", "argmin", "max", "min"):
+            rec.raises(f"{name}.{key}", lambda: getattr(x, name)())
+            for dim in range(-len(shape), len(shape)):
+                rec.raises(f"{name}.{key}.dim{dim}", lambda: getattr(x, name)(dim))
+                rec.raises(f"{name}.{key}.dim{dim}.keepdim", lambda: getattr(torch, name)(x, dim, keepdim=True))
+        rec.raises(f"amax.{key}.all_dims", lambda: x.amax(tuple(range(len(shape)))))
+        for ord in (-1, 0.5, INF, -INF, 2):
+            rec.raises(f"vector_norm.{key}.{ord}", lambda: torch.linalg.vector_norm(x, ord))
+            rec.raises(f"vector_norm.{key}.{ord}.dim0", lambda: torch.linalg.vector_norm(x, ord, dim=0))
+    rec.raises("amax_multi", lambda: torch.zeros(2, 0, 0).amax((2, 1)))
+
+
+@scenario
+def no_numpy_warnings(torch, rec):
+    """Nothing NumPy warns about reaches the user (torch is silent): casts of NaN and inf to integers,
+    half overflow, empty means, inf - inf in factories, in-place writes and backward formulas."""
+    special = torch.tensor([NAN, INF, -INF, 1e30, 0.0])
+    rec("to_int64", special.long())
+    rec("to_int32", special.to(torch.int32))
+    rec("to_half", special.half())
+    rec("tensor_half", torch.tensor([1e30, -1e30], dtype=torch.float16))
+    rec("linspace_inf", torch.linspace(0, INF, 3))
+    half = torch.ones(2, dtype=torch.float16)
+    half.add_(torch.tensor([1e30, 1.0]))
+    rec("add_into_half", half)
+    rec("mean_empty", torch.zeros(0).mean())
+    rec("divide", torch.tensor([0.0, 1.0, -1.0]) / torch.tensor([0.0, 0.0, 0.0]))
+    x = torch.tensor([0.0, -1.0, INF, NAN], requires_grad=True)
+    (x.log() + x.sqrt() + x.rsqrt() + x.reciprocal()).sum().backward()
+    rec("grad", x.grad)
+    y = torch.tensor([INF, 1.0], requires_grad=True)
+    torch.nn.functional.layer_norm(y.unsqueeze(0), (2,)).sum().backward()
+    rec("layer_norm_grad", y.grad)
+
+
+@scenario
+def small_integer_and_half_kernels(torch, rec):
+    """uint8 and half operands: a negative Python number wraps into uint8 as a C++ cast does; a half operand's
+    kernel error names Half (the kernel computes in float); all/any of uint8 stay uint8."""
+    bytes_ = torch.tensor([3, 250, 0], dtype=torch.uint8)
+    rec("remainder_minus_one", bytes_ % -1)
+    rec("fmod_minus_one", torch.fmod(bytes_, -1))
+    rec("floor_divide_minus_one", bytes_ // -1)
+    rec("clamp_minus_one", bytes_.clamp(-1))
+    rec("all", [bytes_.all(), bytes_.any(0), torch.tensor([[1, 0]], dtype=torch.uint8).all(1, keepdim=True)])
+    half = torch.tensor([0.5, -1.5], dtype=torch.float16)
+    rec.raises("half_and", lambda: half & 1)
+    rec.raises("half_not", lambda: torch.bitwise_not(half))
+    rec.raises("half_invert", lambda: ~half)
+    rec("half_floor_divide", half // 0.3)
