@@ -284,16 +284,31 @@ def embed_diagonal(g, input_sizes, offset, dim1, dim2):
 
 
 # ------------------------------------------------------------------- gather, scatter and index writes
+def _nonempty(a):
+    """A 0-d array as one element in one dim, as PyTorch's scatter and gather kernels see it (a view)."""
+    return a.reshape(a.shape or (1,))
+
+
+def gather(a, dim, index):
+    """take_along_axis over the part of `a` the index covers: PyTorch reads only index's extent in every dim."""
+    idx = index._data
+    if idx.size == 0:
+        return np.empty(idx.shape, a.dtype)
+    a, flat = _nonempty(a), _nonempty(idx)
+    covered = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(flat.shape))
+    return np.take_along_axis(a[covered], flat, dim).reshape(idx.shape)
+
+
 def scatter(a, src, dim, index, reduce=None):
     out = a.copy()
-    idx = index._data
-    src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else src[tuple(slice(0, n) for n in idx.shape)]
+    idx = _nonempty(index._data)
+    src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else _nonempty(src)[tuple(slice(0, n) for n in idx.shape)]
     grid = list(np.indices(idx.shape, sparse=True))
     grid[dim] = idx
     if reduce == "add":
-        np.add.at(out, tuple(grid), src)
+        np.add.at(_nonempty(out), tuple(grid), src)
     else:
-        out[tuple(grid)] = src
+        _nonempty(out)[tuple(grid)] = src
     return out
 
 

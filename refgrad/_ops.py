@@ -1305,12 +1305,54 @@ def _check_gather_bounds(name, index, size, dim):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
+def _sizes(shape):
+    return f"[{', '.join(map(str, shape))}]"
+
+
+def _nonempty_shape(t):
+    """The shape as PyTorch's scatter/gather checks see it: a 0-d tensor counts as one element in one dim."""
+    return t._data.shape or (1,)
+
+
+def _check_gather_shape(input, dim, index):
+    shape, ishape = _nonempty_shape(input), _nonempty_shape(index)
+    if len(shape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d, (n, m) in enumerate(zip(shape, ishape)):
+        if d != dim and m > n:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {_sizes(index.shape)} "
+                               f"to be no larger than self {_sizes(input.shape)} apart from dimension {dim}")
+
+
+def _check_scatter_shape(input, dim, index, src=None):
+    """PyTorch's scatter_shape_check: index no larger than self (but in dim) and than src (in every dim)."""
+    if index._data.size == 0:
+        return
+    shape, ishape = _nonempty_shape(input), _nonempty_shape(index)
+    if len(shape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    wrong = builtins.any(d != dim and m > n for d, (n, m) in enumerate(zip(shape, ishape)))
+    message = f"Expected index {_sizes(index.shape)} to be no larger than self {_sizes(input.shape)} apart from dimension {dim}"
+    if src is None:
+        if wrong:
+            raise RuntimeError(message)
+        return
+    sshape = _nonempty_shape(src)
+    wrong = wrong or builtins.any(m > n for n, m in zip(sshape, ishape))
+    if len(sshape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if wrong:
+        raise RuntimeError(f"{message} and to be no larger size than src {_sizes(src.shape)}")
+
+
 @public()
 def gather(input, dim, index, *, sparse_grad=False):
     index = _index_tensor("gather", index)
     nd = input._data.ndim
     dim = _wrap_dim(dim, nd)
-    if index._data.ndim != nd and not (nd == 0 and index._data.ndim <= 1):
+    if index._data.size:
+        _check_gather_shape(input, dim, index)
+    elif index._data.ndim != nd and not (nd == 0 and index._data.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     _check_gather_bounds("gather", index, input._data.shape[dim] if nd else 1, dim)
     return call(D.GATHER, (input,), {"dim": dim, "index": _wrapped_index(index, input, dim)})
@@ -1329,9 +1371,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError("refgrad: scatter with reduce= is not supported; use scatter_add or scatter_reduce")
     index = _index_tensor("scatter", index)
     dim = _wrap_dim(dim, input._data.ndim)
-    _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if src is None:
         src = value
+    _check_scatter_shape(input, dim, index, src if isinstance(src, Tensor) else None)
+    _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if isinstance(src, Tensor):
         return call(D.SCATTER, (input, src), {"dim": dim, "index": index})
     return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
@@ -1341,6 +1384,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 def scatter_add(input, dim, index, src):
     index = _index_tensor("scatter_add", index)
     dim = _wrap_dim(dim, input._data.ndim)
+    _check_scatter_shape(input, dim, index, src)
     _check_gather_bounds("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
 
@@ -1400,20 +1444,22 @@ def masked_select_backward(grad, self_shape, mask):
 @public()
 def take_along_dim(input, indices, dim=None):
     if dim is None:
-        return gather(reshape(input, -1), 0, reshape(indices, -1))
+        return gather(view(input, -1), 0, view(indices, -1))
+    if input._data.ndim != indices._data.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
+                           "for indices")
     dim = _wrap_dim(dim, input._data.ndim)
-    shape_in, shape_idx = list(input._data.shape), list(indices._data.shape)
-    shape_in[dim] = shape_idx[dim] = 1
-    batch = np.broadcast_shapes(tuple(shape_in), tuple(shape_idx))
-    target_in = list(batch)
-    target_in[dim] = input._data.shape[dim]
-    target_idx = list(batch)
-    target_idx[dim] = indices._data.shape[dim]
-    if tuple(target_in) != input._data.shape:
-        input = expand(input, tuple(target_in))
-    if tuple(target_idx) != indices._data.shape:
-        indices = expand(indices, tuple(target_idx))
-    return gather(input, dim, indices)
+    # PyTorch broadcasts both with broadcast_to, which records ExpandBackward0 even when nothing grows
+    return gather(broadcast_to(input, _along_dim_shape(input, indices, dim)), dim,
+                  broadcast_to(indices, _along_dim_shape(indices, input, dim)))
+
+
+def _along_dim_shape(t, other, dim):
+    """t's shape broadcast with other's, but t keeps its own size in dim."""
+    sizes = list(other._data.shape)
+    sizes[dim] = t._data.shape[dim]
+    return np.broadcast_shapes(tuple(sizes), t._data.shape)
 
 
 # --------------------------------------------------------------------------- indexing

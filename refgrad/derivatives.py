@@ -663,7 +663,7 @@ STACK = entry("stack", "StackBackward0", lambda *arrays, dim: np.stack(arrays, a
               {"tensors": lambda grad, dim: list(grad.unbind(dim))}, variadic=True, jvp="linear")
 
 # ------------------------------------------------------------------- gather and scatter
-GATHER = entry("gather", "GatherBackward0", lambda a, dim, index: np.take_along_axis(a, index._data, dim),
+GATHER = entry("gather", "GatherBackward0", kernels.gather,
                ("self",),
                {"self": lambda grad, self_shape, dim, index:
                    ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad)},

@@ -13,6 +13,7 @@ from .._creation import rand, zeros_like
 from .._dispatch import call
 from .._formulas import reduce_loss
 from .._kernels import max_pool_indices
+from .._promotion import broadcast_shapes
 from .._ops import relu, sigmoid, tanh, softmax, log_softmax, log_sigmoid  # noqa: F401  (re-exported)
 from .._tensor import Tensor
 
@@ -86,13 +87,21 @@ def _warn_target_size(input, target):
                       "same size.", stacklevel=3)
 
 
+def _broadcast_pair(input, target):
+    """PyTorch's losses run torch.broadcast_tensors first: ExpandBackward0 on the one whose shape grows."""
+    shape = broadcast_shapes(input.shape, target.shape)
+    return tuple(t if t.shape == shape else _ops.expand(t, shape) for t in (input, target))
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_target_size(input, target)
+    input, target = _broadcast_pair(input, target)
     return call(D.MSE_LOSS, (input, target), {"reduction": _reduction(reduction)})
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _warn_target_size(input, target)
+    input, target = _broadcast_pair(input, target)
     loss = _ops.abs(_ops.sub(input, target))
     return reduce_loss(loss, _reduction(reduction))
 
