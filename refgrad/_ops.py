@@ -594,7 +594,8 @@ def addmm(input, mat1, mat2):
 
 @public()
 def matmul(input, other):
-    """torch.matmul's composite: dot, mv, mm, or a batched mm on folded views, by the operands' ranks."""
+    """torch.matmul's composite (ATen's _matmul_impl), step by step, so the graph has PyTorch's nodes:
+    dot, mv, mm, mm on the larger operand folded into a matrix, or bmm on expanded, folded batches."""
     a, b = _tensor_arg("matmul", 1, "input", input), _tensor_arg("matmul", 2, "other", other)
     da, db = a._data.ndim, b._data.ndim
     if da == 0 or db == 0:
@@ -607,28 +608,62 @@ def matmul(input, other):
         return call(D.SQUEEZE_DIMS_, (mm(unsqueeze(a, 0), b),), {"dims": (0,)})
     if da == 2 and db == 2:
         return mm(a, b)
-    if da >= 3 and db <= 2:  # fold a's batch dims into its rows
-        rows = reshape(a, -1, a._data.shape[-1])
-        out = mv(rows, b) if db == 1 else mm(rows, b)
-        return call(D.UNSAFE_VIEW, (out,), {"size": a._data.shape[:-1] + b._data.shape[1:]})
-    if da == 1 and db >= 3:  # a @ B = B^T a, folding B's batch dims
-        return matmul(transpose(b, -1, -2), a)
-    if da == 2 and db >= 3:  # (A B)^T = B^T A^T, folding B's batch dims
-        return transpose(matmul(transpose(b, -1, -2), transpose(a, -1, -2)), -1, -2).contiguous()
+    if _should_fold(a, b):
+        return _folded_matmul(a, b)
     return _batched_matmul(a, b)
 
 
+def _should_fold(a, b):
+    """ATen's should_fold: mm on the larger operand folded into a matrix when the smaller one requires grad
+    (so its gradient is not a batch of matrices summed), or when the fold needs no copy."""
+    larger_first = a._data.ndim >= b._data.ndim
+    big = a._data if larger_first else np.swapaxes(b._data, -1, -2)
+    small = b if larger_first else a
+    if not (big.ndim >= 3 and small._data.ndim <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if a._data.ndim == 2:
+        return False
+    if big.size == 0:
+        return True
+    strides = [s // big.itemsize for s in big.strides]
+    return builtins.all(strides[i] == strides[i + 1] * big.shape[i + 1] for i in range(big.ndim - 2))
+
+
+def _folded_matmul(a, b):
+    transposed = b._data.ndim > a._data.ndim
+    big = transpose(b, -1, -2) if transposed else a
+    small = (t(a) if a._data.ndim == 2 else a) if transposed else b
+    out_shape = big._data.shape[:-1]
+    folded = reshape(big, math_prod(out_shape), big._data.shape[-1])
+    if small._data.ndim == 1:
+        return call(D.UNSAFE_VIEW, (mv(folded, small),), {"size": out_shape})
+    out = call(D.UNSAFE_VIEW, (mm(folded, small),), {"size": out_shape + small._data.shape[1:]})
+    return transpose(out, -1, -2).contiguous() if transposed else out
+
+
 def _batched_matmul(a, b):
-    if a._data.ndim == 1:
-        return squeeze(_batched_matmul(unsqueeze(a, 0), b), -2)
-    if b._data.ndim == 1:
-        return squeeze(_batched_matmul(a, unsqueeze(b, -1)), -1)
-    batch = broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
-    n = math_prod(batch)
-    a3 = reshape(expand(a, batch + a._data.shape[-2:]), n, *a._data.shape[-2:])
-    b3 = reshape(expand(b, batch + b._data.shape[-2:]), n, *b._data.shape[-2:])
-    out = bmm(a3, b3)
-    return call(D.UNSAFE_VIEW, (out,), {"size": batch + out._data.shape[1:]})
+    da, db = a._data.ndim, b._data.ndim
+    sa, sb = a._data.shape, b._data.shape
+    n, m1, p = sa[-2] if da > 1 else 1, sa[-1], sb[-1] if db > 1 else 1
+    m2 = sb[-2] if db > 1 else sb[0]
+    batch_a, batch_b = sa[:builtins.max(da - 2, 0)], sb[:builtins.max(db - 2, 0)]
+    if da == 3 and db == 3 and batch_a[0] != batch_b[0]:
+        # a batch of one that requires grad is squeezed, to take the fold instead of broadcasting
+        if batch_a[0] == 1 and a.requires_grad:
+            return matmul(squeeze(a, 0), b)
+        if batch_b[0] == 1 and b.requires_grad:
+            return matmul(a, squeeze(b, 0))
+    batch = broadcast_shapes(batch_a, batch_b)
+    count = math_prod(batch)
+    a3 = reshape(expand(a, batch + (n, m1)), count, n, m1)
+    if db == 1:
+        b3 = unsqueeze(reshape(expand(b, batch + (m2,)), count, m2), 2)
+        out = squeeze(bmm(a3, b3), -1)
+    else:
+        out = bmm(a3, reshape(expand(b, batch + (m2, p)), count, m2, p))
+    return call(D.UNSAFE_VIEW, (out,), {"size": batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())})
 
 
 def math_prod(shape):
@@ -866,6 +901,9 @@ def _infer_size(size, numel):
             raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape [{', '.join(map(str, size))}]")
         else:
             known *= s
+    if inferred and known == 0 and numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape [{', '.join(map(str, size))}] because the "
+                           "unspecified dimension size -1 can be any value and is ambiguous")
     if inferred:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, size))}]' is invalid for input of size {numel}")

@@ -128,6 +128,9 @@ class Tensor:
     def dim(self):
         return self._data.ndim
 
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
     @property
     def ndim(self):
         return self._data.ndim

@@ -27,14 +27,26 @@ logsigmoid = log_sigmoid
 
 # --------------------------------------------------------------------------- linear and activations
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias, as PyTorch composes it: addmm for 2-D input, a folded addmm otherwise."""
-    if bias is None:
-        return _ops.matmul(input, _ops.t(weight))
-    if input.dim() == 2:
-        return _ops.addmm(bias, input, _ops.t(weight))
-    rows = _ops.reshape(input, -1, input.shape[-1])
-    out = _ops.addmm(bias, rows, _ops.t(weight))
-    return _ops.view(out, *input.shape[:-1], weight.shape[0])
+    """input @ weight.T + bias, composed as ATen's linear: addmm for 2-D input, an addmm on the input
+    flattened to a matrix when it is contiguous, else matmul and an in-place add of the bias."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                           f"{input.dim()}D and {weight.dim()}D")
+    if bias is not None:
+        if input.dim() == 2:
+            return _ops.addmm(bias, input, _ops.t(weight))
+        if input.is_contiguous():
+            return _flattened_linear(input, weight, bias)
+    output = _ops.matmul(input, _ops.t(weight))
+    return output if bias is None else output.add_(bias)
+
+
+def _flattened_linear(input, weight, bias):
+    rows = 1
+    for n in input.shape[:-1]:
+        rows *= n  # not -1: it is ambiguous when a dim is 0
+    out = _ops.addmm(bias, _ops.reshape(input, rows, input.shape[-1]), _ops.t(weight))
+    return _ops.view(out, *input.shape[:-1], out.shape[1])
 
 
 def gelu(input, approximate="none"):
