@@ -29,6 +29,7 @@ from ._promotion import broadcast_shapes, check_inplace_shape
 from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
+from ._warn import warn_once
 from .return_types import return_type
 
 EXPORTS = {}  # refgrad.<name> -> function
@@ -540,10 +541,24 @@ def any(input, dim=None, keepdim=False):
 
 # --------------------------------------------------------------------------- linear algebra
 def _dtypes_match(name, a, b):
-    if a._dtype is not b._dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dt.CPP_NAME[a._dtype]} != "
-                           f"{dt.CPP_NAME[b._dtype]}" if name != "mv" else
-                           f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
+    """The dtype check of each BLAS kernel, in its words (mv runs addmv, whose result takes vec's dtype)."""
+    if a._dtype is b._dtype:
+        return
+    if name == "mv":
+        vec, mat = dt.SCALAR_NAME[b._dtype], dt.SCALAR_NAME[a._dtype]
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vec}, {mat}, and {vec}")
+    if name == "bmm":
+        raise RuntimeError(f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
+    raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dt.CPP_NAME[a._dtype]} != "
+                       f"{dt.CPP_NAME[b._dtype]}")
+
+
+_BLAS_KERNEL = {"mm": "addmm_impl_cpu_", "addmm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "bmm", "dot": "dot"}
+
+
+def _check_blas_dtype(name, t):
+    if t._dtype is dt.bool_:
+        raise NotImplementedError(f'"{_BLAS_KERNEL[name]}" not implemented for \'Bool\'')
 
 
 @public()
@@ -557,6 +572,7 @@ def mm(input, mat2):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} and "
                            f"{b._data.shape[0]}x{b._data.shape[1]})")
     _dtypes_match("mm", a, b)
+    _check_blas_dtype("mm", a)
     return call(D.MM, (a, b), {})
 
 
@@ -569,6 +585,7 @@ def mv(input, vec):
         raise RuntimeError(f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x"
                            f"{a._data.shape[1]}), vec ({v._data.shape[0]})")
     _dtypes_match("mv", a, v)
+    _check_blas_dtype("mv", a)
     return call(D.MV, (a, v), {})
 
 
@@ -584,12 +601,34 @@ def bmm(input, mat2):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k}] but got: "
                            f"[{n2}, {k2}].")
     _dtypes_match("bmm", a, b)
+    _check_blas_dtype("bmm", a)
     return call(D.BMM, (a, b), {})
 
 
 @public()
 def addmm(input, mat1, mat2):
+    _check_addmm(input, mat1, mat2)
     return call(D.ADDMM, (input, mat1, mat2), {})
+
+
+def _check_addmm(bias, mat1, mat2):
+    """ATen's addmm meta checks (its `self` is the bias), then the bias's expand to the result's shape."""
+    for first, which in ((bias, "self"), (mat1, "mat1")):
+        if first._dtype is not mat2._dtype:
+            raise RuntimeError(f"{which} and mat2 must have the same dtype, but got {dt.SCALAR_NAME[first._dtype]} "
+                               f"and {dt.SCALAR_NAME[mat2._dtype]}")
+    for m, which in ((mat1, "mat1"), (mat2, "mat2")):
+        if m._data.ndim != 2:
+            raise RuntimeError(f"{which} must be a matrix, got {m._data.ndim}-D tensor")
+    (n, k), (k2, p) = mat1._data.shape, mat2._data.shape
+    if k != k2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{p})")
+    if bias._data.ndim > 2:
+        raise RuntimeError(f"expand({_type_name(bias)}{{[{', '.join(map(str, bias._data.shape))}]}}, size=[{n}, {p}]): "
+                           f"the number of sizes provided (2) must be greater or equal to the number of dimensions in "
+                           f"the tensor ({bias._data.ndim})")
+    _expanded_shape(bias._data.shape, (n, p))
+    _check_blas_dtype("addmm", mat1)
 
 
 @public()
@@ -749,6 +788,7 @@ def dot(input, tensor):
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
+    _check_blas_dtype("dot", input)
     return call(D.DOT, (input, tensor), {})
 
 
@@ -799,9 +839,24 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 @public()
 def lerp(input, end, weight):
+    _check_lerp(input, end, weight)
     if isinstance(weight, Tensor):
         return call(D.LERP, (input, end, weight), {})
     return call(D.LERP_SCALAR, (input, end), {"weight": weight})
+
+
+def _check_lerp(input, end, weight):
+    """lerp's meta checks: end (and a weight tensor with dims) in self's dtype; shapes; then a float kernel."""
+    operands = [(end, "end")] + ([(weight, "weight")] if isinstance(weight, Tensor) and weight._data.ndim else [])
+    for t, which in operands:
+        if isinstance(t, Tensor) and t._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {dt.CPP_NAME[input._dtype]} for `{which}` but got dtype "
+                               f"{dt.CPP_NAME[t._dtype]}")
+    if not input._dtype.is_floating_point and isinstance(end, Tensor):
+        shapes = [input._data.shape, end._data.shape] + ([weight._data.shape] if isinstance(weight, Tensor) else [])
+        broadcast_shapes(*shapes)
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt.SCALAR_NAME[input._dtype]}\'')
 
 
 @public()
@@ -1617,14 +1672,38 @@ def setitem(self, index, value):
         target_shape = self._data[np_index].shape
     except IndexError as exc:
         raise _index_error(exc, self._data.shape) from None
-    if isinstance(value, Tensor) and value._data.shape != target_shape:
-        shape = value._data.shape
-        while len(shape) > len(target_shape) and shape[0] == 1:
-            shape = shape[1:]  # copy_ drops leading size-1 dims
-        _expanded_shape(shape, target_shape)
     items = index if isinstance(index, tuple) else (index,)
-    rule = D.INDEX_PUT if builtins.any(_is_advanced(i) for i in items) else D.COPY_SLICES
+    advanced = builtins.any(_is_advanced(i) for i in items)
+    if isinstance(value, Tensor):
+        _check_put_value(self, items, value, target_shape, advanced)
+    rule = D.INDEX_PUT if advanced else D.COPY_SLICES
     call_inplace(rule, self, (value,), {"index": np_index})
+
+
+def _check_put_value(self, items, value, target_shape, advanced):
+    """x[index] = value: the value broadcasts to the indexed shape (leading 1s dropped, as copy_ does); an
+    advanced index runs index_put_, which takes only its own dtype (a 0-d value under a mask is masked_fill_)."""
+    shape = value._data.shape
+    while len(shape) > len(target_shape) and shape[0] == 1:
+        shape = shape[1:]
+    if not advanced:
+        if shape != target_shape:
+            _expanded_shape(shape, target_shape)
+        return
+    try:
+        np.broadcast_shapes(shape, target_shape)
+        fits = np.broadcast_shapes(shape, target_shape) == target_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, value._data.shape))}] cannot "
+                           f"be broadcast to indexing result of shape [{', '.join(map(str, target_shape))}]")
+    masked_fill = len(items) == 1 and isinstance(items[0], Tensor) and items[0]._dtype is dt.bool_ \
+        and value._data.ndim == 0
+    if value._dtype is not self._dtype and not masked_fill:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{dt.SCALAR_NAME[self._dtype]} for the destination and {dt.SCALAR_NAME[value._dtype]} "
+                           "for the source.")
 
 
 # --------------------------------------------------------------------------- copies, casts, devices
@@ -1902,7 +1981,41 @@ _OPERATORS = {
 METHODS.update(float=_cast(dt.float32), double=_cast(dt.float64), half=_cast(dt.float16), int=_cast(dt.int32),
                long=_cast(dt.int64), bool=_cast(dt.bool_), where=lambda self, condition, other:
                where(condition, self, other))
-for _name, _fn in {**METHODS, **_OPERATORS}.items():
+
+
+# --------------------------------------------------------------------------- transposes as attributes
+def _matrix_transpose(attr, conj_hint):
+    """Tensor.mT / .mH / .H: the last two dims swapped (the identity, with a warning, on a 0-d tensor)."""
+    def get(self):
+        nd = self._data.ndim
+        if nd == 0:
+            warn_once(f"Tensor.{attr} is deprecated on 0-D tensors. " + (
+                "Consider using x.conj()." if conj_hint else "This function is the identity in these cases."))
+            return self
+        if attr == "H" and nd != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {nd}-D tensor."
+                               + (" For batches of matrices, consider using tensor.mH" if nd > 2 else ""))
+        if nd < 2:
+            raise RuntimeError(f"tensor.{attr} is only supported on matrices or batches of matrices. Got {nd}-D tensor.")
+        return transpose(self, -2, -1)
+    return property(get)
+
+
+def _reversed_dims(self):
+    """Tensor.T: all dims reversed, with PyTorch's deprecation warning unless the tensor is a matrix."""
+    nd = self._data.ndim
+    if nd == 0:
+        warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
+    elif nd != 2:
+        warn_once("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                  "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                  "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
+    return permute(self, tuple(range(nd - 1, -1, -1)))
+
+
+_ATTRIBUTES = {"T": property(_reversed_dims), "mT": _matrix_transpose("mT", False), "H": _matrix_transpose("H", True),
+               "mH": _matrix_transpose("mH", True)}
+for _name, _fn in {**METHODS, **_OPERATORS, **_ATTRIBUTES}.items():
     setattr(Tensor, _name, _fn)
 install_ops({**globals(), **EXPORTS})
 
@@ -1920,9 +2033,14 @@ def _parsed_method(fn, parser):
     packs = parser.varargs_ints and not builtins.any(
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     doubtful = parser.doubtful
+    needs_arguments = parser.error((), {}) is not None  # view(), permute(): PyTorch's parser refuses the call
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
+        if not args and needs_arguments:
+            error = parser.error(args, kwargs)
+            if error is not None:
+                raise error
         if args:
             if packs and len(args) > 1 and _is_int(args[0]):
                 args = (args,)  # squeeze(0, 1) is squeeze((0, 1))
