@@ -870,30 +870,63 @@ def fmod(input, other):
 # --------------------------------------------------------------------------- helpers of nn formulas
 @public(method=False)
 def tensordot(a, b, dims=2):
-    if isinstance(dims, int):
-        dims_a, dims_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
-    else:
-        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
-    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
-    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
-    for da, db in zip(dims_a, dims_b):
-        if a._data.shape[da] != b._data.shape[db]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {a._data.shape[da]} in dim "
-                               f"{da} and second has size {b._data.shape[db]} in dim {db}")
-    return call(D.TENSORDOT, (a, b), {"dims_a": tuple(dims_a), "dims_b": tuple(dims_b)})
+    """torch.functional.tensordot's dims, then ATen's composite: permute each operand to [free, contracted],
+    fold to matrices, mm (dot for a full contraction), reshape to the free dims."""
+    dims_a, dims_b = _tensordot_dims(a, b, dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._dtype is not b._dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    t1, t2, contracted = a, b, 1
+    for d1, d2 in zip(dims_a, dims_b):
+        s1, s2 = a._data.shape[_wrap_dim(d1, a._data.ndim)], b._data.shape[_wrap_dim(d2, b._data.ndim)]
+        if s2 == 1:  # a broadcast dim is summed at once
+            t1 = sum(t1, d1, True, dtype=t1._dtype)
+        elif s1 == 1:
+            t2 = sum(t2, d2, True, dtype=t2._dtype)
+        elif s1 != s2:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {d1} and second "
+                               f"has size {s2} in dim {d2}")
+        else:
+            contracted *= s1
+    free_a = _free_dims("tensordot", dims_a, a._data.ndim)
+    free_b = _free_dims("tensordot", dims_b, b._data.ndim)
+    sizes = tuple(t1._data.shape[i] for i in free_a) + tuple(t2._data.shape[i] for i in free_b)
+    size1, size2 = math_prod(sizes[:len(free_a)]), math_prod(sizes[len(free_a):])
+    t1, t2 = permute(t1, free_a + list(dims_a)), permute(t2, list(dims_b) + free_b)
+    if size1 != 1 or size2 != 1:
+        return reshape(mm(reshape(t1, size1, contracted), reshape(t2, contracted, size2)), sizes)
+    if t1.is_contiguous() and t2.is_contiguous():
+        return reshape(dot(flatten(t1), flatten(t2)), sizes)
+    return reshape(sum(mul(squeeze(t1), squeeze(t2)), dtype=t1._dtype), sizes)
 
 
-def tensordot_backward(grad, other, self_ndim, dims_self, dims_other, self_first):
-    """The gradient of one tensordot operand: contract grad with the other operand over the other's
-    free dims, then put the dims back in the operand's order."""
-    free_self = [d for d in range(self_ndim) if d not in dims_self]
-    free_other = [d for d in range(other.dim()) if d not in dims_other]
-    start = len(free_self) if self_first else 0
-    r = tensordot(grad, other, (list(range(start, start + len(free_other))), free_other))
-    contracted = sorted(dims_other)
-    perm = [free_self.index(d) if d in free_self else
-            len(free_self) + contracted.index(dims_other[list(dims_self).index(d)]) for d in range(self_ndim)]
-    return permute(r, perm)
+def _tensordot_dims(a, b, dims):
+    if isinstance(dims, Tensor):
+        if dims._data.size > 1:
+            return dims[0].tolist(), dims[1].tolist()
+        dims = int(dims.item())
+    elif isinstance(dims, (tuple, list)):
+        return tuple([d] if isinstance(d, int) else list(d) for d in dims)
+    elif not isinstance(dims, int):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    if dims > builtins.min(a._data.ndim, b._data.ndim):
+        raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+    return list(range(-dims, 0)), list(range(dims))
+
+
+def _free_dims(name, dims, ndim):
+    """The dims not in `dims`, in order (each of `dims` wrapped, and named once at most)."""
+    seen = set()
+    for d in dims:
+        w = _wrap_dim(d, ndim)
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.add(w)
+    return [i for i in range(ndim) if i not in seen]
 
 
 def unfold_windows(input, kernel, stride, padding, dilation):

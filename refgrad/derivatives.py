@@ -557,16 +557,6 @@ CONVOLUTION = entry("convolution", "ConvolutionBackward0",
                         formulas.conv_weight_grad(grad, input, weight_shape, stride, padding, dilation),
                      "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))}, jvp=formulas.conv_jvp)
 
-TENSORDOT = entry("tensordot", "TensordotBackward0", lambda a, b, dims_a, dims_b: np.tensordot(a, b, (dims_a, dims_b)),
-                  ("self", "other"),
-                  {"self": lambda grad, other, self_shape, dims_a, dims_b:
-                      ops.tensordot_backward(grad, other, len(self_shape), dims_a, dims_b, True),
-                   "other": lambda grad, self, other_shape, dims_a, dims_b:
-                      ops.tensordot_backward(grad, self, len(other_shape), dims_b, dims_a, False)},
-                  jvp=lambda self_t, other_t, self, other, dims_a, dims_b:
-                      ops.tensordot(self_t, other, (dims_a, dims_b)) + ops.tensordot(self, other_t, (dims_a, dims_b)))
-
-
 MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    lambda x, kernel, stride, padding, indices: np.take_along_axis(
                        x.reshape(x.shape[:2] + (-1,)), indices._data.reshape(indices._data.shape[:2] + (-1,)), 2
