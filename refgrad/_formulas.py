@@ -261,6 +261,9 @@ def bce_logits_target(grad, self, weight, pos_weight, reduction):
 
 
 def nll_backward(grad, self, weight, target, reduction, ignore_index):
+    if self.dim() == 1:  # one sample without a batch dim
+        grad = grad.reshape(1) if reduction == "none" else grad
+        return nll_backward(grad, self.unsqueeze(0), weight, target.reshape(1), reduction, ignore_index).squeeze(0)
     valid = target != ignore_index
     safe = ops.where(valid, target, 0)
     w = ops.ones(self.shape[1], dtype=self.dtype, device=self.device) if weight is None else weight

@@ -184,8 +184,11 @@ def bce_logits(x, t, w, pw, reduction):
 
 
 def nll(x, target, w, reduction, ignore_index):
-    """x: [N, C] log-probabilities, target: [N]; returns the loss and the total weight."""
-    t = target._data
+    """x: [N, C] log-probabilities, target: [N] (or x: [C], target: [] or [1], one sample without a batch dim)."""
+    if x.ndim == 1:
+        loss = nll(x[None], target._data.reshape(1), w, reduction, ignore_index)
+        return loss.reshape(()) if reduction == "none" else loss
+    t = getattr(target, "_data", target)
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     if np.any(valid & ((t < 0) | (t >= x.shape[1]))):
