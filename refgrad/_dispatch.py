@@ -100,6 +100,9 @@ def record(rule, operands, params, result, inputs_for_saving=None):
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
+    if rule.node == _NOT_IMPLEMENTED:  # PyTorch's NotImplemented node links only the inputs that require grad
+        kept = [i for i, e in enumerate(edges) if e[0] is not None]
+        edges, meta = [edges[i] for i in kept], [meta[i] for i in kept]
     node = rule.node_class(tuple(edges), tuple(meta), saved)
     if rule.n_outputs == 1:
         result._grad_fn = node
@@ -112,6 +115,7 @@ def record(rule, operands, params, result, inputs_for_saving=None):
 
 
 _NO_EDGE = (None, 0)
+_NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
 
 
 def _saved_value(how, operands, params, result):

@@ -250,6 +250,10 @@ def floor_divide(input, other):
 
 @public()
 def remainder(input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise SIGNATURES["remainder"].error((input, other), {}) or TypeError("remainder(): two numbers")
+    if isinstance(other, Tensor) and isinstance(input, (int, float)):
+        return call(D.REMAINDER_SCALAR_TENSOR, (other,), {"scalar": input})  # no derivative in PyTorch
     input = _tensor_arg("remainder", 1, "input", input)
     if isinstance(_operand("remainder", 2, "other", other), Tensor):
         return call(D.REMAINDER, (input, other), {})
@@ -1948,7 +1952,7 @@ def _rfloordiv(self, other):
 
 
 def _rmod(self, other):
-    return remainder(full_like_scalar(self, other), self)
+    return remainder(other, self)
 
 
 def _invert(self):

@@ -74,6 +74,11 @@ REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
                          ("self",), {"self": lambda grad: grad},
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
+REMAINDER_SCALAR_TENSOR = entry("remainder.Scalar_Tensor", "torch::autograd::NotImplemented",
+                                lambda b, scalar: kernels.checked_int_div(np.remainder, np.asarray(scalar, b.dtype), b),
+                                ("other",), {"other": lambda grad: formulas.not_implemented("remainder")},
+                                dtype=promotion.with_scalars("scalar"))
+
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
                             lambda a, other: kernels.checked_int_div(np.floor_divide, a, np.asarray(other, a.dtype)),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
