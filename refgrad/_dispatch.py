@@ -124,8 +124,13 @@ def _saved_value(how, operands, params, result):
     if kind == "input":
         op = operands[which]
         return SavedTensor(op, False) if isinstance(op, Tensor) else op
-    if kind == "param":
-        return params[which]
+    if kind == "param":  # a tensor param (an index, a mask, a target) is saved as PyTorch saves it: versioned
+        value = params[which]
+        if isinstance(value, Tensor):
+            return SavedTensor(value, False)
+        if type(value) is tuple and value and all(isinstance(v, Tensor) for v in value):
+            return tuple(SavedTensor(v, False) for v in value)
+        return value
     if kind == "result":
         return SavedTensor(result, True)
     if kind == "shape":

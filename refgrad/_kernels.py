@@ -322,7 +322,7 @@ def index_add(a, src, dim, index, alpha=1):
     return out
 
 
-def put(a, v, index):
+def put(a, v, index, indices=()):
     out = a.copy()
     out[index] = v
     return out

@@ -1220,8 +1220,13 @@ def slice_backward(grad, input_sizes, dim, start, end, step):
                                             "end": end, "step": step})
 
 
-def _index(input, index):
-    return call(D.INDEX, (input,), {"index": index})
+def _index(input, index, indices=()):
+    return call(D.INDEX, (input,), {"index": index, "indices": indices})
+
+
+def _index_tensors(items):
+    """The tensors of an index (x[i, mask]), which the node saves to detect an in-place change to one."""
+    return tuple(i for i in items if isinstance(i, Tensor))
 
 
 def index_backward(grad, shape, index):
@@ -1640,7 +1645,7 @@ def getitem(self, index):
             self._data[np_index]
         except IndexError as exc:
             raise _index_error(exc, self._data.shape) from None
-        return _index(self, np_index)
+        return _index(self, np_index, _index_tensors(items))
     if not isinstance(index, tuple):
         if isinstance(index, slice):
             return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step) \
@@ -1714,7 +1719,7 @@ def setitem(self, index, value):
     if isinstance(value, Tensor):
         _check_put_value(self, items, value, target_shape, advanced)
     rule = D.INDEX_PUT if advanced else D.COPY_SLICES
-    call_inplace(rule, self, (value,), {"index": np_index})
+    call_inplace(rule, self, (value,), {"index": np_index, "indices": _index_tensors(items) if advanced else ()})
 
 
 def _check_put_value(self, items, value, target_shape, advanced):

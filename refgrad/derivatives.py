@@ -465,9 +465,10 @@ SLICE_BACKWARD = entry("slice_backward", "SliceBackwardBackward0",
                        dtype="same", jvp="linear")
 
 
-INDEX = entry("index.Tensor", "IndexBackward0", lambda a, index: a[index], ("self",),
-              {"self": lambda grad, self_shape, index: ops.index_backward(grad, self_shape, index)}, dtype="same",
-              jvp="linear")
+# `indices`, the index's tensors, are saved as PyTorch saves them, so an in-place change to one is detected.
+INDEX = entry("index.Tensor", "IndexBackward0", lambda a, index, indices=(): a[index], ("self",),
+              {"self": lambda grad, self_shape, index, indices: ops.index_backward(grad, self_shape, index)},
+              dtype="same", jvp="linear")
 INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
                        lambda g, shape, index: kernels.index_put_zeros(g, shape, index), ("grad_output",),
                        {"grad_output": lambda grad, index: ops._index(grad, index)}, dtype="same", jvp="linear")
@@ -716,8 +717,8 @@ COPY = entry("copy_", "torch::autograd::CopyBackwards", lambda a, src: np.broadc
               "src": lambda grad: grad}, dtype="same", jvp="linear")
 
 
-_PUT_FORMULAS = {"self": lambda grad, index: ops._masked_zero(grad, index),
-                 "value": lambda grad, index: ops._index(grad, index)}
+_PUT_FORMULAS = {"self": lambda grad, index, indices: ops._masked_zero(grad, index),
+                 "value": lambda grad, index, indices: ops._index(grad, index)}
 # x[basic index] = v writes through a view (CopySlices); an advanced index runs index_put_.
 COPY_SLICES = entry("copy_slices", "torch::autograd::CopySlices", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same",
                     jvp="linear")
