@@ -276,6 +276,20 @@ def nll_backward(grad, self, weight, target, reduction, ignore_index):
     return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
 
 
+def det_backward(grad, A, result):
+    """det's gradient, the cofactor matrix: det(A) A^-T; for 1x1 (and empty) matrices it is 1 (a constant, so
+    it does not require grad under create_graph=True, as in PyTorch)."""
+    if A.shape[-1] <= 1:
+        return grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape)
+    return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
+
+
+def det_jvp(A_t, A, result):
+    if A.shape[-1] <= 1:
+        return A_t.sum((-2, -1))
+    return result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1))
+
+
 def conv_input_grad(grad, self_shape, weight, stride, padding, dilation):
     k = weight.dim() - 2
     cols = ops.tensordot(weight, grad, ([0], [1]))                    # [C, *kernel, N, *out]

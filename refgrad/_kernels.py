@@ -243,6 +243,21 @@ def pool_windows(x, kernel, stride, padding, pad_value):
     return cols.reshape(cols.shape[:2] + (-1,) + cols.shape[2 + n_k:])   # [N, C, K, *out]
 
 
+def max_pool_backward(g, shape, indices):
+    """The gradient of max pooling: each window's gradient added at its max's position."""
+    out = np.zeros(shape[:2] + (math.prod(shape[2:]),), g.dtype)
+    n, c = np.indices(shape[:2], sparse=True)
+    np.add.at(out, (n[..., None], c[..., None], indices.reshape(shape[:2] + (-1,))), g.reshape(g.shape[:2] + (-1,)))
+    return out.reshape(shape)
+
+
+def avg_pool_backward(g, shape, kernel, stride, padding):
+    """The gradient of average pooling (padding counted): each window's gradient spread evenly over it."""
+    cols = np.broadcast_to((g / math.prod(kernel))[:, :, None], g.shape[:2] + (math.prod(kernel),) + g.shape[2:])
+    cols = cols.reshape(g.shape[:2] + tuple(kernel) + g.shape[2:])
+    return fold(cols, shape[2:], kernel, stride, padding, (1,) * len(kernel))
+
+
 def max_pool_indices(x, kernel, stride, padding):
     """Flat input positions (per channel) of each window's max, as PyTorch's max_pool2d_with_indices gives."""
     positions = np.arange(math.prod(x.shape[2:]), dtype=np.float64).reshape((1, 1) + x.shape[2:])

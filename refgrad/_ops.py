@@ -933,6 +933,19 @@ def _free_dims(name, dims, ndim):
     return [i for i in range(ndim) if i not in seen]
 
 
+def max_pool2d_backward(grad, self, indices):
+    return call(D.MAX_POOL2D_BACKWARD, (grad, self), {"indices": indices})
+
+
+def avg_pool2d_backward(grad, self, kernel, stride, padding):
+    return call(D.AVG_POOL2D_BACKWARD, (grad, self), {"kernel": kernel, "stride": stride, "padding": padding})
+
+
+def avg_pool2d(input, kernel, stride, padding):
+    """The average pooling of a 4-D tensor (refgrad.nn.functional.avg_pool2d checks the arguments)."""
+    return call(D.AVG_POOL2D, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding)})
+
+
 def unfold_windows(input, kernel, stride, padding, dilation):
     """[N, C, *S] -> [N, C, *kernel, *out]: every window of a convolution, as its own dims."""
     return call(D.UNFOLD, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding),

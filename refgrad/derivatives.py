@@ -395,9 +395,7 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
 
 
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
-                   {"A": lambda grad, A, result: (grad * result).unsqueeze(-1).unsqueeze(-1)
-                       * ops.linalg_inv(A).transpose(-2, -1)}, dtype="same",
-                   jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
+                   {"A": formulas.det_backward}, dtype="same", jvp=formulas.det_jvp)
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: np.linalg.inv(a).astype(a.dtype), ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
@@ -567,18 +565,27 @@ MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    lambda x, kernel, stride, padding, indices: np.take_along_axis(
                        x.reshape(x.shape[:2] + (-1,)), indices._data.reshape(indices._data.shape[:2] + (-1,)), 2
                    ).reshape(indices._data.shape), ("self",),
-                   {"self": lambda grad, self_shape, indices: ops.zeros(
-                       tuple(self_shape[:2]) + (math.prod(self_shape[2:]),), dtype=grad.dtype, device=grad.device
-                   ).scatter_add(2, indices.flatten(2), grad.flatten(2)).reshape(self_shape)}, dtype="same",
+                   {"self": lambda grad, self, indices: ops.max_pool2d_backward(grad, self, indices)}, dtype="same",
                    jvp="linear")
+# The pooling gradients are ops of their own, as in PyTorch: they take `self` (with a zero derivative), so
+# under create_graph=True a gradient requires grad when the input does.
+MAX_POOL2D_BACKWARD = entry("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
+                            lambda g, x, indices: kernels.max_pool_backward(g, x.shape, indices._data),
+                            ("grad_output", "self"),
+                            {"grad_output": lambda grad, indices: grad.flatten(2).gather(
+                                2, indices.flatten(2)).reshape(indices.shape),
+                             "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
 AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
                    lambda x, kernel, stride, padding: kernels.pool_windows(x, kernel, stride, padding, 0).mean(axis=2),
                    ("self",),
-                   {"self": lambda grad, self_shape, kernel, stride, padding: ops.fold_windows(
-                       (grad / math.prod(kernel)).unsqueeze(2).expand(
-                           tuple(grad.shape[:2]) + (math.prod(kernel),) + tuple(grad.shape[2:])).reshape(
-                           tuple(grad.shape[:2]) + tuple(kernel) + tuple(grad.shape[2:])),
-                       self_shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same", jvp="linear")
+                   {"self": lambda grad, self, kernel, stride, padding:
+                       ops.avg_pool2d_backward(grad, self, kernel, stride, padding)}, dtype="same", jvp="linear")
+AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
+                            lambda g, x, kernel, stride, padding: kernels.avg_pool_backward(
+                                g, x.shape, kernel, stride, padding), ("grad_output", "self"),
+                            {"grad_output": lambda grad, kernel, stride, padding:
+                                ops.avg_pool2d(grad, kernel, stride, padding),
+                             "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
 
 
 NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
