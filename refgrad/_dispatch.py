@@ -160,7 +160,7 @@ def check_inplace(self):
 
 def _has_shared_elements(data):
     """Do several elements share one memory location (a dim of stride 0, as expand() makes)?"""
-    return any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
+    return data.size > 1 and any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
 
 
 # What PyTorch still lets write into such a tensor (masked_fill_ with a deprecation warning).

@@ -733,8 +733,8 @@ def linalg_inv(A):
     try:
         return call(D.LINALG_INV, (A,), {})
     except np.linalg.LinAlgError:
-        raise _LinAlgError(f"linalg.inv: The diagonal element {_zero_pivot(A._data)} is zero, the inversion could "
-                           "not be completed because the input matrix is singular.") from None
+        raise _LinAlgError(f"linalg.inv: {_singular_matrix(A._data)}is zero, the inversion could not be completed "
+                           "because the input matrix is singular.") from None
 
 
 class _LinAlgError(RuntimeError):
@@ -744,9 +744,18 @@ class _LinAlgError(RuntimeError):
 _LinAlgError.__module__ = "torch._C"
 
 
+def _singular_matrix(a):
+    """'The diagonal element <d> ' of the first singular matrix, after '(Batch element <k>): ' in a batch."""
+    matrices = a.reshape(-1, *a.shape[-2:])
+    pivots = [_zero_pivot(m) for m in matrices]
+    k = next((i for i, p in enumerate(pivots) if p is not None), 0)
+    where = f"(Batch element {k}): " if a.ndim > 2 else ""
+    return f"{where}The diagonal element {pivots[k] or a.shape[-1]} "
+
+
 def _zero_pivot(a):
-    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`)."""
-    m = np.array(a.reshape(-1, *a.shape[-2:])[0], dtype=np.float64)
+    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`), or None."""
+    m = np.array(a, dtype=np.float64)
     n = m.shape[0]
     for k in range(n):
         p = k + int(np.argmax(np.abs(m[k:, k])))
@@ -754,7 +763,7 @@ def _zero_pivot(a):
             return k + 1
         m[[k, p]] = m[[p, k]]
         m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
-    return n
+    return None
 
 
 def _square_matrices(name, A):
@@ -1301,9 +1310,10 @@ def _at_least_2d(name, input):
 @public()
 def diagonal(input, offset=0, dim1=0, dim2=1):
     nd = input._data.ndim
+    given = dim1, dim2
     dim1, dim2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if dim1 == dim2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        raise RuntimeError(f"diagonal dimensions cannot be identical {given[0]}, {given[1]}")
     return call(D.DIAGONAL, (input,), {"offset": offset, "dim1": dim1, "dim2": dim2})
 
 
@@ -1654,6 +1664,7 @@ def getitem(self, index):
     np_index = _numpy_index(index)  # validates the index types
     if builtins.any(_is_advanced(i) for i in items):
         _check_masks(items, self._data.shape)
+        _check_index_bounds(items, self._data.shape)
         try:
             self._data[np_index]
         except IndexError as exc:
@@ -1684,6 +1695,33 @@ def _check_masks(items, shape):
             pos += item._data.ndim
         else:
             pos += 1
+
+
+def _check_index_bounds(items, shape):
+    """PyTorch's message for an integer index tensor (or list) out of bounds: it names the dim by the index's
+    place among the advanced indices (a mask counts one per dim), not by the dim it indexes."""
+    consumed = [0 if i is None or i is Ellipsis else _mask_ndim(i) or 1 for i in items]
+    pos = advanced = 0
+    for k, (item, n) in enumerate(zip(items, consumed)):
+        if item is Ellipsis:
+            pos = len(shape) - builtins.sum(consumed[k + 1:])
+        elif _mask_ndim(item):
+            advanced += n
+        elif _is_advanced(item) and pos < len(shape):
+            values = np.asarray(item._data if isinstance(item, Tensor) else item)
+            size = shape[pos]
+            bad = values[(values < -size) | (values >= size)] if values.dtype.kind in "iu" else values[:0]
+            if bad.size:
+                raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {advanced} with size {size}")
+            advanced += 1
+        pos += n
+
+
+def _mask_ndim(item):
+    """The dims a boolean mask index covers (0 for anything else)."""
+    if isinstance(item, Tensor) and item._dtype is dt.bool_:
+        return item._data.ndim
+    return 0
 
 
 def _too_many(self):
@@ -1723,6 +1761,9 @@ def setitem(self, index, value):
             and index._dtype is not dt.bool_:
         index = int(index._data)
     np_index = _numpy_index(index)
+    items = index if isinstance(index, tuple) else (index,)
+    if builtins.any(_is_advanced(i) for i in items):
+        _check_index_bounds(items, self._data.shape)
     try:
         target_shape = self._data[np_index].shape
     except IndexError as exc:
