@@ -1700,28 +1700,34 @@ def _check_masks(items, shape):
 def _check_index_bounds(items, shape):
     """PyTorch's message for an integer index tensor (or list) out of bounds: it names the dim by the index's
     place among the advanced indices (a mask counts one per dim), not by the dim it indexes."""
-    consumed = [0 if i is None or i is Ellipsis else _mask_ndim(i) or 1 for i in items]
+    consumed = [_dims_indexed(i) for i in items]
     pos = advanced = 0
     for k, (item, n) in enumerate(zip(items, consumed)):
         if item is Ellipsis:
             pos = len(shape) - builtins.sum(consumed[k + 1:])
-        elif _mask_ndim(item):
+        elif _is_mask(item):
             advanced += n
         elif _is_advanced(item) and pos < len(shape):
             values = np.asarray(item._data if isinstance(item, Tensor) else item)
             size = shape[pos]
-            bad = values[(values < -size) | (values >= size)] if values.dtype.kind in "iu" else values[:0]
-            if bad.size:
-                raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {advanced} with size {size}")
+            if values.dtype.kind in "iu" and values.size:
+                bad = values[(values < -size) | (values >= size)]
+                if bad.size:
+                    raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {advanced} with size "
+                                     f"{size}")
             advanced += 1
         pos += n
 
 
-def _mask_ndim(item):
-    """The dims a boolean mask index covers (0 for anything else)."""
-    if isinstance(item, Tensor) and item._dtype is dt.bool_:
-        return item._data.ndim
-    return 0
+def _is_mask(item):
+    return isinstance(item, (bool, np.bool_)) or isinstance(item, Tensor) and item._dtype is dt.bool_
+
+
+def _dims_indexed(item):
+    """How many of the tensor's dims an index item consumes."""
+    if item is None or item is Ellipsis or isinstance(item, (bool, np.bool_)):
+        return 0
+    return item._data.ndim if _is_mask(item) else 1
 
 
 def _too_many(self):
