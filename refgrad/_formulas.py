@@ -262,6 +262,8 @@ def bce_logits_target(grad, self, weight, pos_weight, reduction):
 
 def nll_backward(grad, self, weight, target, reduction, ignore_index):
     if self.dim() == 1:  # one sample without a batch dim
+        if target.dim() != 0:  # the forward takes a target of shape [1]; PyTorch's backward does not
+            raise RuntimeError(f"size mismatch (got input: [{self.shape[0]}], target: [{target.shape[0]}])")
         grad = grad.reshape(1) if reduction == "none" else grad
         return nll_backward(grad, self.unsqueeze(0), weight, target.reshape(1), reduction, ignore_index).squeeze(0)
     valid = target != ignore_index
@@ -272,7 +274,7 @@ def nll_backward(grad, self, weight, target, reduction, ignore_index):
         scale = grad / per_sample.sum()
     else:
         scale = grad
-    values = (-per_sample * scale).unsqueeze(1)
+    values = ops.where(valid, -per_sample * scale, 0.0).unsqueeze(1)  # an ignored target gets 0, never nan
     return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
 
 
