@@ -93,10 +93,17 @@ MATMUL_GRAPHS = {
 _GRAD_FLAGS = {"both": (True, True), "first": (True, False), "second": (False, True)}
 
 
+def _operand(torch, rec, shape, requires_grad=False):
+    """rec.tensor(*shape), or zeros when a dim is 0 (nested lists cannot hold a leading empty dim)."""
+    if 0 in shape:
+        return torch.zeros(shape, dtype=getattr(torch, rec.dtype), requires_grad=requires_grad)
+    return rec.tensor(*shape, requires_grad=requires_grad)
+
+
 def _shapes_graph(torch, rec, shapes, fn, name):
     """For each operand requiring grad or not: fn's result, its graph, and the operands' gradients."""
     for flags, grads in _GRAD_FLAGS.items():
-        a, b = (rec.tensor(*s, requires_grad=g) for s, g in zip(shapes, grads))
+        a, b = (_operand(torch, rec, s, g) for s, g in zip(shapes, grads))
         y = fn(a, b)
         rec(f"{name}.{flags}", y)
         rec(f"{name}.{flags}.walk", _walk(y.grad_fn))
@@ -159,7 +166,7 @@ def non_differentiable_ops_graph(torch, rec):
 def transposes_as_attributes(torch, rec):
     """Tensor.T (all dims reversed, with a deprecation warning unless 2-D), .mT, .H, .mH, is_contiguous()."""
     for shape in ((2, 3), (4, 2, 3), (3,), (2, 0)):
-        x = rec.tensor(*shape, requires_grad=True)
+        x = _operand(torch, rec, shape, True)
         for attr in ("T", "mT", "H", "mH"):
             rec.raises(f"{shape}.{attr}", lambda: getattr(x, attr))
         rec(f"{shape}.contiguous", [x.is_contiguous(), x.mT.is_contiguous() if x.dim() >= 2 else None])

@@ -108,6 +108,13 @@ def _walk(fn, depth=0, out=None):
     return out
 
 
+def _operand(torch, rec, shape, requires_grad=False):
+    """rec.tensor(*shape), or zeros when a dim is 0 (nested lists cannot hold a leading empty dim)."""
+    if 0 in shape:
+        return torch.zeros(shape, dtype=getattr(torch, rec.dtype), requires_grad=requires_grad)
+    return rec.tensor(*shape, requires_grad=requires_grad)
+
+
 @scenario
 def linear_graph(torch, rec):
     """F.linear as ATen composes it: addmm for a matrix, an addmm on the input flattened to a matrix when it
@@ -117,7 +124,7 @@ def linear_graph(torch, rec):
     inputs = {"vector": (3,), "matrix": (2, 3), "3d": (5, 2, 3), "4d": (2, 2, 2, 3), "empty_rows": (0, 3),
               "empty_batch": (2, 0, 3)}
     for name, shape in inputs.items():
-        x = rec.tensor(*shape, requires_grad=True)
+        x = _operand(torch, rec, shape, True)
         for label, y in (("no_bias", F.linear(x, w)), ("bias", F.linear(x, w, b)),
                          ("bias_2d", F.linear(x, w, b.reshape(1, 4))), ("input_constant", F.linear(x.detach(), w, b))):
             rec(f"{name}.{label}", y)
@@ -155,7 +162,7 @@ def nll_loss_unbatched_graph(torch, rec):
         x = rec.tensor(2, 3, requires_grad=True)
         y = F.cross_entropy(x, probs, weight=weight, reduction=reduction)
         rec(f"ce_probs_batch.{reduction}.walk", _walk(y.grad_fn))
-        rec(f"ce_probs_empty.{reduction}", F.cross_entropy(rec.tensor(0, 3, requires_grad=True), probs[:0],
+        rec(f"ce_probs_empty.{reduction}", F.cross_entropy(probs[:0].clone().requires_grad_(), probs[:0],
                                                            reduction=reduction))
     x = rec.tensor(3, requires_grad=True)
     rec.raises("target_size", lambda: F.nll_loss(x, torch.tensor([1, 2])))
