@@ -249,3 +249,16 @@ def shape_and_dim_messages(torch, rec):
              "exp_long": lambda: torch.zeros(3, dtype=torch.int64).exp_()}
     for name, fn in cases.items():
         rec.raises(name, fn)
+
+
+@scenario
+def modified_copy_slices_name(torch, rec):
+    """A tensor saved for backward and then written by x[i] = v: its producer is named in full,
+    torch::autograd::CopySlices."""
+    def go():
+        x = rec.tensor(3, requires_grad=True)
+        y = x * 1
+        w = y * y
+        y[0] = 1.0
+        w.sum().backward()
+    rec.raises("setitem_after_save", go)

@@ -301,8 +301,8 @@ class FormulaNode(Node):
 
 def _op_name(node):
     """PyTorch names the producer of a modified tensor by its node name without `Backward` (and a 0 after it)."""
-    name = node.name().rsplit("::", 1)[-1]
+    name = node.name()
     head, sep, tail = name.rpartition("Backward")
     if not sep or not (tail == "" or tail.isdigit()):
-        return name
-    return head + ("" if tail == "0" else tail)  # ProdBackward1 is Prod1, ExpBackward0 is Exp
+        return name  # torch::autograd::CopySlices keeps its namespace
+    return head.rsplit("::", 1)[-1] + ("" if tail == "0" else tail)  # ProdBackward1 is Prod1, ExpBackward0 is Exp
