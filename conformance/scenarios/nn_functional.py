@@ -183,6 +183,15 @@ def pooling_double_backward(torch, rec):
             rec(f"{name}.{label}.grad", g)
             gg, = torch.autograd.grad(g.sum(), x, allow_unused=True)
             rec(f"{name}.{label}.second", gg)
+        x = rec.tensor(1, 2, 4, 4, requires_grad=True)
+        g, = torch.autograd.grad((pool(x) ** 2).sum(), x, create_graph=True)  # grad_output requires grad
+        rec(f"{name}.outer_square.grad", g)
+        rec(f"{name}.outer_square.second", torch.autograd.grad(g.sum(), x)[0])
+        fw = torch.autograd.forward_ad
+        with fw.dual_level():  # forward over reverse: the pooling backward's own forward-mode rule
+            xd = fw.make_dual(x.detach().clone().requires_grad_(), rec.tensor(1, 2, 4, 4))
+            g, = torch.autograd.grad((pool(xd) ** 2).sum(), xd, create_graph=True)
+            rec(f"{name}.forward_over_reverse", fw.unpack_dual(g).tangent.detach())
 
 
 @scenario
