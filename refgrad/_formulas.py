@@ -262,10 +262,10 @@ def bce_logits_target(grad, self, weight, pos_weight, reduction):
 
 def nll_backward(grad, self, weight, target, reduction, ignore_index):
     if self.dim() == 1:  # one sample without a batch dim
-        if target.dim() != 0:  # the forward takes a target of shape [1]; PyTorch's backward does not
-            raise RuntimeError(f"size mismatch (got input: [{self.shape[0]}], target: [{target.shape[0]}])")
-        grad = grad.reshape(1) if reduction == "none" else grad
-        return nll_backward(grad, self.unsqueeze(0), weight, target.reshape(1), reduction, ignore_index).squeeze(0)
+        if target.dim():  # the forward takes a target of shape [1]; PyTorch's backward does not
+            raise RuntimeError(f"size mismatch (got input: {list(self.shape)}, target: {list(target.shape)})")
+        return nll_backward(grad, self.unsqueeze(0), weight, target.reshape(1), reduction,
+                            ignore_index).reshape(self.shape)
     valid = target != ignore_index
     safe = ops.where(valid, target, 0)
     w = ops.ones(self.shape[1], dtype=self.dtype, device=self.device) if weight is None else weight
@@ -276,20 +276,6 @@ def nll_backward(grad, self, weight, target, reduction, ignore_index):
         scale = grad
     values = ops.where(valid, -per_sample * scale, 0.0).unsqueeze(1)  # an ignored target gets 0, never nan
     return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
-
-
-def det_backward(grad, A, result):
-    """det's gradient, the cofactor matrix: det(A) A^-T; for 1x1 (and empty) matrices it is 1 (a constant, so
-    it does not require grad under create_graph=True, as in PyTorch)."""
-    if A.shape[-1] <= 1:
-        return grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape)
-    return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
-
-
-def det_jvp(A_t, A, result):
-    if A.shape[-1] <= 1:
-        return A_t.sum((-2, -1))
-    return result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1))
 
 
 def conv_input_grad(grad, self_shape, weight, stride, padding, dilation):

@@ -394,8 +394,13 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
               jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2: self_t + mat1_t.mm(mat2) + mat1.mm(mat2_t))
 
 
+# det's gradient is the cofactor matrix, det(A) A^-T; of a 1x1 (or empty) matrix it is the constant 1, which
+# does not require grad under create_graph=True, as in PyTorch
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
-                   {"A": formulas.det_backward}, dtype="same", jvp=formulas.det_jvp)
+                   {"A": lambda grad, A, result: grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape) if A.shape[-1] < 2
+                       else (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)},
+                   dtype="same",
+                   jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: np.linalg.inv(a).astype(a.dtype), ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
@@ -516,10 +521,11 @@ SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
 
 MSE_LOSS = entry("mse_loss", "MseLossBackward0", lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction),
                  ("self", "target"),
+                 # F.mse_loss broadcasts self and target first, so they have one shape here
                  {"self": lambda grad, self, target, reduction:
-                     2 * formulas.loss_grad(grad, (self - target).shape, reduction) * (self - target),
+                     2 * formulas.loss_grad(grad, self.shape, reduction) * (self - target),
                   "target": lambda grad, self, target, reduction:
-                     -2 * formulas.loss_grad(grad, (self - target).shape, reduction) * (self - target)}, jvp="reduction")
+                     -2 * formulas.loss_grad(grad, self.shape, reduction) * (self - target)}, jvp="reduction")
 
 
 BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward0",

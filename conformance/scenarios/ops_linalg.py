@@ -107,11 +107,19 @@ def lerp_dtype_errors(torch, rec):
 def det_of_one_by_one_create_graph(torch, rec):
     """The gradient of det of a 1x1 (or empty) matrix is a constant: with create_graph=True it does not
     require grad; of a larger matrix it does."""
-    cases = {"1x1": (1, 1), "batch_1x1": (2, 1, 1), "0x0": (0, 0), "2x2": (2, 2)}
+    cases = {"1x1": (1, 1), "batch_1x1": (2, 1, 1), "batches_1x1": (3, 2, 1, 1), "0x0": (0, 0), "2x2": (2, 2),
+             "batches_2x2": (1, 3, 2, 2)}
+    fw = torch.autograd.forward_ad
     for name, shape in cases.items():
-        x = (rec.tensor(*shape, low=0.5, high=1.5) + 2 * torch.eye(shape[-1], dtype=torch.float64)).requires_grad_()
+        eye = torch.eye(shape[-1], dtype=torch.float64)
+        x = ((rec.tensor(*shape, low=0.5, high=1.5) if 0 not in shape else torch.zeros(shape, dtype=torch.float64))
+             + 2 * eye).requires_grad_()
         g, = torch.autograd.grad(x.det().sum(), x, create_graph=True)
         rec(f"{name}.grad", [g.detach(), g.requires_grad])  # the 2x2 grad_fn is a known name difference
+        with fw.dual_level():
+            tangent = torch.ones(shape, dtype=torch.float64) * 0.5 + eye
+            rec(f"{name}.jvp", fw.unpack_dual(fw.make_dual(x.detach(), tangent).det()).tangent)
+
     x = rec.tensor(1, 1, low=0.5, high=1.5, requires_grad=True)
     g, = torch.autograd.grad((x * x).det(), x, create_graph=True)
     g.sum().backward()
