@@ -101,6 +101,9 @@ def record(rule, operands, params, result, inputs_for_saving=None):
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
+    if rule.node == _NOT_IMPLEMENTED:  # PyTorch's NotImplemented node links only the inputs that require grad
+        kept = [i for i, e in enumerate(edges) if e[0] is not None]
+        edges, meta = [edges[i] for i in kept], [meta[i] for i in kept]
     node = rule.node_class(tuple(edges), tuple(meta), saved)
     if rule.n_outputs == 1:
         result._grad_fn = node
@@ -113,6 +116,7 @@ def record(rule, operands, params, result, inputs_for_saving=None):
 
 
 _NO_EDGE = (None, 0)
+_NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
 
 
 def _saved_value(how, operands, params, result):
@@ -121,8 +125,13 @@ def _saved_value(how, operands, params, result):
     if kind == "input":
         op = operands[which]
         return SavedTensor(op, False) if isinstance(op, Tensor) else op
-    if kind == "param":
-        return params[which]
+    if kind == "param":  # a tensor param (an index, a mask, a target) is saved as PyTorch saves it: versioned
+        value = params[which]
+        if isinstance(value, Tensor):
+            return SavedTensor(value, False)
+        if type(value) is tuple and value and all(isinstance(v, Tensor) for v in value):
+            return tuple(SavedTensor(v, False) for v in value)
+        return value
     if kind == "result":
         return SavedTensor(result, True)
     if kind == "shape":
@@ -160,7 +169,7 @@ def check_inplace(self):
 
 def _has_shared_elements(data):
     """Do several elements share one memory location (a dim of stride 0, as expand() makes)?"""
-    return any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
+    return data.size > 1 and any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
 
 
 # What PyTorch still lets write into such a tensor (masked_fill_ with a deprecation warning).

@@ -31,6 +31,7 @@ def _parse(equation, operands):
                                "given")
         labels.append(term)
     if arrow:
+        _check_output(rhs.replace("...", ""), labels)
         out = rhs.replace("...", ell)
     else:  # implicit output: ellipsis dims, then the labels seen once, in alphabetical order
         counts = {}
@@ -39,6 +40,33 @@ def _parse(equation, operands):
                 counts[c] = counts.get(c, 0) + 1
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     return labels, out
+
+
+def _check_output(rhs, labels):
+    for i, c in enumerate(rhs):
+        if c in rhs[:i]:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+        if not any(c in term for term in labels):
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+
+
+def _check_sizes(labels, operands):
+    """PyTorch's messages for a label whose sizes disagree, within one operand or across operands."""
+    seen = {}
+    for k, (term, op) in enumerate(zip(labels, operands)):
+        first = {}
+        for c, size in zip(term, op.shape):
+            if c in first and size != first[c]:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, "
+                                   f"{size} != {first[c]}")
+            first.setdefault(c, size)
+        for c, size in first.items():
+            before = seen.get(c, 1)
+            if size != 1 and before != 1 and size != before:
+                raise RuntimeError(f"einsum(): subscript {c} has size {size} for operand {k} which does not broadcast "
+                                   f"with previously seen size {before}")
+            if size != 1:
+                seen[c] = size
 
 
 def _take_diagonals(t, term):
@@ -61,6 +89,7 @@ def einsum(equation, operands):
         if not isinstance(op, Tensor):
             raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(op).__name__}")
     labels, out = _parse(equation, operands)
+    _check_sizes(labels, operands)
     order = out + "".join(sorted({c for term in labels for c in term} - set(out)))
     product = None
     for t, term in zip(operands, labels):

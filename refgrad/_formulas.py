@@ -239,7 +239,10 @@ def cumprod_jvp(self_t, self, result, dim):
 def det_backward(grad, A, result):
     """grad det(A) A^-T; with a singular matrix in the batch, from the cofactors (PyTorch's SVD path): there
     they are the gradient when it is being differentiated (create_graph), zero otherwise (PyTorch's
-    LU solve, scaled by det = 0). The cofactors are a constant: no higher derivative through them."""
+    LU solve, scaled by det = 0). The cofactors are a constant: no higher derivative through them.
+    A 1x1 (or empty) matrix's gradient is a constant too, as PyTorch's (it requires no grad)."""
+    if A.shape[-1] < 2:
+        return grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape)
     singular = result == 0
     if not bool(singular.any()):
         return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
@@ -301,6 +304,11 @@ def bce_logits_target(grad, self, weight, pos_weight, reduction):
 
 
 def nll_backward(grad, self, weight, target, reduction, ignore_index):
+    if self.dim() == 1:  # one sample without a batch dim
+        if target.dim():  # the forward takes a target of shape [1]; PyTorch's backward does not
+            raise RuntimeError(f"size mismatch (got input: {list(self.shape)}, target: {list(target.shape)})")
+        return nll_backward(grad, self.unsqueeze(0), weight, target.reshape(1), reduction,
+                            ignore_index).reshape(self.shape)
     valid = target != ignore_index
     safe = ops.where(valid, target, 0)
     w = ops.ones(self.shape[1], dtype=self.dtype, device=self.device) if weight is None else weight
@@ -309,7 +317,7 @@ def nll_backward(grad, self, weight, target, reduction, ignore_index):
         scale = grad / per_sample.sum()
     else:
         scale = grad
-    values = (-per_sample * scale).unsqueeze(1)
+    values = ops.where(valid, -per_sample * scale, 0.0).unsqueeze(1)  # an ignored target gets 0, never nan
     return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
 
 

@@ -332,8 +332,11 @@ def bce_logits(x, t, w, pw, reduction):
 
 
 def nll(x, target, w, reduction, ignore_index):
-    """x: [N, C] log-probabilities, target: [N]; returns the loss and the total weight."""
-    t = target._data
+    """x: [N, C] log-probabilities, target: [N] (or x: [C], target: [] or [1], one sample without a batch dim)."""
+    if x.ndim == 1:
+        loss = nll(x[None], target._data.reshape(1), w, reduction, ignore_index)
+        return loss.reshape(()) if reduction == "none" else loss
+    t = getattr(target, "_data", target)
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     if np.any(valid & ((t < 0) | (t >= x.shape[1]))):
@@ -388,6 +391,21 @@ def pool_windows(x, kernel, stride, padding, pad_value):
     return cols.reshape(cols.shape[:2] + (-1,) + cols.shape[2 + n_k:])   # [N, C, K, *out]
 
 
+def max_pool_backward(g, shape, indices):
+    """The gradient of max pooling: each window's gradient added at its max's position."""
+    out = np.zeros(shape[:2] + (math.prod(shape[2:]),), g.dtype)
+    n, c = np.indices(shape[:2], sparse=True)
+    np.add.at(out, (n[..., None], c[..., None], indices.reshape(shape[:2] + (-1,))), g.reshape(g.shape[:2] + (-1,)))
+    return out.reshape(shape)
+
+
+def avg_pool_backward(g, shape, kernel, stride, padding):
+    """The gradient of average pooling (padding counted): each window's gradient spread evenly over it."""
+    cols = np.broadcast_to((g / math.prod(kernel))[:, :, None], g.shape[:2] + (math.prod(kernel),) + g.shape[2:])
+    cols = cols.reshape(g.shape[:2] + tuple(kernel) + g.shape[2:])
+    return fold(cols, shape[2:], kernel, stride, padding, (1,) * len(kernel))
+
+
 def max_pool_indices(x, kernel, stride, padding):
     """Flat input positions (per channel) of each window's max, as PyTorch's max_pool2d_with_indices gives."""
     positions = np.arange(math.prod(x.shape[2:]), dtype=np.float64).reshape((1, 1) + x.shape[2:])
@@ -432,16 +450,31 @@ def embed_diagonal(g, input_sizes, offset, dim1, dim2):
 
 
 # ------------------------------------------------------------------- gather, scatter and index writes
+def _nonempty(a):
+    """A 0-d array as one element in one dim, as PyTorch's scatter and gather kernels see it (a view)."""
+    return a.reshape(a.shape or (1,))
+
+
+def gather(a, dim, index):
+    """take_along_axis over the part of `a` the index covers: PyTorch reads only index's extent in every dim."""
+    idx = index._data
+    if idx.size == 0:
+        return np.empty(idx.shape, a.dtype)
+    a, flat = _nonempty(a), _nonempty(idx)
+    covered = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(flat.shape))
+    return np.take_along_axis(a[covered], flat, dim).reshape(idx.shape)
+
+
 def scatter(a, src, dim, index, reduce=None):
     out = a.copy()
-    idx = index._data
-    src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else src[tuple(slice(0, n) for n in idx.shape)]
+    idx = _nonempty(index._data)
+    src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else _nonempty(src)[tuple(slice(0, n) for n in idx.shape)]
     grid = list(np.indices(idx.shape, sparse=True))
     grid[dim] = idx
     if reduce == "add":
-        np.add.at(out, tuple(grid), src)
+        np.add.at(_nonempty(out), tuple(grid), src)
     else:
-        out[tuple(grid)] = src
+        _nonempty(out)[tuple(grid)] = src
     return out
 
 
@@ -452,7 +485,7 @@ def index_add(a, src, dim, index, alpha=1):
     return out
 
 
-def put(a, v, index):
+def put(a, v, index, indices=()):
     out = a.copy()
     out[index] = v
     return out

@@ -29,6 +29,7 @@ from ._promotion import broadcast_shapes, check_inplace_shape
 from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
+from ._warn import warn_once
 from .return_types import return_type
 
 EXPORTS = {}  # refgrad.<name> -> function
@@ -255,6 +256,10 @@ def floor_divide(input, other):
 
 @public()
 def remainder(input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise SIGNATURES["remainder"].error((input, other), {}) or TypeError("remainder(): two numbers")
+    if isinstance(other, Tensor) and isinstance(input, (int, float)):
+        return call(D.REMAINDER_SCALAR_TENSOR, (other,), {"scalar": input})  # no derivative in PyTorch
     input = _tensor_arg("remainder", 1, "input", input)
     if isinstance(_operand("remainder", 2, "other", other), Tensor):
         return call(D.REMAINDER, (input, other), {})
@@ -580,10 +585,24 @@ def any(input, dim=None, keepdim=False):
 
 # --------------------------------------------------------------------------- linear algebra
 def _dtypes_match(name, a, b):
-    if a._dtype is not b._dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dt.CPP_NAME[a._dtype]} != "
-                           f"{dt.CPP_NAME[b._dtype]}" if name != "mv" else
-                           f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
+    """The dtype check of each BLAS kernel, in its words (mv runs addmv, whose result takes vec's dtype)."""
+    if a._dtype is b._dtype:
+        return
+    if name == "mv":
+        vec, mat = dt.SCALAR_NAME[b._dtype], dt.SCALAR_NAME[a._dtype]
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vec}, {mat}, and {vec}")
+    if name == "bmm":
+        raise RuntimeError(f"expected scalar type {dt.SCALAR_NAME[a._dtype]} but found {dt.SCALAR_NAME[b._dtype]}")
+    raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {dt.CPP_NAME[a._dtype]} != "
+                       f"{dt.CPP_NAME[b._dtype]}")
+
+
+_BLAS_KERNEL = {"mm": "addmm_impl_cpu_", "addmm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "bmm", "dot": "dot"}
+
+
+def _check_blas_dtype(name, t):
+    if t._dtype is dt.bool_:
+        raise NotImplementedError(f'"{_BLAS_KERNEL[name]}" not implemented for \'Bool\'')
 
 
 @public()
@@ -597,6 +616,7 @@ def mm(input, mat2):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} and "
                            f"{b._data.shape[0]}x{b._data.shape[1]})")
     _dtypes_match("mm", a, b)
+    _check_blas_dtype("mm", a)
     return call(D.MM, (a, b), {})
 
 
@@ -609,6 +629,7 @@ def mv(input, vec):
         raise RuntimeError(f"size mismatch, got input ({a._data.shape[0]}), mat ({a._data.shape[0]}x"
                            f"{a._data.shape[1]}), vec ({v._data.shape[0]})")
     _dtypes_match("mv", a, v)
+    _check_blas_dtype("mv", a)
     return call(D.MV, (a, v), {})
 
 
@@ -624,17 +645,40 @@ def bmm(input, mat2):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k}] but got: "
                            f"[{n2}, {k2}].")
     _dtypes_match("bmm", a, b)
+    _check_blas_dtype("bmm", a)
     return call(D.BMM, (a, b), {})
 
 
 @public()
 def addmm(input, mat1, mat2):
+    _check_addmm(input, mat1, mat2)
     return call(D.ADDMM, (input, mat1, mat2), {})
+
+
+def _check_addmm(bias, mat1, mat2):
+    """ATen's addmm meta checks (its `self` is the bias), then the bias's expand to the result's shape."""
+    for first, which in ((bias, "self"), (mat1, "mat1")):
+        if first._dtype is not mat2._dtype:
+            raise RuntimeError(f"{which} and mat2 must have the same dtype, but got {dt.SCALAR_NAME[first._dtype]} "
+                               f"and {dt.SCALAR_NAME[mat2._dtype]}")
+    for m, which in ((mat1, "mat1"), (mat2, "mat2")):
+        if m._data.ndim != 2:
+            raise RuntimeError(f"{which} must be a matrix, got {m._data.ndim}-D tensor")
+    (n, k), (k2, p) = mat1._data.shape, mat2._data.shape
+    if k != k2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{p})")
+    if bias._data.ndim > 2:
+        raise RuntimeError(f"expand({_type_name(bias)}{{[{', '.join(map(str, bias._data.shape))}]}}, size=[{n}, {p}]): "
+                           f"the number of sizes provided (2) must be greater or equal to the number of dimensions in "
+                           f"the tensor ({bias._data.ndim})")
+    _expanded_shape(bias._data.shape, (n, p))
+    _check_blas_dtype("addmm", mat1)
 
 
 @public()
 def matmul(input, other):
-    """torch.matmul's composite: dot, mv, mm, or a batched mm on folded views, by the operands' ranks."""
+    """torch.matmul's composite (ATen's _matmul_impl), step by step, so the graph has PyTorch's nodes:
+    dot, mv, mm, mm on the larger operand folded into a matrix, or bmm on expanded, folded batches."""
     a, b = _tensor_arg("matmul", 1, "input", input), _tensor_arg("matmul", 2, "other", other)
     da, db = a._data.ndim, b._data.ndim
     if da == 0 or db == 0:
@@ -647,28 +691,62 @@ def matmul(input, other):
         return call(D.SQUEEZE_DIMS_, (mm(unsqueeze(a, 0), b),), {"dims": (0,)})
     if da == 2 and db == 2:
         return mm(a, b)
-    if da >= 3 and db <= 2:  # fold a's batch dims into its rows
-        rows = reshape(a, -1, a._data.shape[-1])
-        out = mv(rows, b) if db == 1 else mm(rows, b)
-        return call(D.UNSAFE_VIEW, (out,), {"size": a._data.shape[:-1] + b._data.shape[1:]})
-    if da == 1 and db >= 3:  # a @ B = B^T a, folding B's batch dims
-        return matmul(transpose(b, -1, -2), a)
-    if da == 2 and db >= 3:  # (A B)^T = B^T A^T, folding B's batch dims
-        return transpose(matmul(transpose(b, -1, -2), transpose(a, -1, -2)), -1, -2).contiguous()
+    if _should_fold(a, b):
+        return _folded_matmul(a, b)
     return _batched_matmul(a, b)
 
 
+def _should_fold(a, b):
+    """ATen's should_fold: mm on the larger operand folded into a matrix when the smaller one requires grad
+    (so its gradient is not a batch of matrices summed), or when the fold needs no copy."""
+    larger_first = a._data.ndim >= b._data.ndim
+    big = a._data if larger_first else np.swapaxes(b._data, -1, -2)
+    small = b if larger_first else a
+    if not (big.ndim >= 3 and small._data.ndim <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if a._data.ndim == 2:
+        return False
+    if big.size == 0:
+        return True
+    strides = [s // big.itemsize for s in big.strides]
+    return builtins.all(strides[i] == strides[i + 1] * big.shape[i + 1] for i in range(big.ndim - 2))
+
+
+def _folded_matmul(a, b):
+    transposed = b._data.ndim > a._data.ndim
+    big = transpose(b, -1, -2) if transposed else a
+    small = (t(a) if a._data.ndim == 2 else a) if transposed else b
+    out_shape = big._data.shape[:-1]
+    folded = reshape(big, math_prod(out_shape), big._data.shape[-1])
+    if small._data.ndim == 1:
+        return call(D.UNSAFE_VIEW, (mv(folded, small),), {"size": out_shape})
+    out = call(D.UNSAFE_VIEW, (mm(folded, small),), {"size": out_shape + small._data.shape[1:]})
+    return transpose(out, -1, -2).contiguous() if transposed else out
+
+
 def _batched_matmul(a, b):
-    if a._data.ndim == 1:
-        return squeeze(_batched_matmul(unsqueeze(a, 0), b), -2)
-    if b._data.ndim == 1:
-        return squeeze(_batched_matmul(a, unsqueeze(b, -1)), -1)
-    batch = broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
-    n = math_prod(batch)
-    a3 = reshape(expand(a, batch + a._data.shape[-2:]), n, *a._data.shape[-2:])
-    b3 = reshape(expand(b, batch + b._data.shape[-2:]), n, *b._data.shape[-2:])
-    out = bmm(a3, b3)
-    return call(D.UNSAFE_VIEW, (out,), {"size": batch + out._data.shape[1:]})
+    da, db = a._data.ndim, b._data.ndim
+    sa, sb = a._data.shape, b._data.shape
+    n, m1, p = sa[-2] if da > 1 else 1, sa[-1], sb[-1] if db > 1 else 1
+    m2 = sb[-2] if db > 1 else sb[0]
+    batch_a, batch_b = sa[:builtins.max(da - 2, 0)], sb[:builtins.max(db - 2, 0)]
+    if da == 3 and db == 3 and batch_a[0] != batch_b[0]:
+        # a batch of one that requires grad is squeezed, to take the fold instead of broadcasting
+        if batch_a[0] == 1 and a.requires_grad:
+            return matmul(squeeze(a, 0), b)
+        if batch_b[0] == 1 and b.requires_grad:
+            return matmul(a, squeeze(b, 0))
+    batch = broadcast_shapes(batch_a, batch_b)
+    count = math_prod(batch)
+    a3 = reshape(expand(a, batch + (n, m1)), count, n, m1)
+    if db == 1:
+        b3 = unsqueeze(reshape(expand(b, batch + (m2,)), count, m2), 2)
+        out = squeeze(bmm(a3, b3), -1)
+    else:
+        out = bmm(a3, reshape(expand(b, batch + (m2, p)), count, m2, p))
+    return call(D.UNSAFE_VIEW, (out,), {"size": batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())})
 
 
 def math_prod(shape):
@@ -765,6 +843,7 @@ def dot(input, tensor):
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
+    _check_blas_dtype("dot", input)
     return call(D.DOT, (input, tensor), {})
 
 
@@ -815,13 +894,24 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 @public()
 def lerp(input, end, weight):
-    for name, other in (("end", end), ("weight", weight)):
-        if isinstance(other, Tensor) and other._dtype is not input._dtype:
-            raise RuntimeError(f"expected dtype {dt.CPP_NAME[input._dtype]} for `{name}` but got dtype "
-                               f"{dt.CPP_NAME[other._dtype]}")
+    _check_lerp(input, end, weight)
     if isinstance(weight, Tensor):
         return call(D.LERP, (input, end, weight), {})
     return call(D.LERP_SCALAR, (input, end), {"weight": weight})
+
+
+def _check_lerp(input, end, weight):
+    """lerp's meta checks: end (and a weight tensor with dims) in self's dtype; shapes; then a float kernel."""
+    operands = [(end, "end")] + ([(weight, "weight")] if isinstance(weight, Tensor) and weight._data.ndim else [])
+    for t, which in operands:
+        if isinstance(t, Tensor) and t._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {dt.CPP_NAME[input._dtype]} for `{which}` but got dtype "
+                               f"{dt.CPP_NAME[t._dtype]}")
+    if not input._dtype.is_floating_point and isinstance(end, Tensor):
+        shapes = [input._data.shape, end._data.shape] + ([weight._data.shape] if isinstance(weight, Tensor) else [])
+        broadcast_shapes(*shapes)
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt.SCALAR_NAME[input._dtype]}\'')
 
 
 @public()
@@ -835,30 +925,76 @@ def fmod(input, other):
 # --------------------------------------------------------------------------- helpers of nn formulas
 @public(method=False)
 def tensordot(a, b, dims=2):
-    if isinstance(dims, int):
-        dims_a, dims_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
-    else:
-        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
-    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
-    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
-    for da, db in zip(dims_a, dims_b):
-        if a._data.shape[da] != b._data.shape[db]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {a._data.shape[da]} in dim "
-                               f"{da} and second has size {b._data.shape[db]} in dim {db}")
-    return call(D.TENSORDOT, (a, b), {"dims_a": tuple(dims_a), "dims_b": tuple(dims_b)})
+    """torch.functional.tensordot's dims, then ATen's composite: permute each operand to [free, contracted],
+    fold to matrices, mm (dot for a full contraction), reshape to the free dims."""
+    dims_a, dims_b = _tensordot_dims(a, b, dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._dtype is not b._dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    t1, t2, contracted = a, b, 1
+    for d1, d2 in zip(dims_a, dims_b):
+        s1, s2 = a._data.shape[_wrap_dim(d1, a._data.ndim)], b._data.shape[_wrap_dim(d2, b._data.ndim)]
+        if s2 == 1:  # a broadcast dim is summed at once
+            t1 = sum(t1, d1, True, dtype=t1._dtype)
+        elif s1 == 1:
+            t2 = sum(t2, d2, True, dtype=t2._dtype)
+        elif s1 != s2:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {d1} and second "
+                               f"has size {s2} in dim {d2}")
+        else:
+            contracted *= s1
+    free_a = _free_dims("tensordot", dims_a, a._data.ndim)
+    free_b = _free_dims("tensordot", dims_b, b._data.ndim)
+    sizes = tuple(t1._data.shape[i] for i in free_a) + tuple(t2._data.shape[i] for i in free_b)
+    size1, size2 = math_prod(sizes[:len(free_a)]), math_prod(sizes[len(free_a):])
+    t1, t2 = permute(t1, free_a + list(dims_a)), permute(t2, list(dims_b) + free_b)
+    if size1 != 1 or size2 != 1:
+        return reshape(mm(reshape(t1, size1, contracted), reshape(t2, contracted, size2)), sizes)
+    if t1.is_contiguous() and t2.is_contiguous():
+        return reshape(dot(flatten(t1), flatten(t2)), sizes)
+    return reshape(sum(mul(squeeze(t1), squeeze(t2)), dtype=t1._dtype), sizes)
 
 
-def tensordot_backward(grad, other, self_ndim, dims_self, dims_other, self_first):
-    """The gradient of one tensordot operand: contract grad with the other operand over the other's
-    free dims, then put the dims back in the operand's order."""
-    free_self = [d for d in range(self_ndim) if d not in dims_self]
-    free_other = [d for d in range(other.dim()) if d not in dims_other]
-    start = len(free_self) if self_first else 0
-    r = tensordot(grad, other, (list(range(start, start + len(free_other))), free_other))
-    contracted = sorted(dims_other)
-    perm = [free_self.index(d) if d in free_self else
-            len(free_self) + contracted.index(dims_other[list(dims_self).index(d)]) for d in range(self_ndim)]
-    return permute(r, perm)
+def _tensordot_dims(a, b, dims):
+    if isinstance(dims, Tensor):
+        if dims._data.size > 1:
+            return dims[0].tolist(), dims[1].tolist()
+        dims = int(dims.item())
+    elif isinstance(dims, (tuple, list)):
+        return tuple([d] if isinstance(d, int) else list(d) for d in dims)
+    elif not isinstance(dims, int):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    if dims > builtins.min(a._data.ndim, b._data.ndim):
+        raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+    return list(range(-dims, 0)), list(range(dims))
+
+
+def _free_dims(name, dims, ndim):
+    """The dims not in `dims`, in order (each of `dims` wrapped, and named once at most)."""
+    seen = set()
+    for d in dims:
+        w = _wrap_dim(d, ndim)
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.add(w)
+    return [i for i in range(ndim) if i not in seen]
+
+
+def max_pool2d_backward(grad, self, indices):
+    return call(D.MAX_POOL2D_BACKWARD, (grad, self), {"indices": indices})
+
+
+def avg_pool2d_backward(grad, self, kernel, stride, padding):
+    return call(D.AVG_POOL2D_BACKWARD, (grad, self), {"kernel": kernel, "stride": stride, "padding": padding})
+
+
+def avg_pool2d(input, kernel, stride, padding):
+    """The average pooling of a 4-D tensor (refgrad.nn.functional.avg_pool2d checks the arguments)."""
+    return call(D.AVG_POOL2D, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding)})
 
 
 def unfold_windows(input, kernel, stride, padding, dilation):
@@ -921,6 +1057,9 @@ def _infer_size(size, numel):
             raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape [{', '.join(map(str, size))}]")
         else:
             known *= s
+    if inferred and known == 0 and numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape [{', '.join(map(str, size))}] because the "
+                           "unspecified dimension size -1 can be any value and is ambiguous")
     if inferred:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, size))}]' is invalid for input of size {numel}")
@@ -1145,8 +1284,13 @@ def slice_backward(grad, input_sizes, dim, start, end, step):
                                             "end": end, "step": step})
 
 
-def _index(input, index):
-    return call(D.INDEX, (input,), {"index": index})
+def _index(input, index, indices=()):
+    return call(D.INDEX, (input,), {"index": index, "indices": indices})
+
+
+def _index_tensors(items):
+    """The tensors of an index (x[i, mask]), which the node saves to detect an in-place change to one."""
+    return tuple(i for i in items if isinstance(i, Tensor))
 
 
 def index_backward(grad, shape, index):
@@ -1208,9 +1352,10 @@ def _at_least_2d(name, input):
 @public()
 def diagonal(input, offset=0, dim1=0, dim2=1):
     nd = input._data.ndim
+    given = dim1, dim2
     dim1, dim2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if dim1 == dim2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        raise RuntimeError(f"diagonal dimensions cannot be identical {given[0]}, {given[1]}")
     return call(D.DIAGONAL, (input,), {"offset": offset, "dim1": dim1, "dim2": dim2})
 
 
@@ -1361,12 +1506,54 @@ def _check_gather_bounds(name, index, size, dim):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
+def _sizes(shape):
+    return f"[{', '.join(map(str, shape))}]"
+
+
+def _nonempty_shape(t):
+    """The shape as PyTorch's scatter/gather checks see it: a 0-d tensor counts as one element in one dim."""
+    return t._data.shape or (1,)
+
+
+def _check_gather_shape(input, dim, index):
+    shape, ishape = _nonempty_shape(input), _nonempty_shape(index)
+    if len(shape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d, (n, m) in enumerate(zip(shape, ishape)):
+        if d != dim and m > n:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {_sizes(index.shape)} "
+                               f"to be no larger than self {_sizes(input.shape)} apart from dimension {dim}")
+
+
+def _check_scatter_shape(input, dim, index, src=None):
+    """PyTorch's scatter_shape_check: index no larger than self (but in dim) and than src (in every dim)."""
+    if index._data.size == 0:
+        return
+    shape, ishape = _nonempty_shape(input), _nonempty_shape(index)
+    if len(shape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    wrong = builtins.any(d != dim and m > n for d, (n, m) in enumerate(zip(shape, ishape)))
+    message = f"Expected index {_sizes(index.shape)} to be no larger than self {_sizes(input.shape)} apart from dimension {dim}"
+    if src is None:
+        if wrong:
+            raise RuntimeError(message)
+        return
+    sshape = _nonempty_shape(src)
+    wrong = wrong or builtins.any(m > n for n, m in zip(sshape, ishape))
+    if len(sshape) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if wrong:
+        raise RuntimeError(f"{message} and to be no larger size than src {_sizes(src.shape)}")
+
+
 @public()
 def gather(input, dim, index, *, sparse_grad=False):
     index = _index_tensor("gather", index)
     nd = input._data.ndim
     dim = _wrap_dim(dim, nd)
-    if index._data.ndim != nd and not (nd == 0 and index._data.ndim <= 1):
+    if index._data.size:
+        _check_gather_shape(input, dim, index)
+    elif index._data.ndim != nd and not (nd == 0 and index._data.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     _check_gather_bounds("gather", index, input._data.shape[dim] if nd else 1, dim)
     return call(D.GATHER, (input,), {"dim": dim, "index": _wrapped_index(index, input, dim)})
@@ -1385,9 +1572,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError("refgrad: scatter with reduce= is not supported; use scatter_add or scatter_reduce")
     index = _index_tensor("scatter", index)
     dim = _wrap_dim(dim, input._data.ndim)
-    _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if src is None:
         src = value
+    _check_scatter_shape(input, dim, index, src if isinstance(src, Tensor) else None)
+    _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if isinstance(src, Tensor):
         return call(D.SCATTER, (input, src), {"dim": dim, "index": index})
     return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
@@ -1397,6 +1585,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 def scatter_add(input, dim, index, src):
     index = _index_tensor("scatter_add", index)
     dim = _wrap_dim(dim, input._data.ndim)
+    _check_scatter_shape(input, dim, index, src)
     _check_gather_bounds("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
 
@@ -1456,20 +1645,22 @@ def masked_select_backward(grad, self_shape, mask):
 @public()
 def take_along_dim(input, indices, dim=None):
     if dim is None:
-        return gather(reshape(input, -1), 0, reshape(indices, -1))
+        return gather(view(input, -1), 0, view(indices, -1))
+    if input._data.ndim != indices._data.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
+                           "for indices")
     dim = _wrap_dim(dim, input._data.ndim)
-    shape_in, shape_idx = list(input._data.shape), list(indices._data.shape)
-    shape_in[dim] = shape_idx[dim] = 1
-    batch = np.broadcast_shapes(tuple(shape_in), tuple(shape_idx))
-    target_in = list(batch)
-    target_in[dim] = input._data.shape[dim]
-    target_idx = list(batch)
-    target_idx[dim] = indices._data.shape[dim]
-    if tuple(target_in) != input._data.shape:
-        input = expand(input, tuple(target_in))
-    if tuple(target_idx) != indices._data.shape:
-        indices = expand(indices, tuple(target_idx))
-    return gather(input, dim, indices)
+    # PyTorch broadcasts both with broadcast_to, which records ExpandBackward0 even when nothing grows
+    return gather(broadcast_to(input, _along_dim_shape(input, indices, dim)), dim,
+                  broadcast_to(indices, _along_dim_shape(indices, input, dim)))
+
+
+def _along_dim_shape(t, other, dim):
+    """t's shape broadcast with other's, but t keeps its own size in dim."""
+    sizes = list(other._data.shape)
+    sizes[dim] = t._data.shape[dim]
+    return np.broadcast_shapes(tuple(sizes), t._data.shape)
 
 
 # --------------------------------------------------------------------------- indexing
@@ -1516,11 +1707,12 @@ def getitem(self, index):
     np_index = _numpy_index(index)  # validates the index types
     if builtins.any(_is_advanced(i) for i in items):
         _check_masks(items, self._data.shape)
+        _check_index_bounds(items, self._data.shape)
         try:
             self._data[np_index]
         except IndexError as exc:
             raise _index_error(exc, self._data.shape) from None
-        return _index(self, np_index)
+        return _index(self, np_index, _index_tensors(items))
     if not isinstance(index, tuple):
         if isinstance(index, slice):
             return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step) \
@@ -1546,6 +1738,39 @@ def _check_masks(items, shape):
             pos += item._data.ndim
         else:
             pos += 1
+
+
+def _check_index_bounds(items, shape):
+    """PyTorch's message for an integer index tensor (or list) out of bounds: it names the dim by the index's
+    place among the advanced indices (a mask counts one per dim), not by the dim it indexes."""
+    consumed = [_dims_indexed(i) for i in items]
+    pos = advanced = 0
+    for k, (item, n) in enumerate(zip(items, consumed)):
+        if item is Ellipsis:
+            pos = len(shape) - builtins.sum(consumed[k + 1:])
+        elif _is_mask(item):
+            advanced += n
+        elif _is_advanced(item) and pos < len(shape):
+            values = np.asarray(item._data if isinstance(item, Tensor) else item)
+            size = shape[pos]
+            if values.dtype.kind in "iu" and values.size:
+                bad = values[(values < -size) | (values >= size)]
+                if bad.size:
+                    raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {advanced} with size "
+                                     f"{size}")
+            advanced += 1
+        pos += n
+
+
+def _is_mask(item):
+    return isinstance(item, (bool, np.bool_)) or isinstance(item, Tensor) and item._dtype is dt.bool_
+
+
+def _dims_indexed(item):
+    """How many of the tensor's dims an index item consumes."""
+    if item is None or item is Ellipsis or isinstance(item, (bool, np.bool_)):
+        return 0
+    return item._data.ndim if _is_mask(item) else 1
 
 
 def _too_many(self):
@@ -1585,18 +1810,45 @@ def setitem(self, index, value):
             and index._dtype is not dt.bool_:
         index = int(index._data)
     np_index = _numpy_index(index)
+    items = index if isinstance(index, tuple) else (index,)
+    if builtins.any(_is_advanced(i) for i in items):
+        _check_index_bounds(items, self._data.shape)
     try:
         target_shape = self._data[np_index].shape
     except IndexError as exc:
         raise _index_error(exc, self._data.shape) from None
-    if isinstance(value, Tensor) and value._data.shape != target_shape:
-        shape = value._data.shape
-        while len(shape) > len(target_shape) and shape[0] == 1:
-            shape = shape[1:]  # copy_ drops leading size-1 dims
-        _expanded_shape(shape, target_shape)
     items = index if isinstance(index, tuple) else (index,)
-    rule = D.INDEX_PUT if builtins.any(_is_advanced(i) for i in items) else D.COPY_SLICES
-    call_inplace(rule, self, (value,), {"index": np_index})
+    advanced = builtins.any(_is_advanced(i) for i in items)
+    if isinstance(value, Tensor):
+        _check_put_value(self, items, value, target_shape, advanced)
+    rule = D.INDEX_PUT if advanced else D.COPY_SLICES
+    call_inplace(rule, self, (value,), {"index": np_index, "indices": _index_tensors(items) if advanced else ()})
+
+
+def _check_put_value(self, items, value, target_shape, advanced):
+    """x[index] = value: the value broadcasts to the indexed shape (leading 1s dropped, as copy_ does); an
+    advanced index runs index_put_, which takes only its own dtype (a 0-d value under a mask is masked_fill_)."""
+    shape = value._data.shape
+    while len(shape) > len(target_shape) and shape[0] == 1:
+        shape = shape[1:]
+    if not advanced:
+        if shape != target_shape:
+            _expanded_shape(shape, target_shape)
+        return
+    try:
+        np.broadcast_shapes(shape, target_shape)
+        fits = np.broadcast_shapes(shape, target_shape) == target_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, value._data.shape))}] cannot "
+                           f"be broadcast to indexing result of shape [{', '.join(map(str, target_shape))}]")
+    masked_fill = len(items) == 1 and isinstance(items[0], Tensor) and items[0]._dtype is dt.bool_ \
+        and value._data.ndim == 0
+    if value._dtype is not self._dtype and not masked_fill:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{dt.SCALAR_NAME[self._dtype]} for the destination and {dt.SCALAR_NAME[value._dtype]} "
+                           "for the source.")
 
 
 # --------------------------------------------------------------------------- copies, casts, devices
@@ -1818,7 +2070,7 @@ def _rfloordiv(self, other):
 
 
 def _rmod(self, other):
-    return remainder(full_like_scalar(self, other), self)
+    return remainder(other, self)
 
 
 def _invert(self):
@@ -1883,7 +2135,41 @@ _OPERATORS = {
 METHODS.update(float=_cast(dt.float32), double=_cast(dt.float64), half=_cast(dt.float16), int=_cast(dt.int32),
                long=_cast(dt.int64), bool=_cast(dt.bool_), where=lambda self, condition, other:
                where(condition, self, other))
-for _name, _fn in {**METHODS, **_OPERATORS}.items():
+
+
+# --------------------------------------------------------------------------- transposes as attributes
+def _matrix_transpose(attr, conj_hint):
+    """Tensor.mT / .mH / .H: the last two dims swapped (the identity, with a warning, on a 0-d tensor)."""
+    def get(self):
+        nd = self._data.ndim
+        if nd == 0:
+            warn_once(f"Tensor.{attr} is deprecated on 0-D tensors. " + (
+                "Consider using x.conj()." if conj_hint else "This function is the identity in these cases."))
+            return self
+        if attr == "H" and nd != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {nd}-D tensor."
+                               + (" For batches of matrices, consider using tensor.mH" if nd > 2 else ""))
+        if nd < 2:
+            raise RuntimeError(f"tensor.{attr} is only supported on matrices or batches of matrices. Got {nd}-D tensor.")
+        return transpose(self, -2, -1)
+    return property(get)
+
+
+def _reversed_dims(self):
+    """Tensor.T: all dims reversed, with PyTorch's deprecation warning unless the tensor is a matrix."""
+    nd = self._data.ndim
+    if nd == 0:
+        warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
+    elif nd != 2:
+        warn_once("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                  "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                  "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
+    return permute(self, tuple(range(nd - 1, -1, -1)))
+
+
+_ATTRIBUTES = {"T": property(_reversed_dims), "mT": _matrix_transpose("mT", False), "H": _matrix_transpose("H", True),
+               "mH": _matrix_transpose("mH", True)}
+for _name, _fn in {**METHODS, **_OPERATORS, **_ATTRIBUTES}.items():
     setattr(Tensor, _name, _fn)
 install_ops({**globals(), **EXPORTS})
 
@@ -1901,9 +2187,14 @@ def _parsed_method(fn, parser):
     packs = parser.varargs_ints and not builtins.any(
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     doubtful = parser.doubtful
+    needs_arguments = parser.error((), {}) is not None  # view(), permute(): PyTorch's parser refuses the call
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
+        if not args and needs_arguments:
+            error = parser.error(args, kwargs)
+            if error is not None:
+                raise error
         if args:
             if packs and len(args) > 1 and _is_int(args[0]):
                 args = (args,)  # squeeze(0, 1) is squeeze((0, 1))

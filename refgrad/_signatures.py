@@ -488,6 +488,9 @@ class Parser:
         self.name, self.printed = name, printed
         self.signatures = tuple(Signature(text, name.rstrip("_")) for text in texts)
         self.varargs_ints = any(s.varargs_ints for s in self.signatures)
+        self.min_args = min(s.min_args for s in self.signatures)
+        self.tensor_names = {p.name for s in self.signatures for p in s.params if p.type == "Tensor"}
+        self.tensor_first = all(s.params and s.params[0].type == "Tensor" for s in self.signatures)
         # The Python number types some signature takes at each position (view(2, 3, 4): ints at every one).
         most = max(s.max_positional for s in self.signatures)
         self._numbers = [{kind for kind, sample in _NUMBERS.items() if any(
@@ -525,7 +528,10 @@ class Parser:
 
 # Functions with one signature that PyTorch never prints (its parser always names the bad argument): their
 # positional parameters.
-_SOLE = {"full": "(tuple of ints size, Number fill_value)"}
+_SOLE = {"full": "(tuple of ints size, Number fill_value)",
+         **{name: "(Tensor input, Tensor other, *, Tensor out = None)"
+            for name in ("maximum", "minimum", "atan2", "arctan2", "logical_and", "logical_or")},
+         "reshape": "(Tensor input, tuple of ints shape)", "permute": "(Tensor input, tuple of ints dims)"}
 
 SIGNATURES = {name: Parser(name, texts) for name, texts in _TABLE.items()}
 SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in _SOLE.items()})
@@ -559,4 +565,9 @@ def rejected(name, args, kwargs):
     Parser.doubtful) and that fits none of its signatures, or None. Other calls are left to the function,
     which checks them itself (so a value the table would not know, a NumPy integer say, is not refused here)."""
     parser = SIGNATURES[name]
-    return parser.error(args, kwargs) if not args or parser.doubtful(args[:1]) else None
+    # a function that takes a tensor first has each argument judged; others (rand(2, 3), whose sizes may
+    # come as separate ints) only their first
+    judged = args if parser.tensor_first else args[:1]
+    doubtful = not args or len(args) + len(kwargs) < parser.min_args or parser.doubtful(judged) or any(
+        type(v) in _NUMBERS and k in parser.tensor_names for k, v in kwargs.items())
+    return parser.error(args, kwargs) if doubtful else None

@@ -128,6 +128,16 @@ class Tensor:
     def dim(self):
         return self._data.ndim
 
+    def is_contiguous(self, *args, **kwargs):
+        """Whether the elements lie in row-major order (PyTorch's words for a bad call: a C method's)."""
+        if args:
+            raise TypeError(f"is_contiguous() takes 0 positional arguments but {len(args)} "
+                            f"{'was' if len(args) == 1 else 'were'} given")
+        for name in kwargs:
+            if name != "memory_format":
+                raise TypeError(f"is_contiguous() got an unexpected keyword argument '{name}'")
+        return bool(self._data.flags.c_contiguous)
+
     @property
     def ndim(self):
         return self._data.ndim

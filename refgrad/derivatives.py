@@ -75,6 +75,11 @@ REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
                          ("self",), {"self": lambda grad: grad},
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
+REMAINDER_SCALAR_TENSOR = entry("remainder.Scalar_Tensor", "torch::autograd::NotImplemented",
+                                lambda b, scalar: kernels.checked_int_div(np.remainder, np.asarray(scalar, b.dtype), b),
+                                ("other",), {"other": lambda grad: formulas.not_implemented("remainder")},
+                                dtype=promotion.with_scalars("scalar"))
+
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
                             lambda a, other: kernels.div_rounding(a, kernels.cast(other, a.dtype), "floor"),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
@@ -396,6 +401,8 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
               jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2: self_t + mat1_t.mm(mat2) + mat1.mm(mat2_t))
 
 
+# det's gradient is the cofactor matrix, det(A) A^-T; of a 1x1 (or empty) matrix it is the constant 1, which
+# does not require grad under create_graph=True, as in PyTorch
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
                    jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
@@ -466,9 +473,10 @@ SLICE_BACKWARD = entry("slice_backward", "SliceBackwardBackward0",
                        dtype="same", jvp="linear")
 
 
-INDEX = entry("index.Tensor", "IndexBackward0", lambda a, index: a[index], ("self",),
-              {"self": lambda grad, self_shape, index: ops.index_backward(grad, self_shape, index)}, dtype="same",
-              jvp="linear")
+# `indices`, the index's tensors, are saved as PyTorch saves them, so an in-place change to one is detected.
+INDEX = entry("index.Tensor", "IndexBackward0", lambda a, index, indices=(): a[index], ("self",),
+              {"self": lambda grad, self_shape, index, indices: ops.index_backward(grad, self_shape, index)},
+              dtype="same", jvp="linear")
 INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
                        lambda g, shape, index: kernels.index_put_zeros(g, shape, index), ("grad_output",),
                        {"grad_output": lambda grad, index: ops._index(grad, index)}, dtype="same", jvp="linear")
@@ -522,10 +530,11 @@ SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
 MSE_LOSS = entry("mse_loss", "MseLossBackward0",
                  kernels.typed("mse_cpu")(lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction)),
                  ("self", "target"),
+                 # F.mse_loss broadcasts self and target first, so they have one shape here
                  {"self": lambda grad, self, target, reduction:
-                     2 * formulas.loss_grad(grad, (self - target).shape, reduction) * (self - target),
+                     2 * formulas.loss_grad(grad, self.shape, reduction) * (self - target),
                   "target": lambda grad, self, target, reduction:
-                     -2 * formulas.loss_grad(grad, (self - target).shape, reduction) * (self - target)}, jvp="reduction")
+                     -2 * formulas.loss_grad(grad, self.shape, reduction) * (self - target)}, jvp="reduction")
 
 
 BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward0",
@@ -568,32 +577,31 @@ CONVOLUTION = entry("convolution", "ConvolutionBackward0",
                         formulas.conv_weight_grad(grad, input, weight_shape, stride, padding, dilation),
                      "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))}, jvp=formulas.conv_jvp)
 
-TENSORDOT = entry("tensordot", "TensordotBackward0", lambda a, b, dims_a, dims_b: np.tensordot(a, b, (dims_a, dims_b)),
-                  ("self", "other"),
-                  {"self": lambda grad, other, self_shape, dims_a, dims_b:
-                      ops.tensordot_backward(grad, other, len(self_shape), dims_a, dims_b, True),
-                   "other": lambda grad, self, other_shape, dims_a, dims_b:
-                      ops.tensordot_backward(grad, self, len(other_shape), dims_b, dims_a, False)},
-                  jvp=lambda self_t, other_t, self, other, dims_a, dims_b:
-                      ops.tensordot(self_t, other, (dims_a, dims_b)) + ops.tensordot(self, other_t, (dims_a, dims_b)))
-
-
 MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    lambda x, kernel, stride, padding, indices: np.take_along_axis(
                        x.reshape(x.shape[:2] + (-1,)), indices._data.reshape(indices._data.shape[:2] + (-1,)), 2
                    ).reshape(indices._data.shape), ("self",),
-                   {"self": lambda grad, self_shape, indices: ops.zeros(
-                       tuple(self_shape[:2]) + (math.prod(self_shape[2:]),), dtype=grad.dtype, device=grad.device
-                   ).scatter_add(2, indices.flatten(2), grad.flatten(2)).reshape(self_shape)}, dtype="same",
+                   {"self": lambda grad, self, indices: ops.max_pool2d_backward(grad, self, indices)}, dtype="same",
                    jvp="linear")
+# The pooling gradients are ops of their own, as in PyTorch: they take `self` (with a zero derivative), so
+# under create_graph=True a gradient requires grad when the input does.
+MAX_POOL2D_BACKWARD = entry("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
+                            lambda g, x, indices: kernels.max_pool_backward(g, x.shape, indices._data),
+                            ("grad_output", "self"),
+                            {"grad_output": lambda grad, indices: grad.flatten(2).gather(
+                                2, indices.flatten(2)).reshape(indices.shape),
+                             "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
 AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
                    lambda x, kernel, stride, padding: kernels.mean(kernels.pool_windows(x, kernel, stride, padding, 0), axis=2),
                    ("self",),
-                   {"self": lambda grad, self, kernel, stride, padding: ops.fold_windows(
-                       (grad / math.prod(kernel)).unsqueeze(2).expand(
-                           tuple(grad.shape[:2]) + (math.prod(kernel),) + tuple(grad.shape[2:])).reshape(
-                           tuple(grad.shape[:2]) + tuple(kernel) + tuple(grad.shape[2:])),
-                       self.shape[2:], kernel, stride, padding, (1,) * len(kernel))}, dtype="same", jvp="linear")
+                   {"self": lambda grad, self, kernel, stride, padding:
+                       ops.avg_pool2d_backward(grad, self, kernel, stride, padding)}, dtype="same", jvp="linear")
+AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
+                            lambda g, x, kernel, stride, padding: kernels.avg_pool_backward(
+                                g, x.shape, kernel, stride, padding), ("grad_output", "self"),
+                            {"grad_output": lambda grad, kernel, stride, padding:
+                                ops.avg_pool2d(grad, kernel, stride, padding),
+                             "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
 
 
 NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
@@ -674,7 +682,7 @@ STACK = entry("stack", "StackBackward0", lambda *arrays, dim: np.stack(arrays, a
               {"tensors": lambda grad, dim: list(grad.unbind(dim))}, variadic=True, jvp="linear")
 
 # ------------------------------------------------------------------- gather and scatter
-GATHER = entry("gather", "GatherBackward0", lambda a, dim, index: np.take_along_axis(a, index._data, dim),
+GATHER = entry("gather", "GatherBackward0", kernels.gather,
                ("self",),
                {"self": lambda grad, self_shape, dim, index:
                    ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad)},
@@ -732,8 +740,8 @@ COPY = entry("copy_", "torch::autograd::CopyBackwards", lambda a, src: np.broadc
               "src": lambda grad: grad}, dtype="same", jvp="linear")
 
 
-_PUT_FORMULAS = {"self": lambda grad, index: ops._masked_zero(grad, index),
-                 "value": lambda grad, index: ops._index(grad, index)}
+_PUT_FORMULAS = {"self": lambda grad, index, indices: ops._masked_zero(grad, index),
+                 "value": lambda grad, index, indices: ops._index(grad, index)}
 # x[basic index] = v writes through a view (CopySlices); an advanced index runs index_put_.
 COPY_SLICES = entry("copy_slices", "torch::autograd::CopySlices", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same",
                     jvp="linear")

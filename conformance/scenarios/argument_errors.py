@@ -125,7 +125,7 @@ METHODS = (
     "diagonal", "dim", "div", "div_", "divide", "dot", "double", "element_size", "eq", "equal", "erf", "erf_", "exp",
     "exp2", "exp2_", "exp_", "expand", "expand_as", "expm1", "expm1_", "fill_", "flatten", "flip", "float", "floor",
     "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt", "half", "index_add", "index_select",
-    "int", "inverse", "is_complex", "is_floating_point", "is_inference", "isfinite", "isinf", "isnan", "isneginf",
+    "int", "inverse", "is_complex", "is_contiguous", "is_floating_point", "is_inference", "isfinite", "isinf", "isnan", "isneginf",
     "isposinf", "item", "le", "lerp", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
     "log_softmax", "logical_and", "logical_or", "logsumexp", "long", "lt", "masked_fill", "masked_fill_",
     "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim", "mul", "mul_",
@@ -160,3 +160,23 @@ def methods(torch, rec):
             x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
             call = lambda: method(x, *args, **kwargs)  # noqa: E731
             rec.raises(f"{name}.{probe}", (lambda: type(call()).__name__) if name in RANDOM_RESULT else call)
+
+
+@scenario(dtypes=("float32",))
+def tensor_arguments_given_numbers(torch, rec):
+    """Functions whose every signature takes a tensor `other` refuse a Python number there (positionally or by
+    keyword), and view/reshape/permute (and friends) refuse a call without their sizes."""
+    t = rec.tensor(2)
+    for name in ("maximum", "minimum", "atan2", "logical_and", "logical_or"):
+        fn = getattr(torch, name)
+        for value in (True, 2, 2.5):
+            rec.raises(f"{name}.{value!r}", lambda: fn(t, value))
+        rec.raises(f"{name}.keyword", lambda: fn(t, other=2))
+        rec.raises(f"{name}.number_first", lambda: fn(2, t))
+    rec.raises("max.keyword_other", lambda: torch.max(t, other=2))
+    scalar = rec.tensor()
+    for name in ("view", "reshape", "permute", "flip", "expand", "repeat"):
+        rec.raises(f"{name}()", lambda: getattr(t, name)())
+        rec.raises(f"{name}()_0d", lambda: getattr(scalar, name)())
+    rec.raises("torch.reshape(t)", lambda: torch.reshape(t))
+    rec.raises("torch.permute(t)", lambda: torch.permute(t))

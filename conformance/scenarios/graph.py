@@ -77,3 +77,100 @@ def iteration_unbinds(torch, rec):
     rec("parts", [a, b, c])
     (a * b * c).backward()
     rec("grad", x.grad)
+
+
+# matmul at every rank pairing (and a batch of one that broadcasts), with each operand requiring grad or
+# not: torch's composite picks dot, mv, mm on a folded operand, or bmm on expanded batches, and the graph
+# shows which. Pairings whose fold goes through reshape's ReshapeAliasBackward0 are left to the view scenarios.
+MATMUL_GRAPHS = {
+    "1x1": ((3,), (3,)), "2x1": ((2, 3), (3,)), "1x2": ((3,), (3, 2)), "2x2": ((2, 3), (3, 2)),
+    "3x1": ((4, 2, 3), (3,)), "1x3": ((3,), (4, 3, 2)), "3x2": ((4, 2, 3), (3, 2)), "2x3": ((2, 3), (4, 3, 2)),
+    "3x3": ((4, 2, 3), (4, 3, 2)), "4x1": ((5, 4, 2, 3), (3,)), "1x4": ((3,), (5, 4, 3, 2)),
+    "4x2": ((5, 4, 2, 3), (3, 2)), "2x4": ((2, 3), (5, 4, 3, 2)), "4x4": ((5, 4, 2, 3), (5, 4, 3, 2)),
+    "3x4": ((4, 2, 3), (5, 4, 3, 2)), "4x3": ((5, 4, 2, 3), (4, 3, 2)), "3x3_batch_of_one": ((4, 2, 3), (1, 3, 2)),
+    "3x3_one_first": ((1, 2, 3), (4, 3, 2)), "4x3_broadcast": ((2, 1, 2, 3), (4, 3, 2)),
+}
+_GRAD_FLAGS = {"both": (True, True), "first": (True, False), "second": (False, True)}
+
+
+def _operand(torch, rec, shape, requires_grad=False):
+    """rec.tensor(*shape), or zeros when a dim is 0 (nested lists cannot hold a leading empty dim)."""
+    if 0 in shape:
+        return torch.zeros(shape, dtype=getattr(torch, rec.dtype), requires_grad=requires_grad)
+    return rec.tensor(*shape, requires_grad=requires_grad)
+
+
+def _shapes_graph(torch, rec, shapes, fn, name):
+    """For each operand requiring grad or not: fn's result, its graph, and the operands' gradients."""
+    for flags, grads in _GRAD_FLAGS.items():
+        a, b = (_operand(torch, rec, s, g) for s, g in zip(shapes, grads))
+        y = fn(a, b)
+        rec(f"{name}.{flags}", y)
+        rec(f"{name}.{flags}.walk", _walk(y.grad_fn))
+        (y * y).sum().backward()
+        rec(f"{name}.{flags}.grads", [a.grad, b.grad])
+
+
+@scenario
+def matmul_graph_every_rank(torch, rec):
+    for name, shapes in MATMUL_GRAPHS.items():
+        _shapes_graph(torch, rec, shapes, torch.matmul, name)
+
+
+@scenario
+def matmul_graph_empty(torch, rec):
+    """matmul with a zero-size dim: the fold's reshape must not use -1 (ambiguous with a 0)."""
+    pairs = {"3x2_last_zero": ((3, 5, 0), (0, 0)), "3x2_middle_zero": ((3, 0, 2), (2, 4)),
+             "2x3_batch_zero": ((2, 3), (0, 3, 2)), "3x1_rows_zero": ((4, 0, 3), (3,)), "1x3_zero": ((3,), (4, 3, 0)),
+             "3x3_zero_batch": ((0, 2, 3), (0, 3, 2)), "1x2_zero": ((0,), (0, 2)), "2x2_zero": ((2, 0), (0, 2))}
+    for name, shapes in pairs.items():
+        _shapes_graph(torch, rec, shapes, torch.matmul, name)
+
+
+@scenario
+def tensordot_graph(torch, rec):
+    """tensordot is a composite: permute and reshape to matrices, mm (dot for a full contraction), reshape;
+    a contracted dim of size 1 on one side is summed first."""
+    cases = {"dims1": ((2, 3), (3, 4), 1), "dims2": ((2, 3, 4), (3, 4, 5), 2), "dims0": ((2, 3), (4,), 0),
+             "lists": ((3, 2, 5), (5, 4, 3), ([0, 2], [2, 0])), "full": ((2, 3), (2, 3), 2),
+             "size_one_second": ((2, 3), (1, 4), ([1], [0])), "size_one_first": ((2, 1), (3, 4), ([1], [0])),
+             "empty": ((2, 0), (0, 3), 1), "negative_dim": ((2, 3), (3, 4), ([-1], [0]))}
+    for name, (sa, sb, dims) in cases.items():
+        _shapes_graph(torch, rec, (sa, sb), lambda a, b: torch.tensordot(a, b, dims=dims), name)
+    a, b = rec.tensor(2, 3), rec.tensor(4, 3)
+    rec.raises("mismatch", lambda: torch.tensordot(a, b, dims=1))
+    rec.raises("lengths", lambda: torch.tensordot(a, b, dims=([1], [0, 1])))
+    rec.raises("negative", lambda: torch.tensordot(a, b, dims=-1))
+    rec.raises("dtype", lambda: torch.tensordot(a, b.double(), dims=([1], [1])))
+
+
+@scenario
+def non_differentiable_ops_graph(torch, rec):
+    """Ops without a derivative record torch::autograd::NotImplemented, linked only to the inputs that
+    require grad; backward through one raises."""
+    a, b = rec.tensor(3, requires_grad=True), rec.tensor(3, low=0.5, high=2.0, requires_grad=True)
+    c = rec.tensor(3, low=0.5, high=2.0)
+    exprs = {"scalar_mod": lambda: -1 % a, "remainder_scalar_first": lambda: torch.remainder(2.5, b),
+             "mod_scalar": lambda: a % 2, "mod": lambda: a % b, "floordiv_scalar": lambda: a // 2,
+             "rfloordiv": lambda: 2 // b, "floordiv": lambda: a // b, "floordiv_constant": lambda: a // c,
+             "constant_floordiv": lambda: c // b, "div_floor": lambda: torch.div(a, c, rounding_mode="floor")}
+    for name, fn in exprs.items():
+        y = fn()
+        rec(name, y)
+        rec(f"{name}.next", [(None if f is None else f.name(), i) for f, i in y.grad_fn.next_functions])
+        rec.raises(f"{name}.backward", lambda: y.sum().backward())
+    rec("grads", [a.grad, b.grad])
+
+
+@scenario
+def transposes_as_attributes(torch, rec):
+    """Tensor.T (all dims reversed, with a deprecation warning unless 2-D), .mT, .H, .mH, is_contiguous()."""
+    for shape in ((2, 3), (4, 2, 3), (3,), (2, 0)):
+        x = _operand(torch, rec, shape, True)
+        for attr in ("T", "mT", "H", "mH"):
+            rec.raises(f"{shape}.{attr}", lambda: getattr(x, attr))
+        rec(f"{shape}.contiguous", [x.is_contiguous(), x.mT.is_contiguous() if x.dim() >= 2 else None])
+    x = rec.tensor(2, 3, requires_grad=True)
+    (x.T * x.mT).sum().backward()
+    rec("grad", x.grad)
+    rec.raises("is_contiguous_positional", lambda: x.is_contiguous(1))

@@ -2,6 +2,7 @@
 weights, ignore_index, probability targets), layer_norm, conv1d/conv2d (stride, padding, dilation),
 pooling, padding modes and embedding. Dropout's mask is random, so its cases are the deterministic
 ones (eval, p=0, p=1) and the statistics of a training mask."""
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 
@@ -95,3 +96,120 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+def _walk(fn, depth=0, out=None):
+    """(depth, node name, input index) for every node reachable from fn, depth first."""
+    out = [] if out is None else out
+    for nxt, index in fn.next_functions:
+        out.append((depth, None if nxt is None else nxt.name(), index))
+        if nxt is not None:
+            _walk(nxt, depth + 1, out)
+    return out
+
+
+def _operand(torch, rec, shape, requires_grad=False):
+    """rec.tensor(*shape), or zeros when a dim is 0 (nested lists cannot hold a leading empty dim)."""
+    if 0 in shape:
+        return torch.zeros(shape, dtype=getattr(torch, rec.dtype), requires_grad=requires_grad)
+    return rec.tensor(*shape, requires_grad=requires_grad)
+
+
+@scenario
+def linear_graph(torch, rec):
+    """F.linear as ATen composes it: addmm for a matrix, an addmm on the input flattened to a matrix when it
+    is contiguous (1-D and empty inputs too), else matmul and an in-place add of the bias."""
+    F = torch.nn.functional
+    w, b = rec.tensor(4, 3, requires_grad=True), rec.tensor(4, requires_grad=True)
+    inputs = {"vector": (3,), "matrix": (2, 3), "3d": (5, 2, 3), "4d": (2, 2, 2, 3), "empty_rows": (0, 3),
+              "empty_batch": (2, 0, 3)}
+    for name, shape in inputs.items():
+        x = _operand(torch, rec, shape, True)
+        for label, y in (("no_bias", F.linear(x, w)), ("bias", F.linear(x, w, b)),
+                         ("bias_2d", F.linear(x, w, b.reshape(1, 4))), ("input_constant", F.linear(x.detach(), w, b))):
+            rec(f"{name}.{label}", y)
+            rec(f"{name}.{label}.walk", _walk(y.grad_fn))
+    x = rec.tensor(2, 5, 3, requires_grad=True)
+    y = F.linear(x.transpose(0, 1), w, b)
+    rec("non_contiguous", y)
+    rec("non_contiguous.walk", _walk(y.grad_fn))
+    (y * y).sum().backward()
+    rec("non_contiguous.grads", [x.grad, w.grad, b.grad])
+
+
+@scenario
+def nll_loss_unbatched_graph(torch, rec):
+    """nll_loss / cross_entropy on one sample (1-D input): NllLossBackward0 straight on the input (or its
+    LogSoftmaxBackward0), a 0-d loss for every reduction; class-probability targets as ATen composes them."""
+    F = torch.nn.functional
+    weight = torch.tensor([1.0, 2.0, 0.5], dtype=getattr(torch, rec.dtype))
+    probs = torch.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], dtype=getattr(torch, rec.dtype))
+    for reduction in ("mean", "sum", "none"):
+        for name, fn in {"nll": lambda x, **k: F.nll_loss(x, torch.tensor(2), **k),
+                         "nll_target_1": lambda x, **k: F.nll_loss(x, torch.tensor([1]), **k),
+                         "nll_weight": lambda x, **k: F.nll_loss(x, torch.tensor(1), weight=weight, **k),
+                         "nll_ignored": lambda x, **k: F.nll_loss(x, torch.tensor(1), ignore_index=1, **k),
+                         "ce": lambda x, **k: F.cross_entropy(x, torch.tensor(0), **k),
+                         "ce_weight": lambda x, **k: F.cross_entropy(x, torch.tensor(2), weight=weight, **k),
+                         "ce_probs": lambda x, **k: F.cross_entropy(x, probs[0], **k),
+                         "ce_probs_weight": lambda x, **k: F.cross_entropy(x, probs[0], weight=weight, **k)}.items():
+            x = rec.tensor(3, requires_grad=True)
+            y = fn(x, reduction=reduction)
+            rec(f"{name}.{reduction}", y)
+            rec(f"{name}.{reduction}.walk", _walk(y.grad_fn))
+            rec.raises(f"{name}.{reduction}.backward", lambda: y.sum().backward())  # target [1]: torch refuses
+            rec(f"{name}.{reduction}.grad", x.grad)
+        x = rec.tensor(2, 3, requires_grad=True)
+        y = F.cross_entropy(x, probs, weight=weight, reduction=reduction)
+        rec(f"ce_probs_batch.{reduction}.walk", _walk(y.grad_fn))
+        rec(f"ce_probs_empty.{reduction}", F.cross_entropy(probs[:0].clone().requires_grad_(), probs[:0],
+                                                           reduction=reduction))
+    x = rec.tensor(3, requires_grad=True)
+    rec.raises("target_size", lambda: F.nll_loss(x, torch.tensor([1, 2])))
+
+
+@scenario(dtypes=("float64",))
+def pooling_double_backward(torch, rec):
+    """With create_graph=True the gradient of avg_pool2d / max_pool2d is PyTorch's pooling backward op,
+    which takes the input: it requires grad, and a second backward gives zeros (or the input's own terms)."""
+    F = torch.nn.functional
+    pools = {"avg": lambda x: F.avg_pool2d(x, 2), "max": lambda x: F.max_pool2d(x, 2),
+             "avg_padded": lambda x: F.avg_pool2d(x, 3, stride=2, padding=1),
+             "max_unbatched": lambda x: F.max_pool2d(x[0], 2)}
+    for name, pool in pools.items():
+        for label, inner in (("plain", lambda x: x), ("square", lambda x: x * x)):
+            x = rec.tensor(1, 2, 4, 4, requires_grad=True)
+            g, = torch.autograd.grad(pool(inner(x)).sum(), x, create_graph=True)
+            rec(f"{name}.{label}.grad", g)
+            gg, = torch.autograd.grad(g.sum(), x, allow_unused=True)
+            rec(f"{name}.{label}.second", gg)
+        x = rec.tensor(1, 2, 4, 4, requires_grad=True)
+        g, = torch.autograd.grad((pool(x) ** 2).sum(), x, create_graph=True)  # grad_output requires grad
+        rec(f"{name}.outer_square.grad", g)
+        rec(f"{name}.outer_square.second", torch.autograd.grad(g.sum(), x)[0])
+        fw = torch.autograd.forward_ad
+        with fw.dual_level():  # forward over reverse: the pooling backward's own forward-mode rule
+            xd = fw.make_dual(x.detach().clone().requires_grad_(), rec.tensor(1, 2, 4, 4))
+            g, = torch.autograd.grad((pool(xd) ** 2).sum(), xd, create_graph=True)
+            rec(f"{name}.forward_over_reverse", fw.unpack_dual(g).tangent.detach())
+
+
+@scenario
+def losses_broadcast_target_graph(torch, rec):
+    """mse_loss / l1_loss broadcast input and target first (torch.broadcast_tensors): the one that grows
+    goes through ExpandBackward0."""
+    F = torch.nn.functional
+    shapes = {"target_row": ((2, 3), (3,)), "input_row": ((3,), (2, 3)), "same": ((2, 3), (2, 3))}
+    for loss in ("mse_loss", "l1_loss"):
+        for name, (si, st) in shapes.items():
+            for grads in ((True, False), (True, True)):
+                x, t = rec.tensor(*si, requires_grad=grads[0]), rec.tensor(*st, requires_grad=grads[1])
+                for reduction in ("mean", "none"):
+                    y = getattr(F, loss)(x, t, reduction=reduction)
+                    key = f"{loss}.{name}.{int(grads[1])}.{reduction}"
+                    rec(key, y)
+                    rec(f"{key}.walk", _walk(y.grad_fn))
+                    y.sum().backward()
+                    rec(f"{key}.grads", [x.grad, t.grad])
+                    x.grad = t.grad = None
+    rec.raises("not_broadcastable", lambda: F.mse_loss(rec.tensor(2, 3), rec.tensor(4)))

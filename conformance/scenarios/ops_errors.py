@@ -207,3 +207,58 @@ def view_and_shape_argument_errors(torch, rec):
         "diagonal_same_dims": lambda: x.diagonal(0, 0, 0),
     })
     rec("unflatten", [x.unflatten(1, (3, 1)).shape, torch.unflatten(x, -1, (1, -1)).shape, x.unflatten(1, (-1, 3))])
+
+
+@scenario
+def modified_output_node_names(torch, rec):
+    """A saved output modified in place: the message names its node without 'Backward' (and without a 0
+    after it: Exp, Prod1, Max1, Pow2)."""
+    producers = {"exp": lambda x: x.exp(), "prod": lambda x: x.prod(), "prod_dim": lambda x: x.prod(1),
+                 "max": lambda x: x.max(), "amax": lambda x: x.amax(1), "pow_scalar_base": lambda x: torch.pow(2.0, x),
+                 "sigmoid": lambda x: x.sigmoid(), "log_softmax": lambda x: x.log_softmax(1),
+                 "cumprod": lambda x: x.cumprod(1), "norm": lambda x: x.norm(), "std": lambda x: x.std()}
+
+    def run(make):
+        def go():
+            x = rec.tensor(1, 3, low=0.5, high=2.0, requires_grad=True)
+            y = make(x)
+            y.mul_(2)
+            y.sum().backward()
+        return go
+    for name, make in producers.items():
+        rec.raises(name, run(make))
+
+
+@scenario
+def shape_and_dim_messages(torch, rec):
+    """Messages of view/reshape with an ambiguous -1, diagonal with one dim twice, einsum's checks, and an
+    in-place op whose result dtype cannot be cast back (an empty tensor too)."""
+    x = rec.tensor(2, 3)
+    empty = torch.zeros(0, 1)
+    cases = {"view_ambiguous": lambda: empty.view(-1, 0), "view_ambiguous_first": lambda: empty.view(0, -1),
+             "view_ambiguous_3d": lambda: torch.zeros(2, 0).view(-1, 0, 2),
+             "reshape_ambiguous": lambda: empty.reshape(-1, 0), "flatten_empty": lambda: torch.zeros(0, 3).flatten(),
+             "reshape_ambiguous_t": lambda: torch.zeros(3, 0).t().reshape(-1, 0),
+             "diagonal_same": lambda: x.diagonal(0, 1, 1), "diagonal_same_negative": lambda: x.diagonal(0, -1, 1),
+             "einsum_output_twice": lambda: torch.einsum("ij->ii", x),
+             "einsum_repeated_sizes": lambda: torch.einsum("ii->i", x),
+             "einsum_output_unknown": lambda: torch.einsum("ij->k", x),
+             "einsum_sizes": lambda: torch.einsum("ij,ij->i", x, rec.tensor(3, 2)),
+             "einsum_broadcast_one": lambda: torch.einsum("ij,ij->i", x, rec.tensor(1, 3)),
+             "exp_long_empty": lambda: torch.zeros((3, 0), dtype=torch.int64).exp_(),
+             "exp_long": lambda: torch.zeros(3, dtype=torch.int64).exp_()}
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+
+
+@scenario
+def modified_copy_slices_name(torch, rec):
+    """A tensor saved for backward and then written by x[i] = v: its producer is named in full,
+    torch::autograd::CopySlices."""
+    def go():
+        x = rec.tensor(3, requires_grad=True)
+        y = x * 1
+        w = y * y
+        y[0] = 1.0
+        w.sum().backward()
+    rec.raises("setitem_after_save", go)

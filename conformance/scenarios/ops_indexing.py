@@ -1,6 +1,7 @@
 """Indexing, OpInfo style (see _opinfo.py): basic, advanced and boolean indexing (reading and
 `__setitem__`), gather, scatter, scatter_add, index_select, index_add, masked_fill, masked_select,
 take_along_dim. Index tensors are made inside each sample, on the subject's device."""
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 
@@ -45,3 +46,120 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+def _next_names(y):
+    return [(None if f is None else f.name(), i) for f, i in y.grad_fn.next_functions]
+
+
+@scenario
+def index_smaller_than_input(torch, rec):
+    """gather/scatter/scatter_add read and write only the index's extent in every dim (the index may be
+    smaller than self and src in the other dims); gradients follow. Larger index: torch's shape errors."""
+    x = rec.tensor(3, 4, requires_grad=True)
+    src = rec.tensor(2, 3, requires_grad=True)
+    index = torch.tensor([[2, 1], [0, 0]])
+    weights = rec.tensor(3, 4)
+    ops = {"gather": lambda: x.gather(0, index), "gather_dim1": lambda: x.gather(1, index),
+           "scatter": lambda: x.scatter(1, index, src[:2, :2]), "scatter_value": lambda: x.scatter(0, index, 0.5),
+           "scatter_add": lambda: x.scatter_add(1, index, src[:2, :2]),
+           "scatter_add_3d": lambda: torch.scatter_add(x.reshape(1, 3, 4)[:, :2, :1], -1,
+                                                        torch.tensor([[[0]]]), src.reshape(1, 2, 3)[:, :1, :1])}
+    for name, fn in ops.items():
+        y = fn()
+        rec(name, y)
+        (y * weights[:y.shape[0], :y.shape[1]] if y.dim() == 2 else y * y).sum().backward()
+        rec(f"{name}.grads", [x.grad, src.grad])
+        x.grad = src.grad = None
+    rec.raises("gather_empty_index", lambda: x.gather(1, torch.zeros(4, 0, dtype=torch.int64)))
+    rec.raises("gather_larger", lambda: x.gather(0, torch.tensor([[2, 1, 0, 0, 0]])))
+    rec.raises("gather_dims", lambda: x.gather(0, torch.tensor([0])))
+    rec.raises("scatter_larger", lambda: x.scatter(0, torch.tensor([[0, 1, 2, 0, 1]]), rec.tensor(1, 5)))
+    rec.raises("scatter_src_smaller", lambda: x.scatter(0, torch.tensor([[0], [1], [2]]), src))
+    rec.raises("scatter_value_larger", lambda: x.scatter(0, torch.tensor([[0, 1, 2, 1, 0]]), 2.0))
+    rec.raises("scatter_add_larger", lambda: x.scatter_add(1, torch.tensor([[0]] * 4), rec.tensor(4, 1)))
+    rec.raises("scatter_src_dims", lambda: x.scatter(1, torch.tensor([[1]]), rec.tensor(1, 1, 1)))
+    y = x.detach().scatter(0, torch.tensor([[0, 1]]), src)
+    rec.raises("src_larger_than_index_backward", lambda: y.sum().backward())
+
+
+@scenario
+def take_along_dim_graph(torch, rec):
+    """take_along_dim broadcasts input and indices with broadcast_to (ExpandBackward0, even when nothing
+    grows); without dim it views both as vectors."""
+    x = rec.tensor(2, 3, requires_grad=True)
+    cases = {"same_shape": (torch.tensor([[0, 0, 1], [1, 2, 2]]), 1), "row": (torch.tensor([[0, 2, 1]]), 1),
+             "column": (torch.tensor([[0], [2]]), 1), "dim0": (torch.tensor([[1, 0, 1]]), 0),
+             "flat": (torch.tensor([[0, 5]]), None)}
+    for name, (index, dim) in cases.items():
+        y = torch.take_along_dim(x, index, dim=dim)
+        rec(name, y)
+        rec(f"{name}.next", _next_names(y))
+        (y * y).sum().backward()
+        rec(f"{name}.grad", x.grad)
+        x.grad = None
+    rec.raises("dims", lambda: torch.take_along_dim(x, torch.tensor([[[0]]]), dim=1))
+
+
+@scenario
+def modified_index_detected(torch, rec):
+    """An index, mask or target saved for backward and then modified in place: torch's 'modified by an
+    inplace operation' error, naming the index tensor."""
+    def run(op, make_index):
+        def go():
+            x = rec.tensor(2, 3, requires_grad=True)
+            index = make_index()
+            y = op(x, index)
+            index.zero_()
+            y.sum().backward()
+            return x.grad
+        return go
+    long_index = lambda: torch.tensor([[0, 2, 1]])  # noqa: E731
+    mask = lambda: torch.tensor([[True, False, True], [False, True, True]])  # noqa: E731
+    cases = {"getitem": (lambda x, i: x[:, i[0]], long_index), "getitem_mask": (lambda x, m: x[m], mask),
+             "gather": (lambda x, i: x.gather(1, i), long_index),
+             "scatter": (lambda x, i: x.scatter(1, i, 0.5), long_index),
+             "index_select": (lambda x, i: x.index_select(1, i[0]), long_index),
+             "masked_fill": (lambda x, m: x.masked_fill(m, 0.5), mask),
+             "masked_select": (lambda x, m: x.masked_select(m), mask),
+             "where": (lambda x, m: torch.where(m, x, 0.5), mask)}
+    for name, (op, make_index) in cases.items():
+        rec.raises(name, run(op, make_index))
+
+    def setitem():
+        x = rec.tensor(2, 3, requires_grad=True) * 1
+        v = rec.tensor(3, requires_grad=True)
+        index = torch.tensor([0, 2, 1])
+        x[1, index] = v
+        index.zero_()
+        x.sum().backward()
+    rec.raises("setitem", setitem)
+
+
+@scenario
+def advanced_index_errors(torch, rec):
+    """Out-of-bounds advanced indices: torch names the index by its place among the advanced indices; and
+    x[index] = value with an advanced index checks the value's shape and dtype (index_put_)."""
+    x = rec.tensor(2, 3, 4)
+    t = torch.tensor
+    cases = {"last": lambda: x[:, :, t([9])], "first_and_last": lambda: x[t([0]), :, t([9])],
+             "middle_pair": lambda: x[:, t([0]), t([9])], "middle": lambda: x[:, t([5]), t([0])],
+             "second": lambda: x[t([0]), t([5])], "after_none": lambda: x[None, :, t([5])],
+             "after_ellipsis": lambda: x[..., t([9])], "after_int": lambda: x[0, :, t([9])],
+             "after_mask": lambda: x[t([True, False]), t([5])], "list": lambda: x[:, [0, 5]],
+             "negative": lambda: x[:, t([-4])], "basic": lambda: x[:, 5]}
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+
+    def put(index, value):
+        def go():
+            y = x.clone()
+            y[index] = value
+            return y
+        return go
+    rec.raises("put_double", put(t([0]), rec.tensor(3, 4).double()))
+    rec.raises("put_long", put((t([0]), t([1])), t([[1, 2, 3, 4]])))
+    rec.raises("put_0d_double", put(t([1]), t(2.0, dtype=torch.float64)))
+    rec.raises("put_mask_0d_double", put(t([True, False]), t(2.0, dtype=torch.float64)))
+    rec.raises("put_slice_double", put(slice(0, 1), rec.tensor(1, 3, 4).double()))
+    rec.raises("put_shape", put(t([0]), rec.tensor(2, 3, 4).double()))

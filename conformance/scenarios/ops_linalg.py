@@ -1,5 +1,6 @@
 """Linear algebra, OpInfo style (see _opinfo.py): dot, mv, mm, bmm, matmul at every rank pairing,
 outer, addmm, einsum, transposes, det and inv of small matrices."""
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 MATMUL_RANKS = {
@@ -42,3 +43,97 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+@scenario
+def matmul_family_dtype_errors(torch, rec):
+    """Operands of different dtypes (or bool) to mm, mv, bmm, dot, matmul, addmm and linear: each kernel's
+    own message, after the shape checks of its meta function."""
+    def T(*shape, dtype=torch.float32):
+        return torch.ones(*shape, dtype=dtype)
+    f64, i64 = torch.float64, torch.int64
+    cases = {
+        "mm": lambda: torch.mm(T(2, 3), T(3, 2, dtype=f64)), "mm_long": lambda: torch.mm(T(2, 3, dtype=i64), T(3, 2)),
+        "mm_bool": lambda: torch.mm(T(2, 3, dtype=torch.bool), T(3, 2, dtype=torch.bool)),
+        "mv": lambda: torch.mv(T(2, 3), T(3, dtype=f64)), "mv_long": lambda: torch.mv(T(2, 3, dtype=i64), T(3)),
+        "mv_bool": lambda: torch.mv(T(2, 3, dtype=torch.bool), T(3, dtype=torch.bool)),
+        "bmm": lambda: torch.bmm(T(1, 2, 3), T(1, 3, 2, dtype=f64)),
+        "bmm_bool": lambda: torch.bmm(T(1, 2, 3, dtype=torch.bool), T(1, 3, 2, dtype=torch.bool)),
+        "dot_bool": lambda: torch.dot(T(3, dtype=torch.bool), T(3, dtype=torch.bool)),
+        "mv_shape_first": lambda: torch.mv(T(2, 3), T(4, dtype=f64)),
+        "bmm_shape_first": lambda: torch.bmm(T(1, 2, 3), T(1, 4, 2, dtype=f64)),
+        "matmul_2x1": lambda: torch.matmul(T(2, 3), T(3, dtype=f64)),
+        "matmul_3x1": lambda: torch.matmul(T(4, 2, 3), T(3, dtype=f64)),
+        "matmul_2x3": lambda: torch.matmul(T(2, 3), T(4, 3, 2, dtype=f64)),
+        "matmul_3x3": lambda: torch.matmul(T(4, 2, 3, dtype=i64), T(4, 3, 2)),
+        "matmul_3x1_bool": lambda: torch.matmul(T(4, 2, 3, dtype=torch.bool), T(3, dtype=torch.bool)),
+        "matmul_1x3_shape": lambda: torch.matmul(T(4), T(4, 3, 2)),
+        "matmul_2x3_shape": lambda: torch.matmul(T(2, 4), T(4, 3, 2)),
+        "addmm_mat2": lambda: torch.addmm(T(2, 2), T(2, 3), T(3, 2, dtype=f64)),
+        "addmm_bias": lambda: torch.addmm(T(2, 2, dtype=f64), T(2, 3), T(3, 2)),
+        "addmm_mat1": lambda: torch.addmm(T(2, 2), T(2, 3, dtype=f64), T(3, 2)),
+        "addmm_vector": lambda: torch.addmm(T(2, 2), T(3), T(3, 2)),
+        "addmm_shapes": lambda: torch.addmm(T(2, 2), T(2, 3), T(4, 2)),
+        "addmm_bias_shape": lambda: torch.addmm(T(3), T(2, 3), T(3, 2)),
+        "addmm_bias_rows": lambda: torch.addmm(T(3, 2), T(2, 3), T(3, 2)),
+        "addmm_bias_dims": lambda: torch.addmm(T(1, 2, 2), T(2, 3), T(3, 2)),
+        "linear": lambda: torch.nn.functional.linear(T(2, 3), T(4, 3, dtype=f64)),
+        "linear_bias": lambda: torch.nn.functional.linear(T(2, 3), T(4, 3), T(4, dtype=f64)),
+        "linear_3d_bias": lambda: torch.nn.functional.linear(T(5, 2, 3), T(4, 3), T(4, dtype=f64)),
+        "linear_0d": lambda: torch.nn.functional.linear(T(()), T(4, 3)),
+    }
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+
+
+@scenario
+def lerp_dtype_errors(torch, rec):
+    """lerp's end (and a weight tensor with dims) must have self's dtype; integer self has no kernel."""
+    f32, f64, i64 = torch.float32, torch.float64, torch.int64
+    for a in (f32, f64, i64):
+        for b in (f32, f64, i64):
+            x, y = torch.ones(2, dtype=a), torch.ones(2, dtype=b)
+            rec.raises(f"{a}.{b}.scalar", lambda: x.lerp(y, 0.5))
+            rec.raises(f"{a}.{b}.tensor", lambda: torch.lerp(x, y, torch.full((2,), 0.5, dtype=b)))
+    x = torch.ones(2)
+    rec.raises("weight_double", lambda: x.lerp(x, torch.full((2,), 0.5, dtype=f64)))
+    rec.raises("weight_0d_double", lambda: x.lerp(x, torch.tensor(0.5, dtype=f64)))
+    rec.raises("end_0d_double", lambda: x.lerp(torch.tensor(1.0, dtype=f64), 0.5))
+    rec.raises("dtype_before_shape", lambda: x.lerp(torch.ones(3, dtype=f64), 0.5))
+    rec.raises("long_shape", lambda: torch.ones(2, dtype=i64).lerp(torch.ones(3, dtype=i64), 0.5))
+
+
+@scenario(dtypes=("float64",))
+def det_of_one_by_one_create_graph(torch, rec):
+    """The gradient of det of a 1x1 (or empty) matrix is a constant: with create_graph=True it does not
+    require grad; of a larger matrix it does."""
+    cases = {"1x1": (1, 1), "batch_1x1": (2, 1, 1), "batches_1x1": (3, 2, 1, 1), "0x0": (0, 0), "2x2": (2, 2),
+             "batches_2x2": (1, 3, 2, 2)}
+    fw = torch.autograd.forward_ad
+    for name, shape in cases.items():
+        eye = torch.eye(shape[-1], dtype=torch.float64)
+        x = ((rec.tensor(*shape, low=0.5, high=1.5) if 0 not in shape else torch.zeros(shape, dtype=torch.float64))
+             + 2 * eye).requires_grad_()
+        g, = torch.autograd.grad(x.det().sum(), x, create_graph=True)
+        rec(f"{name}.grad", [g.detach(), g.requires_grad])  # the 2x2 grad_fn is a known name difference
+        with fw.dual_level():
+            tangent = torch.ones(shape, dtype=torch.float64) * 0.5 + eye
+            rec(f"{name}.jvp", fw.unpack_dual(fw.make_dual(x.detach(), tangent).det()).tangent)
+
+    x = rec.tensor(1, 1, low=0.5, high=1.5, requires_grad=True)
+    g, = torch.autograd.grad((x * x).det(), x, create_graph=True)
+    g.sum().backward()
+    rec("square.second", x.grad)
+    rec.raises("singular_1x1", lambda: torch.autograd.grad(torch.zeros(1, 1, requires_grad=True).det(),
+                                                         torch.zeros(1, 1, requires_grad=True), allow_unused=True))
+
+
+@scenario
+def inverse_singular_messages(torch, rec):
+    """linalg.inv of a batch with a singular matrix names the batch element and its zero pivot."""
+    eye = torch.eye(2)
+    cases = {"second": torch.stack([eye, torch.zeros(2, 2)]),
+             "third": torch.stack([eye, eye, torch.tensor([[1.0, 2.0], [2.0, 4.0]])]),
+             "4d": torch.zeros(2, 2, 2, 2), "matrix": torch.zeros(2, 2)}
+    for name, a in cases.items():
+        rec.raises(name, lambda: torch.linalg.inv(a))

@@ -211,8 +211,11 @@ class SavedTensor:
             shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, node, self.output_nr
         else:
             shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, t._grad_fn, t._output_nr
-        prefix = "torch.cuda." if device.type == "cuda" else "torch."
-        what = f"[{prefix}{dtype._legacy} [{', '.join(map(str, shape))}]]"
+        if dtype._legacy == "BoolTensor":  # PyTorch's toString() of a bool tensor's type
+            kind = "CUDABoolType" if device.type == "cuda" else "CPUBoolType"
+        else:
+            kind = ("torch.cuda." if device.type == "cuda" else "torch.") + dtype._legacy
+        what = f"[{kind} [{', '.join(map(str, shape))}]]"
         if producer is not None:
             what += f", which is output {nr} of {_op_name(producer)},"
         return ("one of the variables needed for gradient computation has been modified by an inplace "
@@ -287,7 +290,11 @@ class FormulaNode(Node):
         values = []
         for name in names:  # a loop, not a comprehension: this runs for every node of every backward
             v = saved[name]
-            values.append(v.unpack(self) if type(v) is SavedTensor else v)
+            if type(v) is SavedTensor:
+                v = v.unpack(self)
+            elif type(v) is tuple and v and type(v[0]) is SavedTensor:
+                v = tuple(t.unpack(self) for t in v)
+            values.append(v)
         return values
 
     def release(self):
@@ -297,6 +304,10 @@ class FormulaNode(Node):
             for name, v in saved.items():
                 if type(v) is SavedTensor:
                     v.free()
+                elif type(v) is tuple and any(type(t) is SavedTensor for t in v):
+                    for t in v:
+                        if type(t) is SavedTensor:
+                            t.free()
                 elif _is_saved_variable(kinds.get(name), v):
                     saved[name] = _FREED
 
@@ -305,6 +316,8 @@ class FormulaNode(Node):
         if name.startswith("_saved_"):
             v = self._saved.get(name[7:], None)
             if v is not None:
+                if type(v) is tuple and v and type(v[0]) is SavedTensor:
+                    return tuple(t.unpack(self, for_backward=False) for t in v)
                 return v.unpack(self, for_backward=False) if type(v) is SavedTensor else v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -333,7 +346,9 @@ _FREED = _freed_saved_tensor()
 
 
 def _op_name(node):
-    """PyTorch names the producer of a modified tensor by its node name without `Backward<N>`."""
-    name = node.name().rsplit("::", 1)[-1]
+    """PyTorch names the producer of a modified tensor by its node name without `Backward` (and a 0 after it)."""
+    name = node.name()
     head, sep, tail = name.rpartition("Backward")
-    return head if sep and (tail == "" or tail.isdigit()) else name
+    if not sep or not (tail == "" or tail.isdigit()):
+        return name  # torch::autograd::CopySlices keeps its namespace
+    return head.rsplit("::", 1)[-1] + ("" if tail == "0" else tail)  # ProdBackward1 is Prod1, ExpBackward0 is Exp

@@ -13,6 +13,7 @@ from .._creation import rand, zeros_like
 from .._dispatch import call
 from .._formulas import reduce_loss
 from .._kernels import max_pool_indices
+from .._promotion import broadcast_shapes
 from .._ops import relu, sigmoid, tanh, log_sigmoid  # noqa: F401  (re-exported)
 from .._tensor import Tensor
 
@@ -26,14 +27,26 @@ logsigmoid = log_sigmoid
 
 # --------------------------------------------------------------------------- linear and activations
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias, as PyTorch composes it: addmm for 2-D input, a folded addmm otherwise."""
-    if bias is None:
-        return _ops.matmul(input, _ops.t(weight))
-    if input.dim() == 2:
-        return _ops.addmm(bias, input, _ops.t(weight))
-    rows = _ops.reshape(input, -1, input.shape[-1])
-    out = _ops.addmm(bias, rows, _ops.t(weight))
-    return _ops.view(out, *input.shape[:-1], weight.shape[0])
+    """input @ weight.T + bias, composed as ATen's linear: addmm for 2-D input, an addmm on the input
+    flattened to a matrix when it is contiguous, else matmul and an in-place add of the bias."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                           f"{input.dim()}D and {weight.dim()}D")
+    if bias is not None:
+        if input.dim() == 2:
+            return _ops.addmm(bias, input, _ops.t(weight))
+        if input.is_contiguous():
+            return _flattened_linear(input, weight, bias)
+    output = _ops.matmul(input, _ops.t(weight))
+    return output if bias is None else output.add_(bias)
+
+
+def _flattened_linear(input, weight, bias):
+    rows = 1
+    for n in input.shape[:-1]:
+        rows *= n  # not -1: it is ambiguous when a dim is 0
+    out = _ops.addmm(bias, _ops.reshape(input, rows, input.shape[-1]), _ops.t(weight))
+    return _ops.view(out, *input.shape[:-1], out.shape[1])
 
 
 def _implicit_softmax_dim(name, ndim, stacklevel):
@@ -105,13 +118,21 @@ def _warn_target_size(input, target):
                       "same size.", stacklevel=3)
 
 
+def _broadcast_pair(input, target):
+    """PyTorch's losses run torch.broadcast_tensors first: ExpandBackward0 on the one whose shape grows."""
+    shape = broadcast_shapes(input.shape, target.shape)
+    return tuple(t if t.shape == shape else _ops.expand(t, shape) for t in (input, target))
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_target_size(input, target)
+    input, target = _broadcast_pair(input, target)
     return call(D.MSE_LOSS, (input, target), {"reduction": _reduction(reduction)})
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _warn_target_size(input, target)
+    input, target = _broadcast_pair(input, target)
     loss = _ops.abs(_ops.sub(input, target))
     return reduce_loss(loss, _reduction(reduction))
 
@@ -123,18 +144,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                                   f"got {input.dim()} dimensions")
     if target._dtype not in (dt.int64, dt.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dt.SCALAR_NAME[target._dtype]}")
-    batch = input.shape[0] if input.dim() == 2 else 1
-    if target.dim() > 1 or (target.dim() == 1 and target.shape[0] != batch) or \
-            (input.dim() == 1 and target.dim() != 0):
-        raise ValueError(f"Expected input batch_size ({batch}) to match target batch_size "
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    if target.dim() > 1 or (input.dim() == 2 and (target.dim() != 1 or target.shape[0] != input.shape[0])):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0] if target.dim() else 1}).")
-    x = input if input.dim() == 2 else _ops.unsqueeze(input, 0)
-    t = target if target.dim() == 1 else _ops.reshape(target, 1)
-    t = t if t._dtype is dt.int64 else t.long()
-    out = call(D.NLL_LOSS, (x, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
-    if reduction == "none" and input.dim() == 1:
-        out = _ops.squeeze(out, 0)
-    return out
+    t = target if target._dtype is dt.int64 else target.long()
+    return call(D.NLL_LOSS, (input, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -144,14 +160,24 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise NotImplementedError("refgrad: cross_entropy with label_smoothing is not supported yet")
     class_dim = 1 if input.dim() >= 2 else 0
     logp = log_softmax(input, class_dim)
-    if target._dtype.is_floating_point:  # class probabilities
-        if weight is not None:
-            logp = _ops.mul(logp, weight)
-        loss = _ops.neg(_ops.sum(_ops.mul(logp, target), class_dim))
-        if reduction == "mean":
-            return _ops.div_scalar(_ops.sum(loss), input.shape[0] if input.dim() >= 2 else 1)
-        return _ops.sum(loss) if reduction == "sum" else loss
+    if target._dtype.is_floating_point:
+        return _cross_entropy_probabilities(logp, target, weight, reduction, class_dim)
     return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def _cross_entropy_probabilities(logp, target, weight, reduction, class_dim):
+    """ATen's cross_entropy with class probabilities as the target: -(logp * target [* weight]) reduced."""
+    terms = _ops.mul(logp, target)
+    if weight is not None:
+        shape = [1] * logp.dim()
+        shape[class_dim] = weight.shape[0]
+        terms = _ops.mul(terms, _ops.view(weight, *shape) if logp.dim() > 1 else weight)
+    if reduction == "none":
+        return _ops.neg(_ops.sum(terms, class_dim))
+    if reduction == "mean" and logp.numel() == 0:
+        return _ops.neg(_ops.sum(terms).fill_(float("nan")))
+    loss = _ops.neg(_ops.sum(terms))
+    return loss if reduction == "sum" else _ops.div_scalar(loss, logp.numel() // logp.shape[class_dim])
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
