@@ -190,6 +190,10 @@ def _zeros(shape, dtype, device):
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     if end is None:
         start, end = 0, start
+    if dtype is dt.int64 and any(isinstance(v, float) for v in (start, end, step)):
+        start, end, step = int(start), int(end), int(step)  # PyTorch's parser takes the bounds as int64
+        if step == 0:
+            raise ValueError("step must be nonzero")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:

@@ -544,7 +544,11 @@ def logsumexp(input, dim, keepdim=False):
 def _softmax_args(name, input, dim, dtype):
     if dtype is not None:
         input = to(input, dtype)
-    dim = _reduce_dim(input, dim) if input._data.ndim else None
+    if input._data.ndim:
+        dim = _reduce_dim(input, dim)
+    else:
+        _wrap_dim(dim, 0)  # a 0-d tensor takes dim 0 or -1 only
+        dim = None
     if not input._dtype.is_floating_point:
         kernel = "lastdim_kernel_impl" if dim is None or dim == input._data.ndim - 1 else "kernel_impl"
         raise NotImplementedError(f'"{name}_{kernel}" not implemented for \'{dt.SCALAR_NAME[input._dtype]}\'')
@@ -758,6 +762,9 @@ def math_prod(shape):
 
 @public()
 def outer(input, vec2):
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return mul(reshape(input, -1, 1), vec2)
 
 
@@ -862,14 +869,14 @@ def clamp(input, min=None, max=None):
 @public()
 def clamp_min(input, min):
     if isinstance(min, Tensor):
-        return clamp(input, min=min)
+        return call(D.CLAMP_MIN_TENSOR, (input, min), {})
     return call(D.CLAMP_MIN, (_tensor_arg("clamp_min", 1, "input", input),), {"min": min})
 
 
 @public()
 def clamp_max(input, max):
     if isinstance(max, Tensor):
-        return clamp(input, max=max)
+        return call(D.CLAMP_MAX_TENSOR, (input, max), {})
     return call(D.CLAMP_MAX, (_tensor_arg("clamp_max", 1, "input", input),), {"max": max})
 
 
@@ -1496,7 +1503,9 @@ def _index_tensor(name, index, argname="index"):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument '{argname}' (position 3) must be Tensor, not {type(index).__name__}")
     if index._dtype not in (dt.int64, dt.int32):
-        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+        if index._data.size:
+            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+        return Tensor._make(index._data.astype(np.int64), dt.int64, index._device)  # PyTorch skips an empty index
     return index
 
 
@@ -1987,6 +1996,13 @@ def _clamp_args(self, min=None, max=None):
     return D.CLAMP_SCALAR, (), {"min": min, "max": max}
 
 
+def _lerp_args(self, end, weight):
+    _check_lerp(self, end, weight)
+    if isinstance(weight, Tensor):
+        return D.LERP, (end, weight), {}
+    return D.LERP_SCALAR, (end,), {"weight": weight}
+
+
 def _masked_fill_args(self, mask, value):
     mask = _bool_mask("masked_fill_", mask)
     if isinstance(value, Tensor):
@@ -2009,6 +2025,7 @@ zero_ = _inplace("zero_", _unary_args(D.ZERO))
 neg_ = _inplace("neg_", _unary_args(D.NEG))
 reciprocal_ = _inplace("reciprocal_", _unary_args(D.RECIPROCAL))
 clamp_ = _inplace("clamp_", _clamp_args)
+lerp_ = _inplace("lerp_", _lerp_args)
 masked_fill_ = _inplace("masked_fill_", _masked_fill_args)
 
 

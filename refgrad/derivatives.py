@@ -206,6 +206,14 @@ CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip_tensors, ("self", "
 CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip_scalars(a, min, None),
                   ("self",), {"self": lambda grad, self, min: ops.where(self >= min, grad, 0.0)},
                   dtype=promotion.with_scalars("min"), jvp="elementwise")
+CLAMP_MIN_TENSOR = entry("clamp_min.Tensor", "ClampMinBackward1", lambda a, b: kernels.clip_tensors(a, b, None),
+                         ("self", "min"), {"self": lambda grad, self, min: ops.where(self >= min, grad, 0.0),
+                                           "min": lambda grad, self, min: ops.where(self < min, grad, 0.0)},
+                         jvp="elementwise")
+CLAMP_MAX_TENSOR = entry("clamp_max.Tensor", "ClampMaxBackward1", lambda a, b: kernels.clip_tensors(a, None, b),
+                         ("self", "max"), {"self": lambda grad, self, max: ops.where(self <= max, grad, 0.0),
+                                           "max": lambda grad, self, max: ops.where(self > max, grad, 0.0)},
+                         jvp="elementwise")
 CLAMP_MAX = entry("clamp_max", "ClampMaxBackward0", lambda a, max: kernels.clip_scalars(a, None, max),
                   ("self",), {"self": lambda grad, self, max: ops.where(self <= max, grad, 0.0)},
                   dtype=promotion.with_scalars("max"), jvp="elementwise")

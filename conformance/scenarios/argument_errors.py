@@ -126,7 +126,7 @@ METHODS = (
     "exp2", "exp2_", "exp_", "expand", "expand_as", "expm1", "expm1_", "fill_", "flatten", "flip", "float", "floor",
     "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt", "half", "index_add", "index_select",
     "int", "inverse", "is_complex", "is_contiguous", "is_floating_point", "is_inference", "isfinite", "isinf", "isnan", "isneginf",
-    "isposinf", "item", "le", "lerp", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
+    "isposinf", "item", "le", "lerp", "lerp_", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
     "log_softmax", "logical_and", "logical_or", "logsumexp", "long", "lt", "masked_fill", "masked_fill_",
     "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim", "mul", "mul_",
     "multiply", "mv", "narrow", "ne", "neg", "neg_", "negative", "nelement", "norm", "normal_", "numel", "numpy",

@@ -173,3 +173,17 @@ def bitwise_ops(torch, rec):
     rec("not", [torch.bitwise_not(ints), bools.bitwise_not(), ~small, ~bools, small.clone().bitwise_not_()])
     rec.raises("not_float", lambda: torch.bitwise_not(floats))
     rec.raises("invert_float", lambda: ~floats)
+
+
+@scenario(dtypes=("float32", "float64"))
+def clamp_min_max_tensor_bounds(torch, rec):
+    """clamp_min/clamp_max with a tensor bound are overloads of their own (ClampMinBackward1,
+    ClampMaxBackward1), not clamp's: the bound gets the gradient where it wins, self at ties."""
+    x = torch.tensor([1.0, 2.0, 1.5, -1.0], dtype=getattr(torch, rec.dtype), requires_grad=True)
+    bound = torch.tensor([1.5, 1.5, 1.5, 0.0], dtype=getattr(torch, rec.dtype), requires_grad=True)
+    low, high = torch.clamp_min(x, bound), x.clamp_max(bound)
+    rec("clamp_min", low)
+    rec("clamp_max", high)
+    (low * 2 + high * 3).sum().backward()
+    rec("x.grad", x.grad)
+    rec("bound.grad", bound.grad)

@@ -262,3 +262,28 @@ def modified_copy_slices_name(torch, rec):
         y[0] = 1.0
         w.sum().backward()
     rec.raises("setitem_after_save", go)
+
+
+@scenario
+def fuzz_found_messages(torch, rec):
+    """Errors the fuzzer found refgrad giving otherwise: outer of a matrix, nll_loss and cross_entropy of a
+    0-d input, softmax of a 0-d tensor along dim 1, arange with an int64 dtype and a step that truncates to
+    0 (PyTorch reads the bounds as ints), lerp_ that refgrad lacked."""
+    x = rec.tensor(3)
+    F = torch.nn.functional
+    cases = {"outer_matrix": lambda: torch.outer(rec.tensor(2, 2), x),
+             "outer_matrix_second": lambda: torch.outer(x, rec.tensor(3, 1)),
+             "nll_loss_0d": lambda: F.nll_loss(rec.tensor(), torch.tensor(0)),
+             "cross_entropy_0d_long_target": lambda: F.cross_entropy(rec.tensor(), torch.tensor(0)),
+             "cross_entropy_0d_float_target": lambda: F.cross_entropy(rec.tensor(), rec.tensor()),
+             "cross_entropy_0d_vector_target": lambda: F.cross_entropy(rec.tensor(), torch.tensor([0])),
+             "log_softmax_0d_dim_1": lambda: torch.log_softmax(rec.tensor(), 1),
+             "log_softmax_0d_dim_minus_1": lambda: torch.log_softmax(rec.tensor(), -1),
+             "arange_int64_truncated_step": lambda: torch.arange(0, 2, 0.5, dtype=torch.int64),
+             "arange_int64_truncated_bounds": lambda: torch.arange(-1.5, 1.5, 1, dtype=torch.int64),
+             "arange_int64_descending": lambda: torch.arange(2.7, -1.2, -1.5, dtype=torch.int64),
+             "lerp_": lambda: x.clone().lerp_(rec.tensor(3), 0.25),
+             "lerp_tensor_weight": lambda: x.clone().lerp_(rec.tensor(3), rec.tensor(3)),
+             "lerp_long_end": lambda: x.clone().lerp_(torch.ones(3, dtype=torch.int64), 0.5)}
+    for name, fn in cases.items():
+        rec.raises(name, fn)

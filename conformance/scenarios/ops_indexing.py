@@ -163,3 +163,15 @@ def advanced_index_errors(torch, rec):
     rec.raises("put_mask_0d_double", put(t([True, False]), t(2.0, dtype=torch.float64)))
     rec.raises("put_slice_double", put(slice(0, 1), rec.tensor(1, 3, 4).double()))
     rec.raises("put_shape", put(t([0]), rec.tensor(2, 3, 4).double()))
+
+
+@scenario
+def empty_index_of_any_dtype(torch, rec):
+    """An empty index is not checked for its dtype by gather/scatter_add (torch.tensor([]) is float32),
+    but index_select still refuses it."""
+    x = rec.tensor(3)
+    empty = torch.tensor([])
+    rec.raises("gather", lambda: x.gather(0, empty))
+    rec.raises("scatter_add", lambda: x.scatter_add(0, empty, torch.ones(0)))
+    rec.raises("index_select", lambda: x.index_select(0, empty))
+    rec.raises("gather_float_index", lambda: x.gather(0, torch.tensor([1.0])))

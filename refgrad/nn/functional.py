@@ -139,6 +139,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     _reduction(reduction)
+    if input.dim() == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
     if input.dim() not in (1, 2):
         raise NotImplementedError("refgrad: nll_loss supports inputs of shape (C) or (N, C); "
                                   f"got {input.dim()} dimensions")
@@ -158,11 +160,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _reduction(reduction)
     if label_smoothing != 0.0:
         raise NotImplementedError("refgrad: cross_entropy with label_smoothing is not supported yet")
-    class_dim = 1 if input.dim() >= 2 else 0
-    logp = log_softmax(input, class_dim)
-    if target._dtype.is_floating_point:
-        return _cross_entropy_probabilities(logp, target, weight, reduction, class_dim)
-    return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    if input.shape == target.shape:  # ATen's test for class probabilities
+        if not target._dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                               f"{dt.SCALAR_NAME[target._dtype]}")
+        if input.dim() == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        return _cross_entropy_probabilities(log_softmax(input, class_dim), target, weight, reduction, class_dim)
+    return nll_loss(log_softmax(input, class_dim), target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 def _cross_entropy_probabilities(logp, target, weight, reduction, class_dim):
