@@ -187,3 +187,7 @@ def clamp_min_max_tensor_bounds(torch, rec):
     (low * 2 + high * 3).sum().backward()
     rec("x.grad", x.grad)
     rec("bound.grad", bound.grad)
+    tangents = (torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=x.dtype), torch.tensor([-1.0, -2.0, -3.0, -4.0], dtype=x.dtype))
+    primals = (x.detach(), bound.detach())
+    rec("clamp_min.jvp", torch.func.jvp(lambda a, b: torch.clamp_min(a, b), primals, tangents)[1])
+    rec("clamp_max.jvp", torch.func.jvp(lambda a, b: torch.clamp_max(a, b), primals, tangents)[1])
