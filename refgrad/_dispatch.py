@@ -10,18 +10,22 @@ Every differentiable op is an entry of the derivative table (refgrad/derivatives
              inputs and the values its backward formulas name
 
 `call_inplace` runs the same entry and writes the result into `self`, rebasing its history like
-PyTorch does. Shortcuts (marked SHORTCUT) skip steps that the common case does not need;
+PyTorch does: on a view, the base's history becomes CopySlices (the op's node applied to the view's
+part of the base's gradient) and the view's grad_fn AsStridedBackward0 of the base. Shortcuts (marked SHORTCUT) skip steps that the common case does not need;
 tests/test_shortcuts.py proves each gives what the full path gives.
 """
 import numpy as np
 
 from . import _dtype as dt
+from . import _kernels as kernels
+from .derivatives import AS_STRIDED
 from ._creation import ones_like, zeros_like
+from ._formulas import ops, sum_to
 from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
-from ._tensor import Tensor
+from ._tensor import VIEW_HOOKS, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
-from .autograd.graph import SavedTensor
+from .autograd.graph import Node, SavedTensor
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace"]
 
@@ -66,7 +70,8 @@ def forward(rule, operands, params):
 
 def _needs_grad(operands):
     for op in operands:
-        if isinstance(op, Tensor) and (op._requires_grad or op._grad_fn is not None):
+        if isinstance(op, Tensor) and (op._requires_grad or op._grad_fn is not None or
+                                       op._base is not None and op._base.requires_grad):
             return True
     return False
 
@@ -130,32 +135,35 @@ def _saved_value(how, operands, params, result):
 
 
 # ---------------------------------------------------------------------------- in place
-def check_inplace(self):
+def check_inplace(self, requires_grad=None):
+    """PyTorch's check_inplace: `requires_grad` says whether the op records history (any operand requires
+    grad; self's own flag when not given)."""
     if self._is_inference and not _state.inference:
         raise RuntimeError(
             "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get "
             "a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
             "details.")
-    if not _state.enabled:
+    if not _state.enabled or not (self.requires_grad if requires_grad is None else requires_grad):
         return
     base = self._base
-    if self._grad_fn is None and self._requires_grad:
+    if base is not None:
+        check_view_creation(self, indirect=False)
+        if self.requires_grad and base.is_leaf:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.requires_grad and self.is_leaf:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and base._grad_fn is None and base._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and base.requires_grad:
-        raise NotImplementedError(
-            "refgrad does not yet support in-place operations on views of tensors that require grad "
-            "(PyTorch rebases the base's history with CopySlices); operate on the base tensor instead")
 
 
 def _has_shared_elements(data):
     """Do several elements share one memory location (a dim of stride 0, as expand() makes)?"""
-    return any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
+    return data.size > 1 and any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
 
 
 # What PyTorch still lets write into such a tensor (masked_fill_ with a deprecation warning).
 _FILLS = frozenset({"fill_", "zero_", "masked_fill", "index_put_"})
+
+# In-place ops that PyTorch records even into an integer tensor when the written value requires grad.
+_RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
 
 
 def _reject_write_to_shared_elements(rule):
@@ -172,12 +180,13 @@ def call_inplace(rule, self, operands, params):
 
     The node sees a snapshot of the original `self` when its formulas need it (PyTorch saves
     `original_self` the same way), its edge 0 points at self's previous history, and self's
-    grad_fn becomes the new node.
+    grad_fn becomes the new node (on a view: the base's becomes CopySlices of it).
     """
-    check_inplace(self)
+    all_ops = (self,) + tuple(operands)
+    requires_grad = _needs_grad(all_ops)
+    check_inplace(self, requires_grad)
     if _has_shared_elements(self._data):
         _reject_write_to_shared_elements(rule)
-    all_ops = (self,) + tuple(operands)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     result = forward(rule, all_ops, params)
@@ -186,7 +195,8 @@ def call_inplace(rule, self, operands, params):
     if not dt.can_cast(result._dtype, self._dtype):
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
                            f"type {dt.SCALAR_NAME[self._dtype]}")
-    grad = _state.enabled and rule.differentiable and self._dtype.is_floating_point and _needs_grad(all_ops)
+    grad = _state.enabled and rule.differentiable and requires_grad and \
+        (self._dtype.is_floating_point or rule.key in _RECORDED_FOR_ANY_DTYPE)
     sources = None
     if grad and rule.inplace_saves_self:
         original = Tensor._make(self._data.copy(), self._dtype, self._device)
@@ -204,9 +214,68 @@ def call_inplace(rule, self, operands, params):
         saved_result = node._saved.get("result")
         if saved_result is not None:
             saved_result.repoint(self)
-        self._grad_fn = node
-        self._output_nr = 0
+        if self._base is not None:
+            _rebase_view(self, node)
+        else:
+            self._grad_fn = node
+            self._output_nr = 0
     return self
+
+
+def _rebase_view(view, fn):
+    """PyTorch's rebase_history of a view: the base's history becomes CopySlices of the op's node `fn`,
+    and the view's grad_fn is regenerated from it (AsStridedBackward0)."""
+    base = view._base
+    base._grad_fn = CopySlices(base, view, fn)
+    base._output_nr = 0
+    _regenerate_view_grad_fn(view)
+    view._view_version = view._vc.value
+
+
+class CopySlices(Node):
+    """The grad_fn of a base whose view was modified in place: `fn` (the in-place op's node) gets the
+    view's part of the base's gradient and its gradient for the view replaces that part; its other
+    inputs' gradients pass through. next_functions: the base's previous history, then fn's others."""
+
+    __slots__ = ("fn", "positions")
+
+    def __init__(self, base, view, fn):
+        Node.__init__(self, (base._edge(),) + tuple(fn.next_functions[1:]),
+                      ((base._data.shape, base._dtype, base._device),) + tuple(fn._input_meta[1:]))
+        self.fn = fn
+        self.positions = kernels.view_positions(view._data, base._data)
+
+    def name(self):
+        return "torch::autograd::CopySlices"
+
+    def apply(self, grads):
+        grad = grads[0]
+        if grad is None:
+            return (None,) * len(self.next_functions)
+        flat = grad.reshape(-1)
+        index = (self.positions,)
+        res = list(self.fn.apply((ops._index(flat, index),)))
+        res0 = res[0]
+        if res0 is None or self.next_functions[0][0] is None:
+            res[0] = None
+        else:
+            if res0._data.shape != self.positions.shape:
+                res0 = sum_to(res0, self.positions.shape)
+            res[0] = ops.index_put_values(flat, index, res0).view(grad._data.shape)
+        return res
+
+    def release(self):
+        self.fn.release()
+
+
+def _regenerate_view_grad_fn(view):
+    """A view's grad_fn after its base changed in place: AsStridedBackward0 of the base."""
+    base = view._base
+    record(AS_STRIDED, (base,), {"positions": kernels.view_positions(view._data, base._data)}, view)
+    view._output_nr = 0
+
+
+VIEW_HOOKS.regenerate = staticmethod(_regenerate_view_grad_fn)
 
 
 def _write_directly(rule, self, all_ops, params):

@@ -10,6 +10,7 @@ on Tensor, the functions for refgrad/__init__.py (EXPORTS), and the ops the form
 import builtins
 import functools
 import inspect
+import math
 import operator
 import types
 import warnings
@@ -842,16 +843,44 @@ def constant_pad(input, pad, value=0.0):
 
 
 # --------------------------------------------------------------------------- views and shapes
-def _as_view(result, base):
-    """Makes a view op's result share the version counter of its base."""
+def _as_view(result, base, multi=False):
+    """Makes a view op's result a view of its base: the same version counter, `_base` the base's base,
+    and how it was created (PyTorch's CreationMeta: a non-default one sticks to views of views)."""
     result._vc = base._vc
     result._base = base if base._base is None else base._base
+    result._view_version = result._vc.value
+    creation = _view_creation(multi)
+    if base._view_creation is not None and creation != "inference":
+        creation = base._view_creation
+    if creation is not None:
+        result._view_creation = creation
     _inherit_inference(result, base)
     return result
 
 
+def _view_creation(multi):
+    state = grad_mode.state
+    if state.inference:
+        return "inference"
+    if not state.enabled:
+        return "no_grad"
+    return "multi" if multi else None
+
+
 def _view_call(rule, input, params):
     return _as_view(call(rule, (input,), params), input)
+
+
+def positions_backward(grad, self_shape, positions):
+    """as_strided's backward: the gradient of each view element added at its place in the base."""
+    index = Tensor._make(positions.reshape(-1), dt.int64, grad._device)
+    flat = zeros((builtins.max(math.prod(self_shape), 0),), dtype=grad._dtype, device=grad._device)
+    return flat.index_add(0, index, grad.reshape(-1)).view(self_shape)
+
+
+def index_put_values(input, index, values):
+    """input with input[index] replaced by values, out of place (CopySlices' backward)."""
+    return call(D.INDEX_PUT, (input, values), {"index": index})
 
 
 def _infer_size(size, numel):
@@ -1245,7 +1274,7 @@ def stack(tensors, dim=0):
 
 
 def _views(results, input):
-    return tuple(_as_view(r, input) for r in results)
+    return tuple(_as_view(r, input, multi=True) for r in results)
 
 
 @public()

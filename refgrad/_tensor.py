@@ -4,6 +4,13 @@ Autograd state: `_requires_grad` (leaves only), `_grad_fn` and `_output_nr` (the
 is in the graph), `_grad`, and `_vc`, a version counter shared with every view of the same data so
 that in-place changes are seen by saved tensors (made on first use).
 
+A view (`_base` set: the tensor whose memory it shares, never itself a view) follows its base as
+PyTorch's differentiable views do: it requires grad when its base does, and when the base or another
+view of it was modified in place since the view's grad_fn was set (`_view_version` behind the shared
+counter), reading its grad_fn regenerates it as AsStridedBackward0 of the base. `_view_creation` says
+how it was made when that was not plain grad mode ("no_grad", "inference", "multi" for an output of
+unbind/split): PyTorch then forbids modifying it in place, directly or through its base.
+
 The layers above attach the rest, once, when they are imported: refgrad/_ops.py the op methods and
 operators (generated from the derivative table), refgrad/autograd/api.py `backward`.
 """
@@ -16,7 +23,7 @@ from ._device import CPU, canonical
 from ._warn import warn_once
 from ._printing import tensor_repr
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, _HookDict, add_hook
+from .autograd.graph import AccumulateGrad, _HookDict, _op_name, add_hook
 
 __all__ = ["Tensor", "Size"]
 
@@ -64,6 +71,8 @@ class Tensor:
     _grad_accumulator = None
     _is_inference = False
     _base = None
+    _view_version = 0
+    _view_creation = None
     _fw = None
 
     # Tensors win over NumPy arrays in mixed binary operators.
@@ -104,8 +113,21 @@ class Tensor:
         t = Tensor._make(data, self._dtype, self._device)
         t._vc = self._vc
         t._base = self if self._base is None else self._base
+        t._view_version = t._vc.value
         _inherit_inference(t, self)
         return t
+
+    def _refresh_view(self):
+        """PyTorch's grad_fn getter of a view: after an in-place change of its base or another view of it
+        (the shared version moved past the one its grad_fn was made at), the grad_fn becomes
+        AsStridedBackward0 of the base. A view made in no_grad/inference mode or by a multi-output op
+        may not be regenerated: PyTorch raises."""
+        version = self._vc.value
+        if self._view_version == version or (self._grad_fn is None and not self._base.requires_grad):
+            return
+        check_view_creation(self, indirect=True)
+        VIEW_HOOKS.regenerate(self)
+        self._view_version = version
 
     # ----------------------------------------------------------------- metadata
     @property
@@ -182,7 +204,9 @@ class Tensor:
     # ----------------------------------------------------------------- autograd state
     @property
     def requires_grad(self):
-        return self._requires_grad or self._grad_fn is not None
+        if self._requires_grad or self._grad_fn is not None:
+            return True
+        return self._base is not None and self._base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -207,10 +231,12 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self):
+        if self._base is not None:
+            self._refresh_view()
         return self._grad_fn
 
     @property
@@ -284,6 +310,8 @@ class Tensor:
 
     def _edge(self):
         """Where gradients for this tensor enter the graph: (node, output_nr), or (None, 0)."""
+        if self._base is not None:
+            self._refresh_view()
         if self._grad_fn is not None:
             return (self._grad_fn, self._output_nr)
         if self._requires_grad:
@@ -408,6 +436,47 @@ def _rebuild(data, dtype_name, device, requires_grad):
     t = Tensor._make(data, dt._BY_NAME[dtype_name], canonical(device))
     t._requires_grad = requires_grad
     return t
+
+
+class VIEW_HOOKS:
+    """What the layers above give views: `regenerate(view)` sets a stale view's grad_fn to
+    AsStridedBackward0 of its base (installed by refgrad/_dispatch.py, which records nodes)."""
+
+    @staticmethod
+    def regenerate(view):
+        raise RuntimeError("refgrad's dispatch is not installed yet: import refgrad")
+
+
+_CREATION_HINTS = {
+    "multi": " This view is the output of a function that returns multiple views. Such functions do not allow the "
+             "output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+    "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code "
+                 "by moving both the view and the inplace either both inside the inference_mode block (if you don't "
+                 "want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+}
+
+
+def check_view_creation(view, indirect):
+    """PyTorch's handle_view_on_rebase: a view made in no_grad/inference mode or by a multi-output op must
+    not be modified in place (directly, or `indirect`ly through its base or another view of it)."""
+    creation = view._view_creation
+    if creation is None:
+        return
+    what = "its base or another view of its base has been" if indirect else "is being"
+    fn = view._grad_fn
+    if creation != "multi" or fn is None:
+        prefix = (f"Output {view._output_nr} of {_op_name(fn)} is a view of a view which was created in"
+                  if fn is not None else "A view was created in")
+        if creation == "inference":
+            message = f"{prefix} inference mode and {what} modified inplace in normal mode."
+        else:
+            message = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+    else:
+        message = f"Output {view._output_nr} of {_op_name(fn)} is a view and {what} modified inplace."
+    raise RuntimeError(message + _CREATION_HINTS.get(creation, ""))
 
 
 def _inherit_inference(t, source):

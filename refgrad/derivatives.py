@@ -413,6 +413,13 @@ VIEW = entry("view", "ViewBackward0", lambda a, size: a.reshape(size), ("self",)
              {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 UNSAFE_VIEW = entry("_unsafe_view", "UnsafeViewBackward0", lambda a, size: a.reshape(size), ("self",),
                      {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
+RESHAPE_ALIAS = entry("_reshape_alias", "ReshapeAliasBackward0", lambda a, size: a.reshape(size), ("self",),
+                      {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
+# A view whose base (or another view of it) was modified in place: PyTorch regenerates its grad_fn as
+# as_strided of the base; `positions` (refgrad/_kernels.py view_positions) are its elements' places in the base.
+AS_STRIDED = entry("as_strided", "AsStridedBackward0", lambda a, positions: a.reshape(-1)[positions], ("self",),
+                   {"self": lambda grad, self_shape, positions: ops.positions_backward(grad, self_shape, positions)},
+                   dtype="same", jvp="linear")
 ALIAS = entry("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
               jvp="linear")
 IDENTITY = entry("_fw_primal", "torch::autograd::Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad},
@@ -439,7 +446,9 @@ TRANSPOSE = entry("transpose.int", "TransposeBackward0", lambda a, dim0, dim1: n
 T = entry("t", "TBackward0", lambda a: a.T, ("self",), {"self": lambda grad: grad.t()}, dtype="same", jvp="linear")
 PERMUTE = entry("permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims), ("self",),
                 {"self": lambda grad, dims: grad.permute(tuple(np.argsort(dims)))}, dtype="same", jvp="linear")
-SELECT = entry("select.int", "SelectBackward0", lambda a, dim, index: a[(slice(None),) * dim + (index,)], ("self",),
+# Ellipsis keeps every result an array that shares the base's memory (a[i] of a 1-d array is a copied scalar).
+SELECT = entry("select.int", "SelectBackward0", lambda a, dim, index: a[(slice(None),) * dim + (index, Ellipsis)],
+               ("self",),
                {"self": lambda grad, self_shape, dim, index: ops.select_backward(grad, self_shape, dim, index)},
                dtype="same", jvp="linear")
 SLICE = entry("slice.Tensor", "SliceBackward0",
@@ -630,7 +639,7 @@ TRIL = entry("tril", "TrilBackward0", lambda a, diagonal: np.tril(a, diagonal), 
 TRIU = entry("triu", "TriuBackward0", lambda a, diagonal: np.triu(a, diagonal), ("self",),
              {"self": lambda grad, diagonal: grad.triu(diagonal)}, dtype="same", jvp="linear")
 DIAGONAL = entry("diagonal", "DiagonalBackward0",
-                 lambda a, offset, dim1, dim2: np.diagonal(a, offset, dim1, dim2).copy(), ("self",),
+                 kernels.diagonal, ("self",),
                  {"self": lambda grad, self_shape, offset, dim1, dim2:
                      ops.diagonal_backward(grad, self_shape, offset, dim1, dim2)}, dtype="same", jvp="linear")
 
@@ -652,7 +661,7 @@ SPLIT_WITH_SIZES = entry("split_with_sizes", "SplitWithSizesBackward0",
 
 
 UNBIND = entry("unbind.int", "UnbindBackward0",
-               lambda a, dim: [a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim])], ("self",),
+               lambda a, dim: [a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim])], ("self",),
                {"self": formulas.unbind_backward}, dtype="same", n_outputs="many", jvp="linear")
 
 
