@@ -166,11 +166,11 @@ _FILLS = frozenset({"fill_", "zero_", "masked_fill", "index_put_"})
 _RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
 
 
-def _reject_write_to_shared_elements(rule):
-    if rule.name in _FILLS or rule.node == "torch::autograd::CopySlices":
+def _reject_write_to_shared_elements(rule, overlapping):
+    if rule.name in _FILLS or not overlapping:
         raise NotImplementedError(
-            f"refgrad does not support {rule.name} on a tensor whose elements share memory (an expanded tensor); "
-            "PyTorch allows it. clone() the tensor first")
+            f"refgrad does not support {rule.name} on a tensor whose elements share memory (an expanded tensor or "
+            "a view of one); PyTorch allows it. clone() the tensor first")
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                        "memory location. Please clone() the tensor before performing the operation.")
 
@@ -185,8 +185,8 @@ def call_inplace(rule, self, operands, params):
     all_ops = (self,) + tuple(operands)
     requires_grad = _needs_grad(all_ops)
     check_inplace(self, requires_grad)
-    if _has_shared_elements(self._data):
-        _reject_write_to_shared_elements(rule)
+    if not self._data.flags.writeable:  # a view of an expanded tensor: NumPy's is read-only
+        _reject_write_to_shared_elements(rule, _has_shared_elements(self._data))
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     result = forward(rule, all_ops, params)
@@ -209,6 +209,8 @@ def call_inplace(rule, self, operands, params):
     np.copyto(self._data, result._data, casting="unsafe")
     if result._fw is not None:
         self._fw = result._fw
+        if self._base is not None:
+            _write_tangent_into_base(self)
     self._vc.value += 1
     if grad:
         saved_result = node._saved.get("result")
@@ -230,6 +232,21 @@ def _rebase_view(view, fn):
     base._output_nr = 0
     _regenerate_view_grad_fn(view)
     view._view_version = view._vc.value
+
+
+def _write_tangent_into_base(view):
+    """A view's tangent is part of its base's (PyTorch's is a view of it): after an in-place op on the view,
+    the base's tangent holds the view's new one at the view's places."""
+    base = view._base
+    tangent, base_tangent = forward_level.tangent_of(view), forward_level.tangent_of(base)
+    level, _fw_state.level = _fw_state.level, None
+    try:
+        flat = (zeros_like(base) if base_tangent is None else base_tangent).reshape(-1)
+        positions = kernels.view_positions(view._data, base._data)
+        merged = ops.index_put_values(flat, (positions,), tangent).view(base._data.shape)
+    finally:
+        _fw_state.level = level
+    forward_level.set_tangent(base, merged)
 
 
 class CopySlices(Node):

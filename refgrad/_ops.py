@@ -1495,12 +1495,24 @@ def getitem(self, index):
             raise _index_error(exc, self._data.shape) from None
         return _index(self, np_index)
     if not isinstance(index, tuple):
+        _check_zero_dim_index(self, index)
         if isinstance(index, slice):
-            return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step) \
-                if self._data.ndim else _too_many(self)
+            return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step)
         if index is Ellipsis:
             return alias(self)
-    return _basic_index(self, items)
+    result = _basic_index(self, items)
+    return alias(self) if result is self else result
+
+
+def _check_zero_dim_index(self, index):
+    """PyTorch's errors for a lone int or slice indexing a 0-dim tensor."""
+    if self._data.ndim:
+        return
+    if isinstance(index, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+                         "C++ to convert a 0-dim tensor to a number")
 
 
 def _check_masks(items, shape):
@@ -1526,6 +1538,8 @@ def _too_many(self):
 
 
 def _basic_index(self, items):
+    """The view that basic indexing picks; a slice over a whole dim is skipped, so this is `self` when
+    nothing else is left (setitem writes into it; getitem makes an alias)."""
     specified = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
     if specified > self._data.ndim:
         _too_many(self)
@@ -1546,30 +1560,73 @@ def _basic_index(self, items):
             dim += 1
         else:
             result = select(result, dim, operator.index(item))
-    return alias(self) if result is self else result
+    return result
 
 
 def setitem(self, index, value):
+    """x[index] = value as PyTorch runs it: basic indexing picks a view (x itself for whole slices and `...`)
+    that copy_ (fill_ for a 0-dim value) writes; an advanced index runs index_put_."""
     if not isinstance(value, _OPERAND):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
-    if grad_mode.state.enabled and self._grad_fn is None and self._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
             and index._dtype is not dt.bool_:
         index = int(index._data)
-    np_index = _numpy_index(index)
+    items = index if isinstance(index, tuple) else (index,)
+    np_index = _numpy_index(index)  # validates the index types
+    if builtins.any(_is_advanced(i) for i in items):
+        _index_put(self, np_index, value)
+        return
+    if not isinstance(index, tuple):
+        _check_zero_dim_index(self, index)
+    _copy_to(_basic_index(self, items), value)
+
+
+def _index_put(self, np_index, value):
+    """x[advanced index] = value: index_put_ of the value without its leading 1-sized dims (PyTorch checks
+    in-place use before the index)."""
+    check_inplace(self, self.requires_grad or isinstance(value, Tensor) and value.requires_grad)
     try:
         target_shape = self._data[np_index].shape
     except IndexError as exc:
         raise _index_error(exc, self._data.shape) from None
-    if isinstance(value, Tensor) and value._data.shape != target_shape:
-        shape = value._data.shape
-        while len(shape) > len(target_shape) and shape[0] == 1:
-            shape = shape[1:]  # copy_ drops leading size-1 dims
-        _expanded_shape(shape, target_shape)
-    items = index if isinstance(index, tuple) else (index,)
-    rule = D.INDEX_PUT if builtins.any(_is_advanced(i) for i in items) else D.COPY_SLICES
-    call_inplace(rule, self, (value,), {"index": np_index})
+    if isinstance(value, Tensor):
+        shape = _strip_leading_ones(value._data.shape)
+        if shape != value._data.shape:
+            value = view(value, shape)
+        if shape != target_shape and not _expandable_to(shape, target_shape):
+            raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, shape))}] cannot be "
+                               f"broadcast to indexing result of shape [{', '.join(map(str, target_shape))}]")
+    call_inplace(D.INDEX_PUT, self, (value,), {"index": np_index})
+
+
+def _copy_to(dst, value):
+    """PyTorch's copy_to: copy_ when the shapes agree, fill_ with a 0-dim value, else copy_ of the value
+    viewed without its leading 1-sized dims and expanded to dst."""
+    if not isinstance(value, Tensor):
+        value = Tensor._make(np.asarray(value, dst._dtype.np), dst._dtype, dst._device)
+    if value._data.shape == dst._data.shape:
+        copy_(dst, value)
+    elif value._data.ndim == 0:
+        fill_(dst, value)
+    else:
+        source = view(value, _strip_leading_ones(value._data.shape))
+        if source._data.shape != dst._data.shape:
+            source = expand(source, dst._data.shape)
+        copy_(dst, source)
+
+
+def _strip_leading_ones(shape):
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _expandable_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------- copies, casts, devices

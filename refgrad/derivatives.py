@@ -732,9 +732,7 @@ COPY = entry("copy_", "torch::autograd::CopyBackwards", lambda a, src: np.broadc
 
 _PUT_FORMULAS = {"self": lambda grad, index: ops._masked_zero(grad, index),
                  "value": lambda grad, index: ops._index(grad, index)}
-# x[basic index] = v writes through a view (CopySlices); an advanced index runs index_put_.
-COPY_SLICES = entry("copy_slices", "torch::autograd::CopySlices", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same",
-                    jvp="linear")
+# x[advanced index] = v (x[basic index] = v is copy_/fill_ of a view: refgrad/_ops.py setitem).
 INDEX_PUT = entry("index_put_", "IndexPutBackward0", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same", jvp="linear")
 
 VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_, TRANSPOSE, T,
