@@ -185,7 +185,7 @@ def call_inplace(rule, self, operands, params):
     all_ops = (self,) + tuple(operands)
     requires_grad = _needs_grad(all_ops)
     check_inplace(self, requires_grad)
-    if not self._data.flags.writeable:  # a view of an expanded tensor: NumPy's is read-only
+    if not self._data.flags.writeable and self._data.size:  # a view of an expanded tensor: NumPy's is read-only
         _reject_write_to_shared_elements(rule, _has_shared_elements(self._data))
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
@@ -206,7 +206,8 @@ def call_inplace(rule, self, operands, params):
     if _fw_state.level is not None:
         push_tangents(rule, all_ops, params, result)
     node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
-    np.copyto(self._data, result._data, casting="unsafe")
+    if self._data.size:
+        np.copyto(self._data, result._data, casting="unsafe")
     if result._fw is not None:
         self._fw = result._fw
         if self._base is not None:
@@ -299,7 +300,7 @@ def _write_directly(rule, self, all_ops, params):
     """SHORTCUT of call_inplace for an op that records no history, has no tangents and needs no cast
     (optimizer steps): the kernel writes straight into self, without a temporary. False when it does
     not apply."""
-    if _fw_state.level is not None or (_state.enabled and _needs_grad(all_ops)):
+    if _fw_state.level is not None or (_state.enabled and _needs_grad(all_ops)) or not self._data.flags.writeable:
         return False
     lane = fast_lane(all_ops)
     if lane is None:

@@ -1094,6 +1094,8 @@ def _slice(input, dim, start, end, step):
 
 @public()
 def narrow(input, dim, start, length):
+    if not input._data.ndim:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim]
     if not -size <= start <= size:
@@ -1159,7 +1161,8 @@ def roll(input, shifts, dims=None):
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-    return call(D.ROLL, (input,), {"shifts": shifts, "dims": tuple(_wrap_dim(d, input._data.ndim) for d in dims)})
+    return call(D.ROLL, (input,), {"shifts": shifts,
+                                   "dims": tuple(_wrap_dim(d, input._data.ndim, scalar=False) for d in dims)})
 
 
 @public()
@@ -1204,6 +1207,8 @@ def movedim(input, source, destination):
     for name, dims in (("source", source), ("destination", destination)):
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({_int_text(dims)})")
+    if not nd:
+        return alias(input)
     perm = [None] * nd
     for src, dst in zip(source, destination):
         perm[dst] = src
@@ -1279,6 +1284,8 @@ def _views(results, input):
 
 @public()
 def split(tensor, split_size_or_sections, dim=0):
+    if not tensor._data.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = _wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[dim]
     if isinstance(split_size_or_sections, int):
@@ -1302,6 +1309,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @public()
 def chunk(input, chunks, dim=0):
+    if not input._data.ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     dim = _wrap_dim(dim, input._data.ndim)

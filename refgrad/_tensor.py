@@ -145,7 +145,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, scalar=False)]
 
     def dim(self):
         return self._data.ndim
@@ -485,10 +485,13 @@ def _inherit_inference(t, source):
         t._is_inference = source._is_inference
 
 
-def _wrap_dim(dim, ndim):
-    """Turns a possibly negative dim into an index, with PyTorch's error when out of range."""
+def _wrap_dim(dim, ndim, scalar=True):
+    """Turns a possibly negative dim into an index, with PyTorch's error when out of range. A 0-dim tensor
+    takes dim 0 or -1 where PyTorch wraps scalars (`scalar`), and no dim at all elsewhere (size, roll)."""
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    if not ndim and not scalar:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     rank = max(ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(

@@ -441,7 +441,8 @@ SQUEEZE_DIMS = entry("squeeze.dims", "SqueezeBackward2",
 # matmul squeezes its result in place (squeeze_.dims), which records SqueezeBackward4.
 SQUEEZE_DIMS_ = entry("squeeze_.dims", "SqueezeBackward4", SQUEEZE_DIMS.forward, ("self",),
                       {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
-TRANSPOSE = entry("transpose.int", "TransposeBackward0", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), ("self",),
+TRANSPOSE = entry("transpose.int", "TransposeBackward0",
+                  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(), ("self",),
                   {"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)}, dtype="same", jvp="linear")
 T = entry("t", "TBackward0", lambda a: a.T, ("self",), {"self": lambda grad: grad.t()}, dtype="same", jvp="linear")
 PERMUTE = entry("permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims), ("self",),
