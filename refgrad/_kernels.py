@@ -276,6 +276,12 @@ def padded_index(size, lo, hi, mode):
     return np.where(i >= size, period - i, i)
 
 
+def column_major(a):
+    """`a` with each matrix stored column by column, as LAPACK-backed PyTorch results are (layout decides
+    whether reshape() views them and whether contiguous() copies)."""
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(a, -1, -2)), -1, -2) if a.ndim >= 2 else a
+
+
 def diagonal(a, offset, dim1, dim2):
     """A writeable view of a diagonal (np.diagonal's is read-only), its dim last, as PyTorch's."""
     row, col = max(-offset, 0), max(offset, 0)

@@ -950,7 +950,8 @@ def _check_view_overloads(args):
 def reshape(input, *shape):
     size = _infer_size(int_list("reshape", "shape", shape), input._data.size)
     if _viewable(input._data, size):
-        return _view_call(D.VIEW, input, {"size": size})
+        # PyTorch views a contiguous tensor and aliases a non-contiguous one it can still view
+        return _view_call(D.VIEW if input._data.flags.c_contiguous else D.RESHAPE_ALIAS, input, {"size": size})
     return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
 
 

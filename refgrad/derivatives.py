@@ -393,7 +393,8 @@ LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": lambda grad, A, result: (grad * result).unsqueeze(-1).unsqueeze(-1)
                        * ops.linalg_inv(A).transpose(-2, -1)}, dtype="same",
                    jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
-LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: np.linalg.inv(a).astype(a.dtype), ("A",),
+LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(np.linalg.inv(a).astype(a.dtype)),
+                   ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
 
