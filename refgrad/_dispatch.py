@@ -159,18 +159,20 @@ def _has_shared_elements(data):
     return data.size > 1 and any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
 
 
-# What PyTorch still lets write into such a tensor (masked_fill_ with a deprecation warning).
-_FILLS = frozenset({"fill_", "zero_", "masked_fill", "index_put_"})
+# What PyTorch lets write into a tensor whose elements share memory (an expanded one): one value everywhere.
+_WRITE_SHARED_ELEMENTS = frozenset({"fill_.Scalar", "zero_"})
+# What PyTorch writes there with a deprecation warning, element by element; refgrad refuses.
+_DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
 
 # In-place ops that PyTorch records even into an integer tensor when the written value requires grad.
 _RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
 
 
-def _reject_write_to_shared_elements(rule, overlapping):
-    if rule.name in _FILLS or not overlapping:
+def _reject_write_to_shared_elements(rule):
+    if rule.name in _DEPRECATED_SHARED_WRITES:
         raise NotImplementedError(
-            f"refgrad does not support {rule.name} on a tensor whose elements share memory (an expanded tensor or "
-            "a view of one); PyTorch allows it. clone() the tensor first")
+            f"refgrad does not support {rule.name.rstrip('_')}_ on a tensor whose elements share memory (an expanded tensor); "
+            "PyTorch allows it with a deprecation warning. clone() the tensor first")
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                        "memory location. Please clone() the tensor before performing the operation.")
 
@@ -185,8 +187,8 @@ def call_inplace(rule, self, operands, params):
     all_ops = (self,) + tuple(operands)
     requires_grad = _needs_grad(all_ops)
     check_inplace(self, requires_grad)
-    if not self._data.flags.writeable and self._data.size:  # a view of an expanded tensor: NumPy's is read-only
-        _reject_write_to_shared_elements(rule, _has_shared_elements(self._data))
+    if _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS:
+        _reject_write_to_shared_elements(rule)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     result = forward(rule, all_ops, params)
@@ -300,7 +302,7 @@ def _write_directly(rule, self, all_ops, params):
     """SHORTCUT of call_inplace for an op that records no history, has no tangents and needs no cast
     (optimizer steps): the kernel writes straight into self, without a temporary. False when it does
     not apply."""
-    if _fw_state.level is not None or (_state.enabled and _needs_grad(all_ops)) or not self._data.flags.writeable:
+    if _fw_state.level is not None or (_state.enabled and _needs_grad(all_ops)):
         return False
     lane = fast_lane(all_ops)
     if lane is None:

@@ -125,10 +125,12 @@ def det(a):
 
 # ------------------------------------------------------------------- views and indexing
 def expand(a, size):
-    """np.broadcast_to (a read-only view: elements repeat), or, when expand only adds leading 1s, a
-    plain writeable view, as PyTorch's is (Ellipsis keeps a 0-d result an array, not a copied scalar)."""
-    view = a[(np.newaxis,) * (len(size) - a.ndim) + (Ellipsis,)]
-    return view if view.shape == tuple(size) else np.broadcast_to(a, size)
+    """A view of `a` whose new and size-1 dims repeat its elements (stride 0), writeable when `a` is, as
+    PyTorch's expand is (in-place ops refuse to write most of such tensors: refgrad/_dispatch.py)."""
+    lead = len(size) - a.ndim
+    strides = (0,) * lead + tuple(0 if n == 1 and s != 1 else stride
+                                  for n, s, stride in zip(a.shape, size[lead:], a.strides))
+    return np.lib.stride_tricks.as_strided(a, tuple(size), strides, writeable=a.flags.writeable)
 
 
 def embed(g, shape, dim, key):

@@ -1189,7 +1189,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     dim1, dim2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if dim1 == dim2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return call(D.DIAGONAL, (input,), {"offset": offset, "dim1": dim1, "dim2": dim2})
+    return _view_call(D.DIAGONAL, input, {"offset": offset, "dim1": dim1, "dim2": dim2})
 
 
 def diagonal_backward(grad, input_sizes, offset, dim1, dim2):
@@ -1584,11 +1584,36 @@ def setitem(self, index, value):
     items = index if isinstance(index, tuple) else (index,)
     np_index = _numpy_index(index)  # validates the index types
     if builtins.any(_is_advanced(i) for i in items):
-        _index_put(self, np_index, value)
+        target, np_index = _slice_around_advanced(self, items, np_index)
+        _index_put(target, np_index, value)
         return
     if not isinstance(index, tuple):
         _check_zero_dim_index(self, index)
     _copy_to(_basic_index(self, items), value)
+
+
+def _slice_around_advanced(self, items, np_index):
+    """PyTorch's applySlicing for setitem: ints, None and partial slices pick a view first, and index_put_ takes
+    the advanced indices left for that view's dims. With nothing to pick, self and the index as given."""
+    if not builtins.any(i is None or isinstance(i, (int, np.integer, slice)) and not isinstance(i, bool)
+                        and not (isinstance(i, slice) and i == slice(None)) for i in items):
+        return self, np_index
+    kept = []
+    basic = []
+    for item, np_item in zip(items, np_index):
+        if _is_advanced(item):
+            width = item._data.ndim if isinstance(item, Tensor) and item._dtype is dt.bool_ else 1
+            basic.extend([slice(None)] * width)
+            kept.append(np_item)
+        elif item is None or isinstance(item, slice):
+            basic.append(item)
+            kept.append(slice(None))
+        elif item is Ellipsis:
+            basic.append(item)
+            kept.append(item)
+        else:
+            basic.append(item)
+    return _basic_index(self, tuple(basic)), tuple(kept)
 
 
 def _index_put(self, np_index, value):

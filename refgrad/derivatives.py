@@ -737,5 +737,5 @@ _PUT_FORMULAS = {"self": lambda grad, index: ops._masked_zero(grad, index),
 # x[advanced index] = v (x[basic index] = v is copy_/fill_ of a view: refgrad/_ops.py setitem).
 INDEX_PUT = entry("index_put_", "IndexPutBackward0", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same", jvp="linear")
 
-VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_, TRANSPOSE, T,
-                   PERMUTE, SELECT, SLICE})
+VIEWS = frozenset({VIEW, RESHAPE_ALIAS, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_,
+                   TRANSPOSE, T, PERMUTE, SELECT, SLICE, DIAGONAL, SPLIT, SPLIT_WITH_SIZES, UNBIND})
