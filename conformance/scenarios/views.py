@@ -217,6 +217,12 @@ def modified_view_message_names_as_strided(torch, rec):
     rec.raises("saved_stale_view_modified", lambda: square.sum().backward(retain_graph=True))
     exp.sum().backward()
     rec("saved_result_is_fine", x.grad)
+    w = rec.tensor(3, requires_grad=True)
+    y = x * 2
+    y[0] = 5.0
+    product = y * w
+    y[1] = 3.0
+    rec.raises("saved_base_rewritten_by_copy_slices", lambda: product.sum().backward())
 
 
 @scenario

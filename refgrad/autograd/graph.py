@@ -287,7 +287,8 @@ class FormulaNode(Node):
 
 
 def _op_name(node):
-    """PyTorch names the producer of a modified tensor by its node name without `Backward<N>`."""
-    name = node.name().rsplit("::", 1)[-1]
+    """PyTorch names the producer of a modified tensor by its node name without `Backward<N>`
+    (`torch::autograd::CopySlices` keeps its namespace)."""
+    name = node.name()
     head, sep, tail = name.rpartition("Backward")
     return head if sep and (tail == "" or tail.isdigit()) else name
