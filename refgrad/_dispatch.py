@@ -231,10 +231,14 @@ def _rebase_view(view, fn):
     """PyTorch's rebase_history of a view: the base's history becomes CopySlices of the op's node `fn`,
     and the view's grad_fn is regenerated from it (AsStridedBackward0)."""
     base = view._base
+    old_base_fn, old_base_nr = base._grad_fn, base._output_nr
     base._grad_fn = CopySlices(base, view, fn)
     base._output_nr = 0
+    base._move_retains_grad(old_base_fn, old_base_nr)
+    old_fn, old_nr = view._grad_fn, view._output_nr
     _regenerate_view_grad_fn(view)
     view._view_version = view._vc.value
+    view._move_retains_grad(old_fn, old_nr)
 
 
 def _write_tangent_into_base(view):

@@ -126,8 +126,18 @@ class Tensor:
         if self._view_version == version or (self._grad_fn is None and not self._base.requires_grad):
             return
         check_view_creation(self, indirect=True)
+        old_fn, old_nr = self._grad_fn, self._output_nr
         VIEW_HOOKS.regenerate(self)
         self._view_version = version
+        self._move_retains_grad(old_fn, old_nr)
+
+    def _move_retains_grad(self, old_fn, old_nr):
+        """When its grad_fn changes, a tensor that retains its grad has it retained at the new one (PyTorch's
+        update_tensor_hooks_on_new_gradfn); its tensor hooks stay with the old node."""
+        if self._retains_grad and old_fn is not None and old_fn._hooks is not None:
+            ref = old_fn._hooks.retains_grad.pop(old_nr, None)
+            if ref is not None:
+                self._grad_fn.hooks().retains_grad[self._output_nr] = ref
 
     # ----------------------------------------------------------------- metadata
     @property
@@ -285,7 +295,7 @@ class Tensor:
     def retain_grad(self):
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None or self._retains_grad:
+        if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
         self._grad_fn.hooks().retains_grad[self._output_nr] = weakref.ref(self)
@@ -294,7 +304,7 @@ class Tensor:
         """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is not None:
+        if self.grad_fn is not None:
             return add_hook(self._grad_fn.tensor_pre_hooks(self._output_nr), hook)
         if self._hooks is None:
             self._hooks = _HookDict()

@@ -119,6 +119,20 @@ def retained_view_and_hooks_after_rebase(torch, rec):
     y.sum().backward()
     rec("hook_args", seen)
     rec("grad", x.grad)
+    for name, write in (("view_written", lambda y, v: v.mul_(2)), ("base_written", lambda y, v: y.mul_(2))):
+        x.grad = None
+        y = x * 2
+        y.retain_grad()
+        v = y[1:]
+        v.retain_grad()
+        write(y, v)
+        (v * 3).sum().backward()
+        rec(f"{name}.retained", [v.grad, y.grad, x.grad])
+    y = x * 2
+    v = y[1:]
+    product = v * v
+    y.mul_(2)
+    rec.raises("saved_stale_view", lambda: product.sum().backward())
 
 
 @scenario(dtypes=FLOATS)

@@ -191,7 +191,7 @@ class SavedTensor:
         if t is None:
             shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, node, self.output_nr
         else:
-            shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, t._grad_fn, t._output_nr
+            shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, _current_grad_fn(t), t._output_nr
         prefix = "torch.cuda." if device.type == "cuda" else "torch."
         what = f"[{prefix}{dtype._legacy} [{', '.join(map(str, shape))}]]"
         if producer is not None:
@@ -284,6 +284,14 @@ class FormulaNode(Node):
             if v is not None:
                 return v.unpack(self) if type(v) is SavedTensor else v
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
+def _current_grad_fn(t):
+    """t.grad_fn as PyTorch reads it (a view's regenerated one), or its last one where regenerating raises."""
+    try:
+        return t.grad_fn
+    except RuntimeError:
+        return t._grad_fn
 
 
 def _op_name(node):
