@@ -164,8 +164,51 @@ _WRITE_SHARED_ELEMENTS = frozenset({"fill_.Scalar", "zero_"})
 # What PyTorch writes there with a deprecation warning, element by element; refgrad refuses.
 _DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
 
+# In-place ops that read their 0-dim value before writing, so it may overlap what they write.
+_READ_VALUE_FIRST = frozenset({"fill_.Tensor", "masked_fill.Tensor"})
+
 # In-place ops that PyTorch records even into an integer tensor when the written value requires grad.
 _RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
+
+
+def _reads_value_first(rule, operands, params):
+    """fill_ and masked_fill_ (also x[mask] = 0-dim value, which PyTorch runs as masked_fill_) read their value
+    before writing, so PyTorch lets it overlap what they write."""
+    if rule.key in _READ_VALUE_FIRST:
+        return True
+    index = params.get("index") if rule.key == "index_put_" else None
+    return index is not None and len(index) == 1 and getattr(index[0], "dtype", None) == np.bool_ and \
+        np.ndim(operands[0]._data if isinstance(operands[0], Tensor) else operands[0]) == 0
+
+
+def _check_no_partial_overlap(self, operands):
+    """PyTorch's assert_no_partial_overlap: an operand that shares some, but not exactly all, of the memory
+    written (`x.mul_(x[0])`) is refused; the same memory with the same strides (`x.mul_(x)`) is fine."""
+    out = self._data
+    for op in operands:
+        if isinstance(op, Tensor) and op is not self and np.may_share_memory(out, op._data) and \
+                _partly_overlapping(out, op._data):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                               "refer to a single memory location. Please clone() the tensor before performing the "
+                               "operation.")
+
+
+def _partly_overlapping(a, b):
+    """PyTorch's get_overlap_status(a, b) == Partial, for arrays whose address ranges meet."""
+    if not a.size or not b.size or not _dense(a) or not _dense(b):
+        return False  # empty: no overlap; not dense: too hard, PyTorch lets it be
+    same_start = a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    return not (same_start and a.nbytes == b.nbytes and a.strides == b.strides)
+
+
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, in some order of dims."""
+    expected = a.itemsize
+    for stride, size in sorted((s, n) for n, s in zip(a.shape, a.strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _reject_write_to_shared_elements(rule):
@@ -189,6 +232,8 @@ def call_inplace(rule, self, operands, params):
     check_inplace(self, requires_grad)
     if _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS:
         _reject_write_to_shared_elements(rule)
+    if not _reads_value_first(rule, operands, params):
+        _check_no_partial_overlap(self, operands)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     result = forward(rule, all_ops, params)

@@ -849,9 +849,9 @@ def _as_view(result, base, multi=False):
     result._vc = base._vc
     result._base = base if base._base is None else base._base
     result._view_version = result._vc.value
-    creation = _view_creation(multi)
-    if base._view_creation is not None and creation != "inference":
-        creation = base._view_creation
+    creation, previous = _view_creation(multi), base._view_creation
+    if creation is None or previous == "inference":  # PyTorch's propagate_creation_meta
+        creation = previous
     if creation is not None:
         result._view_creation = creation
     _inherit_inference(result, base)

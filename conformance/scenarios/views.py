@@ -423,3 +423,23 @@ def writes_through_expanded_tensors(torch, rec):
     rows = (x * 1).expand(2, 3)
     rows[0].mul_(2)
     rec("row_of_expanded_non_leaf", _flags(rows[0]))
+
+
+@scenario
+def operand_overlapping_the_written_memory(torch, rec):
+    """An in-place op whose operand shares part of the memory it writes raises PyTorch's error; the same memory
+    with the same strides, disjoint parts, and fill_/masked_fill_ values (read first) are fine."""
+    def fresh():
+        return torch.tensor(rec.data(2, 3))
+    cases = {
+        "row_into_all": lambda a: a.add_(a[0]), "element_into_all": lambda a: a.mul_(a[0, 1]),
+        "same_memory": lambda a: a.add_(a.view(2, 3)), "flat_views": lambda a: a.view(6).add_(a.view(6)),
+        "transposed_copy": lambda a: a.view(3, 2).copy_(a.t()), "disjoint_rows": lambda a: a[1].copy_(a[0]),
+        "disjoint_element": lambda a: a[0].div_(a[1, 1]), "clamp_bounds": lambda a: a.clamp_(a[0, 0], a[1, 2]),
+        "fill_": lambda a: a.fill_(a[0, 0]), "masked_fill_": lambda a: a.masked_fill_(a > 0, a[0, 1]),
+        "setitem_mask": lambda a: a.__setitem__(a > 0, a[0, 1]), "setitem_list": lambda a: a.__setitem__([0], a[1]),
+    }
+    for name, fn in cases.items():
+        a = fresh()
+        rec.raises(name, lambda: fn(a))
+        rec(f"{name}.after", a)
