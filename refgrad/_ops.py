@@ -878,6 +878,12 @@ def positions_backward(grad, self_shape, positions):
     return flat.index_add(0, index, grad.reshape(-1)).view(self_shape)
 
 
+def as_strided_positions(input, positions):
+    """The elements of `input` at `positions` (its C-order element indices): PyTorch's as_strided, as CopySlices
+    takes a view's part of its base's gradient."""
+    return call(D.AS_STRIDED, (input,), {"positions": positions})
+
+
 def index_put_values(input, index, values):
     """input with input[index] replaced by values, out of place (CopySlices' backward)."""
     return call(D.INDEX_PUT, (input, values), {"index": index})

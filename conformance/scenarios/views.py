@@ -373,6 +373,13 @@ def reshape_and_contiguous_layout(torch, rec):
     }
     for name, fn in cases.items():
         rec(name, _flags(fn()))
+    for name in ("inverse", "transposed_2x2", "transposed_2x1x2"):
+        out = cases[name]()
+        rec(f"{name}.grad", torch.autograd.grad((out * out * torch.arange(4.0).view(out.shape)).sum(), a))
+    one = torch.ones(1, requires_grad=True)
+    rec("expanded.grad", torch.autograd.grad((one.expand(3).reshape(3, 1) * torch.arange(3.0)).sum(), one))
+    tangent = torch.tensor(rec.data(2, 2))
+    rec("reshape_alias_jvp", torch.func.jvp(lambda m: m.t().reshape(2, 1, 2) * 3, (a.detach(),), (tangent,)))
     batch = torch.linalg.inv(torch.tensor([[[2.2, 2.2], [2.4, 2.2]]]))
     filled = torch.full_like(batch, 2.0)
     filled.requires_grad_(True)
