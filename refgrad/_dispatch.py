@@ -42,10 +42,20 @@ def call(rule, operands, params):
     result = forward(rule, operands, params)
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result)
-    if _state.enabled and rule.differentiable and _needs_grad(operands) and \
-            (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
-        record(rule, operands, params, result)
+    if _state.enabled and rule.differentiable and _needs_grad(operands):
+        if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
+            record(rule, operands, params, result)
+        else:
+            _check_integer_history(operands)
     return result
+
+
+def _check_integer_history(operands):
+    """An integer tensor that requires grad (a float value written into it: fill_, index_put_) makes PyTorch
+    refuse to record an op with an integer result from it."""
+    for op in operands:
+        if isinstance(op, Tensor) and not op._dtype.is_floating_point and op.requires_grad:
+            raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[op._dtype]}")
 
 
 def forward(rule, operands, params):
@@ -167,7 +177,8 @@ _DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
 # In-place ops that read their 0-dim value before writing, so it may overlap what they write.
 _READ_VALUE_FIRST = frozenset({"fill_.Tensor", "masked_fill.Tensor"})
 
-# In-place ops that PyTorch records even into an integer tensor when the written value requires grad.
+# In-place ops that PyTorch records even into an integer tensor when the written value requires grad (and
+# once an integer tensor requires grad, every in-place op on it but copy_ records).
 _RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
 
 
@@ -243,7 +254,8 @@ def call_inplace(rule, self, operands, params):
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
                            f"type {dt.SCALAR_NAME[self._dtype]}")
     grad = _state.enabled and rule.differentiable and requires_grad and \
-        (self._dtype.is_floating_point or rule.key in _RECORDED_FOR_ANY_DTYPE)
+        (self._dtype.is_floating_point or rule.key in _RECORDED_FOR_ANY_DTYPE or
+         self.requires_grad and rule.key != "copy_")
     sources = None
     if grad and rule.inplace_saves_self:
         original = Tensor._make(self._data.copy(), self._dtype, self._device)

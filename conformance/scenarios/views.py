@@ -306,6 +306,13 @@ def setitem_into_integer_tensor(torch, rec):
     flags = torch.tensor([True, False])
     flags[:] = value
     rec("bool_fill", _flags(flags))
+    ints = torch.tensor([0, 0])
+    ints[:] = value
+    for name, fn in (("sum", lambda: ints.sum()), ("mul", lambda: ints * 2), ("slice", lambda: ints[:1]),
+                     ("float", lambda: _flags(ints.float())), ("add_", lambda: _flags(ints.add_(1))),
+                     ("copy_", lambda: _flags(ints.copy_(torch.tensor([1.5, 2.5], requires_grad=True)))),
+                     ("setitem_slice", lambda: ints.__setitem__(slice(None, 1), value))):
+        rec.raises(f"requires_grad_ints.{name}", fn)
 
 
 @scenario
