@@ -25,7 +25,7 @@ from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import VIEW_HOOKS, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
-from .autograd.graph import Node, SavedTensor
+from .autograd.graph import FREED_MESSAGE, Node, SavedTensor
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace"]
 
@@ -273,14 +273,14 @@ def call_inplace(rule, self, operands, params):
             _write_tangent_into_base(self)
     self._vc.value += 1
     if grad:
-        saved_result = node._saved.get("result")
-        if saved_result is not None:
-            saved_result.repoint(self)
         if self._base is not None:
             _rebase_view(self, node)
         else:
             self._grad_fn = node
             self._output_nr = 0
+        saved_result = node._saved.get("result")
+        if saved_result is not None:
+            saved_result.repoint(self, self._grad_fn if self._base is not None else None)
     return self
 
 
@@ -330,6 +330,8 @@ class CopySlices(Node):
         return "torch::autograd::CopySlices"
 
     def apply(self, grads):
+        if self.fn is None:
+            raise RuntimeError(FREED_MESSAGE)
         grad = grads[0]
         if grad is None:
             return (None,) * len(self.next_functions)
@@ -346,7 +348,10 @@ class CopySlices(Node):
         return res
 
     def release(self):
-        self.fn.release()
+        """PyTorch's CopySlices drops the op's node once it has run (its saved values with it)."""
+        if self.fn is not None:
+            self.fn.release()
+            self.fn = None
 
 
 def _regenerate_view_grad_fn(view):

@@ -1589,6 +1589,10 @@ def setitem(self, index, value):
         index = int(index._data)
     items = index if isinstance(index, tuple) else (index,)
     np_index = _numpy_index(index)  # validates the index types
+    if isinstance(index, (bool, np.bool_)):  # x[True] = v writes x.unsqueeze(0); x[False] = v writes nothing
+        if index:
+            _copy_to(unsqueeze(self, 0), value)
+        return
     if builtins.any(_is_advanced(i) for i in items):
         target, np_index = _slice_around_advanced(self, items, np_index)
         _index_put(target, np_index, value)
@@ -1601,13 +1605,16 @@ def setitem(self, index, value):
 def _slice_around_advanced(self, items, np_index):
     """PyTorch's applySlicing for setitem: ints, None and partial slices pick a view first, and index_put_ takes
     the advanced indices left for that view's dims. With nothing to pick, self and the index as given."""
-    if not builtins.any(i is None or isinstance(i, (int, np.integer, slice)) and not isinstance(i, bool)
+    if not builtins.any(i is None or _is_zero_dim_bool(i) or isinstance(i, (int, np.integer, slice))
                         and not (isinstance(i, slice) and i == slice(None)) for i in items):
         return self, np_index
     kept = []
     basic = []
     for item, np_item in zip(items, np_index):
-        if _is_advanced(item):
+        if _is_zero_dim_bool(item):  # PyTorch unsqueezes a dim for it and indexes that with [0] or []
+            basic.append(None)
+            kept.append(np.zeros(1 if bool(np_item) else 0, np.int64))
+        elif _is_advanced(item):
             width = item._data.ndim if isinstance(item, Tensor) and item._dtype is dt.bool_ else 1
             basic.extend([slice(None)] * width)
             kept.append(np_item)
@@ -1620,6 +1627,11 @@ def _slice_around_advanced(self, items, np_index):
         else:
             basic.append(item)
     return _basic_index(self, tuple(basic)), tuple(kept)
+
+
+def _is_zero_dim_bool(item):
+    return isinstance(item, (bool, np.bool_)) or isinstance(item, Tensor) and item._dtype is dt.bool_ and \
+        not item._data.ndim
 
 
 def _index_put(self, np_index, value):

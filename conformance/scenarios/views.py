@@ -238,6 +238,27 @@ def modified_view_message_names_as_strided(torch, rec):
     product = y * w
     y[1] = 3.0
     rec.raises("saved_base_rewritten_by_copy_slices", lambda: product.sum().backward())
+    y = x * 2
+    v = y.t()
+    v.exp_()  # saves its result: the view, whose grad_fn is now AsStridedBackward0
+    v.fill_(1.0)
+    rec.raises("saved_result_of_inplace_on_view", lambda: y.sum().backward())
+
+
+@scenario(dtypes=FLOATS)
+def double_backward_through_saved_view_result(torch, rec):
+    """exp_ on a view saves the view as its result; a second derivative reaches it once, through the view's
+    AsStridedBackward0 and the base's CopySlices."""
+    x = rec.tensor(3, 4, requires_grad=True)
+    w = rec.tensor(2, requires_grad=True)
+    y = x * 1
+    v = y.unsqueeze(0)
+    v.div_(w.clone()[:1] + 2)
+    v.exp_()
+    e = v.exp()
+    gs = torch.autograd.grad(y.sum() + v.sum() * 2 + e.sum() * 3, [x, w], create_graph=True)
+    rec("first", [g.detach() for g in gs])
+    rec("second", torch.autograd.grad(sum((g * g).sum() for g in gs), [x, w]))
 
 
 @scenario

@@ -142,7 +142,8 @@ class SavedTensor:
     rebuilt with the saving node as grad_fn when unpacked, so a node does not own its output.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls")
+    __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls",
+                 "producer")
 
     def __init__(self, tensor, is_output):
         if tensor._is_inference:
@@ -154,6 +155,7 @@ class SavedTensor:
         self.counter = tensor._vc
         self.version = tensor._vc.value
         self.freed = False
+        self.producer = None
         if is_output:
             self.tensor = None
             self.data = tensor._data
@@ -165,12 +167,20 @@ class SavedTensor:
         else:
             self.tensor = tensor
 
-    def repoint(self, tensor):
-        """After an in-place op the saved output is the modified tensor itself."""
+    def repoint(self, tensor, producer=None):
+        """After an in-place op the saved output is the modified tensor itself. On a view its grad_fn is then
+        the view's (AsStridedBackward0), not the op's node, which CopySlices holds (PyTorch keeps it weakly)."""
         self.data = tensor._data
         self.counter = tensor._vc
         self.version = tensor._vc.value
         self.fw = tensor._fw
+        if producer is not None:
+            self.producer = weakref.ref(producer)
+            self.output_nr = 0
+
+    def _producer(self, node):
+        producer = self.producer() if self.producer is not None else None
+        return node if producer is None else producer
 
     def unpack(self, node):
         if self.freed:
@@ -181,7 +191,7 @@ class SavedTensor:
             return self.tensor
         t = self.cls._make(self.data, self.dtype, self.device)
         t._vc = self.counter
-        t._grad_fn = node
+        t._grad_fn = node if self.producer is None else self._producer(node)
         t._output_nr = self.output_nr
         t._fw = self.fw
         return t
@@ -189,7 +199,8 @@ class SavedTensor:
     def _modified_message(self, node):
         t = self.tensor
         if t is None:
-            shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, node, self.output_nr
+            shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, self._producer(node), \
+                self.output_nr
         else:
             shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, _current_grad_fn(t), t._output_nr
         prefix = "torch.cuda." if device.type == "cuda" else "torch."
