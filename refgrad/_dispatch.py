@@ -11,8 +11,9 @@ Every differentiable op is an entry of the derivative table (refgrad/derivatives
 
 `call_inplace` runs the same entry and writes the result into `self`, rebasing its history like
 PyTorch does: on a view, the base's history becomes CopySlices (the op's node applied to the view's
-part of the base's gradient) and the view's grad_fn AsStridedBackward0 of the base. Shortcuts (marked SHORTCUT) skip steps that the common case does not need;
-tests/test_shortcuts.py proves each gives what the full path gives.
+part of the base's gradient) and the view's grad_fn AsStridedBackward0 of the base. Shortcuts (marked
+SHORTCUT) skip steps that the common case does not need; tests/test_shortcuts.py proves each gives
+what the full path gives.
 """
 import numpy as np
 
@@ -182,6 +183,22 @@ _READ_VALUE_FIRST = frozenset({"fill_.Tensor", "masked_fill.Tensor"})
 _RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
 
 
+def _check_memory_overlap(rule, self, operands, params):
+    """PyTorch's checks before an in-place write: self's elements may not share memory (but for fills), and
+    an operand may not share part of the memory written."""
+    if _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS:
+        _reject_write_to_shared_elements(rule)
+    if not _reads_value_first(rule, operands, params):
+        _check_no_partial_overlap(self, operands)
+
+
+def _records_into(rule, self):
+    """Does an in-place op that has an operand requiring grad record history into self? Into floats always;
+    into an integer tensor only for some ops, or once it requires grad (never for copy_)."""
+    return self._dtype.is_floating_point or rule.key in _RECORDED_FOR_ANY_DTYPE or \
+        self.requires_grad and rule.key != "copy_"
+
+
 def _reads_value_first(rule, operands, params):
     """fill_ and masked_fill_ (also x[mask] = 0-dim value, which PyTorch runs as masked_fill_) read their value
     before writing, so PyTorch lets it overlap what they write."""
@@ -225,8 +242,8 @@ def _dense(a):
 def _reject_write_to_shared_elements(rule):
     if rule.name in _DEPRECATED_SHARED_WRITES:
         raise NotImplementedError(
-            f"refgrad does not support {rule.name.rstrip('_')}_ on a tensor whose elements share memory (an expanded tensor); "
-            "PyTorch allows it with a deprecation warning. clone() the tensor first")
+            f"refgrad does not support {rule.name.rstrip('_')}_ on a tensor whose elements share memory (an "
+            "expanded tensor); PyTorch allows it with a deprecation warning. clone() the tensor first")
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                        "memory location. Please clone() the tensor before performing the operation.")
 
@@ -241,10 +258,7 @@ def call_inplace(rule, self, operands, params):
     all_ops = (self,) + tuple(operands)
     requires_grad = _needs_grad(all_ops)
     check_inplace(self, requires_grad)
-    if _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS:
-        _reject_write_to_shared_elements(rule)
-    if not _reads_value_first(rule, operands, params):
-        _check_no_partial_overlap(self, operands)
+    _check_memory_overlap(rule, self, operands, params)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     result = forward(rule, all_ops, params)
@@ -253,9 +267,7 @@ def call_inplace(rule, self, operands, params):
     if not dt.can_cast(result._dtype, self._dtype):
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
                            f"type {dt.SCALAR_NAME[self._dtype]}")
-    grad = _state.enabled and rule.differentiable and requires_grad and \
-        (self._dtype.is_floating_point or rule.key in _RECORDED_FOR_ANY_DTYPE or
-         self.requires_grad and rule.key != "copy_")
+    grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
     sources = None
     if grad and rule.inplace_saves_self:
         original = Tensor._make(self._data.copy(), self._dtype, self._device)
@@ -361,7 +373,7 @@ def _regenerate_view_grad_fn(view):
     view._output_nr = 0
 
 
-VIEW_HOOKS.regenerate = staticmethod(_regenerate_view_grad_fn)
+VIEW_HOOKS.regenerate = _regenerate_view_grad_fn
 
 
 def _write_directly(rule, self, all_ops, params):

@@ -448,13 +448,15 @@ def _rebuild(data, dtype_name, device, requires_grad):
     return t
 
 
-class VIEW_HOOKS:
+class _ViewHooks:
     """What the layers above give views: `regenerate(view)` sets a stale view's grad_fn to
     AsStridedBackward0 of its base (installed by refgrad/_dispatch.py, which records nodes)."""
 
-    @staticmethod
-    def regenerate(view):
+    def regenerate(self, view):
         raise RuntimeError("refgrad's dispatch is not installed yet: import refgrad")
+
+
+VIEW_HOOKS = _ViewHooks()
 
 
 _CREATION_HINTS = {
