@@ -282,7 +282,7 @@ def call_inplace(rule, self, operands, params):
     if result._fw is not None:
         self._fw = result._fw
         if self._base is not None:
-            _write_tangent_into_base(self)
+            _write_tangent_into_base(self, result._fw[1])
     self._vc.value += 1
     if grad:
         if self._base is not None:
@@ -310,11 +310,11 @@ def _rebase_view(view, fn):
     view._move_retains_grad(old_fn, old_nr)
 
 
-def _write_tangent_into_base(view):
+def _write_tangent_into_base(view, tangent):
     """A view's tangent is part of its base's (PyTorch's is a view of it): after an in-place op on the view,
     the base's tangent holds the view's new one at the view's places."""
     base = view._base
-    tangent, base_tangent = forward_level.tangent_of(view), forward_level.tangent_of(base)
+    base_tangent = forward_level.tangent_of(base)
     level, _fw_state.level = _fw_state.level, None
     try:
         flat = (zeros_like(base) if base_tangent is None else base_tangent).reshape(-1)
@@ -373,7 +373,17 @@ def _regenerate_view_grad_fn(view):
     view._output_nr = 0
 
 
+def _view_tangent(view, base_tangent):
+    """The view's part of its base's tangent (computed with the level off: a plain tensor)."""
+    level, _fw_state.level = _fw_state.level, None
+    try:
+        return ops.as_strided_positions(base_tangent.reshape(-1), kernels.view_positions(view._data, view._base._data))
+    finally:
+        _fw_state.level = level
+
+
 VIEW_HOOKS.regenerate = _regenerate_view_grad_fn
+forward_level.VIEW_TANGENT.of = _view_tangent
 
 
 def _write_directly(rule, self, all_ops, params):

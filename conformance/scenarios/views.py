@@ -478,3 +478,22 @@ def operand_overlapping_the_written_memory(torch, rec):
         a = fresh()
         rec.raises(name, lambda: fn(a))
         rec(f"{name}.after", a)
+
+
+@scenario(dtypes=FLOATS)
+def view_tangents_follow_inplace_writes(torch, rec):
+    """Under forward AD a view's tangent is part of its base's: an in-place op on the base shows in the view's
+    tangent, and one on the view shows in the base's."""
+    fwAD = torch.autograd.forward_ad
+    primal, tangent = rec.tensor(3), rec.tensor(3)
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(primal, tangent)
+        y = dual * 2
+        v = y[1:]
+        y.mul_(3)
+        rec("base_written", [fwAD.unpack_dual(v).tangent, fwAD.unpack_dual(y).tangent])
+        v.add_(dual[:2])
+        rec("view_written", [fwAD.unpack_dual(v).tangent, fwAD.unpack_dual(y).tangent])
+        row = dual.unsqueeze(0) * 1
+        row[0, 1:].mul_(dual[1:])
+        rec("setitem_view", fwAD.unpack_dual(row).tangent)
