@@ -164,7 +164,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 def _like(value):
     def factory(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-        return _finish(np.full(input._data.shape, value, dtype=(dtype or input._dtype).np), dtype or input._dtype,
+        # np.full_like keeps the input's memory layout, as PyTorch's preserve_format does
+        return _finish(np.full_like(input._data, value, dtype=(dtype or input._dtype).np), dtype or input._dtype,
                        device if device is not None else input._device, requires_grad)
     return factory
 

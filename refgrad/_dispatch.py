@@ -10,18 +10,23 @@ Every differentiable op is an entry of the derivative table (refgrad/derivatives
              inputs and the values its backward formulas name
 
 `call_inplace` runs the same entry and writes the result into `self`, rebasing its history like
-PyTorch does. Shortcuts (marked SHORTCUT) skip steps that the common case does not need;
-tests/test_shortcuts.py proves each gives what the full path gives.
+PyTorch does: on a view, the base's history becomes CopySlices (the op's node applied to the view's
+part of the base's gradient) and the view's grad_fn AsStridedBackward0 of the base. Shortcuts (marked
+SHORTCUT) skip steps that the common case does not need; tests/test_shortcuts.py proves each gives
+what the full path gives.
 """
 import numpy as np
 
 from . import _dtype as dt
+from . import _kernels as kernels
+from .derivatives import AS_STRIDED
 from ._creation import ones_like, zeros_like
+from ._formulas import ops, sum_to
 from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
-from ._tensor import Tensor
+from ._tensor import VIEW_HOOKS, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
-from .autograd.graph import SavedTensor, move_retains_grad
+from .autograd.graph import FREED_MESSAGE, Node, SavedTensor
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "bump_version"]
 
@@ -38,10 +43,20 @@ def call(rule, operands, params):
     result = forward(rule, operands, params)
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result)
-    if _state.enabled and rule.differentiable and _needs_grad(operands) and \
-            (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
-        record(rule, operands, params, result)
+    if _state.enabled and rule.differentiable and _needs_grad(operands):
+        if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
+            record(rule, operands, params, result)
+        else:
+            _check_integer_history(operands)
     return result
+
+
+def _check_integer_history(operands):
+    """An integer tensor that requires grad (a float value written into it: fill_, index_put_) makes PyTorch
+    refuse to record an op with an integer result from it."""
+    for op in operands:
+        if isinstance(op, Tensor) and not op._dtype.is_floating_point and op.requires_grad:
+            raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[op._dtype]}")
 
 
 def forward(rule, operands, params):
@@ -67,7 +82,8 @@ def forward(rule, operands, params):
 
 def _needs_grad(operands):
     for op in operands:
-        if isinstance(op, Tensor) and (op._requires_grad or op._grad_fn is not None):
+        if isinstance(op, Tensor) and (op._requires_grad or op._grad_fn is not None or
+                                       op._base is not None and op._base.requires_grad):
             return True
     return False
 
@@ -153,18 +169,19 @@ def bump_version(self):
     self._vc.value += 1
 
 
-def check_inplace(self):
-    if not _state.enabled:
+def check_inplace(self, requires_grad=None):
+    """PyTorch's check_inplace: `requires_grad` says whether the op records history (any operand requires
+    grad; self's own flag when not given). An inference tensor's write is refused after it is done
+    (bump_version)."""
+    if not _state.enabled or not (self.requires_grad if requires_grad is None else requires_grad):
         return
     base = self._base
-    if self._grad_fn is None and self._requires_grad:
+    if base is not None:
+        check_view_creation(self, indirect=False)
+        if self.requires_grad and base.is_leaf:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.requires_grad and self.is_leaf:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and base._grad_fn is None and base._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    if base is not None and base.requires_grad:
-        raise NotImplementedError(
-            "refgrad does not yet support in-place operations on views of tensors that require grad "
-            "(PyTorch rebases the base's history with CopySlices); operate on the base tensor instead")
 
 
 def _has_shared_elements(data):
@@ -172,15 +189,80 @@ def _has_shared_elements(data):
     return data.size > 1 and any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
 
 
-# What PyTorch still lets write into such a tensor (masked_fill_ with a deprecation warning).
-_FILLS = frozenset({"fill_", "zero_", "masked_fill", "index_put_"})
+# What PyTorch lets write into a tensor whose elements share memory (an expanded one): one value everywhere.
+_WRITE_SHARED_ELEMENTS = frozenset({"fill_.Scalar", "zero_"})
+# What PyTorch writes there with a deprecation warning, element by element; refgrad refuses.
+_DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
+
+# In-place ops that read their 0-dim value before writing, so it may overlap what they write.
+_READ_VALUE_FIRST = frozenset({"fill_.Tensor", "masked_fill.Tensor"})
+
+# In-place ops that PyTorch records even into an integer tensor when the written value requires grad (and
+# once an integer tensor requires grad, every in-place op on it but copy_ records).
+_RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
+
+
+def _check_memory_overlap(rule, self, operands, params):
+    """PyTorch's checks before an in-place write: self's elements may not share memory (but for fills), and
+    an operand may not share part of the memory written."""
+    if _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS:
+        _reject_write_to_shared_elements(rule)
+    if not _reads_value_first(rule, operands, params):
+        _check_no_partial_overlap(self, operands)
+
+
+def _records_into(rule, self):
+    """Does an in-place op that has an operand requiring grad record history into self? Into floats always;
+    into an integer tensor only for some ops, or once it requires grad (never for copy_)."""
+    return self._dtype.is_floating_point or rule.key in _RECORDED_FOR_ANY_DTYPE or \
+        self.requires_grad and rule.key != "copy_"
+
+
+def _reads_value_first(rule, operands, params):
+    """fill_ and masked_fill_ (also x[mask] = 0-dim value, which PyTorch runs as masked_fill_) read their value
+    before writing, so PyTorch lets it overlap what they write."""
+    if rule.key in _READ_VALUE_FIRST:
+        return True
+    index = params.get("index") if rule.key == "index_put_" else None
+    return index is not None and len(index) == 1 and getattr(index[0], "dtype", None) == np.bool_ and \
+        np.ndim(operands[0]._data if isinstance(operands[0], Tensor) else operands[0]) == 0
+
+
+def _check_no_partial_overlap(self, operands):
+    """PyTorch's assert_no_partial_overlap: an operand that shares some, but not exactly all, of the memory
+    written (`x.mul_(x[0])`) is refused; the same memory with the same strides (`x.mul_(x)`) is fine."""
+    out = self._data
+    for op in operands:
+        if isinstance(op, Tensor) and op is not self and np.may_share_memory(out, op._data) and \
+                _partly_overlapping(out, op._data):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                               "refer to a single memory location. Please clone() the tensor before performing the "
+                               "operation.")
+
+
+def _partly_overlapping(a, b):
+    """PyTorch's get_overlap_status(a, b) == Partial, for arrays whose address ranges meet."""
+    if not a.size or not b.size or not _dense(a) or not _dense(b):
+        return False  # empty: no overlap; not dense: too hard, PyTorch lets it be
+    same_start = a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    return not (same_start and a.nbytes == b.nbytes and a.strides == b.strides)
+
+
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, in some order of dims."""
+    expected = a.itemsize
+    for stride, size in sorted((s, n) for n, s in zip(a.shape, a.strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _reject_write_to_shared_elements(rule):
-    if rule.name in _FILLS or rule.node == "torch::autograd::CopySlices":
+    if rule.name in _DEPRECATED_SHARED_WRITES:
         raise NotImplementedError(
-            f"refgrad does not support {rule.name} on a tensor whose elements share memory (an expanded tensor); "
-            "PyTorch allows it. clone() the tensor first")
+            f"refgrad does not support {rule.name.rstrip('_')}_ on a tensor whose elements share memory (an "
+            "expanded tensor); PyTorch allows it with a deprecation warning. clone() the tensor first")
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                        "memory location. Please clone() the tensor before performing the operation.")
 
@@ -190,12 +272,12 @@ def call_inplace(rule, self, operands, params):
 
     The node sees a snapshot of the original `self` when its formulas need it (PyTorch saves
     `original_self` the same way), its edge 0 points at self's previous history, and self's
-    grad_fn becomes the new node.
+    grad_fn becomes the new node (on a view: the base's becomes CopySlices of it).
     """
-    check_inplace(self)
-    if _has_shared_elements(self._data):
-        _reject_write_to_shared_elements(rule)
     all_ops = (self,) + tuple(operands)
+    requires_grad = _needs_grad(all_ops)
+    check_inplace(self, requires_grad)
+    _check_memory_overlap(rule, self, operands, params)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     result = forward(rule, all_ops, params)
@@ -204,7 +286,7 @@ def call_inplace(rule, self, operands, params):
     if not dt.can_cast(result._dtype, self._dtype):
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
                            f"type {dt.SCALAR_NAME[self._dtype]}")
-    grad = _state.enabled and rule.differentiable and self._dtype.is_floating_point and _needs_grad(all_ops)
+    grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
     sources = None
     if grad and rule.inplace_saves_self:
         original = Tensor._make(self._data.copy(), self._dtype, self._device)
@@ -214,23 +296,119 @@ def call_inplace(rule, self, operands, params):
     if _fw_state.level is not None:
         push_tangents(rule, all_ops, params, result)
     node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
-    token = silence(IGNORE)  # a cast into self's dtype overflows silently, as in PyTorch
-    try:
-        np.copyto(self._data, result._data, casting="unsafe")
-    finally:
-        restore(token)
+    if self._data.size:
+        token = silence(IGNORE)  # a cast into self's dtype overflows silently, as in PyTorch
+        try:
+            np.copyto(self._data, result._data, casting="unsafe")
+        finally:
+            restore(token)
     if result._fw is not None:
         self._fw = result._fw
+        if self._base is not None:
+            _write_tangent_into_base(self, result._fw[1])
     bump_version(self)
     if grad:
+        if self._base is not None:
+            _rebase_view(self, node)
+        else:
+            old_fn, old_nr = self._grad_fn, self._output_nr
+            self._grad_fn = node
+            self._output_nr = 0
+            self._move_retains_grad(old_fn, old_nr)
         saved_result = node._saved.get("result")
         if saved_result is not None:
-            saved_result.repoint(self)
-        if self._retains_grad:
-            move_retains_grad(self, node, 0)
-        self._grad_fn = node
-        self._output_nr = 0
+            saved_result.repoint(self, self._grad_fn if self._base is not None else None)
     return self
+
+
+def _rebase_view(view, fn):
+    """PyTorch's rebase_history of a view: the base's history becomes CopySlices of the op's node `fn`,
+    and the view's grad_fn is regenerated from it (AsStridedBackward0)."""
+    base = view._base
+    old_base_fn, old_base_nr = base._grad_fn, base._output_nr
+    base._grad_fn = CopySlices(base, view, fn)
+    base._output_nr = 0
+    base._move_retains_grad(old_base_fn, old_base_nr)
+    old_fn, old_nr = view._grad_fn, view._output_nr
+    _regenerate_view_grad_fn(view)
+    view._view_version = view._vc.value
+    view._move_retains_grad(old_fn, old_nr)
+
+
+def _write_tangent_into_base(view, tangent):
+    """A view's tangent is part of its base's (PyTorch's is a view of it): after an in-place op on the view,
+    the base's tangent holds the view's new one at the view's places."""
+    base = view._base
+    base_tangent = forward_level.tangent_of(base)
+    level, _fw_state.level = _fw_state.level, None
+    try:
+        flat = (zeros_like(base) if base_tangent is None else base_tangent).reshape(-1)
+        positions = kernels.view_positions(view._data, base._data)
+        merged = ops.index_put_values(flat, (positions,), tangent).view(base._data.shape)
+    finally:
+        _fw_state.level = level
+    forward_level.set_tangent(base, merged)
+
+
+class CopySlices(Node):
+    """The grad_fn of a base whose view was modified in place: `fn` (the in-place op's node) gets the
+    view's part of the base's gradient and its gradient for the view replaces that part; its other
+    inputs' gradients pass through. next_functions: the base's previous history, then fn's others."""
+
+    __slots__ = ("fn", "positions")
+
+    def __init__(self, base, view, fn):
+        Node.__init__(self, (base._edge(),) + tuple(fn.next_functions[1:]),
+                      ((base._data.shape, base._dtype, base._device),) + tuple(fn._input_meta[1:]))
+        self.fn = fn
+        self.positions = kernels.view_positions(view._data, base._data)
+
+    def name(self):
+        return "torch::autograd::CopySlices"
+
+    def apply(self, grads):
+        if self.fn is None:
+            raise RuntimeError(FREED_MESSAGE)
+        grad = grads[0]
+        if grad is None:
+            return (None,) * len(self.next_functions)
+        flat = grad.reshape(-1)
+        index = (self.positions,)
+        res = list(self.fn.apply((ops.as_strided_positions(flat, self.positions),)))
+        res0 = res[0]
+        if res0 is None or self.next_functions[0][0] is None:
+            res[0] = None
+        else:
+            if res0._data.shape != self.positions.shape:
+                res0 = sum_to(res0, self.positions.shape)
+            res[0] = ops.index_put_values(flat, index, res0).view(grad._data.shape)
+        return res
+
+    def release(self):
+        """PyTorch's CopySlices drops the op's node once it has run (its saved values with it)."""
+        if self.fn is not None:
+            self.fn.release()
+            self.fn = None
+
+
+def _regenerate_view_grad_fn(view):
+    """A view's grad_fn after its base changed in place: AsStridedBackward0 of the base."""
+    base = view._base
+    record(AS_STRIDED, (base,), {"positions": kernels.view_positions(view._data, base._data)}, view)
+    view._output_nr = 0
+
+
+def _view_tangent(view, base_tangent):
+    """The view's part of its base's tangent (computed with the level off: a plain tensor)."""
+    level, _fw_state.level = _fw_state.level, None
+    try:
+        return ops.as_strided_positions(base_tangent.reshape(-1), kernels.view_positions(view._data, view._base._data))
+    finally:
+        _fw_state.level = level
+
+
+VIEW_HOOKS.regenerate = _regenerate_view_grad_fn
+forward_level.VIEW_TANGENT.of = _view_tangent
 
 
 def _write_directly(rule, self, all_ops, params):

@@ -267,10 +267,12 @@ def cofactors(a):
 
 # ------------------------------------------------------------------- views and indexing
 def expand(a, size):
-    """np.broadcast_to (a read-only view: elements repeat), or, when expand only adds leading 1s, a
-    plain writeable view, as PyTorch's is."""
-    view = a[(np.newaxis,) * (len(size) - a.ndim)]
-    return view if view.shape == tuple(size) else np.broadcast_to(a, size)
+    """A view of `a` whose new and size-1 dims repeat its elements (stride 0), writeable when `a` is, as
+    PyTorch's expand is (in-place ops refuse to write most of such tensors: refgrad/_dispatch.py)."""
+    lead = len(size) - a.ndim
+    strides = (0,) * lead + tuple(0 if n == 1 and s != 1 else stride
+                                  for n, s, stride in zip(a.shape, size[lead:], a.strides))
+    return np.lib.stride_tricks.as_strided(a, tuple(size), strides, writeable=a.flags.writeable)
 
 
 def embed(g, shape, dim, key):
@@ -440,6 +442,46 @@ def padded_index(size, lo, hi, mode):
     period = 2 * (size - 1)
     i = np.abs(i) % period if period else np.zeros_like(i)
     return np.where(i >= size, period - i, i)
+
+
+def column_major(a):
+    """`a` with each matrix stored column by column, as LAPACK-backed PyTorch results are (layout decides
+    whether reshape() views them and whether contiguous() copies)."""
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(a, -1, -2)), -1, -2) if a.ndim >= 2 else a
+
+
+def diagonal(a, offset, dim1, dim2):
+    """A writeable view of a diagonal (np.diagonal's is read-only), its dim last, as PyTorch's."""
+    row, col = max(-offset, 0), max(offset, 0)
+    length = max(0, min(a.shape[dim1] - row, a.shape[dim2] - col))
+    corner = [slice(None)] * a.ndim
+    corner[dim1], corner[dim2] = slice(min(row, a.shape[dim1]), None), slice(min(col, a.shape[dim2]), None)
+    start = a[tuple(corner)]  # a view whose first element is the diagonal's first
+    rest = [d for d in range(a.ndim) if d not in (dim1, dim2)]
+    shape = tuple(a.shape[d] for d in rest) + (length,)
+    strides = tuple(a.strides[d] for d in rest) + (a.strides[dim1] + a.strides[dim2],)
+    return np.lib.stride_tricks.as_strided(start, shape, strides, writeable=a.flags.writeable)
+
+
+def view_positions(view, base):
+    """Where each element of `view` lies in `base` (an array it shares memory with): the index into
+    base's elements in C order, an int64 array of the view's shape. PyTorch keeps a view's geometry
+    (sizes, strides, storage offset); its flat positions in the base say the same of NumPy arrays."""
+    base_addr = _addresses(base).ravel()
+    order = np.argsort(base_addr, kind="stable")
+    found = np.searchsorted(base_addr[order], _addresses(view))
+    return order[np.minimum(found, max(base.size - 1, 0))].astype(np.int64) if base.size else \
+        np.zeros(view.shape, np.int64)
+
+
+def _addresses(a):
+    """The byte address of every element of `a`, in C order, with a's shape."""
+    addr = np.full(a.shape, a.__array_interface__["data"][0], dtype=np.int64)
+    for dim, (size, stride) in enumerate(zip(a.shape, a.strides)):
+        shape = [1] * a.ndim
+        shape[dim] = size
+        addr = addr + (np.arange(size, dtype=np.int64) * stride).reshape(shape)
+    return addr
 
 
 def embed_diagonal(g, input_sizes, offset, dim1, dim2):

@@ -10,6 +10,7 @@ on Tensor, the functions for refgrad/__init__.py (EXPORTS), and the ops the form
 import builtins
 import functools
 import inspect
+import math
 import operator
 import types
 import warnings
@@ -1040,16 +1041,50 @@ def constant_pad(input, pad, value=0.0):
 
 
 # --------------------------------------------------------------------------- views and shapes
-def _as_view(result, base):
-    """Makes a view op's result share the version counter of its base."""
+def _as_view(result, base, multi=False):
+    """Makes a view op's result a view of its base: the same version counter, `_base` the base's base,
+    and how it was created (PyTorch's CreationMeta: a non-default one sticks to views of views)."""
     result._vc = base._vc
     result._base = base if base._base is None else base._base
+    result._view_version = result._vc.value
+    creation, previous = _view_creation(multi), base._view_creation
+    if creation is None or previous == "inference":  # PyTorch's propagate_creation_meta
+        creation = previous
+    if creation is not None:
+        result._view_creation = creation
     _inherit_inference(result, base)
     return result
 
 
+def _view_creation(multi):
+    state = grad_mode.state
+    if state.inference:
+        return "inference"
+    if not state.enabled:
+        return "no_grad"
+    return "multi" if multi else None
+
+
 def _view_call(rule, input, params):
     return _as_view(call(rule, (input,), params), input)
+
+
+def positions_backward(grad, self_shape, positions):
+    """as_strided's backward: the gradient of each view element added at its place in the base."""
+    index = Tensor._make(positions.reshape(-1), dt.int64, grad._device)
+    flat = zeros((builtins.max(math.prod(self_shape), 0),), dtype=grad._dtype, device=grad._device)
+    return flat.index_add(0, index, grad.reshape(-1)).view(self_shape)
+
+
+def as_strided_positions(input, positions):
+    """The elements of `input` at `positions` (its C-order element indices): PyTorch's as_strided, as CopySlices
+    takes a view's part of its base's gradient."""
+    return call(D.AS_STRIDED, (input,), {"positions": positions})
+
+
+def index_put_values(input, index, values):
+    """input with input[index] replaced by values, out of place (CopySlices' backward)."""
+    return call(D.INDEX_PUT, (input, values), {"index": index, "indices": ()})
 
 
 def _infer_size(size, numel):
@@ -1122,7 +1157,8 @@ def _check_view_overloads(args):
 def reshape(input, *shape):
     size = _infer_size(int_list("reshape", "shape", shape), input._data.size)
     if _viewable(input._data, size):
-        return _view_call(D.VIEW, input, {"size": size})
+        # PyTorch views a contiguous tensor and aliases a non-contiguous one it can still view
+        return _view_call(D.VIEW if input._data.flags.c_contiguous else D.RESHAPE_ALIAS, input, {"size": size})
     return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
 
 
@@ -1266,6 +1302,8 @@ def _slice(input, dim, start, end, step):
 
 @public()
 def narrow(input, dim, start, length):
+    if not input._data.ndim:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim]
     if not -size <= start <= size:
@@ -1336,7 +1374,8 @@ def roll(input, shifts, dims=None):
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-    return call(D.ROLL, (input,), {"shifts": shifts, "dims": tuple(_wrap_dim(d, input._data.ndim) for d in dims)})
+    return call(D.ROLL, (input,), {"shifts": shifts,
+                                   "dims": tuple(_wrap_dim(d, input._data.ndim, scalar=False) for d in dims)})
 
 
 @public()
@@ -1363,7 +1402,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     dim1, dim2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if dim1 == dim2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {given[0]}, {given[1]}")
-    return call(D.DIAGONAL, (input,), {"offset": offset, "dim1": dim1, "dim2": dim2})
+    return _view_call(D.DIAGONAL, input, {"offset": offset, "dim1": dim1, "dim2": dim2})
 
 
 def diagonal_backward(grad, input_sizes, offset, dim1, dim2):
@@ -1382,6 +1421,8 @@ def movedim(input, source, destination):
     for name, dims in (("source", source), ("destination", destination)):
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({_int_text(dims)})")
+    if not nd:
+        return alias(input)
     perm = [None] * nd
     for src, dst in zip(source, destination):
         perm[dst] = src
@@ -1452,11 +1493,13 @@ def stack(tensors, dim=0):
 
 
 def _views(results, input):
-    return tuple(_as_view(r, input) for r in results)
+    return tuple(_as_view(r, input, multi=True) for r in results)
 
 
 @public()
 def split(tensor, split_size_or_sections, dim=0):
+    if not tensor._data.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = _wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[dim]
     if isinstance(split_size_or_sections, int):
@@ -1481,6 +1524,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @public()
 def chunk(input, chunks, dim=0):
+    if not input._data.ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     dim = _wrap_dim(dim, input._data.ndim)
@@ -1723,12 +1768,24 @@ def getitem(self, index):
             raise _index_error(exc, self._data.shape) from None
         return _index(self, np_index, _index_tensors(items))
     if not isinstance(index, tuple):
+        _check_zero_dim_index(self, index)
         if isinstance(index, slice):
-            return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step) \
-                if self._data.ndim else _too_many(self)
+            return _slice(self, 0, index.start, index.stop, 1 if index.step is None else index.step)
         if index is Ellipsis:
             return alias(self)
-    return _basic_index(self, items)
+    result = _basic_index(self, items)
+    return alias(self) if result is self else result
+
+
+def _check_zero_dim_index(self, index):
+    """PyTorch's errors for a lone int or slice indexing a 0-dim tensor."""
+    if self._data.ndim:
+        return
+    if isinstance(index, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+                         "C++ to convert a 0-dim tensor to a number")
 
 
 def _check_masks(items, shape):
@@ -1787,6 +1844,8 @@ def _too_many(self):
 
 
 def _basic_index(self, items):
+    """The view that basic indexing picks; a slice over a whole dim is skipped, so this is `self` when
+    nothing else is left (setitem writes into it; getitem makes an alias)."""
     specified = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
     if specified > self._data.ndim:
         _too_many(self)
@@ -1807,57 +1866,122 @@ def _basic_index(self, items):
             dim += 1
         else:
             result = select(result, dim, operator.index(item))
-    return alias(self) if result is self else result
+    return result
 
 
 def setitem(self, index, value):
+    """x[index] = value as PyTorch runs it: basic indexing picks a view (x itself for whole slices and `...`)
+    that copy_ (fill_ for a 0-dim value) writes; an advanced index runs index_put_."""
     if not isinstance(value, _OPERAND):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
-    if grad_mode.state.enabled and self._grad_fn is None and self._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
             and index._dtype is not dt.bool_:
         index = int(index._data)
-    np_index = _numpy_index(index)
     items = index if isinstance(index, tuple) else (index,)
+    np_index = _numpy_index(index)  # validates the index types
+    if isinstance(index, (bool, np.bool_)):  # x[True] = v writes x.unsqueeze(0); x[False] = v writes nothing
+        if index:
+            _copy_to(unsqueeze(self, 0), value)
+        return
     if builtins.any(_is_advanced(i) for i in items):
-        _check_index_bounds(items, self._data.shape)
+        target, np_index = _slice_around_advanced(self, items, np_index)
+        _index_put(target, np_index, value, items, self._data.shape)
+        return
+    if not isinstance(index, tuple):
+        _check_zero_dim_index(self, index)
+    _copy_to(_basic_index(self, items), value)
+
+
+def _slice_around_advanced(self, items, np_index):
+    """PyTorch's applySlicing for setitem: ints, None and partial slices pick a view first, and index_put_ takes
+    the advanced indices left for that view's dims. With nothing to pick, self and the index as given."""
+    if not builtins.any(i is None or _is_zero_dim_bool(i) or isinstance(i, (int, np.integer, slice))
+                        and not (isinstance(i, slice) and i == slice(None)) for i in items):
+        return self, np_index
+    kept = []
+    basic = []
+    for item, np_item in zip(items, np_index):
+        if _is_zero_dim_bool(item):  # PyTorch unsqueezes a dim for it and indexes that with [0] or []
+            basic.append(None)
+            kept.append(np.zeros(1 if bool(np_item) else 0, np.int64))
+        elif _is_advanced(item):
+            width = item._data.ndim if isinstance(item, Tensor) and item._dtype is dt.bool_ else 1
+            basic.extend([slice(None)] * width)
+            kept.append(np_item)
+        elif item is None or isinstance(item, slice):
+            basic.append(item)
+            kept.append(slice(None))
+        elif item is Ellipsis:
+            basic.append(item)
+            kept.append(item)
+        else:
+            basic.append(item)
+    return _basic_index(self, tuple(basic)), tuple(kept)
+
+
+def _is_zero_dim_bool(item):
+    return isinstance(item, (bool, np.bool_)) or isinstance(item, Tensor) and item._dtype is dt.bool_ and \
+        not item._data.ndim
+
+
+def _index_put(self, np_index, value, items, indexed_shape):
+    """x[advanced index] = value: index_put_ of the value without its leading 1-sized dims (PyTorch checks
+    in-place use before the index). `items` is the whole index of a tensor of `indexed_shape`."""
+    check_inplace(self, self.requires_grad or isinstance(value, Tensor) and value.requires_grad)
+    _check_index_bounds(items, indexed_shape)
     try:
         target_shape = self._data[np_index].shape
     except IndexError as exc:
         raise _index_error(exc, self._data.shape) from None
-    items = index if isinstance(index, tuple) else (index,)
-    advanced = builtins.any(_is_advanced(i) for i in items)
     if isinstance(value, Tensor):
-        _check_put_value(self, items, value, target_shape, advanced)
-    rule = D.INDEX_PUT if advanced else D.COPY_SLICES
-    call_inplace(rule, self, (value,), {"index": np_index, "indices": _index_tensors(items) if advanced else ()})
+        shape = _strip_leading_ones(value._data.shape)
+        if shape != target_shape and not _expandable_to(shape, target_shape):
+            raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, shape))}] cannot be "
+                               f"broadcast to indexing result of shape [{', '.join(map(str, target_shape))}]")
+        _check_put_dtype(self, items, value)
+        if shape != value._data.shape:
+            value = view(value, shape)
+    call_inplace(D.INDEX_PUT, self, (value,), {"index": np_index, "indices": _index_tensors(items)})
 
 
-def _check_put_value(self, items, value, target_shape, advanced):
-    """x[index] = value: the value broadcasts to the indexed shape (leading 1s dropped, as copy_ does); an
-    advanced index runs index_put_, which takes only its own dtype (a 0-d value under a mask is masked_fill_)."""
-    shape = value._data.shape
-    while len(shape) > len(target_shape) and shape[0] == 1:
-        shape = shape[1:]
-    if not advanced:
-        if shape != target_shape:
-            _expanded_shape(shape, target_shape)
-        return
-    try:
-        np.broadcast_shapes(shape, target_shape)
-        fits = np.broadcast_shapes(shape, target_shape) == target_shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, value._data.shape))}] cannot "
-                           f"be broadcast to indexing result of shape [{', '.join(map(str, target_shape))}]")
+def _check_put_dtype(self, items, value):
+    """index_put_ takes only its own dtype (a 0-d value under a mask is masked_fill_, which casts)."""
     masked_fill = len(items) == 1 and isinstance(items[0], Tensor) and items[0]._dtype is dt.bool_ \
         and value._data.ndim == 0
     if value._dtype is not self._dtype and not masked_fill:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{dt.SCALAR_NAME[self._dtype]} for the destination and {dt.SCALAR_NAME[value._dtype]} "
                            "for the source.")
+
+
+def _copy_to(dst, value):
+    """PyTorch's copy_to: copy_ when the shapes agree, fill_ with a 0-dim value, else copy_ of the value
+    viewed without its leading 1-sized dims and expanded to dst."""
+    if not isinstance(value, Tensor):
+        value = Tensor._make(np.asarray(value, dst._dtype.np), dst._dtype, dst._device)
+    if value._data.shape == dst._data.shape:
+        copy_(dst, value)
+    elif value._data.ndim == 0:
+        fill_(dst, value)
+    else:
+        source = view(value, _strip_leading_ones(value._data.shape))
+        if source._data.shape != dst._data.shape:
+            source = expand(source, dst._data.shape)
+        copy_(dst, source)
+
+
+def _strip_leading_ones(shape):
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _expandable_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------- copies, casts, devices

@@ -168,10 +168,14 @@ def tensor_repr(t):
         if t._dtype not in (default, dt.int64, dt.bool_):
             suffixes.append("dtype=" + repr(t._dtype))
         body = _tensor_str(a, t._dtype, indent)
-    fn = t._grad_fn
-    if fn is not None:
-        suffixes.append(f"grad_fn=<{type(fn).__name__}>")
-    elif t._requires_grad:
+    try:
+        fn = t.grad_fn
+        fn_name = None if fn is None else type(fn).__name__
+    except RuntimeError:  # PyTorch's repr too: reading a stale view's grad_fn may raise
+        fn_name = "Invalid"
+    if fn_name is not None:
+        suffixes.append(f"grad_fn=<{fn_name}>")
+    elif t.requires_grad:
         suffixes.append("requires_grad=True")
     if t._fw is not None:
         tangent = tangent_of(t)

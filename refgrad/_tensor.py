@@ -4,6 +4,13 @@ Autograd state: `_requires_grad` (leaves only), `_grad_fn` and `_output_nr` (the
 is in the graph), `_grad`, and `_vc`, a version counter shared with every view of the same data so
 that in-place changes are seen by saved tensors (made on first use).
 
+A view (`_base` set: the tensor whose memory it shares, never itself a view) follows its base as
+PyTorch's differentiable views do: it requires grad when its base does, and when the base or another
+view of it was modified in place since the view's grad_fn was set (`_view_version` behind the shared
+counter), reading its grad_fn regenerates it as AsStridedBackward0 of the base. `_view_creation` says
+how it was made when that was not plain grad mode ("no_grad", "inference", "multi" for an output of
+unbind/split): PyTorch then forbids modifying it in place, directly or through its base.
+
 The layers above attach the rest, once, when they are imported: refgrad/_ops.py the op methods and
 operators (generated from the derivative table), refgrad/autograd/api.py `backward`.
 """
@@ -16,7 +23,7 @@ from ._device import CPU, canonical
 from ._warn import warn_once
 from ._printing import tensor_repr
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, _HookDict, add_hook
+from .autograd.graph import AccumulateGrad, _HookDict, _op_name, add_hook
 
 __all__ = ["Tensor", "Size"]
 
@@ -64,6 +71,8 @@ class Tensor:
     _grad_accumulator = None
     _is_inference = False
     _base = None
+    _view_version = 0
+    _view_creation = None
     _fw = None
 
     # Tensors win over NumPy arrays in mixed binary operators.
@@ -104,8 +113,31 @@ class Tensor:
         t = Tensor._make(data, self._dtype, self._device)
         t._vc = self._vc
         t._base = self if self._base is None else self._base
+        t._view_version = t._vc.value
         _inherit_inference(t, self)
         return t
+
+    def _refresh_view(self):
+        """PyTorch's grad_fn getter of a view: after an in-place change of its base or another view of it
+        (the shared version moved past the one its grad_fn was made at), the grad_fn becomes
+        AsStridedBackward0 of the base. A view made in no_grad/inference mode or by a multi-output op
+        may not be regenerated: PyTorch raises."""
+        version = self._vc.value
+        if self._view_version == version or (self._grad_fn is None and not self._base.requires_grad):
+            return
+        check_view_creation(self, indirect=True)
+        old_fn, old_nr = self._grad_fn, self._output_nr
+        VIEW_HOOKS.regenerate(self)
+        self._view_version = version
+        self._move_retains_grad(old_fn, old_nr)
+
+    def _move_retains_grad(self, old_fn, old_nr):
+        """When its grad_fn changes, a tensor that retains its grad has it retained at the new one (PyTorch's
+        update_tensor_hooks_on_new_gradfn); its tensor hooks stay with the old node."""
+        if self._retains_grad and old_fn is not None and old_fn._hooks is not None:
+            ref = old_fn._hooks.retains_grad.pop(old_nr, None)
+            if ref is not None:
+                self._grad_fn.hooks().retains_grad[self._output_nr] = ref
 
     # ----------------------------------------------------------------- metadata
     @property
@@ -123,7 +155,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, scalar=False)]
 
     def dim(self):
         return self._data.ndim
@@ -192,7 +224,9 @@ class Tensor:
     # ----------------------------------------------------------------- autograd state
     @property
     def requires_grad(self):
-        return self._requires_grad or self._grad_fn is not None
+        if self._requires_grad or self._grad_fn is not None:
+            return True
+        return self._base is not None and self._base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -223,10 +257,12 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self):
+        if self._base is not None:
+            self._refresh_view()
         return self._grad_fn
 
     @property
@@ -277,7 +313,7 @@ class Tensor:
     def retain_grad(self):
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None or self._retains_grad:
+        if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
         self._grad_fn.hooks().retains_grad[self._output_nr] = weakref.ref(self)
@@ -286,7 +322,7 @@ class Tensor:
         """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is not None:
+        if self.grad_fn is not None:
             return add_hook(self._grad_fn.tensor_pre_hooks(self._output_nr), hook)
         if self._hooks is None:
             self._hooks = _HookDict()
@@ -302,6 +338,8 @@ class Tensor:
 
     def _edge(self):
         """Where gradients for this tensor enter the graph: (node, output_nr), or (None, 0)."""
+        if self._base is not None:
+            self._refresh_view()
         if self._grad_fn is not None:
             return (self._grad_fn, self._output_nr)
         if self._requires_grad:
@@ -430,16 +468,62 @@ def _rebuild(data, dtype_name, device, requires_grad):
     return t
 
 
+class _ViewHooks:
+    """What the layers above give views: `regenerate(view)` sets a stale view's grad_fn to
+    AsStridedBackward0 of its base (installed by refgrad/_dispatch.py, which records nodes)."""
+
+    def regenerate(self, view):
+        raise RuntimeError("refgrad's dispatch is not installed yet: import refgrad")
+
+
+VIEW_HOOKS = _ViewHooks()
+
+
+_CREATION_HINTS = {
+    "multi": " This view is the output of a function that returns multiple views. Such functions do not allow the "
+             "output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+    "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code "
+                 "by moving both the view and the inplace either both inside the inference_mode block (if you don't "
+                 "want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+}
+
+
+def check_view_creation(view, indirect):
+    """PyTorch's handle_view_on_rebase: a view made in no_grad/inference mode or by a multi-output op must
+    not be modified in place (directly, or `indirect`ly through its base or another view of it)."""
+    creation = view._view_creation
+    if creation is None:
+        return
+    what = "its base or another view of its base has been" if indirect else "is being"
+    fn = view._grad_fn
+    if creation != "multi" or fn is None:
+        prefix = (f"Output {view._output_nr} of {_op_name(fn)} is a view of a view which was created in"
+                  if fn is not None else "A view was created in")
+        if creation == "inference":
+            message = f"{prefix} inference mode and {what} modified inplace in normal mode."
+        else:
+            message = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+    else:
+        message = f"Output {view._output_nr} of {_op_name(fn)} is a view and {what} modified inplace."
+    raise RuntimeError(message + _CREATION_HINTS.get(creation, ""))
+
+
 def _inherit_inference(t, source):
     """A view, detach or .data of `source` is an inference tensor exactly when `source` is."""
     if t._is_inference is not source._is_inference:
         t._is_inference = source._is_inference
 
 
-def _wrap_dim(dim, ndim):
-    """Turns a possibly negative dim into an index, with PyTorch's error when out of range."""
+def _wrap_dim(dim, ndim, scalar=True):
+    """Turns a possibly negative dim into an index, with PyTorch's error when out of range. A 0-dim tensor
+    takes dim 0 or -1 where PyTorch wraps scalars (`scalar`), and no dim at all elsewhere (size, roll)."""
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    if not ndim and not scalar:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     rank = max(ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(

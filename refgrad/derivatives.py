@@ -414,7 +414,8 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
                    jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
-LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: np.linalg.inv(a).astype(a.dtype), ("A",),
+LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(np.linalg.inv(a).astype(a.dtype)),
+                   ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
 
@@ -434,6 +435,13 @@ VIEW = entry("view", "ViewBackward0", lambda a, size: a.reshape(size), ("self",)
              {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 UNSAFE_VIEW = entry("_unsafe_view", "UnsafeViewBackward0", lambda a, size: a.reshape(size), ("self",),
                      {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
+RESHAPE_ALIAS = entry("_reshape_alias", "ReshapeAliasBackward0", lambda a, size: a.reshape(size), ("self",),
+                      {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
+# A view whose base (or another view of it) was modified in place: PyTorch regenerates its grad_fn as
+# as_strided of the base; `positions` (refgrad/_kernels.py view_positions) are its elements' places in the base.
+AS_STRIDED = entry("as_strided", "AsStridedBackward0", lambda a, positions: a.reshape(-1)[positions], ("self",),
+                   {"self": lambda grad, self_shape, positions: ops.positions_backward(grad, self_shape, positions)},
+                   dtype="same", jvp="linear")
 ALIAS = entry("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",
               jvp="linear")
 IDENTITY = entry("_fw_primal", "torch::autograd::Identity", lambda a: a.view(), ("self",), {"self": lambda grad: grad},
@@ -455,12 +463,15 @@ SQUEEZE_DIMS = entry("squeeze.dims", "SqueezeBackward2",
 # matmul squeezes its result in place (squeeze_.dims), which records SqueezeBackward4.
 SQUEEZE_DIMS_ = entry("squeeze_.dims", "SqueezeBackward4", SQUEEZE_DIMS.forward, ("self",),
                       {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
-TRANSPOSE = entry("transpose.int", "TransposeBackward0", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), ("self",),
+TRANSPOSE = entry("transpose.int", "TransposeBackward0",
+                  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(), ("self",),
                   {"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)}, dtype="same", jvp="linear")
 T = entry("t", "TBackward0", lambda a: a.T, ("self",), {"self": lambda grad: grad.t()}, dtype="same", jvp="linear")
 PERMUTE = entry("permute", "PermuteBackward0", lambda a, dims: np.transpose(a, dims), ("self",),
                 {"self": lambda grad, dims: grad.permute(tuple(np.argsort(dims)))}, dtype="same", jvp="linear")
-SELECT = entry("select.int", "SelectBackward0", lambda a, dim, index: a[(slice(None),) * dim + (index,)], ("self",),
+# Ellipsis keeps every result an array that shares the base's memory (a[i] of a 1-d array is a copied scalar).
+SELECT = entry("select.int", "SelectBackward0", lambda a, dim, index: a[(slice(None),) * dim + (index, Ellipsis)],
+               ("self",),
                {"self": lambda grad, self_shape, dim, index: ops.select_backward(grad, self_shape, dim, index)},
                dtype="same", jvp="linear")
 SLICE = entry("slice.Tensor", "SliceBackward0",
@@ -657,7 +668,7 @@ TRIL = entry("tril", "TrilBackward0", lambda a, diagonal: np.tril(a, diagonal), 
 TRIU = entry("triu", "TriuBackward0", lambda a, diagonal: np.triu(a, diagonal), ("self",),
              {"self": lambda grad, diagonal: grad.triu(diagonal)}, dtype="same", jvp="linear")
 DIAGONAL = entry("diagonal", "DiagonalBackward0",
-                 lambda a, offset, dim1, dim2: np.diagonal(a, offset, dim1, dim2).copy(), ("self",),
+                 kernels.diagonal, ("self",),
                  {"self": lambda grad, self_shape, offset, dim1, dim2:
                      ops.diagonal_backward(grad, self_shape, offset, dim1, dim2)}, dtype="same", jvp="linear")
 
@@ -679,7 +690,7 @@ SPLIT_WITH_SIZES = entry("split_with_sizes", "SplitWithSizesBackward0",
 
 
 UNBIND = entry("unbind.int", "UnbindBackward0",
-               lambda a, dim: [a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim])], ("self",),
+               lambda a, dim: [a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim])], ("self",),
                {"self": formulas.unbind_backward}, dtype="same", n_outputs="many", jvp="linear")
 
 
@@ -750,10 +761,8 @@ COPY = entry("copy_", "torch::autograd::CopyBackwards", lambda a, src: np.broadc
 
 _PUT_FORMULAS = {"self": lambda grad, index, indices: ops._masked_zero(grad, index),
                  "value": lambda grad, index, indices: ops._index(grad, index)}
-# x[basic index] = v writes through a view (CopySlices); an advanced index runs index_put_.
-COPY_SLICES = entry("copy_slices", "torch::autograd::CopySlices", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same",
-                    jvp="linear")
+# x[advanced index] = v (x[basic index] = v is copy_/fill_ of a view: refgrad/_ops.py setitem).
 INDEX_PUT = entry("index_put_", "IndexPutBackward0", kernels.put, ("self", "value"), _PUT_FORMULAS, dtype="same", jvp="linear")
 
-VIEWS = frozenset({VIEW, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_, TRANSPOSE, T,
-                   PERMUTE, SELECT, SLICE})
+VIEWS = frozenset({VIEW, RESHAPE_ALIAS, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_,
+                   TRANSPOSE, T, PERMUTE, SELECT, SLICE, DIAGONAL, SPLIT, SPLIT_WITH_SIZES, UNBIND})

@@ -17,7 +17,7 @@ from refgrad.derivatives import TABLE
 torch = pytest.importorskip("torch")
 
 # Entries that stand for an autograd mechanism rather than an ATen op.
-NOT_ATEN = {"copy_slices": "x[basic index] = v: PyTorch's engine wraps the view's copy_ in a CopySlices node"}
+NOT_ATEN = {}
 
 
 def _mul_entry(table, key="mul.Tensor", **formulas):

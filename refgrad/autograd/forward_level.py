@@ -39,9 +39,36 @@ def exit_dual_level(*, level=None):
 def tangent_of(tensor):
     """The tensor's tangent at the active level, or None."""
     fw = tensor._fw
+    if tensor._base is not None:
+        fw = _view_fw(tensor, fw)
     if fw is None or fw[0] != state.level:
         return None
     return fw[1]
+
+
+class _ViewTangent:
+    """`of(view, base_tangent)`: the view's part of its base's tangent (installed by refgrad/_dispatch.py)."""
+
+    def of(self, view, base_tangent):
+        raise RuntimeError("refgrad's dispatch is not installed yet: import refgrad")
+
+
+VIEW_TANGENT = _ViewTangent()
+
+
+def _view_fw(view, fw):
+    """A view's tangent is its part of its base's (PyTorch's is a view of it), so in-place changes of the base
+    or of another view show in it: taken again whenever the base's tangent changed, kept with the base's
+    tangent it came from. (Only for a view that has a tangent at this level: a dual tensor's primal has none.)"""
+    if fw is None or fw[0] != state.level:
+        return fw
+    base_fw = view._base._fw
+    if base_fw is None or base_fw[0] != state.level:
+        return fw
+    if fw is not None and len(fw) == 3 and fw[2] is base_fw:
+        return fw
+    fw = view._fw = (state.level, VIEW_TANGENT.of(view, base_fw[1]), base_fw)
+    return fw
 
 
 def set_tangent(tensor, tangent):

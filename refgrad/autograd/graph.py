@@ -158,7 +158,7 @@ class SavedTensor:
     """
 
     __slots__ = ("tensor", "data", "counter", "version", "dtype", "device", "output_nr", "freed", "fw", "cls",
-                 "nonleaf")
+                 "nonleaf", "producer")
 
     def __init__(self, tensor, is_output):
         if tensor._is_inference:
@@ -170,6 +170,7 @@ class SavedTensor:
         self.counter = tensor._vc
         self.version = tensor._vc.value
         self.freed = False
+        self.producer = None
         if is_output:
             self.tensor = None
             self.data = tensor._data
@@ -182,12 +183,20 @@ class SavedTensor:
             self.tensor = tensor
             self.nonleaf = tensor._grad_fn is not None
 
-    def repoint(self, tensor):
-        """After an in-place op the saved output is the modified tensor itself."""
+    def repoint(self, tensor, producer=None):
+        """After an in-place op the saved output is the modified tensor itself. On a view its grad_fn is then
+        the view's (AsStridedBackward0), not the op's node, which CopySlices holds (PyTorch keeps it weakly)."""
         self.data = tensor._data
         self.counter = tensor._vc
         self.version = tensor._vc.value
         self.fw = tensor._fw
+        if producer is not None:
+            self.producer = weakref.ref(producer)
+            self.output_nr = 0
+
+    def _producer(self, node):
+        producer = self.producer() if self.producer is not None else None
+        return node if producer is None else producer
 
     def unpack(self, node, for_backward=True):
         if self.freed:
@@ -200,7 +209,7 @@ class SavedTensor:
             return self.tensor
         t = self.cls._make(self.data, self.dtype, self.device)
         t._vc = self.counter
-        t._grad_fn = node
+        t._grad_fn = node if self.producer is None else self._producer(node)
         t._output_nr = self.output_nr
         t._fw = self.fw
         return t
@@ -208,9 +217,10 @@ class SavedTensor:
     def _modified_message(self, node):
         t = self.tensor
         if t is None:
-            shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, node, self.output_nr
+            shape, dtype, device, producer, nr = self.data.shape, self.dtype, self.device, self._producer(node), \
+                self.output_nr
         else:
-            shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, t._grad_fn, t._output_nr
+            shape, dtype, device, producer, nr = t._data.shape, t._dtype, t._device, _current_grad_fn(t), t._output_nr
         if dtype._legacy == "BoolTensor":  # PyTorch's toString() of a bool tensor's type
             kind = "CUDABoolType" if device.type == "cuda" else "CPUBoolType"
         else:
@@ -345,8 +355,17 @@ def _freed_saved_tensor():
 _FREED = _freed_saved_tensor()
 
 
+def _current_grad_fn(t):
+    """t.grad_fn as PyTorch reads it (a view's regenerated one), or its last one where regenerating raises."""
+    try:
+        return t.grad_fn
+    except RuntimeError:
+        return t._grad_fn
+
+
 def _op_name(node):
-    """PyTorch names the producer of a modified tensor by its node name without `Backward` (and a 0 after it)."""
+    """PyTorch names the producer of a modified tensor by its node name without `Backward<N>`
+    (`torch::autograd::CopySlices` keeps its namespace)."""
     name = node.name()
     head, sep, tail = name.rpartition("Backward")
     if not sep or not (tail == "" or tail.isdigit()):
