@@ -110,7 +110,7 @@ def signature(diff, kinds):
     m = STEP_KEY.match(diff["field"])
     if not m:
         return f"program/{diff['field']}"
-    step, rest = int(m.group(1)), m.group(2)
+    step, rest = int(m.group(1)), re.sub(r"\[\d+\]", "", m.group(2))  # items of a sequence count as one
     name, _, field = rest.partition(".")
     if name == "<raised>":
         if diff.get("expected") == "<missing>":
@@ -120,9 +120,8 @@ def signature(diff, kinds):
         else:
             field = "exc." + (field or "kind")
     elif name in ("<warnings>", "<hooks>"):
-        field = name.strip("<>") + ("" if not field else "." + re.sub(r"\[\d+\]", "", field))
+        field = name.strip("<>") + ("" if not field else "." + field)
     elif not field:
         field = "kind" if diff.get("expected") != "<missing>" and diff.get("actual") != "<missing>" else "presence"
-    field = re.sub(r"\[\d+\]", "", field)
     kind = kinds[step].rpartition(":")[2] if step < len(kinds) else "?"  # `no_grad:t` counts as `t`
     return f"{kind}/{field}"
