@@ -194,6 +194,10 @@ _WRITE_SHARED_ELEMENTS = frozenset({"fill_.Scalar", "zero_"})
 # What PyTorch writes there with a deprecation warning, element by element; refgrad refuses.
 _DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
 
+# In-place ops whose own meta function checks the cast of the result into self (not TensorIterator's check):
+# it names self's dtype as C++ spells it ("long int", "bool").
+_META_CAST_CHECK = frozenset({"clamp"})
+
 # In-place ops that read their 0-dim value before writing, so it may overlap what they write.
 _READ_VALUE_FIRST = frozenset({"fill_.Tensor", "masked_fill.Tensor"})
 
@@ -299,8 +303,9 @@ def call_inplace(rule, self, operands, params):
     if result._data.shape != self._data.shape:
         check_inplace_shape(self, [result._data.shape])
     if not dt.can_cast(result._dtype, self._dtype):
+        names = dt.CPP_NAME if rule.key in _META_CAST_CHECK else dt.SCALAR_NAME
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
-                           f"type {dt.SCALAR_NAME[self._dtype]}")
+                           f"type {names[self._dtype]}")
     sources = None
     if keeps_original:
         original = Tensor._make(self._data.copy(), self._dtype, self._device)
