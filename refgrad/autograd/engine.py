@@ -3,7 +3,7 @@
 As in PyTorch's engine:
 1. count, for every node reachable from the roots, how many edges lead into it;
 2. when only some inputs are wanted (autograd.grad, backward(inputs=...)), mark the nodes
-   that lead to them and run only those;
+   that lead to them and run only those (a lone root is still evaluated: its tensor hooks run);
 3. run ready nodes latest-created first (AccumulateGrad before anything else), adding each
    node's output gradients into the input buffers of its next functions;
 4. before a node runs, apply the tensor hooks of its outputs and store retained grads;
