@@ -194,6 +194,10 @@ _WRITE_SHARED_ELEMENTS = frozenset({"fill_.Scalar", "zero_"})
 # What PyTorch writes there with a deprecation warning, element by element; refgrad refuses.
 _DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
 
+# In-place ops whose own meta function checks the cast of the result into self (not TensorIterator's check):
+# it names self's dtype as C++ spells it ("long int", "bool").
+_META_CAST_CHECK = frozenset({"clamp"})
+
 # In-place ops that read their 0-dim value before writing, so it may overlap what they write.
 _READ_VALUE_FIRST = frozenset({"fill_.Tensor", "masked_fill.Tensor"})
 
@@ -209,6 +213,16 @@ def _check_memory_overlap(rule, self, operands, params):
         _reject_write_to_shared_elements(rule)
     if not _reads_value_first(rule, operands, params):
         _check_no_partial_overlap(self, operands)
+
+
+def _saves_original_self(rule, all_ops):
+    """Does the node of an in-place op save self's value from before the write (PyTorch's original_self)?
+    When the formula of an operand that requires grad reads self."""
+    if not rule.inplace_saves_self:
+        return False
+    if rule.variadic:
+        return True
+    return any("self" in uses and _needs_grad((all_ops[i],)) for i, uses in rule.edge_uses if i < len(all_ops))
 
 
 def _records_into(rule, self):
@@ -277,6 +291,11 @@ def call_inplace(rule, self, operands, params):
     all_ops = (self,) + tuple(operands)
     requires_grad = _needs_grad(all_ops)
     check_inplace(self, requires_grad)
+    grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
+    keeps_original = grad and _saves_original_self(rule, all_ops)
+    if keeps_original and not self._dtype.is_floating_point:
+        # PyTorch clones self first, a clone that records history: it refuses an integer one before the write
+        raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[self._dtype]}")
     _check_memory_overlap(rule, self, operands, params)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
@@ -284,11 +303,11 @@ def call_inplace(rule, self, operands, params):
     if result._data.shape != self._data.shape:
         check_inplace_shape(self, [result._data.shape])
     if not dt.can_cast(result._dtype, self._dtype):
+        names = dt.CPP_NAME if rule.key in _META_CAST_CHECK else dt.SCALAR_NAME
         raise RuntimeError(f"result type {dt.SCALAR_NAME[result._dtype]} can't be cast to the desired output "
-                           f"type {dt.SCALAR_NAME[self._dtype]}")
-    grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
+                           f"type {names[self._dtype]}")
     sources = None
-    if grad and rule.inplace_saves_self:
+    if keeps_original:
         original = Tensor._make(self._data.copy(), self._dtype, self._device)
         original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
         original._requires_grad = self._requires_grad

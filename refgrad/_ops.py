@@ -230,15 +230,19 @@ def mul(input, other):
     return call(D.MUL, (input, other), {})
 
 
+def _check_rounding_mode(rounding_mode):
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+
+
 @public()
 def div(input, other, *, rounding_mode=None):
     input = _tensor_arg("div", 1, "input", input)
     other = _operand("div", 2, "other", other)
     if rounding_mode is None:
         return call(D.DIV, (input, other), {})
-    if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                           f"'{rounding_mode}'")
+    _check_rounding_mode(rounding_mode)
     return call(D.DIV_ROUNDING, (input, other), {"rounding_mode": rounding_mode})
 
 
@@ -2054,15 +2058,23 @@ def cuda(input, device=None, non_blocking=False):
 
 
 # --------------------------------------------------------------------------- in place
-def _inplace(name, rule_for):
-    """Tensor.<name>: in place, with the entry and operands `rule_for(self, *args)` picks."""
+def _inplace(name, rule_for, kernel_check=None):
+    """Tensor.<name>: in place, with the entry and operands `rule_for(self, *args)` picks (it parses the
+    arguments). `kernel_check(self, operands, params)`: the checks of PyTorch's kernel, which come after
+    autograd's check_inplace (a leaf that requires grad is refused first)."""
     if len(inspect.signature(rule_for).parameters) == 1:
         def method(self):
             rule, operands, params = rule_for(self)
             return call_inplace(rule, self, operands, params)
+    elif kernel_check is None:
+        def method(self, *args, **kwargs):
+            rule, operands, params = rule_for(self, *args, **kwargs)
+            return call_inplace(rule, self, operands, params)
     else:
         def method(self, *args, **kwargs):
             rule, operands, params = rule_for(self, *args, **kwargs)
+            check_inplace(self, builtins.any(isinstance(t, Tensor) and t.requires_grad for t in (self,) + operands))
+            kernel_check(self, operands, params)
             return call_inplace(rule, self, operands, params)
     method.__name__ = method.__qualname__ = name
     METHODS[name] = method
@@ -2074,8 +2086,11 @@ def _add_args(self, other, *, alpha=1):
 
 
 def _sub_args(self, other, *, alpha=1):
-    _check_sub(self, _operand("sub_", 1, "other", other))
-    return D.SUB, (other,), {"alpha": alpha}
+    return D.SUB, (_operand("sub_", 1, "other", other),), {"alpha": alpha}
+
+
+def _sub_check(self, operands, params):
+    _check_sub(self, operands[0])
 
 
 def _mul_args(self, other):
@@ -2088,6 +2103,12 @@ def _div_args(self, other, *, rounding_mode=None):
     return D.DIV, (_operand("div_", 1, "other", other),), {}
 
 
+def _div_check(self, operands, params):
+    rounding_mode = params.get("rounding_mode")
+    if rounding_mode is not None:
+        _check_rounding_mode(rounding_mode)
+
+
 def _pow_args(self, exponent):
     if isinstance(exponent, Tensor):
         return D.POW, (exponent,), {}
@@ -2096,39 +2117,49 @@ def _pow_args(self, exponent):
 
 def _fill_args(self, value):
     if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
         return D.FILL_TENSOR, (value,), {}
     return D.FILL, (), {"value": value}
+
+
+def _fill_check(self, operands, params):
+    if operands and operands[0]._data.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{operands[0]._data.ndim} dimensions.")
 
 
 def _copy_args(self, src, non_blocking=False):
     if isinstance(src, (int, float)):  # x.copy_(2): PyTorch's parser takes a number as a tensor here
         src = full_like_scalar(self, src)
-    src = _tensor_arg("copy_", 1, "src", src)
-    check_inplace_shape(self, [src._data.shape])
-    return D.COPY, (src,), {}
+    return D.COPY, (_tensor_arg("copy_", 1, "src", src),), {}
+
+
+def _copy_check(self, operands, params):
+    check_inplace_shape(self, [operands[0]._data.shape])
 
 
 def _clamp_args(self, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return D.CLAMP, tuple(b if isinstance(b, Tensor) or b is None else full_like_scalar(self, b)
                               for b in (min, max)), {}
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return D.CLAMP_SCALAR, (), {"min": min, "max": max}
 
 
+def _clamp_check(self, operands, params):
+    if not operands and params["min"] is None and params["max"] is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+
+
 def _lerp_args(self, end, weight):
-    _check_lerp(self, end, weight)
     if isinstance(weight, Tensor):
         return D.LERP, (end, weight), {}
     return D.LERP_SCALAR, (end,), {"weight": weight}
 
 
+def _lerp_check(self, operands, params):
+    _check_lerp(self, operands[0], operands[1] if len(operands) > 1 else params["weight"])
+
+
 def _masked_fill_args(self, mask, value):
-    mask = _bool_mask("masked_fill_", mask)
     if isinstance(value, Tensor):
         return D.MASKED_FILL_TENSOR, (value,), {"mask": mask}
     return D.MASKED_FILL, (), {"mask": mask, "value": value}
@@ -2138,19 +2169,23 @@ def _unary_args(rule):
     return lambda self: (rule, (), {})
 
 
+def _masked_fill_check(self, operands, params):
+    _bool_mask("masked_fill_", params["mask"])
+
+
 add_ = _inplace("add_", _add_args)
-sub_ = _inplace("sub_", _sub_args)
+sub_ = _inplace("sub_", _sub_args, _sub_check)
 mul_ = _inplace("mul_", _mul_args)
-div_ = _inplace("div_", _div_args)
+div_ = _inplace("div_", _div_args, _div_check)
 pow_ = _inplace("pow_", _pow_args)
-fill_ = _inplace("fill_", _fill_args)
-copy_ = _inplace("copy_", _copy_args)
+fill_ = _inplace("fill_", _fill_args, _fill_check)
+copy_ = _inplace("copy_", _copy_args, _copy_check)
 zero_ = _inplace("zero_", _unary_args(D.ZERO))
 neg_ = _inplace("neg_", _unary_args(D.NEG))
 reciprocal_ = _inplace("reciprocal_", _unary_args(D.RECIPROCAL))
-clamp_ = _inplace("clamp_", _clamp_args)
-lerp_ = _inplace("lerp_", _lerp_args)
-masked_fill_ = _inplace("masked_fill_", _masked_fill_args)
+clamp_ = _inplace("clamp_", _clamp_args, _clamp_check)
+lerp_ = _inplace("lerp_", _lerp_args, _lerp_check)
+masked_fill_ = _inplace("masked_fill_", _masked_fill_args, _masked_fill_check)
 
 
 def _bitwise_args(rule):

@@ -356,7 +356,7 @@ class Tensor:
     def detach_(self):
         if _grad_state.inference:
             return self  # PyTorch's detach_ is an autograd kernel, which inference mode skips
-        if self._base is not None and self._base.requires_grad:
+        if self._base is not None and not self._is_inference:  # any view, whether or not it requires grad
             raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self._grad_fn = None
         self._output_nr = 0

@@ -1,4 +1,6 @@
 """Gradient accumulation across backward calls, grad.zero_() and resetting .grad."""
+import warnings
+
 from . import scenario
 
 FLOATS = ("float32", "float64")
@@ -189,3 +191,32 @@ def first_gradient_kept_or_copied(torch, rec):
     rec("expanded.version", summed.grad._version)
     (summed * 2).sum().backward()
     rec("expanded.grad", summed.grad)
+
+
+@scenario
+def grad_with_a_graph_is_added_into_in_place(torch, rec):
+    """A .grad that create_graph gave a graph keeps it (and its grad_fn) when a later backward without
+    create_graph adds into it in place; with create_graph the sum is a new tensor."""
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # create_graph's warning shows once per process
+        torch.nn.functional.silu(x).sum().backward(create_graph=True)
+        first = x.grad
+        rec("first", (first, first.requires_grad, first._version))
+        x.sum().backward()
+        rec("in_place", (x.grad, x.grad.requires_grad, x.grad.grad_fn is first.grad_fn, x.grad is first,
+                         x.grad._version))
+        (x * x).sum().backward(create_graph=True)
+        rec("create_graph", (x.grad, x.grad.requires_grad, x.grad is first, x.grad._version))
+    leaf = torch.tensor(rec.data(2), requires_grad=True)
+    leaf.grad = torch.ones(2, requires_grad=True)
+    kept = leaf.grad
+    (leaf * 3).sum().backward()
+    rec("grad_leaf", (leaf.grad, leaf.grad.requires_grad, leaf.grad.is_leaf, leaf.grad is kept))
+    w = torch.tensor(rec.data(1)[0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (w ** 3).backward(create_graph=True)
+    (w ** 2).backward()
+    w.grad.backward()
+    rec("second_order_into_itself", (w.grad, w.grad._version))

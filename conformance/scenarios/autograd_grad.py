@@ -95,3 +95,34 @@ def returned_gradients_sharing_memory(torch, rec):
     seed = torch.ones(2, dtype=x.dtype)
     gx, gz = torch.autograd.grad(x + z, [x, z], seed)
     rec("add.shared", [_changed_by_writing(torch, gx, gz), _changed_by_writing(torch, seed, gx)])
+
+
+@scenario
+def argument_forms_and_their_errors(torch, rec):
+    """outputs/inputs as PyTorch's Python layer reads them: a Tensor or any iterable, dict inputs; the
+    errors of None, numbers, non-tensor items and empty inputs, in PyTorch's order."""
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    plain = torch.tensor(rec.data(2))
+
+    def y():
+        return (x * 2).sum()
+    rec.raises("grad.outputs_none", lambda: torch.autograd.grad(None, [x]))
+    rec.raises("grad.outputs_int", lambda: torch.autograd.grad(3, [x]))
+    rec.raises("grad.outputs_item_none", lambda: torch.autograd.grad([y(), None], [x]))
+    rec.raises("grad.outputs_str", lambda: torch.autograd.grad("ab", [x]))
+    rec.raises("grad.inputs_none", lambda: torch.autograd.grad(y(), None))
+    rec.raises("grad.inputs_empty", lambda: torch.autograd.grad(y(), ()))
+    rec.raises("grad.inputs_item_none", lambda: torch.autograd.grad(y(), [None, plain]))
+    rec.raises("grad.inputs_no_grad_first", lambda: torch.autograd.grad(y(), [plain, None]))
+    rec.raises("grad.root_first", lambda: torch.autograd.grad(plain.sum(), [None]))
+    rec.raises("grad.count_after_shapes", lambda: torch.autograd.grad([x * 2, x * 3], [x], [torch.ones(3)]))
+    rec("grad.iterators", torch.autograd.grad(iter([y()]), iter([x])))
+    rec("grad.dict_inputs", sorted(torch.autograd.grad(y(), {"a": x}).items()))
+    rec.raises("backward.tensors_none", lambda: torch.autograd.backward(None))
+    rec.raises("backward.tensors_item_none", lambda: torch.autograd.backward([None]))
+    rec.raises("backward.inputs_int", lambda: torch.autograd.backward(y(), inputs=3))
+    rec.raises("backward.inputs_empty", lambda: y().backward(inputs=[]))
+    rec.raises("backward.inputs_item_none", lambda: torch.autograd.backward(y(), inputs=[x, None]))
+    rec.raises("backward.inputs_no_grad", lambda: torch.autograd.backward(y(), inputs=[plain]))
+    torch.autograd.backward(y(), inputs={"a": x})
+    rec("backward.dict_inputs", x.grad)

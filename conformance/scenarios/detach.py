@@ -64,3 +64,21 @@ def detach_of_leaf(torch, rec):
     rec("d_is_leaf", d.is_leaf)
     d.zero_()
     rec("x_after_zero", x)
+
+
+@scenario
+def detach_in_place_refuses_every_view(torch, rec):
+    """detach_ refuses a view whether or not it requires grad (PyTorch's is_view), not a detach() or .data."""
+    plain = torch.tensor(rec.data(2))
+    leaf = torch.tensor(rec.data(2), requires_grad=True)
+    rec.raises("view_of_plain", lambda: plain.unsqueeze(0).detach_())
+    rec.raises("index_of_plain", lambda: plain[0].detach_())
+    rec.raises("view_of_leaf", lambda: leaf.view(2).detach_())
+    rec.raises("int_view", lambda: torch.tensor([1, 2])[0].detach_())
+    rec.raises("expand", lambda: plain[0].expand(3).detach_())
+    with torch.no_grad():
+        made_in_no_grad = plain[0]
+    rec.raises("view_made_in_no_grad", lambda: made_in_no_grad.detach_())
+    rec.raises("detach_result", lambda: leaf.detach().detach_())
+    rec.raises("data", lambda: leaf.data.detach_())
+    rec.raises("non_view", lambda: (plain + 1).detach_())

@@ -237,3 +237,35 @@ def retained_grad_under_create_graph(torch, rec):
     (g,) = torch.autograd.grad(out, [empty], grad_outputs=torch.zeros((0,)), create_graph=True)
     rec("part.grad", part.grad)
     rec("g", g)
+
+
+@scenario
+def lone_root_hooks_run_when_it_leads_nowhere_wanted(torch, rec):
+    """PyTorch evaluates a lone root node even when no wanted input lies behind it: its tensor hooks (and
+    retained grad) run, its node pre-hooks do not, and nothing behind it runs. Two roots: nothing."""
+    calls = []
+    unused = torch.tensor(rec.data(2), requires_grad=True)
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    x.register_hook(lambda g: calls.append(("x", g.clone())) or g * 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # create_graph's warning shows once per process
+        x.backward(torch.full_like(x, 2.0), create_graph=True, inputs=[unused])
+    rec("leaf_root", calls)
+    rec("leaf_root.grads", (x.grad, unused.grad))
+    calls.clear()
+    rec("grad_of_leaf_root", torch.autograd.grad(x.sum(), [unused], allow_unused=True))
+    rec.raises("grad_of_unused", lambda: torch.autograd.grad(x, [unused], torch.ones_like(x)))
+    rec("grad_calls", calls)
+    calls.clear()
+    y = x * 2
+    y.register_hook(lambda g: calls.append(("y", g.clone())))
+    y.retain_grad()
+    y.grad_fn.register_prehook(lambda g: calls.append("node prehook"))
+    y.backward(torch.ones_like(y), inputs=[unused])
+    rec("non_leaf_root", calls)
+    rec("non_leaf_root.grads", (y.grad, x.grad, unused.grad))
+    calls.clear()
+    z = x * 3
+    z.register_hook(lambda g: calls.append(("z", g.clone())))
+    torch.autograd.backward([z, x], [torch.ones_like(z), torch.ones_like(x)], inputs=[unused])
+    rec("two_roots", calls)

@@ -175,3 +175,26 @@ def writes_under_forward_ad(torch, rec):
         rec(f"pad3d_{mode}_jvp", torch.func.jvp(lambda c: F.pad(c, (1, 1, 1, 1, 1, 1), mode=mode),
                                                  (cube.detach(),), (torch.ones_like(cube),))[1])
         cube.grad = None
+
+
+@scenario
+def integer_self_requiring_grad(torch, rec):
+    """An integer tensor that requires grad (a float that requires grad written into it): an in-place op
+    whose node keeps self's old value refuses it before writing (PyTorch's clone of original_self records
+    history); the others record into it."""
+    def integer():
+        t = torch.tensor([[-1, 2, 3], [-4, 5, 6]])
+        t[0] = torch.tensor(rec.data(1)[0], requires_grad=True)
+        return t
+    for name, op in [("abs_", lambda t: t.abs_()), ("clamp_", lambda t: t.clamp_(0)),
+                     ("pow_", lambda t: t.pow_(2)), ("neg_", lambda t: t.neg_()),
+                     ("add_", lambda t: t.add_(1)), ("mul_plain", lambda t: t.mul_(torch.tensor([2, 2, 2]))),
+                     ("sign_", lambda t: t.sign_())]:
+        t = integer()
+        version = t._version
+        rec.raises(name, lambda: op(t))
+        rec(name + ".after", (t, t._version - version))
+    t = integer()
+    with torch.no_grad():
+        t.abs_()
+    rec("no_grad", t)

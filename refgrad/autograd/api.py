@@ -2,6 +2,8 @@
 
 Also `Tensor.backward`, installed on Tensor here: the engine sits layers above the Tensor class.
 """
+from collections.abc import Mapping
+
 import numpy as np
 
 from .._creation import zeros_like
@@ -19,20 +21,34 @@ CREATE_GRAPH_WARNING = (
     "after use to break the cycle and avoid the leak.")
 
 
-def _tensor_tuple(value, what):
-    if isinstance(value, Tensor):
-        return (value,)
-    if isinstance(value, (tuple, list)) and all(isinstance(v, Tensor) for v in value):
-        return tuple(value)
-    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, not {type(value).__name__}")
+def _tensor_tuple(value):
+    """PyTorch's reading of `tensors`/`outputs`: a Tensor is one, anything else is iterated (and
+    its items are checked later, by _make_grads)."""
+    return (value,) if isinstance(value, Tensor) else tuple(value)
+
+
+def _inputs_tuple(inputs, function):
+    """PyTorch's reading of `inputs`: a Tensor, a dict (its values) or any other iterable, not empty."""
+    if isinstance(inputs, Tensor):
+        result = (inputs,)
+    elif type(inputs) is dict:
+        result = tuple(inputs.values())
+    elif isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `{function}()` must be a dict, not {type(inputs).__name__}. "
+                        "Other Mapping types are not supported.")
+    else:
+        result = tuple(inputs)
+    if not result:
+        raise RuntimeError(f"`inputs` argument to `{function}()` cannot be empty.")
+    return result
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
     """The initial gradients: given ones checked against their output, ones for scalar outputs."""
-    if len(grads) < len(outputs):  # extra gradients are ignored, as zip() does in torch's _make_grads
-        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     result = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
+        if not isinstance(out, Tensor):
+            raise AssertionError("Expected output to be a torch.Tensor")
         if g is None:
             if out.requires_grad:
                 if out._data.size != 1:
@@ -49,6 +65,8 @@ def _make_grads(outputs, grads, is_grads_batched=False):
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
                                f"shape of {out.shape}.")
         result.append(g)
+    if len(grads) < len(outputs):  # the engine's check, after these; extra gradients are ignored (zip)
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     return result
 
 
@@ -71,10 +89,16 @@ def _root_edges(outputs, grads):
     return edges
 
 
-def _input_edges(inputs):
-    """Where the gradients of `inputs` arrive in the graph; each input must require grad."""
+def _input_edges(inputs, retain=False):
+    """Where the gradients of `inputs` arrive in the graph; each input must be a tensor that requires
+    grad. retain (backward): as PyTorch does, each input retains its grad (a non-leaf input gets it
+    through its retains_grad hook), checked one input after the other."""
     edges = []
     for t in inputs:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
+        if retain:
+            t.retain_grad()
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         edges.append(t._edge())
@@ -86,21 +110,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulates into `.grad` of the leaves the gradient of `tensors` (weighted by grad_tensors)."""
     if grad_variables is not None:
         grad_tensors = grad_variables
-    outputs = _tensor_tuple(tensors, "tensors")
     if inputs is not None:
-        inputs = _tensor_tuple(inputs, "inputs")
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        inputs = _inputs_tuple(inputs, "backward")
+    outputs = _tensor_tuple(tensors)
     grads = _make_grads(outputs, _grad_tuple(grad_tensors, len(outputs)))
     grads = _cast_to_outputs(outputs, grads, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     roots = _root_edges(outputs, grads)
-    input_edges = None
-    if inputs is not None:
-        for t in inputs:
-            t.retain_grad()  # as PyTorch does: a non-leaf input gets its grad through its retains_grad hook
-        input_edges = _input_edges(inputs)
+    input_edges = None if inputs is None else _input_edges(inputs, retain=True)
     if create_graph:  # PyTorch's engine warns once the roots and inputs are checked
         warn_once(CREATE_GRAPH_WARNING, stacklevel=3)
     execute(roots, grads, retain_graph, create_graph, input_edges, accumulate=True)
@@ -123,8 +141,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
-    outputs = _tensor_tuple(outputs, "outputs")
-    inputs_tuple = _tensor_tuple(inputs, "inputs")
+    outputs = _tensor_tuple(outputs)
+    inputs_tuple = _inputs_tuple(inputs, "grad")
     grads = _make_grads(outputs, _grad_tuple(grad_outputs, len(outputs)))
     grads = _cast_to_outputs(outputs, grads, create_graph)
     if retain_graph is None:
@@ -140,6 +158,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
         final.append(g)
+    if type(inputs) is dict:
+        return dict(zip(inputs.keys(), final))
     return tuple(final)
 
 

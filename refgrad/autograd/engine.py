@@ -3,7 +3,7 @@
 As in PyTorch's engine:
 1. count, for every node reachable from the roots, how many edges lead into it;
 2. when only some inputs are wanted (autograd.grad, backward(inputs=...)), mark the nodes
-   that lead to them and run only those;
+   that lead to them and run only those (a lone root is still evaluated: its tensor hooks run);
 3. run ready nodes latest-created first (AccumulateGrad before anything else), adding each
    node's output gradients into the input buffers of its next functions;
 4. before a node runs, apply the tensor hooks of its outputs and store retained grads;
@@ -110,10 +110,12 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
         return root.grads
     grads = buffers.pop(node, None) or [None]
     if needed is not None and not needed[node]:
-        # a node that only captures: PyTorch captures its gradient after the tensor hooks, and runs nothing
-        if node in captures:
+        # a node that only captures, or the lone root (PyTorch's graph root when there is one root edge, so
+        # it is evaluated even when it leads nowhere wanted): the tensor hooks run, then the capture, no node
+        if node in captures or _is_lone_root(node, root):
             grads = _call_tensor_hooks(node, grads, with_node_hooks=False)
-            _capture(node, grads, captures, results)
+            if node in captures:
+                _capture(node, grads, captures, results)
         return ()
     if captures and node in captures:
         _capture(node, grads, captures, results)  # before the tensor's own hooks, as PyTorch does
@@ -133,6 +135,12 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if not keep_graph:
         node.release()  # saved tensors are freed as soon as the node has run
     return outputs
+
+
+def _is_lone_root(node, root):
+    """Is `node` the one root of the graph? PyTorch then skips the dummy root node and evaluates it first."""
+    edges = root.next_functions
+    return len(edges) == 1 and edges[0][0] is node
 
 
 def _capture(node, grads, captures, results):
@@ -304,9 +312,7 @@ def _accumulate_into(tensor, grad, create_graph):
             tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
         else:
             tensor._grad = _copy_like(grad, tensor)
-    elif tensor._grad.requires_grad:
-        tensor._grad = tensor._grad + grad
-    else:
+    else:  # in place even when .grad requires grad (create_graph made it): PyTorch keeps its grad_fn
         with grad_mode.no_grad():
             tensor._grad.add_(grad)
 
