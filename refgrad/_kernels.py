@@ -10,18 +10,23 @@ import math
 import numpy as np
 
 from . import _dtype as dt
+from ._promotion import broadcast_shapes
 
 
 # ------------------------------------------------------------------- which dtypes a kernel takes
 FLOAT, NO_BOOL, INTEGRAL = "f", "fiu", "iub"  # NumPy dtype kinds
 
 
-def typed(name, kinds=FLOAT):
+def typed(name, kinds=FLOAT, elementwise=False):
     """A forward whose PyTorch CPU kernel exists only for some dtypes: for an operand of any other
-    dtype (the compute dtype), PyTorch's NotImplementedError naming its kernel (`"silu_cpu"`)."""
+    dtype (the compute dtype), PyTorch's NotImplementedError naming its kernel (`"silu_cpu"`).
+    An elementwise kernel's operands must broadcast first: PyTorch's TensorIterator checks that before
+    it picks the kernel."""
     def wrap(forward):
         @functools.wraps(forward)
         def checked(*arrays, **params):
+            if elementwise and arrays[0].dtype.kind not in kinds:
+                broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
             check_kind(name, arrays[0].dtype, kinds)
             return forward(*arrays, **params)
         checked.check_dtype = lambda np_dtype: check_kind(name, np_dtype, kinds)  # for half, computed in float
@@ -64,7 +69,8 @@ def div_rounding(a, b, rounding_mode):
 
 
 def checked_int_div(fn, a, b):
-    if a.dtype.kind in "iub" and np.any(b == 0):
+    """An integer division by zero raises, as PyTorch's kernel does, but only where an element is divided."""
+    if a.dtype.kind in "iub" and np.any(b == 0) and np.broadcast(a, b).size:
         raise RuntimeError("ZeroDivisionError")
     return fn(a, b)
 
@@ -295,7 +301,11 @@ ERF_ARRAY = np.vectorize(math.erf, otypes=[np.float64])
 def gelu(a, approximate):
     if approximate == "tanh":
         return 0.5 * a * (1 + np.tanh(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
-    return (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
+    out = (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
+    if a.dtype == np.float32 and a.size > 1 and a.flags.c_contiguous:
+        # PyTorch's vectorised float32 loop (a contiguous input of two elements or more) gives NaN for +inf
+        out[a == np.inf] = np.nan
+    return out
 
 
 def np_reduce(a, reduction):

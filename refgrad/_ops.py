@@ -481,6 +481,8 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg_args(name, input, dim, keepdim):
+    if input.dtype is dt.bool:  # checked before the dims, as PyTorch's argmax/argmin kernel check comes first
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is not None:
         dim = _reduce_dim(input, dim) if input._data.ndim else None
     if input._data.size == 0:

@@ -232,7 +232,7 @@ ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
                "other": lambda grad, self, other: grad * -self * formulas.atan2_scale(self, other)}, dtype="float",
               jvp="elementwise", api="function method")
 ADDCMUL = entry("addcmul", "AddcmulBackward0",
-                kernels.typed("addcmul_cpu_out", kernels.NO_BOOL)(
+                kernels.typed("addcmul_cpu_out", kernels.NO_BOOL, elementwise=True)(
                     lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
@@ -277,11 +277,11 @@ GT = _compare("gt.Tensor", np.greater)
 GE = _compare("ge.Tensor", np.greater_equal)
 LOGICAL_AND = _compare("logical_and", np.logical_and)
 LOGICAL_OR = _compare("logical_or", np.logical_or)
-BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL)(np.bitwise_and),
+BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_and),
                     ("self", "other"), {})
-BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL)(np.bitwise_or),
+BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_or),
                    ("self", "other"), {})
-BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL)(np.bitwise_xor),
+BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_xor),
                     ("self", "other"), {})
 BITWISE_NOT = entry("bitwise_not", None, kernels.typed("bitwise_not_cpu", kernels.INTEGRAL)(np.invert), ("self",), {},
                     dtype="same", api="function method inplace")
