@@ -481,7 +481,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg_args(name, input, dim, keepdim):
-    if input.dtype is dt.bool:  # checked before the dims, as PyTorch's argmax/argmin kernel check comes first
+    if input.dtype is dt.bool_:  # checked before the dims, as PyTorch's argmax/argmin kernel check comes first
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is not None:
         dim = _reduce_dim(input, dim) if input._data.ndim else None
@@ -552,7 +552,7 @@ def _softmax_args(name, input, dim, dtype):
     else:
         _wrap_dim(dim, 0)  # a 0-d tensor takes dim 0 or -1 only
         dim = None
-    if not input._dtype.is_floating_point:
+    if not input._dtype.is_floating_point and input._data.size:  # an empty one comes back as it is, as there
         kernel = "lastdim_kernel_impl" if dim is None or dim == input._data.ndim - 1 else "kernel_impl"
         raise NotImplementedError(f'"{name}_{kernel}" not implemented for \'{dt.SCALAR_NAME[input._dtype]}\'')
     return (input,), {"dim": dim}
