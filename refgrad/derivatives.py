@@ -566,8 +566,8 @@ BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward
 
 BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
                         kernels.bce_logits, ("self", "target", "weight", "pos_weight"),
-                        {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target}, dtype="same",
-                        rejects=("weight", "pos_weight"), jvp="reduction")
+                        {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target},
+                        dtype=promotion.of_target, rejects=("weight", "pos_weight"), jvp="reduction")
 LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
                     {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 
