@@ -256,8 +256,72 @@ def arg_extreme(name, a, dim, keepdim):
 
 
 # ------------------------------------------------------------------- linear algebra
+def lu_factor(a):
+    """LU with partial pivoting of each matrix of `a`, in a's own dtype, as LAPACK's getrf (sgetrf for float32;
+    NumPy's linalg would compute in float64): (LU packed in one array, row permutations, sign of the
+    permutation, info: the 1-based first zero pivot or 0). A zero pivot is skipped, as getrf does. The
+    multipliers are scaled by the pivot's reciprocal, but divided by it at the last step of a matrix of
+    size 4 or less: the rounding of PyTorch's MKL, bit for bit up to size 16."""
+    n = a.shape[-1]
+    lu = np.array(a, dtype=a.dtype).reshape(-1, n, n)
+    rows = np.arange(lu.shape[0])
+    perm = np.tile(np.arange(n), (lu.shape[0], 1))
+    sign = np.ones(lu.shape[0], a.dtype)
+    info = np.zeros(lu.shape[0], np.int64)
+    for k in range(n):
+        p = k + _pivot_row(np.abs(lu[:, k:, k]))
+        lu[rows, k], lu[rows, p] = lu[rows, p], lu[rows, k].copy()
+        perm[rows, k], perm[rows, p] = perm[rows, p], perm[rows, k].copy()
+        sign = np.where(p != k, -sign, sign)
+        pivot = lu[:, k, k]
+        zero = pivot == 0
+        info = np.where(zero & (info == 0), k + 1, info)
+        safe = np.where(zero, 1, pivot)[:, None]
+        if k == n - 2 and n <= 4:
+            lu[:, k + 1:, k] /= safe
+        else:
+            lu[:, k + 1:, k] *= np.ones_like(safe) / safe
+        lu[:, k + 1:, k + 1:] -= lu[:, k + 1:, k, None] * lu[:, k, None, k + 1:]
+    return lu.reshape(a.shape), perm.reshape(a.shape[:-1]), sign.reshape(a.shape[:-2]), info.reshape(a.shape[:-2])
+
+
+def _pivot_row(col):
+    """BLAS's i?amax: the first largest |value|; a NaN wins only when it comes first."""
+    first_nan = np.isnan(col[:, 0])
+    return np.where(first_nan, 0, np.argmax(np.where(np.isnan(col), -1, col), axis=1)) if col.shape[1] else 0
+
+
 def det(a):
-    return np.linalg.det(a).astype(a.dtype)
+    """The product of the LU diagonal in a's dtype, as PyTorch's (so a NaN on it gives NaN, and float32
+    rounding decides whether a singular matrix gives exactly 0)."""
+    if a.shape[-1] == 0:
+        return np.ones(a.shape[:-2], a.dtype)
+    lu, _, sign, _ = lu_factor(np.swapaxes(a, -1, -2))  # PyTorch factors the row-major matrix as it lies: A^T
+    return sign * np.prod(np.diagonal(lu, 0, -2, -1), axis=-1)
+
+
+def inv(a):
+    """getrf then getrs on the identity, in a's dtype, as PyTorch's linalg.inv (so NaN spreads as there, and
+    float32 rounds as float32); a zero pivot raises np.linalg.LinAlgError (the caller words PyTorch's error).
+    MKL's blocked kernels order some sums otherwise: the last bits of larger inverses may differ."""
+    n = a.shape[-1]
+    if n == 0 or a.size == 0:
+        return np.zeros(a.shape, a.dtype)
+    lu, perm, _, info = lu_factor(a)
+    if np.any(info):
+        raise np.linalg.LinAlgError("singular matrix")
+    x = (np.arange(n) == perm[..., :, None]).astype(a.dtype)  # P I
+    for k in range(n):  # L y = P I, L unit lower triangular: column by column, as BLAS's trsm
+        _axpy_rows(x[..., k + 1:, :], lu[..., k + 1:, k], x[..., k, :])
+    for k in reversed(range(n)):  # U x = y
+        x[..., k, :] *= 1 / lu[..., k, k, None]  # MKL's trsm scales by the reciprocal (bit for bit for n = 2)
+        _axpy_rows(x[..., :k, :], lu[..., :k, k], x[..., k, :])
+    return x
+
+
+def _axpy_rows(rows, column, row):
+    """rows -= column (outer) row, skipping the zeros of `row` (as trsm does: 0 * inf stays out)."""
+    rows -= np.where(row[..., None, :] != 0, column[..., :, None] * row[..., None, :], 0)
 
 
 def cofactors(a):
