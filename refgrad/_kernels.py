@@ -492,13 +492,35 @@ def max_pool_indices(x, kernel, stride, padding):
 
 
 def layer_norm(x, w, b, normalized_shape, eps):
-    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
-    mu = mean(x, axis=dims, keepdims=True)
-    var = mean((x - mu) ** 2, axis=dims, keepdims=True)
-    out = (x - mu) / np.sqrt(var + np.asarray(eps, x.dtype))
+    """(x - mean) * rstd, then the affine part, as PyTorch's CPU kernel."""
+    n = math.prod(normalized_shape)
+    rows = x.reshape(-1, n)
+    mu, rstd = _row_moments(rows, eps)
+    batch = x.shape[:x.ndim - len(normalized_shape)] + (1,) * len(normalized_shape)
+    out = (x - mu.reshape(batch)) * rstd.reshape(batch)
     if w is not None:
         out = out * w
     return out + b if b is not None else out
+
+
+def _row_moments(rows, eps):
+    """Mean and 1/sqrt(var + eps) of each row by Welford's updates, element by element, as PyTorch's
+    RowwiseMoments does (bit for bit for a row shorter than its vector width; a longer one rounds a little
+    otherwise, but a constant row still has its exact mean). For a short row its vector lanes then merge
+    with empty ones, which makes the variance NaN when mean**2 overflows (1e20 in float32)."""
+    mu = np.zeros(rows.shape[0], rows.dtype)
+    m2 = np.zeros(rows.shape[0], rows.dtype)
+    for j in range(rows.shape[1]):
+        delta = rows[:, j] - mu
+        mu = mu + delta / rows.dtype.type(j + 1)
+        m2 = m2 + delta * (rows[:, j] - mu)
+    if rows.shape[1] < 8:
+        m2 = np.where(np.isinf(mu * mu), np.nan, m2)
+    return mu, _rstd(m2 / rows.dtype.type(rows.shape[1]), eps)
+
+
+def _rstd(var, eps):
+    return np.ones_like(var) / np.sqrt(np.maximum(var, 0) + np.asarray(eps, var.dtype))
 
 
 def constant_pad(a, pad, value):
