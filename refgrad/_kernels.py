@@ -40,6 +40,20 @@ def check_kind(name, np_dtype, kinds):
         raise NotImplementedError(f'"{name}" not implemented for \'{scalar}\'')
 
 
+def rounded_from_float64(ufunc):
+    """A transcendental ufunc that computes float32 in float64 and rounds once: NumPy's float32 loops are
+    off by an ulp or more where PyTorch's (SLEEF, glibc) nearly always round correctly."""
+    def forward(a):
+        if a.dtype == np.float32:
+            return ufunc(a.astype(np.float64)).astype(np.float32)
+        return ufunc(a)
+    forward.__name__ = forward.__qualname__ = ufunc.__name__
+    return forward
+
+
+EXP, LOG1P = rounded_from_float64(np.exp), rounded_from_float64(np.log1p)
+
+
 # ------------------------------------------------------------------- arithmetic
 def cast(value, dtype):
     """A Python number in an array's dtype, wrapped as a C++ cast wraps it (-1 as uint8 is 255)."""
@@ -396,7 +410,7 @@ def bce_check(x):
 @typed("log_sigmoid_cpu")
 def log_sigmoid(a):
     """min(a, 0) - log1p(exp(-|a|)), as PyTorch computes it (log_sigmoid(inf) is 0.0, not -0.0)."""
-    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+    return np.minimum(a, 0) - LOG1P(EXP(-np.abs(a)))
 
 
 def bce_logits(x, t, w, pw, reduction):
