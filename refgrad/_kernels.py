@@ -376,12 +376,11 @@ SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 ERF_ARRAY = np.vectorize(math.erf, otypes=[np.float64])
 
 
-def gelu(a, approximate):
+def gelu(a, approximate, vectorised=False):
     if approximate == "tanh":
         return 0.5 * a * (1 + np.tanh(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
     out = (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
-    if a.dtype == np.float32 and a.size > 1 and a.flags.c_contiguous:
-        # PyTorch's vectorised float32 loop (a contiguous input of two elements or more) gives NaN for +inf
+    if vectorised:  # PyTorch's vectorised float32 loop gives NaN for +inf
         out[a == np.inf] = np.nan
     return out
 

@@ -323,12 +323,13 @@ def small_integer_and_half_kernels(torch, rec):
 @scenario
 def gelu_of_inf_vectorised(torch, rec):
     """gelu(+inf) is NaN on PyTorch's vectorised float32 loop (a contiguous input of two elements or more),
-    inf for one element, a strided input or float64; gelu(-inf) is NaN."""
+    inf for one element, a strided input, float64 or float16; gelu(-inf) is NaN."""
     x = torch.tensor([1.0, 1.0, INF, -INF, 1e30])
     rec("vectorised", torch.nn.functional.gelu(x))
     rec("one_element", torch.nn.functional.gelu(torch.tensor([INF])))
     rec("strided", torch.nn.functional.gelu(torch.full((4,), INF)[::2]))
     rec("float64", torch.nn.functional.gelu(x.double()))
+    rec("float16", torch.nn.functional.gelu(x.half()))
     rec("tanh", torch.nn.functional.gelu(x, approximate="tanh"))
 
 

@@ -71,7 +71,9 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return call(D.GELU, (input,), {"approximate": approximate})
+    # PyTorch runs its vectorised loop on a contiguous float32 input of two elements or more
+    vectorised = input.dtype is dt.float32 and input._data.size > 1 and input._data.flags.c_contiguous
+    return call(D.GELU, (input,), {"approximate": approximate, "vectorised": vectorised})
 
 
 def silu(input, inplace=False):
