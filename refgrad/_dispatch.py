@@ -299,7 +299,11 @@ def call_inplace(rule, self, operands, params):
     _check_memory_overlap(rule, self, operands, params)
     if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
-    result = forward(rule, all_ops, params)
+    try:
+        result = forward(rule, all_ops, params)
+    except NotImplementedError:  # PyTorch's TensorIterator checks the output shape before it picks the kernel
+        check_inplace_shape(self, [np.shape(getattr(op, "_data", op)) for op in operands])
+        raise
     if result._data.shape != self._data.shape:
         check_inplace_shape(self, [result._data.shape])
     if not dt.can_cast(result._dtype, self._dtype):

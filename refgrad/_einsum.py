@@ -4,6 +4,7 @@ unsqueeze onto one label order, a broadcast product, and a sum over the contract
 PyTorch contracts pairs with bmm instead, so values and gradients agree but the grad_fn names
 of the result differ (see known-divergences.toml).
 """
+from . import _dtype as dt
 from ._tensor import Tensor
 
 __all__ = ["einsum"]
@@ -69,6 +70,23 @@ def _check_sizes(labels, operands):
                 seen[c] = size
 
 
+def _check_dtypes(labels, out, operands):
+    """PyTorch contracts the operands left to right; a pair that shares a label (of size other than 1 in both)
+    summed for good goes through bmm, which wants one dtype. Other pairs are multiplied, which promotes."""
+    sizes = dict(zip(labels[0], operands[0].shape))
+    dtype = operands[0].dtype
+    for k in range(1, len(operands)):
+        b_sizes = dict(zip(labels[k], operands[k].shape))
+        needed = set(out).union(*labels[k + 1:])
+        bmm = any(c in b_sizes and c not in needed and size != 1 and b_sizes[c] != 1 for c, size in sizes.items())
+        nonempty = 0 not in sizes.values() and 0 not in b_sizes.values()
+        if bmm and nonempty and dtype is not operands[k].dtype:
+            raise RuntimeError(f"expected scalar type {dt.SCALAR_NAME[dtype]} but found "
+                               f"{dt.SCALAR_NAME[operands[k].dtype]}")
+        sizes = {c: max(sizes.get(c, 1), b_sizes.get(c, 1)) for c in {**sizes, **b_sizes} if c in needed}
+        dtype = dt.promote_types(dtype, operands[k].dtype)
+
+
 def _take_diagonals(t, term):
     """Repeated labels in one operand (`ii`) select the diagonal; returns the tensor and its distinct labels."""
     while True:
@@ -90,6 +108,7 @@ def einsum(equation, operands):
             raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(op).__name__}")
     labels, out = _parse(equation, operands)
     _check_sizes(labels, operands)
+    _check_dtypes(labels, out, operands)
     order = out + "".join(sorted({c for term in labels for c in term} - set(out)))
     product = None
     for t, term in zip(operands, labels):

@@ -349,9 +349,15 @@ def layer_norm_parts(x, dims, eps):
 
 def layer_norm_input(grad, input, weight, normalized_shape, eps):
     dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    xhat, rstd = layer_norm_parts(input, dims, eps)
+    mean = input.mean(dims, True)
+    rstd = ((input - mean).pow(2).mean(dims, True) + eps).rsqrt()
     g = grad if weight is None else grad * weight
-    return rstd * (g - g.mean(dims, True) - xhat * (g * xhat).mean(dims, True))
+    # PyTorch's grouping: a * g + b * x + c, so that the terms cancel exactly where they do there
+    scale = 1 / math.prod(normalized_shape)
+    db, ds = g.sum(dims, True), (g * input).sum(dims, True)
+    b = (db * mean - ds) * rstd * rstd * rstd * scale
+    c = -b * mean - db * rstd * scale
+    return rstd * g + b * input + c
 
 
 def layer_norm_weight(grad, input, normalized_shape, eps):

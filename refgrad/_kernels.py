@@ -10,18 +10,23 @@ import math
 import numpy as np
 
 from . import _dtype as dt
+from ._promotion import broadcast_shapes
 
 
 # ------------------------------------------------------------------- which dtypes a kernel takes
 FLOAT, NO_BOOL, INTEGRAL = "f", "fiu", "iub"  # NumPy dtype kinds
 
 
-def typed(name, kinds=FLOAT):
+def typed(name, kinds=FLOAT, elementwise=False):
     """A forward whose PyTorch CPU kernel exists only for some dtypes: for an operand of any other
-    dtype (the compute dtype), PyTorch's NotImplementedError naming its kernel (`"silu_cpu"`)."""
+    dtype (the compute dtype), PyTorch's NotImplementedError naming its kernel (`"silu_cpu"`).
+    An elementwise kernel's operands must broadcast first: PyTorch's TensorIterator checks that before
+    it picks the kernel."""
     def wrap(forward):
         @functools.wraps(forward)
         def checked(*arrays, **params):
+            if elementwise and arrays[0].dtype.kind not in kinds:
+                broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
             check_kind(name, arrays[0].dtype, kinds)
             return forward(*arrays, **params)
         checked.check_dtype = lambda np_dtype: check_kind(name, np_dtype, kinds)  # for half, computed in float
@@ -33,6 +38,20 @@ def check_kind(name, np_dtype, kinds):
     if np_dtype.kind not in kinds:
         scalar = dt.SCALAR_NAME[dt.from_numpy_dtype(np_dtype)]
         raise NotImplementedError(f'"{name}" not implemented for \'{scalar}\'')
+
+
+def rounded_from_float64(ufunc):
+    """A transcendental ufunc that computes float32 in float64 and rounds once: NumPy's float32 loops are
+    off by an ulp or more where PyTorch's (SLEEF, glibc) nearly always round correctly."""
+    def forward(a):
+        if a.dtype == np.float32:
+            return ufunc(a.astype(np.float64)).astype(np.float32)
+        return ufunc(a)
+    forward.__name__ = forward.__qualname__ = ufunc.__name__
+    return forward
+
+
+EXP, LOG1P = rounded_from_float64(np.exp), rounded_from_float64(np.log1p)
 
 
 # ------------------------------------------------------------------- arithmetic
@@ -64,7 +83,8 @@ def div_rounding(a, b, rounding_mode):
 
 
 def checked_int_div(fn, a, b):
-    if a.dtype.kind in "iub" and np.any(b == 0):
+    """An integer division by zero raises, as PyTorch's kernel does, but only where an element is divided."""
+    if a.dtype.kind in "iub" and np.any(b == 0) and np.broadcast(a, b).size:
         raise RuntimeError("ZeroDivisionError")
     return fn(a, b)
 
@@ -250,8 +270,72 @@ def arg_extreme(name, a, dim, keepdim):
 
 
 # ------------------------------------------------------------------- linear algebra
+def lu_factor(a):
+    """LU with partial pivoting of each matrix of `a`, in a's own dtype, as LAPACK's getrf (sgetrf for float32;
+    NumPy's linalg would compute in float64): (LU packed in one array, row permutations, sign of the
+    permutation, info: the 1-based first zero pivot or 0). A zero pivot is skipped, as getrf does. The
+    multipliers are scaled by the pivot's reciprocal, but divided by it at the last step of a matrix of
+    size 4 or less: the rounding of PyTorch's MKL, bit for bit up to size 16."""
+    n = a.shape[-1]
+    lu = np.array(a, dtype=a.dtype).reshape(-1, n, n)
+    rows = np.arange(lu.shape[0])
+    perm = np.tile(np.arange(n), (lu.shape[0], 1))
+    sign = np.ones(lu.shape[0], a.dtype)
+    info = np.zeros(lu.shape[0], np.int64)
+    for k in range(n):
+        p = k + _pivot_row(np.abs(lu[:, k:, k]))
+        lu[rows, k], lu[rows, p] = lu[rows, p], lu[rows, k].copy()
+        perm[rows, k], perm[rows, p] = perm[rows, p], perm[rows, k].copy()
+        sign = np.where(p != k, -sign, sign)
+        pivot = lu[:, k, k]
+        zero = pivot == 0
+        info = np.where(zero & (info == 0), k + 1, info)
+        safe = np.where(zero, 1, pivot)[:, None]
+        if k == n - 2 and n <= 4:
+            lu[:, k + 1:, k] /= safe
+        else:
+            lu[:, k + 1:, k] *= np.ones_like(safe) / safe
+        lu[:, k + 1:, k + 1:] -= lu[:, k + 1:, k, None] * lu[:, k, None, k + 1:]
+    return lu.reshape(a.shape), perm.reshape(a.shape[:-1]), sign.reshape(a.shape[:-2]), info.reshape(a.shape[:-2])
+
+
+def _pivot_row(col):
+    """BLAS's i?amax: the first largest |value|; a NaN wins only when it comes first."""
+    first_nan = np.isnan(col[:, 0])
+    return np.where(first_nan, 0, np.argmax(np.where(np.isnan(col), -1, col), axis=1)) if col.shape[1] else 0
+
+
 def det(a):
-    return np.linalg.det(a).astype(a.dtype)
+    """The product of the LU diagonal in a's dtype, as PyTorch's (so a NaN on it gives NaN, and float32
+    rounding decides whether a singular matrix gives exactly 0)."""
+    if a.shape[-1] == 0:
+        return np.ones(a.shape[:-2], a.dtype)
+    lu, _, sign, _ = lu_factor(np.swapaxes(a, -1, -2))  # PyTorch factors the row-major matrix as it lies: A^T
+    return sign * np.prod(np.diagonal(lu, 0, -2, -1), axis=-1)
+
+
+def inv(a):
+    """getrf then getrs on the identity, in a's dtype, as PyTorch's linalg.inv (so NaN spreads as there, and
+    float32 rounds as float32); a zero pivot raises np.linalg.LinAlgError (the caller words PyTorch's error).
+    MKL's blocked kernels order some sums otherwise: the last bits of larger inverses may differ."""
+    n = a.shape[-1]
+    if n == 0 or a.size == 0:
+        return np.zeros(a.shape, a.dtype)
+    lu, perm, _, info = lu_factor(a)
+    if np.any(info):
+        raise np.linalg.LinAlgError("singular matrix")
+    x = (np.arange(n) == perm[..., :, None]).astype(a.dtype)  # P I
+    for k in range(n):  # L y = P I, L unit lower triangular: column by column, as BLAS's trsm
+        _axpy_rows(x[..., k + 1:, :], lu[..., k + 1:, k], x[..., k, :])
+    for k in reversed(range(n)):  # U x = y
+        x[..., k, :] *= 1 / lu[..., k, k, None]  # MKL's trsm scales by the reciprocal (bit for bit for n = 2)
+        _axpy_rows(x[..., :k, :], lu[..., :k, k], x[..., k, :])
+    return x
+
+
+def _axpy_rows(rows, column, row):
+    """rows -= column (outer) row, skipping the zeros of `row` (as trsm does: 0 * inf stays out)."""
+    rows -= np.where(row[..., None, :] != 0, column[..., :, None] * row[..., None, :], 0)
 
 
 def cofactors(a):
@@ -292,10 +376,13 @@ SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 ERF_ARRAY = np.vectorize(math.erf, otypes=[np.float64])
 
 
-def gelu(a, approximate):
+def gelu(a, approximate, vectorised=False):
     if approximate == "tanh":
         return 0.5 * a * (1 + np.tanh(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
-    return (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
+    out = (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
+    if vectorised:  # PyTorch's vectorised float32 loop gives NaN for +inf
+        out[a == np.inf] = np.nan
+    return out
 
 
 def np_reduce(a, reduction):
@@ -322,7 +409,7 @@ def bce_check(x):
 @typed("log_sigmoid_cpu")
 def log_sigmoid(a):
     """min(a, 0) - log1p(exp(-|a|)), as PyTorch computes it (log_sigmoid(inf) is 0.0, not -0.0)."""
-    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+    return np.minimum(a, 0) - LOG1P(EXP(-np.abs(a)))
 
 
 def bce_logits(x, t, w, pw, reduction):
@@ -418,13 +505,35 @@ def max_pool_indices(x, kernel, stride, padding):
 
 
 def layer_norm(x, w, b, normalized_shape, eps):
-    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
-    mu = mean(x, axis=dims, keepdims=True)
-    var = mean((x - mu) ** 2, axis=dims, keepdims=True)
-    out = (x - mu) / np.sqrt(var + np.asarray(eps, x.dtype))
+    """(x - mean) * rstd, then the affine part, as PyTorch's CPU kernel."""
+    n = math.prod(normalized_shape)
+    rows = x.reshape(-1, n)
+    mu, rstd = _row_moments(rows, eps)
+    batch = x.shape[:x.ndim - len(normalized_shape)] + (1,) * len(normalized_shape)
+    out = (x - mu.reshape(batch)) * rstd.reshape(batch)
     if w is not None:
         out = out * w
     return out + b if b is not None else out
+
+
+def _row_moments(rows, eps):
+    """Mean and 1/sqrt(var + eps) of each row by Welford's updates, element by element, as PyTorch's
+    RowwiseMoments does (bit for bit for a row shorter than its vector width; a longer one rounds a little
+    otherwise, but a constant row still has its exact mean). For a short row its vector lanes then merge
+    with empty ones, which makes the variance NaN when mean**2 overflows (1e20 in float32)."""
+    mu = np.zeros(rows.shape[0], rows.dtype)
+    m2 = np.zeros(rows.shape[0], rows.dtype)
+    for j in range(rows.shape[1]):
+        delta = rows[:, j] - mu
+        mu = mu + delta / rows.dtype.type(j + 1)
+        m2 = m2 + delta * (rows[:, j] - mu)
+    if rows.shape[1] < 8:
+        m2 = np.where(np.isinf(mu * mu), np.nan, m2)
+    return mu, _rstd(m2 / rows.dtype.type(rows.shape[1]), eps)
+
+
+def _rstd(var, eps):
+    return np.ones_like(var) / np.sqrt(np.maximum(var, 0) + np.asarray(eps, var.dtype))
 
 
 def constant_pad(a, pad, value):

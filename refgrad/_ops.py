@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as dt
+from . import _kernels as kernels
 from . import derivatives as D
 from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
@@ -485,6 +486,8 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg_args(name, input, dim, keepdim):
+    if input.dtype is dt.bool_:  # checked before the dims, as PyTorch's argmax/argmin kernel check comes first
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is not None:
         dim = _reduce_dim(input, dim) if input._data.ndim else None
     if input._data.size == 0:
@@ -554,7 +557,7 @@ def _softmax_args(name, input, dim, dtype):
     else:
         _wrap_dim(dim, 0)  # a 0-d tensor takes dim 0 or -1 only
         dim = None
-    if not input._dtype.is_floating_point:
+    if not input._dtype.is_floating_point and input._data.size:  # an empty one comes back as it is, as there
         kernel = "lastdim_kernel_impl" if dim is None or dim == input._data.ndim - 1 else "kernel_impl"
         raise NotImplementedError(f'"{name}_{kernel}" not implemented for \'{dt.SCALAR_NAME[input._dtype]}\'')
     return (input,), {"dim": dim}
@@ -798,26 +801,11 @@ _LinAlgError.__module__ = "torch._C"
 
 
 def _first_singular(a):
-    """("(Batch element i): " for a batch, else "", the 1-based first zero pivot) of the first singular matrix."""
-    matrices = a.reshape(-1, *a.shape[-2:])
-    for i, m in enumerate(matrices):
-        pivot = _zero_pivot(m)
-        if pivot:
-            return (f"(Batch element {i}): " if a.ndim > 2 else ""), pivot
-    return "", a.shape[-1]
-
-
-def _zero_pivot(m):
-    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's getrf `info`), 0 if none."""
-    m = np.array(m, dtype=np.float64)
-    n = m.shape[0]
-    for k in range(n):
-        p = k + int(np.argmax(np.abs(m[k:, k])))
-        if m[p, k] == 0:
-            return k + 1
-        m[[k, p]] = m[[p, k]]
-        m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
-    return 0
+    """("(Batch element i): " for a batch, else "", the 1-based first zero pivot) of the first singular matrix,
+    from the LU in the matrix's own dtype, as PyTorch's getrf `info`."""
+    info = kernels.lu_factor(a)[3].reshape(-1)
+    i = int(np.argmax(info != 0))
+    return (f"(Batch element {i}): " if a.ndim > 2 else ""), int(info[i]) or a.shape[-1]
 
 
 def _square_matrices(name, A):

@@ -196,6 +196,11 @@ def float_input(t, name):
     return t._dtype
 
 
+def of_target(operands, p):
+    """binary_cross_entropy_with_logits: PyTorch computes the loss in place in `1 - target`, in target's dtype."""
+    return operands[1]._dtype
+
+
 def given_or_input(operands, p):
     """softmax and log_softmax: the given dtype, else the input's."""
     return p.get("dtype") or operands[0]._dtype

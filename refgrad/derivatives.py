@@ -139,26 +139,26 @@ def _unary(name, node, forward, formula, dtype="float"):
 ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same")
 SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
 SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
-EXP = _unary("exp", "ExpBackward0", np.exp, lambda grad, result: grad * result)
-LOG = _unary("log", "LogBackward0", np.log, lambda grad, self: grad.div(self))
+EXP = _unary("exp", "ExpBackward0", kernels.rounded_from_float64(np.exp), lambda grad, result: grad * result)
+LOG = _unary("log", "LogBackward0", kernels.rounded_from_float64(np.log), lambda grad, self: grad.div(self))
 SQRT = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda grad, result: grad / (2 * result))
-SIN = _unary("sin", "SinBackward0", np.sin, lambda grad, self: grad * self.cos())
-COS = _unary("cos", "CosBackward0", np.cos, lambda grad, self: grad * -self.sin())
-TANH = _unary("tanh", "TanhBackward0", np.tanh, lambda grad, result: ops.tanh_backward(grad, result))
+SIN = _unary("sin", "SinBackward0", kernels.rounded_from_float64(np.sin), lambda grad, self: grad * self.cos())
+COS = _unary("cos", "CosBackward0", kernels.rounded_from_float64(np.cos), lambda grad, self: grad * -self.sin())
+TANH = _unary("tanh", "TanhBackward0", kernels.rounded_from_float64(np.tanh), lambda grad, result: ops.tanh_backward(grad, result))
 SIGMOID = _unary("sigmoid", "SigmoidBackward0", lambda a: 1 / (1 + np.exp(-a)),
                  lambda grad, result: ops.sigmoid_backward(grad, result))
-EXP2 = _unary("exp2", "Exp2Backward0", np.exp2, lambda grad, result: ops.mul_scalar(grad * result, math.log(2.0)))
-EXPM1 = _unary("expm1", "Expm1Backward0", np.expm1, lambda grad, result: grad * (result + 1))
-LOG2 = _unary("log2", "Log2Backward0", np.log2, lambda grad, self: grad / (self * math.log(2.0)))
-LOG10 = _unary("log10", "Log10Backward0", np.log10, lambda grad, self: grad / (self * math.log(10.0)))
-LOG1P = _unary("log1p", "Log1PBackward0", np.log1p, lambda grad, self: grad / (self + 1))
+EXP2 = _unary("exp2", "Exp2Backward0", kernels.rounded_from_float64(np.exp2), lambda grad, result: ops.mul_scalar(grad * result, math.log(2.0)))
+EXPM1 = _unary("expm1", "Expm1Backward0", kernels.rounded_from_float64(np.expm1), lambda grad, result: grad * (result + 1))
+LOG2 = _unary("log2", "Log2Backward0", kernels.rounded_from_float64(np.log2), lambda grad, self: grad / (self * math.log(2.0)))
+LOG10 = _unary("log10", "Log10Backward0", kernels.rounded_from_float64(np.log10), lambda grad, self: grad / (self * math.log(10.0)))
+LOG1P = _unary("log1p", "Log1PBackward0", kernels.rounded_from_float64(np.log1p), lambda grad, self: grad / (self + 1))
 RSQRT = _unary("rsqrt", "RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda grad, result: -0.5 * grad * result.pow(3))
-TAN = _unary("tan", "TanBackward0", np.tan, lambda grad, result: grad * (1 + result.pow(2)))
-ASIN = _unary("asin", "AsinBackward0", np.arcsin, lambda grad, self: grad * (-self * self + 1).rsqrt())
-ACOS = _unary("acos", "AcosBackward0", np.arccos, lambda grad, self: grad * -((-self * self + 1).rsqrt()))
-ATAN = _unary("atan", "AtanBackward0", np.arctan, lambda grad, self: grad / (self * self + 1))
-SINH = _unary("sinh", "SinhBackward0", np.sinh, lambda grad, self: grad * self.cosh())
-COSH = _unary("cosh", "CoshBackward0", np.cosh, lambda grad, self: grad * self.sinh())
+TAN = _unary("tan", "TanBackward0", kernels.rounded_from_float64(np.tan), lambda grad, result: grad * (1 + result.pow(2)))
+ASIN = _unary("asin", "AsinBackward0", kernels.rounded_from_float64(np.arcsin), lambda grad, self: grad * (-self * self + 1).rsqrt())
+ACOS = _unary("acos", "AcosBackward0", kernels.rounded_from_float64(np.arccos), lambda grad, self: grad * -((-self * self + 1).rsqrt()))
+ATAN = _unary("atan", "AtanBackward0", kernels.rounded_from_float64(np.arctan), lambda grad, self: grad / (self * self + 1))
+SINH = _unary("sinh", "SinhBackward0", kernels.rounded_from_float64(np.sinh), lambda grad, self: grad * self.cosh())
+COSH = _unary("cosh", "CoshBackward0", kernels.rounded_from_float64(np.cosh), lambda grad, self: grad * self.sinh())
 ERF = _unary("erf", "ErfBackward0", lambda a: np.asarray(kernels.ERF(a), dtype=a.dtype),
              lambda grad, self: 2.0 / math.sqrt(math.pi) * (-self.pow(2)).exp() * grad)
 FLOOR = _unary("floor", "FloorBackward0", kernels.typed("floor_vml_cpu", kernels.NO_BOOL)(np.floor), lambda grad: ops.zeros_like(grad), dtype="same")
@@ -232,7 +232,7 @@ ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
                "other": lambda grad, self, other: grad * -self * formulas.atan2_scale(self, other)}, dtype="float",
               jvp="elementwise", api="function method")
 ADDCMUL = entry("addcmul", "AddcmulBackward0",
-                kernels.typed("addcmul_cpu_out", kernels.NO_BOOL)(
+                kernels.typed("addcmul_cpu_out", kernels.NO_BOOL, elementwise=True)(
                     lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
@@ -277,11 +277,11 @@ GT = _compare("gt.Tensor", np.greater)
 GE = _compare("ge.Tensor", np.greater_equal)
 LOGICAL_AND = _compare("logical_and", np.logical_and)
 LOGICAL_OR = _compare("logical_or", np.logical_or)
-BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL)(np.bitwise_and),
+BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_and),
                     ("self", "other"), {})
-BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL)(np.bitwise_or),
+BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_or),
                    ("self", "other"), {})
-BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL)(np.bitwise_xor),
+BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_xor),
                     ("self", "other"), {})
 BITWISE_NOT = entry("bitwise_not", None, kernels.typed("bitwise_not_cpu", kernels.INTEGRAL)(np.invert), ("self",), {},
                     dtype="same", api="function method inplace")
@@ -414,7 +414,7 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
                    jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
-LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(np.linalg.inv(a).astype(a.dtype)),
+LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(kernels.inv(a)),
                    ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
@@ -566,8 +566,8 @@ BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward
 
 BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
                         kernels.bce_logits, ("self", "target", "weight", "pos_weight"),
-                        {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target}, dtype="same",
-                        rejects=("weight", "pos_weight"), jvp="reduction")
+                        {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target},
+                        dtype=promotion.of_target, rejects=("weight", "pos_weight"), jvp="reduction")
 LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
                     {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
 

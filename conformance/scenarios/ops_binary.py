@@ -191,3 +191,36 @@ def clamp_min_max_tensor_bounds(torch, rec):
     primals = (x.detach(), bound.detach())
     rec("clamp_min.jvp", torch.func.jvp(lambda a, b: torch.clamp_min(a, b), primals, tangents)[1])
     rec("clamp_max.jvp", torch.func.jvp(lambda a, b: torch.clamp_max(a, b), primals, tangents)[1])
+
+
+@scenario
+def broadcast_checked_before_kernel_dtype(torch, rec):
+    """Operands that do not broadcast fail with the size message before the kernel refuses their dtype
+    (bitwise ops of floats, addcmul of bools), in place too."""
+    f3, f4 = torch.ones(3), torch.ones(4)
+    rec.raises("and", lambda: f3 & f4)
+    rec.raises("or", lambda: torch.bitwise_or(f3, torch.ones(2, 4)))
+    rec.raises("xor_mixed", lambda: f3 ^ torch.ones(4, dtype=torch.int64))
+    rec.raises("and_same_shape", lambda: f3 & f3)
+    rec.raises("inplace", lambda: f3.clone().bitwise_and_(f4))
+    rec.raises("inplace_output_shape", lambda: f3.clone().bitwise_and_(torch.ones(2, 3)))
+    b3, b4 = torch.ones(3, dtype=torch.bool), torch.ones(4, dtype=torch.bool)
+    rec.raises("addcmul_bool", lambda: torch.addcmul(b3, b4, b4))
+
+
+@scenario(dtypes=("float32", "float64"))
+def bce_with_logits_takes_target_dtype(torch, rec):
+    """binary_cross_entropy_with_logits computes in place in `1 - target`: the loss has target's dtype, its
+    gradients their inputs'; an integer or bool target fails as PyTorch's in-place cast does."""
+    F = torch.nn.functional
+    other = "float64" if rec.dtype == "float32" else "float32"
+    x = rec.tensor(3, requires_grad=True)
+    t = torch.tensor([0.25, 1.0, 0.0], dtype=getattr(torch, other), requires_grad=True)
+    for reduction in ("none", "mean", "sum"):
+        loss = F.binary_cross_entropy_with_logits(x, t, reduction=reduction)
+        rec(f"{reduction}.loss", [loss.dtype, loss])
+        rec(f"{reduction}.grads", torch.autograd.grad(loss.sum(), [x, t]))
+    rec("pos_weight", F.binary_cross_entropy_with_logits(x, t, pos_weight=torch.tensor([1.0, 2.0, 3.0])).dtype)
+    rec.raises("int64_target", lambda: F.binary_cross_entropy_with_logits(x, torch.ones(3, dtype=torch.int64)))
+    rec.raises("int32_target", lambda: F.binary_cross_entropy_with_logits(x, torch.ones(3, dtype=torch.int32)))
+    rec.raises("bool_target", lambda: F.binary_cross_entropy_with_logits(x, torch.ones(3, dtype=torch.bool)))

@@ -137,3 +137,34 @@ def inverse_singular_messages(torch, rec):
              "4d": torch.zeros(2, 2, 2, 2), "matrix": torch.zeros(2, 2)}
     for name, a in cases.items():
         rec.raises(name, lambda: torch.linalg.inv(a))
+
+
+@scenario
+def det_inv_in_float32(torch, rec):
+    """det and inv factor in the matrix's own dtype, as LAPACK does (not in float64): a float32 matrix
+    singular up to its rounding has det exactly 0, a NaN spreads through the LU as there."""
+    nan = float("nan")
+    near_singular = torch.tensor([[[1.0, 1.0, 1.0], [-0.5, 1.0, 1.0], [-0.5, 0.0, 0.0]],
+                                  [[-1.0, 0.5, 0.5], [1.0, -2.0, 1.0], [1.5, 0.5, -1.0]]])
+    rec("det_near_singular", repr(torch.linalg.det(near_singular)))
+    rec("det_2x2", torch.linalg.det(torch.tensor([[1.0, 2.0], [3.0, 4.0]])))
+    rec("det_nan", torch.linalg.det(torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, nan]])))
+    rec("inv_nan", torch.linalg.inv(torch.tensor([[2.0, 1.0, 1.0], [1.0, nan, 1.0], [1.0, 1.0, 2.0]])))
+    rec("inv_rounding", repr(torch.linalg.inv(torch.tensor([[2.0, 1.0, 0.5], [1.0, 2.0, 1.0], [1.0, -1.0, 2.0]]))))
+    rec.raises("inv_singular_in_float32", lambda: torch.linalg.inv(near_singular[0]))
+
+
+@scenario
+def einsum_mixed_dtypes(torch, rec):
+    """einsum contracts pairs through bmm, which wants one dtype ("expected scalar type"); pairs without a
+    contracted label are multiplied, which promotes."""
+    i64, f32 = torch.ones(2, 2, dtype=torch.int64), torch.ones(2, 2)
+    rec.raises("mm_long_float", lambda: torch.einsum("ij,jk->ik", i64, f32))
+    rec.raises("mm_float_double", lambda: torch.einsum("ij,jk->ik", f32, f32.double()))
+    rec.raises("dot", lambda: torch.einsum("i,i->", f32[0], i64[0]))
+    rec.raises("three", lambda: torch.einsum("i,i,i->", f32[0], f32[0], i64[0]))
+    rec.raises("diagonal", lambda: torch.einsum("ii,i->", i64, f32[0]))
+    rec("outer_promotes", torch.einsum("i,j->ij", i64[0], f32[0]))
+    rec("elementwise_promotes", torch.einsum("ij,ij->ij", i64, f32))
+    rec("size_one_label", torch.einsum("ij,jk->ik", torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 2)))
+    rec("empty_label", torch.einsum("ij,jk->ik", torch.ones(2, 0, dtype=torch.int64), torch.ones(0, 2)))

@@ -102,3 +102,28 @@ def softmax_implicit_dim(torch, rec):
     rec("grad", x.grad)
     rec.raises("dtype_positional", lambda: F.log_softmax(x, None, 3, torch.float64))
     rec.raises("int_input", lambda: F.softmax(torch.tensor([1, 2])))
+
+
+@scenario
+def argmax_bool_before_empty(torch, rec):
+    """argmax/argmin refuse a bool input before they look at its (empty) dims."""
+    for name in ("argmax", "argmin"):
+        rec.raises(f"{name}.empty_dim", lambda: getattr(torch.tensor([], dtype=torch.bool), name)(0))
+        rec.raises(f"{name}.empty", lambda: getattr(torch.tensor([], dtype=torch.bool), name)())
+        rec.raises(f"{name}.bool", lambda: getattr(torch.tensor([True, False]), name)())
+        rec.raises(f"{name}.empty_int", lambda: getattr(torch.tensor([], dtype=torch.int64), name)(0))
+
+
+@scenario
+def softmax_of_empty_integers(torch, rec):
+    """softmax and log_softmax of an empty integer or bool tensor give it back (no kernel runs); of a
+    non-empty one they fail naming the kernel."""
+    F = torch.nn.functional
+    for dtype in ("int64", "bool"):
+        empty = torch.zeros(0, 3, dtype=getattr(torch, dtype))
+        rec(f"{dtype}.softmax_last", empty.softmax(1))
+        rec(f"{dtype}.softmax_first", torch.softmax(empty, 0))
+        rec(f"{dtype}.log_softmax", empty.log_softmax(-1))
+        rec(f"{dtype}.functional", F.softmax(empty, 1))
+    rec("given_dtype", torch.tensor([], dtype=torch.int64).softmax(0, dtype=torch.float32))
+    rec.raises("nonempty", lambda: torch.tensor([1, 2]).softmax(0))

@@ -318,3 +318,46 @@ def small_integer_and_half_kernels(torch, rec):
     rec.raises("half_not", lambda: torch.bitwise_not(half))
     rec.raises("half_invert", lambda: ~half)
     rec("half_floor_divide", half // 0.3)
+
+
+@scenario
+def gelu_of_inf_vectorised(torch, rec):
+    """gelu(+inf) is NaN on PyTorch's vectorised float32 loop (a contiguous input of two elements or more),
+    inf for one element, a strided input, float64 or float16; gelu(-inf) is NaN."""
+    x = torch.tensor([1.0, 1.0, INF, -INF, 1e30])
+    rec("vectorised", torch.nn.functional.gelu(x))
+    rec("one_element", torch.nn.functional.gelu(torch.tensor([INF])))
+    rec("strided", torch.nn.functional.gelu(torch.full((4,), INF)[::2]))
+    rec("float64", torch.nn.functional.gelu(x.double()))
+    rec("float16", torch.nn.functional.gelu(x.half()))
+    rec("tanh", torch.nn.functional.gelu(x, approximate="tanh"))
+
+
+@scenario
+def integer_division_by_zero_of_empty(torch, rec):
+    """An integer division by zero raises only where an element is divided: empty operands give empty results."""
+    empty = torch.zeros(2, 0, dtype=torch.int64)
+    rec("remainder", empty % 0)
+    rec("remainder_tensor", torch.remainder(empty, torch.zeros(2, 0, dtype=torch.int64)))
+    rec("fmod", torch.fmod(empty, 0))
+    rec("floor_divide", empty // 0)
+    rec("div_floor", torch.div(empty, torch.tensor(0), rounding_mode="floor"))
+    rec.raises("nonempty", lambda: torch.ones(2, dtype=torch.int64) % 0)
+
+
+@scenario
+def layer_norm_moments(torch, rec):
+    """layer_norm's moments are Welford's, as PyTorch's kernel: a constant row has its exact mean, a row whose
+    mean**2 overflows float32 is NaN, and the input gradient of a sum cancels to exact zeros."""
+    F = torch.nn.functional
+    rows = torch.tensor([[1e-30, 1e-30, -2.0], [0.0, 1e30, 1e30], [1e20, 1e20, 1e20], [1e19, 1e19, 1e19],
+                         [0.0, 0.5, 1e-30], [-2.0, 3.0, 1.0]])
+    rec("overflow", F.layer_norm(rows, (3,)))
+    rec("constant_long_row", F.layer_norm(torch.full((1, 12), 1e19), (12,)))
+    x = torch.tensor([[[1.0, 1.0, -1.0], [1.0, 1.0, 1.0]], [[0.5, -2.0, 1.5], [1.0, 2.0, 3.0]]], requires_grad=True)
+    y = F.layer_norm(x, (3,))
+    rec("y", y)
+    g, = torch.autograd.grad(y.sum(), x)
+    rec("grad_of_sum", repr(g))
+    g, = torch.autograd.grad(y, x, torch.full_like(y, -1))
+    rec("grad_of_minus_ones", repr(g))

@@ -71,7 +71,9 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return call(D.GELU, (input,), {"approximate": approximate})
+    # PyTorch runs its vectorised loop on a contiguous float32 input of two elements or more
+    vectorised = input.dtype is dt.float32 and input._data.size > 1 and input._data.flags.c_contiguous
+    return call(D.GELU, (input,), {"approximate": approximate, "vectorised": vectorised})
 
 
 def silu(input, inplace=False):
@@ -197,7 +199,18 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      pos_weight=None):
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _check_bce_target_dtype(input, target)
     return call(D.BCE_WITH_LOGITS, (input, target, weight, pos_weight), {"reduction": _reduction(reduction)})
+
+
+def _check_bce_target_dtype(input, target):
+    """PyTorch computes the loss in place in `1 - target`, so the loss has target's dtype, which must hold it."""
+    if target.dtype is dt.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {dt.SCALAR_NAME[dt.promote_types(input.dtype, target.dtype)]} can't be cast "
+                           f"to the desired output type {dt.SCALAR_NAME[target.dtype]}")
 
 
 # --------------------------------------------------------------------------- normalisation
