@@ -936,6 +936,10 @@ def tensordot(a, b, dims=2):
     """torch.functional.tensordot's dims, then ATen's composite: permute each operand to [free, contracted],
     fold to matrices, mm (dot for a full contraction), reshape to the free dims."""
     dims_a, dims_b = _tensordot_dims(a, b, dims)
+    for position, (name, operand) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(operand, Tensor):  # torch.functional hands the operands to ATen's parser here
+            raise TypeError(f"tensordot(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(operand).__name__}")
     if len(dims_a) != len(dims_b):
         raise RuntimeError("both dimension lists should have same length")
     if a._dtype is not b._dtype:
@@ -976,7 +980,7 @@ def _tensordot_dims(a, b, dims):
                            f"containing two lists, but got dims={dims}")
     if dims < 0:
         raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-    if dims > builtins.min(a._data.ndim, b._data.ndim):
+    if dims > builtins.min(a.dim(), b.dim()):
         raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
     return list(range(-dims, 0)), list(range(dims))
 

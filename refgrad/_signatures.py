@@ -18,7 +18,7 @@ from ._args import _is_int, element_error
 from ._device import device as Device
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type"]
 
 _TABLE = {
     "add": (
@@ -370,8 +370,8 @@ class Signature:
             used += keyword
             if self.varargs_ints and not keyword and _is_int(value):
                 value = args  # view(2, 3) is view((2, 3))
-            if not _matches(param, value):
-                return _wrong_type(name, param, None if keyword else position + 1, value)
+            if not matches(param, value):
+                return wrong_type(name, param, None if keyword else position + 1, value)
             if not keyword:
                 position = len(args) if value is args else position + 1
         if used < len(kwargs):
@@ -394,7 +394,7 @@ def _missing(name, params):
                      f": {', '.join(chr(34) + m + chr(34) for m in missing)}")
 
 
-def _wrong_type(name, param, position, value):
+def wrong_type(name, param, position, value):
     if position is not None and param.type == "tuple of ints" and isinstance(value, (list, tuple)) and value:
         bad = next(i for i, v in enumerate(value) if not _is_int(v))
         return element_error(name, param.name, position, bad, value[bad])
@@ -412,7 +412,7 @@ def _extra_keywords(name, signature, kwargs, given):
     return TypeError("invalid keyword arguments")
 
 
-def _matches(param, value):
+def matches(param, value):
     kind = param.type
     if value is None:
         return param.nullable
@@ -448,7 +448,7 @@ def _described(value):
 def _marked(signature, args, kwargs):
     out = []
     for i, value in enumerate([*args, *kwargs.values()]):
-        ok = i < len(signature.params) and _matches(signature.params[i], value)
+        ok = i < len(signature.params) and matches(signature.params[i], value)
         out.append(_described(value) if ok else f"!{_described(value)}!")
     return f"({', '.join(out)})"
 
@@ -494,7 +494,7 @@ class Parser:
         # The Python number types some signature takes at each position (view(2, 3, 4): ints at every one).
         most = max(s.max_positional for s in self.signatures)
         self._numbers = [{kind for kind, sample in _NUMBERS.items() if any(
-            i < s.max_positional and _matches(s.params[i], sample) for s in self.signatures)} for i in range(most)]
+            i < s.max_positional and matches(s.params[i], sample) for s in self.signatures)} for i in range(most)]
 
     def doubtful(self, args):
         """Whether the parser may refuse these arguments where the op would take them: too many, None, a str, a

@@ -1,6 +1,8 @@
 """refgrad.nn.functional: activations, losses, normalisation, convolution, pooling, padding and
 embedding. Ops with their own PyTorch node (GeluBackward0, NllLossBackward0, ConvolutionBackward0)
 are table entries in refgrad/derivatives.py; the others are composites, as in PyTorch."""
+import functools
+import inspect
 import math
 import warnings
 
@@ -14,7 +16,8 @@ from .._dispatch import call
 from .._formulas import reduce_loss
 from .._kernels import max_pool_indices
 from .._promotion import broadcast_shapes
-from .._ops import relu, sigmoid, tanh, log_sigmoid  # noqa: F401  (re-exported)
+from .._ops import relu, log_sigmoid  # noqa: F401  (re-exported)
+from .._signatures import Parser, Signature, matches, wrong_type
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
@@ -22,10 +25,52 @@ __all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "s
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "layer_norm", "conv1d", "conv2d",
            "max_pool2d", "avg_pool2d", "pad", "embedding"]
 
-logsigmoid = log_sigmoid
+
+def _parsed(text, name=None, positional=True, renamed=None):
+    """fn as the ATen function it hands its arguments to: an argument that does not fit `text` (PyTorch's
+    signature of that function, its tensor and number parameters at least) is the parser's TypeError, named
+    `name`. `positional`: torch's Python wrapper passes every argument by position, so the message gives the
+    position even for a keyword; `renamed` maps ATen's parameter names to the Python function's."""
+    params = Signature(text).params
+    renamed = renamed or {}
+
+    def wrap(fn):
+        shown, python = name or fn.__name__, inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def parse(*args, **kwargs):
+            try:
+                given = python.bind(*args, **kwargs).arguments
+            except TypeError:
+                return fn(*args, **kwargs)  # Python's own words for a missing or extra argument
+            for i, param in enumerate(params):
+                key = renamed.get(param.name, param.name)
+                if key in given and not matches(param, given[key]):
+                    by_position = positional or list(python.parameters).index(key) < len(args)
+                    raise wrong_type(shown, param, i + 1 if by_position else None, given[key])
+            return fn(*args, **kwargs)
+        return parse
+    return wrap
+
+
+def _parsed_overloads(name, texts):
+    """fn as an ATen function with several signatures: a call that fits none is the parser's TypeError."""
+    parser = Parser(name, texts)
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def parse(*args, **kwargs):
+            if not all(isinstance(a, Tensor) for a in args[:2]):
+                error = parser.error(args, kwargs)
+                if error is not None:
+                    raise error
+            return fn(*args, **kwargs)
+        return parse
+    return wrap
 
 
 # --------------------------------------------------------------------------- linear and activations
+@_parsed("(Tensor input, Tensor weight, Tensor bias = None)", positional=False)
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, composed as ATen's linear: addmm for 2-D input, an addmm on the input
     flattened to a matrix when it is contiguous, else matmul and an in-place add of the bias."""
@@ -56,40 +101,59 @@ def _implicit_softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def sigmoid(input):
+    return input.sigmoid()  # torch's F.sigmoid: a method call, so a non-tensor is an AttributeError
+
+
+def tanh(input):
+    return input.tanh()
+
+
+@_parsed("(Tensor input)", name="log_sigmoid", positional=False)
+def logsigmoid(input):
+    return log_sigmoid(input)
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_softmax_dim("softmax", input.dim(), _stacklevel)
-    return _ops.softmax(input, dim, dtype)
+    return input.softmax(dim) if dtype is None else input.softmax(dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_softmax_dim("log_softmax", input.dim(), _stacklevel)
-    return _ops.log_softmax(input, dim, dtype)
+    return input.log_softmax(dim) if dtype is None else input.log_softmax(dim, dtype=dtype)
 
 
+@_parsed("(Tensor input, *, str approximate = 'none')", positional=False)
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return call(D.GELU, (input,), {"approximate": approximate})
 
 
+@_parsed("(Tensor input)")
 def silu(input, inplace=False):
     return call(D.SILU, (input,), {})
 
 
+@_parsed("(Tensor input, Number alpha = 1)")
 def elu(input, alpha=1.0, inplace=False):
     return call(D.ELU, (input,), {"alpha": alpha})
 
 
+@_parsed("(Tensor input, Number negative_slope = 0.01)")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     return call(D.LEAKY_RELU, (input,), {"negative_slope": negative_slope})
 
 
+@_parsed("(Tensor input, Number beta = 1, Number threshold = 20)", positional=False)
 def softplus(input, beta=1.0, threshold=20.0):
     return call(D.SOFTPLUS, (input,), {"beta": beta, "threshold": threshold})
 
 
+@_parsed("(Tensor input)")
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -112,7 +176,7 @@ def _reduction(reduction):
 
 
 def _warn_target_size(input, target):
-    if input.shape != target.shape:
+    if target.size() != input.size():
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
                       "same size.", stacklevel=3)
@@ -137,6 +201,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return reduce_loss(loss, _reduction(reduction))
 
 
+@_parsed("(Tensor input, Tensor target, Tensor weight = None)", name="nll_loss_nd")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     _reduction(reduction)
     if input.dim() == 0:
@@ -155,6 +220,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return call(D.NLL_LOSS, (input, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
 
 
+@_parsed("(Tensor input, Tensor target, Tensor weight = None)", name="cross_entropy_loss")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     _reduction(reduction)
@@ -187,7 +253,7 @@ def _cross_entropy_probabilities(logp, target, weight, reduction, class_dim):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    if target.shape != input.shape:
+    if target.size() != input.size():
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     return call(D.BINARY_CROSS_ENTROPY, (input, target, weight), {"reduction": _reduction(reduction)})
@@ -195,12 +261,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
-    if target.shape != input.shape:
+    if target.size() != input.size():
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     return call(D.BCE_WITH_LOGITS, (input, target, weight, pos_weight), {"reduction": _reduction(reduction)})
 
 
 # --------------------------------------------------------------------------- normalisation
+@_parsed("(Tensor input, tuple of ints normalized_shape, Tensor weight = None, Tensor bias = None)")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape:
@@ -236,10 +303,19 @@ def _conv(k, input, weight, bias, stride, padding, dilation, groups):
     return _ops.squeeze(out, 0) if unbatched else out
 
 
+_CONV_SIGNATURES = (
+    "(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints padding = 0, "
+    "tuple of ints dilation = 1, int groups = 1)",
+    "(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = \"valid\", "
+    "tuple of ints dilation = 1, int groups = 1)")
+
+
+@_parsed_overloads("conv1d", _CONV_SIGNATURES)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@_parsed_overloads("conv2d", _CONV_SIGNATURES)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 
@@ -255,6 +331,7 @@ def _pool_args(kernel_size, stride, padding):
     return kernel, stride, padding
 
 
+@_parsed("(Tensor input)")
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     if dilation not in (1, (1, 1)) or ceil_mode:
         raise NotImplementedError("refgrad: max_pool2d with dilation or ceil_mode is not supported yet")
@@ -268,6 +345,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, indices) if return_indices else out
 
 
+@_parsed("(Tensor input)", positional=False)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     if ceil_mode or not count_include_pad or divisor_override is not None:
@@ -280,6 +358,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _ops.squeeze(out, 0) if unbatched else out
 
 
+@_parsed("(Tensor input)")
 def pad(input, pad, mode="constant", value=None):
     pad = tuple(pad)
     if len(pad) % 2:
@@ -296,6 +375,7 @@ def pad(input, pad, mode="constant", value=None):
     return call(rule, (input,), {"pad": pad})
 
 
+@_parsed("(Tensor weight, Tensor indices)", renamed={"indices": "input"})
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     if max_norm is not None or scale_grad_by_freq or sparse:
