@@ -1312,7 +1312,8 @@ def narrow(input, dim, start, length):
     size = input._data.shape[dim]
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
-    start %= builtins.max(size, 1)
+    if start < 0:
+        start += size
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start + length > size:
@@ -1657,14 +1658,29 @@ def index_select(input, dim, index):
     dim = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1
     if index._data.size and (index._data.min() < 0 or index._data.max() >= size):
-        bad = int(index._data[(index._data < 0) | (index._data >= size)].flat[0])
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+        raise _index_select_bound_error(input, dim, index, size)
     return call(D.INDEX_SELECT, (input,), {"dim": dim, "index": index.reshape(-1)})
+
+
+def _index_select_bound_error(input, dim, index, size):
+    """PyTorch's CPU kernels' words: each path of index_select_out_cpu_ has its own."""
+    if input._data.ndim <= 1 or (dim != 1 and input._data.size):
+        return IndexError("index out of range in self")
+    if size == 0:
+        return RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = int(index._data[(index._data < 0) | (index._data >= size)].flat[0])
+    return RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
 
 
 @public()
 def index_add(input, dim, index, source, *, alpha=1):
     dim = _wrap_dim(dim, input._data.ndim)
+    if index._data.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with "
+                         f"type: {dt.SCALAR_NAME[index._dtype]} and size: {_sizes(index.shape)}")
+    if index._dtype not in (dt.int64, dt.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{dt.SCALAR_NAME[index._dtype]}")
     return call(D.INDEX_ADD, (input, source), {"dim": dim, "index": index, "alpha": alpha})
 
 
@@ -1854,7 +1870,7 @@ def _basic_index(self, items):
     if specified > self._data.ndim:
         _too_many(self)
     result, dim = self, 0
-    for item in items:
+    for position, item in enumerate(items):
         if item is None:
             result = unsqueeze(result, dim)
             dim += 1
@@ -1869,8 +1885,16 @@ def _basic_index(self, items):
             result = _slice(result, dim, item.start, item.stop, step)
             dim += 1
         else:
-            result = select(result, dim, operator.index(item))
+            index = operator.index(item)
+            _check_select_bound(index, result._data.shape[dim], position)
+            result = select(result, dim, index)
     return result
+
+
+def _check_select_bound(index, size, position):
+    """PyTorch's applySelect names the dim by the int's place in the index tuple (x[None, 5]: dimension 1)."""
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {position} with size {size}")
 
 
 def setitem(self, index, value):
