@@ -1549,12 +1549,14 @@ def unbind(input, dim=0):
 
 
 # --------------------------------------------------------------------------- gather and scatter
-def _index_tensor(name, index, argname="index"):
+def _index_tensor(name, index, argname="index", kernel=None):
+    """The index of gather or scatter: a tensor (else the parser's TypeError, under `name`), int32 or int64 unless
+    empty (else the error of the `kernel` that checks it)."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument '{argname}' (position 3) must be Tensor, not {type(index).__name__}")
     if index._dtype not in (dt.int64, dt.int32):
         if index._data.size:
-            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+            raise RuntimeError(f"{kernel or name}(): Expected dtype int32/int64 for index")
         return Tensor._make(index._data.astype(np.int64), dt.int64, index._device)  # PyTorch skips an empty index
     return index
 
@@ -1633,6 +1635,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     dim = _wrap_dim(dim, input._data.ndim)
     if src is None:
         src = value
+    _check_same_dtype(input, src)
     _check_scatter_shape(input, dim, index, src if isinstance(src, Tensor) else None)
     _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if isinstance(src, Tensor):
@@ -1640,10 +1643,17 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
 
 
+def _check_same_dtype(input, src):
+    """scatter's kernels take src as it is: no promotion (a Python number as value is cast)."""
+    if isinstance(src, Tensor) and src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+
+
 @public()
 def scatter_add(input, dim, index, src):
-    index = _index_tensor("scatter_add", index)
+    index = _index_tensor("scatter_add", index, kernel="scatter")
     dim = _wrap_dim(dim, input._data.ndim)
+    _check_same_dtype(input, src)
     _check_scatter_shape(input, dim, index, src)
     _check_gather_bounds("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
@@ -1724,10 +1734,16 @@ def take_along_dim(input, indices, dim=None):
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
                            "for indices")
+    if indices._dtype is not dt.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{dt.SCALAR_NAME[indices._dtype]}")
     dim = _wrap_dim(dim, input._data.ndim)
     # PyTorch broadcasts both with broadcast_to, which records ExpandBackward0 even when nothing grows
-    return gather(broadcast_to(input, _along_dim_shape(input, indices, dim)), dim,
-                  broadcast_to(indices, _along_dim_shape(indices, input, dim)))
+    input = broadcast_to(input, _along_dim_shape(input, indices, dim))
+    indices = broadcast_to(indices, _along_dim_shape(indices, input, dim))
+    if indices._data.size and not input._data.shape[dim]:
+        raise RuntimeError("ZeroDivisionError")  # PyTorch's CPU gather divides by the empty dim's size
+    return gather(input, dim, indices)
 
 
 def _along_dim_shape(t, other, dim):

@@ -361,6 +361,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 @_parsed("(Tensor input)")
 def pad(input, pad, mode="constant", value=None):
     pad = tuple(pad)
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
@@ -368,11 +370,21 @@ def pad(input, pad, mode="constant", value=None):
                            f"padding length {len(pad)} and input of dimension {input.dim()}")
     if mode == "constant":
         return _ops.constant_pad(input, pad, 0.0 if value is None else value)
+    _check_padding_size(input.dim(), len(pad))
     k = len(pad) // 2
     rule = D.PADS.get((mode, k))
     if rule is None:
         raise NotImplementedError(f"refgrad: padding mode '{mode}' with {len(pad)} pad values is not supported")
     return call(rule, (input,), {"pad": pad})
+
+
+def _check_padding_size(ndim, size):
+    """The non-constant modes pad the last 1, 2 or 3 dims of an input with one or two more (batch, channel)."""
+    if ndim - size // 2 not in (1, 2):
+        raise NotImplementedError(
+            f"Padding size {size} is not supported for {ndim}D input tensor.\nSupported combinations for non-constant "
+            "padding:\n  - 2D or 3D input: padding size = 2 (pads last dimension)\n  - 3D or 4D input: padding size = 4 "
+            "(pads last 2 dimensions)\n  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 
 @_parsed("(Tensor weight, Tensor indices)", renamed={"indices": "input"})
