@@ -206,18 +206,51 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _reduction(reduction)
     if input.dim() == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
-    if input.dim() not in (1, 2):
+    # ATen reads a 0-d target's size(0) out of its (empty) sizes: 0
+    target_batch = target.shape[0] if target.dim() else 0
+    if input.dim() != 1 and input.shape[0] != target_batch:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch}).")
+    if input.dim() > 2:
+        _check_spatial_nll_loss(input, target, weight)
         raise NotImplementedError("refgrad: nll_loss supports inputs of shape (C) or (N, C); "
                                   f"got {input.dim()} dimensions")
-    if target._dtype not in (dt.int64, dt.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dt.SCALAR_NAME[target._dtype]}")
+    if input.dim() == 2 and target.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    _check_target_dtype(target)
     if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
-    if target.dim() > 1 or (input.dim() == 2 and (target.dim() != 1 or target.shape[0] != input.shape[0])):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.dim() else 1}).")
     t = target if target._dtype is dt.int64 else target.long()
     return call(D.NLL_LOSS, (input, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
+
+
+def _check_target_dtype(target):
+    if target._dtype not in (dt.int64, dt.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dt.SCALAR_NAME[target._dtype]}")
+
+
+def _check_spatial_nll_loss(input, target, weight):
+    """ATen's checks of nll_loss over (N, C, d1, ...): other than 4-D, the target must be (N, d1, ...), and both
+    are folded to nll_loss2d's (N, C, H, W) and (N, H, W), whose checks follow."""
+    if input.dim() != 4:
+        expected = [input.shape[0], *input.shape[2:]]
+        if list(target.shape[1:]) != expected[1:]:
+            raise RuntimeError(f"Expected target size {_sizes(expected)}, got {_sizes(target.shape)}")
+    elif target.dim() != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of dimension: "
+                           f"{target.dim()}")
+    _check_target_dtype(target)
+    if weight is not None and weight.numel() != input.shape[1]:
+        raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if input.dim() == 4 and (input.shape[0], *input.shape[2:]) != tuple(target.shape):
+        raise RuntimeError(f"size mismatch (got input: {_sizes(input.shape)} , target: {_sizes(target.shape)}")
+    if target._dtype is dt.uint8:
+        raise RuntimeError("expected scalar type Long but found Byte")
+
+
+def _sizes(shape):
+    return f"[{', '.join(map(str, shape))}]"
 
 
 @_parsed("(Tensor input, Tensor target, Tensor weight = None)", name="cross_entropy_loss")
