@@ -535,6 +535,11 @@ _SOLE = {"full": "(tuple of ints size, Number fill_value)",
 
 SIGNATURES = {name: Parser(name, texts) for name, texts in _TABLE.items()}
 SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in _SOLE.items()})
+# Functions whose one signature is their method's with the tensor first (torch.index_add(input, dim, index, ...)).
+_AS_METHODS = ("bmm", "dot", "equal", "gather", "ger", "index_add", "index_select", "masked_select", "mv", "outer",
+               "scatter_add", "take_along_dim")
+SIGNATURES.update({name: Parser(name, ("(Tensor input, " + _METHOD_SOLE[name][1:],), printed=False)
+                   for name in _AS_METHODS if name not in SIGNATURES})
 
 
 def _as_method(text):
@@ -565,9 +570,9 @@ def rejected(name, args, kwargs):
     Parser.doubtful) and that fits none of its signatures, or None. Other calls are left to the function,
     which checks them itself (so a value the table would not know, a NumPy integer say, is not refused here)."""
     parser = SIGNATURES[name]
-    # a function that takes a tensor first has each argument judged; others (rand(2, 3), whose sizes may
-    # come as separate ints) only their first
-    judged = args if parser.tensor_first else args[:1]
+    # a call with a tensor first has each argument judged; others (rand(2, 3), whose sizes may come as
+    # separate ints) only their first
+    judged = args if parser.tensor_first or args and isinstance(args[0], Tensor) else args[:1]
     doubtful = not args or len(args) + len(kwargs) < parser.min_args or parser.doubtful(judged) or any(
         type(v) in _NUMBERS and k in parser.tensor_names for k, v in kwargs.items())
     return parser.error(args, kwargs) if doubtful else None

@@ -60,10 +60,9 @@ def _parsed_overloads(name, texts):
     def wrap(fn):
         @functools.wraps(fn)
         def parse(*args, **kwargs):
-            if not all(isinstance(a, Tensor) for a in args[:2]):
-                error = parser.error(args, kwargs)
-                if error is not None:
-                    raise error
+            error = parser.error(args, kwargs)
+            if error is not None:
+                raise error
             return fn(*args, **kwargs)
         return parse
     return wrap
@@ -289,6 +288,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target.size() != input.size():
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        broadcast_shapes(target.size(), weight.size())  # torch's _infer_size, before it expands the weight
     return call(D.BINARY_CROSS_ENTROPY, (input, target, weight), {"reduction": _reduction(reduction)})
 
 
