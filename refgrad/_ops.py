@@ -972,8 +972,8 @@ def _tensordot_dims(a, b, dims):
     if isinstance(dims, Tensor):
         if dims._data.size > 1:
             return dims[0].tolist(), dims[1].tolist()
-        dims = int(dims.item())
-    elif isinstance(dims, (tuple, list)):
+        return _last_dims(int(dims.item()))  # torch.functional checks no ndim for a one-element tensor
+    if isinstance(dims, (tuple, list)):
         return tuple([d] if isinstance(d, int) else list(d) for d in dims)
     elif not isinstance(dims, int):
         raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
@@ -982,6 +982,13 @@ def _tensordot_dims(a, b, dims):
         raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
     if dims > builtins.min(a.dim(), b.dim()):
         raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+    return _last_dims(dims)
+
+
+def _last_dims(dims):
+    """dims=n: a's last n dims with b's first n."""
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
     return list(range(-dims, 0)), list(range(dims))
 
 

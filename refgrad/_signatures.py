@@ -418,8 +418,9 @@ def matches(param, value):
         return param.nullable
     if kind == "Tensor":
         return isinstance(value, Tensor) or param.number and isinstance(value, (int, float, complex))
-    if kind == "Number":
-        return isinstance(value, (int, float, complex)) or isinstance(value, Tensor)
+    if kind == "Number":  # a tensor passes as a number when it is 0-d and needs no grad
+        return isinstance(value, (int, float, complex)) or isinstance(value, Tensor) and (
+            value._data.ndim == 0 and not value.requires_grad)
     if kind == "int":
         return _is_int(value)
     if kind in ("bool", "str"):
@@ -445,10 +446,16 @@ def _described(value):
     return type(value).__name__
 
 
+def _marked_as_matching(param, value):
+    """Whether PyTorch's listing of a bad call leaves the value unmarked: its own, simpler test, in which a
+    Number parameter matches nothing (neither a Python number nor a tensor)."""
+    return param.type != "Number" and matches(param, value)
+
+
 def _marked(signature, args, kwargs):
     out = []
     for i, value in enumerate([*args, *kwargs.values()]):
-        ok = i < len(signature.params) and matches(signature.params[i], value)
+        ok = i < len(signature.params) and _marked_as_matching(signature.params[i], value)
         out.append(_described(value) if ok else f"!{_described(value)}!")
     return f"({', '.join(out)})"
 
