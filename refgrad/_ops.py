@@ -1748,9 +1748,17 @@ def take_along_dim(input, indices, dim=None):
     # PyTorch broadcasts both with broadcast_to, which records ExpandBackward0 even when nothing grows
     input = broadcast_to(input, _along_dim_shape(input, indices, dim))
     indices = broadcast_to(indices, _along_dim_shape(indices, input, dim))
-    if indices._data.size and not input._data.shape[dim]:
-        raise RuntimeError("ZeroDivisionError")  # PyTorch's CPU gather divides by the empty dim's size
-    return gather(input, dim, indices)
+    return gather(input, dim, _indices_modulo(indices, input._data.shape[dim]))
+
+
+def _indices_modulo(indices, size):
+    """take_along_dim wraps its indices into the dim, Python's way (7 and -3 are 2 in a dim of 5), so none is
+    out of range; with an empty dim the integer remainder is ATen's "ZeroDivisionError"."""
+    if not indices._data.size:
+        return indices
+    if not size:
+        raise RuntimeError("ZeroDivisionError")
+    return Tensor._make(indices._data % size, dt.int64, indices._device)
 
 
 def _along_dim_shape(t, other, dim):

@@ -180,8 +180,9 @@ def empty_index_of_any_dtype(torch, rec):
 @scenario(dtypes=("float32", "int64"))
 def bound_and_dtype_errors(torch, rec):
     """The checks of index_select (each CPU kernel path has its words), index_add (a vector of int32/int64),
-    scatter / scatter_add (src of self's dtype, checked after the index's), take_along_dim (a Long index; an
-    empty dim to gather from is ZeroDivisionError) and x[i, j] (the dim named by the int's place in the index)."""
+    scatter / scatter_add (src of self's dtype, checked after the index's), take_along_dim (a Long index,
+    wrapped into the dim, an empty dim being ZeroDivisionError) and x[i, j] (the dim named by the int's place
+    in the index)."""
     dtype = getattr(torch, rec.dtype)
     zeros = lambda *shape: torch.zeros(shape, dtype=dtype)  # noqa: E731
     for shape, dim, index in [((3,), 0, [3]), ((0,), 0, [0, 0]), ((2, 3), 0, [2]), ((2, 3), 1, [4]), ((2, 3), -1, [-1]),
@@ -210,7 +211,10 @@ def bound_and_dtype_errors(torch, rec):
              "empty_input": (zeros(0), torch.tensor([0, 0]), 0), "empty_input_no_dim": (zeros(0), torch.tensor([0]), None),
              "empty_dim": (zeros(2, 0), torch.tensor([[0]]), 1), "empty_other_dim": (zeros(0, 2), torch.tensor([[0]]), 1),
              "empty_rows": (zeros(0, 2), torch.tensor([[0]]), 0), "empty_index": (zeros(0), torch.zeros(0, dtype=torch.int64), 0),
-             "empty_broadcast": (zeros(2, 0), torch.tensor([[0]]), 0)}
+             "empty_broadcast": (zeros(2, 0), torch.tensor([[0]]), 0),
+             "wrapped": (torch.arange(10, 15).to(dtype), torch.tensor([5, 7, 11, -1, -6, -7, 100]), 0),
+             "wrapped_2d": (torch.arange(10, 15).to(dtype).reshape(1, 5), torch.tensor([[7], [8]]), 1),
+             "out_of_range_no_dim": (zeros(2), torch.tensor([5]), None)}
     for label, (x, indices, dim) in cases.items():
         rec.raises(f"take_along_dim.{label}", lambda: torch.take_along_dim(x, indices, dim=dim))
     for label, index in {"empty_second": lambda x: x[0, 0], "third": lambda x: x[1, 2, 0], "negative": lambda x: x[0, -1],
