@@ -1861,6 +1861,8 @@ def _check_index_bounds(items, shape):
     """PyTorch's message for an integer index tensor (or list) out of bounds: it names the dim by the index's
     place among the advanced indices (a mask counts one per dim), not by the dim it indexes."""
     consumed = [_dims_indexed(i) for i in items]
+    if builtins.sum(consumed) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     pos = advanced = 0
     for k, (item, n) in enumerate(zip(items, consumed)):
         if item is Ellipsis:
@@ -1871,6 +1873,8 @@ def _check_index_bounds(items, shape):
             values = np.asarray(item._data if isinstance(item, Tensor) else item)
             size = shape[pos]
             if values.dtype.kind in "iu" and values.size:
+                if not size:  # ATen's words for an empty dim name neither the index nor the dim
+                    raise IndexError("index is out of bounds for dimension with size 0")
                 bad = values[(values < -size) | (values >= size)]
                 if bad.size:
                     raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {advanced} with size "

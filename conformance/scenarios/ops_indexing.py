@@ -223,3 +223,8 @@ def bound_and_dtype_errors(torch, rec):
                          "first": lambda x: x[5]}.items():
         for shape in ((2, 0), (2, 3, 0), (2, 3, 4)):
             rec.raises(f"getitem.{label}.{shape}", lambda: index(zeros(*shape)))
+    for label, index in {"list": lambda x: x[[0, 0]], "tensor": lambda x: x[torch.tensor([0])],
+                         "second_dim": lambda x: x[:, [0]], "pair": lambda x: x[[0], [0]], "negative": lambda x: x[[-1]],
+                         "out_of_range": lambda x: x[[5]]}.items():
+        for shape in ((0,), (0, 2), (3, 2)):
+            rec.raises(f"advanced.{label}.{shape}", lambda: index(zeros(*shape)))
