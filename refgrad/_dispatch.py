@@ -43,6 +43,8 @@ def call(rule, operands, params):
     result = forward(rule, operands, params)
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result)
+    if rule.n_outputs != 1 and not result:  # unbind of an empty dim: nothing to record
+        return result
     if _state.enabled and rule.differentiable and _needs_grad(operands):
         if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
             record(rule, operands, params, result)

@@ -103,9 +103,9 @@ def _take_diagonals(t, term):
 
 
 def einsum(equation, operands):
-    for op in operands:
-        if not isinstance(op, Tensor):
-            raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(op).__name__}")
+    for i, op in enumerate(operands):
+        if not isinstance(op, Tensor):  # ATen's einsum takes the operands as its argument 1, a TensorList
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(op).__name__}")
     labels, out = _parse(equation, operands)
     _check_sizes(labels, operands)
     _check_dtypes(labels, out, operands)

@@ -928,6 +928,10 @@ def tensordot(a, b, dims=2):
     """torch.functional.tensordot's dims, then ATen's composite: permute each operand to [free, contracted],
     fold to matrices, mm (dot for a full contraction), reshape to the free dims."""
     dims_a, dims_b = _tensordot_dims(a, b, dims)
+    for position, (name, operand) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(operand, Tensor):  # torch.functional hands the operands to ATen's parser here
+            raise TypeError(f"tensordot(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(operand).__name__}")
     if len(dims_a) != len(dims_b):
         raise RuntimeError("both dimension lists should have same length")
     if a._dtype is not b._dtype:
@@ -960,16 +964,23 @@ def _tensordot_dims(a, b, dims):
     if isinstance(dims, Tensor):
         if dims._data.size > 1:
             return dims[0].tolist(), dims[1].tolist()
-        dims = int(dims.item())
-    elif isinstance(dims, (tuple, list)):
+        return _last_dims(int(dims.item()))  # torch.functional checks no ndim for a one-element tensor
+    if isinstance(dims, (tuple, list)):
         return tuple([d] if isinstance(d, int) else list(d) for d in dims)
     elif not isinstance(dims, int):
         raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
                            f"containing two lists, but got dims={dims}")
     if dims < 0:
         raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-    if dims > builtins.min(a._data.ndim, b._data.ndim):
+    if dims > builtins.min(a.dim(), b.dim()):
         raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+    return _last_dims(dims)
+
+
+def _last_dims(dims):
+    """dims=n: a's last n dims with b's first n."""
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
     return list(range(-dims, 0)), list(range(dims))
 
 
@@ -1300,7 +1311,8 @@ def narrow(input, dim, start, length):
     size = input._data.shape[dim]
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
-    start %= builtins.max(size, 1)
+    if start < 0:
+        start += size
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start + length > size:
@@ -1536,12 +1548,14 @@ def unbind(input, dim=0):
 
 
 # --------------------------------------------------------------------------- gather and scatter
-def _index_tensor(name, index, argname="index"):
+def _index_tensor(name, index, argname="index", kernel=None):
+    """The index of gather or scatter: a tensor (else the parser's TypeError, under `name`), int32 or int64 unless
+    empty (else the error of the `kernel` that checks it)."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument '{argname}' (position 3) must be Tensor, not {type(index).__name__}")
     if index._dtype not in (dt.int64, dt.int32):
         if index._data.size:
-            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+            raise RuntimeError(f"{kernel or name}(): Expected dtype int32/int64 for index")
         return Tensor._make(index._data.astype(np.int64), dt.int64, index._device)  # PyTorch skips an empty index
     return index
 
@@ -1620,6 +1634,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     dim = _wrap_dim(dim, input._data.ndim)
     if src is None:
         src = value
+    _check_same_dtype(input, src)
     _check_scatter_shape(input, dim, index, src if isinstance(src, Tensor) else None)
     _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if isinstance(src, Tensor):
@@ -1627,10 +1642,17 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
 
 
+def _check_same_dtype(input, src):
+    """scatter's kernels take src as it is: no promotion (a Python number as value is cast)."""
+    if isinstance(src, Tensor) and src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+
+
 @public()
 def scatter_add(input, dim, index, src):
-    index = _index_tensor("scatter_add", index)
+    index = _index_tensor("scatter_add", index, kernel="scatter")
     dim = _wrap_dim(dim, input._data.ndim)
+    _check_same_dtype(input, src)
     _check_scatter_shape(input, dim, index, src)
     _check_gather_bounds("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
@@ -1645,14 +1667,29 @@ def index_select(input, dim, index):
     dim = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1
     if index._data.size and (index._data.min() < 0 or index._data.max() >= size):
-        bad = int(index._data[(index._data < 0) | (index._data >= size)].flat[0])
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+        raise _index_select_bound_error(input, dim, index, size)
     return call(D.INDEX_SELECT, (input,), {"dim": dim, "index": index.reshape(-1)})
+
+
+def _index_select_bound_error(input, dim, index, size):
+    """PyTorch's CPU kernels' words: each path of index_select_out_cpu_ has its own."""
+    if input._data.ndim <= 1 or (dim != 1 and input._data.size):
+        return IndexError("index out of range in self")
+    if size == 0:
+        return RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = int(index._data[(index._data < 0) | (index._data >= size)].flat[0])
+    return RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
 
 
 @public()
 def index_add(input, dim, index, source, *, alpha=1):
     dim = _wrap_dim(dim, input._data.ndim)
+    if index._data.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with "
+                         f"type: {dt.SCALAR_NAME[index._dtype]} and size: {_sizes(index.shape)}")
+    if index._dtype not in (dt.int64, dt.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{dt.SCALAR_NAME[index._dtype]}")
     return call(D.INDEX_ADD, (input, source), {"dim": dim, "index": index, "alpha": alpha})
 
 
@@ -1696,10 +1733,24 @@ def take_along_dim(input, indices, dim=None):
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions "
                            "for indices")
+    if indices._dtype is not dt.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{dt.SCALAR_NAME[indices._dtype]}")
     dim = _wrap_dim(dim, input._data.ndim)
     # PyTorch broadcasts both with broadcast_to, which records ExpandBackward0 even when nothing grows
-    return gather(broadcast_to(input, _along_dim_shape(input, indices, dim)), dim,
-                  broadcast_to(indices, _along_dim_shape(indices, input, dim)))
+    input = broadcast_to(input, _along_dim_shape(input, indices, dim))
+    indices = broadcast_to(indices, _along_dim_shape(indices, input, dim))
+    return gather(input, dim, _indices_modulo(indices, input._data.shape[dim]))
+
+
+def _indices_modulo(indices, size):
+    """take_along_dim wraps its indices into the dim, Python's way (7 and -3 are 2 in a dim of 5), so none is
+    out of range; with an empty dim the integer remainder is ATen's "ZeroDivisionError"."""
+    if not indices._data.size:
+        return indices
+    if not size:
+        raise RuntimeError("ZeroDivisionError")
+    return Tensor._make(indices._data % size, dt.int64, indices._device)
 
 
 def _along_dim_shape(t, other, dim):
@@ -1802,6 +1853,8 @@ def _check_index_bounds(items, shape):
     """PyTorch's message for an integer index tensor (or list) out of bounds: it names the dim by the index's
     place among the advanced indices (a mask counts one per dim), not by the dim it indexes."""
     consumed = [_dims_indexed(i) for i in items]
+    if builtins.sum(consumed) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     pos = advanced = 0
     for k, (item, n) in enumerate(zip(items, consumed)):
         if item is Ellipsis:
@@ -1812,6 +1865,8 @@ def _check_index_bounds(items, shape):
             values = np.asarray(item._data if isinstance(item, Tensor) else item)
             size = shape[pos]
             if values.dtype.kind in "iu" and values.size:
+                if not size:  # ATen's words for an empty dim name neither the index nor the dim
+                    raise IndexError("index is out of bounds for dimension with size 0")
                 bad = values[(values < -size) | (values >= size)]
                 if bad.size:
                     raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {advanced} with size "
@@ -1842,7 +1897,7 @@ def _basic_index(self, items):
     if specified > self._data.ndim:
         _too_many(self)
     result, dim = self, 0
-    for item in items:
+    for position, item in enumerate(items):
         if item is None:
             result = unsqueeze(result, dim)
             dim += 1
@@ -1857,8 +1912,16 @@ def _basic_index(self, items):
             result = _slice(result, dim, item.start, item.stop, step)
             dim += 1
         else:
-            result = select(result, dim, operator.index(item))
+            index = operator.index(item)
+            _check_select_bound(index, result._data.shape[dim], position)
+            result = select(result, dim, index)
     return result
+
+
+def _check_select_bound(index, size, position):
+    """PyTorch's applySelect names the dim by the int's place in the index tuple (x[None, 5]: dimension 1)."""
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {position} with size {size}")
 
 
 def setitem(self, index, value):

@@ -18,7 +18,7 @@ from ._args import _is_int, element_error
 from ._device import device as Device
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type"]
 
 _TABLE = {
     "add": (
@@ -370,8 +370,8 @@ class Signature:
             used += keyword
             if self.varargs_ints and not keyword and _is_int(value):
                 value = args  # view(2, 3) is view((2, 3))
-            if not _matches(param, value):
-                return _wrong_type(name, param, None if keyword else position + 1, value)
+            if not matches(param, value):
+                return wrong_type(name, param, None if keyword else position + 1, value)
             if not keyword:
                 position = len(args) if value is args else position + 1
         if used < len(kwargs):
@@ -394,7 +394,7 @@ def _missing(name, params):
                      f": {', '.join(chr(34) + m + chr(34) for m in missing)}")
 
 
-def _wrong_type(name, param, position, value):
+def wrong_type(name, param, position, value):
     if position is not None and param.type == "tuple of ints" and isinstance(value, (list, tuple)) and value:
         bad = next(i for i, v in enumerate(value) if not _is_int(v))
         return element_error(name, param.name, position, bad, value[bad])
@@ -412,14 +412,15 @@ def _extra_keywords(name, signature, kwargs, given):
     return TypeError("invalid keyword arguments")
 
 
-def _matches(param, value):
+def matches(param, value):
     kind = param.type
     if value is None:
         return param.nullable
     if kind == "Tensor":
         return isinstance(value, Tensor) or param.number and isinstance(value, (int, float, complex))
-    if kind == "Number":
-        return isinstance(value, (int, float, complex)) or isinstance(value, Tensor)
+    if kind == "Number":  # a tensor passes as a number when it is 0-d and needs no grad
+        return isinstance(value, (int, float, complex)) or isinstance(value, Tensor) and (
+            value._data.ndim == 0 and not value.requires_grad)
     if kind == "int":
         return _is_int(value)
     if kind in ("bool", "str"):
@@ -445,10 +446,16 @@ def _described(value):
     return type(value).__name__
 
 
+def _marked_as_matching(param, value):
+    """Whether PyTorch's listing of a bad call leaves the value unmarked: its own, simpler test, in which a
+    Number parameter matches nothing (neither a Python number nor a tensor)."""
+    return param.type != "Number" and matches(param, value)
+
+
 def _marked(signature, args, kwargs):
     out = []
     for i, value in enumerate([*args, *kwargs.values()]):
-        ok = i < len(signature.params) and _matches(signature.params[i], value)
+        ok = i < len(signature.params) and _marked_as_matching(signature.params[i], value)
         out.append(_described(value) if ok else f"!{_described(value)}!")
     return f"({', '.join(out)})"
 
@@ -494,7 +501,7 @@ class Parser:
         # The Python number types some signature takes at each position (view(2, 3, 4): ints at every one).
         most = max(s.max_positional for s in self.signatures)
         self._numbers = [{kind for kind, sample in _NUMBERS.items() if any(
-            i < s.max_positional and _matches(s.params[i], sample) for s in self.signatures)} for i in range(most)]
+            i < s.max_positional and matches(s.params[i], sample) for s in self.signatures)} for i in range(most)]
 
     def doubtful(self, args):
         """Whether the parser may refuse these arguments where the op would take them: too many, None, a str, a
@@ -535,6 +542,11 @@ _SOLE = {"full": "(tuple of ints size, Number fill_value)",
 
 SIGNATURES = {name: Parser(name, texts) for name, texts in _TABLE.items()}
 SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in _SOLE.items()})
+# Functions whose one signature is their method's with the tensor first (torch.index_add(input, dim, index, ...)).
+_AS_METHODS = ("bmm", "dot", "equal", "gather", "ger", "index_add", "index_select", "masked_select", "mv", "outer",
+               "scatter_add", "take_along_dim")
+SIGNATURES.update({name: Parser(name, ("(Tensor input, " + _METHOD_SOLE[name][1:],), printed=False)
+                   for name in _AS_METHODS if name not in SIGNATURES})
 
 
 def _as_method(text):
@@ -565,9 +577,9 @@ def rejected(name, args, kwargs):
     Parser.doubtful) and that fits none of its signatures, or None. Other calls are left to the function,
     which checks them itself (so a value the table would not know, a NumPy integer say, is not refused here)."""
     parser = SIGNATURES[name]
-    # a function that takes a tensor first has each argument judged; others (rand(2, 3), whose sizes may
-    # come as separate ints) only their first
-    judged = args if parser.tensor_first else args[:1]
+    # a call with a tensor first has each argument judged; others (rand(2, 3), whose sizes may come as
+    # separate ints) only their first
+    judged = args if parser.tensor_first or args and isinstance(args[0], Tensor) else args[:1]
     doubtful = not args or len(args) + len(kwargs) < parser.min_args or parser.doubtful(judged) or any(
         type(v) in _NUMBERS and k in parser.tensor_names for k, v in kwargs.items())
     return parser.error(args, kwargs) if doubtful else None

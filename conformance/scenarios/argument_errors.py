@@ -180,3 +180,50 @@ def tensor_arguments_given_numbers(torch, rec):
         rec.raises(f"{name}()_0d", lambda: getattr(scalar, name)())
     rec.raises("torch.reshape(t)", lambda: torch.reshape(t))
     rec.raises("torch.permute(t)", lambda: torch.permute(t))
+
+
+@scenario(dtypes=("float32",))
+def non_tensors_after_the_first_argument(torch, rec):
+    """None, a number or a str given for a tensor parameter after the first, to functions and methods: PyTorch's
+    parser judges every argument (pow's overloads are listed; index_add's one signature names `index`),
+    tensordot hands its operands to ATen after reading dims, einsum names the element of its operand list."""
+    T = lambda: torch.ones(2, 2)  # noqa: E731
+    index = lambda: torch.zeros(2, 2, dtype=torch.int64)  # noqa: E731
+    mask = lambda: torch.ones(2, 2, dtype=torch.bool)  # noqa: E731
+    calls = {
+        "outer": lambda v: torch.outer(torch.ones(2), v), "ger": lambda v: torch.ger(torch.ones(2), v),
+        "scatter_add": lambda v: torch.scatter_add(T(), 0, index(), v),
+        "index_select": lambda v: torch.index_select(T(), 0, v),
+        "index_add.source": lambda v: torch.index_add(T(), 0, torch.tensor([0]), v),
+        "index_add.index": lambda v: torch.index_add(T(), 0, v, T()),
+        "masked_select": lambda v: torch.masked_select(T(), v), "take_along_dim": lambda v: torch.take_along_dim(T(), v, 0),
+        "equal": lambda v: torch.equal(T(), v), "gather": lambda v: torch.gather(T(), 0, v),
+        "pow": lambda v: torch.pow(T(), v), "mul": lambda v: torch.mul(T(), v), "where": lambda v: torch.where(mask(), T(), v),
+        "tensordot.dims_list": lambda v: torch.tensordot(T(), v, dims=([0], [0])),
+        "tensordot.first": lambda v: torch.tensordot(v, T(), dims=([0], [0])),
+        "tensordot.dims_int": lambda v: torch.tensordot(v, T(), dims=1),
+        "tensordot.dims_tensor": lambda v: torch.tensordot(v, T(), dims=torch.tensor(1)),
+        "einsum": lambda v: torch.einsum("ij,ij->", T(), v), "einsum_list": lambda v: torch.einsum("ij,ij->", [T(), v]),
+        "einsum_first": lambda v: torch.einsum("ij->i", v),
+        "method.index_add": lambda v: T().index_add(0, torch.tensor([0]), v), "method.outer": lambda v: torch.ones(2).outer(v),
+    }
+    for name, call in calls.items():
+        for label, value in (("none", None), ("float", 1.5), ("str", "s")):
+            rec.raises(f"{name}.{label}", lambda: call(value))
+
+
+@scenario(dtypes=("float32",))
+def overloads_listing_numbers(torch, rec):
+    """PyTorch's listing of the overloads a bad call fits none of marks every value given for a Number
+    parameter (a Python number or a tensor alike); a 0-d tensor that needs no grad passes as a Number."""
+    t, mask = torch.ones(2), torch.ones(2) > 0
+    calls = {"where_none": lambda: torch.where(mask, torch.ones(2, 2), None),
+             "where_0d_none": lambda: torch.where(mask, torch.tensor(1.0), None),
+             "where_none_0d": lambda: torch.where(mask, None, torch.tensor(1.0)),
+             "where_float_none": lambda: torch.where(mask, 1.5, None), "where_str_float": lambda: torch.where(mask, "s", 1.5),
+             "where_str_tensor": lambda: torch.where(mask, "s", torch.tensor(1.5)),
+             "result_type_str_int": lambda: torch.result_type("s", 1), "result_type_tensor_str": lambda: torch.result_type(t, "s"),
+             "add_alpha_0d": lambda: t.add(t, alpha=torch.tensor(2.0)), "add_alpha_1d": lambda: t.add(t, alpha=torch.ones(2)),
+             "pow_none": lambda: torch.pow(t, None), "clamp_0d_str": lambda: torch.clamp(t, torch.tensor(1.0), "s")}
+    for name, call in calls.items():
+        rec.raises(name, call)

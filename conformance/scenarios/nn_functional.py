@@ -213,3 +213,83 @@ def losses_broadcast_target_graph(torch, rec):
                     rec(f"{key}.grads", [x.grad, t.grad])
                     x.grad = t.grad = None
     rec.raises("not_broadcastable", lambda: F.mse_loss(rec.tensor(2, 3), rec.tensor(4)))
+
+
+@scenario(dtypes=("float32",))
+def non_tensor_arguments(torch, rec):
+    """None, a number or a str where nn.functional takes a tensor: each function's ATen parser names the
+    argument (by position when torch's Python wrapper passes it on by position), and the functions written
+    in Python (F.sigmoid, F.softmax, the losses that read .size()) raise Python's AttributeError."""
+    F = torch.nn.functional
+    x, target = torch.ones(2, 3), torch.tensor([0, 1])
+    calls = {
+        "gelu": lambda v: F.gelu(v), "gelu_kw": lambda v: F.gelu(input=v), "silu": lambda v: F.silu(v),
+        "silu_kw": lambda v: F.silu(input=v), "softplus": lambda v: F.softplus(v),
+        "softplus_kw": lambda v: F.softplus(input=v), "elu": lambda v: F.elu(v), "leaky_relu": lambda v: F.leaky_relu(v),
+        "logsigmoid": lambda v: F.logsigmoid(v), "logsigmoid_kw": lambda v: F.logsigmoid(input=v),
+        "dropout": lambda v: F.dropout(v), "sigmoid": lambda v: F.sigmoid(v), "tanh": lambda v: F.tanh(v),
+        "relu": lambda v: F.relu(v), "softmax": lambda v: F.softmax(v, 0), "log_softmax": lambda v: F.log_softmax(v, 0),
+        "linear": lambda v: F.linear(v, x), "linear_kw": lambda v: F.linear(input=v, weight=x),
+        "linear_weight": lambda v: F.linear(x, v), "mse_loss": lambda v: F.mse_loss(v, x),
+        "mse_loss_target": lambda v: F.mse_loss(x, v), "l1_loss": lambda v: F.l1_loss(v, x),
+        "nll_loss": lambda v: F.nll_loss(v, target), "nll_loss_target": lambda v: F.nll_loss(x, v),
+        "cross_entropy": lambda v: F.cross_entropy(v, target), "cross_entropy_target": lambda v: F.cross_entropy(x, v),
+        "bce": lambda v: F.binary_cross_entropy(v, x), "bce_weight": lambda v: F.binary_cross_entropy(x.sigmoid(), x, v),
+        "bce_logits": lambda v: F.binary_cross_entropy_with_logits(v, x), "layer_norm": lambda v: F.layer_norm(v, (3,)),
+        "conv2d": lambda v: F.conv2d(v, torch.ones(1, 2, 1, 1)), "conv1d_weight": lambda v: F.conv1d(torch.ones(1, 2, 3), v),
+        "conv2d_bias": lambda v: F.conv2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 1, 1), v),
+        "max_pool2d": lambda v: F.max_pool2d(v, 2), "avg_pool2d": lambda v: F.avg_pool2d(v, 2),
+        "avg_pool2d_kw": lambda v: F.avg_pool2d(input=v, kernel_size=2), "pad": lambda v: F.pad(v, (1, 1)),
+        "pad_reflect": lambda v: F.pad(v, (1, 1), mode="reflect"), "embedding": lambda v: F.embedding(v, x),
+        "embedding_weight": lambda v: F.embedding(target, v),
+    }
+    for name, call in calls.items():
+        for label, value in (("none", None), ("float", 1.5), ("str", "s")):
+            rec.raises(f"{name}.{label}", lambda: call(value))
+    rec.raises("gelu_approximate_none", lambda: F.gelu(x, approximate=None))
+    rec.raises("softplus_beta_none", lambda: F.softplus(x, beta=None))
+    rec.raises("elu_alpha_none", lambda: F.elu(x, alpha=None))
+    rec.raises("leaky_relu_slope_none", lambda: F.leaky_relu(x, None))
+
+
+@scenario(dtypes=("float32",))
+def nll_loss_spatial_checks(torch, rec):
+    """nll_loss / cross_entropy over (N, C, d1, ...): ATen's checks in its order (batch sizes first, even for
+    a 0-d target, then the target's size, dtype, the weight), before any computing."""
+    F = torch.nn.functional
+    long = torch.int64
+    inputs = {"3d": torch.ones(2, 1, 3), "4d": torch.ones(2, 3, 2, 2), "2d": torch.ones(2, 3), "1d": torch.ones(3),
+              "5d": torch.ones(2, 3, 2, 2, 1)}
+    targets = {"0d": torch.tensor(0), "1d": torch.tensor([0, 0]), "1d_3": torch.tensor([0, 0, 0]),
+               "2d": torch.zeros(2, 3, dtype=long), "2d_bad": torch.zeros(2, 4, dtype=long),
+               "2d_float": torch.zeros(2, 3), "3d": torch.zeros(2, 2, 2, dtype=long), "3d_bad": torch.zeros(2, 2, 3, dtype=long),
+               "3d_float": torch.zeros(2, 2, 2), "3d_batch": torch.zeros(3, 2, 2, dtype=long),
+               "3d_byte": torch.zeros(2, 2, 3, dtype=torch.uint8), "3d_int": torch.zeros(2, 3, 1, dtype=torch.int32),
+               "1d_float": torch.zeros(2), "2d_1": torch.zeros(2, 1, dtype=long)}
+    checked = {("3d", "0d"), ("3d", "1d"), ("3d", "1d_3"), ("3d", "2d_bad"), ("3d", "2d_float"), ("3d", "3d_int"),
+               ("4d", "2d_bad"), ("4d", "3d_bad"), ("4d", "3d_float"), ("4d", "3d_batch"), ("4d", "3d_byte"),
+               ("4d", "0d"), ("2d", "0d"), ("2d", "2d_1"), ("2d", "1d_3"), ("1d", "2d_1"), ("1d", "1d_float"),
+               ("1d", "1d"), ("5d", "3d")}
+    for (i, t) in sorted(checked):
+        rec.raises(f"nll_loss.{i}.{t}", lambda: F.nll_loss(inputs[i], targets[t]))
+        rec.raises(f"cross_entropy.{i}.{t}", lambda: F.cross_entropy(inputs[i], targets[t], reduction="sum"))
+    rec.raises("nll_loss.3d.weight", lambda: F.nll_loss(torch.ones(2, 3, 2), torch.zeros(2, 2, dtype=long),
+                                                         weight=torch.ones(2)))
+    rec.raises("nll_loss.4d.weight", lambda: F.nll_loss(inputs["4d"], torch.zeros(2, 2, 3, dtype=long),
+                                                         weight=torch.ones(2)))
+
+
+@scenario(dtypes=("float64",))
+def pad_size_checks(torch, rec):
+    """The non-constant padding modes pad the last 1, 2 or 3 dims of an input with one or two more: other
+    combinations are PyTorch's NotImplementedError (an unknown mode is named first)."""
+    F = torch.nn.functional
+    for mode in ("reflect", "replicate"):
+        for ndim in (1, 2, 3, 4, 5, 6):
+            for size in (2, 4, 6):
+                x = rec.tensor(*(3,) * ndim, requires_grad=True)
+                rec.raises(f"{mode}.{ndim}d.{size}", lambda: F.pad(x, (1,) * size, mode=mode))
+    rec.raises("bogus_odd", lambda: F.pad(torch.ones(2, 2), (1,), mode="bogus"))
+    rec.raises("bogus_long", lambda: F.pad(torch.ones(2, 2), (1,) * 8, mode="bogus"))
+    rec.raises("reflect_odd", lambda: F.pad(torch.ones(2, 2), (1,), mode="reflect"))
+    rec.raises("reflect_long", lambda: F.pad(torch.ones(2, 2, 2), (1,) * 8, mode="reflect"))

@@ -175,3 +175,56 @@ def empty_index_of_any_dtype(torch, rec):
     rec.raises("scatter_add", lambda: x.scatter_add(0, empty, torch.ones(0)))
     rec.raises("index_select", lambda: x.index_select(0, empty))
     rec.raises("gather_float_index", lambda: x.gather(0, torch.tensor([1.0])))
+
+
+@scenario(dtypes=("float32", "int64"))
+def bound_and_dtype_errors(torch, rec):
+    """The checks of index_select (each CPU kernel path has its words), index_add (a vector of int32/int64),
+    scatter / scatter_add (src of self's dtype, checked after the index's), take_along_dim (a Long index,
+    wrapped into the dim, an empty dim being ZeroDivisionError) and x[i, j] (the dim named by the int's place
+    in the index)."""
+    dtype = getattr(torch, rec.dtype)
+    zeros = lambda *shape: torch.zeros(shape, dtype=dtype)  # noqa: E731
+    for shape, dim, index in [((3,), 0, [3]), ((0,), 0, [0, 0]), ((2, 3), 0, [2]), ((2, 3), 1, [4]), ((2, 3), -1, [-1]),
+                              ((2, 3, 4), 0, [5]), ((2, 3, 4), 1, [5]), ((2, 3, 4), 2, [-5]), ((), 0, [1]),
+                              ((0, 3), 0, [0]), ((3, 0), 0, [3]), ((3,), 0, 5)]:
+        rec.raises(f"index_select.{shape}.{dim}.{index}",
+                   lambda: zeros(*shape).index_select(dim, torch.tensor(index)))
+    for label, index in {"float": torch.tensor([0.0]), "empty_float": torch.tensor([]), "bool": torch.tensor([True]),
+                         "matrix": torch.zeros(1, 1, dtype=torch.int64), "int32": torch.tensor([0], dtype=torch.int32)}.items():
+        rec.raises(f"index_add.{label}", lambda: zeros(3).index_add(0, index, torch.ones(index.numel(), dtype=dtype)))
+        rec.raises(f"index_add_function.{label}", lambda: torch.index_add(zeros(3), 0, index, torch.ones(1, dtype=dtype)))
+    other = torch.float64 if rec.dtype == "int64" else torch.int64
+    index = torch.tensor([[0], [0]])
+    rec.raises("scatter_add.src_dtype", lambda: torch.scatter_add(zeros(3, 1), 0, index, torch.ones(2, 1, dtype=other)))
+    rec.raises("scatter_add.src_dtype_empty_index",
+               lambda: zeros(3, 1).scatter_add(0, torch.zeros(0, 1, dtype=torch.int64), torch.ones(2, 1, dtype=other)))
+    rec.raises("scatter_add.float_index_first",
+               lambda: zeros(3, 1).scatter_add(0, torch.tensor([[0.0]]), torch.ones(2, 1, dtype=other)))
+    rec.raises("scatter_add.dtype_before_bounds", lambda: zeros(3, 1).scatter_add(0, torch.tensor([[5]]),
+                                                                                  torch.ones(2, 1, dtype=other)))
+    rec.raises("scatter.src_dtype", lambda: zeros(3, 1).scatter(0, index, torch.ones(2, 1, dtype=other)))
+    rec.raises("scatter.value", lambda: zeros(3, 1).scatter(0, index, 2))
+    cases = {"float": (zeros(2, 0), torch.tensor([[], []]), 0), "float_1d": (zeros(3), torch.tensor([0.0]), 0),
+             "int32": (zeros(3), torch.tensor([0], dtype=torch.int32), 0), "bool": (zeros(3), torch.tensor([True]), 0),
+             "float_no_dim": (zeros(2, 0), torch.tensor([[], []]), None), "ndim_first": (zeros(3), torch.tensor([[0.0]]), 0),
+             "empty_input": (zeros(0), torch.tensor([0, 0]), 0), "empty_input_no_dim": (zeros(0), torch.tensor([0]), None),
+             "empty_dim": (zeros(2, 0), torch.tensor([[0]]), 1), "empty_other_dim": (zeros(0, 2), torch.tensor([[0]]), 1),
+             "empty_rows": (zeros(0, 2), torch.tensor([[0]]), 0), "empty_index": (zeros(0), torch.zeros(0, dtype=torch.int64), 0),
+             "empty_broadcast": (zeros(2, 0), torch.tensor([[0]]), 0),
+             "wrapped": (torch.arange(10, 15).to(dtype), torch.tensor([5, 7, 11, -1, -6, -7, 100]), 0),
+             "wrapped_2d": (torch.arange(10, 15).to(dtype).reshape(1, 5), torch.tensor([[7], [8]]), 1),
+             "out_of_range_no_dim": (zeros(2), torch.tensor([5]), None)}
+    for label, (x, indices, dim) in cases.items():
+        rec.raises(f"take_along_dim.{label}", lambda: torch.take_along_dim(x, indices, dim=dim))
+    for label, index in {"empty_second": lambda x: x[0, 0], "third": lambda x: x[1, 2, 0], "negative": lambda x: x[0, -1],
+                         "after_none": lambda x: x[None, 0, 5], "after_ellipsis": lambda x: x[..., 9],
+                         "after_slice": lambda x: x[0, 1:2, 9], "nones": lambda x: x[None, None, 0, 1:2, 9],
+                         "first": lambda x: x[5]}.items():
+        for shape in ((2, 0), (2, 3, 0), (2, 3, 4)):
+            rec.raises(f"getitem.{label}.{shape}", lambda: index(zeros(*shape)))
+    for label, index in {"list": lambda x: x[[0, 0]], "tensor": lambda x: x[torch.tensor([0])],
+                         "second_dim": lambda x: x[:, [0]], "pair": lambda x: x[[0], [0]], "negative": lambda x: x[[-1]],
+                         "out_of_range": lambda x: x[[5]]}.items():
+        for shape in ((0,), (0, 2), (3, 2)):
+            rec.raises(f"advanced.{label}.{shape}", lambda: index(zeros(*shape)))

@@ -1,6 +1,7 @@
 """Shape ops, OpInfo style (see _opinfo.py): views (reshape, view, flatten, squeeze, unsqueeze,
 permute, transpose, expand, narrow, movedim, diagonal), copies (repeat, flip, roll, tril, triu),
 joins (cat, stack) and multi-output splits (split, chunk, unbind)."""
+from . import scenario
 from ._opinfo import Sample as S, register_all
 
 TABLE = {
@@ -45,3 +46,23 @@ TABLE = {
 }
 
 globals().update(register_all(__name__, TABLE))
+
+
+@scenario
+def narrow_bounds_and_empty_unbind(torch, rec):
+    """narrow wraps only a negative start (a start equal to the size is an empty slice, not 0), then checks
+    start + length; unbind along an empty dim gives no tensors (and records nothing)."""
+    x = rec.tensor(3, 1, requires_grad=True)
+    for start, length in ((1, 1), (0, 1), (-1, 1), (1, 0), (2, 0), (-3, 1)):
+        rec.raises(f"narrow.dim1.{start}.{length}", lambda: x.narrow(1, start, length))
+    v = rec.tensor(3, requires_grad=True)
+    for start, length in ((3, 1), (3, 0), (4, 0), (-1, 2), (-4, 1), (2, 2), (0, -1), (2, 1), (-3, 3)):
+        rec.raises(f"narrow.{start}.{length}", lambda: v.narrow(0, start, length))
+    rec.raises("narrow.empty", lambda: torch.zeros(0).narrow(0, 0, 0))
+    empty = torch.zeros(0, 2, requires_grad=True)
+    rec("unbind.empty_dim", empty.unbind(0))
+    rec("unbind.empty_function", torch.unbind(torch.zeros(0, requires_grad=True)))
+    rec("unbind.other_dim", empty.unbind(1))
+    rec("unbind.other_dim.grad_fn", empty.unbind(1)[0].grad_fn.name())
+    with torch.no_grad():
+        rec("unbind.no_grad", empty.unbind(0))

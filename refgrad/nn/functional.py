@@ -1,6 +1,8 @@
 """refgrad.nn.functional: activations, losses, normalisation, convolution, pooling, padding and
 embedding. Ops with their own PyTorch node (GeluBackward0, NllLossBackward0, ConvolutionBackward0)
 are table entries in refgrad/derivatives.py; the others are composites, as in PyTorch."""
+import functools
+import inspect
 import math
 import warnings
 
@@ -14,7 +16,8 @@ from .._dispatch import call
 from .._formulas import reduce_loss
 from .._kernels import max_pool_indices
 from .._promotion import broadcast_shapes
-from .._ops import relu, sigmoid, tanh, log_sigmoid  # noqa: F401  (re-exported)
+from .._ops import relu, log_sigmoid  # noqa: F401  (re-exported)
+from .._signatures import Parser, Signature, matches, wrong_type
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
@@ -22,10 +25,51 @@ __all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "s
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "layer_norm", "conv1d", "conv2d",
            "max_pool2d", "avg_pool2d", "pad", "embedding"]
 
-logsigmoid = log_sigmoid
+
+def _parsed(text, name=None, positional=True, renamed=None):
+    """fn as the ATen function it hands its arguments to: an argument that does not fit `text` (PyTorch's
+    signature of that function, its tensor and number parameters at least) is the parser's TypeError, named
+    `name`. `positional`: torch's Python wrapper passes every argument by position, so the message gives the
+    position even for a keyword; `renamed` maps ATen's parameter names to the Python function's."""
+    params = Signature(text).params
+    renamed = renamed or {}
+
+    def wrap(fn):
+        shown, python = name or fn.__name__, inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def parse(*args, **kwargs):
+            try:
+                given = python.bind(*args, **kwargs).arguments
+            except TypeError:
+                return fn(*args, **kwargs)  # Python's own words for a missing or extra argument
+            for i, param in enumerate(params):
+                key = renamed.get(param.name, param.name)
+                if key in given and not matches(param, given[key]):
+                    by_position = positional or list(python.parameters).index(key) < len(args)
+                    raise wrong_type(shown, param, i + 1 if by_position else None, given[key])
+            return fn(*args, **kwargs)
+        return parse
+    return wrap
+
+
+def _parsed_overloads(name, texts):
+    """fn as an ATen function with several signatures: a call that fits none is the parser's TypeError."""
+    parser = Parser(name, texts)
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def parse(*args, **kwargs):
+            error = parser.error(args, kwargs)
+            if error is not None:
+                raise error
+            return fn(*args, **kwargs)
+        return parse
+    return wrap
 
 
 # --------------------------------------------------------------------------- linear and activations
+@_parsed("(Tensor input, Tensor weight, Tensor bias = None)", positional=False)
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, composed as ATen's linear: addmm for 2-D input, an addmm on the input
     flattened to a matrix when it is contiguous, else matmul and an in-place add of the bias."""
@@ -56,18 +100,32 @@ def _implicit_softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def sigmoid(input):
+    return input.sigmoid()  # torch's F.sigmoid: a method call, so a non-tensor is an AttributeError
+
+
+def tanh(input):
+    return input.tanh()
+
+
+@_parsed("(Tensor input)", name="log_sigmoid", positional=False)
+def logsigmoid(input):
+    return log_sigmoid(input)
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_softmax_dim("softmax", input.dim(), _stacklevel)
-    return _ops.softmax(input, dim, dtype)
+    return input.softmax(dim) if dtype is None else input.softmax(dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_softmax_dim("log_softmax", input.dim(), _stacklevel)
-    return _ops.log_softmax(input, dim, dtype)
+    return input.log_softmax(dim) if dtype is None else input.log_softmax(dim, dtype=dtype)
 
 
+@_parsed("(Tensor input, *, str approximate = 'none')", positional=False)
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
@@ -76,22 +134,27 @@ def gelu(input, approximate="none"):
     return call(D.GELU, (input,), {"approximate": approximate, "vectorised": vectorised})
 
 
+@_parsed("(Tensor input)")
 def silu(input, inplace=False):
     return call(D.SILU, (input,), {})
 
 
+@_parsed("(Tensor input, Number alpha = 1)")
 def elu(input, alpha=1.0, inplace=False):
     return call(D.ELU, (input,), {"alpha": alpha})
 
 
+@_parsed("(Tensor input, Number negative_slope = 0.01)")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     return call(D.LEAKY_RELU, (input,), {"negative_slope": negative_slope})
 
 
+@_parsed("(Tensor input, Number beta = 1, Number threshold = 20)", positional=False)
 def softplus(input, beta=1.0, threshold=20.0):
     return call(D.SOFTPLUS, (input,), {"beta": beta, "threshold": threshold})
 
 
+@_parsed("(Tensor input)")
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -114,7 +177,7 @@ def _reduction(reduction):
 
 
 def _warn_target_size(input, target):
-    if input.shape != target.shape:
+    if target.size() != input.size():
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
                       "same size.", stacklevel=3)
@@ -139,24 +202,59 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return reduce_loss(loss, _reduction(reduction))
 
 
+@_parsed("(Tensor input, Tensor target, Tensor weight = None)", name="nll_loss_nd")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     _reduction(reduction)
     if input.dim() == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
-    if input.dim() not in (1, 2):
+    # ATen reads a 0-d target's size(0) out of its (empty) sizes: 0
+    target_batch = target.shape[0] if target.dim() else 0
+    if input.dim() != 1 and input.shape[0] != target_batch:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target_batch}).")
+    if input.dim() > 2:
+        _check_spatial_nll_loss(input, target, weight)
         raise NotImplementedError("refgrad: nll_loss supports inputs of shape (C) or (N, C); "
                                   f"got {input.dim()} dimensions")
-    if target._dtype not in (dt.int64, dt.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dt.SCALAR_NAME[target._dtype]}")
+    if input.dim() == 2 and target.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    _check_target_dtype(target)
     if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
-    if target.dim() > 1 or (input.dim() == 2 and (target.dim() != 1 or target.shape[0] != input.shape[0])):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.dim() else 1}).")
     t = target if target._dtype is dt.int64 else target.long()
     return call(D.NLL_LOSS, (input, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
 
 
+def _check_target_dtype(target):
+    if target._dtype not in (dt.int64, dt.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dt.SCALAR_NAME[target._dtype]}")
+
+
+def _check_spatial_nll_loss(input, target, weight):
+    """ATen's checks of nll_loss over (N, C, d1, ...): other than 4-D, the target must be (N, d1, ...), and both
+    are folded to nll_loss2d's (N, C, H, W) and (N, H, W), whose checks follow."""
+    if input.dim() != 4:
+        expected = [input.shape[0], *input.shape[2:]]
+        if list(target.shape[1:]) != expected[1:]:
+            raise RuntimeError(f"Expected target size {_sizes(expected)}, got {_sizes(target.shape)}")
+    elif target.dim() != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of dimension: "
+                           f"{target.dim()}")
+    _check_target_dtype(target)
+    if weight is not None and weight.numel() != input.shape[1]:
+        raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if input.dim() == 4 and (input.shape[0], *input.shape[2:]) != tuple(target.shape):
+        raise RuntimeError(f"size mismatch (got input: {_sizes(input.shape)} , target: {_sizes(target.shape)}")
+    if target._dtype is dt.uint8:
+        raise RuntimeError("expected scalar type Long but found Byte")
+
+
+def _sizes(shape):
+    return f"[{', '.join(map(str, shape))}]"
+
+
+@_parsed("(Tensor input, Tensor target, Tensor weight = None)", name="cross_entropy_loss")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     _reduction(reduction)
@@ -189,15 +287,17 @@ def _cross_entropy_probabilities(logp, target, weight, reduction, class_dim):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    if target.shape != input.shape:
+    if target.size() != input.size():
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        broadcast_shapes(target.size(), weight.size())  # torch's _infer_size, before it expands the weight
     return call(D.BINARY_CROSS_ENTROPY, (input, target, weight), {"reduction": _reduction(reduction)})
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
-    if target.shape != input.shape:
+    if target.size() != input.size():
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     _check_bce_target_dtype(input, target)
     return call(D.BCE_WITH_LOGITS, (input, target, weight, pos_weight), {"reduction": _reduction(reduction)})
@@ -214,6 +314,7 @@ def _check_bce_target_dtype(input, target):
 
 
 # --------------------------------------------------------------------------- normalisation
+@_parsed("(Tensor input, tuple of ints normalized_shape, Tensor weight = None, Tensor bias = None)")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape:
@@ -249,10 +350,19 @@ def _conv(k, input, weight, bias, stride, padding, dilation, groups):
     return _ops.squeeze(out, 0) if unbatched else out
 
 
+_CONV_SIGNATURES = (
+    "(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints padding = 0, "
+    "tuple of ints dilation = 1, int groups = 1)",
+    "(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = \"valid\", "
+    "tuple of ints dilation = 1, int groups = 1)")
+
+
+@_parsed_overloads("conv1d", _CONV_SIGNATURES)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@_parsed_overloads("conv2d", _CONV_SIGNATURES)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 
@@ -268,6 +378,7 @@ def _pool_args(kernel_size, stride, padding):
     return kernel, stride, padding
 
 
+@_parsed("(Tensor input)")
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     if dilation not in (1, (1, 1)) or ceil_mode:
         raise NotImplementedError("refgrad: max_pool2d with dilation or ceil_mode is not supported yet")
@@ -281,6 +392,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, indices) if return_indices else out
 
 
+@_parsed("(Tensor input)", positional=False)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     if ceil_mode or not count_include_pad or divisor_override is not None:
@@ -293,8 +405,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _ops.squeeze(out, 0) if unbatched else out
 
 
+@_parsed("(Tensor input)")
 def pad(input, pad, mode="constant", value=None):
     pad = tuple(pad)
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
@@ -302,6 +417,7 @@ def pad(input, pad, mode="constant", value=None):
                            f"padding length {len(pad)} and input of dimension {input.dim()}")
     if mode == "constant":
         return _ops.constant_pad(input, pad, 0.0 if value is None else value)
+    _check_padding_size(input.dim(), len(pad))
     k = len(pad) // 2
     rule = D.PADS.get((mode, k))
     if rule is None:
@@ -309,6 +425,16 @@ def pad(input, pad, mode="constant", value=None):
     return call(rule, (input,), {"pad": pad})
 
 
+def _check_padding_size(ndim, size):
+    """The non-constant modes pad the last 1, 2 or 3 dims of an input with one or two more (batch, channel)."""
+    if ndim - size // 2 not in (1, 2):
+        raise NotImplementedError(
+            f"Padding size {size} is not supported for {ndim}D input tensor.\nSupported combinations for non-constant "
+            "padding:\n  - 2D or 3D input: padding size = 2 (pads last dimension)\n  - 3D or 4D input: padding size = 4 "
+            "(pads last 2 dimensions)\n  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+@_parsed("(Tensor weight, Tensor indices)", renamed={"indices": "input"})
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     if max_norm is not None or scale_grad_by_freq or sparse:
