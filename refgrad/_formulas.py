@@ -101,6 +101,12 @@ def select_larger(grad, a, b):
     return ops.where(a < b, 0.0, ops.where(a == b, grad / 2, grad))
 
 
+def select_smaller(grad, a, b):
+    """Gradient of minimum(a, b) for a: select_larger with the comparison turned (not negated operands,
+    which a bool tensor refuses)."""
+    return ops.where(a > b, 0.0, ops.where(a == b, grad / 2, grad))
+
+
 # ------------------------------------------------------------------- reductions
 def unsqueeze_dims(grad, dims, ndim, keepdim):
     if keepdim or ndim == 0:

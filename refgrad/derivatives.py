@@ -224,8 +224,8 @@ MAXIMUM = entry("maximum", "MaximumBackward0", kernels.first_on_ties(np.maximum)
                  "other": lambda grad, self, other: formulas.select_larger(grad, other, self)}, jvp="elementwise",
                 api="function method")
 MINIMUM = entry("minimum", "MinimumBackward0", kernels.first_on_ties(np.minimum), ("self", "other"),
-                {"self": lambda grad, self, other: formulas.select_larger(grad, -self, -other),
-                 "other": lambda grad, self, other: formulas.select_larger(grad, -other, -self)}, jvp="elementwise",
+                {"self": lambda grad, self, other: formulas.select_smaller(grad, self, other),
+                 "other": lambda grad, self, other: formulas.select_smaller(grad, other, self)}, jvp="elementwise",
                 api="function method")
 ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
               {"self": lambda grad, self, other: grad * other * formulas.atan2_scale(self, other),

@@ -32,7 +32,7 @@ def test_planted_wrong_backward_formula_is_found_and_shrunk(monkeypatch):
     from refgrad import derivatives
     self_formula, other_formula = derivatives.MUL.backward
     monkeypatch.setattr(derivatives.MUL, "backward", (lambda grad, other: grad * other * 1.5, other_formula))
-    search = _search(["refgrad"], 300)
+    search = _search(["refgrad"], 200)
     wrong = [f for f in search.findings.values() if f.diff["field"].endswith("grad.values")
              or f.signature.split("/")[0] in ("autograd.grad",) and f.diff["field"].endswith("values")]
     assert wrong, f"the planted fault was not found; findings: {sorted(search.findings)}"

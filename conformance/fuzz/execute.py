@@ -110,7 +110,8 @@ def signature(diff, kinds):
     m = STEP_KEY.match(diff["field"])
     if not m:
         return f"program/{diff['field']}"
-    step, rest = int(m.group(1)), re.sub(r"\[\d+\]", "", m.group(2))  # items of a sequence count as one
+    rest = re.sub(r"\.+", ".", re.sub(r"\[\d+\]", "", m.group(2)))  # items of a sequence count as one
+    step = int(m.group(1))
     name, _, field = rest.partition(".")
     if name == "<raised>":
         if diff.get("expected") == "<missing>":

@@ -599,8 +599,8 @@ def _differentiable(s):
     return s.tensors(lambda v: v.requires_grad and v.floating)
 
 
-def backward(draw, s):
-    y = _pick(draw, _differentiable(s))
+def backward(draw, s, y=None):
+    y = y or _pick(draw, _differentiable(s))
     if y is None:
         return leaf(draw, s)
     how = draw(st.sampled_from(["sum", "sum", "gradient", "gradient_dtype", "plain"]))
@@ -729,4 +729,7 @@ def programs(draw, max_steps=MAX_STEPS):
         family = draw(st.sampled_from(_WEIGHTED))
         made = family(draw, s)
         steps.extend(made if isinstance(made, list) else [made])
+    last = _differentiable(s)[-1:]
+    if last and draw(st.integers(0, 3)):  # most programs end as autograd programs do: backward from the last result
+        steps.append(backward(draw, s, last[0]))
     return steps
