@@ -155,7 +155,7 @@ def det_inv_in_float32(torch, rec):
 
 
 @scenario
-def einsum_mixed_dtypes(torch, rec):
+def mixed_dtype_einsum(torch, rec):
     """einsum contracts pairs through bmm, which wants one dtype ("expected scalar type"); pairs without a
     contracted label are multiplied, which promotes."""
     i64, f32 = torch.ones(2, 2, dtype=torch.int64), torch.ones(2, 2)
