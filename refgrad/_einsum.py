@@ -80,6 +80,8 @@ def _check_dtypes(labels, out, operands):
         needed = set(out).union(*labels[k + 1:])
         bmm = any(c in b_sizes and c not in needed and size != 1 and b_sizes[c] != 1 for c, size in sizes.items())
         nonempty = 0 not in sizes.values() and 0 not in b_sizes.values()
+        if bmm and nonempty and dtype is dt.bool_:  # the kernel is picked by the left operand's dtype first
+            raise NotImplementedError('"bmm" not implemented for \'Bool\'')
         if bmm and nonempty and dtype is not operands[k].dtype:
             raise RuntimeError(f"expected scalar type {dt.SCALAR_NAME[dtype]} but found "
                                f"{dt.SCALAR_NAME[operands[k].dtype]}")

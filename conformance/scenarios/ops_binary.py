@@ -224,3 +224,6 @@ def bce_with_logits_takes_target_dtype(torch, rec):
     rec.raises("int64_target", lambda: F.binary_cross_entropy_with_logits(x, torch.ones(3, dtype=torch.int64)))
     rec.raises("int32_target", lambda: F.binary_cross_entropy_with_logits(x, torch.ones(3, dtype=torch.int32)))
     rec.raises("bool_target", lambda: F.binary_cross_entropy_with_logits(x, torch.ones(3, dtype=torch.bool)))
+    rec.raises("int_input", lambda: F.binary_cross_entropy_with_logits(torch.ones(3, dtype=torch.int64), t.detach()))
+    rec.raises("int_both", lambda: F.binary_cross_entropy_with_logits(torch.ones(3, dtype=torch.int64),
+                                                                      torch.ones(3, dtype=torch.int64)))

@@ -155,7 +155,7 @@ def det_inv_in_float32(torch, rec):
 
 
 @scenario
-def einsum_mixed_dtypes(torch, rec):
+def mixed_dtype_einsum(torch, rec):
     """einsum contracts pairs through bmm, which wants one dtype ("expected scalar type"); pairs without a
     contracted label are multiplied, which promotes."""
     i64, f32 = torch.ones(2, 2, dtype=torch.int64), torch.ones(2, 2)
@@ -164,6 +164,11 @@ def einsum_mixed_dtypes(torch, rec):
     rec.raises("dot", lambda: torch.einsum("i,i->", f32[0], i64[0]))
     rec.raises("three", lambda: torch.einsum("i,i,i->", f32[0], f32[0], i64[0]))
     rec.raises("diagonal", lambda: torch.einsum("ii,i->", i64, f32[0]))
+    bools = torch.ones(2, dtype=torch.bool)
+    rec.raises("bool_dot", lambda: torch.einsum("i,i->", bools, bools))
+    rec.raises("bool_long", lambda: torch.einsum("i,i->", bools, i64[0]))
+    rec.raises("long_bool", lambda: torch.einsum("i,i->", i64[0], bools))
+    rec("bool_outer", torch.einsum("i,j->ij", bools, bools))
     rec("outer_promotes", torch.einsum("i,j->ij", i64[0], f32[0]))
     rec("elementwise_promotes", torch.einsum("ij,ij->ij", i64, f32))
     rec("size_one_label", torch.einsum("ij,jk->ik", torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 2)))

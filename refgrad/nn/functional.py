@@ -304,7 +304,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def _check_bce_target_dtype(input, target):
-    """PyTorch computes the loss in place in `1 - target`, so the loss has target's dtype, which must hold it."""
+    """PyTorch computes the loss in place in `1 - target`, so the loss has target's dtype, which must hold it;
+    log_sigmoid(input) comes first."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for \'{dt.SCALAR_NAME[input.dtype]}\'')
     if target.dtype is dt.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
