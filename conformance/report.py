@@ -112,16 +112,17 @@ def format_failure(record):
     return "\n".join(lines)
 
 
-def write_reports(report, directory):
-    """Writes report.json, report.md and report.html into `directory`; returns their paths."""
+def write_reports(report, directory, markdown=None, html_page=None):
+    """Writes report.json, report.md and report.html into `directory` (the gate's renderers unless others are
+    given: the fuzzer's); returns their paths."""
     os.makedirs(directory, exist_ok=True)
     paths = {name: os.path.join(directory, f"report.{name}") for name in ("json", "md", "html")}
     with open(paths["json"], "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=1)
+        json.dump(report, f, indent=1, default=str)
     with open(paths["md"], "w", encoding="utf-8") as f:
-        f.write(render_markdown(report))
+        f.write((markdown or render_markdown)(report))
     with open(paths["html"], "w", encoding="utf-8") as f:
-        f.write(render_html(report))
+        f.write((html_page or render_html)(report))
     return paths
 
 

@@ -7,11 +7,11 @@
     DIR/repro/<signature>.py   runs the program under torch and the subject and prints what each observes
 """
 import html
-import json
 import os
 import re
 
 from ..compare import format_diff
+from ..report import write_reports
 from .execute import MUTATING
 
 __all__ = ["write_fuzz_reports", "repro_script", "load_repro", "SCHEMA"]
@@ -114,14 +114,7 @@ def write_fuzz_reports(report, directory):
         with open(path, "w", encoding="utf-8") as f:
             f.write(repro_script(finding, report["run"]["command"], path))
         finding["repro"] = path
-    paths = {name: os.path.join(directory, f"report.{name}") for name in ("json", "md", "html")}
-    with open(paths["json"], "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=1, default=str)
-    with open(paths["md"], "w", encoding="utf-8") as f:
-        f.write(render_markdown(report))
-    with open(paths["html"], "w", encoding="utf-8") as f:
-        f.write(render_html(report))
-    return paths
+    return write_reports(report, directory, render_markdown, render_html)
 
 
 def _summary_line(report):

@@ -3,6 +3,7 @@ weights, ignore_index, probability targets), layer_norm, conv1d/conv2d (stride, 
 pooling, padding modes and embedding. Dropout's mask is random, so its cases are the deterministic
 ones (eval, p=0, p=1) and the statistics of a training mask."""
 from . import scenario
+from .graph import _walk
 from ._opinfo import Sample as S, register_all
 
 
@@ -98,14 +99,6 @@ TABLE = {
 globals().update(register_all(__name__, TABLE))
 
 
-def _walk(fn, depth=0, out=None):
-    """(depth, node name, input index) for every node reachable from fn, depth first."""
-    out = [] if out is None else out
-    for nxt, index in fn.next_functions:
-        out.append((depth, None if nxt is None else nxt.name(), index))
-        if nxt is not None:
-            _walk(nxt, depth + 1, out)
-    return out
 
 
 def _operand(torch, rec, shape, requires_grad=False):

@@ -8,7 +8,7 @@ import functools
 from .._creation import _zeros
 from .._tensor import Tensor
 from . import forward_level, grad_mode
-from .graph import Node, SavedTensor, move_retains_grad
+from .graph import Node, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -200,11 +200,11 @@ def _wrap_outputs(ctx, args, is_tensor, outs):
         if any(out is n for n in non_diff) or not out._dtype.is_floating_point:
             wrapped.append(out)
             continue
-        if out._retains_grad:
-            move_retains_grad(out, ctx, nr)
+        old_fn, old_nr = out._grad_fn, out._output_nr
         out._grad_fn = ctx
         out._output_nr = nr
         out._requires_grad = False
+        out._move_retains_grad(old_fn, old_nr)
         wrapped.append(out)
     ctx._output_meta = tuple(m if m is not None else ((), None, None) for m in meta)
     return tuple(wrapped)

@@ -13,7 +13,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle", "move_retains_grad"]
+__all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle"]
 
 _sequence = itertools.count()
 MAX_SEQUENCE_NR = 2 ** 64 - 1
@@ -125,15 +125,6 @@ class Node:
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
-
-
-def move_retains_grad(tensor, node, output_nr):
-    """An in-place op gives a tensor that retains its grad a new grad_fn: its retains_grad hook moves
-    there, as PyTorch's does (the tensor's grad is then that of its new value)."""
-    old = tensor._grad_fn
-    if old is not None and old._hooks is not None:
-        old._hooks.retains_grad.pop(tensor._output_nr, None)
-    node.hooks().retains_grad[output_nr] = weakref.ref(tensor)
 
 
 class AccumulateGrad(Node):
