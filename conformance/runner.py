@@ -307,6 +307,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.task = None
+        self.done = False  # a pinned run's task has been given to this worker
         self.deadline = None
         self.started = False  # whether the worker has taken up its task (its time limit runs)
 
@@ -381,13 +382,20 @@ class WorkerPool:
             w.stop()
         self._pool = []
 
-    def run(self, tasks, timeout, run_task=observe_task):
-        """{task: its result}; a task that hangs past `timeout` or kills its worker gets that as its result."""
+    def run(self, tasks, timeout, run_task=observe_task, pinned=False):
+        """{task: its result}; a task that hangs past `timeout` or kills its worker gets that as its result.
+        `pinned`: task i runs on worker i (at most one task per worker), and when one worker is replaced all
+        are, so that each subject keeps its own process and every process has seen the same history: an
+        engine's per-process state (PyTorch's warn-once warnings) then stays alike in all of them."""
+        if pinned and len(tasks) > len(self._pool):
+            raise ValueError(f"{len(tasks)} pinned tasks for {len(self._pool)} workers")
         pending, results, pool = deque(tasks), {}, self._pool
+        fresh = set()  # workers replaced in this run
         while pending or any(w.task for w in pool):
             for w in pool:
-                if w.task is None and pending:
+                if w.task is None and pending and not (pinned and w.done):
                     w.task = pending.popleft()
+                    w.done = pinned
                     w.conn.send((run_task, w.task))
                     w.started, w.deadline = False, time.monotonic() + STARTUP_LIMIT
             busy = [w for w in pool if w.task]
@@ -417,4 +425,12 @@ class WorkerPool:
                     continue
                 w.stop()
                 pool[i] = _Worker(self._ctx)
+                pool[i].done = pinned
+                fresh.add(i)
+        if pinned and fresh:
+            for i in set(range(len(pool))) - fresh:
+                pool[i].stop()
+                pool[i] = _Worker(self._ctx)
+        for w in pool:
+            w.done = False
         return results

@@ -61,7 +61,7 @@ class Differential:
         key = program_key(lines)
         tasks = [(key, tuple(lines), name, self.timeout) for name in self._engines]
         if self._pool is not None:
-            ran = self._pool.run(tasks, self.timeout, run_task=program_task)
+            ran = self._pool.run(tasks, self.timeout, run_task=program_task, pinned=True)
         else:
             ran = {t: program_task(*t) for t in tasks}
         out = {t[2]: r for t, r in ran.items()}
