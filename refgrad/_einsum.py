@@ -10,6 +10,10 @@ from ._tensor import Tensor
 __all__ = ["einsum"]
 
 
+# The dims an ellipsis covers get labels no equation can use (PyTorch's subscripts are ASCII letters)
+ELLIPSIS_LABELS = "".join(chr(0x3b1 + i) for i in range(25))
+
+
 def _parse(equation, operands):
     equation = equation.replace(" ", "")
     lhs, arrow, rhs = equation.partition("->")
@@ -18,7 +22,7 @@ def _parse(equation, operands):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                          if len(terms) < len(operands) else
                          "einsum(): fewer operands were provided than specified in the equation")
-    ell_letters = "".join(chr(ord("A") + i) for i in range(26))
+    ell_letters = ELLIPSIS_LABELS
     n_ell = max((op.dim() - len(t.replace("...", "")) for t, op in zip(terms, operands) if "..." in t), default=0)
     ell = ell_letters[:n_ell]
     labels = []
@@ -61,9 +65,13 @@ def _check_sizes(labels, operands):
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't match, "
                                    f"{size} != {first[c]}")
             first.setdefault(c, size)
-        for c, size in first.items():
+        for dim, (c, size) in enumerate(zip(term, op.shape)):
             before = seen.get(c, 1)
             if size != 1 and before != 1 and size != before:
+                if c in ELLIPSIS_LABELS:
+                    raise RuntimeError(f"einsum(): dimension {dim} covered by ellipsis in operand {k}has size {size} "
+                                       f"which does not broadcast with previously seen ellipsis with size {before} "
+                                       "for the respective dimension")
                 raise RuntimeError(f"einsum(): subscript {c} has size {size} for operand {k} which does not broadcast "
                                    f"with previously seen size {before}")
             if size != 1:

@@ -422,9 +422,9 @@ def bce_logits(x, t, w, pw, reduction):
 
 def nll(x, target, w, reduction, ignore_index):
     """x: [N, C] log-probabilities, target: [N] (or x: [C], target: [] or [1], one sample without a batch dim)."""
-    if x.ndim == 1:
+    if x.ndim == 1:  # ATen sums a single sample's loss from zero even when reduction="none": -0.0 becomes 0.0
         loss = nll(x[None], target._data.reshape(1), w, reduction, ignore_index)
-        return loss.reshape(()) if reduction == "none" else loss
+        return loss.reshape(()) + x.dtype.type(0) if reduction == "none" else loss
     t = getattr(target, "_data", target)
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
@@ -495,13 +495,24 @@ def avg_pool_backward(g, shape, kernel, stride, padding):
     return fold(cols, shape[2:], kernel, stride, padding, (1,) * len(kernel))
 
 
+@typed("max_pool2d", NO_BOOL)
 def max_pool_indices(x, kernel, stride, padding):
     """Flat input positions (per channel) of each window's max, as PyTorch's max_pool2d_with_indices gives."""
     positions = np.arange(math.prod(x.shape[2:]), dtype=np.float64).reshape((1, 1) + x.shape[2:])
     pos_cols = pool_windows(np.broadcast_to(positions, x.shape[:2] + x.shape[2:]), kernel, stride, padding, -1)
-    cols = pool_windows(x, kernel, stride, padding, -np.inf)
-    arg = np.argmax(np.where(np.isnan(cols), np.inf, cols), axis=2)[:, :, None]
-    return np.take_along_axis(pos_cols, arg, 2)[:, :, 0].astype(np.int64)
+    cols = pool_windows(x, kernel, stride, padding, 0)
+    return np.take_along_axis(pos_cols, _window_max(cols, pos_cols >= 0)[:, :, None], 2)[:, :, 0].astype(np.int64)
+
+
+def _window_max(cols, inside):
+    """The position in each window (axis 2) that PyTorch's kernel keeps: it scans the window's inside in order,
+    taking a value when it is greater than the max so far or NaN: so the last NaN, else the first max."""
+    nan = np.isnan(cols) & inside
+    last_nan = cols.shape[2] - 1 - np.argmax(nan[:, :, ::-1], axis=2)
+    low = -np.inf if cols.dtype.kind == "f" else np.iinfo(cols.dtype).min
+    values = np.where(inside & ~nan, cols, np.array(low, cols.dtype))
+    first_max = np.argmax(inside & (values == values.max(axis=2, keepdims=True)), axis=2)
+    return np.where(nan.any(axis=2), last_nan, first_max)
 
 
 def layer_norm(x, w, b, normalized_shape, eps):

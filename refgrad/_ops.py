@@ -656,8 +656,8 @@ def bmm(input, mat2):
     if n != n2 or k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k}] but got: "
                            f"[{n2}, {k2}].")
+    _check_blas_dtype("bmm", a)  # bmm dispatches on its input's dtype before it reads mat2's
     _dtypes_match("bmm", a, b)
-    _check_blas_dtype("bmm", a)
     return call(D.BMM, (a, b), {})
 
 
@@ -1370,14 +1370,15 @@ def flip(input, *dims):
 
 @public()
 def roll(input, shifts, dims=None):
+    """ATen's roll: no dims rolls the flattened tensor; an empty tensor is copied before its dims are read."""
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    if dims is None:
-        if len(shifts) != 1:
-            raise RuntimeError(f"`shifts` required to be of size 1 when `dims` is None, but got {len(shifts)}")
-        return call(D.ROLL, (input,), {"shifts": shifts, "dims": ()})
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    if len(shifts) != len(dims):
+    dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if len(shifts) != len(dims) and not (len(shifts) == 1 and not dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if input._data.size == 0:
+        return call(D.ROLL, (input,), {"shifts": shifts[:1], "dims": ()})
     return call(D.ROLL, (input,), {"shifts": shifts,
                                    "dims": tuple(_wrap_dim(d, input._data.ndim, scalar=False) for d in dims)})
 

@@ -245,6 +245,13 @@ def shape_and_dim_messages(torch, rec):
              "einsum_output_unknown": lambda: torch.einsum("ij->k", x),
              "einsum_sizes": lambda: torch.einsum("ij,ij->i", x, rec.tensor(3, 2)),
              "einsum_broadcast_one": lambda: torch.einsum("ij,ij->i", x, rec.tensor(1, 3)),
+             "einsum_ellipsis_sizes": lambda: torch.einsum("i...j,i...j->...", rec.tensor(2, 4, 3), rec.tensor(2, 5, 3)),
+             "einsum_ellipsis_aligned_right": lambda: torch.einsum("...j,...j->...", rec.tensor(5, 3),
+                                                                   rec.tensor(4, 3, 3)),
+             "matmul_bool_batched": lambda: torch.ones(2, 3, dtype=torch.bool) @ torch.ones(2, 3, 2),
+             "matmul_float_bool_batched": lambda: torch.ones(2, 3) @ torch.ones(2, 3, 2, dtype=torch.bool),
+             "roll_no_shifts": lambda: x.roll(()),
+             "roll_shifts_without_dims": lambda: x.roll((1, 2)),
              "exp_long_empty": lambda: torch.zeros((3, 0), dtype=torch.int64).exp_(),
              "exp_long": lambda: torch.zeros(3, dtype=torch.int64).exp_()}
     for name, fn in cases.items():

@@ -37,7 +37,9 @@ TABLE = {
                S("batch_ellipsis", lambda t, a, b: t.einsum("...ij,...jk->...ik", a, b), ((2, 2, 3), (2, 3, 2)),
                  record_grad_fn=False),
                S("sum_all", lambda t, a: t.einsum("ij->", a), record_grad_fn=False),
-               S("diagonal", lambda t, a: t.einsum("ii->i", a), ((3, 3),), record_grad_fn=False)],
+               S("diagonal", lambda t, a: t.einsum("ii->i", a), ((3, 3),), record_grad_fn=False),
+               S("upper_case_with_ellipsis", lambda t, a, b: t.einsum("Ab,A...->b", a, b), ((2, 3), (2, 3)),
+                 record_grad_fn=False)],
     "einsum_grad_fn": [S("matmul", lambda t, a, b: t.einsum("ij,jk->ik", a, b), ((2, 3), (3, 2)),
                          second_order=False)],
 }

@@ -361,3 +361,32 @@ def layer_norm_moments(torch, rec):
     rec("grad_of_sum", repr(g))
     g, = torch.autograd.grad(y, x, torch.full_like(y, -1))
     rec("grad_of_minus_ones", repr(g))
+
+
+@scenario
+def one_sample_nll_loss_zero(torch, rec):
+    """nll_loss of one sample (1-D input) sums its loss from zero even with reduction='none': -(0.0) is 0.0
+    there; a batch's elementwise loss keeps -0.0."""
+    F = torch.nn.functional
+    x = torch.tensor([0.0, -0.0])
+    for reduction in ("none", "sum", "mean"):
+        for target in (0, 1):
+            rec(f"one.{reduction}.target{target}", 1 / F.nll_loss(x, torch.tensor(target), reduction=reduction))
+            rec(f"batch.{reduction}.target{target}",
+                1 / F.nll_loss(x.unsqueeze(0), torch.tensor([target]), reduction=reduction))
+
+
+@scenario
+def max_pool_nan_and_ties(torch, rec):
+    """max_pool2d keeps a window's last NaN, else its first max; padding never wins, even over -inf; integer
+    inputs pool too, bool ones raise."""
+    F = torch.nn.functional
+    x = torch.tensor([[[[-INF, -INF, 1.0, NAN], [-INF, NAN, -INF, 2.0], [2.0, -INF, NAN, 2.0]]]],
+                     requires_grad=True)
+    for kernel, stride, padding in ((2, 1, 0), (3, 1, 1), (2, 2, 1)):
+        out, idx = F.max_pool2d(x, kernel, stride=stride, padding=padding, return_indices=True)
+        rec(f"k{kernel}s{stride}p{padding}", out)
+        rec(f"k{kernel}s{stride}p{padding}.indices", idx)
+        rec(f"k{kernel}s{stride}p{padding}.grad", torch.autograd.grad(out.sum(), x)[0])
+    rec("long", F.max_pool2d(torch.tensor([[[[-2, -2], [-2, 1]]]]), 2, padding=1))
+    rec.raises("bool", lambda: F.max_pool2d(torch.ones(1, 1, 2, 2, dtype=torch.bool), 2))
