@@ -13,6 +13,8 @@ __all__ = ["observe", "observe_call", "normalize_message", "is_tensor"]
 # PyTorch appends the C++ source location of a warning ("(Triggered internally at
 # /__w/pytorch/.../TensorBody.h:493.)"); it names a build path, not behaviour, so it is dropped.
 _TRIGGERED = re.compile(r"\s*\(Triggered internally at [^)]*\)\s*$")
+# and some errors end with the C++ backtrace of the build ("Exception raised from ... frame #0: ...").
+_BACKTRACE = re.compile(r"\nException raised from .*\Z", re.S)
 
 
 # Warnings an engine gives about itself, not about the program: torch.func registers some
@@ -21,7 +23,7 @@ _ENGINE_NOISE = ("`torch.jit.script` is deprecated",)
 
 
 def normalize_message(text):
-    return _TRIGGERED.sub("", str(text))
+    return _BACKTRACE.sub("", _TRIGGERED.sub("", str(text)))
 
 
 def is_tensor(value):

@@ -1446,6 +1446,9 @@ def unflatten(input, dim, sizes):
         raise RuntimeError("unflatten: sizes must be non-empty")
     shape = input._data.shape
     dim = _wrap_dim(dim, len(shape))
+    if not shape:  # ATen reads the size of the wrapped dim, which a 0-d tensor refuses inside a catch-all
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as 0 but tensor has no "
+                           "dimensions")
     if -1 not in sizes and np.prod(sizes) != shape[dim]:
         raise RuntimeError(f"unflatten: Provided sizes {_int_text(sizes)} don't multiply up to the size of dim {dim} "
                            f"({shape[dim]}) in the input tensor")

@@ -1,4 +1,5 @@
 """The runner: outcomes, time limits, crash isolation, plugin and golden subjects, device expansion."""
+import os
 import json
 
 import pytest
@@ -235,3 +236,32 @@ def test_a_case_time_limit_runs_from_when_the_worker_takes_it_up(monkeypatch):
     monkeypatch.setattr(runner, "KILL_GRACE", 0.0)
     record = _records(["refgrad"], cases, workers=1, timeout=1.0)[("accumulation/zero_then_sum-float32", "refgrad")]
     assert record["outcome"] == "passed"  # the fresh worker's imports (seconds under load) are not counted
+
+
+def _worker_pid(tag, crash, subject):
+    if crash:
+        os._exit(3)
+    return os.getpid()
+
+
+def test_pinned_pool_keeps_a_process_per_subject_and_replaces_all_together():
+    """The fuzzer pins each subject to its own worker; when one dies, every worker is replaced, so that
+    per-process state (warn-once warnings) stays alike across subjects."""
+    with runner.WorkerPool(2) as pool:
+        def pids(crash=False):
+            tasks = [("a", False, "refgrad"), ("b", crash, "refgrad")]
+            out = pool.run(tasks, 60, run_task=_worker_pid, pinned=True)
+            return [out[t] for t in tasks]
+        first, second = pids(), pids()
+        assert first == second and first[0] != first[1]
+        crashed = pids(crash=True)
+        assert crashed[0] == first[0] and crashed[1]["status"] == "crashed"
+        after = pids()
+        assert not set(after) & set(first)
+
+
+def test_messages_drop_build_paths():
+    from conformance.observe import normalize_message
+    assert normalize_message("bad (Triggered internally at /__w/a/b.cpp:12.)") == "bad"
+    assert normalize_message("unflatten failed:\nDim 0\nException raised from f at /x.cpp:1 (most recent call "
+                             "first):\nframe #0: g") == "unflatten failed:\nDim 0"

@@ -370,6 +370,8 @@ def zero_dim_shape_ops(torch, rec):
         "step": lambda: t[::2], "int": lambda: t[0], "ellipsis": lambda: t[...], "none": lambda: t[None],
         "squeeze": lambda: t.squeeze(0), "unsqueeze": lambda: t.unsqueeze(-1), "select": lambda: t.select(0, 0),
         "t": lambda: t.t(), "expand": lambda: t.expand(()), "flatten": lambda: t.flatten(),
+        "unflatten": lambda: t.unflatten(0, (1,)), "unflatten_negative": lambda: t.unflatten(-1, (1, -1)),
+        "unflatten_out_of_range": lambda: t.unflatten(1, (1,)),
     }
     for name, fn in calls.items():
         rec.raises(name, fn)
