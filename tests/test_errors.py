@@ -78,6 +78,12 @@ WARNED_ONCE = {
     "complex_of_grad_tensor": "complex(torch.ones(1, requires_grad=True) * 2)",
     "float_of_many_elements": "float(torch.ones(4, requires_grad=True))",
     "int_does_not_warn": "int(torch.ones(1, requires_grad=True))",
+    "grad_layout_contract": "q = torch.ones(2, 3, requires_grad=True); q.grad = torch.ones(3, 2).t(); "
+                            "(q * 2).sum().backward()",
+    "grad_layout_of_a_transposed_param": "q = torch.ones(3, 2).t().requires_grad_(); q.grad = torch.ones(2, 3); "
+                                         "(q * 2).sum().backward()",
+    "grad_layout_obeyed": "q = torch.ones(3, 2).t().requires_grad_(); (q * 2).sum().backward(); "
+                          "(q * 2).sum().backward()",
 }
 TWICE = """
 import warnings

@@ -22,6 +22,7 @@ import numpy as np
 from .._creation import zeros_like
 from .._formulas import sum_to
 from .._tensor import Tensor
+from .._warn import warn_once
 from . import grad_mode
 from .graph import AccumulateGrad, Node
 
@@ -307,6 +308,7 @@ def _accumulate_into(tensor, grad, create_graph):
             tensor._grad = zeros_like(grad).copy_(grad)
         else:
             tensor._grad = tensor._grad + grad
+            _check_layout_contract(tensor._grad, tensor)
     elif tensor._grad is None:
         if _is_unshared(grad) and grad._data.flags.writeable and _obeys_layout_contract(grad._data, tensor._data):
             tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
@@ -315,6 +317,16 @@ def _accumulate_into(tensor, grad, create_graph):
     else:  # in place even when .grad requires grad (create_graph made it): PyTorch keeps its grad_fn
         with grad_mode.no_grad():
             tensor._grad.add_(grad)
+        _check_layout_contract(tensor._grad, tensor)
+
+
+def _check_layout_contract(grad, variable):
+    """PyTorch warns (once) when a sum of gradients does not have its parameter's layout."""
+    if not _obeys_layout_contract(grad._data, variable._data):
+        def layout(a):
+            return f"sizes() = {list(a.shape)}, strides() = {[s // a.itemsize for s in a.strides]}"
+        warn_once("grad and param do not obey the gradient layout contract. This is not an error, but may impair "
+                  f"performance.\ngrad.{layout(grad._data)}\nparam.{layout(variable._data)}")
 
 
 def _refs_in_callee(obj):
