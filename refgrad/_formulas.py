@@ -37,6 +37,11 @@ def install_ops(namespace):
     ops.__dict__.update(namespace)
 
 
+def maybe_multiply(t, scale):
+    """t * scale, but t itself for a scale of 1 (PyTorch's maybe_multiply: no node, no rounding)."""
+    return t if scale == 1 else t * scale
+
+
 def sum_to(grad, shape):
     """Sums a broadcast gradient back to `shape` (at::sum_to: a full sum for a 0-dim shape, otherwise
     a sum over dims with keepdim, then a view)."""

@@ -299,6 +299,18 @@ def lu_factor(a):
     return lu.reshape(a.shape), perm.reshape(a.shape[:-1]), sign.reshape(a.shape[:-2]), info.reshape(a.shape[:-2])
 
 
+def addmm(a, m1, m2, beta, alpha):
+    """beta * a + alpha * (m1 @ m2), as gemm: the scales in a's dtype (an integer one truncates them), a beta
+    of 0 ignores `a` (its NaN too) and an alpha of 0 the product."""
+    scalar = a.dtype.type
+    beta, alpha = scalar(beta), scalar(alpha)
+    shape = np.broadcast_shapes(a.shape, (m1.shape[0], m2.shape[1]))
+    product = np.zeros(shape, a.dtype) if alpha == 0 else m1 @ m2 if alpha == 1 else alpha * (m1 @ m2)
+    if beta == 0:
+        return np.broadcast_to(product, shape).astype(a.dtype)
+    return (a if beta == 1 else beta * a) + product
+
+
 def _pivot_row(col):
     """BLAS's i?amax: the first largest |value|; a NaN wins only when it comes first."""
     first_nan = np.isnan(col[:, 0])

@@ -662,9 +662,9 @@ def bmm(input, mat2):
 
 
 @public()
-def addmm(input, mat1, mat2):
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     _check_addmm(input, mat1, mat2)
-    return call(D.ADDMM, (input, mat1, mat2), {})
+    return call(D.ADDMM, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
 
 
 def _check_addmm(bias, mat1, mat2):

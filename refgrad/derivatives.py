@@ -402,11 +402,13 @@ BMM = entry("bmm", "BmmBackward0", np.matmul, ("self", "mat2"),
             {"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
              "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)},
             jvp=lambda self_t, mat2_t, self, mat2: self_t.bmm(mat2) + self.bmm(mat2_t))
-ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self", "mat1", "mat2"),
-              {"self": lambda grad: grad,
-               "mat1": lambda grad, mat2: grad.mm(mat2.t()),
-               "mat2": lambda grad, mat1: mat1.t().mm(grad)},
-              jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2: self_t + mat1_t.mm(mat2) + mat1.mm(mat2_t))
+# beta * self + alpha * mat1 @ mat2; a scale of 1 multiplies nothing (PyTorch's maybe_multiply)
+ADDMM = entry("addmm", "AddmmBackward0", kernels.addmm, ("self", "mat1", "mat2"),
+              {"self": lambda grad, beta: formulas.maybe_multiply(grad, beta),
+               "mat1": lambda grad, mat2, alpha: formulas.maybe_multiply(grad.mm(mat2.t()), alpha),
+               "mat2": lambda grad, mat1, alpha: formulas.maybe_multiply(mat1.t().mm(grad), alpha)},
+              jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2, beta, alpha: formulas.maybe_multiply(self_t, beta) +
+              formulas.maybe_multiply(mat1_t.mm(mat2) + mat1.mm(mat2_t), alpha))
 
 
 # det's gradient is the cofactor matrix, det(A) A^-T; of a 1x1 (or empty) matrix it is the constant 1, which
