@@ -180,3 +180,15 @@ def mixed_dtype_einsum(torch, rec):
     rec("elementwise_promotes", torch.einsum("ij,ij->ij", i64, f32))
     rec("size_one_label", torch.einsum("ij,jk->ik", torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 2)))
     rec("empty_label", torch.einsum("ij,jk->ik", torch.ones(2, 0, dtype=torch.int64), torch.ones(0, 2)))
+
+
+@scenario
+def addmm_summation_order(torch, rec):
+    """Small addmm and linear add each product into the scaled bias in turn, as PyTorch's CPU gemm does there:
+    1 + (-1) + 1e-30 is 1e-30, not 0 (printed in full: values alone compare within tolerance)."""
+    a = torch.ones(3, 3)
+    b = torch.tensor([[-1.0, 1.0, 1.0], [-0.0, 1.0, 1.0], [1e-30, 1.0, 1.0]])
+    rec("addmm", repr(torch.addmm(torch.ones(3), a, b)))
+    rec("addmm_alpha", repr(torch.addmm(torch.ones(3), a, b * 0.5, alpha=2)))
+    rec("one_row", repr(torch.addmm(torch.ones(1, 3), a[:1], b)))
+    rec("linear", repr(torch.nn.functional.linear(a, b.t(), torch.ones(3))))
