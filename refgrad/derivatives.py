@@ -418,7 +418,7 @@ LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(kernels.inv(a)),
                    ("A",),
-                   {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
+                   {"A": lambda grad, result: -(result.transpose(-2, -1) @ (grad @ result.transpose(-2, -1)))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
 
 DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),

@@ -192,3 +192,15 @@ def addmm_summation_order(torch, rec):
     rec("addmm_alpha", repr(torch.addmm(torch.ones(3), a, b * 0.5, alpha=2)))
     rec("one_row", repr(torch.addmm(torch.ones(1, 3), a[:1], b)))
     rec("linear", repr(torch.nn.functional.linear(a, b.t(), torch.ones(3))))
+
+
+@scenario
+def inv_grad_association(torch, rec):
+    """inv's gradient is -A^-T (G A^-T), multiplied in PyTorch's order: the signs of its zeros show in repr."""
+    for dtype in (torch.float32, torch.float64):
+        A = torch.tensor([[3.0, 1.0, 1.0], [1.0, 2.0, 1.0], [0.0, 1.0, 1.0]], dtype=dtype, requires_grad=True)
+        torch.linalg.inv(A).backward(torch.full((3, 3), -1.0, dtype=dtype))
+        rec(f"{dtype}.grad", repr(A.grad))
+    B = torch.tensor([[3.0, 2.0, 3.0], [3.0, 4.0, 2.0], [3.0, 1.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    torch.linalg.inv(B).backward(torch.ones(3, 3, dtype=torch.float64))
+    rec("float64_ones", repr(B.grad))
