@@ -367,6 +367,8 @@ def _lu_as_lies(a):
 def solve(a, b):
     """X with A X = B (B a batch of matrices), as PyTorch's linalg.solve. A zero pivot raises
     np.linalg.LinAlgError."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
     lu, perm, info, transposed = _lu_as_lies(a)
     if np.any(info):
         raise np.linalg.LinAlgError("singular matrix")
@@ -378,6 +380,8 @@ def solve_transposed(a, b, eps=0):
     """X with A^T X = B, through the LU PyTorch's det and solve keep (_lu_as_lies), exact-zero pivots
     replaced by `eps`: PyTorch's backward of det and solve when it is not being differentiated (with eps, a
     singular matrix's gradient of det is finite, usually zero)."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
     lu, perm, _, transposed = _lu_as_lies(a)
     if eps:
         zero = np.diagonal(lu, 0, -2, -1) == 0

@@ -1,5 +1,5 @@
 """Linear algebra, OpInfo style (see _opinfo.py): dot, mv, mm, bmm, matmul at every rank pairing,
-outer, addmm, einsum, transposes, det and inv of small matrices."""
+outer, addmm, einsum, transposes, det, inv, solve and svd of small matrices."""
 from . import scenario
 from ._opinfo import Sample as S, register_all
 
@@ -12,6 +12,18 @@ MATMUL_RANKS = {
 # Well-conditioned matrices: a seeded perturbation of 2 * identity.
 def _well_conditioned(t, a):
     return a * 0.3 + 2 * t.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _svd_reconstruct(t, a):
+    U, S, Vh = t.linalg.svd(a)
+    k = S.shape[-1]
+    return (U[..., :k] * S.unsqueeze(-2)) @ Vh[..., :k, :]
+
+
+def _svd_projector(t, a, which):
+    """The projector onto the column (U) or row (V) space of a rank-deficient shape: sign-invariant."""
+    U, S, Vh = t.linalg.svd(a, full_matrices=False)
+    return U @ U.mT if which == "U" else Vh.mT @ Vh
 
 
 TABLE = {
@@ -29,6 +41,19 @@ TABLE = {
             S("two_batch_dims", lambda t, a: t.linalg.det(_well_conditioned(t, a)), ((2, 3, 2, 2),))],
     "inv": [S("matrix", lambda t, a: t.linalg.inv(_well_conditioned(t, a)), ((3, 3),)),
             S("batch", lambda t, a: t.inverse(_well_conditioned(t, a)), ((2, 2, 2),))],
+    "linalg_solve": [S("matrix_rhs", lambda t, a, b: t.linalg.solve(_well_conditioned(t, a), b), ((3, 3), (3, 2))),
+                     S("vector_rhs", lambda t, a, b: t.linalg.solve(_well_conditioned(t, a), b), ((3, 3), (3,))),
+                     S("batch_vectors", lambda t, a, b: t.linalg.solve(_well_conditioned(t, a), b), ((2, 2, 2), (2, 2))),
+                     S("broadcast", lambda t, a, b: t.linalg.solve(_well_conditioned(t, a), b), ((2, 2, 2), (2, 1))),
+                     S("transposed", lambda t, a, b: t.linalg.solve(_well_conditioned(t, a).mT, b), ((3, 3), (3, 2)))],
+    # U and Vh are unique up to the signs of their columns (rows), which LAPACKs choose differently: the
+    # samples are functions invariant under them (the values, the reconstruction, projectors).
+    "linalg_svd": [S("values", lambda t, a: t.linalg.svd(a).S, ((3, 2),), forward_mode=False),
+                   S("reconstruct", lambda t, a: _svd_reconstruct(t, a), ((2, 3),), forward_mode=False,
+                     second_order=False),
+                   S("projector_U", lambda t, a: _svd_projector(t, a, "U"), ((3, 2),), forward_mode=False),
+                   S("projector_V", lambda t, a: _svd_projector(t, a, "V"), ((2, 3),), forward_mode=False),
+                   S("projector_batch", lambda t, a: _svd_projector(t, a, "U"), ((2, 3, 2),), forward_mode=False)],
     # torch contracts with bmm and refgrad with a broadcast product, so the grad_fn names differ:
     # values and derivatives are compared here, names in einsum_grad_fn below.
     "einsum": [S("matmul", lambda t, a, b: t.einsum("ij,jk->ik", a, b), ((2, 3), (3, 2)), record_grad_fn=False),
@@ -173,3 +198,90 @@ def mixed_dtype_einsum(torch, rec):
     rec("elementwise_promotes", torch.einsum("ij,ij->ij", i64, f32))
     rec("size_one_label", torch.einsum("ij,jk->ik", torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 2)))
     rec("empty_label", torch.einsum("ij,jk->ik", torch.ones(2, 0, dtype=torch.int64), torch.ones(0, 2)))
+
+
+@scenario
+def linalg_solve_svd_errors(torch, rec):
+    """linalg.solve's and linalg.svd's checks: shapes, dtypes, batches that do not broadcast, a singular A
+    (torch._C._LinAlgError, naming the batch element), and the namedtuple svd returns."""
+    A, b = torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([1.0, 2.0])
+    cases = {"not_square": lambda: torch.linalg.solve(torch.ones(2, 3), b),
+             "vector_A": lambda: torch.linalg.solve(torch.ones(3), b),
+             "vector_rows": lambda: torch.linalg.solve(A, torch.ones(3)),
+             "matrix_rows": lambda: torch.linalg.solve(A, torch.ones(3, 2)),
+             "batch_mismatch": lambda: torch.linalg.solve(torch.ones(2, 2, 2), torch.ones(3, 2, 1)),
+             "singular": lambda: torch.linalg.solve(torch.ones(2, 2), torch.ones(2, 1)),
+             "singular_batch": lambda: torch.linalg.solve(torch.stack([A, torch.ones(2, 2)]), torch.ones(2, 2, 1)),
+             "long": lambda: torch.linalg.solve(torch.ones(2, 2, dtype=torch.long), torch.ones(2)),
+             "dtypes": lambda: torch.linalg.solve(A, torch.ones(2, dtype=torch.float64)),
+             "svd_vector": lambda: torch.linalg.svd(torch.ones(3)),
+             "svd_long": lambda: torch.linalg.svd(torch.ones(3, 2, dtype=torch.long))}
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+    rec("solve_vector", torch.linalg.solve(A, b))
+    rec("solve_empty", torch.linalg.solve(torch.zeros(0, 0), torch.zeros(0)))
+    out = torch.linalg.svd(torch.tensor([[3.0, 0.0], [0.0, 4.0]]))
+    rec("svd_type", [type(out).__name__, type(out).__module__, out.S])
+    empty = torch.linalg.svd(torch.zeros(0, 3))
+    rec("svd_empty", [tuple(t.shape) for t in empty])
+    x = torch.tensor([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5]], requires_grad=True)
+    U, S, Vh = torch.linalg.svd(x)
+    rec("svd_grad_fn", [type(U.grad_fn).__name__, U.grad_fn is S.grad_fn, Vh.grad_fn is S.grad_fn])
+
+
+@scenario
+def det_grad_non_finite(torch, rec):
+    """det's gradient of matrices with inf, NaN and 1e30 entries: NaN where det is NaN (its LU solve spreads
+    it), no error, with and without create_graph (the 1e30 matrix, singular, takes the SVD formula)."""
+    inf, nan = float("inf"), float("nan")
+    rows = [[[1.0, 0.0, 1.0], [-inf, 1.0, inf], [inf, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1e30, 1.0, 1.0], [1.0, 1.0, 1.0]],
+            [[1.0, 0.0, 1.0], [-inf, 1.0, 1.0], [1.0, 1.0, 1.0]], [[nan, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]]
+    # under create_graph the singular 1e30 matrix's cofactors would carry MKL's SVD rounding: ones instead
+    for create_graph, batch in ((False, rows), (True, rows[:1] + [[[1.0, 1.0, 1.0]] * 3] + rows[2:])):
+        A = torch.tensor([batch], requires_grad=True)
+        g, = torch.autograd.grad(torch.linalg.det(A).sum(), A, create_graph=create_graph)
+        rec(f"grad.{create_graph}", [g, g.requires_grad])
+    A = torch.tensor([[[0.0, 1.0, 1.0], [inf, 1.0, 1.0], [1.0, 1.0, 1.0]]], requires_grad=True)
+    rec.raises("zero_pivot_nan_det", lambda: torch.autograd.grad(torch.linalg.det(A).sum(), A, create_graph=True))
+    rec("zero_pivot_nan_det_plain", torch.autograd.grad(torch.linalg.det(A).sum(), A)[0])
+    B = torch.tensor([[inf, 1.0], [0.0, 0.0]], requires_grad=True)
+    rec.raises("zero_pivot_matrix", lambda: torch.autograd.grad(torch.linalg.det(B), B, create_graph=True))
+
+
+@scenario
+def det_grad_lu_solve(torch, rec):
+    """Without create_graph det's gradient solves A^T G = grad det I with det's own LU, zero pivots made
+    eps: a singular matrix gets exactly 0 (not -0.0), integer matrices exact integers, byte for byte."""
+    A = torch.tensor([[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 2.0, 3.0], [1.0, 3.0, 6.0]],
+                      [[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]], [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]]],
+                     requires_grad=True)
+    d = torch.linalg.det(A)
+    d.backward(torch.ones_like(d, dtype=torch.float64))
+    rec("float64_gradient", repr(A.grad))
+    x = torch.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    torch.linalg.det(x).backward()
+    rec("singular_2x2", repr(x.grad))
+    y = torch.tensor([[4.0, 3.0], [6.0, 3.0]], dtype=torch.float64, requires_grad=True)
+    torch.linalg.det(y.mT).backward()
+    rec("transposed", repr(y.grad))
+
+
+@scenario
+def det_grad_create_graph(torch, rec):
+    """With create_graph det's gradient is linalg.solve's (|det| >= 100 eps) or the SVD formula's (singular),
+    put together by index_put_ for a mixed batch: differentiable either way; through repeated zero singular
+    values the second derivative is NaN (svd_backward divides by s_i^2 - s_j^2)."""
+    batches = {"non_singular": [[[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]]] * 2,
+               "singular": [[[1.0, 1.0, 1.0]] * 3, [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]],
+               "mixed": [[[1.0, 1.0, 1.0]] * 3, [[1.0, 1.0, 1.0], [1.0, 2.0, 3.0], [1.0, 3.0, 6.0]]],
+               "matrix": [[2.0, 1.0], [1.0, 3.0]], "singular_matrix": [[1.0, 2.0], [2.0, 4.0]]}
+    for name, value in batches.items():
+        A = torch.tensor(value, requires_grad=True)
+        g, = torch.autograd.grad(torch.linalg.det(A).sum(), A, create_graph=True)
+        h, = torch.autograd.grad(g.sum(), A, retain_graph=True)
+        rec(f"{name}.grad", [g, type(g.grad_fn).__name__, g.requires_grad])
+        rec(f"{name}.second", h)
+    A = torch.tensor([[[1.0, 1.0, 1.0]] * 3, [[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]]], requires_grad=True)
+    d = torch.linalg.det(A)
+    d.backward(torch.ones_like(d), create_graph=True)
+    rec("accumulated", [A.grad, type(A.grad.grad_fn).__name__])
