@@ -303,9 +303,7 @@ def solve_backward(grad, A, result, wrt):
     if grad_mode.state.enabled:
         gB = ops.linalg_solve(A.transpose(-2, -1), g)
     else:
-        a, b = np.broadcast_arrays(A._data[..., :0, :0], g._data[..., :0, :0])  # the batch shape
-        gB = ops.new_tensor(kernels.solve_transposed(np.broadcast_to(A._data, a.shape[:-2] + A.shape[-2:]),
-                                                     g._data), device=A.device)
+        gB = ops.new_tensor(kernels.solve_transposed(A._data, g._data), device=A.device)
     if wrt == "B":
         return gB.squeeze(-1) if vector else gB
     X = result.unsqueeze(-1) if vector else result

@@ -256,7 +256,7 @@ def det_grad_lu_solve(torch, rec):
                       [[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]], [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]]],
                      requires_grad=True)
     d = torch.linalg.det(A)
-    d.backward(torch.ones_like(d, dtype=torch.float64))
+    d.backward(torch.tensor([1.0, 2.0, -0.5, 3.0], dtype=torch.float64))
     rec("float64_gradient", repr(A.grad))
     x = torch.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
     torch.linalg.det(x).backward()
@@ -274,7 +274,9 @@ def det_grad_create_graph(torch, rec):
     batches = {"non_singular": [[[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]]] * 2,
                "singular": [[[1.0, 1.0, 1.0]] * 3, [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]],
                "mixed": [[[1.0, 1.0, 1.0]] * 3, [[1.0, 1.0, 1.0], [1.0, 2.0, 3.0], [1.0, 3.0, 6.0]]],
-               "matrix": [[2.0, 1.0], [1.0, 3.0]], "singular_matrix": [[1.0, 2.0], [2.0, 4.0]]}
+               "matrix": [[2.0, 1.0], [1.0, 3.0]], "singular_matrix": [[1.0, 2.0], [2.0, 4.0]],
+               "above_threshold": [[1.0, 0.0], [0.0, 1.5e-5]],  # |det| between 100 eps and 200 eps: solve
+               "below_threshold": [[1.0, 0.0], [0.0, 1e-6]]}  # |det| between eps and 100 eps: the SVD
     for name, value in batches.items():
         A = torch.tensor(value, requires_grad=True)
         g, = torch.autograd.grad(torch.linalg.det(A).sum(), A, create_graph=True)
