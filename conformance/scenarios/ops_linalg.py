@@ -140,7 +140,7 @@ def det_of_one_by_one_create_graph(torch, rec):
         x = ((rec.tensor(*shape, low=0.5, high=1.5) if 0 not in shape else torch.zeros(shape, dtype=torch.float64))
              + 2 * eye).requires_grad_()
         g, = torch.autograd.grad(x.det().sum(), x, create_graph=True)
-        rec(f"{name}.grad", [g.detach(), g.requires_grad])  # the 2x2 grad_fn is a known name difference
+        rec(f"{name}.grad", [g, g.requires_grad])
         with fw.dual_level():
             tangent = torch.ones(shape, dtype=torch.float64) * 0.5 + eye
             rec(f"{name}.jvp", fw.unpack_dual(fw.make_dual(x.detach(), tangent).det()).tangent)
