@@ -356,37 +356,31 @@ def lu_solve(lu, perm, b, adjoint=False):
     return x
 
 
-def _lu_as_lies(a):
-    """getrf of the matrix as LAPACK reads a's memory, as PyTorch's linalg.solve factors it: A^T for a
-    row-major (C-contiguous) batch, A itself otherwise. (lu, perm, info, whether it is A^T's)."""
-    transposed = a.flags.c_contiguous
-    lu, perm, _, info = lu_factor(np.swapaxes(a, -1, -2) if transposed else a)
-    return lu, perm, info, transposed
-
-
 def solve(a, b):
-    """X with A X = B (B a batch of matrices), as PyTorch's linalg.solve. A zero pivot raises
-    np.linalg.LinAlgError."""
+    """X with A X = B (B a batch of matrices), as PyTorch's linalg.solve: getrf of A, getrs. A zero pivot
+    raises np.linalg.LinAlgError."""
     if a.size == 0 or b.size == 0:
         return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
-    lu, perm, info, transposed = _lu_as_lies(a)
+    lu, perm, _, info = lu_factor(a)
     if np.any(info):
         raise np.linalg.LinAlgError("singular matrix")
-    return column_major(lu_solve(lu, perm, b, adjoint=transposed))
+    return column_major(lu_solve(lu, perm, b))
 
 
 @quietly
-def solve_transposed(a, b, eps=0):
-    """X with A^T X = B, through the LU PyTorch's det and solve keep (_lu_as_lies), exact-zero pivots
-    replaced by `eps`: PyTorch's backward of det and solve when it is not being differentiated (with eps, a
-    singular matrix's gradient of det is finite, usually zero)."""
+def solve_transposed(a, b, eps=None):
+    """X with A^T X = B. With `eps`, det's backward when it is not being differentiated: through det's LU
+    (of A^T), exact-zero pivots replaced by eps (so a singular matrix's gradient is finite, usually zero).
+    Without, solve's backward: through solve's LU (of A), transposed."""
     if a.size == 0 or b.size == 0:
         return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
-    lu, perm, _, transposed = _lu_as_lies(a)
-    if eps:
-        zero = np.diagonal(lu, 0, -2, -1) == 0
-        lu = lu + np.where(zero, lu.dtype.type(eps), lu.dtype.type(0))[..., None] * np.eye(a.shape[-1], dtype=lu.dtype)
-    return column_major(lu_solve(lu, perm, b, adjoint=not transposed))
+    if eps is None:
+        lu, perm, _, _ = lu_factor(a)
+        return column_major(lu_solve(lu, perm, b, adjoint=True))
+    lu, perm, _, _ = lu_factor(np.swapaxes(a, -1, -2))
+    zero = np.diagonal(lu, 0, -2, -1) == 0
+    lu = lu + np.where(zero, lu.dtype.type(eps), lu.dtype.type(0))[..., None] * np.eye(a.shape[-1], dtype=lu.dtype)
+    return column_major(lu_solve(lu, perm, b))
 
 
 def is_vector_rhs(a_shape, b_shape):

@@ -287,3 +287,16 @@ def det_grad_create_graph(torch, rec):
     d = torch.linalg.det(A)
     d.backward(torch.ones_like(d), create_graph=True)
     rec("accumulated", [A.grad, type(A.grad.grad_fn).__name__])
+
+
+@scenario
+def linalg_solve_rounding(torch, rec):
+    """linalg.solve factors A (getrf) and solves with getrs; its backward solves A^T with the same LU: the
+    2x2 results are PyTorch's (MKL's) bit for bit (reprs compared)."""
+    A = torch.tensor(rec.data(6, 2, 2), requires_grad=True)
+    B = torch.tensor(rec.data(6, 2, 3), requires_grad=True)
+    X = torch.linalg.solve(A, B)
+    (X * 1.5).sum().backward()
+    rec("X", repr(X))
+    rec("B.grad", repr(B.grad))
+    rec("vector", repr(torch.linalg.solve(A.detach()[0], B.detach()[0, :, 0])))
