@@ -258,6 +258,14 @@ def det_backward(grad, A, result):
     return masked_fmap(result.abs() < 100 * eps, _det_singular, _det_nonsingular, A, d, grad)
 
 
+def det_jvp(A_t, A, result):
+    """PyTorch's linalg_det_jvp: det(A) tr(A^-1 dA), A^-1 dA through det's LU with exact-zero pivots made eps
+    (a singular matrix gets a finite tangent). A constant, as PyTorch never differentiates it."""
+    eps = np.finfo(A.dtype.np).eps
+    AinvE = ops.new_tensor(kernels.det_lu_solve(A._data, A_t._data, eps, adjoint=True), device=A.device)
+    return AinvE.diagonal(0, -2, -1).sum(-1) * result
+
+
 def _det_nonsingular(A, d, grad):
     return ops.linalg_solve(A.transpose(-2, -1), d)
 

@@ -369,18 +369,27 @@ def solve(a, b):
 
 @quietly
 def solve_transposed(a, b, eps=None):
-    """X with A^T X = B. With `eps`, det's backward when it is not being differentiated: through det's LU
-    (of A^T), exact-zero pivots replaced by eps (so a singular matrix's gradient is finite, usually zero).
-    Without, solve's backward: through solve's LU (of A), transposed."""
+    """X with A^T X = B. With `eps`, det's backward when it is not being differentiated (det_lu_solve);
+    without, solve's backward: through solve's LU (of A), transposed."""
+    if eps is not None:
+        return det_lu_solve(a, b, eps, adjoint=False)
     if a.size == 0 or b.size == 0:
         return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
-    if eps is None:
-        lu, perm, _, _ = lu_factor(a)
-        return column_major(lu_solve(lu, perm, b, adjoint=True))
+    lu, perm, _, _ = lu_factor(a)
+    return column_major(lu_solve(lu, perm, b, adjoint=True))
+
+
+@quietly
+def det_lu_solve(a, b, eps, adjoint):
+    """Through det's LU (of A^T), exact-zero pivots replaced by `eps`: X with A^T X = B, or A X = B when
+    `adjoint`. PyTorch's det backward (not being differentiated) and det jvp: det is C^1, so a singular
+    matrix gets the limit of its neighbours' (finite, usually zero)."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
     lu, perm, _, _ = lu_factor(np.swapaxes(a, -1, -2))
     zero = np.diagonal(lu, 0, -2, -1) == 0
     lu = lu + np.where(zero, lu.dtype.type(eps), lu.dtype.type(0))[..., None] * np.eye(a.shape[-1], dtype=lu.dtype)
-    return column_major(lu_solve(lu, perm, b))
+    return column_major(lu_solve(lu, perm, b, adjoint=adjoint))
 
 
 def is_vector_rhs(a_shape, b_shape):

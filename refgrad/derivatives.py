@@ -414,7 +414,7 @@ ADDMM = entry("addmm", "AddmmBackward0", lambda a, m1, m2: a + m1 @ m2, ("self",
 # under create_graph=True, as in PyTorch
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
-                   jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
+                   jvp=formulas.det_jvp)
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(kernels.inv(a)),
                    ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},

@@ -301,3 +301,15 @@ def linalg_solve_rounding(torch, rec):
     rec("X", repr(X.tolist()))
     rec("B.grad", repr(B.grad.tolist()))
     rec("vector", repr(torch.linalg.solve(A.detach()[0], B.detach()[0, :, 0]).tolist()))
+
+
+@scenario
+def det_jvp_singular(torch, rec):
+    """det's tangent, det(A) tr(A^-1 dA), is solved with det's LU, zero pivots made eps: a singular matrix
+    gets a finite tangent (no linalg.inv error)."""
+    cases = {"singular_2x2": [[1.0, 2.0], [2.0, 4.0]], "ones_3x3": [[1.0, 1.0, 1.0]] * 3,
+             "batch": [[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]], "zeros": [[0.0, 0.0], [0.0, 0.0]]}
+    for name, values in cases.items():
+        A = torch.tensor(values)
+        T = torch.ones_like(A) * 0.5 + torch.eye(A.shape[-1])
+        rec(name, torch.func.jvp(torch.linalg.det, (A,), (T,))[1])
