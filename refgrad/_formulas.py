@@ -304,7 +304,7 @@ def masked_fmap(mask, f1, f2, t, *ts):
 
 def solve_backward(grad, A, result, wrt):
     """PyTorch's linalg_solve_backward, for one input (`wrt`): gB with A^T gB = gX, gA = -gB X^T. Not being
-    differentiated, gB comes from the LU of A^T (what the forward factored); being differentiated, from
+    differentiated, gB comes from the forward's LU (of A), transposed; being differentiated, from
     linalg.solve, so that it has higher derivatives."""
     vector = kernels.is_vector_rhs(A.shape, result.shape)
     g = grad.unsqueeze(-1) if vector else grad
