@@ -248,19 +248,130 @@ def cumprod_jvp(self_t, self, result, dim):
 
 # ------------------------------------------------------------------- linear algebra
 def det_backward(grad, A, result):
-    """grad det(A) A^-T; with a singular matrix in the batch, from the cofactors (PyTorch's SVD path): there
-    they are the gradient when it is being differentiated (create_graph), zero otherwise (PyTorch's
-    LU solve, scaled by det = 0). The cofactors are a constant: no higher derivative through them.
-    A 1x1 (or empty) matrix's gradient is a constant too, as PyTorch's (it requires no grad)."""
+    """PyTorch's linalg_det_backward: G with A^T G = grad det(A) I. Not being differentiated, it is solved
+    with det's own LU, exact-zero pivots replaced by eps (a singular matrix gets a finite gradient, zero
+    mostly). Being differentiated (create_graph), it is linalg.solve's for |det| >= 100 eps and the SVD
+    formula of the cofactors below, so that both have higher derivatives. A 1x1 (or empty) matrix's gradient
+    is a constant, as PyTorch's (it requires no grad)."""
     if A.shape[-1] < 2:
         return grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape)
-    singular = result == 0
-    if not bool(singular.any()):
-        return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
+    eps = np.finfo(A.dtype.np).eps
     if not grad_mode.state.enabled:
-        grad = ops.where(singular, 0.0, grad)
-    cofactors = ops.new_tensor(kernels.cofactors(A._data), device=A.device)
-    return grad.unsqueeze(-1).unsqueeze(-1) * cofactors
+        d = np.where(np.eye(A.shape[-1], dtype=bool), (grad._data * result._data)[..., None, None], 0)  # +0 off it
+        return ops.new_tensor(kernels.solve_transposed(A._data, d, eps), device=A.device)
+    d = _diag_embed((grad * result).unsqueeze(-1).expand(A.shape[:-1]))
+    return masked_fmap(result.abs() < 100 * eps, _det_singular, _det_nonsingular, A, d, grad)
+
+
+def det_jvp(A_t, A, result):
+    """PyTorch's linalg_det_jvp: det(A) tr(A^-1 dA), A^-1 dA through det's LU with exact-zero pivots made eps
+    (a singular matrix gets a finite tangent). A constant, as PyTorch never differentiates it."""
+    eps = np.finfo(A.dtype.np).eps
+    AinvE = ops.new_tensor(kernels.det_lu_solve(A._data, A_t._data, eps, adjoint=True), device=A.device)
+    return AinvE.diagonal(0, -2, -1).sum(-1) * result
+
+
+def _det_nonsingular(A, d, grad):
+    return ops.linalg_solve(A.transpose(-2, -1), d)
+
+
+def _det_singular(A, d, grad):
+    """The cofactors through the SVD (Higham's adjugate of a singular matrix): det(U) det(Vh) U
+    diag(products of the other singular values) Vh, the signs of U and Vh cancelling."""
+    U, S, Vh = ops.linalg_svd(A)
+    alpha = ops.det(U) * ops.det(Vh) * grad
+    D = alpha.unsqueeze(-1) * prod_others(S, -1)
+    return ops.matmul(U * D.unsqueeze(-2), Vh)
+
+
+def _eye(n, like):
+    return ops.eye(n, dtype=dt.bool_, device=like.device)
+
+
+def _diag_embed(v):
+    """Matrices with v's last dim on their diagonals (PyTorch's diag_embed; an inf stays off the zeros)."""
+    return ops.where(_eye(v.shape[-1], v), v.unsqueeze(-1), 0.0)
+
+
+def masked_fmap(mask, f1, f2, t, *ts):
+    """PyTorch's masked_fmap: f1 of the items (leading-dim entries) of t, ts where `mask`, f2 elsewhere,
+    put together with index_put_ (each function alone when the mask is all one way)."""
+    if bool(mask.all()):
+        return f1(t, *ts)
+    if not bool(mask.any()):
+        return f2(t, *ts)
+    not_mask = ~mask
+    out = ops.zeros_like(t)  # PyTorch's empty_like: every item is overwritten
+    out[mask] = f1(t[mask], *(x[mask] for x in ts))  # index_put_, as PyTorch's
+    out[not_mask] = f2(t[not_mask], *(x[not_mask] for x in ts))
+    return out
+
+
+def solve_backward(grad, A, result, wrt):
+    """PyTorch's linalg_solve_backward, for one input (`wrt`): gB with A^T gB = gX, gA = -gB X^T. Not being
+    differentiated, gB comes from the forward's LU (of A), transposed; being differentiated, from
+    linalg.solve, so that it has higher derivatives."""
+    vector = kernels.is_vector_rhs(A.shape, result.shape)
+    g = grad.unsqueeze(-1) if vector else grad
+    if grad_mode.state.enabled:
+        gB = ops.linalg_solve(A.transpose(-2, -1), g)
+    else:
+        gB = ops.new_tensor(kernels.solve_transposed(A._data, g._data), device=A.device)
+    if wrt == "B":
+        return gB.squeeze(-1) if vector else gB
+    X = result.unsqueeze(-1) if vector else result
+    return -ops.matmul(gB, X.transpose(-2, -1))
+
+
+def solve_jvp(A_t, B_t, A, result):
+    """dX = A^-1 (dB - dA X)."""
+    vector = kernels.is_vector_rhs(A.shape, result.shape)
+    X = result.unsqueeze(-1) if vector else result
+    dB = B_t.unsqueeze(-1) if vector else B_t
+    dX = ops.linalg_solve(A, dB - ops.matmul(A_t, X))
+    return dX.squeeze(-1) if vector else dX
+
+
+def svd_backward(grads, result, full_matrices):
+    """PyTorch's svd_backward for real matrices (distinct singular values assumed: repeated ones divide
+    0 by 0). With full_matrices, only the first k columns of U (rows of Vh) count, as in PyTorch."""
+    gU, gS, gVh = grads
+    U, S, Vh = result
+    k = S.shape[-1]
+    if full_matrices:
+        U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
+        gU = None if gU is None else gU.narrow(-1, 0, k)
+        gVh = None if gVh is None else gVh.narrow(-2, 0, k)
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        return (ops.matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else ops.matmul(U * gS.unsqueeze(-2), Vh))
+    S2 = S * S
+    E = ops.where(_eye(k, S), 1.0, S2.unsqueeze(-2) - S2.unsqueeze(-1))  # 1 on the diagonal: divides 0 there
+    if gU is not None:
+        UhgU = ops.matmul(U.transpose(-2, -1), gU)
+        UhgU = UhgU - UhgU.transpose(-2, -1)
+    if gVh is not None:
+        VhgV = ops.matmul(Vh, gVh.transpose(-2, -1))
+        VhgV = VhgV - VhgV.transpose(-2, -1)
+    if gU is not None and gVh is not None:
+        gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif gU is not None:
+        gA = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        gA = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        gA = gA + _diag_embed(gS)
+    if m > n and gU is not None:
+        gA = ops.matmul(U, gA)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - ops.matmul(U, ops.matmul(U.transpose(-2, -1), gUSinv))
+        return ops.matmul(gA, Vh)
+    if m < n and gVh is not None:
+        gA = ops.matmul(gA, Vh)
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = gA + SinvgVh - ops.matmul(ops.matmul(SinvgVh, Vh.transpose(-2, -1)), Vh)
+        return ops.matmul(U, gA)
+    return ops.matmul(U, ops.matmul(gA, Vh)) if m >= n else ops.matmul(ops.matmul(U, gA), Vh)
 
 
 # ------------------------------------------------------------------- neural-network ops

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._promotion import broadcast_shapes
+from ._fp import quietly
 
 
 # ------------------------------------------------------------------- which dtypes a kernel takes
@@ -350,8 +351,30 @@ def inv(a):
     lu, perm, _, info = lu_factor(a)
     if np.any(info):
         raise np.linalg.LinAlgError("singular matrix")
-    x = (np.arange(n) == perm[..., :, None]).astype(a.dtype)  # P I
-    for k in range(n):  # L y = P I, L unit lower triangular: column by column, as BLAS's trsm
+    return lu_solve(lu, perm, np.broadcast_to(np.eye(n, dtype=a.dtype), a.shape))
+
+
+def lu_solve(lu, perm, b, adjoint=False):
+    """getrs: X with A X = B (A^T X = B when `adjoint`), A given by lu_factor's (lu, perm), B a batch of
+    matrices broadcasting against them; in B's dtype."""
+    n = lu.shape[-1]
+    batch = np.broadcast_shapes(lu.shape[:-2], b.shape[:-2])
+    lu = np.broadcast_to(lu, batch + lu.shape[-2:])
+    perm = np.broadcast_to(perm, batch + perm.shape[-1:])
+    x = np.array(np.broadcast_to(b, batch + b.shape[-2:]))
+    if n == 0 or x.size == 0:
+        return x
+    if adjoint:  # A^T = U^T L^T P: U^T y = B, then L^T z = y, then X = P^T z
+        for k in range(n):
+            x[..., k, :] *= 1 / lu[..., k, k, None]
+            _axpy_rows(x[..., k + 1:, :], lu[..., k, k + 1:], x[..., k, :])
+        for k in reversed(range(n)):
+            _axpy_rows(x[..., :k, :], lu[..., k, :k], x[..., k, :])
+        out = np.empty_like(x)
+        np.put_along_axis(out, np.broadcast_to(perm[..., :, None], x.shape), x, axis=-2)
+        return out
+    x = np.take_along_axis(x, np.broadcast_to(perm[..., :, None], x.shape), axis=-2)  # P B
+    for k in range(n):  # L y = P B, L unit lower triangular: column by column, as BLAS's trsm
         _axpy_rows(x[..., k + 1:, :], lu[..., k + 1:, k], x[..., k, :])
     for k in reversed(range(n)):  # U x = y
         x[..., k, :] *= 1 / lu[..., k, k, None]  # MKL's trsm scales by the reciprocal (bit for bit for n = 2)
@@ -359,20 +382,82 @@ def inv(a):
     return x
 
 
+def solve(a, b):
+    """X with A X = B (B a batch of matrices), as PyTorch's linalg.solve: getrf of A, getrs. A zero pivot
+    raises np.linalg.LinAlgError."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
+    lu, perm, _, info = lu_factor(a)
+    if np.any(info):
+        raise np.linalg.LinAlgError("singular matrix")
+    return column_major(lu_solve(lu, perm, b))
+
+
+@quietly
+def solve_transposed(a, b, eps=None):
+    """X with A^T X = B. With `eps`, det's backward when it is not being differentiated (det_lu_solve);
+    without, solve's backward: through solve's LU (of A), transposed."""
+    if eps is not None:
+        return det_lu_solve(a, b, eps, adjoint=False)
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
+    lu, perm, _, _ = lu_factor(a)
+    return column_major(lu_solve(lu, perm, b, adjoint=True))
+
+
+@quietly
+def det_lu_solve(a, b, eps, adjoint):
+    """Through det's LU (of A^T), exact-zero pivots replaced by `eps`: X with A^T X = B, or A X = B when
+    `adjoint`. PyTorch's det backward (not being differentiated) and det jvp: det is C^1, so a singular
+    matrix gets the limit of its neighbours' (finite, usually zero)."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
+    lu, perm, _, _ = lu_factor(np.swapaxes(a, -1, -2))
+    zero = np.diagonal(lu, 0, -2, -1) == 0
+    lu = lu + np.where(zero, lu.dtype.type(eps), lu.dtype.type(0))[..., None] * np.eye(a.shape[-1], dtype=lu.dtype)
+    return column_major(lu_solve(lu, perm, b, adjoint=adjoint))
+
+
+def is_vector_rhs(a_shape, b_shape):
+    """linalg.solve's B is a vector (a batch of them) when 1-D or A's shape without its last dim."""
+    return len(b_shape) == 1 or tuple(b_shape) == tuple(a_shape[:-1])
+
+
+def solve_rhs(a, b):
+    """linalg.solve's forward: a vector right-hand side as a one-column matrix."""
+    if is_vector_rhs(a.shape, b.shape):
+        return solve(a, b[..., None])[..., 0]
+    return solve(a, b)
+
+
 def _axpy_rows(rows, column, row):
     """rows -= column (outer) row, skipping the zeros of `row` (as trsm does: 0 * inf stays out)."""
     rows -= np.where(row[..., None, :] != 0, column[..., :, None] * row[..., None, :], 0)
 
 
-def cofactors(a):
-    """The matrices of cofactors (det(A) A^-T), through the SVD so that a singular A has them too:
-    det(U) det(Vh) U diag(products of the other singular values) Vh, as PyTorch's singular path."""
-    u, s, vh = np.linalg.svd(a.astype(np.float64))
-    ones = np.ones(s.shape[:-1] + (1,))
-    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
-    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    return (sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)).astype(a.dtype)
+@quietly
+def svd(a, full_matrices):
+    """[U, S, Vh] in a's dtype, U and Vh column-major as LAPACK's. A square matrix whose LU has r exact-zero
+    pivots gets its r smallest singular values as exact zeros, as MKL's gesdd gives them for such (exactly
+    rank-deficient) matrices where OpenBLAS leaves 1e-17s: repeated zeros are what make PyTorch's
+    svd_backward NaN. (A threshold relative to the largest value would also zero the true small values of
+    a graded matrix.) A matrix with a non-finite value gets NaN throughout (gesdd may fail or never return
+    on one; MKL's answers vary)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    shapes = (a.shape[:-2] + (m, m if full_matrices else k), a.shape[:-2] + (k,),
+              a.shape[:-2] + (n if full_matrices else k, n))
+    if a.size == 0:
+        u, vh = (np.broadcast_to(np.eye(*s[-2:], dtype=a.dtype), s) for s in (shapes[0], shapes[2]))
+        return [column_major(np.array(u)), np.zeros(shapes[1], a.dtype), column_major(np.array(vh))]
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    u, s, vh = np.linalg.svd(np.where(finite[..., None, None], a, 0), full_matrices=full_matrices)
+    if m == n:
+        zero_pivots = np.sum(np.diagonal(lu_factor(a)[0], 0, -2, -1) == 0, axis=-1)
+        s = np.where(np.arange(k) >= k - zero_pivots[..., None], 0, s)
+    u, s, vh = (np.where(finite.reshape(finite.shape + (1,) * (x.ndim - finite.ndim)), x, np.nan).astype(a.dtype)
+                for x in (u, s, vh))
+    return [column_major(u), s, column_major(vh)]
 
 
 # ------------------------------------------------------------------- views and indexing

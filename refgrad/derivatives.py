@@ -411,15 +411,24 @@ ADDMM = entry("addmm", "AddmmBackward0", kernels.addmm, ("self", "mat1", "mat2")
               formulas.maybe_multiply(mat1_t.mm(mat2) + mat1.mm(mat2_t), alpha))
 
 
-# det's gradient is the cofactor matrix, det(A) A^-T; of a 1x1 (or empty) matrix it is the constant 1, which
-# does not require grad under create_graph=True, as in PyTorch
+# det's gradient is the cofactor matrix, det(A) A^-T (formulas.det_backward: an LU solve, or linalg.solve and
+# linalg.svd under create_graph); of a 1x1 (or empty) matrix it is the constant 1, which does not require grad
+# under create_graph=True, as in PyTorch
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
-                   jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
+                   jvp=formulas.det_jvp)
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(kernels.inv(a)),
                    ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ (grad @ result.transpose(-2, -1)))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
+
+# linalg.solve's forward is getrf of A^T and a transposed getrs, as PyTorch's for a contiguous A
+LINALG_SOLVE = entry("linalg_solve_ex", "LinalgSolveExBackward0", kernels.solve_rhs, ("A", "B"),
+                     {"A": lambda grad, A, result: formulas.solve_backward(grad, A, result, "A"),
+                      "B": lambda grad, A, result: formulas.solve_backward(grad, A, result, "B")},
+                     dtype="same", jvp=formulas.solve_jvp)
+LINALG_SVD = entry("linalg_svd", "LinalgSvdBackward0", kernels.svd, ("A",), {"A": formulas.svd_backward},
+                   dtype="same", n_outputs="many")
 
 DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),
             {"self": lambda grad, tensor: grad * tensor,
