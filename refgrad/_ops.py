@@ -1025,6 +1025,23 @@ def convolution(input, weight, bias, stride, padding, dilation):
                                                        "dilation": tuple(dilation)})
 
 
+def convolution_backward(grad_output, input, weight, stride, padding, dilation, output_mask):
+    """[grad_input, grad_weight, grad_bias] of a convolution, those output_mask asks for computed."""
+    return call(D.CONVOLUTION_BACKWARD, (grad_output, input, weight),
+                {"stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation),
+                 "output_mask": tuple(output_mask)})
+
+
+def mode_pad(input, pad, mode):
+    """Reflect or replicate padding (refgrad.nn.functional.pad checks the arguments)."""
+    return call(D.PADS[mode, len(pad) // 2], (input,), {"pad": tuple(pad)})
+
+
+def mode_pad_backward(grad, self, pad, mode):
+    """The gradient of mode_pad: PyTorch's reflection_/replication_padNd_backward."""
+    return call(D.PAD_BACKWARDS[mode, len(pad) // 2], (grad, self), {"pad": tuple(pad)})
+
+
 def alias_identity(input):
     """The primal `unpack_dual` returns: an alias whose grad_fn PyTorch names Identity."""
     return _view_call(D.IDENTITY, input, {})
