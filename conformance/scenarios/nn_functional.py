@@ -209,7 +209,8 @@ def conv_double_backward(torch, rec):
                 grads = torch.autograd.grad(y, wrt, g, create_graph=True)
                 rec(f"{case}.grads", list(grads))
                 for label, grad in zip(("input", "weight", "bias") if w_grad else ("input", "bias"), grads):
-                    second = torch.autograd.grad((grad * grad).sum(), [x, w, g], allow_unused=True,
+                    wrt = [t for t in (x, w, g) if t.requires_grad]
+                    second = torch.autograd.grad((grad * grad).sum(), wrt, allow_unused=True,
                                                  retain_graph=True) if grad.requires_grad else None
                     rec(f"{case}.{label}.second", second)
                 rec.raises(f"{case}.input.unused", lambda: torch.autograd.grad(grads[0].sum(), x, retain_graph=True))
@@ -250,7 +251,8 @@ def pad_double_backward(torch, rec):
                 grad, = torch.autograd.grad(y, x, g, create_graph=True)
                 rec(f"{case}.grad", grad)
                 if grad.requires_grad:
-                    rec(f"{case}.second", torch.autograd.grad((grad * grad).sum(), [x, g], allow_unused=True))
+                    wrt = [x, g] if g_grad else [x]
+                    rec(f"{case}.second", torch.autograd.grad((grad * grad).sum(), wrt, allow_unused=True))
         x = rec.tensor(1, 2, 3, 3, requires_grad=True)  # the fuzzer's program: .grad from backward, then through it
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns of the reference cycle once per process
@@ -264,10 +266,11 @@ def pad_double_backward(torch, rec):
         h.add_(1)  # the modes that save the input refuse it changed in place
         rec.raises(f"{mode}.inplace_after", lambda: y.sum().backward())
         fw = torch.autograd.forward_ad
-        with fw.dual_level():  # forward over reverse: the padding backward's own forward-mode rule
-            xd = fw.make_dual(rec.tensor(1, 2, 3, 3).requires_grad_(), rec.tensor(1, 2, 3, 3))
-            grad, = torch.autograd.grad((F.pad(xd, (1, 2, 2, 1), mode=mode) ** 2).sum(), xd, create_graph=True)
-            rec(f"{mode}.forward_over_reverse", fw.unpack_dual(grad).tangent.detach())
+        for dims, (shape, pad) in shapes.items():
+            with fw.dual_level():  # forward over reverse: the padding backward's own forward-mode rule
+                xd = fw.make_dual(rec.tensor(*shape).requires_grad_(), rec.tensor(*shape))
+                grad, = torch.autograd.grad((F.pad(xd, pad, mode=mode) ** 2).sum(), xd, create_graph=True)
+                rec(f"{mode}.{dims}.forward_over_reverse", fw.unpack_dual(grad).tangent.detach())
 
 
 @scenario
