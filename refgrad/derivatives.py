@@ -673,6 +673,7 @@ PADS, PAD_BACKWARDS = {}, {}
 for _mode in ("reflect", "replicate"):
     for _k in (1, 2, 3):
         PADS[_mode, _k], PAD_BACKWARDS[_mode, _k] = _pad_entry(_mode, _k)
+del _mode, _k
 
 
 # ------------------------------------------------------------------- shape ops that copy
