@@ -1008,18 +1008,6 @@ def avg_pool2d(input, kernel, stride, padding):
     return call(D.AVG_POOL2D, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding)})
 
 
-def unfold_windows(input, kernel, stride, padding, dilation):
-    """[N, C, *S] -> [N, C, *kernel, *out]: every window of a convolution, as its own dims."""
-    return call(D.UNFOLD, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding),
-                                     "dilation": tuple(dilation)})
-
-
-def fold_windows(cols, spatial, kernel, stride, padding, dilation):
-    """The adjoint of unfold_windows: window values summed back onto their input positions."""
-    return call(D.FOLD, (cols,), {"spatial": tuple(spatial), "kernel": tuple(kernel), "stride": tuple(stride),
-                                  "padding": tuple(padding), "dilation": tuple(dilation)})
-
-
 def convolution(input, weight, bias, stride, padding, dilation):
     return call(D.CONVOLUTION, (input, weight, bias), {"stride": tuple(stride), "padding": tuple(padding),
                                                        "dilation": tuple(dilation)})

@@ -577,16 +577,6 @@ NLL_LOSS = entry("nll_loss_forward", "NllLossBackward0", lambda x, w, target, re
                  {"self": formulas.nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward", jvp="linear")
 
 
-UNFOLD = entry("im2col", "Im2ColBackward0", lambda a, kernel, stride, padding, dilation:
-               kernels.unfold(a, kernel, stride, padding, dilation), ("self",),
-               {"self": lambda grad, self_shape, kernel, stride, padding, dilation:
-                   ops.fold_windows(grad, self_shape[2:], kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
-FOLD = entry("col2im", "Col2ImBackward0", lambda a, spatial, kernel, stride, padding, dilation:
-             kernels.fold(a, spatial, kernel, stride, padding, dilation), ("self",),
-             {"self": lambda grad, kernel, stride, padding, dilation:
-                 ops.unfold_windows(grad, kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
-
-
 # Each gradient of a convolution is one output of PyTorch's convolution_backward, which takes the gradient, the
 # input and the weight: under create_graph=True it requires grad when any of them does.
 CONVOLUTION = entry("convolution", "ConvolutionBackward0",
