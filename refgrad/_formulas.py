@@ -328,19 +328,15 @@ def nll_backward(grad, self, weight, target, reduction, ignore_index):
 
 
 def conv_double_grad_output(grads, input, weight, grad_output_shape, stride, padding, dilation):
-    """convolution_backward's gradient for its grad_output: the convolution of what each output's gradient
-    stands for (input, weight, bias), summed."""
+    """convolution_backward's gradient for its grad_output: the convolution of what the output's gradient stands
+    for (input, weight or bias). The convolution's formulas ask for one output each (output_mask), so only that
+    output gets a gradient."""
     grad_input, grad_weight, grad_bias = grads
-    out = None
     if grad_input is not None:
-        out = ops.convolution(grad_input, weight, None, stride, padding, dilation)
+        return ops.convolution(grad_input, weight, None, stride, padding, dilation)
     if grad_weight is not None:
-        term = ops.convolution(input, grad_weight, None, stride, padding, dilation)
-        out = term if out is None else out + term
-    if grad_bias is not None:
-        term = grad_bias.reshape((1, -1) + (1,) * (weight.dim() - 2))
-        out = term.expand(grad_output_shape) if out is None else out + term
-    return out
+        return ops.convolution(input, grad_weight, None, stride, padding, dilation)
+    return grad_bias.reshape((1, -1) + (1,) * (weight.dim() - 2)).expand(grad_output_shape)
 
 
 def conv_backward_jvp(grad_output_t, input_t, weight_t, grad_output, input, weight, stride, padding, dilation,

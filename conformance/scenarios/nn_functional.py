@@ -213,6 +213,10 @@ def conv_double_backward(torch, rec):
                     second = torch.autograd.grad((grad * grad).sum(), wrt, allow_unused=True,
                                                  retain_graph=True) if grad.requires_grad else None
                     rec(f"{case}.{label}.second", second)
+                if all(t.requires_grad for t in grads):  # every output of convolution_backward gets a gradient
+                    wrt = [t for t in (x, w, g) if t.requires_grad]
+                    total = sum((t * t).sum() for t in grads)
+                    rec(f"{case}.all.second", torch.autograd.grad(total, wrt, allow_unused=True, retain_graph=True))
                 rec.raises(f"{case}.input.unused", lambda: torch.autograd.grad(grads[0].sum(), x, retain_graph=True))
     x = rec.tensor(2, 3, 3, requires_grad=True)  # unbatched: the gradient goes back through the unsqueeze
     g, = torch.autograd.grad(F.conv2d(x, rec.tensor(1, 2, 2, 2)).sum(), x, create_graph=True)
