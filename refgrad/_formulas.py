@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype as dt
 from ._fp import quiet
 from . import _kernels as kernels
-from ._kernels import SQRT_2, SQRT_2_OVER_PI, padded_index
+from ._kernels import SQRT_2, SQRT_2_OVER_PI
 from .autograd import grad_mode
 
 __all__ = ["ops", "install_ops", "sum_to"]
@@ -443,18 +443,26 @@ def nll_backward(grad, self, weight, target, reduction, ignore_index):
     return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
 
 
-def conv_input_grad(grad, self_shape, weight, stride, padding, dilation):
-    k = weight.dim() - 2
-    cols = ops.tensordot(weight, grad, ([0], [1]))                    # [C, *kernel, N, *out]
-    cols = cols.movedim(1 + k, 0)                                   # [N, C, *kernel, *out]
-    return ops.fold_windows(cols, self_shape[2:], weight.shape[2:], stride, padding, dilation)
+def conv_double_grad_output(grads, input, weight, grad_output_shape, stride, padding, dilation):
+    """convolution_backward's gradient for its grad_output: the convolution of what the output's gradient stands
+    for (input, weight or bias). The convolution's formulas ask for one output each (output_mask), so only that
+    output gets a gradient."""
+    grad_input, grad_weight, grad_bias = grads
+    if grad_input is not None:
+        return ops.convolution(grad_input, weight, None, stride, padding, dilation)
+    if grad_weight is not None:
+        return ops.convolution(input, grad_weight, None, stride, padding, dilation)
+    return grad_bias.reshape((1, -1) + (1,) * (weight.dim() - 2)).expand(grad_output_shape)
 
 
-def conv_weight_grad(grad, self, weight_shape, stride, padding, dilation):
-    k = len(weight_shape) - 2
-    cols = ops.unfold_windows(self, weight_shape[2:], stride, padding, dilation)  # [N, C, *kernel, *out]
-    out_dims = list(range(2 + k, 2 + 2 * k))
-    return ops.tensordot(grad, cols, ([0] + [2 + i for i in range(k)], [0] + out_dims))
+def conv_backward_jvp(grad_output_t, input_t, weight_t, grad_output, input, weight, stride, padding, dilation,
+                      output_mask):
+    """convolution_backward is linear in grad_output, and in input (weight) for grad_weight (grad_input)."""
+    def backward(g, x, w):
+        return ops.convolution_backward(g, x, w, stride, padding, dilation, output_mask)
+    of_grad, of_input, of_weight = backward(grad_output_t, input, weight), backward(grad_output, input_t, weight), \
+        backward(grad_output, input, weight_t)
+    return [of_grad[0] + of_weight[0], of_grad[1] + of_input[1], of_grad[2]]
 
 
 def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation):
@@ -546,15 +554,3 @@ def cat_backward(grad, tensors_shapes, dim):
         out.append(grad.narrow(dim, start, shape[dim]))
         start += shape[dim]
     return out
-
-
-# ------------------------------------------------------------------- padding
-def pad_backward(grad, self_shape, pad, mode, k):
-    """Reflect or replicate padding's gradient: each padded position's gradient added back to its source."""
-    for d in range(k):
-        lo, hi = pad[2 * d], pad[2 * d + 1]
-        index = padded_index(self_shape[-1 - d], lo, hi, mode)
-        target = tuple(grad.shape[:grad.dim() - 1 - d]) + (self_shape[-1 - d],) + tuple(grad.shape[grad.dim() - d:])
-        grad = ops.zeros(target, dtype=grad.dtype, device=grad.device).index_add(
-            grad.dim() - 1 - d, ops.new_tensor(index, device=grad.device), grad)
-    return grad

@@ -585,6 +585,22 @@ def conv(x, w, b, stride, padding, dilation):
     return np.ascontiguousarray(out)
 
 
+def conv_backward(g, x, w, stride, padding, dilation, output_mask):
+    """convolution_backward: the gradients of input, weight and bias for those output_mask asks (zeros for
+    the others, which no formula reads)."""
+    k = w.ndim - 2
+    gi, gw, gb = np.zeros_like(x), np.zeros_like(w), np.zeros(w.shape[:1], g.dtype)
+    if output_mask[0]:
+        cols = np.moveaxis(np.tensordot(w, g, ([0], [1])), 1 + k, 0)  # [N, C, *kernel, *out]
+        gi = fold(cols, x.shape[2:], w.shape[2:], stride, padding, dilation)
+    if output_mask[1]:
+        cols = unfold(x, w.shape[2:], stride, padding, dilation)  # [N, C, *kernel, *out]
+        gw = np.tensordot(g, cols, ([0] + list(range(2, 2 + k)), [0] + list(range(2 + k, 2 + 2 * k))))
+    if output_mask[2]:
+        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+    return [np.ascontiguousarray(gi, g.dtype), np.ascontiguousarray(gw, g.dtype), np.asarray(gb, g.dtype)]
+
+
 def pool_windows(x, kernel, stride, padding, pad_value):
     cols = unfold(x, kernel, stride, padding, (1,) * len(kernel), pad_value)
     n_k = len(kernel)
@@ -771,3 +787,13 @@ def pad(a, pad, mode, k):
         lo, hi = pad[2 * d], pad[2 * d + 1]
         a = np.take(a, padded_index(a.shape[-1 - d], lo, hi, mode), axis=a.ndim - 1 - d)
     return a
+
+
+def pad_backward(g, shape, pad, mode, k):
+    """The adjoint of pad: each padded position's gradient added back onto its source."""
+    for d in range(k):
+        axis = g.ndim - 1 - d
+        out = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
+        np.add.at(out, (slice(None),) * axis + (padded_index(shape[axis], pad[2 * d], pad[2 * d + 1], mode),), g)
+        g = out
+    return g

@@ -1042,21 +1042,26 @@ def avg_pool2d(input, kernel, stride, padding):
     return call(D.AVG_POOL2D, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding)})
 
 
-def unfold_windows(input, kernel, stride, padding, dilation):
-    """[N, C, *S] -> [N, C, *kernel, *out]: every window of a convolution, as its own dims."""
-    return call(D.UNFOLD, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding),
-                                     "dilation": tuple(dilation)})
-
-
-def fold_windows(cols, spatial, kernel, stride, padding, dilation):
-    """The adjoint of unfold_windows: window values summed back onto their input positions."""
-    return call(D.FOLD, (cols,), {"spatial": tuple(spatial), "kernel": tuple(kernel), "stride": tuple(stride),
-                                  "padding": tuple(padding), "dilation": tuple(dilation)})
-
-
 def convolution(input, weight, bias, stride, padding, dilation):
     return call(D.CONVOLUTION, (input, weight, bias), {"stride": tuple(stride), "padding": tuple(padding),
                                                        "dilation": tuple(dilation)})
+
+
+def convolution_backward(grad_output, input, weight, stride, padding, dilation, output_mask):
+    """[grad_input, grad_weight, grad_bias] of a convolution, those output_mask asks for computed."""
+    return call(D.CONVOLUTION_BACKWARD, (grad_output, input, weight),
+                {"stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation),
+                 "output_mask": tuple(output_mask)})
+
+
+def mode_pad(input, pad, mode):
+    """Reflect or replicate padding (refgrad.nn.functional.pad checks the arguments)."""
+    return call(D.PADS[mode, len(pad) // 2], (input,), {"pad": tuple(pad)})
+
+
+def mode_pad_backward(grad, self, pad, mode):
+    """The gradient of mode_pad: PyTorch's reflection_/replication_padNd_backward."""
+    return call(D.PAD_BACKWARDS[mode, len(pad) // 2], (grad, self), {"pad": tuple(pad)})
 
 
 def alias_identity(input):

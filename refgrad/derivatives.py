@@ -588,24 +588,28 @@ NLL_LOSS = entry("nll_loss_forward", "NllLossBackward0", lambda x, w, target, re
                  {"self": formulas.nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward", jvp="linear")
 
 
-UNFOLD = entry("im2col", "Im2ColBackward0", lambda a, kernel, stride, padding, dilation:
-               kernels.unfold(a, kernel, stride, padding, dilation), ("self",),
-               {"self": lambda grad, self_shape, kernel, stride, padding, dilation:
-                   ops.fold_windows(grad, self_shape[2:], kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
-FOLD = entry("col2im", "Col2ImBackward0", lambda a, spatial, kernel, stride, padding, dilation:
-             kernels.fold(a, spatial, kernel, stride, padding, dilation), ("self",),
-             {"self": lambda grad, kernel, stride, padding, dilation:
-                 ops.unfold_windows(grad, kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
-
-
+# Each gradient of a convolution is one output of PyTorch's convolution_backward, which takes the gradient, the
+# input and the weight: under create_graph=True it requires grad when any of them does.
 CONVOLUTION = entry("convolution", "ConvolutionBackward0",
                     lambda x, w, b, stride, padding, dilation: kernels.conv(x, w, b, stride, padding, dilation),
                     ("input", "weight", "bias"),
-                    {"input": lambda grad, input_shape, weight, stride, padding, dilation:
-                        formulas.conv_input_grad(grad, input_shape, weight, stride, padding, dilation),
-                     "weight": lambda grad, input, weight_shape, stride, padding, dilation:
-                        formulas.conv_weight_grad(grad, input, weight_shape, stride, padding, dilation),
-                     "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))}, jvp=formulas.conv_jvp)
+                    {"input": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (True, False, False))[0],
+                     "weight": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (False, True, False))[1],
+                     "bias": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (False, False, True))[2]},
+                    jvp=formulas.conv_jvp)
+CONVOLUTION_BACKWARD = entry("convolution_backward", "ConvolutionBackwardBackward0", kernels.conv_backward,
+                             ("grad_output", "input", "weight"),
+                             {"grad_output": formulas.conv_double_grad_output,
+                              "input": lambda grads, grad_output, input, stride, padding, dilation:
+                                  None if grads[1] is None else ops.convolution_backward(
+                                      grad_output, input, grads[1], stride, padding, dilation, (True, False, False))[0],
+                              "weight": lambda grads, grad_output, weight, stride, padding, dilation:
+                                  None if grads[0] is None else ops.convolution_backward(
+                                      grad_output, grads[0], weight, stride, padding, dilation, (False, True, False))[1]},
+                             dtype="same", n_outputs="many", jvp=formulas.conv_backward_jvp)
 
 MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    lambda x, kernel, stride, padding, indices: np.take_along_axis(
@@ -652,14 +656,25 @@ CONSTANT_PAD = entry("constant_pad_nd", "ConstantPadNdBackward0", kernels.consta
 
 
 def _pad_entry(mode, k):
+    """Reflect or replicate padding of the last k dims, and its backward op (which takes `self`, with a zero
+    derivative, as PyTorch's does: under create_graph=True the gradient requires grad when the input does)."""
     kind = "reflection" if mode == "reflect" else "replication"
-    return entry(f"{kind}_pad{k}d", f"{kind.capitalize()}Pad{k}DBackward0",
-                 lambda a, pad: kernels.pad(a, pad, mode, k), ("self",),
-                 {"self": lambda grad, self_shape, pad: formulas.pad_backward(grad, self_shape, pad, mode, k)},
-                 dtype="same", jvp="linear")
+    node = f"{kind.capitalize()}Pad{k}D"
+    forward = entry(f"{kind}_pad{k}d", f"{node}Backward0", lambda a, pad: kernels.pad(a, pad, mode, k), ("self",),
+                    {"self": lambda grad, self, pad: ops.mode_pad_backward(grad, self, pad, mode)},
+                    dtype="same", jvp="linear")
+    backward = entry(f"{kind}_pad{k}d_backward", f"{node}BackwardBackward0",
+                     lambda g, x, pad: kernels.pad_backward(g, x.shape, pad, mode, k), ("grad_output", "self"),
+                     {"grad_output": lambda grad, pad: ops.mode_pad(grad, pad, mode),
+                      "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
+    return forward, backward
 
 
-PADS = {(mode, k): _pad_entry(mode, k) for mode in ("reflect", "replicate") for k in (1, 2, 3)}
+PADS, PAD_BACKWARDS = {}, {}
+for _mode in ("reflect", "replicate"):
+    for _k in (1, 2, 3):
+        PADS[_mode, _k], PAD_BACKWARDS[_mode, _k] = _pad_entry(_mode, _k)
+del _mode, _k
 
 
 # ------------------------------------------------------------------- shape ops that copy

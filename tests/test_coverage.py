@@ -231,9 +231,6 @@ EQUIVALENT_MUTANTS = {
     "norm_backward-0.0->1.0@18": "the norm is 0 only where every element is, and the factor self makes those 0",
     "std_backward-0->1@1": "std is 0 only where every element equals the mean, so the value filled into the gradient "
                            "there is multiplied by self - mean = 0 (or by NaN, with no degrees of freedom)",
-    "convolution-backward of bias-drop left of Add@1": "bias's gradient not summed over the batch is summed to the "
-                                                     "bias's shape by the engine anyway (a gradient that broadcasts "
-                                                     "to its input is reduced to it)",
 }
 
 
