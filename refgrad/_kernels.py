@@ -234,10 +234,37 @@ def nan_extreme(name):
     return forward
 
 
-def var(a, dim, correction, keepdim):
-    n = a.size if dim is None else math.prod(a.shape[d] for d in dim)
-    centered = a - mean(a, axis=dim, keepdims=True)
-    return np.sum(centered * centered, axis=dim, keepdims=keepdim) / np.asarray(max(n - correction, 0), a.dtype)
+def var(a, dim, correction, keepdim, take_sqrt=False):
+    """Variance (its square root with take_sqrt) as PyTorch's CPU kernels compute it, in float64 and
+    rounded once to the input's dtype, so a float32 input whose variance overflows float32 still has a
+    finite std: a one-element result (std_var_all_cpu, float32/float64) is two passes, the mean by the
+    input's own mean() then the squared deviations summed in float64; any other result is Welford's
+    updates in float64 along the reduced elements (WelfordOps), divided by n - correction, or by 0 when
+    that is not positive."""
+    dims = tuple(range(a.ndim)) if dim is None else tuple(d % max(a.ndim, 1) for d in dim)
+    out_shape = tuple(1 if d in dims else s for d, s in enumerate(a.shape)) if keepdim else \
+        tuple(s for d, s in enumerate(a.shape) if d not in dims)
+    n = math.prod(a.shape[d] for d in dims) if a.ndim else 1
+    if a.size == 0:
+        return np.full(out_shape, np.nan, a.dtype)
+    if math.prod(out_shape) == 1 and a.dtype != np.float16:
+        centered = a.astype(np.float64) - np.float64(mean(a))
+        value = np.sum(centered * centered) / np.float64(max(0.0, n - correction))
+    else:
+        value = _welford_var(a, dims, n, correction)
+    return (np.sqrt(value) if take_sqrt else value).astype(a.dtype).reshape(out_shape)
+
+
+def _welford_var(a, dims, n, correction):
+    """Welford's updates in float64 over the elements of each reduced slice, in memory order."""
+    kept = [d for d in range(a.ndim) if d not in dims]
+    rows = np.transpose(a, kept + list(dims)).reshape(-1, n).astype(np.float64)
+    mu, m2 = np.zeros(rows.shape[0]), np.zeros(rows.shape[0])
+    for j in range(n):
+        delta = rows[:, j] - mu
+        mu = mu + delta / np.float64(j + 1)
+        m2 = m2 + delta * (rows[:, j] - mu)
+    return m2 / np.float64(n - correction if n > correction else 0)
 
 
 def logsumexp(a, dim, keepdim):

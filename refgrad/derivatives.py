@@ -348,7 +348,7 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
 
 VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
 STD = entry("std.correction", "StdBackward0",
-            lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim)), ("self",),
+            lambda a, dim, correction, keepdim: kernels.var(a, dim, correction, keepdim, take_sqrt=True), ("self",),
             {"self": formulas.std_backward},
             dtype="same", jvp="reduction")
 

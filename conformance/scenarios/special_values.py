@@ -127,6 +127,23 @@ def var_std_no_degrees_of_freedom(torch, rec):
 
 
 @scenario(dtypes=FLOATS)
+def var_std_in_float64(torch, rec):
+    """var/std compute in float64 and round once, as PyTorch's CPU kernels: a float32 std of [1, 1, 1e30] is
+    5.77e29, not inf (its variance alone overflows float32), through every path: a one-element result
+    (two passes) and any other (Welford), with dims, keepdim, correction; and their gradients."""
+    rows = [[1.0, 1.0, 1e30], [2.0, 3.0, 4.0], [1e4 + 0.1, 1e4 + 0.2, 1e4 + 0.3]]
+    _grads(torch, rec, "std_all", lambda t, x: x.std(), [1.0, 1.0, 1e30])
+    _grads(torch, rec, "var_all", lambda t, x: x.var(), [1.0, 1.0, 1e30])
+    _grads(torch, rec, "std_one_output_dim", lambda t, x: x.std(1, keepdim=True), [[1.0, 1.0, 1e30]])
+    _grads(torch, rec, "std_dim", lambda t, x: x.std(1), rows)
+    _grads(torch, rec, "var_dim", lambda t, x: x.var(1, correction=0), rows)
+    _grads(torch, rec, "std_dim0", lambda t, x: t.std(x, 0, keepdim=True), rows)
+    _grads(torch, rec, "std_dims", lambda t, x: x.std((0, 1), correction=2), rows)
+    _grads(torch, rec, "std_huge", lambda t, x: x.std(1), [[1.0, 1.0, 3e38], [-3e38, 3e38, 0.0]])
+    _grads(torch, rec, "var_precision", lambda t, x: x.var(), [1e4 + 0.1, 1e4 + 0.2, 1e4 + 0.3, 1e4 + 0.4])
+
+
+@scenario(dtypes=FLOATS)
 def lerp_and_bce_with_inf(torch, rec):
     """lerp interpolates from the nearer end (weight >= 0.5 from end), so infinities stay; bce_with_logits
     is (1 - t) * x - log_sigmoid(x): an infinite logit gives inf or NaN as PyTorch's; log_sigmoid(inf) is 0."""
