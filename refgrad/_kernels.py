@@ -562,6 +562,95 @@ def _row_moments(rows, eps):
 def _rstd(var, eps):
     return np.ones_like(var) / np.sqrt(np.maximum(var, 0) + np.asarray(eps, var.dtype))
 
+def fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-adds PyTorch's CPU kernels are compiled to (GCC contracts
+    their vector products and sums). float32: the exact product in float64; float64: Dekker's product and
+    Knuth's sum carry the lost low parts (faithful; the plain a * b + c where that overflows)."""
+    a, b, c = np.asarray(a), np.asarray(b), np.asarray(c)
+    if a.dtype != np.float64:
+        return (a.astype(np.float64) * b + c).astype(a.dtype)
+    p = a * b
+    s = p + c
+    split = 134217729.0 * a, 134217729.0 * b  # Veltkamp: the high 26 bits of each factor
+    ah, bh = split[0] - (split[0] - a), split[1] - (split[1] - b)
+    al, bl = a - ah, b - bh
+    p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    bb = s - p
+    s_err = (p - (s - bb)) + (c - bb)
+    out = s + (p_err + s_err)
+    return np.where(np.isfinite(out), out, s)
+
+
+def _vector_sum(p, q=None):
+    """Each row's sum of p (of p * q), as at::vec::reduce_all / map2_reduce_all add it with AVX2 vectors
+    (8 floats, 4 doubles): a row shorter than a vector left to right; a longer one in vector lanes (the last,
+    partial vector's products fused into its lanes), whose float lanes are then halved pairwise and whose
+    double lanes are added left to right."""
+    width = 32 // p.dtype.itemsize
+    prod = p if q is None else p * q
+    n = p.shape[1]
+    if n < width:
+        return _sum_left_to_right(prod)
+    acc = prod[:, :width].copy()
+    full = n - n % width
+    for s in range(width, full, width):
+        acc = acc + prod[:, s:s + width]
+    r = n - full
+    if r:
+        acc[:, :r] = acc[:, :r] + prod[:, full:] if q is None else fma(p[:, full:], q[:, full:], acc[:, :r])
+    if p.dtype != np.float32:
+        return _sum_left_to_right(acc)
+    step = width // 2
+    while step:
+        acc = acc + acc[:, np.arange(width) ^ step]
+        step //= 2
+    return acc[:, 0]
+
+
+def _sum_left_to_right(rows):
+    if not rows.shape[1]:
+        return np.zeros(rows.shape[0], rows.dtype)
+    acc = rows[:, 0]
+    for j in range(1, rows.shape[1]):
+        acc = acc + rows[:, j]
+    return acc
+
+
+def layer_norm_moments(x, normalized_shape, eps):
+    """The mean and rstd of each normalized row (flat), as native_layer_norm saves them."""
+    return _row_moments(x.reshape(-1, math.prod(normalized_shape)), eps)
+
+
+def layer_norm_backward(g, x, w, normalized_shape, eps):
+    """native_layer_norm_backward as PyTorch's CPU kernel (layer_norm_backward_frame) computes it from the
+    forward's mean and rstd: the gradients of the input, the weight (zeros without one) and the bias."""
+    n = math.prod(normalized_shape)
+    rows, dy = x.reshape(-1, n), g.reshape(-1, n)
+    mu, rstd = _row_moments(rows, eps)
+    dx = _layer_norm_input_grad(dy, rows, None if w is None else w.reshape(1, n), mu, rstd)
+    dw, db = np.zeros(n, x.dtype), np.zeros(n, x.dtype)
+    shift = -rstd * mu
+    for i in range(rows.shape[0]):  # row after row into one buffer, as one thread does
+        if w is not None:
+            dw = fma(dy[i], fma(rstd[i], rows[i], shift[i]), dw)
+        db = db + dy[i]
+    return [dx.reshape(x.shape), dw.reshape(normalized_shape), db.reshape(normalized_shape)]
+
+
+def _layer_norm_input_grad(dy, rows, w, mu, a):
+    """Per row ds = sum(dy * x * w), db = sum(dy * w) (_vector_sum), b = (db * mean - ds) * rstd**3 / N,
+    c = -b * mean - db * rstd / N, then dx = rstd * dy * w + b * x + c, with the fused multiply-adds GCC
+    makes of it."""
+    if w is None:
+        ds, db, ady = _vector_sum(dy, rows), _vector_sum(dy), a[:, None] * dy
+    else:
+        ws = np.broadcast_to(w, rows.shape)
+        ds, db, ady = _vector_sum(dy * rows, ws), _vector_sum(dy, ws), (a[:, None] * dy) * w
+    scale = rows.dtype.type(1) / rows.dtype.type(rows.shape[1])
+    b = fma(db, mu, -ds) * a * a * a * scale
+    c = fma(-b, mu, -(db * a * scale))
+    return fma(b[:, None], rows, ady) + c[:, None]
+
 
 def constant_pad(a, pad, value):
     widths = [(0, 0)] * (a.ndim - len(pad) // 2) + [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)][::-1]

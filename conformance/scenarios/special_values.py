@@ -297,6 +297,39 @@ def empty_reductions(torch, rec):
     rec.raises("amax_multi", lambda: torch.zeros(2, 0, 0).amax((2, 1)))
 
 
+@scenario(dtypes=FLOATS)
+def layer_norm_backward_kernel(torch, rec):
+    """layer_norm's backward is PyTorch's kernel: from the forward's mean and rstd (a row whose mean**2
+    overflows has a NaN rstd, so a NaN gradient), its sums and fused multiply-adds (an input gradient of
+    -2.38e-07 where the exact one is 0); under create_graph the gradients come from its
+    NativeLayerNormBackwardBackward0 node, whose own gradients (the input's, the weight's, the bias's and
+    grad_out's) are layer_norm_double_backward's."""
+    F, dtype = torch.nn.functional, getattr(torch, rec.dtype)
+    x = torch.tensor([[[1e30, 1.0, 1.0], [1.0, 1.0, 1.0]], [[1.0, 0.0, 1.0], [0.3, -2.0, 1.7]]], dtype=dtype,
+                     requires_grad=True)
+    F.layer_norm(x, (3,)).sum().backward()
+    rec("grad_of_sum", repr(x.grad))
+    x.grad = None
+    F.layer_norm(x, (3,)).sum().backward(create_graph=True, inputs=[x])
+    rec("grad_create_graph", x.grad)
+    rows = torch.tensor([[0.5, NAN, 1.0, 2.0], [INF, 1.0, 0.0, 2.0], [-0.0, 0.0, -0.0, 0.0],
+                         [0.1, -1.3, 2.9, 0.7], [1e-30, -2.0, 3.5, 1e-30]], dtype=dtype)
+    for shape in ((4,), (2, 2), (1,)):
+        x = rows.reshape((-1,) + shape).clone().requires_grad_()
+        w = torch.tensor(rec.data(*shape, low=0.5, high=1.5), dtype=dtype, requires_grad=True)
+        b = torch.tensor(rec.data(*shape), dtype=dtype, requires_grad=True)
+        key = "x".join(map(str, shape))
+        for affine in (False, True):
+            y = F.layer_norm(x, shape, *((w, b) if affine else ()))
+            dy = torch.tensor(rec.data(*y.shape), dtype=dtype, requires_grad=True)
+            leaves = [x, w, b] if affine else [x]
+            grads = torch.autograd.grad(y, leaves, dy, create_graph=True)
+            rec(f"{key}.{affine}.grads", list(grads))
+            rec(f"{key}.{affine}.grads_repr", [repr(g) for g in grads])
+            total = sum((g * torch.tensor(rec.data(*g.shape), dtype=dtype)).sum() for g in grads)
+            rec(f"{key}.{affine}.second", torch.autograd.grad(total, leaves + [dy], allow_unused=True))
+
+
 @scenario
 def no_numpy_warnings(torch, rec):
     """Nothing NumPy warns about reaches the user (torch is silent): casts of NaN and inf to integers,
