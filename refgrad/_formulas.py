@@ -121,6 +121,9 @@ def reduced_numel(shape, dims):
 
 
 def norm_backward(grad, self, ord, result, dim, keepdim):
+    """PyTorch's norm_backward, branch by branch: p < 1 zeroes the gradient of the zero elements (not the
+    NaN of 0 * inf), 1 < p masks the division by a zero norm, an infinite p shares the gradient among the
+    elements at the norm (and the NaNs)."""
     dims = range(self.dim()) if dim is None else dim
     grad = unsqueeze_dims(grad, dims, self.dim(), keepdim)
     norm = unsqueeze_dims(result, dims, self.dim(), keepdim)
@@ -129,11 +132,15 @@ def norm_backward(grad, self, ord, result, dim, keepdim):
     if ord == 1:
         return self.sgn() * grad
     if ord == 2:
-        return grad * ops.where(norm == 0, 0.0, self / norm)
-    if ord in (float("inf"), float("-inf")):
-        mask = (self.abs() == norm)
-        return self.sgn() * ops.where(mask, grad / mask.sum(tuple(dims), keepdim=True), 0.0)
-    return self * self.abs().pow(ord - 2) * ops.where(norm == 0, 0.0, grad / norm.pow(ord - 1))
+        return grad * (self / norm).masked_fill(norm == 0, 0)
+    if math.isinf(ord):
+        self_abs = self.abs()
+        mask = self_abs.eq(norm).logical_or(self_abs.isnan())
+        return self.sgn() * ((grad / mask.sum(tuple(dims), keepdim=True)) * mask)
+    if ord < 1:
+        return self.sgn() * self.abs().pow(ord - 1).masked_fill(self == 0, 0) * grad * norm.pow(1 - ord)
+    self_scaled = self.sgn() * self.abs().pow(ord - 1) if ord < 2 else self * self.abs().pow(ord - 2)
+    return self_scaled * (grad / norm.pow(ord - 1)).masked_fill(norm == 0, 0)
 
 
 def keep(t, dim, ndim, keepdim):

@@ -184,6 +184,33 @@ def vector_norm_order_zero(torch, rec):
     rec("jvp", torch.func.jvp(lambda v: torch.linalg.vector_norm(v, 0), (y.detach(),), (torch.ones_like(y),)))
 
 
+@scenario(dtypes=FLOATS)
+def norm_backward_branches(torch, rec):
+    """The p-norm's gradient follows PyTorch's norm_backward branch by branch: for p < 1 a zero element gets
+    0 (its |x|**(p - 1) is masked, so not 0 * inf = NaN), for 1 < p a zero norm masks the division, an
+    infinite p shares the gradient among the elements at the norm and the NaNs; with create_graph too,
+    and with a float64 gradient for a float32 norm."""
+    dtype = getattr(torch, rec.dtype)
+    inputs = {"zero": 0.0, "with_zero": [0.0, 1.0, -4.0], "all_zero": [[0.0, -0.0], [0.0, 0.0]],
+              "rows": [[0.0, 4.0], [NAN, 1.0], [-1.0, 1.0]]}
+    for p in (-1, -0.5, 0.5, 1, 1.5, 2, 3, INF, -INF):
+        for name, values in inputs.items():
+            for kw in ({}, {"dim": -1}, {"dim": 0, "keepdim": True}):
+                x = torch.tensor(values, dtype=dtype, requires_grad=True)
+                if x.dim() == 0 and kw:
+                    continue
+                key = f"{p}.{name}.{'_'.join(map(str, kw.values())) or 'all'}"
+                t = x.norm(p, **kw)
+                x.grad = None
+                t.backward(torch.full_like(t, 2), create_graph=True, inputs=[x])
+                rec(f"{key}.grad", x.grad)
+                g, = torch.autograd.grad(t, x, torch.ones_like(t, dtype=torch.float64), create_graph=True)
+                rec(f"{key}.grad_fn", g.grad_fn.name() if g.grad_fn is not None else None)
+                second, = torch.autograd.grad(g.sum(), x, allow_unused=True)
+                rec(f"{key}.second", second if second is None else second + 0)  # + 0: torch's may be a ZeroTensor
+                rec(f"{key}.plain", torch.autograd.grad(torch.linalg.vector_norm(x, p, **kw).sum(), x))
+
+
 UNARY = ("abs", "sgn", "sign", "neg", "exp", "log", "sqrt", "rsqrt", "sin", "tanh", "sigmoid", "reciprocal",
          "floor", "ceil", "round", "trunc", "relu", "square", "erf", "exp2", "expm1", "log1p", "bitwise_not")
 ACTIVATIONS = ("silu", "gelu", "elu", "leaky_relu", "softplus", "logsigmoid", "relu")
