@@ -355,6 +355,15 @@ def layer_norm_backward_kernel(torch, rec):
             rec(f"{key}.{affine}.grads_repr", [repr(g) for g in grads])
             total = sum((g * torch.tensor(rec.data(*g.shape), dtype=dtype)).sum() for g in grads)
             rec(f"{key}.{affine}.second", torch.autograd.grad(total, leaves + [dy], allow_unused=True))
+    for n in (9, 16, 20, 300):  # longer rows: RowwiseMoments' vector lanes and chunks, the backward's vector sums
+        x = torch.tensor(rec.data(3, n, low=-3.0, high=5.0), dtype=dtype).requires_grad_()
+        w = torch.tensor(rec.data(n), dtype=dtype, requires_grad=True)
+        y = F.layer_norm(x, (n,), w, None)
+        rec(f"long{n}.y", repr(y))
+        grads = torch.autograd.grad(y, [x, w], torch.tensor(rec.data(3, n), dtype=dtype))
+        rec(f"long{n}.grads", [repr(g) for g in grads])
+    for row in ([1e30] * 9, [1e30] * 8, [1e30, 1.0] + [1.0] * 10, [3e38] + [0.0] * 16, [INF] + [1.0] * 8):
+        rec(f"special{len(row)}", F.layer_norm(torch.tensor(row, dtype=dtype), (len(row),)))
 
 
 @scenario
