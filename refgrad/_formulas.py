@@ -354,12 +354,6 @@ def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation
     return out if bias_t is None else out + bias_t.reshape((1, -1) + (1,) * (weight.dim() - 2))
 
 
-def layer_norm_parts(x, dims, eps):
-    mean = x.mean(dims, True)
-    rstd = ((x - mean).pow(2).mean(dims, True) + eps).rsqrt()
-    return (x - mean) * rstd, rstd
-
-
 def layer_norm_stats(input, normalized_shape, eps):
     """The forward's mean and rstd of each normalized row, [rows, 1]: constants, as the mean and rstd that
     PyTorch's native_layer_norm saves (non-differentiable)."""
@@ -409,10 +403,19 @@ def layer_norm_double_backward(grads, grad_out, input, weight, normalized_shape,
 
 
 def layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    xhat, rstd = layer_norm_parts(input, dims, eps)
-    xhat_t = rstd * (input_t - input_t.mean(dims, True) - xhat * (input_t * xhat).mean(dims, True))
-    out = xhat_t if weight is None else xhat_t * weight + xhat * weight_t
+    """PyTorch's layer_norm_jvp, on the forward's constant mean and rstd (a row whose rstd is NaN gets a NaN
+    tangent)."""
+    k = len(normalized_shape)
+    dims = tuple(range(input.dim() - k, input.dim()))
+    view = tuple(input.shape[:input.dim() - k]) + (1,) * k
+    mean, rstd = (v.view(view) for v in layer_norm_stats(input, normalized_shape, eps))
+    centered, centered_t = input - mean, input_t - input_t.mean(dims, True)
+    rstd_t = -rstd.pow(3) * (centered_t * centered).sum(dims, True) / math.prod(normalized_shape)
+    out = centered_t * rstd + centered * rstd_t
+    if weight is not None:
+        out = out * weight
+        if weight_t is not None:
+            out = out + centered * rstd * weight_t
     return out if bias_t is None else out + bias_t
 
 

@@ -532,15 +532,14 @@ def max_pool_indices(x, kernel, stride, padding):
 
 
 def layer_norm(x, w, b, normalized_shape, eps):
-    """(x - mean) * rstd, then the affine part, as PyTorch's CPU kernel."""
+    """(x - mean) * rstd, times the weight plus the bias, as PyTorch's CPU kernel: one fused multiply-add
+    (a missing bias adds +0, so -0.0 * weight is 0.0)."""
     n = math.prod(normalized_shape)
-    rows = x.reshape(-1, n)
-    mu, rstd = _row_moments(rows, eps)
+    mu, rstd = _row_moments(x.reshape(-1, n), eps)
     batch = x.shape[:x.ndim - len(normalized_shape)] + (1,) * len(normalized_shape)
-    out = (x - mu.reshape(batch)) * rstd.reshape(batch)
-    if w is not None:
-        out = out * w
-    return out + b if b is not None else out
+    centered, rstd = x - mu.reshape(batch), rstd.reshape(batch)
+    shift = np.zeros(normalized_shape, x.dtype) if b is None else b
+    return fma(centered, rstd, shift) if w is None else fma(centered * rstd, w, shift)
 
 
 def _row_moments(rows, eps):
@@ -624,8 +623,9 @@ def fma(a, b, c):
     p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     bb = s - p
     s_err = (p - (s - bb)) + (c - bb)
-    out = s + (p_err + s_err)
-    return np.where(np.isfinite(out), out, s)
+    low = p_err + s_err
+    out = s + low
+    return np.where(np.isfinite(out) & (low != 0), out, s)  # s keeps the sign of a zero sum
 
 
 def _vector_sum(p, q=None):

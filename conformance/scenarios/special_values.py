@@ -330,7 +330,7 @@ def layer_norm_backward_kernel(torch, rec):
     overflows has a NaN rstd, so a NaN gradient), its sums and fused multiply-adds (an input gradient of
     -2.38e-07 where the exact one is 0); under create_graph the gradients come from its
     NativeLayerNormBackwardBackward0 node, whose own gradients (the input's, the weight's, the bias's and
-    grad_out's) are layer_norm_double_backward's."""
+    grad_out's) are layer_norm_double_backward's; its tangent is layer_norm_jvp's, on the same mean and rstd."""
     F, dtype = torch.nn.functional, getattr(torch, rec.dtype)
     x = torch.tensor([[[1e30, 1.0, 1.0], [1.0, 1.0, 1.0]], [[1.0, 0.0, 1.0], [0.3, -2.0, 1.7]]], dtype=dtype,
                      requires_grad=True)
@@ -362,6 +362,11 @@ def layer_norm_backward_kernel(torch, rec):
         rec(f"long{n}.y", repr(y))
         grads = torch.autograd.grad(y, [x, w], torch.tensor(rec.data(3, n), dtype=dtype))
         rec(f"long{n}.grads", [repr(g) for g in grads])
+    x = torch.tensor([[1e30, 1.0, 1.0], [0.3, -2.0, 1.7], [INF, 0.0, 1.0], [-0.0, 0.0, -0.0]], dtype=dtype)
+    w, b = torch.tensor([-1.0, 0.5, 2.0], dtype=dtype), torch.tensor([-0.0, 0.25, 0.0], dtype=dtype)
+    for affine in ((), (w,), (w, b)):
+        rec(f"jvp{len(affine)}", torch.func.jvp(lambda v, *wb: F.layer_norm(v, (3,), *wb), (x,) + affine,
+                                                tuple(torch.tensor(rec.data(*t.shape), dtype=dtype) for t in (x,) + affine)))
     for row in ([1e30] * 9, [1e30] * 8, [1e30, 1.0] + [1.0] * 10, [3e38] + [0.0] * 16, [INF] + [1.0] * 8):
         rec(f"special{len(row)}", F.layer_norm(torch.tensor(row, dtype=dtype), (len(row),)))
 
