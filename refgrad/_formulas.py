@@ -126,6 +126,9 @@ def reduced_numel(shape, dims):
 
 
 def norm_backward(grad, self, ord, result, dim, keepdim):
+    """PyTorch's norm_backward, branch by branch: p < 1 zeroes the gradient of the zero elements (not the
+    NaN of 0 * inf), 1 < p masks the division by a zero norm, an infinite p shares the gradient among the
+    elements at the norm (and the NaNs)."""
     dims = range(self.dim()) if dim is None else dim
     grad = unsqueeze_dims(grad, dims, self.dim(), keepdim)
     norm = unsqueeze_dims(result, dims, self.dim(), keepdim)
@@ -134,11 +137,15 @@ def norm_backward(grad, self, ord, result, dim, keepdim):
     if ord == 1:
         return self.sgn() * grad
     if ord == 2:
-        return grad * ops.where(norm == 0, 0.0, self / norm)
-    if ord in (float("inf"), float("-inf")):
-        mask = (self.abs() == norm)
-        return self.sgn() * ops.where(mask, grad / mask.sum(tuple(dims), keepdim=True), 0.0)
-    return self * self.abs().pow(ord - 2) * ops.where(norm == 0, 0.0, grad / norm.pow(ord - 1))
+        return grad * (self / norm).masked_fill(norm == 0, 0)
+    if math.isinf(ord):
+        self_abs = self.abs()
+        mask = self_abs.eq(norm).logical_or(self_abs.isnan())
+        return self.sgn() * ((grad / mask.sum(tuple(dims), keepdim=True)) * mask)
+    if ord < 1:
+        return self.sgn() * self.abs().pow(ord - 1).masked_fill(self == 0, 0) * grad * norm.pow(1 - ord)
+    self_scaled = self.sgn() * self.abs().pow(ord - 1) if ord < 2 else self * self.abs().pow(ord - 2)
+    return self_scaled * (grad / norm.pow(ord - 1)).masked_fill(norm == 0, 0)
 
 
 def keep(t, dim, ndim, keepdim):
@@ -471,37 +478,68 @@ def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation
     return out if bias_t is None else out + bias_t.reshape((1, -1) + (1,) * (weight.dim() - 2))
 
 
-def layer_norm_parts(x, dims, eps):
-    mean = x.mean(dims, True)
-    rstd = ((x - mean).pow(2).mean(dims, True) + eps).rsqrt()
-    return (x - mean) * rstd, rstd
+def layer_norm_stats(input, normalized_shape, eps):
+    """The forward's mean and rstd of each normalized row, [rows, 1]: constants, as the mean and rstd that
+    PyTorch's native_layer_norm saves (non-differentiable)."""
+    with quiet():
+        mean, rstd = kernels.layer_norm_moments(input._data, normalized_shape, eps)
+    return tuple(ops.new_tensor(v[:, None], device=input.device) for v in (mean, rstd))
 
 
-def layer_norm_input(grad, input, weight, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    mean = input.mean(dims, True)
-    rstd = ((input - mean).pow(2).mean(dims, True) + eps).rsqrt()
-    g = grad if weight is None else grad * weight
-    # PyTorch's grouping: a * g + b * x + c, so that the terms cancel exactly where they do there
-    scale = 1 / math.prod(normalized_shape)
-    db, ds = g.sum(dims, True), (g * input).sum(dims, True)
-    b = (db * mean - ds) * rstd * rstd * rstd * scale
-    c = -b * mean - db * rstd * scale
-    return rstd * g + b * input + c
+def layer_norm_double_backward(grads, grad_out, input, weight, normalized_shape, eps):
+    """PyTorch's layer_norm_double_backward: from the gradients of native_layer_norm_backward's outputs
+    (the input's, weight's and bias's gradients), those of its inputs (input, weight, grad_out), on rows
+    [M, N] and the forward's constant mean and rstd."""
+    n = math.prod(normalized_shape)
+    x, gO = input.reshape(-1, n), grad_out.reshape(-1, n)
+    mean, rstd = layer_norm_stats(input, normalized_shape, eps)
+    ggI = None if grads[0] is None else grads[0].reshape(-1, n)
+    ggG = grads[1].reshape(1, n) if weight is not None and grads[1] is not None else None
+    ggB = None if grads[2] is None else grads[2].reshape(1, n)
+    gamma = ops.ones(1, dtype=x.dtype, device=x.device) if weight is None else weight.reshape(1, n)
+    xmu = x - mean
+    s2, s3 = rstd.pow(2), rstd.pow(3)
+    xmu_s3 = xmu * s3
 
+    def first_backward(g, gamma):  # the input gradient of the first backward, at gradient g
+        return (gamma * rstd) / n * (n * g - g.sum(1, True) - xmu * s2 * (g * xmu).sum(1, True))
 
-def layer_norm_weight(grad, input, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    batch = tuple(range(input.dim() - len(normalized_shape)))
-    xhat = layer_norm_parts(input, dims, eps)[0]
-    return (grad * xhat).sum(batch) if batch else grad * xhat
+    gI = gG = ggO = None
+    if ggI is not None:
+        gxhat = gO * gamma
+        gxhat_mu_sum, gxhat_sum = (gxhat * xmu).sum(1, True), gxhat.sum(1, True)
+        ggI_sum, ggI_mu_sum = ggI.sum(1, True), (ggI * xmu).sum(1, True)
+        all_sub = ggI_sum * gxhat_sum / n - (ggI * gxhat).sum(1, True) + s2 * gxhat_mu_sum * ggI_mu_sum * (3.0 / n)
+        gI = (xmu_s3 * all_sub) / n + (ggI_mu_sum * s3) / n * (gxhat_sum / n - gxhat) + \
+            (gxhat_mu_sum * s3) / n * (ggI_sum / n - ggI)
+        ggO = first_backward(ggI, gamma)
+        if weight is not None:
+            gG = (gO * first_backward(ggI, ops.ones(1, dtype=x.dtype, device=x.device))).sum(0).reshape(weight.shape)
+    if ggG is not None:
+        term = gO * ggG * rstd - rstd * (gO * ggG).sum(1, True) / n - xmu_s3 * (gO * ggG * xmu).sum(1, True) / n
+        gI = term if gI is None else gI + term
+        ggO_term = ggG * xmu * rstd
+        ggO = ggO_term if ggO is None else ggO + ggO_term
+    if ggB is not None:
+        ggO = ggB if ggO is None else ggO + ggB
+    return (None if gI is None else gI.reshape(input.shape), gG,
+            None if ggO is None else ggO.expand(x.shape).reshape(input.shape))
 
 
 def layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    xhat, rstd = layer_norm_parts(input, dims, eps)
-    xhat_t = rstd * (input_t - input_t.mean(dims, True) - xhat * (input_t * xhat).mean(dims, True))
-    out = xhat_t if weight is None else xhat_t * weight + xhat * weight_t
+    """PyTorch's layer_norm_jvp, on the forward's constant mean and rstd (a row whose rstd is NaN gets a NaN
+    tangent)."""
+    k = len(normalized_shape)
+    dims = tuple(range(input.dim() - k, input.dim()))
+    view = tuple(input.shape[:input.dim() - k]) + (1,) * k
+    mean, rstd = (v.view(view) for v in layer_norm_stats(input, normalized_shape, eps))
+    centered, centered_t = input - mean, input_t - input_t.mean(dims, True)
+    rstd_t = -rstd.pow(3) * (centered_t * centered).sum(dims, True) / math.prod(normalized_shape)
+    out = centered_t * rstd + centered * rstd_t
+    if weight is not None:
+        out = out * weight
+        if weight_t is not None:
+            out = out + centered * rstd * weight_t
     return out if bias_t is None else out + bias_t
 
 

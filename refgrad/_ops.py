@@ -1033,6 +1033,10 @@ def max_pool2d_backward(grad, self, indices):
     return call(D.MAX_POOL2D_BACKWARD, (grad, self), {"indices": indices})
 
 
+def native_layer_norm_backward(grad, input, weight, normalized_shape, eps):
+    return call(D.NATIVE_LAYER_NORM_BACKWARD, (grad, input, weight), {"normalized_shape": normalized_shape, "eps": eps})
+
+
 def avg_pool2d_backward(grad, self, kernel, stride, padding):
     return call(D.AVG_POOL2D_BACKWARD, (grad, self), {"kernel": kernel, "stride": stride, "padding": padding})
 

@@ -348,7 +348,7 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
 
 VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
 STD = entry("std.correction", "StdBackward0",
-            lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim)), ("self",),
+            lambda a, dim, correction, keepdim: kernels.var(a, dim, correction, keepdim, take_sqrt=True), ("self",),
             {"self": formulas.std_backward},
             dtype="same", jvp="reduction")
 
@@ -640,10 +640,19 @@ AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
 
 NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
                           ("input", "weight", "bias"),
-                          {"input": formulas.layer_norm_input, "weight": formulas.layer_norm_weight,
-                           "bias": lambda grad, input_shape, normalized_shape:
-                               grad.sum(tuple(range(len(input_shape) - len(normalized_shape))))
-                               if len(input_shape) > len(normalized_shape) else grad}, jvp=formulas.layer_norm_jvp)
+                          {name: (lambda i: lambda grad, input, weight, normalized_shape, eps:
+                                  ops.native_layer_norm_backward(grad, input, weight, normalized_shape, eps)[i])(i)
+                           for i, name in enumerate(("input", "weight", "bias"))},
+                          jvp=formulas.layer_norm_jvp)
+# its backward is an op of its own, as PyTorch's: its kernel's rounding, and NativeLayerNormBackwardBackward0
+# under create_graph; it gives the gradients of the input, the weight and the bias
+NATIVE_LAYER_NORM_BACKWARD = entry(
+    "native_layer_norm_backward", "NativeLayerNormBackwardBackward0", kernels.layer_norm_backward,
+    ("grad_out", "input", "weight"),
+    {name: (lambda i: lambda grads, grad_out, input, weight, normalized_shape, eps:
+            formulas.layer_norm_double_backward(grads, grad_out, input, weight, normalized_shape, eps)[i])(i)
+     for i, name in enumerate(("input", "weight", "grad_out"))},
+    dtype="same", n_outputs="many")
 
 
 EMBEDDING = entry("embedding", "EmbeddingBackward0", lambda w, indices, padding_idx: w[indices._data], ("weight",),
