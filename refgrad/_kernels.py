@@ -298,6 +298,7 @@ def arg_extreme(name, a, dim, keepdim):
 
 
 # ------------------------------------------------------------------- linear algebra
+@quietly  # also called outside an op's kernel (the singular checks), where NaN and inf would warn
 def lu_factor(a):
     """LU with partial pivoting of each matrix of `a`, in a's own dtype, as LAPACK's getrf (sgetrf for float32;
     NumPy's linalg would compute in float64): (LU packed in one array, row permutations, sign of the
@@ -558,6 +559,7 @@ def bce_logits(x, t, w, pw, reduction):
     return np_reduce(loss if w is None else loss * w, reduction)
 
 
+@typed("nll_loss_out_frame")
 def nll(x, target, w, reduction, ignore_index):
     """x: [N, C] log-probabilities, target: [N] (or x: [C], target: [] or [1], one sample without a batch dim)."""
     if x.ndim == 1:  # ATen sums a single sample's loss from zero even when reduction="none": -0.0 becomes 0.0

@@ -656,6 +656,10 @@ def bmm(input, mat2):
     if n != n2 or k != k2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k}] but got: "
                            f"[{n2}, {k2}].")
+    if a._data.size == 0 or b._data.size == 0:  # ATen's bmm zero-fills an empty product in mat2's dtype, unchecked
+        if a._dtype is not b._dtype:
+            a = a.to(b._dtype)
+        return call(D.BMM, (a, b), {})
     _check_blas_dtype("bmm", a)  # bmm dispatches on its input's dtype before it reads mat2's
     _dtypes_match("bmm", a, b)
     return call(D.BMM, (a, b), {})
@@ -823,6 +827,11 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     if not A._dtype.is_floating_point:
         raise RuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got "
                            f"{dt.SCALAR_NAME[A._dtype]}")
+    nan = np.isnan(A._data).reshape(-1, *A._data.shape[-2:]).any(axis=(1, 2))
+    if nan.any():  # MKL's gesdd fails on a NaN (an inf gives NaN values)
+        where = f"(Batch element {int(np.argmax(nan))}): " if A._data.ndim > 2 else ""
+        raise _LinAlgError(f"linalg.svd: {where}The algorithm failed to converge because the input matrix contained "
+                           "non-finite values.")
     U, S, Vh = call(D.LINALG_SVD, (A,), {"full_matrices": bool(full_matrices)})
     return return_type("linalg_svd", U=U, S=S, Vh=Vh)
 

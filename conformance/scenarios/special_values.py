@@ -481,3 +481,44 @@ def max_pool_nan_and_ties(torch, rec):
         rec(f"k{kernel}s{stride}p{padding}.grad", torch.autograd.grad(out.sum(), x)[0])
     rec("long", F.max_pool2d(torch.tensor([[[[-2, -2], [-2, 1]]]]), 2, padding=1))
     rec.raises("bool", lambda: F.max_pool2d(torch.ones(1, 1, 2, 2, dtype=torch.bool), 2))
+
+
+@scenario
+def linalg_of_non_finite_matrices(torch, rec):
+    """inv, det, solve and svd of matrices holding NaN or inf, and their gradients: NaN results, PyTorch's
+    errors (svd refuses a NaN, naming the batch element), and no NumPy warnings."""
+    matrices = {"nan": [[NAN, 1.0], [1.0, 1.0]], "inf_singular_lu": [[INF, 1.0], [1.0, 0.0]],
+                "inf": [[INF, 1.0], [1.0, 2.0]], "inf_3x3": [[INF, 1.0, 1.0], [1.0, 0.0, 1.0], [INF, 1.0, 2.0]]}
+    for name, m in matrices.items():
+        a = torch.tensor(m, requires_grad=True)
+        ones = torch.ones(a.shape[0])
+        calls = {"inv": lambda: torch.linalg.inv(a),
+                 "inv_grad": lambda: torch.autograd.grad(torch.linalg.inv(a).sum(), a),
+                 "det_grad": lambda: torch.autograd.grad(torch.linalg.det(a), a),
+                 "det_grad_create_graph": lambda: torch.autograd.grad(torch.linalg.det(a), a, create_graph=True),
+                 "solve": lambda: torch.linalg.solve(a, ones),
+                 "solve_grad": lambda: torch.autograd.grad(torch.linalg.solve(a, ones).sum(), a),
+                 "svd_values": lambda: torch.linalg.svd(a).S}
+        for call_name, fn in calls.items():
+            rec.raises(f"{name}.{call_name}", fn)
+    rec.raises("svd_nan_in_batch", lambda: torch.linalg.svd(torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[NAN, 1.0], [1.0, 1.0]]])))
+
+
+@scenario
+def empty_products_and_integer_losses(torch, rec):
+    """bmm (and matmul's batched path) of an empty operand zero-fills the result in mat2's dtype without its
+    dtype checks; mm and dot check them anyway. nll_loss refuses an integer input before reading its target."""
+    F = torch.nn.functional
+    long_, float_, bool_ = torch.int64, torch.float32, torch.bool
+    for name, (s1, d1, s2, d2) in {"long_float": ((1, 0, 2), long_, (1, 2, 2), float_),
+                                   "float_long": ((1, 0, 2), float_, (1, 2, 2), long_),
+                                   "empty_k": ((1, 2, 0), long_, (1, 0, 2), float_),
+                                   "bool": ((1, 2, 0), bool_, (1, 0, 2), bool_),
+                                   "no_batch": ((0, 2, 2), long_, (0, 2, 2), float_)}.items():
+        rec(f"bmm.{name}", torch.bmm(torch.ones(s1, dtype=d1), torch.ones(s2, dtype=d2)))
+    rec("matmul_batched", torch.zeros(2, 0, dtype=long_).mT @ torch.ones(3, 2, 2))
+    rec.raises("mm_empty_k", lambda: torch.mm(torch.ones(2, 0, dtype=long_), torch.ones(0, 2)))
+    rec.raises("dot_empty", lambda: torch.dot(torch.ones(0, dtype=long_), torch.ones(0)))
+    rec.raises("nll_long_empty", lambda: F.nll_loss(torch.tensor([], dtype=long_), torch.tensor(0)))
+    rec.raises("nll_long", lambda: F.nll_loss(torch.ones(2, 3, dtype=long_), torch.tensor([0, 1])))
+    rec.raises("nll_empty_float", lambda: F.nll_loss(torch.tensor([]), torch.tensor(0)))
