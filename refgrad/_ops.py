@@ -827,7 +827,7 @@ def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     if not A._dtype.is_floating_point:
         raise RuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got "
                            f"{dt.SCALAR_NAME[A._dtype]}")
-    nan = np.isnan(A._data).reshape(-1, *A._data.shape[-2:]).any(axis=(1, 2))
+    nan = np.isnan(A._data).any(axis=(-2, -1)).reshape(-1)
     if nan.any():  # MKL's gesdd fails on a NaN (an inf gives NaN values)
         where = f"(Batch element {int(np.argmax(nan))}): " if A._data.ndim > 2 else ""
         raise _LinAlgError(f"linalg.svd: {where}The algorithm failed to converge because the input matrix contained "
