@@ -15,6 +15,8 @@ part of the base's gradient) and the view's grad_fn AsStridedBackward0 of the ba
 SHORTCUT) skip steps that the common case does not need; tests/test_shortcuts.py proves each gives
 what the full path gives.
 """
+import warnings
+
 import numpy as np
 
 from . import _dtype as dt
@@ -198,8 +200,12 @@ def _has_shared_elements(data):
 
 # What PyTorch lets write into a tensor whose elements share memory (an expanded one): one value everywhere.
 _WRITE_SHARED_ELEMENTS = frozenset({"fill_.Scalar", "zero_"})
-# What PyTorch writes there with a deprecation warning, element by element; refgrad refuses.
-_DEPRECATED_SHARED_WRITES = frozenset({"masked_fill", "index_put_"})
+# What PyTorch writes there element by element, with a deprecation warning (each time).
+_DEPRECATED_SHARED_WRITES = {
+    "masked_fill": "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+                   "this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar",
+    "index_put_": "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+                  "this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor"}
 
 # In-place ops whose own meta function checks the cast of the result into self (not TensorIterator's check):
 # it names self's dtype as C++ spells it ("long int", "bool").
@@ -214,12 +220,15 @@ _RECORDED_FOR_ANY_DTYPE = frozenset({"fill_.Tensor", "index_put_"})
 
 
 def _check_memory_overlap(rule, self, operands, params):
-    """PyTorch's checks before an in-place write: self's elements may not share memory (but for fills), and
-    an operand may not share part of the memory written."""
-    if _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS:
-        _reject_write_to_shared_elements(rule)
+    """PyTorch's checks before an in-place write: self's elements may not share memory (but for fills, and
+    masked_fill_ / index_put_, deprecated), and an operand may not share part of the memory written.
+    Whether the write goes element by element into shared memory."""
+    shared = _has_shared_elements(self._data) and rule.key not in _WRITE_SHARED_ELEMENTS
+    if shared:
+        _write_to_shared_elements(rule, operands, params)
     if not _reads_value_first(rule, operands, params):
         _check_no_partial_overlap(self, operands)
+    return shared
 
 
 def _saves_original_self(rule, all_ops):
@@ -279,13 +288,26 @@ def _dense(a):
     return True
 
 
-def _reject_write_to_shared_elements(rule):
-    if rule.name in _DEPRECATED_SHARED_WRITES:
-        raise NotImplementedError(
-            f"refgrad does not support {rule.name.rstrip('_')}_ on a tensor whose elements share memory (an "
-            "expanded tensor); PyTorch allows it with a deprecation warning. clone() the tensor first")
-    raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+_SHARED_WRITE_ERROR = ("unsupported operation: more than one element of the written-to tensor refers to a single "
                        "memory location. Please clone() the tensor before performing the operation.")
+
+
+def _write_to_shared_elements(rule, operands, params):
+    """masked_fill_ and index_put_ warn (x[mask] = 0-dim value: index_put_, then the masked_fill_ it runs);
+    other in-place ops refuse."""
+    if rule.name not in _DEPRECATED_SHARED_WRITES:
+        raise RuntimeError(_SHARED_WRITE_ERROR)
+    warnings.warn(_DEPRECATED_SHARED_WRITES[rule.name], UserWarning, stacklevel=5)
+    if rule.name == "index_put_" and _reads_value_first(rule, operands, params):
+        warnings.warn(_DEPRECATED_SHARED_WRITES["masked_fill"], UserWarning, stacklevel=5)
+
+
+def _write_changed_elements(dst, src):
+    """Writes into shared memory only the elements the op changed (bit for bit), as PyTorch's element-by-element
+    kernels do: a location shared by a written and an untouched element takes the written value."""
+    new = src.astype(dst.dtype, casting="unsafe")
+    bits = np.dtype(f"u{dst.itemsize}")
+    np.copyto(dst, new, where=new.view(bits) != dst.view(bits))
 
 
 def call_inplace(rule, self, operands, params):
@@ -303,8 +325,8 @@ def call_inplace(rule, self, operands, params):
     if keeps_original and not self._dtype.is_floating_point:
         # PyTorch clones self first, a clone that records history: it refuses an integer one before the write
         raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[self._dtype]}")
-    _check_memory_overlap(rule, self, operands, params)
-    if rule.takes_out and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
+    shared = _check_memory_overlap(rule, self, operands, params)
+    if rule.takes_out and not shared and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     try:
         result = forward(rule, all_ops, params)
@@ -329,7 +351,10 @@ def call_inplace(rule, self, operands, params):
     if self._data.size:
         token = silence(IGNORE)  # a cast into self's dtype overflows silently, as in PyTorch
         try:
-            np.copyto(self._data, result._data, casting="unsafe")
+            if shared:
+                _write_changed_elements(self._data, result._data)
+            else:
+                np.copyto(self._data, result._data, casting="unsafe")
         finally:
             restore(token)
     if result._fw is not None:
@@ -409,6 +434,8 @@ class CopySlices(Node):
         if res0 is None or self.next_functions[0][0] is None:
             res[0] = None
         else:
+            if np.unique(self.positions).size != self.positions.size:  # copy_ into the view's slice of the grad
+                raise RuntimeError(_SHARED_WRITE_ERROR)
             if res0._data.shape != self.positions.shape:
                 res0 = sum_to(res0, self.positions.shape)
             res[0] = ops.index_put_values(flat, index, res0).view(grad._data.shape)

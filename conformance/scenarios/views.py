@@ -499,3 +499,33 @@ def view_tangents_follow_inplace_writes(torch, rec):
         row = dual.unsqueeze(0) * 1
         row[0, 1:].mul_(dual[1:])
         rec("setitem_view", fwAD.unpack_dual(row).tangent)
+
+
+@scenario
+def masked_writes_through_expanded_tensors(torch, rec):
+    """masked_fill_, index_put_ and x[mask] = v write an expanded tensor's shared memory element by element, with
+    PyTorch's deprecation warnings (x[mask] = 0-dim value gives index_put_'s, then masked_fill_'s): a location
+    shared by a written and an untouched element takes the written value. Through a view that records history
+    the write is recorded, and the backward refuses to copy into the view's slice of the base's gradient."""
+    def expanded():
+        return torch.tensor([1.0, -1.0, 2.0]).expand(2, 3)
+    x = expanded()
+    x.masked_fill_(x > 0, 5.0)
+    rec("masked_fill_", x)
+    column = torch.tensor([[1.0], [-1.0]]).expand(2, 3)
+    column.masked_fill_(torch.tensor([[True, False, True], [False, False, True]]), 7.0)
+    rec("masked_fill_shared_rows", column)
+    y = expanded()
+    y[y > 0] = 2.0
+    rec("setitem_mask", y)
+    z = expanded()
+    z[torch.tensor([0, 1]), torch.tensor([1, 1])] = torch.tensor([4.0, 6.0])
+    rec("setitem_indices", z)
+    ints = torch.tensor([1, -1, 2]).expand(2, 3)
+    ints.masked_fill_(ints > 0, 5)
+    rec("integer", ints)
+    a = torch.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    view = (a * 1).expand(2, 3)
+    view.masked_fill_(view > 1, 0.5)
+    rec("recorded_view", [view, a._version])
+    rec.raises("recorded_view_backward", lambda: (view * torch.tensor([[1.0], [2.0]])).sum().backward())
