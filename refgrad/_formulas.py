@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype as dt
 from ._fp import quiet
 from . import _kernels as kernels
-from ._kernels import SQRT_2, SQRT_2_OVER_PI, padded_index
+from ._kernels import SQRT_2_OVER_PI, padded_index
 from .autograd import grad_mode
 
 __all__ = ["ops", "install_ops", "sum_to"]
@@ -103,13 +103,13 @@ def clamp_jvp(self_t, min_t, max_t, self, min, max):
 def select_larger(grad, a, b):
     """Gradient of maximum(a, b) for a: half on ties, none where a loses, all of it otherwise, so with a
     NaN on either side both get it (PyTorch's where(a == b, grad / 2, grad).masked_fill_(a < b, 0))."""
-    return ops.where(a < b, 0.0, ops.where(a == b, grad / 2, grad))
+    return ops.where(a == b, ops.div_scalar(grad, 2), grad).masked_fill(a < b, 0)
 
 
 def select_smaller(grad, a, b):
     """Gradient of minimum(a, b) for a: select_larger with the comparison turned (not negated operands,
     which a bool tensor refuses)."""
-    return ops.where(a > b, 0.0, ops.where(a == b, grad / 2, grad))
+    return ops.where(a == b, ops.div_scalar(grad, 2), grad).masked_fill(a > b, 0)
 
 
 # ------------------------------------------------------------------- reductions
@@ -171,9 +171,9 @@ def prod_backward(grad, self, result, dim=None, keepdim=False):
 
 def evenly_distribute(grad, self, result):
     """Gradient of a global max/min: shared evenly by every element equal to the result (every NaN,
-    when the result is NaN)."""
+    when the result is NaN), filled into zeros (PyTorch's CPU evenly_distribute_backward: MaskedFillBackward1)."""
     mask = self.isnan() if bool(result.isnan()) else self == result
-    return ops.where(mask, grad / mask.sum(), 0.0)
+    return ops.zeros(self.shape, dtype=grad.dtype, device=grad.device).masked_fill(mask, grad / mask.sum())
 
 
 def evenly_read_jvp(self_t, self, result):
@@ -452,15 +452,19 @@ def layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, e
 
 # ------------------------------------------------------------------- shape ops that copy
 def repeat_backward(grad, self_shape, repeats):
-    """Sums the gradient of each copy: view [r0, s0, r1, s1, ...] and sum over the r axes."""
-    lead = len(repeats) - len(self_shape)
-    shape = (1,) * lead + tuple(self_shape)
-    split, dims = [], []
-    for i, (r, s) in enumerate(zip(repeats, shape)):
-        split += [r, s]
-        dims.append(2 * i)
-    grad = grad.reshape(split).sum(tuple(dims))
-    return grad.reshape(self_shape)
+    """PyTorch's repeat_backward: the leading new dims summed away one by one, then the copies summed out of
+    a [r0, s0, r1, s1, ...] view (dims repeated once get no r axis; none repeated: the gradient as it is)."""
+    if 0 in repeats:
+        return ops.zeros(self_shape, dtype=grad.dtype, device=grad.device)
+    for _ in range(len(repeats) - len(self_shape)):
+        grad = grad.sum(0)
+    shape, dims = [], []
+    for r, s in zip(repeats[len(repeats) - len(self_shape):], self_shape):
+        if r != 1:
+            shape.append(r)
+            dims.append(len(shape) - 1)
+        shape.append(s)
+    return grad.reshape(shape).sum(tuple(dims)) if dims else grad
 
 
 def split_backward(grads, self_shape, dim, sizes):

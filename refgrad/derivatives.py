@@ -248,8 +248,8 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
 LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0",
                     kernels.typed("lerp_kernel_scalar")(lambda a, b, weight: kernels.lerp(a, b, np.asarray(weight, a.dtype))),
                     ("self", "end"),
-                    {"self": lambda grad, weight: grad * (1 - weight),
-                     "end": lambda grad, weight: grad * weight}, jvp="elementwise")
+                    {"self": lambda grad, weight: ops.mul_scalar(grad, 1 - weight),
+                     "end": lambda grad, weight: ops.mul_scalar(grad, weight)}, jvp="elementwise")
 LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")(kernels.lerp), ("self", "end", "weight"),
              {"self": lambda grad, weight: grad * (1 - weight),
               "end": lambda grad, weight: grad * weight,
@@ -305,14 +305,15 @@ SUM_DIM = entry("sum.dim_IntList", "SumBackward1",
 
 
 MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: kernels.mean(a), ("self",),
-             {"self": lambda grad, self_shape: grad.expand(self_shape) / math.prod(self_shape)}, dtype=promotion.mean_dtype,
+             {"self": lambda grad, self_shape: ops.div_scalar(grad.expand(self_shape), math.prod(self_shape))},
+             dtype=promotion.mean_dtype,
              jvp="linear")
 
 MEAN_DIM = entry("mean.dim", "MeanBackward1",
                  lambda a, dim, keepdim, dtype=None: kernels.mean(a, axis=dim, keepdims=keepdim), ("self",),
-                 {"self": lambda grad, self_shape, dim, keepdim:
-                     formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)
-                     / formulas.reduced_numel(self_shape, dim)},
+                 {"self": lambda grad, self_shape, dim, keepdim: ops.div_scalar(
+                     formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape),
+                     formulas.reduced_numel(self_shape, dim))},
                  dtype=promotion.mean_dtype, jvp="linear")
 
 

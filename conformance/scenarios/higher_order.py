@@ -133,6 +133,11 @@ def _fused_backward_cases(torch, rec):
     }
 
 
+def _next_names(t):
+    """The grad_fn names one step further back from t's (None for an input that gets no gradient)."""
+    return [None if fn is None else fn.name() for fn, _ in t.grad_fn.next_functions]
+
+
 @scenario(dtypes=FLOATS)
 def fused_backward_ops_create_graph(torch, rec):
     """The first gradient under create_graph=True (its grad_fn, whether it requires grad) and the second
@@ -148,6 +153,7 @@ def fused_backward_ops_create_graph(torch, rec):
         v = rec.tensor(*out.shape, requires_grad=True)
         g, = torch.autograd.grad(out, x, grad_outputs=v, create_graph=True)
         rec(f"{name}.outer.grad", g)
+        rec(f"{name}.outer.next", _next_names(g))
         rec(f"{name}.outer.second", torch.autograd.grad((g * g).sum(), inputs + (v,), allow_unused=True,
                                                         materialize_grads=True))
 
@@ -168,3 +174,36 @@ def fused_backward_ops_forward_over_reverse(torch, rec):
             # decompositions (nll_loss_backward's gives -0.0 and an AddBackward0 tangent)
             rec(f"{name}.grad", (primal + 0.0).detach())
             rec(f"{name}.tangent", (tangent + 0.0).detach())
+
+
+@scenario(dtypes=FLOATS)
+def composite_gradients_create_graph(torch, rec):
+    """Gradients PyTorch composes of ops, under create_graph=True with an incoming gradient that requires grad:
+    the nodes of those ops (mean divides by a number: DivBackward1; maximum masks with masked_fill; a global max
+    fills zeros: MaskedFillBackward1; repeat sums a view: SumBackward1; lerp multiplies by a number: MulBackward1)
+    and the second derivatives through them."""
+    functions = {
+        "mean": lambda v: v.mean(),
+        "mean_dim": lambda v: v.mean(1),
+        "lerp": lambda v: torch.lerp(v, v.detach() * 2, 0.3),
+        "lerp_end": lambda v: torch.lerp(v.detach() * 2, v, 0.3),
+        "maximum": lambda v: torch.maximum(v, v.detach().flip(1)),
+        "minimum": lambda v: torch.minimum(v.detach().flip(0), v),
+        "max": lambda v: v.max(),
+        "min_tied": lambda v: v.clamp(min=-0.5).min(),
+        "repeat": lambda v: v.repeat(2, 1),
+        "repeat_new_dim": lambda v: v.repeat(2, 1, 3),
+        "repeat_new_dim_once": lambda v: v.repeat(2, 1, 1),
+        "repeat_once": lambda v: v.repeat(1, 1),
+        "repeat_zero": lambda v: v.repeat(0, 2),
+    }
+    for name, f in functions.items():
+        x = rec.tensor(3, 4, requires_grad=True)
+        out = f(x)
+        v = rec.tensor(*out.shape, requires_grad=True)
+        g, = torch.autograd.grad(out, x, grad_outputs=v, create_graph=True)
+        rec(f"{name}.grad", g)
+        if g.grad_fn is not None:
+            rec(f"{name}.next", _next_names(g))
+        if g.requires_grad:
+            rec(f"{name}.second", torch.autograd.grad((g * g).sum(), (x, v), allow_unused=True, materialize_grads=True))
