@@ -207,3 +207,18 @@ def composite_gradients_create_graph(torch, rec):
             rec(f"{name}.next", _next_names(g))
         if g.requires_grad:
             rec(f"{name}.second", torch.autograd.grad((g * g).sum(), (x, v), allow_unused=True, materialize_grads=True))
+
+
+@scenario(dtypes=("float64",))
+def fused_backward_bce_at_the_bounds(torch, rec):
+    """binary_cross_entropy's double backward at inputs 0 and 1: PyTorch's formulas keep their 1e-12 off the
+    bounds (large, finite second derivatives), its first backward clamps (1 - x) x at 1e-12."""
+    F = torch.nn.functional
+    x = torch.tensor([0.0, 1.0, 0.5, 0.25], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0.3, 0.6, 0.2, 0.9], dtype=torch.float64, requires_grad=True)
+    v = torch.tensor([1.5, 0.5, 2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    for reduction in ("none", "mean"):
+        out = F.binary_cross_entropy(x, t, reduction=reduction)
+        g, = torch.autograd.grad(out, x, grad_outputs=v if reduction == "none" else v[0], create_graph=True)
+        rec(f"{reduction}.grad", g)
+        rec(f"{reduction}.second", torch.autograd.grad(g.sum(), (x, t, v)))
