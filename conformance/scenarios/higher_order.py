@@ -87,7 +87,8 @@ def grad_of_grad_without_create_graph(torch, rec):
 # create_graph=True the first gradient's grad_fn is their node (SoftmaxBackwardDataBackward0), it requires grad
 # through the input it saves even when the incoming gradient does not, and its derivatives are theirs.
 def _fused_backward_cases(torch, rec):
-    """name -> (inputs, f): f's gradient for inputs[0] runs one of PyTorch's fused backward ops."""
+    """name -> (inputs, f): f's gradient for inputs[0] runs one of PyTorch's fused backward ops (but for
+    binary_cross_entropy_with_logits, whose gradient PyTorch composes of ops, ending in DivBackward1 for a mean)."""
     F = torch.nn.functional
 
     def leaf(*shape, low=-2.0, high=2.0):
