@@ -192,12 +192,21 @@ def value_selecting_backward(grad, self_shape, dim, keepdim, indices):
     return ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter(dim, indices, grad)
 
 
+def restore_reduced_dims(t, dims, ndim, keepdim):
+    """A reduced tensor viewed with its reduced dims back as size 1 (PyTorch's restore_reduced_dims: a view)."""
+    if keepdim:
+        return t
+    reduced = {d % ndim for d in dims} if ndim else set()
+    sizes = iter(t.shape)
+    return t.view(tuple(1 if d in reduced else next(sizes) for d in range(ndim)))
+
+
 def scale_by_count(grad, self, result, dim, keepdim):
     """Gradient of amax/amin: shared evenly by the elements equal to the extreme along the dims."""
     dims = tuple(range(self.dim())) if not dim else dim
-    mask = self == keep(result, dims, self.dim(), keepdim)
+    mask = self == restore_reduced_dims(result, dims, self.dim(), keepdim)
     # a product, not a where: a NaN extreme equals nothing, so its count is 0 and its slice gets NaN
-    return (keep(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True)) * mask
+    return (restore_reduced_dims(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True)) * mask
 
 
 def var_backward(grad, self, dim, correction, keepdim):

@@ -134,9 +134,15 @@ def _fused_backward_cases(torch, rec):
     }
 
 
-def _next_names(t):
-    """The grad_fn names one step further back from t's (None for an input that gets no gradient)."""
-    return [None if fn is None else fn.name() for fn, _ in t.grad_fn.next_functions]
+def _next_names(t, depth=2):
+    """The grad_fn names `depth` steps further back from t's, nested (None for an input that gets no gradient)."""
+    def names(fn, depth):
+        if fn is None:
+            return None
+        if depth == 0:
+            return fn.name()
+        return [fn.name(), [names(f, depth - 1) for f, _ in fn.next_functions]]
+    return [names(fn, depth - 1) for fn, _ in t.grad_fn.next_functions]
 
 
 @scenario(dtypes=FLOATS)
@@ -180,9 +186,9 @@ def fused_backward_ops_forward_over_reverse(torch, rec):
 @scenario(dtypes=FLOATS)
 def composite_gradients_create_graph(torch, rec):
     """Gradients PyTorch composes of ops, under create_graph=True with an incoming gradient that requires grad:
-    the nodes of those ops (mean divides by a number: DivBackward1; maximum masks with masked_fill; a global max
-    fills zeros: MaskedFillBackward1; repeat sums a view: SumBackward1; lerp multiplies by a number: MulBackward1)
-    and the second derivatives through them."""
+    the nodes of those ops (mean divides by a number: DivBackward1; maximum masks with masked_fill; a global
+    max fills zeros: MaskedFillBackward1; amax views its reduced result back: ViewBackward0; repeat sums a view:
+    SumBackward1; lerp multiplies by a number: MulBackward1) and the second derivatives through them."""
     functions = {
         "mean": lambda v: v.mean(),
         "mean_dim": lambda v: v.mean(1),
@@ -191,6 +197,8 @@ def composite_gradients_create_graph(torch, rec):
         "maximum": lambda v: torch.maximum(v, v.detach().flip(1)),
         "minimum": lambda v: torch.minimum(v.detach().flip(0), v),
         "max": lambda v: v.max(),
+        "amax_dim": lambda v: v.amax(1),
+        "amin_all": lambda v: v.amin(),
         "min_tied": lambda v: v.clamp(min=-0.5).min(),
         "repeat": lambda v: v.repeat(2, 1),
         "repeat_new_dim": lambda v: v.repeat(2, 1, 3),
