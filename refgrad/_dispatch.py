@@ -151,6 +151,11 @@ def _saved_value(how, operands, params, result):
             return tuple(SavedTensor(v, False) for v in value)
         return value
     if kind == "result":
+        if type(result) is list:  # a multi-output op (linalg.svd): each output, with its output number
+            saved = tuple(SavedTensor(r, True) for r in result)
+            for nr, s in enumerate(saved):
+                s.output_nr = nr
+            return saved
         return SavedTensor(result, True)
     if kind == "shape":
         return operands[which]._data.shape

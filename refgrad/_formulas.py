@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype as dt
 from ._fp import quiet
 from . import _kernels as kernels
-from ._kernels import SQRT_2_OVER_PI, padded_index
+from ._kernels import SQRT_2_OVER_PI
 from .autograd import grad_mode
 
 __all__ = ["ops", "install_ops", "sum_to"]
@@ -126,6 +126,9 @@ def reduced_numel(shape, dims):
 
 
 def norm_backward(grad, self, ord, result, dim, keepdim):
+    """PyTorch's norm_backward, branch by branch: p < 1 zeroes the gradient of the zero elements (not the
+    NaN of 0 * inf), 1 < p masks the division by a zero norm, an infinite p shares the gradient among the
+    elements at the norm (and the NaNs)."""
     dims = range(self.dim()) if dim is None else dim
     grad = unsqueeze_dims(grad, dims, self.dim(), keepdim)
     norm = unsqueeze_dims(result, dims, self.dim(), keepdim)
@@ -134,11 +137,15 @@ def norm_backward(grad, self, ord, result, dim, keepdim):
     if ord == 1:
         return self.sgn() * grad
     if ord == 2:
-        return grad * ops.where(norm == 0, 0.0, self / norm)
-    if ord in (float("inf"), float("-inf")):
-        mask = (self.abs() == norm)
-        return self.sgn() * ops.where(mask, grad / mask.sum(tuple(dims), keepdim=True), 0.0)
-    return self * self.abs().pow(ord - 2) * ops.where(norm == 0, 0.0, grad / norm.pow(ord - 1))
+        return grad * (self / norm).masked_fill(norm == 0, 0)
+    if math.isinf(ord):
+        self_abs = self.abs()
+        mask = self_abs.eq(norm).logical_or(self_abs.isnan())
+        return self.sgn() * ((grad / mask.sum(tuple(dims), keepdim=True)) * mask)
+    if ord < 1:
+        return self.sgn() * self.abs().pow(ord - 1).masked_fill(self == 0, 0) * grad * norm.pow(1 - ord)
+    self_scaled = self.sgn() * self.abs().pow(ord - 1) if ord < 2 else self * self.abs().pow(ord - 2)
+    return self_scaled * (grad / norm.pow(ord - 1)).masked_fill(norm == 0, 0)
 
 
 def keep(t, dim, ndim, keepdim):
@@ -257,19 +264,130 @@ def cumprod_jvp(self_t, self, result, dim):
 
 # ------------------------------------------------------------------- linear algebra
 def det_backward(grad, A, result):
-    """grad det(A) A^-T; with a singular matrix in the batch, from the cofactors (PyTorch's SVD path): there
-    they are the gradient when it is being differentiated (create_graph), zero otherwise (PyTorch's
-    LU solve, scaled by det = 0). The cofactors are a constant: no higher derivative through them.
-    A 1x1 (or empty) matrix's gradient is a constant too, as PyTorch's (it requires no grad)."""
+    """PyTorch's linalg_det_backward: G with A^T G = grad det(A) I. Not being differentiated, it is solved
+    with det's own LU, exact-zero pivots replaced by eps (a singular matrix gets a finite gradient, zero
+    mostly). Being differentiated (create_graph), it is linalg.solve's for |det| >= 100 eps and the SVD
+    formula of the cofactors below, so that both have higher derivatives. A 1x1 (or empty) matrix's gradient
+    is a constant, as PyTorch's (it requires no grad)."""
     if A.shape[-1] < 2:
         return grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape)
-    singular = result == 0
-    if not bool(singular.any()):
-        return (grad * result).unsqueeze(-1).unsqueeze(-1) * ops.linalg_inv(A).transpose(-2, -1)
+    eps = np.finfo(A.dtype.np).eps
     if not grad_mode.state.enabled:
-        grad = ops.where(singular, 0.0, grad)
-    cofactors = ops.new_tensor(kernels.cofactors(A._data), device=A.device)
-    return grad.unsqueeze(-1).unsqueeze(-1) * cofactors
+        d = np.where(np.eye(A.shape[-1], dtype=bool), (grad._data * result._data)[..., None, None], 0)  # +0 off it
+        return ops.new_tensor(kernels.solve_transposed(A._data, d, eps), device=A.device)
+    d = _diag_embed((grad * result).unsqueeze(-1).expand(A.shape[:-1]))
+    return masked_fmap(result.abs() < 100 * eps, _det_singular, _det_nonsingular, A, d, grad)
+
+
+def det_jvp(A_t, A, result):
+    """PyTorch's linalg_det_jvp: det(A) tr(A^-1 dA), A^-1 dA through det's LU with exact-zero pivots made eps
+    (a singular matrix gets a finite tangent). A constant, as PyTorch never differentiates it."""
+    eps = np.finfo(A.dtype.np).eps
+    AinvE = ops.new_tensor(kernels.det_lu_solve(A._data, A_t._data, eps, adjoint=True), device=A.device)
+    return AinvE.diagonal(0, -2, -1).sum(-1) * result
+
+
+def _det_nonsingular(A, d, grad):
+    return ops.linalg_solve(A.transpose(-2, -1), d)
+
+
+def _det_singular(A, d, grad):
+    """The cofactors through the SVD (Higham's adjugate of a singular matrix): det(U) det(Vh) U
+    diag(products of the other singular values) Vh, the signs of U and Vh cancelling."""
+    U, S, Vh = ops.linalg_svd(A)
+    alpha = ops.det(U) * ops.det(Vh) * grad
+    D = alpha.unsqueeze(-1) * prod_others(S, -1)
+    return ops.matmul(U * D.unsqueeze(-2), Vh)
+
+
+def _eye(n, like):
+    return ops.eye(n, dtype=dt.bool_, device=like.device)
+
+
+def _diag_embed(v):
+    """Matrices with v's last dim on their diagonals (PyTorch's diag_embed; an inf stays off the zeros)."""
+    return ops.where(_eye(v.shape[-1], v), v.unsqueeze(-1), 0.0)
+
+
+def masked_fmap(mask, f1, f2, t, *ts):
+    """PyTorch's masked_fmap: f1 of the items (leading-dim entries) of t, ts where `mask`, f2 elsewhere,
+    put together with index_put_ (each function alone when the mask is all one way)."""
+    if bool(mask.all()):
+        return f1(t, *ts)
+    if not bool(mask.any()):
+        return f2(t, *ts)
+    not_mask = ~mask
+    out = ops.zeros_like(t)  # PyTorch's empty_like: every item is overwritten
+    out[mask] = f1(t[mask], *(x[mask] for x in ts))  # index_put_, as PyTorch's
+    out[not_mask] = f2(t[not_mask], *(x[not_mask] for x in ts))
+    return out
+
+
+def solve_backward(grad, A, result, wrt):
+    """PyTorch's linalg_solve_backward, for one input (`wrt`): gB with A^T gB = gX, gA = -gB X^T. Not being
+    differentiated, gB comes from the forward's LU (of A), transposed; being differentiated, from
+    linalg.solve, so that it has higher derivatives."""
+    vector = kernels.is_vector_rhs(A.shape, result.shape)
+    g = grad.unsqueeze(-1) if vector else grad
+    if grad_mode.state.enabled:
+        gB = ops.linalg_solve(A.transpose(-2, -1), g)
+    else:
+        gB = ops.new_tensor(kernels.solve_transposed(A._data, g._data), device=A.device)
+    if wrt == "B":
+        return gB.squeeze(-1) if vector else gB
+    X = result.unsqueeze(-1) if vector else result
+    return -ops.matmul(gB, X.transpose(-2, -1))
+
+
+def solve_jvp(A_t, B_t, A, result):
+    """dX = A^-1 (dB - dA X)."""
+    vector = kernels.is_vector_rhs(A.shape, result.shape)
+    X = result.unsqueeze(-1) if vector else result
+    dB = B_t.unsqueeze(-1) if vector else B_t
+    dX = ops.linalg_solve(A, dB - ops.matmul(A_t, X))
+    return dX.squeeze(-1) if vector else dX
+
+
+def svd_backward(grads, result, full_matrices):
+    """PyTorch's svd_backward for real matrices (distinct singular values assumed: repeated ones divide
+    0 by 0). With full_matrices, only the first k columns of U (rows of Vh) count, as in PyTorch."""
+    gU, gS, gVh = grads
+    U, S, Vh = result
+    k = S.shape[-1]
+    if full_matrices:
+        U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
+        gU = None if gU is None else gU.narrow(-1, 0, k)
+        gVh = None if gVh is None else gVh.narrow(-2, 0, k)
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        return (ops.matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else ops.matmul(U * gS.unsqueeze(-2), Vh))
+    S2 = S * S
+    E = ops.where(_eye(k, S), 1.0, S2.unsqueeze(-2) - S2.unsqueeze(-1))  # 1 on the diagonal: divides 0 there
+    if gU is not None:
+        UhgU = ops.matmul(U.transpose(-2, -1), gU)
+        UhgU = UhgU - UhgU.transpose(-2, -1)
+    if gVh is not None:
+        VhgV = ops.matmul(Vh, gVh.transpose(-2, -1))
+        VhgV = VhgV - VhgV.transpose(-2, -1)
+    if gU is not None and gVh is not None:
+        gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif gU is not None:
+        gA = (UhgU / E) * S.unsqueeze(-2)
+    else:
+        gA = S.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        gA = gA + _diag_embed(gS)
+    if m > n and gU is not None:
+        gA = ops.matmul(U, gA)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - ops.matmul(U, ops.matmul(U.transpose(-2, -1), gUSinv))
+        return ops.matmul(gA, Vh)
+    if m < n and gVh is not None:
+        gA = ops.matmul(gA, Vh)
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = gA + SinvgVh - ops.matmul(ops.matmul(SinvgVh, Vh.transpose(-2, -1)), Vh)
+        return ops.matmul(U, gA)
+    return ops.matmul(U, ops.matmul(gA, Vh)) if m >= n else ops.matmul(ops.matmul(U, gA), Vh)
 
 
 # ------------------------------------------------------------------- neural-network ops
@@ -405,18 +523,26 @@ def embedding_dense_double_backward(grad, indices, padding_idx):
     return rows.view(tuple(indices.shape) + (-1,))
 
 
-def conv_input_grad(grad, self_shape, weight, stride, padding, dilation):
-    k = weight.dim() - 2
-    cols = ops.tensordot(weight, grad, ([0], [1]))                    # [C, *kernel, N, *out]
-    cols = cols.movedim(1 + k, 0)                                   # [N, C, *kernel, *out]
-    return ops.fold_windows(cols, self_shape[2:], weight.shape[2:], stride, padding, dilation)
+def conv_double_grad_output(grads, input, weight, grad_output_shape, stride, padding, dilation):
+    """convolution_backward's gradient for its grad_output: the convolution of what the output's gradient stands
+    for (input, weight or bias). The convolution's formulas ask for one output each (output_mask), so only that
+    output gets a gradient."""
+    grad_input, grad_weight, grad_bias = grads
+    if grad_input is not None:
+        return ops.convolution(grad_input, weight, None, stride, padding, dilation)
+    if grad_weight is not None:
+        return ops.convolution(input, grad_weight, None, stride, padding, dilation)
+    return grad_bias.reshape((1, -1) + (1,) * (weight.dim() - 2)).expand(grad_output_shape)
 
 
-def conv_weight_grad(grad, self, weight_shape, stride, padding, dilation):
-    k = len(weight_shape) - 2
-    cols = ops.unfold_windows(self, weight_shape[2:], stride, padding, dilation)  # [N, C, *kernel, *out]
-    out_dims = list(range(2 + k, 2 + 2 * k))
-    return ops.tensordot(grad, cols, ([0] + [2 + i for i in range(k)], [0] + out_dims))
+def conv_backward_jvp(grad_output_t, input_t, weight_t, grad_output, input, weight, stride, padding, dilation,
+                      output_mask):
+    """convolution_backward is linear in grad_output, and in input (weight) for grad_weight (grad_input)."""
+    def backward(g, x, w):
+        return ops.convolution_backward(g, x, w, stride, padding, dilation, output_mask)
+    of_grad, of_input, of_weight = backward(grad_output_t, input, weight), backward(grad_output, input_t, weight), \
+        backward(grad_output, input, weight_t)
+    return [of_grad[0] + of_weight[0], of_grad[1] + of_input[1], of_grad[2]]
 
 
 def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation):
@@ -425,37 +551,68 @@ def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation
     return out if bias_t is None else out + bias_t.reshape((1, -1) + (1,) * (weight.dim() - 2))
 
 
-def layer_norm_parts(x, dims, eps):
-    mean = x.mean(dims, True)
-    rstd = ((x - mean).pow(2).mean(dims, True) + eps).rsqrt()
-    return (x - mean) * rstd, rstd
+def layer_norm_stats(input, normalized_shape, eps):
+    """The forward's mean and rstd of each normalized row, [rows, 1]: constants, as the mean and rstd that
+    PyTorch's native_layer_norm saves (non-differentiable)."""
+    with quiet():
+        mean, rstd = kernels.layer_norm_moments(input._data, normalized_shape, eps)
+    return tuple(ops.new_tensor(v[:, None], device=input.device) for v in (mean, rstd))
 
 
-def layer_norm_input(grad, input, weight, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    mean = input.mean(dims, True)
-    rstd = ((input - mean).pow(2).mean(dims, True) + eps).rsqrt()
-    g = grad if weight is None else grad * weight
-    # PyTorch's grouping: a * g + b * x + c, so that the terms cancel exactly where they do there
-    scale = 1 / math.prod(normalized_shape)
-    db, ds = g.sum(dims, True), (g * input).sum(dims, True)
-    b = (db * mean - ds) * rstd * rstd * rstd * scale
-    c = -b * mean - db * rstd * scale
-    return rstd * g + b * input + c
+def layer_norm_double_backward(grads, grad_out, input, weight, normalized_shape, eps):
+    """PyTorch's layer_norm_double_backward: from the gradients of native_layer_norm_backward's outputs
+    (the input's, weight's and bias's gradients), those of its inputs (input, weight, grad_out), on rows
+    [M, N] and the forward's constant mean and rstd."""
+    n = math.prod(normalized_shape)
+    x, gO = input.reshape(-1, n), grad_out.reshape(-1, n)
+    mean, rstd = layer_norm_stats(input, normalized_shape, eps)
+    ggI = None if grads[0] is None else grads[0].reshape(-1, n)
+    ggG = grads[1].reshape(1, n) if weight is not None and grads[1] is not None else None
+    ggB = None if grads[2] is None else grads[2].reshape(1, n)
+    gamma = ops.ones(1, dtype=x.dtype, device=x.device) if weight is None else weight.reshape(1, n)
+    xmu = x - mean
+    s2, s3 = rstd.pow(2), rstd.pow(3)
+    xmu_s3 = xmu * s3
 
+    def first_backward(g, gamma):  # the input gradient of the first backward, at gradient g
+        return (gamma * rstd) / n * (n * g - g.sum(1, True) - xmu * s2 * (g * xmu).sum(1, True))
 
-def layer_norm_weight(grad, input, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    batch = tuple(range(input.dim() - len(normalized_shape)))
-    xhat = layer_norm_parts(input, dims, eps)[0]
-    return (grad * xhat).sum(batch) if batch else grad * xhat
+    gI = gG = ggO = None
+    if ggI is not None:
+        gxhat = gO * gamma
+        gxhat_mu_sum, gxhat_sum = (gxhat * xmu).sum(1, True), gxhat.sum(1, True)
+        ggI_sum, ggI_mu_sum = ggI.sum(1, True), (ggI * xmu).sum(1, True)
+        all_sub = ggI_sum * gxhat_sum / n - (ggI * gxhat).sum(1, True) + s2 * gxhat_mu_sum * ggI_mu_sum * (3.0 / n)
+        gI = (xmu_s3 * all_sub) / n + (ggI_mu_sum * s3) / n * (gxhat_sum / n - gxhat) + \
+            (gxhat_mu_sum * s3) / n * (ggI_sum / n - ggI)
+        ggO = first_backward(ggI, gamma)
+        if weight is not None:
+            gG = (gO * first_backward(ggI, ops.ones(1, dtype=x.dtype, device=x.device))).sum(0).reshape(weight.shape)
+    if ggG is not None:
+        term = gO * ggG * rstd - rstd * (gO * ggG).sum(1, True) / n - xmu_s3 * (gO * ggG * xmu).sum(1, True) / n
+        gI = term if gI is None else gI + term
+        ggO_term = ggG * xmu * rstd
+        ggO = ggO_term if ggO is None else ggO + ggO_term
+    if ggB is not None:
+        ggO = ggB if ggO is None else ggO + ggB
+    return (None if gI is None else gI.reshape(input.shape), gG,
+            None if ggO is None else ggO.expand(x.shape).reshape(input.shape))
 
 
 def layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, eps):
-    dims = tuple(range(input.dim() - len(normalized_shape), input.dim()))
-    xhat, rstd = layer_norm_parts(input, dims, eps)
-    xhat_t = rstd * (input_t - input_t.mean(dims, True) - xhat * (input_t * xhat).mean(dims, True))
-    out = xhat_t if weight is None else xhat_t * weight + xhat * weight_t
+    """PyTorch's layer_norm_jvp, on the forward's constant mean and rstd (a row whose rstd is NaN gets a NaN
+    tangent)."""
+    k = len(normalized_shape)
+    dims = tuple(range(input.dim() - k, input.dim()))
+    view = tuple(input.shape[:input.dim() - k]) + (1,) * k
+    mean, rstd = (v.view(view) for v in layer_norm_stats(input, normalized_shape, eps))
+    centered, centered_t = input - mean, input_t - input_t.mean(dims, True)
+    rstd_t = -rstd.pow(3) * (centered_t * centered).sum(dims, True) / math.prod(normalized_shape)
+    out = centered_t * rstd + centered * rstd_t
+    if weight is not None:
+        out = out * weight
+        if weight_t is not None:
+            out = out + centered * rstd * weight_t
     return out if bias_t is None else out + bias_t
 
 
@@ -504,15 +661,3 @@ def cat_backward(grad, tensors_shapes, dim):
         out.append(grad.narrow(dim, start, shape[dim]))
         start += shape[dim]
     return out
-
-
-# ------------------------------------------------------------------- padding
-def pad_backward(grad, self_shape, pad, mode, k):
-    """Reflect or replicate padding's gradient: each padded position's gradient added back to its source."""
-    for d in range(k):
-        lo, hi = pad[2 * d], pad[2 * d + 1]
-        index = padded_index(self_shape[-1 - d], lo, hi, mode)
-        target = tuple(grad.shape[:grad.dim() - 1 - d]) + (self_shape[-1 - d],) + tuple(grad.shape[grad.dim() - d:])
-        grad = ops.zeros(target, dtype=grad.dtype, device=grad.device).index_add(
-            grad.dim() - 1 - d, ops.new_tensor(index, device=grad.device), grad)
-    return grad

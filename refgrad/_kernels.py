@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._promotion import broadcast_shapes
+from ._fp import quietly
 
 
 # ------------------------------------------------------------------- which dtypes a kernel takes
@@ -234,10 +235,37 @@ def nan_extreme(name):
     return forward
 
 
-def var(a, dim, correction, keepdim):
-    n = a.size if dim is None else math.prod(a.shape[d] for d in dim)
-    centered = a - mean(a, axis=dim, keepdims=True)
-    return np.sum(centered * centered, axis=dim, keepdims=keepdim) / np.asarray(max(n - correction, 0), a.dtype)
+def var(a, dim, correction, keepdim, take_sqrt=False):
+    """Variance (its square root with take_sqrt) as PyTorch's CPU kernels compute it, in float64 and
+    rounded once to the input's dtype, so a float32 input whose variance overflows float32 still has a
+    finite std: a one-element result (std_var_all_cpu, float32/float64) is two passes, the mean by the
+    input's own mean() then the squared deviations summed in float64; any other result is Welford's
+    updates in float64 along the reduced elements (WelfordOps), divided by n - correction, or by 0 when
+    that is not positive."""
+    dims = tuple(range(a.ndim)) if dim is None else tuple(d % max(a.ndim, 1) for d in dim)
+    out_shape = tuple(1 if d in dims else s for d, s in enumerate(a.shape)) if keepdim else \
+        tuple(s for d, s in enumerate(a.shape) if d not in dims)
+    n = math.prod(a.shape[d] for d in dims) if a.ndim else 1
+    if a.size == 0:
+        return np.full(out_shape, np.nan, a.dtype)
+    if math.prod(out_shape) == 1 and a.dtype != np.float16:
+        centered = a.astype(np.float64) - np.float64(mean(a))
+        value = np.sum(centered * centered) / np.float64(max(0.0, n - correction))
+    else:
+        value = _welford_var(a, dims, n, correction)
+    return (np.sqrt(value) if take_sqrt else value).astype(a.dtype).reshape(out_shape)
+
+
+def _welford_var(a, dims, n, correction):
+    """Welford's updates in float64 over the elements of each reduced slice, in memory order."""
+    kept = [d for d in range(a.ndim) if d not in dims]
+    rows = np.transpose(a, kept + list(dims)).reshape(-1, n).astype(np.float64)
+    mu, m2 = np.zeros(rows.shape[0]), np.zeros(rows.shape[0])
+    for j in range(n):
+        delta = rows[:, j] - mu
+        mu = mu + delta / np.float64(j + 1)
+        m2 = m2 + delta * (rows[:, j] - mu)
+    return m2 / np.float64(n - correction if n > correction else 0)
 
 
 def logsumexp(a, dim, keepdim):
@@ -301,14 +329,28 @@ def lu_factor(a):
 
 def addmm(a, m1, m2, beta, alpha):
     """beta * a + alpha * (m1 @ m2), as gemm: the scales in a's dtype (an integer one truncates them), a beta
-    of 0 ignores `a` (its NaN too) and an alpha of 0 the product."""
+    of 0 ignores `a` (its NaN too) and an alpha of 0 the product. Small products are added into the scaled
+    `a` one k at a time, as PyTorch's CPU gemm does there (so 1 + (-1) + 1e-30 is 1e-30); others are summed
+    first (the shapes measured with torch 2.13's MKL build)."""
     scalar = a.dtype.type
     beta, alpha = scalar(beta), scalar(alpha)
-    shape = np.broadcast_shapes(a.shape, (m1.shape[0], m2.shape[1]))
-    product = np.zeros(shape, a.dtype) if alpha == 0 else m1 @ m2 if alpha == 1 else alpha * (m1 @ m2)
-    if beta == 0:
-        return np.broadcast_to(product, shape).astype(a.dtype)
-    return (a if beta == 1 else beta * a) + product
+    (m, k), n = m1.shape, m2.shape[1]
+    c = np.zeros((m, n), a.dtype) if beta == 0 else np.broadcast_to(a if beta == 1 else beta * a, (m, n))
+    if alpha == 0:
+        return c.astype(a.dtype)
+    b = m2 if alpha == 1 else m2 * alpha
+    if _gemm_adds_in_k_order(m, n):
+        terms = np.empty((k + 1, m, n), a.dtype)
+        terms[0] = c
+        np.multiply(np.ascontiguousarray(m1.T)[:, :, None], b[:, None, :], out=terms[1:])
+        return np.add.reduce(terms, axis=0)  # over the outer axis NumPy adds in order (no pairwise sum)
+    return c + m1 @ b
+
+
+def _gemm_adds_in_k_order(m, n):
+    """Where MKL's gemm accumulates into C product by product (m x k times k x n, row-major): one row, or up to
+    3 rows, or 2 to 11 columns; a single column is a dot product added at the end."""
+    return m == 1 or n >= 2 and (m <= 3 or n <= 11)
 
 
 def _pivot_row(col):
@@ -336,8 +378,30 @@ def inv(a):
     lu, perm, _, info = lu_factor(a)
     if np.any(info):
         raise np.linalg.LinAlgError("singular matrix")
-    x = (np.arange(n) == perm[..., :, None]).astype(a.dtype)  # P I
-    for k in range(n):  # L y = P I, L unit lower triangular: column by column, as BLAS's trsm
+    return lu_solve(lu, perm, np.broadcast_to(np.eye(n, dtype=a.dtype), a.shape))
+
+
+def lu_solve(lu, perm, b, adjoint=False):
+    """getrs: X with A X = B (A^T X = B when `adjoint`), A given by lu_factor's (lu, perm), B a batch of
+    matrices broadcasting against them; in B's dtype."""
+    n = lu.shape[-1]
+    batch = np.broadcast_shapes(lu.shape[:-2], b.shape[:-2])
+    lu = np.broadcast_to(lu, batch + lu.shape[-2:])
+    perm = np.broadcast_to(perm, batch + perm.shape[-1:])
+    x = np.array(np.broadcast_to(b, batch + b.shape[-2:]))
+    if n == 0 or x.size == 0:
+        return x
+    if adjoint:  # A^T = U^T L^T P: U^T y = B, then L^T z = y, then X = P^T z
+        for k in range(n):
+            x[..., k, :] *= 1 / lu[..., k, k, None]
+            _axpy_rows(x[..., k + 1:, :], lu[..., k, k + 1:], x[..., k, :])
+        for k in reversed(range(n)):
+            _axpy_rows(x[..., :k, :], lu[..., k, :k], x[..., k, :])
+        out = np.empty_like(x)
+        np.put_along_axis(out, np.broadcast_to(perm[..., :, None], x.shape), x, axis=-2)
+        return out
+    x = np.take_along_axis(x, np.broadcast_to(perm[..., :, None], x.shape), axis=-2)  # P B
+    for k in range(n):  # L y = P B, L unit lower triangular: column by column, as BLAS's trsm
         _axpy_rows(x[..., k + 1:, :], lu[..., k + 1:, k], x[..., k, :])
     for k in reversed(range(n)):  # U x = y
         x[..., k, :] *= 1 / lu[..., k, k, None]  # MKL's trsm scales by the reciprocal (bit for bit for n = 2)
@@ -345,20 +409,82 @@ def inv(a):
     return x
 
 
+def solve(a, b):
+    """X with A X = B (B a batch of matrices), as PyTorch's linalg.solve: getrf of A, getrs. A zero pivot
+    raises np.linalg.LinAlgError."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
+    lu, perm, _, info = lu_factor(a)
+    if np.any(info):
+        raise np.linalg.LinAlgError("singular matrix")
+    return column_major(lu_solve(lu, perm, b))
+
+
+@quietly
+def solve_transposed(a, b, eps=None):
+    """X with A^T X = B. With `eps`, det's backward when it is not being differentiated (det_lu_solve);
+    without, solve's backward: through solve's LU (of A), transposed."""
+    if eps is not None:
+        return det_lu_solve(a, b, eps, adjoint=False)
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
+    lu, perm, _, _ = lu_factor(a)
+    return column_major(lu_solve(lu, perm, b, adjoint=True))
+
+
+@quietly
+def det_lu_solve(a, b, eps, adjoint):
+    """Through det's LU (of A^T), exact-zero pivots replaced by `eps`: X with A^T X = B, or A X = B when
+    `adjoint`. PyTorch's det backward (not being differentiated) and det jvp: det is C^1, so a singular
+    matrix gets the limit of its neighbours' (finite, usually zero)."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:], np.result_type(a, b))
+    lu, perm, _, _ = lu_factor(np.swapaxes(a, -1, -2))
+    zero = np.diagonal(lu, 0, -2, -1) == 0
+    lu = lu + np.where(zero, lu.dtype.type(eps), lu.dtype.type(0))[..., None] * np.eye(a.shape[-1], dtype=lu.dtype)
+    return column_major(lu_solve(lu, perm, b, adjoint=adjoint))
+
+
+def is_vector_rhs(a_shape, b_shape):
+    """linalg.solve's B is a vector (a batch of them) when 1-D or A's shape without its last dim."""
+    return len(b_shape) == 1 or tuple(b_shape) == tuple(a_shape[:-1])
+
+
+def solve_rhs(a, b):
+    """linalg.solve's forward: a vector right-hand side as a one-column matrix."""
+    if is_vector_rhs(a.shape, b.shape):
+        return solve(a, b[..., None])[..., 0]
+    return solve(a, b)
+
+
 def _axpy_rows(rows, column, row):
     """rows -= column (outer) row, skipping the zeros of `row` (as trsm does: 0 * inf stays out)."""
     rows -= np.where(row[..., None, :] != 0, column[..., :, None] * row[..., None, :], 0)
 
 
-def cofactors(a):
-    """The matrices of cofactors (det(A) A^-T), through the SVD so that a singular A has them too:
-    det(U) det(Vh) U diag(products of the other singular values) Vh, as PyTorch's singular path."""
-    u, s, vh = np.linalg.svd(a.astype(np.float64))
-    ones = np.ones(s.shape[:-1] + (1,))
-    before = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
-    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], -1), -1)[..., ::-1]
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    return (sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)).astype(a.dtype)
+@quietly
+def svd(a, full_matrices):
+    """[U, S, Vh] in a's dtype, U and Vh column-major as LAPACK's. A square matrix whose LU has r exact-zero
+    pivots gets its r smallest singular values as exact zeros, as MKL's gesdd gives them for such (exactly
+    rank-deficient) matrices where OpenBLAS leaves 1e-17s: repeated zeros are what make PyTorch's
+    svd_backward NaN. (A threshold relative to the largest value would also zero the true small values of
+    a graded matrix.) A matrix with a non-finite value gets NaN throughout (gesdd may fail or never return
+    on one; MKL's answers vary)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    shapes = (a.shape[:-2] + (m, m if full_matrices else k), a.shape[:-2] + (k,),
+              a.shape[:-2] + (n if full_matrices else k, n))
+    if a.size == 0:
+        u, vh = (np.broadcast_to(np.eye(*s[-2:], dtype=a.dtype), s) for s in (shapes[0], shapes[2]))
+        return [column_major(np.array(u)), np.zeros(shapes[1], a.dtype), column_major(np.array(vh))]
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    u, s, vh = np.linalg.svd(np.where(finite[..., None, None], a, 0), full_matrices=full_matrices)
+    if m == n:
+        zero_pivots = np.sum(np.diagonal(lu_factor(a)[0], 0, -2, -1) == 0, axis=-1)
+        s = np.where(np.arange(k) >= k - zero_pivots[..., None], 0, s)
+    u, s, vh = (np.where(finite.reshape(finite.shape + (1,) * (x.ndim - finite.ndim)), x, np.nan).astype(a.dtype)
+                for x in (u, s, vh))
+    return [column_major(u), s, column_major(vh)]
 
 
 # ------------------------------------------------------------------- views and indexing
@@ -556,6 +682,22 @@ def conv(x, w, b, stride, padding, dilation):
     return np.ascontiguousarray(out)
 
 
+def conv_backward(g, x, w, stride, padding, dilation, output_mask):
+    """convolution_backward: the gradients of input, weight and bias for those output_mask asks (zeros for
+    the others, which no formula reads)."""
+    k = w.ndim - 2
+    gi, gw, gb = np.zeros_like(x), np.zeros_like(w), np.zeros(w.shape[:1], g.dtype)
+    if output_mask[0]:
+        cols = np.moveaxis(np.tensordot(w, g, ([0], [1])), 1 + k, 0)  # [N, C, *kernel, *out]
+        gi = fold(cols, x.shape[2:], w.shape[2:], stride, padding, dilation)
+    if output_mask[1]:
+        cols = unfold(x, w.shape[2:], stride, padding, dilation)  # [N, C, *kernel, *out]
+        gw = np.tensordot(g, cols, ([0] + list(range(2, 2 + k)), [0] + list(range(2 + k, 2 + 2 * k))))
+    if output_mask[2]:
+        gb = g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+    return [np.ascontiguousarray(gi, g.dtype), np.ascontiguousarray(gw, g.dtype), np.asarray(gb, g.dtype)]
+
+
 def pool_windows(x, kernel, stride, padding, pad_value):
     cols = unfold(x, kernel, stride, padding, (1,) * len(kernel), pad_value)
     n_k = len(kernel)
@@ -598,35 +740,171 @@ def _window_max(cols, inside):
 
 
 def layer_norm(x, w, b, normalized_shape, eps):
-    """(x - mean) * rstd, then the affine part, as PyTorch's CPU kernel."""
+    """(x - mean) * rstd, times the weight plus the bias, as PyTorch's CPU kernel: one fused multiply-add
+    (a missing bias adds +0, so -0.0 * weight is 0.0)."""
     n = math.prod(normalized_shape)
-    rows = x.reshape(-1, n)
-    mu, rstd = _row_moments(rows, eps)
+    mu, rstd = _row_moments(x.reshape(-1, n), eps)
     batch = x.shape[:x.ndim - len(normalized_shape)] + (1,) * len(normalized_shape)
-    out = (x - mu.reshape(batch)) * rstd.reshape(batch)
-    if w is not None:
-        out = out * w
-    return out + b if b is not None else out
+    centered, rstd = x - mu.reshape(batch), rstd.reshape(batch)
+    shift = np.zeros(normalized_shape, x.dtype) if b is None else b
+    return fma(centered, rstd, shift) if w is None else fma(centered * rstd, w, shift)
 
 
 def _row_moments(rows, eps):
-    """Mean and 1/sqrt(var + eps) of each row by Welford's updates, element by element, as PyTorch's
-    RowwiseMoments does (bit for bit for a row shorter than its vector width; a longer one rounds a little
-    otherwise, but a constant row still has its exact mean). For a short row its vector lanes then merge
-    with empty ones, which makes the variance NaN when mean**2 overflows (1e20 in float32)."""
-    mu = np.zeros(rows.shape[0], rows.dtype)
-    m2 = np.zeros(rows.shape[0], rows.dtype)
-    for j in range(rows.shape[1]):
+    """Mean and 1/sqrt(var + eps) of each row as PyTorch's RowwiseMoments computes them (bit for bit, with the
+    fused multiply-adds GCC makes of it): Welford's updates in AVX2 vector lanes (8 floats, 4 doubles) over
+    chunks of 16 vectors, the chunks' moments merged pairwise (_merged_chunks), the elements after the last
+    whole vector by scalar updates, into which the lanes then merge. A row shorter than a vector merges
+    empty lanes, which makes its variance NaN when mean**2 overflows (1e20 in float32)."""
+    t = rows.dtype.type
+    width = 32 // rows.dtype.itemsize
+    n = rows.shape[1] // width
+    count, lane_mean, lane_m2 = _merged_chunks(rows[:, :n * width].reshape(rows.shape[0], n, width))
+    mu, m2 = np.zeros(rows.shape[0], rows.dtype), np.zeros(rows.shape[0], rows.dtype)
+    for j in range(n * width, rows.shape[1]):
         delta = rows[:, j] - mu
-        mu = mu + delta / rows.dtype.type(j + 1)
+        mu = mu + delta / t(j - n * width + 1)
         m2 = m2 + delta * (rows[:, j] - mu)
-    if rows.shape[1] < 8:
-        m2 = np.where(np.isinf(mu * mu), np.nan, m2)
-    return mu, _rstd(m2 / rows.dtype.type(rows.shape[1]), eps)
+    m0 = rows.shape[1] - n * width
+    for lane in range(width):  # AddMoments
+        total = m0 + count
+        c = t(count) / t(total) if total else t(0)
+        delta = lane_mean[:, lane] - mu
+        mu = fma(c, delta, mu)
+        m2 = m2 + fma(delta * delta * c, t(m0), lane_m2[:, lane])
+        m0 = total
+    return mu, _rstd(m2 / t(rows.shape[1]), eps)
+
+
+def _merged_chunks(vectors):
+    """Per vector lane: how many vectors, their mean and M2. Welford's updates over each chunk of 16 vectors
+    (UpdateMomentsVec), the chunks' moments merged as a binary counter carries (AddMomentsVec)."""
+    rows, n, width = vectors.shape
+    t = vectors.dtype.type
+    zero = np.zeros((rows, width), vectors.dtype)
+    chunks = -(-n // 16)
+    depth = max(math.ceil(math.log2(chunks)) if chunks else 0, 1)
+    stack = [[0, zero, zero] for _ in range(depth)]
+
+    def merge(count, mean, m2, into):
+        if not into[0]:  # an empty accumulator takes the moments as they are (no inf * 0 when delta**2 overflows)
+            into[:] = [count, mean, m2]
+            return
+        total = into[0] + count
+        c = t(count) / t(total)
+        delta = mean - into[1]
+        into[:] = [total, into[1] + c * delta, fma(delta * delta * c, t(into[0]), into[2] + m2)]
+
+    for i in range(chunks):
+        mean, m2 = zero, zero
+        chunk = vectors[:, 16 * i:16 * (i + 1)]
+        for j in range(chunk.shape[1]):
+            delta = chunk[:, j] - mean
+            mean = fma(delta, t(1) / t(j + 1), mean)
+            m2 = fma(delta, chunk[:, j] - mean, m2)
+        merge(chunk.shape[1], mean, m2, stack[0])
+        mask, level = i + 1, 1
+        while level < depth and not mask & 1:
+            merge(*stack[level - 1], stack[level])
+            stack[level - 1] = [0, zero, zero]
+            mask, level = mask >> 1, level + 1
+    for level in range(1, depth):
+        merge(*stack[level], stack[0])
+    return n, stack[0][1], stack[0][2]
 
 
 def _rstd(var, eps):
     return np.ones_like(var) / np.sqrt(np.maximum(var, 0) + np.asarray(eps, var.dtype))
+
+def fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-adds PyTorch's CPU kernels are compiled to (GCC contracts
+    their vector products and sums). float32: the exact product in float64; float64: Dekker's product and
+    Knuth's sum carry the lost low parts (faithful; the plain a * b + c where that overflows)."""
+    a, b, c = np.asarray(a), np.asarray(b), np.asarray(c)
+    if a.dtype != np.float64:
+        return (a.astype(np.float64) * b + c).astype(a.dtype)
+    p = a * b
+    s = p + c
+    split = 134217729.0 * a, 134217729.0 * b  # Veltkamp: the high 26 bits of each factor
+    ah, bh = split[0] - (split[0] - a), split[1] - (split[1] - b)
+    al, bl = a - ah, b - bh
+    p_err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    bb = s - p
+    s_err = (p - (s - bb)) + (c - bb)
+    low = p_err + s_err
+    out = s + low
+    return np.where(np.isfinite(out) & (low != 0), out, s)  # s keeps the sign of a zero sum
+
+
+def _vector_sum(p, q=None):
+    """Each row's sum of p (of p * q), as at::vec::reduce_all / map2_reduce_all add it with AVX2 vectors
+    (8 floats, 4 doubles): a row shorter than a vector left to right; a longer one in vector lanes (the last,
+    partial vector's products fused into its lanes), whose float lanes are then halved pairwise and whose
+    double lanes are added left to right."""
+    width = 32 // p.dtype.itemsize
+    prod = p if q is None else p * q
+    n = p.shape[1]
+    if n < width:
+        return _sum_left_to_right(prod)
+    acc = prod[:, :width].copy()
+    full = n - n % width
+    for s in range(width, full, width):
+        acc = acc + prod[:, s:s + width]
+    r = n - full
+    if r:
+        acc[:, :r] = acc[:, :r] + prod[:, full:] if q is None else fma(p[:, full:], q[:, full:], acc[:, :r])
+    if p.dtype != np.float32:
+        return _sum_left_to_right(acc)
+    step = width // 2
+    while step:
+        acc = acc + acc[:, np.arange(width) ^ step]
+        step //= 2
+    return acc[:, 0]
+
+
+def _sum_left_to_right(rows):
+    if not rows.shape[1]:
+        return np.zeros(rows.shape[0], rows.dtype)
+    acc = rows[:, 0]
+    for j in range(1, rows.shape[1]):
+        acc = acc + rows[:, j]
+    return acc
+
+
+def layer_norm_moments(x, normalized_shape, eps):
+    """The mean and rstd of each normalized row (flat), as native_layer_norm saves them."""
+    return _row_moments(x.reshape(-1, math.prod(normalized_shape)), eps)
+
+
+def layer_norm_backward(g, x, w, normalized_shape, eps):
+    """native_layer_norm_backward as PyTorch's CPU kernel (layer_norm_backward_frame) computes it from the
+    forward's mean and rstd: the gradients of the input, the weight (zeros without one) and the bias."""
+    n = math.prod(normalized_shape)
+    rows, dy = x.reshape(-1, n), g.reshape(-1, n)
+    mu, rstd = _row_moments(rows, eps)
+    dx = _layer_norm_input_grad(dy, rows, None if w is None else w.reshape(1, n), mu, rstd)
+    dw, db = np.zeros(n, x.dtype), np.zeros(n, x.dtype)
+    shift = -rstd * mu
+    for i in range(rows.shape[0]):  # row after row into one buffer, as one thread does
+        if w is not None:
+            dw = fma(dy[i], fma(rstd[i], rows[i], shift[i]), dw)
+        db = db + dy[i]
+    return [dx.reshape(x.shape), dw.reshape(normalized_shape), db.reshape(normalized_shape)]
+
+
+def _layer_norm_input_grad(dy, rows, w, mu, a):
+    """Per row ds = sum(dy * x * w), db = sum(dy * w) (_vector_sum), b = (db * mean - ds) * rstd**3 / N,
+    c = -b * mean - db * rstd / N, then dx = rstd * dy * w + b * x + c, with the fused multiply-adds GCC
+    makes of it."""
+    if w is None:
+        ds, db, ady = _vector_sum(dy, rows), _vector_sum(dy), a[:, None] * dy
+    else:
+        ws = np.broadcast_to(w, rows.shape)
+        ds, db, ady = _vector_sum(dy * rows, ws), _vector_sum(dy, ws), (a[:, None] * dy) * w
+    scale = rows.dtype.type(1) / rows.dtype.type(rows.shape[1])
+    b = fma(db, mu, -ds) * a * a * a * scale
+    c = fma(-b, mu, -(db * a * scale))
+    return fma(b[:, None], rows, ady) + c[:, None]
 
 
 def constant_pad(a, pad, value):
@@ -742,3 +1020,13 @@ def pad(a, pad, mode, k):
         lo, hi = pad[2 * d], pad[2 * d + 1]
         a = np.take(a, padded_index(a.shape[-1 - d], lo, hi, mode), axis=a.ndim - 1 - d)
     return a
+
+
+def pad_backward(g, shape, pad, mode, k):
+    """The adjoint of pad: each padded position's gradient added back onto its source."""
+    for d in range(k):
+        axis = g.ndim - 1 - d
+        out = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
+        np.add.at(out, (slice(None),) * axis + (padded_index(shape[axis], pad[2 * d], pad[2 * d + 1], mode),), g)
+        g = out
+    return g

@@ -832,6 +832,40 @@ def linalg_inv(A):
                            "completed because the input matrix is singular.") from None
 
 
+def linalg_solve(A, B, *, left=True, out=None):
+    """torch.linalg.solve (left=True): X with A X = B, B a matrix or a vector (batches of them)."""
+    if not left or out is not None:
+        raise NotImplementedError("refgrad's linalg.solve supports neither left=False nor out=")
+    _square_matrices("linalg.solve", A)
+    if A._dtype != B._dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{dt.SCALAR_NAME[A._dtype]} and B of type {dt.SCALAR_NAME[B._dtype]} instead")
+    a, b = A._data.shape, B._data.shape
+    rhs = b + (1,) if kernels.is_vector_rhs(a, b) else b
+    if len(rhs) < 2 or rhs[-2] != a[-1]:
+        rows, cols = (rhs[-2], rhs[-1]) if len(rhs) >= 2 else (rhs[-1], 1)
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({a[-2]}x{a[-1]} and {rows}x{cols})")
+    batch = broadcast_shapes(rhs[:-2], a[:-2])
+    try:
+        return call(D.LINALG_SOLVE, (A, B), {})
+    except np.linalg.LinAlgError:
+        where, _ = _first_singular(np.broadcast_to(A._data, batch + a[-2:]))
+        raise _LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input matrix is "
+                           "singular.") from None
+
+
+def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
+    """torch.linalg.svd: (U, S, Vh) as torch.return_types.linalg_svd."""
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    if not A._dtype.is_floating_point:
+        raise RuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got "
+                           f"{dt.SCALAR_NAME[A._dtype]}")
+    U, S, Vh = call(D.LINALG_SVD, (A,), {"full_matrices": bool(full_matrices)})
+    return return_type("linalg_svd", U=U, S=S, Vh=Vh)
+
+
 class _LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a matrix the operation cannot handle (singular for inv)."""
 
@@ -1038,6 +1072,10 @@ def max_pool2d_backward(grad, self, indices):
     return call(D.MAX_POOL2D_BACKWARD, (grad, self), {"indices": indices})
 
 
+def native_layer_norm_backward(grad, input, weight, normalized_shape, eps):
+    return call(D.NATIVE_LAYER_NORM_BACKWARD, (grad, input, weight), {"normalized_shape": normalized_shape, "eps": eps})
+
+
 def avg_pool2d_backward(grad, self, kernel, stride, padding):
     return call(D.AVG_POOL2D_BACKWARD, (grad, self), {"kernel": kernel, "stride": stride, "padding": padding})
 
@@ -1047,21 +1085,26 @@ def avg_pool2d(input, kernel, stride, padding):
     return call(D.AVG_POOL2D, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding)})
 
 
-def unfold_windows(input, kernel, stride, padding, dilation):
-    """[N, C, *S] -> [N, C, *kernel, *out]: every window of a convolution, as its own dims."""
-    return call(D.UNFOLD, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding),
-                                     "dilation": tuple(dilation)})
-
-
-def fold_windows(cols, spatial, kernel, stride, padding, dilation):
-    """The adjoint of unfold_windows: window values summed back onto their input positions."""
-    return call(D.FOLD, (cols,), {"spatial": tuple(spatial), "kernel": tuple(kernel), "stride": tuple(stride),
-                                  "padding": tuple(padding), "dilation": tuple(dilation)})
-
-
 def convolution(input, weight, bias, stride, padding, dilation):
     return call(D.CONVOLUTION, (input, weight, bias), {"stride": tuple(stride), "padding": tuple(padding),
                                                        "dilation": tuple(dilation)})
+
+
+def convolution_backward(grad_output, input, weight, stride, padding, dilation, output_mask):
+    """[grad_input, grad_weight, grad_bias] of a convolution, those output_mask asks for computed."""
+    return call(D.CONVOLUTION_BACKWARD, (grad_output, input, weight),
+                {"stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation),
+                 "output_mask": tuple(output_mask)})
+
+
+def mode_pad(input, pad, mode):
+    """Reflect or replicate padding (refgrad.nn.functional.pad checks the arguments)."""
+    return call(D.PADS[mode, len(pad) // 2], (input,), {"pad": tuple(pad)})
+
+
+def mode_pad_backward(grad, self, pad, mode):
+    """The gradient of mode_pad: PyTorch's reflection_/replication_padNd_backward."""
+    return call(D.PAD_BACKWARDS[mode, len(pad) // 2], (grad, self), {"pad": tuple(pad)})
 
 
 def alias_identity(input):

