@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype as dt
 from ._fp import quiet
 from . import _kernels as kernels
-from ._kernels import SQRT_2, SQRT_2_OVER_PI
+from ._kernels import SQRT_2_OVER_PI
 from .autograd import grad_mode
 
 __all__ = ["ops", "install_ops", "sum_to"]
@@ -103,13 +103,13 @@ def clamp_jvp(self_t, min_t, max_t, self, min, max):
 def select_larger(grad, a, b):
     """Gradient of maximum(a, b) for a: half on ties, none where a loses, all of it otherwise, so with a
     NaN on either side both get it (PyTorch's where(a == b, grad / 2, grad).masked_fill_(a < b, 0))."""
-    return ops.where(a < b, 0.0, ops.where(a == b, grad / 2, grad))
+    return ops.where(a == b, ops.div_scalar(grad, 2), grad).masked_fill(a < b, 0)
 
 
 def select_smaller(grad, a, b):
     """Gradient of minimum(a, b) for a: select_larger with the comparison turned (not negated operands,
     which a bool tensor refuses)."""
-    return ops.where(a > b, 0.0, ops.where(a == b, grad / 2, grad))
+    return ops.where(a == b, ops.div_scalar(grad, 2), grad).masked_fill(a > b, 0)
 
 
 # ------------------------------------------------------------------- reductions
@@ -178,9 +178,9 @@ def prod_backward(grad, self, result, dim=None, keepdim=False):
 
 def evenly_distribute(grad, self, result):
     """Gradient of a global max/min: shared evenly by every element equal to the result (every NaN,
-    when the result is NaN)."""
+    when the result is NaN), filled into zeros (PyTorch's CPU evenly_distribute_backward: MaskedFillBackward1)."""
     mask = self.isnan() if bool(result.isnan()) else self == result
-    return ops.where(mask, grad / mask.sum(), 0.0)
+    return ops.zeros(self.shape, dtype=grad.dtype, device=grad.device).masked_fill(mask, grad / mask.sum())
 
 
 def evenly_read_jvp(self_t, self, result):
@@ -199,12 +199,21 @@ def value_selecting_backward(grad, self_shape, dim, keepdim, indices):
     return ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter(dim, indices, grad)
 
 
+def restore_reduced_dims(t, dims, ndim, keepdim):
+    """A reduced tensor viewed with its reduced dims back as size 1 (PyTorch's restore_reduced_dims: a view)."""
+    if keepdim:
+        return t
+    reduced = {d % ndim for d in dims} if ndim else set()
+    sizes = iter(t.shape)
+    return t.view(tuple(1 if d in reduced else next(sizes) for d in range(ndim)))
+
+
 def scale_by_count(grad, self, result, dim, keepdim):
     """Gradient of amax/amin: shared evenly by the elements equal to the extreme along the dims."""
     dims = tuple(range(self.dim())) if not dim else dim
-    mask = self == keep(result, dims, self.dim(), keepdim)
+    mask = self == restore_reduced_dims(result, dims, self.dim(), keepdim)
     # a product, not a where: a NaN extreme equals nothing, so its count is 0 and its slice gets NaN
-    return (keep(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True)) * mask
+    return (restore_reduced_dims(grad, dims, self.dim(), keepdim) / mask.sum(dims, keepdim=True)) * mask
 
 
 def var_backward(grad, self, dim, correction, keepdim):
@@ -382,16 +391,6 @@ def svd_backward(grads, result, full_matrices):
 
 
 # ------------------------------------------------------------------- neural-network ops
-def gelu_derivative(x, approximate):
-    if approximate == "tanh":
-        inner = SQRT_2_OVER_PI * (x + 0.044715 * x.pow(3))
-        t = inner.tanh()
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-    cdf = 0.5 * (1 + (x / SQRT_2).erf())
-    pdf = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
-    return cdf + x * pdf
-
-
 def reduce_loss(loss, reduction):
     """A loss's elementwise values reduced as `reduction` says, in refgrad ops."""
     if reduction == "mean":
@@ -408,8 +407,7 @@ def loss_grad(grad, shape, reduction):
 
 
 def bce_self(grad, self, target, weight, reduction):
-    g = loss_grad(grad, self.shape, reduction) * (self - target) / ((1 - self) * self).clamp(min=1e-12)
-    return g if weight is None else g * weight
+    return ops.binary_cross_entropy_backward(grad, self, target, weight, reduction)
 
 
 def bce_target(grad, self, weight, reduction):
@@ -419,35 +417,110 @@ def bce_target(grad, self, weight, reduction):
 
 
 def bce_logits_self(grad, self, target, weight, pos_weight, reduction):
-    s = self.sigmoid()
-    g = (s - target) if pos_weight is None else ((pos_weight * target + 1 - target) * s - pos_weight * target)
-    g = loss_grad(grad, g.shape, reduction) * g
-    return g if weight is None else g * weight
+    """PyTorch's binary_cross_entropy_with_logits_backward, op by op (a mean divides by n last: DivBackward1)."""
+    if pos_weight is None:
+        g = self.sigmoid() - target
+    else:
+        t = pos_weight * target
+        g = (t + 1 - target) * self.sigmoid() - t
+    g = g * grad
+    if weight is not None:
+        g = g * weight
+    return ops.div_scalar(g, self.numel()) if reduction == "mean" else g
 
 
 def bce_logits_target(grad, self, weight, pos_weight, reduction):
-    log_sig, log_sig_neg = ops.log_sigmoid(self), ops.log_sigmoid(-self)
-    g = (log_sig_neg - log_sig) if pos_weight is None else (log_sig_neg - pos_weight * log_sig)
-    g = loss_grad(grad, g.shape, reduction) * g
-    return g if weight is None else g * weight
+    """PyTorch's binary_cross_entropy_with_logits_target_backward: -self * grad without a pos_weight."""
+    if pos_weight is None:
+        g = -self * grad
+    else:
+        g = (ops.log_sigmoid(-self) - ops.log_sigmoid(self) * pos_weight) * grad
+    if weight is not None:
+        g = g * weight
+    return ops.div_scalar(g, self.numel()) if reduction == "mean" else g
 
 
 def nll_backward(grad, self, weight, target, reduction, ignore_index):
-    if self.dim() == 1:  # one sample without a batch dim
-        if target.dim():  # the forward takes a target of shape [1]; PyTorch's backward does not
-            raise RuntimeError(f"size mismatch (got input: {list(self.shape)}, target: {list(target.shape)})")
-        return nll_backward(grad, self.unsqueeze(0), weight, target.reshape(1), reduction,
-                            ignore_index).reshape(self.shape)
-    valid = target != ignore_index
-    safe = ops.where(valid, target, 0)
-    w = ops.ones(self.shape[1], dtype=self.dtype, device=self.device) if weight is None else weight
-    per_sample = ops.where(valid, w.gather(0, safe), 0.0)
-    if reduction == "mean":
-        scale = grad / per_sample.sum()
+    if self.dim() == 1 and target.dim():  # the forward takes a target of shape [1]; PyTorch's backward does not
+        raise RuntimeError(f"size mismatch (got input: {list(self.shape)}, target: {list(target.shape)})")
+    return ops.nll_loss_backward(grad, self, target, weight, reduction, ignore_index)
+
+
+# ------------------------------------------------------------------- double backward of the fused backward ops
+# PyTorch's FunctionsManual.cpp: the derivatives of the backward ops (derivatives.py) for their saved input.
+def softmax_double_backward(grad, grad_output, dim, output):
+    return grad_output * grad - (output * grad_output).sum(dim, True) * grad - \
+        grad_output * (output * grad).sum(dim, True)
+
+
+def softmax_backward_jvp(grad_output_t, output_t, grad_output, output, dim):
+    return ops.softmax_backward_data(grad_output_t, output, dim) + \
+        softmax_double_backward(output_t, grad_output, dim, output)
+
+
+def log_softmax_backward_jvp(grad_output_t, output_t, grad_output, output, dim):
+    return grad_output_t - output.exp() * grad_output_t.sum(dim, True) - \
+        grad_output.sum(dim, True) * output.exp() * output_t
+
+
+def gelu_double_backward(grad, grad_output, self, approximate):
+    """grad * grad_output * gelu''(self)."""
+    if approximate == "tanh":
+        k_beta, k_kappa = SQRT_2_OVER_PI, 0.044715
+        inner = (self + self.pow(3) * k_kappa) * k_beta
+        t = inner.tanh()
+        g = 1 - t * t
+        h = (1 + self * self * (3 * k_kappa)) * k_beta
+        second = g * h + self * h * (-2 * t * g) * h * 0.5 + self * 0.5 * g * (self * (6 * k_kappa * k_beta))
     else:
-        scale = grad
-    values = ops.where(valid, -per_sample * scale, 0.0).unsqueeze(1)  # an ignored target gets 0, never nan
-    return ops.zeros(self.shape, dtype=self.dtype, device=self.device).scatter(1, safe.unsqueeze(1), values)
+        pdf = (self * self * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        second = pdf * (2 - self * self)
+    return grad * grad_output * second
+
+
+def log_sigmoid_double_backward(grad, self):
+    z = self.sigmoid()
+    return grad * (z - 1) * z
+
+
+def mse_loss_double_backward(grad, self, reduction):
+    g = 2 * grad
+    return g / self.numel() if reduction == "mean" else g
+
+
+def bce_double_backward(grad_output, grad, self, target, weight, reduction):
+    eps = 1e-12
+    g = (self * self - 2 * self * target + target) / ((self + eps).pow(2) * (1 - self + eps).pow(2))
+    g = g * (grad * grad_output)
+    if weight is not None:
+        g = g * weight
+    return g / self.numel() if reduction == "mean" else g
+
+
+def bce_double_backward_grad_output(grad, self, target, weight, reduction):
+    eps = 1e-12
+    g = (self - target) / ((self + eps) * (1 - self + eps)) * grad
+    if weight is not None:
+        g = g * weight
+    return g / self.numel() if reduction == "mean" else g
+
+
+def bce_double_backward_target(grad, grad_output, self, target, weight, reduction):
+    g = -grad * grad_output
+    if weight is not None:
+        g = g * weight
+    denom = (1 - self) * self
+    with grad_mode.no_grad():  # clamped in place, unrecorded: the derivative goes through the product
+        denom.clamp_(min=1e-12)
+    g = g / denom
+    return g / target.numel() if reduction == "mean" else g
+
+
+def embedding_dense_double_backward(grad, indices, padding_idx):
+    rows = grad.index_select(0, indices.reshape(-1))
+    if padding_idx is not None:
+        rows = rows.masked_fill((indices.reshape(-1) == padding_idx).unsqueeze(1), 0.0)
+    return rows.view(tuple(indices.shape) + (-1,))
 
 
 def conv_double_grad_output(grads, input, weight, grad_output_shape, stride, padding, dilation):
@@ -543,25 +616,21 @@ def layer_norm_jvp(input_t, weight_t, bias_t, input, weight, normalized_shape, e
     return out if bias_t is None else out + bias_t
 
 
-def embedding_backward(grad, weight_shape, indices, padding_idx):
-    flat = indices.reshape(-1)
-    rows = grad.reshape(-1, weight_shape[1])
-    if padding_idx is not None:
-        rows = rows.masked_fill((flat == padding_idx).unsqueeze(1), 0.0)
-    return ops.zeros(weight_shape, dtype=grad.dtype, device=grad.device).index_add(0, flat, rows)
-
-
 # ------------------------------------------------------------------- shape ops that copy
 def repeat_backward(grad, self_shape, repeats):
-    """Sums the gradient of each copy: view [r0, s0, r1, s1, ...] and sum over the r axes."""
-    lead = len(repeats) - len(self_shape)
-    shape = (1,) * lead + tuple(self_shape)
-    split, dims = [], []
-    for i, (r, s) in enumerate(zip(repeats, shape)):
-        split += [r, s]
-        dims.append(2 * i)
-    grad = grad.reshape(split).sum(tuple(dims))
-    return grad.reshape(self_shape)
+    """PyTorch's repeat_backward: the leading new dims summed away one by one, then the copies summed out of
+    a [r0, s0, r1, s1, ...] view (dims repeated once get no r axis; none repeated: the gradient as it is)."""
+    if 0 in repeats:
+        return ops.zeros(self_shape, dtype=grad.dtype, device=grad.device)
+    for _ in range(len(repeats) - len(self_shape)):
+        grad = grad.sum(0)
+    shape, dims = [], []
+    for r, s in zip(repeats[len(repeats) - len(self_shape):], self_shape):
+        if r != 1:
+            shape.append(r)
+            dims.append(len(shape) - 1)
+        shape.append(s)
+    return grad.reshape(shape).sum(tuple(dims)) if dims else grad
 
 
 def split_backward(grads, self_shape, dim, sizes):

@@ -581,6 +581,76 @@ def nll(x, target, w, reduction, ignore_index):
     return np.sum(loss) / np.sum(weights)
 
 
+# The backward ops of the losses and activations (their gradients are ops, as in PyTorch: see derivatives.py).
+def softmax_backward(g, y, dim):
+    """_softmax_backward_data: (g - sum(g * y)) * y along dim."""
+    return (g - np.sum(g * y, axis=dim if y.ndim else None, keepdims=True)) * y
+
+
+def log_softmax_backward(g, y, dim):
+    """_log_softmax_backward_data: g - exp(y) * sum(g) along dim."""
+    return g - np.exp(y) * np.sum(g, axis=dim if y.ndim else None, keepdims=True)
+
+
+def gelu_backward(g, x, approximate):
+    """PyTorch's GeluBackwardKernelImpl: g * (cdf + x * pdf), or the tanh approximation's derivative."""
+    if approximate == "tanh":
+        inner = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        t = np.tanh(inner)
+        right = 0.5 * x * (1 - t * t) * (SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
+        return (g * (0.5 * (1 + t) + right)).astype(g.dtype)
+    cdf = 0.5 * (1 + ERF_ARRAY(x / SQRT_2))
+    pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return (g * (cdf + x * pdf)).astype(g.dtype)
+
+
+def log_sigmoid_backward(g, x):
+    """PyTorch's CPU kernel: g * (max_deriv - sign * z / (1 + z)) with z = exp(-|x|)."""
+    negative = x < 0
+    z = np.exp(-np.abs(x))
+    return g * (negative.astype(x.dtype) - np.where(negative, 1, -1).astype(x.dtype) * (z / (1 + z)))
+
+
+def mse_backward(g, x, t, reduction):
+    """2 (x - t) g, over n for a mean (PyTorch's norm * (input - target) * grad_output)."""
+    norm = 2.0 / x.size if reduction == "mean" else 2.0
+    return np.asarray(norm, x.dtype) * (x - t) * g
+
+
+def bce_backward(g, x, t, weight, reduction):
+    """g (x - t) / max((1 - x) x, 1e-12) [* w] [/ n]."""
+    out = g * (x - t) / np.maximum((1 - x) * x, np.asarray(1e-12, x.dtype))
+    if weight is not None:
+        out = out * weight._data
+    return out / np.asarray(x.size, x.dtype) if reduction == "mean" else out
+
+
+def nll_backward(g, x, target, weight, reduction, ignore_index):
+    """-w[target] g (over the total weight for a mean) at each sample's target, 0 elsewhere and where
+    the target is ignored."""
+    t = getattr(target, "_data", target)
+    if x.ndim == 1:  # one sample without a batch dim
+        return nll_backward(g, x[None], t.reshape(1), weight, reduction, ignore_index)[0]
+    valid = t != ignore_index
+    safe = np.where(valid, t, 0)
+    weights = (np.ones(x.shape[1], x.dtype) if weight is None else weight._data)[safe] * valid
+    scale = g / np.sum(weights) if reduction == "mean" else g
+    out = np.zeros_like(x)
+    out[np.arange(x.shape[0]), safe] = np.where(valid, -(weights * scale), 0)
+    return out
+
+
+def embedding_backward(g, indices, num_weights, padding_idx):
+    """The rows of g added into a [num_weights, D] gradient at their indices; padding_idx's rows left out."""
+    flat = indices._data.reshape(-1)
+    rows = g.reshape(flat.size, -1)
+    if padding_idx is not None:
+        rows = np.where((flat == padding_idx)[:, None], 0, rows).astype(g.dtype)
+    out = np.zeros((num_weights, rows.shape[1]), g.dtype)
+    np.add.at(out, flat, rows)
+    return out
+
+
 def unfold(x, kernel, stride, padding, dilation, pad_value=0.0):
     """im2col over the trailing spatial dims: [N, C, *S] -> [N, C, *kernel, *out]."""
     spatial = x.shape[2:]

@@ -340,6 +340,45 @@ def softplus_backward(grad_output, self, beta, threshold):
     return call(D.SOFTPLUS_BACKWARD, (grad_output, self), {"beta": beta, "threshold": threshold})
 
 
+def softmax_backward_data(grad_output, output, dim):
+    return call(D.SOFTMAX_BACKWARD, (grad_output, output), {"dim": dim})
+
+
+def log_softmax_backward_data(grad_output, output, dim):
+    return call(D.LOG_SOFTMAX_BACKWARD, (grad_output, output), {"dim": dim})
+
+
+def gelu_backward(grad_output, self, approximate):
+    return call(D.GELU_BACKWARD, (grad_output, self), {"approximate": approximate})
+
+
+def log_sigmoid_backward(grad_output, self):
+    return call(D.LOG_SIGMOID_BACKWARD, (grad_output, self), {})
+
+
+def mse_loss_backward(grad_output, self, target, reduction):
+    return call(D.MSE_LOSS_BACKWARD, (grad_output, self, target), {"reduction": reduction})
+
+
+def binary_cross_entropy_backward(grad_output, self, target, weight, reduction):
+    return call(D.BCE_BACKWARD, (grad_output, self, target), {"weight": weight, "reduction": reduction})
+
+
+def nll_loss_backward(grad_output, self, target, weight, reduction, ignore_index):
+    return call(D.NLL_LOSS_BACKWARD, (grad_output, self),
+                {"target": target, "weight": weight, "reduction": reduction, "ignore_index": ignore_index})
+
+
+def nll_loss_forward(self, weight, target, reduction, ignore_index):
+    """nll_loss on checked arguments (the double backward of nll_loss_backward applies it to a gradient)."""
+    return call(D.NLL_LOSS, (self, weight), {"target": target, "reduction": reduction, "ignore_index": ignore_index})
+
+
+def embedding_dense_backward(grad_output, indices, num_weights, padding_idx):
+    return call(D.EMBEDDING_BACKWARD, (grad_output,),
+                {"indices": indices, "num_weights": num_weights, "padding_idx": padding_idx})
+
+
 def _bitwise(rule):
     """torch.bitwise_and/or/xor and Tensor.bitwise_*: a number may come first (the Scalar_Tensor overload),
     and as the ops commute, it is taken second."""

@@ -248,8 +248,8 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
 LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0",
                     kernels.typed("lerp_kernel_scalar")(lambda a, b, weight: kernels.lerp(a, b, np.asarray(weight, a.dtype))),
                     ("self", "end"),
-                    {"self": lambda grad, weight: grad * (1 - weight),
-                     "end": lambda grad, weight: grad * weight}, jvp="elementwise")
+                    {"self": lambda grad, weight: ops.mul_scalar(grad, 1 - weight),
+                     "end": lambda grad, weight: ops.mul_scalar(grad, weight)}, jvp="elementwise")
 LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")(kernels.lerp), ("self", "end", "weight"),
              {"self": lambda grad, weight: grad * (1 - weight),
               "end": lambda grad, weight: grad * weight,
@@ -305,14 +305,15 @@ SUM_DIM = entry("sum.dim_IntList", "SumBackward1",
 
 
 MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: kernels.mean(a), ("self",),
-             {"self": lambda grad, self_shape: grad.expand(self_shape) / math.prod(self_shape)}, dtype=promotion.mean_dtype,
+             {"self": lambda grad, self_shape: ops.div_scalar(grad.expand(self_shape), math.prod(self_shape))},
+             dtype=promotion.mean_dtype,
              jvp="linear")
 
 MEAN_DIM = entry("mean.dim", "MeanBackward1",
                  lambda a, dim, keepdim, dtype=None: kernels.mean(a, axis=dim, keepdims=keepdim), ("self",),
-                 {"self": lambda grad, self_shape, dim, keepdim:
-                     formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)
-                     / formulas.reduced_numel(self_shape, dim)},
+                 {"self": lambda grad, self_shape, dim, keepdim: ops.div_scalar(
+                     formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape),
+                     formulas.reduced_numel(self_shape, dim))},
                  dtype=promotion.mean_dtype, jvp="linear")
 
 
@@ -360,14 +361,29 @@ LOGSUMEXP = entry("logsumexp", "LogsumexpBackward0", kernels.logsumexp, ("self",
 
 
 SOFTMAX = entry("_softmax", "SoftmaxBackward0", lambda a, dim, dtype=None: kernels.softmax(a, dim), ("self",),
-                {"self": lambda grad, result, dim: result * (grad - (grad * result).sum(dim, True))},
+                {"self": lambda grad, result, dim: ops.softmax_backward_data(grad, result, dim)},
                 dtype=promotion.given_or_input,
                 jvp=lambda self_t, result, dim: result * (self_t - (self_t * result).sum(dim, True)))
 LOG_SOFTMAX = entry("_log_softmax", "LogSoftmaxBackward0", lambda a, dim, dtype=None: kernels.log_softmax(a, dim),
                     ("self",),
-                    {"self": lambda grad, result, dim: grad - result.exp() * grad.sum(dim, True)},
+                    {"self": lambda grad, result, dim: ops.log_softmax_backward_data(grad, result, dim)},
                     dtype=promotion.given_or_input,
                     jvp=lambda self_t, result, dim: self_t - (self_t * result.exp()).sum(dim, True))
+# Their gradients are ops of their own (PyTorch's _softmax_backward_data, _log_softmax_backward_data): under
+# create_graph=True the gradient's grad_fn is SoftmaxBackwardDataBackward0, and it requires grad through the
+# saved output even when the incoming gradient does not.
+SOFTMAX_BACKWARD = entry("_softmax_backward_data", "SoftmaxBackwardDataBackward0", kernels.softmax_backward,
+                         ("grad_output", "output"),
+                         {"grad_output": lambda grad, output, dim: ops.softmax_backward_data(grad, output, dim),
+                          "output": lambda grad, output, grad_output, dim:
+                              formulas.softmax_double_backward(grad, grad_output, dim, output)},
+                         jvp=formulas.softmax_backward_jvp)
+LOG_SOFTMAX_BACKWARD = entry("_log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
+                             kernels.log_softmax_backward, ("grad_output", "output"),
+                             {"grad_output": lambda grad, output, dim: grad - (grad * output.exp()).sum(dim, True),
+                              "output": lambda grad, output, grad_output, dim:
+                                  -grad_output.sum(dim, True) * output.exp() * grad},
+                             jvp=formulas.log_softmax_backward_jvp)
 
 CUMSUM = entry("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim) if a.ndim else a.copy(),
                ("self",),
@@ -514,8 +530,12 @@ INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
 GELU = entry("gelu", "GeluBackward0", kernels.typed("GeluKernelImpl")(kernels.gelu), ("self",),
-             {"self": lambda grad, self, approximate: grad * formulas.gelu_derivative(self, approximate)}, dtype="same",
+             {"self": lambda grad, self, approximate: ops.gelu_backward(grad, self, approximate)}, dtype="same",
              jvp="elementwise")
+GELU_BACKWARD = entry("gelu_backward", "GeluBackwardBackward0", kernels.gelu_backward, ("grad_output", "self"),
+                      {"grad_output": lambda grad, self, approximate: ops.gelu_backward(grad, self, approximate),
+                       "self": lambda grad, self, grad_output, approximate:
+                           formulas.gelu_double_backward(grad, grad_output, self, approximate)}, jvp="elementwise")
 SILU = entry("silu", "SiluBackward0", kernels.typed("silu_cpu")(lambda a: a / (1 + np.exp(-a))), ("self",),
              {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
              jvp="elementwise")
@@ -561,10 +581,18 @@ MSE_LOSS = entry("mse_loss", "MseLossBackward0",
                  kernels.typed("mse_cpu")(lambda a, t, reduction: kernels.np_reduce((a - t) ** 2, reduction)),
                  ("self", "target"),
                  # F.mse_loss broadcasts self and target first, so they have one shape here
-                 {"self": lambda grad, self, target, reduction:
-                     2 * formulas.loss_grad(grad, self.shape, reduction) * (self - target),
-                  "target": lambda grad, self, target, reduction:
-                     -2 * formulas.loss_grad(grad, self.shape, reduction) * (self - target)}, jvp="reduction")
+                 {"self": lambda grad, self, target, reduction: ops.mse_loss_backward(grad, self, target, reduction),
+                  "target": lambda grad, self, target, reduction: ops.mse_loss_backward(grad, target, self, reduction)},
+                 jvp="reduction")
+MSE_LOSS_BACKWARD = entry("mse_loss_backward", "MseLossBackwardBackward0", kernels.mse_backward,
+                          ("grad_output", "self", "target"),
+                          {"grad_output": lambda grad, self, target, reduction:
+                              ops.mse_loss_backward(grad, self, target, reduction),
+                           "self": lambda grad, self, grad_output, reduction:
+                              formulas.mse_loss_double_backward(grad * grad_output, self, reduction),
+                           "target": lambda grad, target, grad_output, reduction:
+                              -formulas.mse_loss_double_backward(grad * grad_output, target, reduction)},
+                          jvp="elementwise")
 
 
 BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward0",
@@ -573,6 +601,15 @@ BINARY_CROSS_ENTROPY = entry("binary_cross_entropy", "BinaryCrossEntropyBackward
                              ("self", "target", "weight"),
                              {"self": formulas.bce_self, "target": formulas.bce_target}, dtype="same", rejects=("weight",),
                              jvp="reduction")
+BCE_BACKWARD = entry("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", kernels.bce_backward,
+                     ("grad_output", "self", "target"),
+                     {"grad_output": lambda grad, self, target, weight, reduction:
+                         formulas.bce_double_backward_grad_output(grad, self, target, weight, reduction),
+                      "self": lambda grad, self, target, grad_output, weight, reduction:
+                         formulas.bce_double_backward(grad_output, grad, self, target, weight, reduction),
+                      "target": lambda grad, self, target, grad_output, weight, reduction:
+                         formulas.bce_double_backward_target(grad, grad_output, self, target, weight, reduction)},
+                     jvp="elementwise")
 
 
 BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
@@ -580,12 +617,23 @@ BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyW
                         {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target},
                         dtype=promotion.of_target, rejects=("weight", "pos_weight"), jvp="reduction")
 LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
-                    {"self": lambda grad, self: grad * (-self).sigmoid()}, dtype="same", jvp="elementwise")
+                    {"self": lambda grad, self: ops.log_sigmoid_backward(grad, self)}, dtype="same", jvp="elementwise")
+LOG_SIGMOID_BACKWARD = entry("log_sigmoid_backward", "LogSigmoidBackwardBackward0", kernels.log_sigmoid_backward,
+                             ("grad_output", "self"),
+                             {"grad_output": lambda grad, self: ops.log_sigmoid_backward(grad, self),
+                              "self": lambda grad, self, grad_output:
+                                  formulas.log_sigmoid_double_backward(grad * grad_output, self)}, jvp="elementwise")
 
 
 NLL_LOSS = entry("nll_loss_forward", "NllLossBackward0", lambda x, w, target, reduction, ignore_index:
                  kernels.nll(x, target, w, reduction, ignore_index), ("self", "weight"),
                  {"self": formulas.nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward", jvp="linear")
+# nll_loss's gradient does not depend on the input's values, but PyTorch's op takes it (with a zero derivative):
+# under create_graph=True the gradient requires grad when the input does.
+NLL_LOSS_BACKWARD = entry("nll_loss_backward", "NllLossBackwardBackward0", kernels.nll_backward, ("grad_output", "self"),
+                          {"grad_output": lambda grad, target, weight, reduction, ignore_index:
+                              ops.nll_loss_forward(grad, weight, target, reduction, ignore_index),
+                           "self": lambda grad: ops.zeros_like(grad)}, jvp="linear")
 
 
 # Each gradient of a convolution is one output of PyTorch's convolution_backward, which takes the gradient, the
@@ -656,7 +704,13 @@ NATIVE_LAYER_NORM_BACKWARD = entry(
 
 
 EMBEDDING = entry("embedding", "EmbeddingBackward0", lambda w, indices, padding_idx: w[indices._data], ("weight",),
-                  {"weight": formulas.embedding_backward}, dtype="same", jvp="linear")
+                  {"weight": lambda grad, weight_shape, indices, padding_idx:
+                      ops.embedding_dense_backward(grad, indices, weight_shape[0], padding_idx)}, dtype="same", jvp="linear")
+EMBEDDING_BACKWARD = entry("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", kernels.embedding_backward,
+                           ("grad_output",),
+                           {"grad_output": lambda grad, indices, padding_idx:
+                               formulas.embedding_dense_double_backward(grad, indices, padding_idx)},
+                           dtype="same", jvp="linear")
 
 
 CONSTANT_PAD = entry("constant_pad_nd", "ConstantPadNdBackward0", kernels.constant_pad, ("self",),

@@ -103,3 +103,155 @@ def create_graph_through_conv_and_pad(torch, rec):
         rec(f"{name}.grad", x.grad)
         first = x.grad
         rec(f"{name}.grad_of_grad", torch.autograd.grad(first.sum(), x, allow_unused=True))
+
+
+# ------------------------------------------------------------------- fused backward ops (the bwops helper's block)
+# The gradients of softmax, log_softmax, gelu, logsigmoid, mse_loss, binary_cross_entropy, nll_loss and embedding
+# are PyTorch backward ops of their own (_softmax_backward_data, gelu_backward, nll_loss_backward, ...): under
+# create_graph=True the first gradient's grad_fn is their node (SoftmaxBackwardDataBackward0), it requires grad
+# through the input it saves even when the incoming gradient does not, and its derivatives are theirs.
+def _fused_backward_cases(torch, rec):
+    """name -> (inputs, f): f's gradient for inputs[0] runs one of PyTorch's fused backward ops (but for
+    binary_cross_entropy_with_logits, whose gradient PyTorch composes of ops, ending in DivBackward1 for a mean)."""
+    F = torch.nn.functional
+
+    def leaf(*shape, low=-2.0, high=2.0):
+        return rec.tensor(*shape, low=low, high=high, requires_grad=True)
+
+    def prob(*shape):
+        return rec.tensor(*shape, low=0.1, high=0.9)
+
+    labels = torch.tensor([1, 0, 3])
+    class_weight = torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=getattr(torch, rec.dtype))
+    indices = torch.tensor([[0, 2], [3, 2]])
+    return {
+        "softmax": ((leaf(3, 4),), lambda v: v.softmax(1)),
+        "softmax_1d": ((leaf(4),), lambda v: v.softmax(0)),
+        "log_softmax": ((leaf(3, 4),), lambda v: F.log_softmax(v, 1)),
+        "gelu": ((leaf(3, 4),), lambda v: F.gelu(v)),
+        "gelu_tanh": ((leaf(3, 4),), lambda v: F.gelu(v, approximate="tanh")),
+        "logsigmoid": ((leaf(3, 4),), lambda v: F.logsigmoid(v)),
+        "mse_mean": ((leaf(3, 4), prob(3, 4)), lambda v, t: F.mse_loss(v, t)),
+        "mse_sum": ((leaf(3, 4), prob(3, 4)), lambda v, t: F.mse_loss(v, t, reduction="sum")),
+        "mse_none": ((leaf(3, 4), prob(3, 4)), lambda v, t: F.mse_loss(v, t, reduction="none")),
+        "mse_target": ((leaf(3, 4), leaf(3, 4)), lambda v, t: F.mse_loss(v, t)),
+        "bce_mean": ((leaf(3, 4, low=0.1, high=0.9), prob(3, 4)), lambda v, t: F.binary_cross_entropy(v, t)),
+        "bce_none": ((leaf(3, 4, low=0.1, high=0.9), prob(3, 4)),
+                     lambda v, t: F.binary_cross_entropy(v, t, reduction="none")),
+        "bce_weight": ((leaf(3, 4, low=0.1, high=0.9), prob(3, 4), prob(3, 4)),
+                       lambda v, t, w: F.binary_cross_entropy(v, t, weight=w, reduction="sum")),
+        "bce_target": ((leaf(3, 4, low=0.1, high=0.9), leaf(3, 4, low=0.1, high=0.9)),
+                       lambda v, t: F.binary_cross_entropy(v, t)),
+        "bce_logits_mean": ((leaf(3, 4), leaf(3, 4, low=0.1, high=0.9)),
+                            lambda v, t: F.binary_cross_entropy_with_logits(v, t)),
+        "bce_logits_pos_weight": ((leaf(3, 4), leaf(3, 4, low=0.1, high=0.9), prob(4)),
+                                  lambda v, t, p: F.binary_cross_entropy_with_logits(v, t, pos_weight=p,
+                                                                                      reduction="sum")),
+        "nll_mean": ((leaf(3, 4),), lambda v: F.nll_loss(v, labels)),
+        "nll_sum": ((leaf(3, 4),), lambda v: F.nll_loss(v, labels, reduction="sum")),
+        "nll_none": ((leaf(3, 4),), lambda v: F.nll_loss(v, labels, reduction="none")),
+        "nll_weight_ignore": ((leaf(3, 4),), lambda v: F.nll_loss(v, labels, weight=class_weight, ignore_index=0)),
+        "nll_1d": ((leaf(4),), lambda v: F.nll_loss(v, torch.tensor(2))),
+        "cross_entropy": ((leaf(3, 4),), lambda v: F.cross_entropy(v, labels)),
+        "embedding": ((leaf(4, 3),), lambda w: F.embedding(indices, w)),
+        "embedding_padding": ((leaf(4, 3),), lambda w: F.embedding(indices, w, padding_idx=2)),
+    }
+
+
+def _next_names(t, depth=2):
+    """The grad_fn names `depth` steps further back from t's, nested (None for an input that gets no gradient)."""
+    def names(fn, depth):
+        if fn is None:
+            return None
+        if depth == 0:
+            return fn.name()
+        return [fn.name(), [names(f, depth - 1) for f, _ in fn.next_functions]]
+    return [names(fn, depth - 1) for fn, _ in t.grad_fn.next_functions]
+
+
+@scenario(dtypes=FLOATS)
+def fused_backward_ops_create_graph(torch, rec):
+    """The first gradient under create_graph=True (its grad_fn, whether it requires grad) and the second
+    derivatives through it, with a constant incoming gradient (`.sum()`) and with one that requires grad."""
+    for name, (inputs, f) in _fused_backward_cases(torch, rec).items():
+        x = inputs[0]
+        out = f(*inputs)
+        g, = torch.autograd.grad((out * rec.tensor(*out.shape)).sum(), x, create_graph=True)  # a constant gradient
+        rec(f"{name}.grad", g)
+        if g.requires_grad:
+            rec(f"{name}.second", torch.autograd.grad((g * g).sum(), inputs, allow_unused=True,
+                                                      materialize_grads=True))
+        v = rec.tensor(*out.shape, requires_grad=True)
+        g, = torch.autograd.grad(out, x, grad_outputs=v, create_graph=True)
+        rec(f"{name}.outer.grad", g)
+        rec(f"{name}.outer.next", _next_names(g))
+        rec(f"{name}.outer.second", torch.autograd.grad((g * g).sum(), inputs + (v,), allow_unused=True,
+                                                        materialize_grads=True))
+
+
+@scenario(dtypes=("float64",))
+def fused_backward_ops_forward_over_reverse(torch, rec):
+    """The fused backward ops run on dual tensors: the tangent of the gradient is their forward-mode rule.
+    The input and the target get tangents (with a constant target, PyTorch's mse_loss rule divides a ZeroTensor
+    in place and raises), a weight none (PyTorch refuses a dual weight)."""
+    fw = torch.autograd.forward_ad
+    for name, (inputs, f) in _fused_backward_cases(torch, rec).items():
+        with fw.dual_level():
+            duals = [fw.make_dual(t.detach().clone().requires_grad_(i == 0), rec.tensor(*t.shape)) if i < 2 else t
+                     for i, t in enumerate(inputs)]
+            g, = torch.autograd.grad((f(*duals) ** 2).sum(), duals[0], create_graph=True)
+            primal, tangent = fw.unpack_dual(g)
+            # values only, zeros unsigned: PyTorch computes some of these ops on dual tensors by their Python
+            # decompositions (nll_loss_backward's gives -0.0 and an AddBackward0 tangent)
+            rec(f"{name}.grad", (primal + 0.0).detach())
+            rec(f"{name}.tangent", (tangent + 0.0).detach())
+
+
+@scenario(dtypes=FLOATS)
+def composite_gradients_create_graph(torch, rec):
+    """Gradients PyTorch composes of ops, under create_graph=True with an incoming gradient that requires grad:
+    the nodes of those ops (mean divides by a number: DivBackward1; maximum masks with masked_fill; a global
+    max fills zeros: MaskedFillBackward1; amax views its reduced result back: ViewBackward0; repeat sums a view:
+    SumBackward1; lerp multiplies by a number: MulBackward1) and the second derivatives through them."""
+    functions = {
+        "mean": lambda v: v.mean(),
+        "mean_dim": lambda v: v.mean(1),
+        "lerp": lambda v: torch.lerp(v, v.detach() * 2, 0.3),
+        "lerp_end": lambda v: torch.lerp(v.detach() * 2, v, 0.3),
+        "maximum": lambda v: torch.maximum(v, v.detach().flip(1)),
+        "minimum": lambda v: torch.minimum(v.detach().flip(0), v),
+        "max": lambda v: v.max(),
+        "amax_dim": lambda v: v.amax(1),
+        "amin_all": lambda v: v.amin(),
+        "min_tied": lambda v: v.clamp(min=-0.5).min(),
+        "repeat": lambda v: v.repeat(2, 1),
+        "repeat_new_dim": lambda v: v.repeat(2, 1, 3),
+        "repeat_new_dim_once": lambda v: v.repeat(2, 1, 1),
+        "repeat_once": lambda v: v.repeat(1, 1),
+        "repeat_zero": lambda v: v.repeat(0, 2),
+    }
+    for name, f in functions.items():
+        x = rec.tensor(3, 4, requires_grad=True)
+        out = f(x)
+        v = rec.tensor(*out.shape, requires_grad=True)
+        g, = torch.autograd.grad(out, x, grad_outputs=v, create_graph=True)
+        rec(f"{name}.grad", g)
+        if g.grad_fn is not None:
+            rec(f"{name}.next", _next_names(g))
+        if g.requires_grad:
+            rec(f"{name}.second", torch.autograd.grad((g * g).sum(), (x, v), allow_unused=True, materialize_grads=True))
+
+
+@scenario(dtypes=("float64",))
+def fused_backward_bce_at_the_bounds(torch, rec):
+    """binary_cross_entropy's double backward at inputs 0 and 1: PyTorch's formulas keep their 1e-12 off the
+    bounds (large, finite second derivatives), its first backward clamps (1 - x) x at 1e-12."""
+    F = torch.nn.functional
+    x = torch.tensor([0.0, 1.0, 0.5, 0.25], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0.3, 0.6, 0.2, 0.9], dtype=torch.float64, requires_grad=True)
+    v = torch.tensor([1.5, 0.5, 2.0, 1.0], dtype=torch.float64, requires_grad=True)
+    for reduction in ("none", "mean"):
+        out = F.binary_cross_entropy(x, t, reduction=reduction)
+        g, = torch.autograd.grad(out, x, grad_outputs=v if reduction == "none" else v[0], create_graph=True)
+        rec(f"{reduction}.grad", g)
+        rec(f"{reduction}.second", torch.autograd.grad(g.sum(), (x, t, v)))
