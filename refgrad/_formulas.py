@@ -58,6 +58,12 @@ def sum_to(grad, shape):
 
 
 # ------------------------------------------------------------------- arithmetic and pointwise
+def scalar_over(value, t):
+    """C++'s `Scalar / Tensor` in PyTorch's formulas: empty_like(t).fill_(value).div_(t), in t's dtype (so an
+    integer t refuses the float quotient: "result type Float can't be cast to the desired output type Long")."""
+    return ops.zeros_like(t).fill_(value).div_(t)
+
+
 def scaled(grad, alpha):
     return grad if alpha == 1 else grad * alpha
 

@@ -242,7 +242,7 @@ ADDCDIV = entry("addcdiv", "AddcdivBackward0",
                 lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
-                 "tensor1": lambda grad, tensor2, value: formulas.scaled(grad / tensor2, value),
+                 "tensor1": lambda grad, tensor2, value: grad * formulas.scalar_over(value, tensor2),
                  "tensor2": lambda grad, tensor1, tensor2, value: formulas.scaled(-grad * tensor1 / (tensor2 * tensor2),
                                                                          value)}, jvp="elementwise")
 LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0",

@@ -522,3 +522,17 @@ def empty_products_and_integer_losses(torch, rec):
     rec.raises("nll_long_empty", lambda: F.nll_loss(torch.tensor([], dtype=long_), torch.tensor(0)))
     rec.raises("nll_long", lambda: F.nll_loss(torch.ones(2, 3, dtype=long_), torch.tensor([0, 1])))
     rec.raises("nll_empty_float", lambda: F.nll_loss(torch.tensor([]), torch.tensor(0)))
+
+
+@scenario
+def addcdiv_by_an_integer_tensor(torch, rec):
+    """addcdiv's gradient for tensor1 is grad * (value / tensor2), C++'s Scalar / Tensor: an in-place division in
+    tensor2's dtype, which an integer tensor2 refuses; tensor2's own gradient needs no such division."""
+    x = torch.tensor([2.0, -1.0], requires_grad=True)
+    for value in (1, 0.5):
+        rec.raises(f"tensor1_grad.{value}",
+                   lambda: torch.autograd.grad(torch.addcdiv(x, x, torch.tensor([4, 3]), value=value).sum(), [x]))
+        divisor = torch.tensor([4.0, 3.0], requires_grad=True)
+        rec(f"tensor2_grad.{value}",
+            torch.autograd.grad(torch.addcdiv(x, torch.tensor([3, 1]), divisor, value=value).sum(), [divisor]))
+        rec(f"float.{value}", torch.autograd.grad(torch.addcdiv(x, x, torch.tensor([4.0, 3.0]), value=value).sum(), [x]))
