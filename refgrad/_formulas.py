@@ -45,8 +45,9 @@ def maybe_multiply(t, scale):
 
 # A number in PyTorch's C++ formulas is a Scalar, not a tensor: `t * 2` and `2 * t` are mul.Scalar (MulBackward1),
 # `t / n` div.Scalar (DivBackward1), `t + 1` and `1 + t` add.Scalar (AddBackward1), while `1 - t` and `2 / t` fill a
-# tensor with the number and subtract or divide in place (SubBackward0, DivBackward0; ATen's TensorOperators.h).
-# Formulas spell these with ops.mul_scalar, ops.div_scalar, ops.add_scalar and the two helpers below; a Python
+# tensor with the number and subtract or divide in place (SubBackward0, DivBackward0; ATen's TensorOperators.h),
+# and `t - 1` is sub.Scalar (SubBackward1). Formulas spell these with ops.mul_scalar, ops.div_scalar, ops.add_scalar,
+# ops.sub_scalar and the two helpers below; a Python
 # number in user code is wrapped into a tensor instead (`x / 2` is DivBackward0).
 def rsub_scalar(number, t):
     """C++'s `number - t` in a formula: a tensor filled with the number, minus t (SubBackward0)."""

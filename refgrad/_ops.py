@@ -300,6 +300,11 @@ def mul_scalar(input, other):
     return call(D.MUL_SCALAR, (input,), {"other": other})
 
 
+def sub_scalar(input, other):
+    """input - other for a Python number `other`, as PyTorch's C++ formulas subtract (SubBackward1)."""
+    return call(D.SUB_SCALAR, (input,), {"other": other})
+
+
 def add_scalar(input, other):
     """input + other for a Python number `other`, as PyTorch's C++ formulas add (AddBackward1)."""
     return call(D.ADD_SCALAR, (input,), {"other": other})

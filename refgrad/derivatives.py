@@ -108,7 +108,7 @@ POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", kernels.pow_scalar,
 
 POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "exponent"),
             {"self": lambda grad, self, exponent: ops.where(exponent == 0.0, 0.0,
-                                                          grad * (exponent * ops.pow(self, exponent - 1))),
+                                                          grad * (exponent * ops.pow(self, ops.sub_scalar(exponent, 1)))),
              "exponent": lambda grad, self, exponent, result: grad * ops.where(
                  (self == 0.0) & (exponent >= 0), 0.0, result * self.log())}, jvp="elementwise")
 
@@ -117,19 +117,24 @@ POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
                         lambda exponent, base: kernels.power(kernels.cast(base, exponent.dtype), exponent),
                         ("exponent",),
                         {"exponent": lambda grad, exponent, base, result: grad * (
-                            ops.where(exponent >= 0, 0.0, result * formulas.log_scalar(base)) if base == 0
-                            else result * formulas.log_scalar(base))},
+                            ops.where(exponent >= 0, 0.0, ops.mul_scalar(result, formulas.log_scalar(base))) if base == 0
+                            else ops.mul_scalar(result, formulas.log_scalar(base)))},
                         dtype=promotion.with_scalars("base"), jvp="elementwise")
 
 
-# A tensor times (or over) a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
-# a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
+# A tensor times, over, plus or minus a C++ scalar inside a formula (PyTorch's mul.Scalar overload records
+# MulBackward1; a Python number in user code is wrapped into a tensor and records MulBackward0 instead). The scalar
+# joins type promotion as a wrapped number does (an integer tensor times 0.5 is float).
 MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * kernels.cast(other, a.dtype), ("self",),
-                   {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype="same", jvp="elementwise")
+                   {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype=promotion.with_scalars("other"),
+                   jvp="elementwise")
 ADD_SCALAR = entry("add.Scalar", "AddBackward1", lambda a, other: a + kernels.cast(other, a.dtype), ("self",),
-                   {"self": lambda grad: grad}, dtype="same", jvp="elementwise")
+                   {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
+SUB_SCALAR = entry("sub.Scalar", "SubBackward1", lambda a, other: a - kernels.cast(other, a.dtype), ("self",),
+                   {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
 DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / kernels.cast(other, a.dtype), ("self",),
-                   {"self": lambda grad, other: ops.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
+                   {"self": lambda grad, other: ops.div_scalar(grad, other)},
+                   dtype=promotion.float_with_scalars("other"), jvp="elementwise")
 
 
 # ------------------------------------------------------------------- pointwise math

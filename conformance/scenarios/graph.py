@@ -217,6 +217,7 @@ def formulas_scale_by_cpp_numbers(torch, rec):
         "lerp_scalar": (lambda x: torch.lerp(x, torch.ones(3), 0.25), (3,)),
         "lerp_tensor_weight": (lambda w: torch.lerp(torch.zeros(3), torch.ones(3), w), (3,)),
         "addcmul": (lambda t: torch.addcmul(torch.zeros(3), t, torch.ones(3)), (3,)),
+        "addcmul_int_tensor": (lambda t: torch.addcmul(t, t, torch.tensor([1, 0, 2]), value=0.5), (3,)),
         "addcdiv": (lambda t: torch.addcdiv(torch.zeros(3), torch.ones(3), t, value=2), (3,)),
         "addcdiv_tensor1": (lambda t: torch.addcdiv(torch.zeros(3), t, torch.full((3,), 2.0), value=2), (3,)),
         "addmm_beta_alpha": (lambda m: torch.addmm(m, torch.ones(2, 2), torch.ones(2, 2), beta=0.5, alpha=2), (2, 2)),
@@ -224,6 +225,9 @@ def formulas_scale_by_cpp_numbers(torch, rec):
         "add_alpha": (lambda x: torch.add(torch.ones(3), x, alpha=2.5), (3,)),
         "sub_alpha": (lambda x: torch.sub(torch.ones(3), x, alpha=2), (3,)),
         "pow_scalar": (lambda x: x.pow(3), (3,)),
+        "pow_tensor": (lambda x: x.pow(torch.tensor([1.5, 2.0, 3.0])), (3,)),
+        "pow_scalar_base": (lambda x: 2.5 ** x, (3,)),
+        "pow_self_to_self": (lambda x: x.pow(x), (3,)),
         "exp2": (lambda x: x.exp2(), (3,)),
         "log2": (lambda x: x.log2(), (3,)),
         "log10": (lambda x: x.log10(), (3,)),
@@ -254,6 +258,7 @@ def scalar_formula_ops_forward_over_reverse(torch, rec):
     fns = {"log1p": lambda t: t.log1p().sum(), "atan": lambda t: t.atan().sum(), "tan": lambda t: t.tan().sum(),
            "expm1": lambda t: t.expm1().sum(), "asin": lambda t: t.asin().sum(), "log2": lambda t: t.log2().sum(),
            "sqrt": lambda t: t.sqrt().sum(), "mean": lambda t: (t * t).mean(), "var": lambda t: t.var(),
-           "silu": lambda t: torch.nn.functional.silu(t).sum()}
+           "silu": lambda t: torch.nn.functional.silu(t).sum(), "pow_tensor": lambda t: t.pow(t).sum(),
+           "pow_scalar_base": lambda t: (2.5 ** t).sum()}
     for name, fn in fns.items():
         rec(name, torch.func.hessian(fn)(x))
