@@ -81,6 +81,8 @@ def _diff_tensor(expected, actual, path):
     for key in ("dtype", "shape", "device", "requires_grad", "is_leaf", "grad_fn"):
         if expected[key] != actual[key]:
             out.append(_field(_join(path, key), expected[key], actual[key]))
+    if expected.get("zerotensor", False) != actual.get("zerotensor", False):  # only a ZeroTensor says it is one
+        out.append(_field(_join(path, "zerotensor"), expected.get("zerotensor", False), actual.get("zerotensor", False)))
     if expected["shape"] != actual["shape"]:
         return out
     values = _diff_values(expected, actual)

@@ -33,13 +33,19 @@ def is_tensor(value):
 
 def _values(t):
     """The tensor's elements as nested Python lists (floats, ints or bools), by tolist(): a conversion, so
-    no op of the subject's own (detach, to, cpu) stands between the tensor and what is observed."""
-    return t.tolist()
+    no op of the subject's own (detach, to, cpu) stands between the tensor and what is observed. A ZeroTensor
+    (torch's storage-less zeros: sgn's gradient of a real input), whose tolist() raises, is read through a clone."""
+    return t.clone().tolist() if _is_zerotensor(t) else t.tolist()
+
+
+def _is_zerotensor(t):
+    probe = getattr(t, "_is_zerotensor", None)
+    return bool(probe()) if probe is not None else False
 
 
 def observe_tensor(t):
     fn = t.grad_fn
-    return {
+    obs = {
         "kind": "tensor",
         "dtype": str(t.dtype),
         "shape": list(t.shape),
@@ -50,6 +56,9 @@ def observe_tensor(t):
         "values": _values(t),
         "repr": repr(t),
     }
+    if _is_zerotensor(t):  # only then, so that other observations stay as they were
+        obs["zerotensor"] = True
+    return obs
 
 
 def observe(value):

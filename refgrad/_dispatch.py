@@ -21,16 +21,18 @@ import numpy as np
 
 from . import _dtype as dt
 from . import _kernels as kernels
+from . import derivatives as D
 from .derivatives import AS_STRIDED
 from ._creation import ones_like, zeros_like
 from ._formulas import ops, sum_to
 from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
-from ._tensor import VIEW_HOOKS, Tensor, check_view_creation
+from ._tensor import VIEW_HOOKS, ZERO_TENSOR_IMMUTABLE, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
 from .autograd.graph import FREED_MESSAGE, Node, SavedTensor
 
-__all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "bump_version"]
+__all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "check_mutable", "bump_version",
+           "zero_tensor_like"]
 
 _state = grad_mode.state
 _new_tensor = Tensor._make  # bound once: forward() makes every op's result
@@ -45,6 +47,8 @@ def call(rule, operands, params):
     result = forward(rule, operands, params)
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result)
+    if rule in _KEEPS_ZERO_TENSORS and any(isinstance(op, Tensor) and op._zt for op in operands):
+        _zero_tensor_result(rule, operands, params, result)
     if rule.n_outputs != 1 and not result:  # unbind of an empty dim: nothing to record
         return result
     if _state.enabled and rule.differentiable and _needs_grad(operands):
@@ -53,6 +57,52 @@ def call(rule, operands, params):
         else:
             _check_integer_history(operands)
     return result
+
+
+# ---------------------------------------------------------------------------- ZeroTensors
+# The ops PyTorch gives a ZeroTensor kernel: a product with a ZeroTensor (or a quotient of one) is a ZeroTensor, and
+# so is a sum or difference of two; every other op reads a ZeroTensor as ordinary zeros. Views keep it too
+# (refgrad/_ops.py _as_view, Tensor.detach).
+_ZERO_IF_ANY = frozenset({D.MUL, D.MUL_SCALAR, D.DIV_SCALAR, D.DOT})
+_ZERO_IF_FIRST = frozenset({D.DIV})
+_ZERO_IF_ALL = frozenset({D.ADD, D.SUB})
+_KEEPS_ZERO_TENSORS = _ZERO_IF_ANY | _ZERO_IF_FIRST | _ZERO_IF_ALL
+
+
+def _zero_tensor_result(rule, operands, params, result):
+    """PyTorch's ZeroTensor kernels, which compute nothing: a product with a ZeroTensor is one (0 * inf too),
+    so is a ZeroTensor over anything (over 0 too), while x over a ZeroTensor is inf everywhere and a ZeroTensor
+    over one NaN; a sum of two is one, a sum with one is the other operand as it is (times alpha)."""
+    zt = [isinstance(op, Tensor) and op._zt for op in operands]
+    data = result._data
+    if rule in _ZERO_IF_ANY or rule in _ZERO_IF_FIRST and zt[0] and not zt[-1] or rule in _ZERO_IF_ALL and all(zt):
+        result._data = np.zeros_like(data)
+        result._zt = True
+    elif rule in _ZERO_IF_FIRST:
+        result._data = np.full_like(data, np.nan if zt[0] else np.inf)
+    elif rule in _ZERO_IF_ALL:
+        other = operands[zt.index(False)]
+        if isinstance(other, Tensor):
+            value = other._data
+            if zt[0] and (rule is D.SUB or params.get("alpha", 1) != 1):
+                value = value * (-params.get("alpha", 1) if rule is D.SUB else params["alpha"])
+            result._data = np.array(np.broadcast_to(value, data.shape), dtype=data.dtype)
+
+
+def zero_tensor_like(t):
+    """PyTorch's at::_efficientzerotensor of t's sizes and options (sgn's gradient of a real input)."""
+    z = zeros_like(t)
+    z._zt = True
+    return z
+
+
+def check_mutable(self, key=None):
+    """A ZeroTensor refuses every in-place write (copy_ in words of its own)."""
+    if self._zt:
+        if key == "copy_":
+            raise RuntimeError("ZeroTensors are immutable. Please materialize the tensor using `.clone()`, if you want "
+                               "a mutable zero tensor.")
+        raise RuntimeError(ZERO_TENSOR_IMMUTABLE)
 
 
 def _check_integer_history(operands):
@@ -103,7 +153,8 @@ def _reject_grad(rule, operands):
 # ---------------------------------------------------------------------------- recording
 def record(rule, operands, params, result, inputs_for_saving=None):
     """Creates the rule's node for `result` (a tensor, or the list of a multi-output op's tensors)
-    and makes it their grad_fn. Only what the formulas of inputs with an edge name is saved."""
+    and makes it their grad_fn. What the formulas of inputs with an edge name is saved, and what PyTorch saves
+    whichever inputs require grad (Rule.always_saved)."""
     sources = inputs_for_saving or operands
     edges = []
     meta = []
@@ -121,6 +172,9 @@ def record(rule, operands, params, result, inputs_for_saving=None):
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
+    for name in rule.always_saved:  # saved whichever inputs require grad (Rule._always_saved)
+        if name not in saved:
+            saved[name] = _saved_value(rule.saves[name], sources, params, result)
     if rule.node == _NOT_IMPLEMENTED:  # PyTorch's NotImplemented node links only the inputs that require grad
         kept = [i for i, e in enumerate(edges) if e[0] is not None]
         edges, meta = [edges[i] for i in kept], [meta[i] for i in kept]
@@ -320,6 +374,7 @@ def call_inplace(rule, self, operands, params):
     all_ops = (self,) + tuple(operands)
     requires_grad = _needs_grad(all_ops)
     check_inplace(self, requires_grad)
+    check_mutable(self, rule.key)
     grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
     keeps_original = grad and _saves_original_self(rule, all_ops)
     if keeps_original and not self._dtype.is_floating_point:

@@ -38,8 +38,26 @@ def install_ops(namespace):
 
 
 def maybe_multiply(t, scale):
-    """t * scale, but t itself for a scale of 1 (PyTorch's maybe_multiply: no node, no rounding)."""
-    return t if scale == 1 else t * scale
+    """t * scale, but t itself for a scale of 1 (PyTorch's maybe_multiply: no node, no rounding). The scale is
+    a C++ Scalar there: MulBackward1."""
+    return t if scale == 1 else ops.mul_scalar(t, scale)
+
+
+# A number in PyTorch's C++ formulas is a Scalar, not a tensor: `t * 2` and `2 * t` are mul.Scalar (MulBackward1),
+# `t / n` div.Scalar (DivBackward1), `t + 1` and `1 + t` add.Scalar (AddBackward1), while `1 - t` and `2 / t` fill a
+# tensor with the number and subtract or divide in place (SubBackward0, DivBackward0; ATen's TensorOperators.h),
+# and `t - 1` is sub.Scalar (SubBackward1). Formulas spell these with ops.mul_scalar, ops.div_scalar, ops.add_scalar,
+# ops.sub_scalar and the two helpers below; a Python
+# number in user code is wrapped into a tensor instead (`x / 2` is DivBackward0).
+def rsub_scalar(number, t):
+    """C++'s `number - t` in a formula: empty_like(t).fill_(number).sub_(t), in place in t's dtype (SubBackward0)."""
+    return ops.zeros_like(t).fill_(number).sub_(t)
+
+
+def rdiv_scalar(number, t):
+    """C++'s `number / t` in a formula: empty_like(t).fill_(number).div_(t), in place in t's dtype
+    (DivBackward0; an integer t refuses the float quotient: "result type Float can't be cast to ... Long")."""
+    return ops.zeros_like(t).fill_(number).div_(t)
 
 
 def sum_to(grad, shape):
@@ -58,14 +76,26 @@ def sum_to(grad, shape):
 
 
 # ------------------------------------------------------------------- arithmetic and pointwise
-def scalar_over(value, t):
-    """C++'s `Scalar / Tensor` in PyTorch's formulas: empty_like(t).fill_(value).div_(t), in t's dtype (so an
-    integer t refuses the float quotient: "result type Float can't be cast to the desired output type Long")."""
-    return ops.zeros_like(t).fill_(value).div_(t)
+scaled = maybe_multiply
 
 
-def scaled(grad, alpha):
-    return grad if alpha == 1 else grad * alpha
+def zeros_of(grad, shape):
+    """PyTorch's `zeros_like(self)` in a formula, which its codegen rewrites to keep self's sizes and options only
+    (self_info.zeros()), so self is not saved."""
+    return ops.zeros(shape, dtype=grad.dtype, device=grad.device)
+
+
+def index_add_source(grad, source, dim, index, alpha):
+    """index_add's gradient for `source`: PyTorch's formula reads source (its dim, expand_as), so source is saved."""
+    if source.dim() > 0:
+        return maybe_multiply(grad.index_select(dim, index).expand_as(source), alpha)
+    return maybe_multiply(grad.index_select(dim, index.squeeze(0)), alpha)
+
+
+def sgn_backward(grad, self, result):
+    """PyTorch's sgn_backward (it reads self and the result, so both are saved): for a real input an efficient
+    ZeroTensor of the result's sizes (Tensor._is_zerotensor)."""
+    return ops.zero_tensor_like(result)
 
 
 def not_implemented(name):
@@ -75,7 +105,13 @@ def not_implemented(name):
 def pow_backward(grad, self, exponent):
     if exponent == 0:
         return ops.zeros_like(self)
-    return grad * (exponent * self.pow(exponent - 1))
+    return grad * ops.mul_scalar(self.pow(exponent - 1), exponent)
+
+def silu_backward(grad, self):
+    """PyTorch's infinitely_differentiable_silu_backward: one sigmoid, `1.0 + x` and `1.0 - s` as in C++."""
+    s = self.sigmoid()
+    return grad * s * ops.add_scalar(self * rsub_scalar(1.0, s), 1.0)
+
 
 def log_scalar(base):
     with quiet():
@@ -132,10 +168,8 @@ def reduced_numel(shape, dims):
 
 
 def norm_backward(grad, self, ord, result, dim, keepdim):
-    """PyTorch's norm_backward, branch by branch: p < 1 zeroes the gradient of the zero elements (not the
-    NaN of 0 * inf), 1 < p masks the division by a zero norm, an infinite p shares the gradient among the
-    elements at the norm (and the NaNs)."""
-    dims = range(self.dim()) if dim is None else dim
+    """PyTorch's norm_backward, node for node (a full reduction unsqueezes nothing: the 0-d norm broadcasts)."""
+    dims = () if dim is None else dim
     grad = unsqueeze_dims(grad, dims, self.dim(), keepdim)
     norm = unsqueeze_dims(result, dims, self.dim(), keepdim)
     if ord == 0:
@@ -144,10 +178,10 @@ def norm_backward(grad, self, ord, result, dim, keepdim):
         return self.sgn() * grad
     if ord == 2:
         return grad * (self / norm).masked_fill(norm == 0, 0)
-    if math.isinf(ord):
+    if ord in (float("inf"), float("-inf")):
         self_abs = self.abs()
-        mask = self_abs.eq(norm).logical_or(self_abs.isnan())
-        return self.sgn() * ((grad / mask.sum(tuple(dims), keepdim=True)) * mask)
+        mask = (self_abs == norm) | self_abs.isnan()  # amax(abs(self))'s derivative, NaN respected
+        return self.sgn() * ((grad / mask.sum(tuple(dims or range(self.dim())), keepdim=True)) * mask)
     if ord < 1:
         return self.sgn() * self.abs().pow(ord - 1).masked_fill(self == 0, 0) * grad * norm.pow(1 - ord)
     self_scaled = self.sgn() * self.abs().pow(ord - 1) if ord < 2 else self * self.abs().pow(ord - 2)
@@ -229,14 +263,14 @@ def var_backward(grad, self, dim, correction, keepdim):
         dof = self.numel() - correction
         if dof <= 0:
             return grad * ops.where(self == self.mean(), math.nan, math.inf)
-        return (2.0 / dof) * grad * (self - self.mean())
+        return ops.mul_scalar(grad, 2.0 / dof) * (self - self.mean())
     dof = math.prod(self.shape[d] for d in dim) - correction
     scale = 2.0 / dof if dof else math.inf
-    return scale * keep(grad, dim, self.dim(), keepdim) * (self - self.mean(dim, True))
+    return ops.mul_scalar(keep(grad, dim, self.dim(), keepdim), scale) * (self - self.mean(dim, True))
 
 
 def std_backward(grad, self, result, dim, correction, keepdim):
-    return var_backward((grad / (result * 2)).masked_fill(result == 0, 0), self, dim, correction, keepdim)
+    return var_backward((grad / ops.mul_scalar(result, 2)).masked_fill(result == 0, 0), self, dim, correction, keepdim)
 
 
 def cumprod_backward(grad, self, result, dim):
@@ -409,14 +443,15 @@ def loss_grad(grad, shape, reduction):
     if reduction == "none":
         return grad
     n = math.prod(shape)
-    return grad.expand(shape) / n if reduction == "mean" else grad.expand(shape)
+    return ops.div_scalar(grad.expand(shape), n) if reduction == "mean" else grad.expand(shape)
 
 
 def bce_self(grad, self, target, weight, reduction):
     return ops.binary_cross_entropy_backward(grad, self, target, weight, reduction)
 
 
-def bce_target(grad, self, weight, reduction):
+def bce_target(grad, self, target, weight, reduction):
+    """PyTorch's binary_cross_entropy_target_backward takes target too, so target is saved."""
     # -logit(self), unclamped (PyTorch's binary_cross_entropy_target_backward): inf at self == 0, unlike the loss
     g = loss_grad(grad, self.shape, reduction) * ((1 - self).log() - self.log())
     return g if weight is None else g * weight
@@ -435,8 +470,9 @@ def bce_logits_self(grad, self, target, weight, pos_weight, reduction):
     return ops.div_scalar(g, self.numel()) if reduction == "mean" else g
 
 
-def bce_logits_target(grad, self, weight, pos_weight, reduction):
-    """PyTorch's binary_cross_entropy_with_logits_target_backward: -self * grad without a pos_weight."""
+def bce_logits_target(grad, self, target, weight, pos_weight, reduction):
+    """PyTorch's binary_cross_entropy_with_logits_target_backward: -self * grad without a pos_weight (it takes
+    target too, so target is saved)."""
     if pos_weight is None:
         g = -self * grad
     else:

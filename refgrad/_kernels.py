@@ -1003,6 +1003,8 @@ def scatter(a, src, dim, index, reduce=None):
 
 
 def index_add(a, src, dim, index, alpha=1):
+    if a.ndim == 0:  # a 0-d self and source: as a 1-element vector (PyTorch takes index [0] there)
+        return index_add(a.reshape(1), np.reshape(src, (1,)), 0, index, alpha).reshape(())
     out = a.copy()
     key = (slice(None),) * dim + (index._data,)
     np.add.at(out, key, src if alpha == 1 else src * np.asarray(alpha, a.dtype))

@@ -22,9 +22,9 @@ from . import _kernels as kernels
 from . import derivatives as D
 from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
-from ._creation import eye, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
+from ._creation import eye, full_like, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
-from ._dispatch import bump_version, call, call_inplace, check_inplace
+from ._dispatch import bump_version, call, call_inplace, check_inplace, check_mutable, zero_tensor_like  # noqa: F401
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_inplace_shape
@@ -298,6 +298,16 @@ def pow(input, exponent):
 def mul_scalar(input, other):
     """input * other for a Python number `other`, as PyTorch's C++ formulas multiply (MulBackward1)."""
     return call(D.MUL_SCALAR, (input,), {"other": other})
+
+
+def sub_scalar(input, other):
+    """input - other for a Python number `other`, as PyTorch's C++ formulas subtract (SubBackward1)."""
+    return call(D.SUB_SCALAR, (input,), {"other": other})
+
+
+def add_scalar(input, other):
+    """input + other for a Python number `other`, as PyTorch's C++ formulas add (AddBackward1)."""
+    return call(D.ADD_SCALAR, (input,), {"other": other})
 
 
 @public()
@@ -1147,6 +1157,8 @@ def _as_view(result, base, multi=False):
     if creation is not None:
         result._view_creation = creation
     _inherit_inference(result, base)
+    if base._zt:  # a view of a ZeroTensor is one
+        result._zt = True
     return result
 
 
@@ -1760,6 +1772,8 @@ def index_select(input, dim, index):
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     dim = _wrap_dim(dim, input._data.ndim)
+    if not input._data.ndim and index._data.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} value(s)")
     size = input._data.shape[dim] if input._data.ndim else 1
     if index._data.size and (index._data.min() < 0 or index._data.max() >= size):
         raise _index_select_bound_error(input, dim, index, size)
@@ -2078,6 +2092,7 @@ def _index_put(self, np_index, value, items, indexed_shape):
     """x[advanced index] = value: index_put_ of the value without its leading 1-sized dims (PyTorch checks
     in-place use before the index). `items` is the whole index of a tensor of `indexed_shape`."""
     check_inplace(self, self.requires_grad or isinstance(value, Tensor) and value.requires_grad)
+    check_mutable(self)
     _check_index_bounds(items, indexed_shape)
     try:
         target_shape = self._data[np_index].shape
@@ -2347,6 +2362,7 @@ def _fill_random(name, sampler):
     """An in-place random fill (`normal_`, `uniform_`): writes the samples and bumps the version."""
     def method(self, *args, generator=None, **kwargs):
         check_inplace(self)
+        check_mutable(self)
         self._data[...] = sampler(self._data.shape, *args, **kwargs)
         bump_version(self)
         return self

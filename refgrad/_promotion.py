@@ -168,6 +168,16 @@ def with_scalars(*names):
                                               + [p[n] for n in names if p.get(n) is not None])
 
 
+def float_with_scalars(*names):
+    """with_scalars, an integer result made the default float (true division by a Python number)."""
+    promote = with_scalars(*names)
+
+    def dtype(operands, p):
+        out = promote(operands, p)
+        return out if out.is_floating_point else dt.get_default_dtype()
+    return dtype
+
+
 def promote_after_first(operands, p):
     """where(): the promoted dtype of the values, not of the condition."""
     return dt.result_type(operands[1:])

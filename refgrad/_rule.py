@@ -63,7 +63,7 @@ class Rule:
     __slots__ = ("key", "name", "node", "forward", "inputs", "backward", "uses", "params", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
                  "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype", "takes_out", "many",
-                 "api")
+                 "api", "always_saved")
 
     def __init__(self, key, node, forward, inputs, backward, *, params=None, dtype="promote", n_outputs=1,
                  variadic=False, rejects=(), fn_name=None, jvp=None, takes_out=False, api=""):
@@ -100,6 +100,7 @@ class Rule:
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.edge_uses = tuple((i, self.uses[i]) for i in self.grad_inputs)
         self.saves = {name: self.where_saved(name) for uses in self.uses for name in uses}
+        self.always_saved = self._always_saved()
         self.out_dtype = {"bool": dt.bool_, "index": dt.int64}.get(dtype) if isinstance(dtype, str) else None
         # the dtype follows from the inputs' dtypes alone, so the fast lane of forward() can take it
         self.plain_dtype = dtype in _DTYPE_KINDS
@@ -157,6 +158,18 @@ class Rule:
         self._check(not unknown, f"the jvp formula names {unknown}, which is not a tangent (<input>_t), an input, "
                                  f"'result', an input's shape or a parameter ({sorted(allowed)})")
         return names
+
+    def _always_saved(self):
+        """The names the node saves whichever of its inputs require grad. PyTorch's codegen guards the saving of
+        a value by the one input whose formula reads it (`should_compute_output`), but not for a backward op
+        (`threshold_backward`) nor for a value that formulas of several inputs read (lerp's weight, read by
+        self's and end's, is saved when only weight requires grad)."""
+        readers = {}
+        for i in self.grad_inputs:
+            for name in self.uses[i]:
+                readers.setdefault(name, set()).add(i)
+        unguarded = "backward" in self.name or len(self.grad_inputs) <= 1
+        return tuple(name for name, who in readers.items() if unguarded or len(who) > 1)
 
     def where_saved(self, name):
         """Where the value a formula parameter names comes from: (kind, which). `saves` holds it for the

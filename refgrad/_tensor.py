@@ -59,6 +59,10 @@ class VersionCounter:
     value = 0
 
 
+ZERO_TENSOR_IMMUTABLE = ("ZeroTensors are immutable. Please use the materialized zero tensor obtained using .clone() "
+                         "if you want a mutable tensor.")
+
+
 class Tensor:
     # Every tensor sets the slots; the class attributes below are defaults that few tensors
     # override (leaves, views, tensors with hooks or tangents), kept out of the slots so that
@@ -74,6 +78,7 @@ class Tensor:
     _view_version = 0
     _view_creation = None
     _fw = None
+    _zt = False  # a ZeroTensor (PyTorch's efficient zeros: sgn's gradient of a real input): see _is_zerotensor
 
     # Tensors win over NumPy arrays in mixed binary operators.
     __array_priority__ = 1000
@@ -351,7 +356,16 @@ class Tensor:
         t = Tensor._make(self._data, self._dtype, self._device)
         t._vc = self._vc
         _inherit_inference(t, self)
+        if self._zt:
+            t._zt = True
         return t
+
+    def _is_zerotensor(self):
+        """Is this one of PyTorch's ZeroTensors, zeros with no storage (sgn's gradient of a real input, and what
+        its views, detach(), a product with it or a sum of two give)? It prints and reads (item()) as zeros, but
+        tolist() and numpy() refuse it, and so does any in-place write (ZERO_TENSOR_IMMUTABLE); clone() or
+        `+ 0` gives an ordinary tensor."""
+        return self._zt
 
     def detach_(self):
         if _grad_state.inference:
@@ -368,6 +382,8 @@ class Tensor:
         """Shares the data but not the version counter: changes through .data go unseen by autograd."""
         t = Tensor._make(self._data, self._dtype, self._device)
         _inherit_inference(t, self)
+        if self._zt:
+            t._zt = True
         return t
 
     @data.setter
@@ -383,6 +399,8 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if self._zt:
+            raise RuntimeError("tolist() shouldn't be called on a tensor with unallocated storage")
         return self._data.tolist()
 
     def numpy(self, *, force=False):
@@ -392,6 +410,8 @@ class Tensor:
             raise TypeError(
                 f"can't convert {self._device.type}:{self._device.index} device type tensor to numpy. Use "
                 "Tensor.cpu() to copy the tensor to host memory first.")
+        if self._zt and not force:
+            raise RuntimeError(" Cannot convert a ZeroTensor to numpy. Set force=True if you need the zero array.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):

@@ -6,8 +6,10 @@ inputs, one backward formula per input and its forward-mode rule (refgrad/_rule.
 field means, and checks them when this module is imported). Formulas are written in refgrad's own
 ops, so `create_graph=True` differentiates them again. A formula's parameters after `grad` name what
 the node keeps for backward: an input (`self`, `other`), the output (`result`), a forward parameter
-(`alpha`, `dim`), or an input's shape (`self_shape`). Only what the inputs that require grad need is
-kept, as in PyTorch.
+(`alpha`, `dim`), or an input's shape (`self_shape`). They name what PyTorch's formula reads, even where
+refgrad's needs less (sgn's zero reads self and result), since that decides which in-place changes break
+the backward. What is kept follows PyTorch's codegen: a value read by one input's formula only when that
+input requires grad, otherwise always (refgrad/_rule.py, Rule._always_saved).
 
 Broadcast gradients are reduced to each input's shape by the engine, once, so no formula here
 calls sum_to; dtype casts back to the input's dtype happen there too. Forward kernels longer than a
@@ -106,7 +108,7 @@ POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", kernels.pow_scalar,
 
 POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "exponent"),
             {"self": lambda grad, self, exponent: ops.where(exponent == 0.0, 0.0,
-                                                          grad * (exponent * ops.pow(self, exponent - 1))),
+                                                          grad * (exponent * ops.pow(self, ops.sub_scalar(exponent, 1)))),
              "exponent": lambda grad, self, exponent, result: grad * ops.where(
                  (self == 0.0) & (exponent >= 0), 0.0, result * self.log())}, jvp="elementwise")
 
@@ -115,17 +117,24 @@ POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
                         lambda exponent, base: kernels.power(kernels.cast(base, exponent.dtype), exponent),
                         ("exponent",),
                         {"exponent": lambda grad, exponent, base, result: grad * (
-                            ops.where(exponent >= 0, 0.0, result * formulas.log_scalar(base)) if base == 0
-                            else result * formulas.log_scalar(base))},
+                            ops.where(exponent >= 0, 0.0, ops.mul_scalar(result, formulas.log_scalar(base))) if base == 0
+                            else ops.mul_scalar(result, formulas.log_scalar(base)))},
                         dtype=promotion.with_scalars("base"), jvp="elementwise")
 
 
-# A tensor times (or over) a C++ scalar inside a formula (PyTorch's mul.Scalar overload records MulBackward1;
-# a Python number in user code is wrapped into a tensor and records MulBackward0 instead).
+# A tensor times, over, plus or minus a C++ scalar inside a formula (PyTorch's mul.Scalar overload records
+# MulBackward1; a Python number in user code is wrapped into a tensor and records MulBackward0 instead). The scalar
+# joins type promotion as a wrapped number does (an integer tensor times 0.5 is float).
 MUL_SCALAR = entry("mul.Scalar", "MulBackward1", lambda a, other: a * kernels.cast(other, a.dtype), ("self",),
-                   {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype="same", jvp="elementwise")
+                   {"self": lambda grad, other: ops.mul_scalar(grad, other)}, dtype=promotion.with_scalars("other"),
+                   jvp="elementwise")
+ADD_SCALAR = entry("add.Scalar", "AddBackward1", lambda a, other: a + kernels.cast(other, a.dtype), ("self",),
+                   {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
+SUB_SCALAR = entry("sub.Scalar", "SubBackward1", lambda a, other: a - kernels.cast(other, a.dtype), ("self",),
+                   {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
 DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / kernels.cast(other, a.dtype), ("self",),
-                   {"self": lambda grad, other: ops.div_scalar(grad, other)}, dtype="same", jvp="elementwise")
+                   {"self": lambda grad, other: ops.div_scalar(grad, other)},
+                   dtype=promotion.float_with_scalars("other"), jvp="elementwise")
 
 
 # ------------------------------------------------------------------- pointwise math
@@ -137,30 +146,31 @@ def _unary(name, node, forward, formula, dtype="float"):
 
 
 ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same")
-SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
+SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad, self, result: formulas.sgn_backward(grad, self, result),
+             dtype="same")
 SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
 EXP = _unary("exp", "ExpBackward0", kernels.rounded_from_float64(np.exp), lambda grad, result: grad * result)
 LOG = _unary("log", "LogBackward0", kernels.rounded_from_float64(np.log), lambda grad, self: grad.div(self))
-SQRT = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda grad, result: grad / (2 * result))
+SQRT = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda grad, result: grad / ops.mul_scalar(result, 2))
 SIN = _unary("sin", "SinBackward0", kernels.rounded_from_float64(np.sin), lambda grad, self: grad * self.cos())
 COS = _unary("cos", "CosBackward0", kernels.rounded_from_float64(np.cos), lambda grad, self: grad * -self.sin())
 TANH = _unary("tanh", "TanhBackward0", kernels.rounded_from_float64(np.tanh), lambda grad, result: ops.tanh_backward(grad, result))
 SIGMOID = _unary("sigmoid", "SigmoidBackward0", lambda a: 1 / (1 + np.exp(-a)),
                  lambda grad, result: ops.sigmoid_backward(grad, result))
 EXP2 = _unary("exp2", "Exp2Backward0", kernels.rounded_from_float64(np.exp2), lambda grad, result: ops.mul_scalar(grad * result, math.log(2.0)))
-EXPM1 = _unary("expm1", "Expm1Backward0", kernels.rounded_from_float64(np.expm1), lambda grad, result: grad * (result + 1))
-LOG2 = _unary("log2", "Log2Backward0", kernels.rounded_from_float64(np.log2), lambda grad, self: grad / (self * math.log(2.0)))
-LOG10 = _unary("log10", "Log10Backward0", kernels.rounded_from_float64(np.log10), lambda grad, self: grad / (self * math.log(10.0)))
-LOG1P = _unary("log1p", "Log1PBackward0", kernels.rounded_from_float64(np.log1p), lambda grad, self: grad / (self + 1))
-RSQRT = _unary("rsqrt", "RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda grad, result: -0.5 * grad * result.pow(3))
-TAN = _unary("tan", "TanBackward0", kernels.rounded_from_float64(np.tan), lambda grad, result: grad * (1 + result.pow(2)))
-ASIN = _unary("asin", "AsinBackward0", kernels.rounded_from_float64(np.arcsin), lambda grad, self: grad * (-self * self + 1).rsqrt())
-ACOS = _unary("acos", "AcosBackward0", kernels.rounded_from_float64(np.arccos), lambda grad, self: grad * -((-self * self + 1).rsqrt()))
-ATAN = _unary("atan", "AtanBackward0", kernels.rounded_from_float64(np.arctan), lambda grad, self: grad / (self * self + 1))
+EXPM1 = _unary("expm1", "Expm1Backward0", kernels.rounded_from_float64(np.expm1), lambda grad, result: grad * ops.add_scalar(result, 1))
+LOG2 = _unary("log2", "Log2Backward0", kernels.rounded_from_float64(np.log2), lambda grad, self: grad / ops.mul_scalar(self, math.log(2.0)))
+LOG10 = _unary("log10", "Log10Backward0", kernels.rounded_from_float64(np.log10), lambda grad, self: grad / ops.mul_scalar(self, math.log(10.0)))
+LOG1P = _unary("log1p", "Log1PBackward0", kernels.rounded_from_float64(np.log1p), lambda grad, self: grad / ops.add_scalar(self, 1))
+RSQRT = _unary("rsqrt", "RsqrtBackward0", lambda a: 1 / np.sqrt(a), lambda grad, result: ops.mul_scalar(grad, -0.5) * result.pow(3))
+TAN = _unary("tan", "TanBackward0", kernels.rounded_from_float64(np.tan), lambda grad, result: grad * ops.add_scalar(result.pow(2), 1))
+ASIN = _unary("asin", "AsinBackward0", kernels.rounded_from_float64(np.arcsin), lambda grad, self: grad * ops.add_scalar(-self * self, 1).rsqrt())
+ACOS = _unary("acos", "AcosBackward0", kernels.rounded_from_float64(np.arccos), lambda grad, self: grad * -(ops.add_scalar(-self * self, 1).rsqrt()))
+ATAN = _unary("atan", "AtanBackward0", kernels.rounded_from_float64(np.arctan), lambda grad, self: grad / ops.add_scalar(self * self, 1))
 SINH = _unary("sinh", "SinhBackward0", kernels.rounded_from_float64(np.sinh), lambda grad, self: grad * self.cosh())
 COSH = _unary("cosh", "CoshBackward0", kernels.rounded_from_float64(np.cosh), lambda grad, self: grad * self.sinh())
 ERF = _unary("erf", "ErfBackward0", lambda a: np.asarray(kernels.ERF(a), dtype=a.dtype),
-             lambda grad, self: 2.0 / math.sqrt(math.pi) * (-self.pow(2)).exp() * grad)
+             lambda grad, self: ops.mul_scalar((-self.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * grad)
 FLOOR = _unary("floor", "FloorBackward0", kernels.typed("floor_vml_cpu", kernels.NO_BOOL)(np.floor), lambda grad: ops.zeros_like(grad), dtype="same")
 CEIL = _unary("ceil", "CeilBackward0", kernels.typed("ceil_vml_cpu", kernels.NO_BOOL)(np.ceil), lambda grad: ops.zeros_like(grad), dtype="same")
 ROUND = _unary("round", "RoundBackward0", kernels.typed("round_vml_cpu", kernels.NO_BOOL)(np.round), lambda grad: ops.zeros_like(grad), dtype="same")
@@ -236,22 +246,23 @@ ADDCMUL = entry("addcmul", "AddcmulBackward0",
                     lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
-                 "tensor1": lambda grad, tensor2, value: formulas.scaled(grad * tensor2, value),
-                 "tensor2": lambda grad, tensor1, value: formulas.scaled(grad * tensor1, value)}, jvp="elementwise")
+                 # grad * (tensor2 * value): a C++ Scalar, MulBackward1 even for a value of 1
+                 "tensor1": lambda grad, tensor2, value: grad * ops.mul_scalar(tensor2, value),
+                 "tensor2": lambda grad, tensor1, value: grad * ops.mul_scalar(tensor1, value)}, jvp="elementwise")
 ADDCDIV = entry("addcdiv", "AddcdivBackward0",
                 lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
-                 "tensor1": lambda grad, tensor2, value: grad * formulas.scalar_over(value, tensor2),
-                 "tensor2": lambda grad, tensor1, tensor2, value: formulas.scaled(-grad * tensor1 / (tensor2 * tensor2),
-                                                                         value)}, jvp="elementwise")
+                 "tensor1": lambda grad, tensor2, value: grad * formulas.rdiv_scalar(value, tensor2),
+                 "tensor2": lambda grad, tensor1, tensor2, value:
+                     -grad * (ops.mul_scalar(tensor1, value) / (tensor2 * tensor2))}, jvp="elementwise")
 LERP_SCALAR = entry("lerp.Scalar", "LerpBackward0",
                     kernels.typed("lerp_kernel_scalar")(lambda a, b, weight: kernels.lerp(a, b, np.asarray(weight, a.dtype))),
                     ("self", "end"),
                     {"self": lambda grad, weight: ops.mul_scalar(grad, 1 - weight),
                      "end": lambda grad, weight: ops.mul_scalar(grad, weight)}, jvp="elementwise")
 LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")(kernels.lerp), ("self", "end", "weight"),
-             {"self": lambda grad, weight: grad * (1 - weight),
+             {"self": lambda grad, weight: grad * formulas.rsub_scalar(1, weight),
               "end": lambda grad, weight: grad * weight,
               "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = entry("fmod.Scalar", "FmodBackward0",
@@ -537,7 +548,7 @@ GELU_BACKWARD = entry("gelu_backward", "GeluBackwardBackward0", kernels.gelu_bac
                        "self": lambda grad, self, grad_output, approximate:
                            formulas.gelu_double_backward(grad, grad_output, self, approximate)}, jvp="elementwise")
 SILU = entry("silu", "SiluBackward0", kernels.typed("silu_cpu")(lambda a: a / (1 + np.exp(-a))), ("self",),
-             {"self": lambda grad, self: grad * self.sigmoid() * (1 + self * (1 - self.sigmoid()))}, dtype="same",
+             {"self": lambda grad, self: formulas.silu_backward(grad, self)}, dtype="same",
              jvp="elementwise")
 ELU = entry("elu", "EluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))),
             ("self",),
@@ -672,7 +683,8 @@ MAX_POOL2D_BACKWARD = entry("max_pool2d_with_indices_backward", "MaxPool2DWithIn
                             ("grad_output", "self"),
                             {"grad_output": lambda grad, indices: grad.flatten(2).gather(
                                 2, indices.flatten(2)).reshape(indices.shape),
-                             "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
+                             "self": lambda grad, self_shape: formulas.zeros_of(grad, self_shape)}, dtype="same",
+                            jvp="linear")
 AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
                    lambda x, kernel, stride, padding: kernels.mean(kernels.pool_windows(x, kernel, stride, padding, 0), axis=2),
                    ("self",),
@@ -683,12 +695,15 @@ AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
                                 g, x.shape, kernel, stride, padding), ("grad_output", "self"),
                             {"grad_output": lambda grad, kernel, stride, padding:
                                 ops.avg_pool2d(grad, kernel, stride, padding),
-                             "self": lambda grad, self: ops.zeros_like(self)}, dtype="same", jvp="linear")
+                             "self": lambda grad, self_shape: formulas.zeros_of(grad, self_shape)}, dtype="same",
+                            jvp="linear")
 
 
 NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
                           ("input", "weight", "bias"),
-                          {name: (lambda i: lambda grad, input, weight, normalized_shape, eps:
+                          # PyTorch's one formula for the three reads input, weight and bias: each formula here
+                          # names all three, so the node saves them whichever requires grad
+                          {name: (lambda i: lambda grad, input, weight, bias, normalized_shape, eps:
                                   ops.native_layer_norm_backward(grad, input, weight, normalized_shape, eps)[i])(i)
                            for i, name in enumerate(("input", "weight", "bias"))},
                           jvp=formulas.layer_norm_jvp)
@@ -792,8 +807,9 @@ STACK = entry("stack", "StackBackward0", lambda *arrays, dim: np.stack(arrays, a
 # ------------------------------------------------------------------- gather and scatter
 GATHER = entry("gather", "GatherBackward0", kernels.gather,
                ("self",),
-               {"self": lambda grad, self_shape, dim, index:
-                   ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad)},
+               # PyTorch's gather_backward takes self (for its sizes), so self is saved
+               {"self": lambda grad, self, dim, index:
+                   ops.zeros(self.shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad)},
                dtype="same", jvp="linear")
 
 
@@ -811,14 +827,16 @@ SCATTER_ADD = entry("scatter_add", "ScatterAddBackward0",
                      "src": lambda grad, dim, index: grad.gather(dim, index)}, dtype="same", jvp="linear")
 
 
-INDEX_SELECT = entry("index_select", "IndexSelectBackward0", lambda a, dim, index: np.take(a, index._data, axis=dim),
+INDEX_SELECT = entry("index_select", "IndexSelectBackward0", lambda a, dim, index: np.take(a, index._data, axis=dim)
+                     if a.ndim else np.take(a.reshape(1), index._data).reshape(()),  # 0-d in, 0-d out
                      ("self",),
                      {"self": lambda grad, self_shape, dim, index:
                          ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).index_add(dim, index, grad)},
                      dtype="same", jvp="linear")
 INDEX_ADD = entry("index_add", "IndexAddBackward0", kernels.index_add, ("self", "source"),
                   {"self": lambda grad: grad,
-                   "source": lambda grad, dim, index, alpha: formulas.scaled(grad.index_select(dim, index), alpha)},
+                   "source": lambda grad, source, dim, index, alpha: formulas.index_add_source(grad, source, dim, index,
+                                                                                               alpha)},
                   dtype="same", jvp="linear")
 MASKED_FILL = entry("masked_fill.Scalar", "MaskedFillBackward0",
                     lambda a, mask, value: np.where(mask._data, np.asarray(value, a.dtype), a), ("self",),
@@ -832,7 +850,7 @@ MASKED_SELECT = entry("masked_select", "MaskedSelectBackward0",
                       lambda a, mask: np.broadcast_to(a, np.broadcast_shapes(a.shape, mask._data.shape))[
                           np.broadcast_to(mask._data, np.broadcast_shapes(a.shape, mask._data.shape))],
                       ("self",),
-                      {"self": lambda grad, self_shape, mask: ops.masked_select_backward(grad, self_shape, mask)},
+                      {"self": lambda grad, self, mask: ops.masked_select_backward(grad, self.shape, mask)},
                       dtype="same", jvp="linear")
 
 # ------------------------------------------------------------------- in-place writes

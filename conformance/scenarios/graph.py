@@ -174,3 +174,91 @@ def transposes_as_attributes(torch, rec):
     (x.T * x.mT).sum().backward()
     rec("grad", x.grad)
     rec.raises("is_contiguous_positional", lambda: x.is_contiguous(1))
+
+
+def _formula_graph(torch, rec, name, fn, *shapes, low=-2.0, high=2.0, values=None):
+    """Records the graph a backward formula builds: the gradient of fn's output (its incoming gradient a
+    tensor that requires grad, so every node of the formula is recorded) for each input, under create_graph,
+    and its values. `values` gives the inputs' elements instead of seeded ones."""
+    data = values or [rec.data(*s, low=low, high=high) for s in shapes]
+    inputs = [torch.tensor(d, requires_grad=True) for d in data]
+    out = fn(*inputs)
+    v = torch.tensor(rec.data(*out.shape), requires_grad=True)
+    grads = torch.autograd.grad(out, inputs, v, create_graph=True, allow_unused=True)
+    rec(name, [None if g is None else (g.grad_fn, _walk(g.grad_fn), g.detach()) for g in grads])
+
+
+@scenario
+def formulas_scale_by_cpp_numbers(torch, rec):
+    """A number in PyTorch's C++ formula is a Scalar: the gradient's node is the Scalar overload's
+    (mean's grad.expand(sizes) / numel is DivBackward1, `self * log(2)` MulBackward1, `self + 1` AddBackward1),
+    while a Python number in user code is wrapped into a tensor (`x / 2` is DivBackward0)."""
+    F = torch.nn.functional
+    cases = {
+        "mean": (lambda x: x.mean(), (2, 3)),
+        "mean_dim": (lambda x: x.mean(1), (2, 3)),
+        "mean_dims": (lambda x: x.mean((0, 1), keepdim=True), (2, 3)),
+        "var": (lambda x: x.var(), (2, 3)),
+        "var_dim": (lambda x: x.var(0), (2, 3)),
+        "std": (lambda x: x.std(), (2, 3)),
+        "std_dim": (lambda x: x.std(1), (2, 3)),
+        "norm": (lambda x: x.norm(), (2, 3)),
+        "norm_3": (lambda x: torch.linalg.vector_norm(x, 3), (2, 3)),
+        "norm_1_5_dim": (lambda x: torch.linalg.vector_norm(x, 1.5, dim=1), (2, 3)),
+        "norm_quarter": (lambda x: torch.linalg.vector_norm(x, 0.25), (2, 3)),
+        "norm_inf": (lambda x: torch.linalg.vector_norm(x, float("inf")), (2, 3)),
+        "norm_1": (lambda x: torch.linalg.vector_norm(x, 1, dim=0, keepdim=True), (2, 3)),
+        "silu": (lambda x: F.silu(x), (3,)),
+        "tan": (lambda x: x.tan(), (3,)),
+        "asin": (lambda x: (x / 4).asin(), (3,)),
+        "acos": (lambda x: (x / 4).acos(), (3,)),
+        "atan": (lambda x: x.atan(), (3,)),
+        "expm1": (lambda x: x.expm1(), (3,)),
+        "lerp_scalar": (lambda x: torch.lerp(x, torch.ones(3), 0.25), (3,)),
+        "lerp_tensor_weight": (lambda w: torch.lerp(torch.zeros(3), torch.ones(3), w), (3,)),
+        "addcmul": (lambda t: torch.addcmul(torch.zeros(3), t, torch.ones(3)), (3,)),
+        "addcmul_int_tensor": (lambda t: torch.addcmul(t, t, torch.tensor([1, 0, 2]), value=0.5), (3,)),
+        "addcdiv": (lambda t: torch.addcdiv(torch.zeros(3), torch.ones(3), t, value=2), (3,)),
+        "addcdiv_tensor1": (lambda t: torch.addcdiv(torch.zeros(3), t, torch.full((3,), 2.0), value=2), (3,)),
+        "addmm_beta_alpha": (lambda m: torch.addmm(m, torch.ones(2, 2), torch.ones(2, 2), beta=0.5, alpha=2), (2, 2)),
+        "l1_mean": (lambda x: F.l1_loss(x, torch.ones(2, 3)), (2, 3)),
+        "add_alpha": (lambda x: torch.add(torch.ones(3), x, alpha=2.5), (3,)),
+        "sub_alpha": (lambda x: torch.sub(torch.ones(3), x, alpha=2), (3,)),
+        "pow_scalar": (lambda x: x.pow(3), (3,)),
+        "pow_tensor": (lambda x: x.pow(torch.tensor([1.5, 2.0, 3.0])), (3,)),
+        "pow_scalar_base": (lambda x: 2.5 ** x, (3,)),
+        "pow_self_to_self": (lambda x: x.pow(x), (3,)),
+        "exp2": (lambda x: x.exp2(), (3,)),
+        "log2": (lambda x: x.log2(), (3,)),
+        "log10": (lambda x: x.log10(), (3,)),
+        "log1p": (lambda x: x.log1p(), (3,)),
+        "rsqrt": (lambda x: x.rsqrt(), (3,)),
+        "sqrt": (lambda x: x.sqrt(), (3,)),
+        "erf": (lambda x: x.erf(), (3,)),
+        "user_div": (lambda x: x / 2, (3,)),
+        "user_mul": (lambda x: x * 2, (3,)),
+        "index_add_source": (lambda s: torch.zeros(3, 2).index_add(0, torch.tensor([1]), s), (1, 2)),
+        "index_add_source_alpha": (lambda s: torch.zeros(3, 2).index_add(0, torch.tensor([1]), s, alpha=3), (1, 2)),
+        "index_add_0d_source": (lambda s: torch.zeros(()).index_add(0, torch.tensor([0]), s, alpha=3), ()),
+        "index_add_1d_source": (lambda s: torch.zeros(3).index_add(0, torch.tensor([2]), s), (1,)),
+    }
+    for name, (fn, shape) in cases.items():
+        _formula_graph(torch, rec, name, fn, shape, low=0.5)
+    # a zero row: the norm's masked_fill where it is 0
+    rows = [[[0.0, 0.0, 0.0], [1.5, -0.5, 2.0]]]
+    for ord in (0.25, 1.5, 2, 3, float("inf")):
+        _formula_graph(torch, rec, f"norm_{ord}_zero_row", lambda x: torch.linalg.vector_norm(x, ord, dim=1), values=rows)
+
+
+@scenario(dtypes=("float64",))
+def scalar_formula_ops_forward_over_reverse(torch, rec):
+    """The Scalar overloads that formulas use (add.Scalar, mul.Scalar, div.Scalar) have forward-mode rules:
+    hessians (forward over reverse) of functions whose gradients use them."""
+    x = torch.tensor(rec.data(3, low=0.2, high=0.9), dtype=torch.float64)
+    fns = {"log1p": lambda t: t.log1p().sum(), "atan": lambda t: t.atan().sum(), "tan": lambda t: t.tan().sum(),
+           "expm1": lambda t: t.expm1().sum(), "asin": lambda t: t.asin().sum(), "log2": lambda t: t.log2().sum(),
+           "sqrt": lambda t: t.sqrt().sum(), "mean": lambda t: (t * t).mean(), "var": lambda t: t.var(),
+           "silu": lambda t: torch.nn.functional.silu(t).sum(), "pow_tensor": lambda t: t.pow(t).sum(),
+           "pow_scalar_base": lambda t: (2.5 ** t).sum()}
+    for name, fn in fns.items():
+        rec(name, torch.func.hessian(fn)(x))

@@ -198,3 +198,96 @@ def integer_self_requiring_grad(torch, rec):
     with torch.no_grad():
         t.abs_()
     rec("no_grad", t)
+
+
+def _modify_then_backward(torch, make, modify, grad_of=None):
+    """Runs make() (the op's output and its inputs), then modify(inputs, output) under no_grad, then backward:
+    whether it raises says whether the op's node saved what was modified."""
+    def run():
+        out, inputs = make()
+        with torch.no_grad():
+            modify(inputs, out)
+        out.sum().backward(inputs=grad_of(inputs) if grad_of else None)
+        return [x.grad for x in inputs if x.requires_grad]
+    return run
+
+
+@scenario(dtypes=FLOATS)
+def formulas_save_what_pytorch_reads(torch, rec):
+    """A node saves what PyTorch's formula reads, not only what refgrad's needs: sgn's (a zero for real inputs)
+    reads self and its result, index_add's for source reads source (its dim, expand_as), gather's and
+    masked_select's and the padding ones read self (for its sizes)."""
+    def leaf(*shape, low=-2.0):
+        return rec.tensor(*shape, low=low, requires_grad=True)
+
+    def bump(i):
+        return lambda inputs, out: inputs[i].add_(1)
+
+    def bump_out(inputs, out):
+        out.add_(1)
+
+    cases = {
+        "sgn.self": (lambda: (lambda x: (x.sgn(), [x]))(leaf(3)), bump(0)),
+        "sgn.result": (lambda: (lambda x: (x.sgn(), [x]))(leaf(3)), bump_out),
+        "index_add.source": (lambda: (lambda x, s: (x.index_add(0, torch.tensor([1]), s), [x, s]))(leaf(3, 2), leaf(1, 2)),
+                             bump(1)),
+        "index_add.self": (lambda: (lambda x, s: (x.index_add(0, torch.tensor([1]), s), [x, s]))(leaf(3, 2), leaf(1, 2)),
+                           bump(0)),
+        "gather.self": (lambda: (lambda x: (x.gather(1, torch.tensor([[0], [1]])), [x]))(leaf(2, 3)), bump(0)),
+        "masked_select.self": (lambda: (lambda x: (x.masked_select(torch.tensor([True, False, True])), [x]))(leaf(2, 3)),
+                               bump(0)),
+        "reflect_pad.self": (lambda: (lambda x: (torch.nn.functional.pad(x, (1, 1), mode="reflect"), [x]))(leaf(1, 2, 3)),
+                             bump(0)),
+        "replicate_pad.self": (lambda: (lambda x: (torch.nn.functional.pad(x, (1, 1), mode="replicate"), [x]))(
+            leaf(1, 2, 3)), bump(0)),
+    }
+    for name, (make, modify) in cases.items():
+        rec.raises(name, _modify_then_backward(torch, make, modify))
+
+
+@scenario(dtypes=FLOATS)
+def saved_whichever_input_requires_grad(torch, rec):
+    """PyTorch saves a value that the formulas of several inputs read (lerp's weight, addcdiv's tensor2,
+    convolution's input and weight, layer_norm's three) even when only another input requires grad, and its
+    node unpacks every saved value before it runs a formula; one input's formula alone guards the rest."""
+    def tensors(*shapes, requires=()):
+        return [rec.tensor(*s, requires_grad=i in requires) for i, s in enumerate(shapes)]
+
+    F = torch.nn.functional
+    ops = {
+        "lerp": (lambda a, b, w: torch.lerp(a, b, w), ((3,), (3,), (3,))),
+        "addcdiv": (lambda a, b, c: torch.addcdiv(a, b, c, value=2), ((3,), (3,), (3,))),
+        "mul": (lambda a, b: a * b, ((3,), (3,))),
+        "conv1d": (lambda x, w, b: F.conv1d(x, w, b), ((1, 1, 4), (1, 1, 2), (1,))),
+        "layer_norm": (lambda x, w, b: F.layer_norm(x, (3,), w, b), ((2, 3), (3,), (3,))),
+        "bce_target": (lambda x, t: F.binary_cross_entropy(x.sigmoid(), t.sigmoid()), ((3,), (3,))),
+    }
+    for name, (fn, shapes) in ops.items():
+        for req in range(len(shapes)):
+            for mod in range(len(shapes)):
+                def make(fn=fn, shapes=shapes, req=req):
+                    inputs = tensors(*shapes, requires=(req,))
+                    return fn(*inputs), inputs
+                rec.raises(f"{name}.grad_of_{req}.modify_{mod}", _modify_then_backward(
+                    torch, make, lambda inputs, out, mod=mod: inputs[mod].add_(1)))
+
+
+@scenario
+def sgn_result_modified_in_place(torch, rec):
+    """The fuzzer's finding: sgn saves its result, so exp_ on it breaks a backward through repeat."""
+    t0 = torch.tensor(rec.data(3), requires_grad=True)
+    t1 = torch.sgn(t0)
+    t2 = t1.repeat(2)
+    t1.exp_()
+    rec.raises("backward", lambda: t2.backward(torch.full_like(t2, 2), create_graph=True, inputs=[t0, t1]))
+
+
+@scenario
+def index_add_source_view_modified(torch, rec):
+    """The fuzzer's finding: index_add saves source (a view of t0 here, regenerated as AsStrided when t0 is
+    modified), so t0.mul_ under no_grad breaks its backward."""
+    t0 = torch.tensor(rec.data(3), requires_grad=True)
+    t1 = t0.index_add(0, torch.tensor([0]), t0.narrow(0, 0, 1))
+    with torch.no_grad():
+        t0.mul_(0)
+    rec.raises("backward", lambda: t1.sum().backward(inputs=[t0]))

@@ -251,6 +251,8 @@ class FormulaNode(Node):
 
     def apply(self, grads):
         rule = self._rule
+        if self._saved:
+            self._check_saved()
         if rule.many:
             return self._apply_many(grads)
         grad = grads[0]
@@ -284,6 +286,19 @@ class FormulaNode(Node):
         backward, uses = rule.backward, rule.uses
         return tuple(None if fn is None else backward[i](grad, *self._values(uses[i]))
                      for (fn, _), i in zip(self.next_functions, rule.grad_inputs))
+
+    def _check_saved(self):
+        """PyTorch's node unpacks every value it saved before it runs any formula, so a saved tensor modified in
+        place (or freed) raises even where the formulas to run do not read it (lerp's self and end, when only
+        weight requires grad)."""
+        for v in self._saved.values():
+            if type(v) is SavedTensor:
+                if v.freed or v.counter.value != v.version:
+                    v.unpack(self)
+            elif type(v) is tuple and v and type(v[0]) is SavedTensor:
+                for t in v:
+                    if t.freed or t.counter.value != t.version:
+                        t.unpack(self)
 
     def _values(self, names):
         """The saved values a formula names, saved tensors unpacked (and checked for in-place changes)."""
