@@ -228,10 +228,6 @@ EQUIVALENT_MUTANTS = {
     "prod_others-0->1@2": "the slice only gives the shape of the ones put at the ends",
     "cumprod_backward-0->1@10": "a one-element cumprod's gradient is the incoming gradient, which the shortcut returns",
     "nll_backward-0->1@4": "an ignored target's row gets zeros, whichever index they are scattered to",
-    "norm_backward-0->1@30": "the norm is 0 only where every element is, and the factor self makes those 0",
-    "norm_backward-0->1@53": "the value filled where self is 0 is multiplied by self.sgn(), which is 0 there",
-    "norm_backward-Lt->LtE@3": "ord == 1 is taken by the branch before",
-    "norm_backward-Lt->LtE@18": "ord == 2 is taken by a branch before",
     "std_backward-0->1@1": "std is 0 only where every element equals the mean, so the value filled into the gradient "
                            "there is multiplied by self - mean = 0 (or by NaN, with no degrees of freedom)",
     **{f"layer_norm_double_backward-drop {side} of Add@{site}":
