@@ -313,7 +313,8 @@ def det_backward(grad, A, result):
         return grad.unsqueeze(-1).unsqueeze(-1).expand(A.shape)
     eps = np.finfo(A.dtype.np).eps
     if not grad_mode.state.enabled:
-        d = np.where(np.eye(A.shape[-1], dtype=bool), (grad._data * result._data)[..., None, None], 0)  # +0 off it
+        with quiet():  # an infinite grad times a zero det is NaN, silently
+            d = np.where(np.eye(A.shape[-1], dtype=bool), (grad._data * result._data)[..., None, None], 0)  # +0 off it
         return ops.new_tensor(kernels.solve_transposed(A._data, d, eps), device=A.device)
     d = _diag_embed((grad * result).unsqueeze(-1).expand(A.shape[:-1]))
     return masked_fmap(result.abs() < 100 * eps, _det_singular, _det_nonsingular, A, d, grad)

@@ -360,6 +360,7 @@ def _pivot_row(col):
     return np.where(first_nan, 0, np.argmax(np.where(np.isnan(col), -1, col), axis=1)) if col.shape[1] else 0
 
 
+@quietly
 def det(a):
     """The product of the LU diagonal in a's dtype, as PyTorch's (so a NaN on it gives NaN, and float32
     rounding decides whether a singular matrix gives exactly 0)."""
@@ -369,6 +370,7 @@ def det(a):
     return sign * np.prod(np.diagonal(lu, 0, -2, -1), axis=-1)
 
 
+@quietly
 def inv(a):
     """getrf then getrs on the identity, in a's dtype, as PyTorch's linalg.inv (so NaN spreads as there, and
     float32 rounds as float32); a zero pivot raises np.linalg.LinAlgError (the caller words PyTorch's error).
@@ -382,6 +384,7 @@ def inv(a):
     return lu_solve(lu, perm, np.broadcast_to(np.eye(n, dtype=a.dtype), a.shape))
 
 
+@quietly
 def lu_solve(lu, perm, b, adjoint=False):
     """getrs: X with A X = B (A^T X = B when `adjoint`), A given by lu_factor's (lu, perm), B a batch of
     matrices broadcasting against them; in B's dtype."""
@@ -410,6 +413,7 @@ def lu_solve(lu, perm, b, adjoint=False):
     return x
 
 
+@quietly
 def solve(a, b):
     """X with A X = B (B a batch of matrices), as PyTorch's linalg.solve: getrf of A, getrs. A zero pivot
     raises np.linalg.LinAlgError."""
@@ -613,7 +617,7 @@ def log_sigmoid_backward(g, x):
 
 def mse_backward(g, x, t, reduction):
     """2 (x - t) g, over n for a mean (PyTorch's norm * (input - target) * grad_output)."""
-    norm = 2.0 / x.size if reduction == "mean" else 2.0
+    norm = (2.0 / x.size if x.size else math.inf) if reduction == "mean" else 2.0  # C++'s 2. / 0 is inf
     return np.asarray(norm, x.dtype) * (x - t) * g
 
 

@@ -536,3 +536,20 @@ def addcdiv_by_an_integer_tensor(torch, rec):
         rec(f"tensor2_grad.{value}",
             torch.autograd.grad(torch.addcdiv(x, torch.tensor([3, 1]), divisor, value=value).sum(), [divisor]))
         rec(f"float.{value}", torch.autograd.grad(torch.addcdiv(x, x, torch.tensor([4.0, 3.0]), value=value).sum(), [x]))
+
+
+@scenario
+def nan_and_empty_through_fused_backwards(torch, rec):
+    """elu's backward takes its negative side only where x <= 0 (a NaN input gets the incoming gradient);
+    mse_loss's mean gradient of an empty input scales by C++'s 2. / 0 (inf) over nothing; det's gradient through
+    log of a singular matrix (an infinite gradient times a zero det) is NaN, without NumPy warnings."""
+    F = torch.nn.functional
+    for create_graph in (False, True):
+        x = torch.tensor([1.0, -1.0, NAN, 0.0], requires_grad=True)
+        rec(f"elu.{create_graph}", torch.autograd.grad(F.elu(x), [x], torch.ones(4), create_graph=create_graph)[0])
+        empty = torch.zeros(0, requires_grad=True)
+        loss = F.mse_loss(empty, torch.zeros(0))
+        rec(f"mse_empty.{create_graph}", [loss, torch.autograd.grad(loss, [empty], create_graph=create_graph)[0]])
+    A = torch.ones(1, 2, 3, 3, requires_grad=True)
+    torch.log(torch.linalg.det(A)).sum().backward()
+    rec("log_det_singular", A.grad)
