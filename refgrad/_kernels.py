@@ -348,6 +348,31 @@ def addmm(a, m1, m2, beta, alpha):
     return c + m1 @ b
 
 
+def _products_in_k_order(a, b, c=None):
+    """c + sum over k of a[..., :, k] b[..., k, :], added one k at a time (c defaults to zeros)."""
+    k = a.shape[-1]
+    shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-2] + (1,))[:-1] + (a.shape[-2], b.shape[-1])
+    dtype = np.result_type(a, b)
+    terms = np.empty((k + 1,) + shape, dtype)
+    terms[0] = 0 if c is None else c
+    np.multiply(np.moveaxis(a, -1, 0)[..., None], np.moveaxis(b, -2, 0)[..., None, :], out=terms[1:])
+    return np.add.reduce(terms, axis=0)  # over the outer axis NumPy adds in order (no pairwise sum)
+
+
+def mm(a, b):
+    """a @ b as PyTorch's CPU mm: MKL's gemm adds small products in k order (see addmm)."""
+    if _gemm_adds_in_k_order(a.shape[0], b.shape[1]) and a.size and b.size:
+        return _products_in_k_order(a, b)
+    return np.matmul(a, b)
+
+
+def bmm(a, b):
+    """a @ b batched as PyTorch's CPU bmm: below 400 multiply-adds per matrix its own loop adds in k order."""
+    if a.shape[-1] * a.shape[-2] * b.shape[-1] < 400 and a.size and b.size:
+        return _products_in_k_order(a, b)
+    return np.matmul(a, b)
+
+
 def _gemm_adds_in_k_order(m, n):
     """Where MKL's gemm accumulates into C product by product (m x k times k x n, row-major): one row, or up to
     3 rows, or 2 to 11 columns; a single column is a dot product added at the end."""

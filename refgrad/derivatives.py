@@ -421,11 +421,11 @@ MV = entry("mv", "MvBackward0", np.matmul, ("self", "vec"),
            {"self": lambda grad, vec: ops.outer(grad, vec),
             "vec": lambda grad, self: self.t().mv(grad)},
            jvp=lambda self_t, vec_t, self, vec: self_t.mv(vec) + self.mv(vec_t))
-MM = entry("mm", "MmBackward0", np.matmul, ("self", "mat2"),
+MM = entry("mm", "MmBackward0", kernels.mm, ("self", "mat2"),
            {"self": lambda grad, mat2: grad.mm(mat2.t()),
             "mat2": lambda grad, self: self.t().mm(grad)},
            jvp=lambda self_t, mat2_t, self, mat2: self_t.mm(mat2) + self.mm(mat2_t))
-BMM = entry("bmm", "BmmBackward0", np.matmul, ("self", "mat2"),
+BMM = entry("bmm", "BmmBackward0", kernels.bmm, ("self", "mat2"),
             {"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
              "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)},
             jvp=lambda self_t, mat2_t, self, mat2: self_t.bmm(mat2) + self.bmm(mat2_t))

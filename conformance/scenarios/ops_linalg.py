@@ -355,3 +355,16 @@ def addmm_scales_create_graph(torch, rec):
     for name, scales in {"ones": {}, "scaled": {"beta": 2, "alpha": 3}}.items():
         grads = torch.autograd.grad((torch.addmm(c, a, b, **scales) * w).sum(), (c, a, b), create_graph=True)
         rec(name, [(g, g.grad_fn.name()) for g in grads])
+
+
+@scenario
+def mm_bmm_summation_order(torch, rec):
+    """Small mm (MKL's gemm) and bmm (PyTorch's own loop below 400 multiply-adds) add the products in k order:
+    the last bits, and so the printed cancellations, are PyTorch's (an inverse's gradient under create_graph)."""
+    A = torch.tensor([[2.0, 1.0, 1.0], [1.0, -1.0, -1.0], [1.0, -1.0, 2.0]], requires_grad=True)
+    torch.linalg.inv(A).sum().backward(create_graph=True)
+    rec("inv_grad", repr(A.grad))
+    inv = torch.linalg.inv(A.detach())
+    rec("mm", repr(torch.ones(3, 3) @ inv.t()))
+    rec("bmm", repr(torch.bmm(torch.ones(2, 3, 3), inv.t().expand(2, 3, 3))))
+    rec("matmul_batched", repr(torch.ones(2, 2, 3) @ inv))
