@@ -281,13 +281,14 @@ def softmax(a, dim):
     the sum's reciprocal; along another dim (_vec_softmax) the exps, summed in order along dim, divide."""
     if not a.size:
         return a
+    if not a.ndim:
+        return softmax(a.reshape(1), 0).reshape(())
     e = EXP(a - np.max(a, axis=dim, keepdims=True))
-    moved = np.moveaxis(e.reshape(e.shape or (1,)), dim, -1)
-    sums = _vector_sum(moved.reshape(-1, moved.shape[-1])).reshape(moved.shape[:-1] + (1,))
-    if a.ndim and dim % a.ndim != a.ndim - 1:
-        return e / np.moveaxis(_sum_left_to_right(moved.reshape(-1, moved.shape[-1])).reshape(
-            moved.shape[:-1] + (1,)), -1, dim)
-    return e * (e.dtype.type(1) / sums).reshape(e.shape[:-1] + (1,) if e.ndim else ())
+    moved = np.moveaxis(e, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    if dim % a.ndim != a.ndim - 1:
+        return e / np.moveaxis(_sum_left_to_right(rows).reshape(moved.shape[:-1] + (1,)), -1, dim)
+    return e * (e.dtype.type(1) / _vector_sum(rows)).reshape(e.shape[:-1] + (1,))
 
 
 def log_softmax(a, dim):
