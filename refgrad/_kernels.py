@@ -276,8 +276,19 @@ def logsumexp(a, dim, keepdim):
 
 
 def softmax(a, dim):
-    e = np.exp(a - np.max(a, axis=dim, keepdims=True)) if a.size else a
-    return e / np.sum(e, axis=dim, keepdims=True)
+    """exp(x - max) over its sum along dim, as PyTorch's CPU kernels form it: along the last (contiguous)
+    dim (_vec_softmax_lastdim) the exps are summed in vector lanes (_vector_sum) and each is multiplied by
+    the sum's reciprocal; along another dim (_vec_softmax) the exps, summed in order along dim, divide."""
+    if not a.size:
+        return a
+    if not a.ndim:
+        return softmax(a.reshape(1), 0).reshape(())
+    e = EXP(a - np.max(a, axis=dim, keepdims=True))
+    moved = np.moveaxis(e, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    if dim % a.ndim != a.ndim - 1:
+        return e / np.moveaxis(_sum_left_to_right(rows).reshape(moved.shape[:-1] + (1,)), -1, dim)
+    return e * (e.dtype.type(1) / _vector_sum(rows)).reshape(e.shape[:-1] + (1,))
 
 
 def log_softmax(a, dim):
@@ -540,14 +551,21 @@ def index_put_zeros(g, shape, index):
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)
 SQRT_2 = math.sqrt(2.0)
+M_SQRT1_2 = math.sqrt(0.5)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 ERF_ARRAY = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def gelu(a, approximate, vectorised=False):
+    """The exact form as GeluKernelImpl computes it, each step in the input's dtype: x * 0.5 * (1 + erf(x *
+    M_SQRT1_2)), erf rounded once (glibc's). Where erf is -1 (x <= -5.55 in float32, -8.3 in float64)
+    1 + erf is 0 and the result -0.0, not the tiny negative number -x * Phi(-x) would round to. (A
+    float32 input of two elements or more goes to oneDNN's gelu_erf there, its own polynomial: within an
+    ulp or a few of this, not emulated.)"""
     if approximate == "tanh":
         return 0.5 * a * (1 + np.tanh(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
-    out = (0.5 * a * (1 + ERF_ARRAY(a / SQRT_2))).astype(a.dtype)
+    erf = ERF_ARRAY(a * a.dtype.type(M_SQRT1_2)).astype(a.dtype)
+    out = a * a.dtype.type(0.5) * (a.dtype.type(1) + erf)
     if vectorised:  # PyTorch's vectorised float32 loop gives NaN for +inf
         out[a == np.inf] = np.nan
     return out

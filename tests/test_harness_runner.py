@@ -265,3 +265,18 @@ def test_messages_drop_build_paths():
     assert normalize_message("bad (Triggered internally at /__w/a/b.cpp:12.)") == "bad"
     assert normalize_message("unflatten failed:\nDim 0\nException raised from f at /x.cpp:1 (most recent call "
                              "first):\nframe #0: g") == "unflatten failed:\nDim 0"
+
+
+@pytest.mark.parametrize("expected, actual, conforms", [
+    ("tensor([5.9605e-08, 5.9605e-08])", "tensor([0., 0.])", True),  # a last-bit value flips the notation
+    ("tensor([[1., nan],\n        [1., 1.]])", "tensor([[1.0000,    nan],\n        [1.0000, 1.0000]])", True),
+    ("tensor([1., 2.])", "tensor([1., 2.], grad_fn=<AddBackward0>)", False),  # a suffix always counts
+    ("tensor([1., 2.,\n        3.])", "tensor([1., 2., 3.])", False),  # line breaks count in one notation
+    ("tensor([1., inf])", "tensor([1., nan])", False),
+], ids=["notation", "padding", "suffix", "wrapping", "nan"])
+def test_reprs_of_values_within_tolerance(expected, actual, conforms):
+    """Where the values differ within tolerance, a repr's numbers and padding are masked; where the values are
+    identical, the repr is compared byte for byte."""
+    from conformance.compare import _same_print
+    assert _same_print(expected, actual, identical=False) is conforms
+    assert _same_print(expected, actual, identical=True) is False

@@ -553,3 +553,25 @@ def nan_and_empty_through_fused_backwards(torch, rec):
     A = torch.ones(1, 2, 3, 3, requires_grad=True)
     torch.log(torch.linalg.det(A)).sum().backward()
     rec("log_det_singular", A.grad)
+
+
+def gelu_far_below_zero_is_negative_zero(torch, rec):
+    """gelu computes x * 0.5 * (1 + erf(x / sqrt(2))) in the input's dtype: where erf rounds to -1 the result is
+    -0.0 (the repr shows -0.), not the tiny negative real value -x * Phi(-x)."""
+    F = torch.nn.functional
+    rec("pair.repr", repr(F.gelu(torch.tensor([[-8.0, 0.0]]))))
+    rec("one.repr", repr(F.gelu(torch.tensor([-6.0]))))
+    rec("grad_fn.repr", repr(F.gelu(torch.tensor([-8.0, 0.0], requires_grad=True))))
+    rec("float64.repr", repr(F.gelu(torch.tensor([-9.0, -40.0, 0.0, -0.0], dtype=torch.float64))))
+
+
+@scenario
+def softmax_multiplies_by_the_reciprocal_sum(torch, rec):
+    """softmax along the last dim multiplies each exp by 1 / sum (rounded first), so [1, -1, 1] sums back to
+    exactly 1 and the losses of that sum against 1 are exactly 0 (their reprs show 0., not 1.1921e-07)."""
+    F = torch.nn.functional
+    s = torch.tensor([1.0, -1.0, 1.0]).softmax(0)
+    rec("sum.repr", repr(s.sum(0)))
+    rec("l1_mean.repr", repr(F.l1_loss(s.sum(0), torch.tensor(1.0), reduction="mean")))
+    rec("mse_sum.repr", repr(F.mse_loss(s.sum(0), torch.tensor(1.0), reduction="sum")))
+    rec("rows.repr", repr(torch.tensor([[1.0, -1.0, 1.0], [0.5, 2.0, -3.0]]).softmax(1).sum(1)))
