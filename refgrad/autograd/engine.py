@@ -19,7 +19,6 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from .._creation import zeros_like
 from .._formulas import sum_to
 from .._tensor import Tensor
 from .._warn import warn_once
@@ -304,8 +303,9 @@ def _accumulate_into(tensor, grad, create_graph):
         return
     if create_graph:
         if tensor._grad is None:
-            # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad)
-            tensor._grad = zeros_like(grad).copy_(grad)
+            # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad), recorded
+            layout = Tensor._make(np.zeros_like(tensor._data, dtype=grad._data.dtype), grad._dtype, grad._device)
+            tensor._grad = layout.copy_(grad)
         else:
             tensor._grad = tensor._grad + grad
             _check_layout_contract(tensor._grad, tensor)
