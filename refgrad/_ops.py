@@ -302,6 +302,7 @@ def mul_scalar(input, other):
 
 def sub_scalar(input, other):
     """input - other for a Python number `other`, as PyTorch's C++ formulas subtract (SubBackward1)."""
+    _check_sub(input, other)
     return call(D.SUB_SCALAR, (input,), {"other": other})
 
 

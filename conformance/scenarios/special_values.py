@@ -575,3 +575,14 @@ def softmax_multiplies_by_the_reciprocal_sum(torch, rec):
     rec("l1_mean.repr", repr(F.l1_loss(s.sum(0), torch.tensor(1.0), reduction="mean")))
     rec("mse_sum.repr", repr(F.mse_loss(s.sum(0), torch.tensor(1.0), reduction="sum")))
     rec("rows.repr", repr(torch.tensor([[1.0, -1.0, 1.0], [0.5, 2.0, -3.0]]).softmax(1).sum(1)))
+
+
+@scenario
+def pow_by_a_bool_exponent_backward(torch, rec):
+    """pow(x, bool tensor) computes (True ** ... is 1), but its gradient for x subtracts 1 from the exponent,
+    which a bool tensor refuses: PyTorch's error, at backward."""
+    x = torch.tensor([1.5, 2.0], requires_grad=True)
+    exponent = torch.tensor([True, False])
+    y = torch.pow(x, exponent)
+    rec("y", y)
+    rec.raises("backward", lambda: y.sum().backward())
