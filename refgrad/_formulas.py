@@ -274,7 +274,9 @@ def std_backward(grad, self, result, dim, correction, keepdim):
 
 
 def cumprod_backward(grad, self, result, dim):
-    if self.dim() == 0 or self.numel() == 0:
+    """PyTorch's: the incoming gradient itself (so it requires grad only when that does) for at most one
+    element or a size-1 dim; result-based without zeros; the products of the others with them."""
+    if self.numel() <= 1 or self.shape[dim] == 1:
         return grad
     if not bool((self == 0).any()):
         return (grad * result).flip((dim,)).cumsum(dim).flip((dim,)) / self
