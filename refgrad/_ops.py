@@ -27,7 +27,7 @@ from ._device import canonical
 from ._dispatch import bump_version, call, call_inplace, check_inplace, check_mutable, zero_tensor_like  # noqa: F401
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
-from ._promotion import broadcast_shapes, check_inplace_shape
+from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
 from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
@@ -1818,7 +1818,9 @@ def masked_fill(input, mask, value):
         if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
+        _masked_fill_value_fits(input, value)
         return call(D.MASKED_FILL_TENSOR, (input, value), {"mask": mask})
+    _masked_fill_value_fits(input, value)
     return call(D.MASKED_FILL, (input,), {"mask": mask, "value": value})
 
 
@@ -2279,6 +2281,7 @@ def _pow_args(self, exponent):
 def _fill_args(self, value):
     if isinstance(value, Tensor):
         return D.FILL_TENSOR, (value,), {}
+    check_int_range(value)
     return D.FILL, (), {"value": value}
 
 
@@ -2286,6 +2289,8 @@ def _fill_check(self, operands, params):
     if operands and operands[0]._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{operands[0]._data.ndim} dimensions.")
+    if not operands:
+        check_fill_value(params["value"], self._dtype, self._data.size)
 
 
 def _copy_args(self, src, non_blocking=False):
@@ -2323,6 +2328,7 @@ def _lerp_check(self, operands, params):
 def _masked_fill_args(self, mask, value):
     if isinstance(value, Tensor):
         return D.MASKED_FILL_TENSOR, (value,), {"mask": mask}
+    check_int_range(value)
     return D.MASKED_FILL, (), {"mask": mask, "value": value}
 
 
@@ -2332,6 +2338,12 @@ def _unary_args(rule):
 
 def _masked_fill_check(self, operands, params):
     _bool_mask("masked_fill_", params["mask"])
+    _masked_fill_value_fits(self, operands[0] if operands else params["value"])
+
+
+def _masked_fill_value_fits(self, value):
+    """masked_fill's kernel writes value.item() for a 0-dim tensor value: both are checked as Scalars."""
+    check_scalar_fits(value.item() if isinstance(value, Tensor) else value, self._dtype)
 
 
 add_ = _inplace("add_", _add_args)
