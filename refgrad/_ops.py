@@ -948,21 +948,36 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         bounds = tuple(b if isinstance(b, Tensor) or b is None else full_like_scalar(input, b) for b in (min, max))
         return call(D.CLAMP, (input,) + bounds, {})
+    _clamp_bounds_fit(input, (min, max))
     return call(D.CLAMP_SCALAR, (input,), {"min": min, "max": max})
+
+
+def _clamp_bounds_fit(input, bounds, into=None):
+    """clamp's kernel reads its number bounds as Scalars of the dtype it computes in (refusing one that
+    overflows it, even for an empty tensor); in place, after the check that its result casts into `into`."""
+    numbers = [b for b in bounds if b is not None]
+    common = dt.result_type([input] + numbers)
+    if into is None or dt.can_cast(common, into):
+        for b in numbers:
+            check_scalar_fits(b, common)
 
 
 @public()
 def clamp_min(input, min):
     if isinstance(min, Tensor):
         return call(D.CLAMP_MIN_TENSOR, (input, min), {})
-    return call(D.CLAMP_MIN, (_tensor_arg("clamp_min", 1, "input", input),), {"min": min})
+    input = _tensor_arg("clamp_min", 1, "input", input)
+    _clamp_bounds_fit(input, (min,))
+    return call(D.CLAMP_MIN, (input,), {"min": min})
 
 
 @public()
 def clamp_max(input, max):
     if isinstance(max, Tensor):
         return call(D.CLAMP_MAX_TENSOR, (input, max), {})
-    return call(D.CLAMP_MAX, (_tensor_arg("clamp_max", 1, "input", input),), {"max": max})
+    input = _tensor_arg("clamp_max", 1, "input", input)
+    _clamp_bounds_fit(input, (max,))
+    return call(D.CLAMP_MAX, (input,), {"max": max})
 
 
 
@@ -2313,6 +2328,8 @@ def _clamp_args(self, min=None, max=None):
 def _clamp_check(self, operands, params):
     if not operands and params["min"] is None and params["max"] is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if not operands:
+        _clamp_bounds_fit(self, (params["min"], params["max"]), into=self._dtype)
 
 
 def _lerp_args(self, end, weight):

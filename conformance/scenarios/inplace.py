@@ -323,3 +323,23 @@ def fill_value_converted_before_inference_check(torch, rec):
             if not isinstance(v, complex):
                 rec.raises(f"masked_fill_tensor.{d}.{v!r}", lambda: torch.zeros(2, dtype=dtype).masked_fill(
                     mask, torch.tensor(float(v) if abs(v) < 2 ** 63 else 0.0)))
+
+
+@scenario(dtypes=("int64",))
+def clamp_number_bounds_converted(torch, rec):
+    """clamp's kernel reads number bounds as Scalars of the dtype it computes in, refusing one that overflows
+    it (even for an empty tensor); in place, the check that the result casts into self comes first, and the
+    inference-tensor refusal after."""
+    values = [float("nan"), float("inf"), 1e20, 300, -1, -300, 1e40, 70000.0, 1.5, True]
+    for d in ["int64", "int8", "uint8", "bool", "float16", "float32"]:
+        dtype = getattr(torch, d)
+        with torch.inference_mode():
+            inference = torch.zeros(2, dtype=dtype)
+        for v in values:
+            for n in (0, 2):
+                rec.raises(f"clamp_.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).clamp_(v))
+                rec.raises(f"clamp_max_.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).clamp_(None, v))
+                rec.raises(f"clamp.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).clamp(-5, v))
+                rec.raises(f"clamp_min.{d}.{v!r}.{n}", lambda: torch.clamp_min(torch.zeros(n, dtype=dtype), v))
+                rec.raises(f"clamp_max.{d}.{v!r}.{n}", lambda: torch.clamp_max(torch.zeros(n, dtype=dtype), v))
+            rec.raises(f"inference.{d}.{v!r}", lambda: inference.clamp_(v))
