@@ -279,3 +279,21 @@ def cumprod_backward_passes_grad_through(torch, rec):
         g, = torch.autograd.grad(y, x, seed, create_graph=True)
         rec(f"{name}.seeded", g)
         rec(f"{name}.seeded_is_seed", g is seed)
+
+
+@scenario(dtypes=FLOATS)
+def cumprod_backward_with_zeros_differentiated(torch, rec):
+    """cumprod's gradient for an input with zeros, under create_graph: PyTorch's O(n^2) path copies each
+    position's gradient into a zeros tensor (CopySlices), products of slices and cumprods; its second
+    derivative goes through them."""
+    cases = {"vector": ([1.0, 0.0, 3.0], 0), "neg_dim": ([0.0, 2.0], -1),
+             "rows": ([[1.0, 0.0, 2.0, 3.0], [0.5, 1.5, 0.0, 0.0]], 1), "cols": ([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]], 0)}
+    for name, (values, dim) in cases.items():
+        x = rec.constant(values, requires_grad=True)
+        v = rec.tensor(*x.shape, requires_grad=True)
+        y = x.cumprod(dim)
+        g, = torch.autograd.grad(y, x, v, create_graph=True)
+        rec(f"{name}.grad", g)
+        rec(f"{name}.next", _next_names(g, depth=5))  # down to each position's products
+        rec(f"{name}.second", torch.autograd.grad((g * g).sum(), (x, v)))
+        rec(f"{name}.plain", torch.autograd.grad(y, x, v)[0])
