@@ -3,6 +3,7 @@
 Dtype inference follows PyTorch: bools give bool, Python ints give int64, floats give the
 default dtype (float32), NumPy arrays keep their dtype.
 """
+import math
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from . import _dtype as dt
 from ._args import int_list
 from ._device import canonical
 from ._fp import quiet, quietly
+from ._promotion import check_fill_value, scalar_into
 from ._tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full", "empty", "eye", "linspace",
@@ -139,8 +141,9 @@ def _pick(size_args, size):
 def _filled(fn, value, size, dtype, device, requires_grad):
     dtype = dtype or dt.get_default_dtype()
     shape = _size(fn, size)
-    with quiet():  # full((2,), 1e30, dtype=half) is inf, silently
-        data = np.full(shape, value, dtype=dtype.np)
+    check_fill_value(value, dtype, math.prod(shape))  # full((2,), 1e30, dtype=half) is refused, even empty
+    with quiet():
+        data = np.full(shape, scalar_into(value, dtype.np), dtype=dtype.np)
     return _finish(data, dtype, device, requires_grad)
 
 
@@ -164,8 +167,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 def _like(value):
     def factory(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+        into = dtype or input._dtype
+        check_fill_value(value, into, input._data.size)
         # np.full_like keeps the input's memory layout, as PyTorch's preserve_format does
-        return _finish(np.full_like(input._data, value, dtype=(dtype or input._dtype).np), dtype or input._dtype,
+        return _finish(np.full_like(input._data, scalar_into(value, into.np), dtype=into.np), into,
                        device if device is not None else input._device, requires_grad)
     return factory
 

@@ -274,10 +274,14 @@ def std_backward(grad, self, result, dim, correction, keepdim):
 
 
 def cumprod_backward(grad, self, result, dim):
-    if self.dim() == 0 or self.numel() == 0:
+    """PyTorch's: the incoming gradient itself (so it requires grad only when that does) for at most one
+    element or a size-1 dim; result-based without zeros; the products of the others with them."""
+    if self.numel() <= 1 or self.shape[dim] == 1:
         return grad
     if not bool((self == 0).any()):
         return (grad * result).flip((dim,)).cumsum(dim).flip((dim,)) / self
+    if grad_mode.state.enabled:
+        return cumprod_backward_by_position(grad, self, dim % self.dim())
     # d result_j / d x_i = prod_{k <= j, k != i} x_k for j >= i: build that product for every i.
     x = self.movedim(dim, -1)
     g = grad.movedim(dim, -1)
@@ -286,6 +290,25 @@ def cumprod_backward(grad, self, result, dim):
     others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)          # [..., i, j]
     upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()  # j >= i
     return (ops.where(upper, others, 0.0) * g.unsqueeze(-2)).sum(-1).movedim(-1, dim)
+
+
+def cumprod_backward_by_position(grad, x, dim):
+    """PyTorch's O(n^2) path for an input with zeros being differentiated (create_graph): position k's
+    gradient, the sum over j >= k of grad_j times the product of x_0..x_j but x_k, copied into a zeros
+    tensor (so it is CopySlices)."""
+    n = x.shape[dim]
+    grad_input = ops.zeros(x.shape, dtype=grad.dtype, device=grad.device)
+    for k in range(n):
+        if k == 0:
+            omitted = ops.cat([ops.ones_like(x.narrow(dim, 0, 1)), x.narrow(dim, 1, n - 1).cumprod(dim)], dim)
+        elif k == n - 1:
+            omitted = x.narrow(dim, 0, k).prod(dim, True)
+        else:
+            until = x.narrow(dim, 0, k).prod(dim, True)
+            after = x.narrow(dim, k + 1, n - k - 1).cumprod(dim)
+            omitted = ops.cat([until, until.expand_as(after) * after], dim)
+        grad_input.select(dim, k).copy_((grad.narrow(dim, k, n - k) * omitted).sum(dim))
+    return grad_input
 
 
 def cumprod_jvp(self_t, self, result, dim):

@@ -27,7 +27,7 @@ from ._device import canonical
 from ._dispatch import bump_version, call, call_inplace, check_inplace, check_mutable, zero_tensor_like  # noqa: F401
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
-from ._promotion import broadcast_shapes, check_inplace_shape
+from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
 from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
@@ -949,21 +949,36 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         bounds = tuple(b if isinstance(b, Tensor) or b is None else full_like_scalar(input, b) for b in (min, max))
         return call(D.CLAMP, (input,) + bounds, {})
+    _clamp_bounds_fit(input, (min, max))
     return call(D.CLAMP_SCALAR, (input,), {"min": min, "max": max})
+
+
+def _clamp_bounds_fit(input, bounds, into=None):
+    """clamp's kernel reads its number bounds as Scalars of the dtype it computes in (refusing one that
+    overflows it, even for an empty tensor); in place, after the check that its result casts into `into`."""
+    numbers = [b for b in bounds if b is not None]
+    common = dt.result_type([input] + numbers)
+    if into is None or dt.can_cast(common, into):
+        for b in numbers:
+            check_scalar_fits(b, common)
 
 
 @public()
 def clamp_min(input, min):
     if isinstance(min, Tensor):
         return call(D.CLAMP_MIN_TENSOR, (input, min), {})
-    return call(D.CLAMP_MIN, (_tensor_arg("clamp_min", 1, "input", input),), {"min": min})
+    input = _tensor_arg("clamp_min", 1, "input", input)
+    _clamp_bounds_fit(input, (min,))
+    return call(D.CLAMP_MIN, (input,), {"min": min})
 
 
 @public()
 def clamp_max(input, max):
     if isinstance(max, Tensor):
         return call(D.CLAMP_MAX_TENSOR, (input, max), {})
-    return call(D.CLAMP_MAX, (_tensor_arg("clamp_max", 1, "input", input),), {"max": max})
+    input = _tensor_arg("clamp_max", 1, "input", input)
+    _clamp_bounds_fit(input, (max,))
+    return call(D.CLAMP_MAX, (input,), {"max": max})
 
 
 
@@ -1819,7 +1834,9 @@ def masked_fill(input, mask, value):
         if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
+        _masked_fill_value_fits(input, value)
         return call(D.MASKED_FILL_TENSOR, (input, value), {"mask": mask})
+    _masked_fill_value_fits(input, value)
     return call(D.MASKED_FILL, (input,), {"mask": mask, "value": value})
 
 
@@ -2280,6 +2297,7 @@ def _pow_args(self, exponent):
 def _fill_args(self, value):
     if isinstance(value, Tensor):
         return D.FILL_TENSOR, (value,), {}
+    check_int_range(value)
     return D.FILL, (), {"value": value}
 
 
@@ -2287,6 +2305,8 @@ def _fill_check(self, operands, params):
     if operands and operands[0]._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{operands[0]._data.ndim} dimensions.")
+    if not operands:
+        check_fill_value(params["value"], self._dtype, self._data.size)
 
 
 def _copy_args(self, src, non_blocking=False):
@@ -2309,6 +2329,8 @@ def _clamp_args(self, min=None, max=None):
 def _clamp_check(self, operands, params):
     if not operands and params["min"] is None and params["max"] is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if not operands:
+        _clamp_bounds_fit(self, (params["min"], params["max"]), into=self._dtype)
 
 
 def _lerp_args(self, end, weight):
@@ -2324,6 +2346,7 @@ def _lerp_check(self, operands, params):
 def _masked_fill_args(self, mask, value):
     if isinstance(value, Tensor):
         return D.MASKED_FILL_TENSOR, (value,), {"mask": mask}
+    check_int_range(value)
     return D.MASKED_FILL, (), {"mask": mask, "value": value}
 
 
@@ -2333,6 +2356,12 @@ def _unary_args(rule):
 
 def _masked_fill_check(self, operands, params):
     _bool_mask("masked_fill_", params["mask"])
+    _masked_fill_value_fits(self, operands[0] if operands else params["value"])
+
+
+def _masked_fill_value_fits(self, value):
+    """masked_fill's kernel writes value.item() for a 0-dim tensor value: both are checked as Scalars."""
+    check_scalar_fits(value.item() if isinstance(value, Tensor) else value, self._dtype)
 
 
 add_ = _inplace("add_", _add_args)

@@ -839,7 +839,7 @@ INDEX_ADD = entry("index_add", "IndexAddBackward0", kernels.index_add, ("self", 
                                                                                                alpha)},
                   dtype="same", jvp="linear")
 MASKED_FILL = entry("masked_fill.Scalar", "MaskedFillBackward0",
-                    lambda a, mask, value: np.where(mask._data, np.asarray(value, a.dtype), a), ("self",),
+                    lambda a, mask, value: np.where(mask._data, promotion.scalar_into(value, a.dtype), a), ("self",),
                     {"self": lambda grad, mask: grad.masked_fill(mask, 0.0)}, dtype="same",
                     jvp=lambda self_t, mask: self_t.masked_fill(mask, 0.0))
 MASKED_FILL_TENSOR = entry("masked_fill.Tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask._data, v, a),
@@ -856,7 +856,7 @@ MASKED_SELECT = entry("masked_select", "MaskedSelectBackward0",
 # ------------------------------------------------------------------- in-place writes
 ZERO = entry("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), ("self",),
              {"self": lambda grad: ops.zeros_like(grad)}, dtype="same", jvp=lambda self_t: ops.zeros_like(self_t))
-FILL = entry("fill_.Scalar", "FillBackward2", lambda a, value: np.full_like(a, value), ("self",),
+FILL = entry("fill_.Scalar", "FillBackward2", lambda a, value: np.full_like(a, promotion.scalar_into(value, a.dtype)), ("self",),
              {"self": lambda grad: ops.zeros_like(grad)}, dtype="same", jvp=lambda self_t: ops.zeros_like(self_t))
 FILL_TENSOR = entry("fill_.Tensor", "FillBackward3", lambda a, v: np.broadcast_to(v, a.shape), ("self", "value"),
                     {"self": lambda grad: ops.zeros_like(grad),

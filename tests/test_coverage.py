@@ -225,8 +225,7 @@ EQUIVALENT_MUTANTS = {
     "det_backward-Lt->LtE@2": "|det| equal to 100 eps exactly: no input of a case has it",
     "_det_singular-drop left of Mult@1": "det(U) det(Vh) is +1 for every singular matrix NumPy's SVD gets in the "
                                          "cases (LAPACKs choose the signs; MKL's differ)",
-    "prod_others-0->1@2": "the slice only gives the shape of the ones put at the ends",
-    "cumprod_backward-0->1@10": "a one-element cumprod's gradient is the incoming gradient, which the shortcut returns",
+    "cumprod_backward_by_position-0->1@10": "the slice only gives the shape of the ones put first",
     "nll_backward-0->1@4": "an ignored target's row gets zeros, whichever index they are scattered to",
     "std_backward-0->1@1": "std is 0 only where every element equals the mean, so the value filled into the gradient "
                            "there is multiplied by self - mean = 0 (or by NaN, with no degrees of freedom)",

@@ -255,3 +255,45 @@ def fused_backward_bce_at_the_bounds(torch, rec):
         g, = torch.autograd.grad(out, x, grad_outputs=v if reduction == "none" else v[0], create_graph=True)
         rec(f"{reduction}.grad", g)
         rec(f"{reduction}.second", torch.autograd.grad(g.sum(), (x, t, v)))
+
+
+@scenario(dtypes=FLOATS)
+def cumprod_backward_passes_grad_through(torch, rec):
+    """The fuzzer's finding: PyTorch's cumprod_backward returns the incoming gradient itself for at most one
+    element or a size-1 dim, so under create_graph it requires grad only when that gradient does; with
+    more elements it is built from the input and result (without zeros) and requires grad."""
+    cases = {"one": ([1.0], 0), "one_zero": ([0.0], 0), "0d": (2.0, 0), "0d_neg_dim": (0.0, -1),
+             "size1_dim": ([[1.0, 2.0, 0.0]], 0), "size1_neg_dim": ([[1.0], [2.0]], -1),
+             "no_zero": ([1.0, 2.0, 3.0], 0), "empty": ([[], []], 1), "repro": ([1.0], 0)}
+    for name, (values, dim) in cases.items():
+        x = rec.constant(values, requires_grad=True)
+        if name == "repro":  # the fuzzer's program: .grad accumulated over two create_graph backwards
+            x.sum().backward(create_graph=True)
+            x.cumprod(dim).sum().backward(create_graph=True)
+            rec(f"{name}.grad", x.grad)
+            continue
+        y = x.cumprod(dim)
+        g, = torch.autograd.grad(y.sum(), x, create_graph=True)
+        rec(f"{name}.grad", g)
+        seed = torch.ones_like(y).requires_grad_()
+        g, = torch.autograd.grad(y, x, seed, create_graph=True)
+        rec(f"{name}.seeded", g)
+        rec(f"{name}.seeded_is_seed", g is seed)
+
+
+@scenario(dtypes=FLOATS)
+def cumprod_backward_with_zeros_differentiated(torch, rec):
+    """cumprod's gradient for an input with zeros, under create_graph: PyTorch's O(n^2) path copies each
+    position's gradient into a zeros tensor (CopySlices), products of slices and cumprods; its second
+    derivative goes through them."""
+    cases = {"vector": ([1.0, 0.0, 3.0], 0), "neg_dim": ([0.0, 2.0], -1),
+             "rows": ([[1.0, 0.0, 2.0, 3.0], [0.5, 1.5, 0.0, 0.0]], 1), "cols": ([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]], 0)}
+    for name, (values, dim) in cases.items():
+        x = rec.constant(values, requires_grad=True)
+        v = rec.tensor(*x.shape, requires_grad=True)
+        y = x.cumprod(dim)
+        g, = torch.autograd.grad(y, x, v, create_graph=True)
+        rec(f"{name}.grad", g)
+        rec(f"{name}.next", _next_names(g, depth=5))  # down to each position's products
+        rec(f"{name}.second", torch.autograd.grad((g * g).sum(), (x, v)))
+        rec(f"{name}.plain", torch.autograd.grad(y, x, v)[0])

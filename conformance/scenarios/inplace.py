@@ -291,3 +291,55 @@ def index_add_source_view_modified(torch, rec):
     with torch.no_grad():
         t0.mul_(0)
     rec.raises("backward", lambda: t1.sum().backward(inputs=[t0]))
+
+
+@scenario(dtypes=("int64",))
+def fill_value_converted_before_inference_check(torch, rec):
+    """The fuzzer's finding: fill_ (and masked_fill, full, full_like) convert their Python number to the
+    tensor's dtype first, refusing one that overflows it even for an empty tensor; the write to an inference
+    tensor outside inference mode is refused after it, a leaf that requires grad before it. A single half
+    element is filled unchecked (70000 becomes inf)."""
+    with torch.inference_mode():
+        t = torch.relu(torch.tensor([], dtype=torch.int64))
+    rec.raises("repro_inference", lambda: t.fill_(float("nan")))
+    rec.raises("repro_empty", lambda: torch.tensor([], dtype=torch.int64).relu().fill_(float("nan")))
+    rec.raises("inference_ok_value", lambda: t.fill_(1))
+    leaf = torch.zeros(2, dtype=torch.float16, requires_grad=True)
+    rec.raises("leaf_first", lambda: leaf.fill_(1e20))
+    rec.raises("leaf_view_first", lambda: leaf[:1].fill_(1e20))
+    values = [float("nan"), float("inf"), 1e20, float(2 ** 63), 2 ** 63, 300, -1, -256, -0.5, 70000.0, 1e40,
+              1.5, True, 3 + 0j, 3 + 1j, 2 ** 64, -2 ** 63 - 1]
+    dtypes = ["int64", "int32", "int8", "uint8", "bool", "float16", "float32", "float64"]
+    for d in dtypes:
+        dtype = getattr(torch, d)
+        for v in values:
+            for n in (0, 1, 2):
+                rec.raises(f"fill_.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).fill_(v))
+                rec.raises(f"full.{d}.{v!r}.{n}", lambda: torch.full((n,), v, dtype=dtype))
+            rec.raises(f"full_like.{d}.{v!r}", lambda: torch.full_like(torch.zeros(1, 2), v, dtype=dtype))
+            mask = torch.tensor([True, False])
+            rec.raises(f"masked_fill_.{d}.{v!r}", lambda: torch.zeros(2, dtype=dtype).masked_fill_(mask, v))
+            rec.raises(f"masked_fill.{d}.{v!r}", lambda: torch.zeros(2, dtype=dtype)[:1].masked_fill(mask[:1], v))
+            if not isinstance(v, complex):
+                rec.raises(f"masked_fill_tensor.{d}.{v!r}", lambda: torch.zeros(2, dtype=dtype).masked_fill(
+                    mask, torch.tensor(float(v) if abs(v) < 2 ** 63 else 0.0)))
+
+
+@scenario(dtypes=("int64",))
+def clamp_number_bounds_converted(torch, rec):
+    """clamp's kernel reads number bounds as Scalars of the dtype it computes in, refusing one that overflows
+    it (even for an empty tensor); in place, the check that the result casts into self comes first, and the
+    inference-tensor refusal after."""
+    values = [float("nan"), float("inf"), 1e20, 300, -1, -300, 1e40, 70000.0, 1.5, True]
+    for d in ["int64", "int8", "uint8", "bool", "float16", "float32"]:
+        dtype = getattr(torch, d)
+        with torch.inference_mode():
+            inference = torch.zeros(2, dtype=dtype)
+        for v in values:
+            for n in (0, 2):
+                rec.raises(f"clamp_.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).clamp_(v))
+                rec.raises(f"clamp_max_.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).clamp_(None, v))
+                rec.raises(f"clamp.{d}.{v!r}.{n}", lambda: torch.zeros(n, dtype=dtype).clamp(-5, v))
+                rec.raises(f"clamp_min.{d}.{v!r}.{n}", lambda: torch.clamp_min(torch.zeros(n, dtype=dtype), v))
+                rec.raises(f"clamp_max.{d}.{v!r}.{n}", lambda: torch.clamp_max(torch.zeros(n, dtype=dtype), v))
+            rec.raises(f"inference.{d}.{v!r}", lambda: inference.clamp_(v))
