@@ -12,7 +12,7 @@ from . import _dtype as dt
 from ._args import int_list
 from ._device import canonical
 from ._fp import quiet, quietly
-from ._promotion import check_fill_value, scalar_into
+from ._scalars import check_fill_value, scalar_into
 from ._tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full", "empty", "eye", "linspace",

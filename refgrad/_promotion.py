@@ -6,13 +6,13 @@ computed in float (PyTorch's opmath), Python numbers wrapped like C++ casts. `fa
 shortcut beside it for the common case that needs none of that; tests/test_shortcuts.py proves the
 two agree. The dtype rules of particular ops (sum's int64, mean's float-only) are at the bottom.
 """
-import math
 
 import numpy as np
 
 from . import _dtype as dt
 from ._device import CPU
 from ._fp import quiet
+from ._scalars import check_fill_value, check_int_range, check_scalar_fits, scalar_into  # noqa: F401 (re-exported)
 from ._tensor import Tensor
 
 __all__ = ["promote", "fast_lane", "as_array", "as_dtype", "broadcast_shapes", "check_inplace_shape"]
@@ -110,12 +110,6 @@ def common_device(operands):
                 raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
                                    f"devices, {device} and {op._device}!")
     return device or CPU
-
-
-def check_int_range(op):
-    """PyTorch reads a Python int as int64, or uint64 above it: nothing else fits a Scalar."""
-    if type(op) is int and not -2 ** 63 <= op < 2 ** 64:
-        raise OverflowError("int too big to convert" if op > 0 else "can't convert negative int to unsigned")
 
 
 def as_array(op, np_dtype):
@@ -229,47 +223,3 @@ def bool_or_uint8(operands, p):
 
 
 # the C++ types c10's checked_convert names ("value cannot be converted to type int64_t without overflow")
-_CONVERT_NAME = {dt.uint8: "uint8_t", dt.int8: "int8_t", dt.int16: "int16_t", dt.int32: "int", dt.int64: "int64_t",
-                 dt.float16: "c10::Half", dt.float32: "float", dt.float64: "double"}
-
-
-def _overflows(value, dtype):
-    """c10's overflows<To, From>: a float is compared as a double (so float(2**63) fits int64), an integer
-    exactly; a NaN or inf overflows an integer type, not a floating one; a negative integer wraps into an
-    unsigned type when its magnitude fits; a complex number overflows a real type unless its imaginary part
-    is zero."""
-    if isinstance(value, complex):
-        return value.imag != 0 or _overflows(value.real, dtype)
-    if dtype.is_floating_point:
-        limit = float(np.finfo(dtype.np).max)
-        return not math.isinf(value) and not math.isnan(value) and abs(value) > limit
-    info = np.iinfo(dtype.np)
-    if isinstance(value, float):
-        return math.isnan(value) or value < float(info.min) or value > float(info.max)
-    if not dtype.is_signed and value < 0:
-        return -value > info.max
-    return value < info.min or value > info.max
-
-
-def check_scalar_fits(value, dtype):
-    """PyTorch's Scalar::to<T>() as a kernel reads a Python number to write it into a `dtype` tensor (fill_,
-    masked_fill): it refuses one that overflows the type, even for an empty tensor. A bool tensor takes any."""
-    check_int_range(value)
-    if dtype is dt.bool_ or isinstance(value, bool):
-        return
-    if _overflows(value, dtype):
-        raise RuntimeError(f"value cannot be converted to type {_CONVERT_NAME[dtype]} without overflow")
-
-
-def check_fill_value(value, dtype, numel):
-    """fill_'s (and full's) check of its value: PyTorch fills a single CPU element with scalar_fill, which
-    reads a half as a double, unchecked for the half (70000 becomes inf there)."""
-    check_scalar_fits(value, dt.float64 if numel == 1 and dtype is dt.float16 else dtype)
-
-
-def scalar_into(value, np_dtype):
-    """A Python number as a kernel writes it into `np_dtype` once check_scalar_fits let it: a negative int
-    wraps into an unsigned type, a complex number gives its real part (its truth, into bool)."""
-    if isinstance(value, complex):
-        value = bool(value) if np_dtype == np.bool_ else value.real
-    return as_array(value, np_dtype)

@@ -90,6 +90,10 @@ def atan2_at_the_origin(torch, rec):
     infinite operand the other's is 0 or NaN."""
     _grads(torch, rec, "origin", lambda t, a, b: t.atan2(a, b), [0.0, -0.0, 1e-30, 1.0, INF, 0.5],
            [0.0, -0.0, 0.0, INF, 1.0, -2.0], create_graph=True)
+    dtype = getattr(torch, rec.dtype)
+    a = torch.tensor([0.0, 1e-30], dtype=dtype, requires_grad=True)
+    b = torch.zeros(2, dtype=dtype, requires_grad=True)
+    rec("underflow_exactly_zero", [(g == 0).tolist() for g in torch.autograd.grad(torch.atan2(a, b).sum(), [a, b])])
 
 
 @scenario(dtypes=FLOATS)
