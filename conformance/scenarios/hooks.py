@@ -269,3 +269,25 @@ def lone_root_hooks_run_when_it_leads_nowhere_wanted(torch, rec):
     z.register_hook(lambda g: calls.append(("z", g.clone())))
     torch.autograd.backward([z, x], [torch.ones_like(z), torch.ones_like(x)], inputs=[unused])
     rec("two_roots", calls)
+
+
+@scenario
+def hooks_on_an_output_that_gets_no_gradient(torch, rec):
+    """A node with several outputs (split) runs when one of them gets a gradient: a tensor hook on another output
+    is called with None, may return None, and cannot put a gradient there; retain_grad keeps None."""
+    calls = []
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    first, rest = x.split([1, 2])
+    first.register_hook(lambda g: calls.append(g))
+    first.retain_grad()
+    rest.sum().backward()
+    rec("calls", calls)
+    rec("grads", [x.grad, first.grad])
+    y = torch.tensor([1.0, 2.0], requires_grad=True)
+    a, b = y.split([1, 1])
+    a.register_hook(lambda g: torch.ones(1))
+    rec.raises("replace_none", lambda: b.sum().backward())
+    z = torch.tensor([1.0, 2.0], requires_grad=True)
+    c, d = z.split([1, 1])
+    c.register_hook(lambda g: g * 2)
+    rec.raises("arithmetic_on_none", lambda: d.sum().backward())

@@ -197,7 +197,7 @@ def _call_tensor_hooks(node, grads, with_node_hooks=True):
         grads = list(grads)
         for nr, hooks in node_hooks.tensor_pre.items():
             for hook in list(hooks.values()):
-                if nr < len(grads) and grads[nr] is not None:
+                if nr < len(grads):  # an output that got no gradient (a split's other piece) shows None
                     grads[nr] = _tensor_hook_result(hook, grads[nr], hook(grads[nr]))
     for nr, ref in node_hooks.retains_grad.items():
         tensor = ref()
@@ -214,6 +214,8 @@ def _call_tensor_hooks(node, grads, with_node_hooks=True):
 
 def _tensor_hook_result(hook, old, new):
     """A tensor hook's result: None keeps the gradient, a tensor replaces it (checked)."""
+    if new is not None and old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
     return old if new is None else _checked(hook, old, new)
 
 
