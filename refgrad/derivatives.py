@@ -78,7 +78,7 @@ REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
                          dtype=promotion.with_scalars("other"), jvp="elementwise")
 
 REMAINDER_SCALAR_TENSOR = entry("remainder.Scalar_Tensor", "torch::autograd::NotImplemented",
-                                lambda b, scalar: kernels.checked_int_div(np.remainder, np.asarray(scalar, b.dtype), b),
+                                lambda b, scalar: kernels.remainder(np.asarray(scalar, b.dtype), b),
                                 ("other",), {"other": lambda grad: formulas.not_implemented("remainder")},
                                 dtype=promotion.with_scalars("scalar"))
 

@@ -590,3 +590,14 @@ def pow_by_a_bool_exponent_backward(torch, rec):
     y = torch.pow(x, exponent)
     rec("y", y)
     rec.raises("backward", lambda: y.sum().backward())
+
+
+@scenario
+def remainder_of_a_number_by_a_tensor(torch, rec):
+    """number % tensor (remainder.Scalar_Tensor) runs remainder's kernel: Bool is refused before any division by
+    zero is checked (an empty bool tensor too), floats take PyTorch's fmod-then-shift, integers raise on a zero."""
+    for name, t in {"bool": torch.tensor([True, False]), "empty_bool": torch.tensor([], dtype=torch.bool),
+                    "int": torch.tensor([1, 2, 0]), "float": torch.tensor([1.5, -2.0, 0.0, -0.0])}.items():
+        for left in (True, 3, -2.5):
+            rec.raises(f"{name}.{left}", lambda: left % t)
+
