@@ -465,13 +465,14 @@ class CopySlices(Node):
     view's part of the base's gradient and its gradient for the view replaces that part; its other
     inputs' gradients pass through. next_functions: the base's previous history, then fn's others."""
 
-    __slots__ = ("fn", "positions")
+    __slots__ = ("fn", "positions", "shared")
 
     def __init__(self, base, view, fn):
         Node.__init__(self, (base._edge(),) + tuple(fn.next_functions[1:]),
                       ((base._data.shape, base._dtype, base._device),) + tuple(fn._input_meta[1:]))
         self.fn = fn
         self.positions = kernels.view_positions(view._data, base._data)
+        self.shared = _has_shared_elements(view._data)  # an expanded view: copy_ into its slice refuses
 
     def name(self):
         return "torch::autograd::CopySlices"
@@ -489,7 +490,7 @@ class CopySlices(Node):
         if res0 is None or self.next_functions[0][0] is None:
             res[0] = None
         else:
-            if np.unique(self.positions).size != self.positions.size:  # copy_ into the view's slice of the grad
+            if self.shared:
                 raise RuntimeError(_SHARED_WRITE_ERROR)
             if res0._data.shape != self.positions.shape:
                 res0 = sum_to(res0, self.positions.shape)

@@ -76,9 +76,6 @@ def sum_to(grad, shape):
 
 
 # ------------------------------------------------------------------- arithmetic and pointwise
-scaled = maybe_multiply
-
-
 def zeros_of(grad, shape):
     """PyTorch's `zeros_like(self)` in a formula, which its codegen rewrites to keep self's sizes and options only
     (self_info.zeros()), so self is not saved."""

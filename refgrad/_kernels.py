@@ -346,40 +346,36 @@ def addmm(a, m1, m2, beta, alpha):
     first (the shapes measured with torch 2.13's MKL build)."""
     scalar = a.dtype.type
     beta, alpha = scalar(beta), scalar(alpha)
-    (m, k), n = m1.shape, m2.shape[1]
+    m, n = m1.shape[0], m2.shape[1]
     c = np.zeros((m, n), a.dtype) if beta == 0 else np.broadcast_to(a if beta == 1 else beta * a, (m, n))
     if alpha == 0:
         return c.astype(a.dtype)
     b = m2 if alpha == 1 else m2 * alpha
     if _gemm_adds_in_k_order(m, n):
-        terms = np.empty((k + 1, m, n), a.dtype)
-        terms[0] = c
-        np.multiply(np.ascontiguousarray(m1.T)[:, :, None], b[:, None, :], out=terms[1:])
-        return np.add.reduce(terms, axis=0)  # over the outer axis NumPy adds in order (no pairwise sum)
+        return _products_in_k_order(m1, b, c)
     return c + m1 @ b
 
 
 def _products_in_k_order(a, b, c=None):
     """c + sum over k of a[..., :, k] b[..., k, :], added one k at a time (c defaults to zeros)."""
-    k = a.shape[-1]
-    shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-2] + (1,))[:-1] + (a.shape[-2], b.shape[-1])
-    dtype = np.result_type(a, b)
-    terms = np.empty((k + 1,) + shape, dtype)
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    terms = np.empty((a.shape[-1] + 1,) + shape, np.result_type(a, b))
     terms[0] = 0 if c is None else c
-    np.multiply(np.moveaxis(a, -1, 0)[..., None], np.moveaxis(b, -2, 0)[..., None, :], out=terms[1:])
+    np.multiply(np.ascontiguousarray(np.moveaxis(a, -1, 0))[..., None], np.moveaxis(b, -2, 0)[..., None, :],
+                out=terms[1:])
     return np.add.reduce(terms, axis=0)  # over the outer axis NumPy adds in order (no pairwise sum)
 
 
 def mm(a, b):
     """a @ b as PyTorch's CPU mm: MKL's gemm adds small products in k order (see addmm)."""
-    if _gemm_adds_in_k_order(a.shape[0], b.shape[1]) and a.size and b.size:
+    if _gemm_adds_in_k_order(a.shape[0], b.shape[1]):
         return _products_in_k_order(a, b)
     return np.matmul(a, b)
 
 
 def bmm(a, b):
     """a @ b batched as PyTorch's CPU bmm: below 400 multiply-adds per matrix its own loop adds in k order."""
-    if a.shape[-1] * a.shape[-2] * b.shape[-1] < 400 and a.size and b.size:
+    if a.shape[-1] * a.shape[-2] * b.shape[-1] < 400:
         return _products_in_k_order(a, b)
     return np.matmul(a, b)
 

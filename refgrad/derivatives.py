@@ -33,22 +33,22 @@ entry = TABLE.entry
 # ------------------------------------------------------------------- arithmetic
 ADD = entry("add.Tensor", "AddBackward0", kernels.with_alpha(np.add), ("self", "other"),
             {"self": lambda grad: grad,
-             "other": lambda grad, alpha: formulas.scaled(grad, alpha)}, jvp="elementwise", takes_out=True)
+             "other": lambda grad, alpha: formulas.maybe_multiply(grad, alpha)}, jvp="elementwise", takes_out=True)
 
 SUB = entry("sub.Tensor", "SubBackward0", kernels.with_alpha(np.subtract), ("self", "other"),
             {"self": lambda grad: grad,
-             "other": lambda grad, alpha: formulas.scaled(-grad, alpha)}, jvp="elementwise", takes_out=True)
+             "other": lambda grad, alpha: formulas.maybe_multiply(-grad, alpha)}, jvp="elementwise", takes_out=True)
 
 RSUB = entry("rsub.Tensor", "RsubBackward0",
              lambda a, b, alpha=1: b - a if alpha == 1 else b - a * kernels.cast(alpha, a.dtype),
              ("self", "other"),
-             {"self": lambda grad, alpha: formulas.scaled(-grad, alpha),
+             {"self": lambda grad, alpha: formulas.maybe_multiply(-grad, alpha),
               "other": lambda grad: grad}, jvp="elementwise")
 
 RSUB_SCALAR = entry("rsub.Scalar", "RsubBackward1",
                     lambda a, other, alpha=1: kernels.cast(other, a.dtype) - (a if alpha == 1 else a * alpha),
                     ("self",),
-                    {"self": lambda grad, alpha: formulas.scaled(-grad, alpha)},
+                    {"self": lambda grad, alpha: formulas.maybe_multiply(-grad, alpha)},
                     dtype=promotion.with_scalars("other"), jvp="elementwise")
 
 MUL = entry("mul.Tensor", "MulBackward0", np.multiply, ("self", "other"),
