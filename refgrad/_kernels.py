@@ -1054,6 +1054,16 @@ def index_add(a, src, dim, index, alpha=1):
     return out
 
 
+def masked_scatter(a, source, mask):
+    """A copy of `a` (broadcast with the mask) with source's leading elements, in row-major order, written where
+    the mask is set."""
+    shape = np.broadcast_shapes(a.shape, mask._data.shape)
+    out = np.array(np.broadcast_to(a, shape))
+    where = np.broadcast_to(mask._data, shape)
+    out[where] = source.reshape(-1)[:np.count_nonzero(where)]
+    return out
+
+
 def put(a, v, index, indices=()):
     out = a.copy()
     out[index] = v

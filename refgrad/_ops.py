@@ -1848,8 +1848,41 @@ def masked_select(input, mask):
 
 
 def masked_select_backward(grad, self_shape, mask):
+    """PyTorch's: the gradient scattered where the mask is set into zeros of the broadcast shape
+    (MaskedScatterBackward0 under create_graph)."""
     shape = np.broadcast_shapes(tuple(self_shape), mask._data.shape)
-    return index_backward(grad, shape, (np.broadcast_to(mask._data, shape),))
+    return masked_scatter(zeros(shape, dtype=grad.dtype, device=grad.device), mask, grad)
+
+
+@public()
+def masked_scatter(input, mask, source):
+    """Out of place: PyTorch expands mask and self to one shape (the mask named first), then scatters into a copy."""
+    _check_masked_scatter(input._dtype, broadcast_shapes(mask._data.shape, input._data.shape), mask, source)
+    return call(D.MASKED_SCATTER, (input, source), {"mask": mask})
+
+
+def _masked_scatter_args(self, mask, source):
+    return D.MASKED_SCATTER, (source,), {"mask": mask}
+
+
+def _masked_scatter_check(self, operands, params):
+    _check_masked_scatter(self._dtype, self._data.shape, params["mask"], operands[0])
+
+
+def _check_masked_scatter(dtype, shape, mask, source):
+    """masked_scatter_'s checks, in its order: dtypes, the mask's expand to self, a bool mask, enough source."""
+    if source._dtype is not dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{dt.SCALAR_NAME[dtype]} and {dt.SCALAR_NAME[source._dtype]}")
+    expand(mask, shape)
+    if mask._dtype is not dt.bool_:
+        if mask._dtype is dt.uint8:
+            warnings.warn("masked_scatter_ received a mask with dtype torch.uint8, this behavior is now deprecated,"
+                          "please use a mask with dtype torch.bool instead.")
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{dt.SCALAR_NAME[mask._dtype]}")
+    if np.count_nonzero(np.broadcast_to(mask._data, shape)) > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
 
 
 @public()
@@ -2377,6 +2410,7 @@ reciprocal_ = _inplace("reciprocal_", _unary_args(D.RECIPROCAL))
 clamp_ = _inplace("clamp_", _clamp_args, _clamp_check)
 lerp_ = _inplace("lerp_", _lerp_args, _lerp_check)
 masked_fill_ = _inplace("masked_fill_", _masked_fill_args, _masked_fill_check)
+masked_scatter_ = _inplace("masked_scatter_", _masked_scatter_args, _masked_scatter_check)
 
 
 def _bitwise_args(rule):

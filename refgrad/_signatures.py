@@ -303,7 +303,8 @@ _METHOD_SOLE = {
     "index_add": "(int dim, Tensor index, Tensor source, *, Number alpha = 1)", "index_select": "(int dim, Tensor index)",
     "log_softmax": "(int dim, torch.dtype dtype = None)", "softmax": "(int dim, torch.dtype dtype = None)",
     "logical_and": "(Tensor other)", "logical_or": "(Tensor other)", "logsumexp": "(tuple of ints dim, bool keepdim = False)",
-    "masked_select": "(Tensor mask)", "matmul": "(Tensor other)", "maximum": "(Tensor other)", "minimum": "(Tensor other)",
+    "masked_select": "(Tensor mask)", "masked_scatter": "(Tensor mask, Tensor source)",
+    "masked_scatter_": "(Tensor mask, Tensor source)", "matmul": "(Tensor other)", "maximum": "(Tensor other)", "minimum": "(Tensor other)",
     "mul": "(Tensor other)", "mul_": "(Tensor other)", "mv": "(Tensor vec)",
     "normal_": "(float mean = 0.0, float std = 1.0, *, torch.Generator generator = None)",
     "uniform_": "(float from = 0.0, float to = 1.0, *, torch.Generator generator = None)",
@@ -543,7 +544,8 @@ _SOLE = {"full": "(tuple of ints size, Number fill_value)",
 SIGNATURES = {name: Parser(name, texts) for name, texts in _TABLE.items()}
 SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in _SOLE.items()})
 # Functions whose one signature is their method's with the tensor first (torch.index_add(input, dim, index, ...)).
-_AS_METHODS = ("bmm", "dot", "equal", "gather", "ger", "index_add", "index_select", "masked_select", "mv", "outer",
+_AS_METHODS = ("bmm", "dot", "equal", "gather", "ger", "index_add", "index_select", "masked_scatter", "masked_select",
+               "mv", "outer",
                "scatter_add", "take_along_dim")
 SIGNATURES.update({name: Parser(name, ("(Tensor input, " + _METHOD_SOLE[name][1:],), printed=False)
                    for name in _AS_METHODS if name not in SIGNATURES})

@@ -852,6 +852,11 @@ MASKED_SELECT = entry("masked_select", "MaskedSelectBackward0",
                       ("self",),
                       {"self": lambda grad, self, mask: ops.masked_select_backward(grad, self.shape, mask)},
                       dtype="same", jvp="linear")
+MASKED_SCATTER = entry("masked_scatter", "MaskedScatterBackward0", kernels.masked_scatter, ("self", "source"),
+                       {"self": lambda grad, mask: grad.masked_fill(mask, 0.0),
+                        "source": lambda grad, mask, source_shape:
+                            formulas.masked_scatter_backward(grad, mask, source_shape)},
+                       dtype="same", jvp="linear")
 
 # ------------------------------------------------------------------- in-place writes
 ZERO = entry("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), ("self",),

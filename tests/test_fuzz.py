@@ -77,7 +77,12 @@ def test_repro_script_runs_on_both_engines_and_replays(tmp_path):
     report = {"run": {"command": "python -m conformance fuzz --seed 0"}, "findings": [finding], "known": {},
               "counts": {"programs": 1, "steps": 3, "rounds": 1}}
     report["run"]["seed"] = 0
+    os.makedirs(tmp_path / "repro")
+    stale, mine = tmp_path / "repro" / "old_values.py", tmp_path / "repro" / "notes.py"
+    stale.write_text('"""Fuzz finding old/values: refgrad differs from torch:cpu.\n"""\n')
+    mine.write_text("# the user's own file\n")
     paths = write_fuzz_reports(report, str(tmp_path))
+    assert not stale.exists() and mine.exists(), "an earlier run's repro scripts go; other files stay"
     repro = finding["repro"]
     assert load_repro(repro) == program
     out = subprocess.run([sys.executable, repro], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -18,6 +18,7 @@ __all__ = ["write_fuzz_reports", "repro_script", "load_repro", "SCHEMA"]
 
 SCHEMA = "refgrad-conformance-fuzz"
 
+_REPRO_MARK = '"""Fuzz finding '
 _REPRO = '''"""Fuzz finding {signature}: {subject} differs from {against}.
 
 {diff}
@@ -109,12 +110,25 @@ def write_fuzz_reports(report, directory):
     """Writes the repro scripts and report.json/.md/.html; returns the paths of the reports."""
     repro_dir = os.path.join(directory, "repro")
     os.makedirs(repro_dir, exist_ok=True)
+    _remove_old_repros(repro_dir)
     for finding in report["findings"]:
         path = os.path.join(repro_dir, _slug(finding["signature"]) + ".py")
         with open(path, "w", encoding="utf-8") as f:
             f.write(repro_script(finding, report["run"]["command"], path))
         finding["repro"] = path
     return write_reports(report, directory, render_markdown, render_html)
+
+
+def _remove_old_repros(repro_dir):
+    """An earlier run's repro scripts in the same directory would read as this run's findings: they go (only
+    files this module wrote, which start with its docstring)."""
+    for name in os.listdir(repro_dir):
+        path = os.path.join(repro_dir, name)
+        if name.endswith(".py") and os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                ours = f.read(len(_REPRO_MARK)) == _REPRO_MARK
+            if ours:
+                os.remove(path)
 
 
 def _summary_line(report):

@@ -531,7 +531,7 @@ def indexing(draw, s):
     d = _dim(draw, x) % len(x.shape)
     n = x.shape[d]
     op = draw(st.sampled_from(["gather", "scatter_add", "scatter", "index_select", "take_along_dim", "where",
-                               "masked_select", "index_list", "index_bool", "index_add"]))
+                               "masked_select", "masked_scatter", "index_list", "index_bool", "index_add"]))
     index_shape = tuple(min(k, 1) if i != d else 2 for i, k in enumerate(x.shape))
     values = [draw(st.integers(0, max(n - 1, 0))) for _ in range(math.prod(index_shape))]
     idx = f"torch.tensor({_literal(_nested(values, index_shape), 'int64')})"
@@ -561,6 +561,12 @@ def indexing(draw, s):
     if op == "masked_select":
         out = s.add((0,), x.dtype, rg, leaf=not rg)
         return Step(op, f"{out.name} = {x.name}.masked_select({x.name} > 0)", (out.name,))
+    if op == "masked_scatter":
+        n = math.prod(x.shape)
+        src = _pick(draw, s.tensors(lambda v: v.dtype == x.dtype and math.prod(v.shape) >= n))
+        src_text = src.name if src else f"torch.ones({n}, dtype=torch.{x.dtype})"
+        out = s.add(x.shape, x.dtype, rg or bool(src and src.requires_grad), leaf=not rg)
+        return Step(op, f"{out.name} = {x.name}.masked_scatter({x.name} > 0, {src_text})", (out.name,))
     if op == "index_bool":
         out = s.add((0,), x.dtype, rg, leaf=not rg)
         return Step(op, f"{out.name} = {x.name}[{x.name} > 0]", (out.name,))

@@ -1,6 +1,6 @@
 """Indexing, OpInfo style (see _opinfo.py): basic, advanced and boolean indexing (reading and
 `__setitem__`), gather, scatter, scatter_add, index_select, index_add, masked_fill, masked_select,
-take_along_dim. Index tensors are made inside each sample, on the subject's device."""
+masked_scatter, take_along_dim. Index tensors are made inside each sample, on the subject's device."""
 from . import scenario
 from ._opinfo import Sample as S, register_all
 
@@ -43,6 +43,10 @@ TABLE = {
     "masked_fill": [S("scalar", lambda t, a: a.masked_fill(a > 0, 0.25)),
                     S("broadcast_mask", lambda t, a: t.masked_fill(a, t.tensor([True, False, True]), -1.0)),
                     S("tensor_value", lambda t, a, v: a.masked_fill(a < 0, v), ((2, 3), ()))],
+    "masked_scatter": [S("source", lambda t, a, b: a.masked_scatter(a > 0, b), ((2, 3), (2, 4))),
+                       S("broadcast_self", lambda t, a, b: t.masked_scatter(a, t.tensor([[True], [False]]).expand(2, 3)
+                                                                            > 0, b), ((3,), (7,))),
+                       S("0d", lambda t, a, b: a.masked_scatter(t.tensor(True), b), ((), (2,)))],
 }
 
 globals().update(register_all(__name__, TABLE))
@@ -228,3 +232,32 @@ def bound_and_dtype_errors(torch, rec):
                          "out_of_range": lambda x: x[[5]]}.items():
         for shape in ((0,), (0, 2), (3, 2)):
             rec.raises(f"advanced.{label}.{shape}", lambda: index(zeros(*shape)))
+
+
+@scenario
+def masked_scatter_checks(torch, rec):
+    """masked_scatter's checks in PyTorch's order (dtypes, then the mask's expand, then a bool mask, then
+    enough source), the in-place form's node, and masked_select's gradient, which is a masked_scatter
+    (MaskedScatterBackward0 under create_graph)."""
+    mask = torch.tensor([[True, False, True], [False, True, False]])
+    x = rec.tensor(2, 3)
+    rec.raises("dtypes_first", lambda: x.masked_scatter(mask.int(), rec.tensor(10).double()))
+    rec.raises("mask_expand", lambda: rec.tensor(3).masked_scatter_(mask.int(), rec.tensor(10)))
+    rec.raises("bool_mask", lambda: x.masked_scatter(mask.float(), rec.tensor(10)))
+    rec.raises("uint8_mask", lambda: x.clone().masked_scatter_(mask.to(torch.uint8), rec.tensor(10)))
+    rec.raises("broadcast", lambda: rec.tensor(2, 4).masked_scatter(mask, rec.tensor(10)))
+    rec.raises("short_source", lambda: x.masked_scatter(mask, rec.tensor(2)))
+    rec.raises("number_source", lambda: x.masked_scatter(mask, 1.0))
+    rec.raises("leaf", lambda: rec.tensor(2, 3, requires_grad=True).masked_scatter_(mask, rec.tensor(10)))
+    rec("empty_source_no_ones", x.masked_scatter(torch.zeros(2, 3, dtype=torch.bool), rec.tensor(0)))
+    source = rec.tensor(2, 5, requires_grad=True)
+    y = torch.zeros(2, 3)
+    y.masked_scatter_(mask, source)
+    rec("inplace", y)
+    (y * y).sum().backward()
+    rec("inplace.grad", source.grad)
+    a = rec.tensor(2, 3, requires_grad=True)
+    selected = (a * 2).masked_select(mask)
+    g, = torch.autograd.grad(selected, a, torch.ones_like(selected, requires_grad=True), create_graph=True)
+    rec("select_grad", g)
+    rec("select_grad.next", _next_names(g))
