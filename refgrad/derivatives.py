@@ -398,13 +398,15 @@ LOG_SOFTMAX_BACKWARD = entry("_log_softmax_backward_data", "LogSoftmaxBackwardDa
 
 CUMSUM = entry("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim) if a.ndim else a.copy(),
                ("self",),
-               {"self": lambda grad, dim: grad.flip((dim,)).cumsum(dim).flip((dim,)) if grad.dim() else grad},
+               {"self": lambda grad, self_scalar_type, dim: formulas.cumsum_backward(grad.to(self_scalar_type), dim)},
                dtype=promotion.sum_dtype, jvp="linear")
 
 
 CUMPROD = entry("cumprod", "CumprodBackward0",
                 lambda a, dim, dtype=None: np.cumprod(a, axis=dim) if a.ndim else a.copy(), ("self",),
-                {"self": formulas.cumprod_backward}, dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
+                {"self": lambda grad, self, result, dim:
+                    formulas.cumprod_backward(grad.to(self.dtype), self, result, dim)},
+                dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
 
 ALL = entry("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
             dtype=promotion.bool_or_uint8)
