@@ -329,17 +329,16 @@ def cumprod_backward_by_position(grad, x, dim):
 
 
 def cumprod_jvp(self_t, self, result, dim):
+    """PyTorch's: result-based, (self_t / self).cumsum * result (so NaN and inf spread as its divisions
+    make them); from a slice's first zero on, the cumprod of the input with the tangent in the zero's place.
+    A 0-d zero's tangent is its own."""
+    tangent = (self_t / self).cumsum(dim or 0) * result  # a 0-d input's dim is None
+    is_zero = self == 0
     if self.dim() == 0:
-        return self_t
-    if not bool((self == 0).any()):
-        return (self_t / self).cumsum(dim) * result
-    # t_j = sum_{i <= j} t_i prod_{k <= j, k != i} x_k, built as in the backward formula
-    x, t = self.movedim(dim, -1), self_t.movedim(dim, -1)
-    n = x.shape[-1]
-    eye = ops.eye(n, dtype=dt.bool_, device=x.device)
-    others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)
-    upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()
-    return (ops.where(upper, others, 0.0) * t.unsqueeze(-1)).sum(-2).movedim(-1, dim)
+        return tangent.masked_fill(is_zero, self_t)
+    first_zero = is_zero & (is_zero.cumsum(dim) == 1)
+    after_zero = ops.where(first_zero, self_t, self).cumprod(dim)
+    return ops.where(first_zero.cumsum(dim).bool(), after_zero, tangent)
 
 
 # ------------------------------------------------------------------- linear algebra
