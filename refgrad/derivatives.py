@@ -396,14 +396,12 @@ LOG_SOFTMAX_BACKWARD = entry("_log_softmax_backward_data", "LogSoftmaxBackwardDa
                                   -grad_output.sum(dim, True) * output.exp() * grad},
                              jvp=formulas.log_softmax_backward_jvp)
 
-CUMSUM = entry("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim) if a.ndim else a.copy(),
-               ("self",),
+CUMSUM = entry("cumsum", "CumsumBackward0", kernels.cumulative(np.cumsum), ("self",),
                {"self": lambda grad, self_scalar_type, dim: formulas.cumsum_backward(grad.to(self_scalar_type), dim)},
                dtype=promotion.sum_dtype, jvp="linear")
 
 
-CUMPROD = entry("cumprod", "CumprodBackward0",
-                lambda a, dim, dtype=None: np.cumprod(a, axis=dim) if a.ndim else a.copy(), ("self",),
+CUMPROD = entry("cumprod", "CumprodBackward0", kernels.cumulative(np.cumprod), ("self",),
                 {"self": lambda grad, self, result, dim:
                     formulas.cumprod_backward(grad.to(self.dtype), self, result, dim)},
                 dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
