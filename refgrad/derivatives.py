@@ -6,9 +6,9 @@ inputs, one backward formula per input and its forward-mode rule (refgrad/_rule.
 field means, and checks them when this module is imported). Formulas are written in refgrad's own
 ops, so `create_graph=True` differentiates them again. A formula's parameters after `grad` name what
 the node keeps for backward: an input (`self`, `other`), the output (`result`), a forward parameter
-(`alpha`, `dim`), or an input's shape (`self_shape`). They name what PyTorch's formula reads, even where
-refgrad's needs less (sgn's zero reads self and result), since that decides which in-place changes break
-the backward. What is kept follows PyTorch's codegen: a value read by one input's formula only when that
+(`alpha`, `dim`), or an input's shape (`self_shape`) or dtype (`self_scalar_type`, no `_saved_` attribute
+in PyTorch). They name what PyTorch's formula reads, even where refgrad's needs less (sgn's zero reads self
+and result), since that decides which in-place changes break the backward. What is kept follows PyTorch's codegen: a value read by one input's formula only when that
 input requires grad, otherwise always (refgrad/_rule.py, Rule._always_saved).
 
 Broadcast gradients are reduced to each input's shape by the engine, once, so no formula here
