@@ -215,6 +215,8 @@ def _saved_value(how, operands, params, result):
         return SavedTensor(result, True)
     if kind == "shape":
         return operands[which]._data.shape
+    if kind == "scalar_type":
+        return operands[which].dtype
     return [op._data.shape for op in operands]
 
 
@@ -591,6 +593,8 @@ def _value(rule, name, operands, params, result):
         return [op._data.shape for op in operands]
     if kind == "shape":
         return operands[which]._data.shape
+    if kind == "scalar_type":
+        return operands[which].dtype
     return operands[which]
 
 

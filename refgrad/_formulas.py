@@ -280,23 +280,43 @@ def std_backward(grad, self, result, dim, correction, keepdim):
     return var_backward((grad / ops.mul_scalar(result, 2)).masked_fill(result == 0, 0), self, dim, correction, keepdim)
 
 
+def reversed_cumsum(w, dim):
+    """Along `dim`, the sum of each element and those after it (PyTorch's reversed_cumsum)."""
+    return w.flip((dim,)).cumsum(dim).flip((dim,))
+
+
+def cumsum_backward(grad, dim):
+    """PyTorch's: the incoming gradient itself for at most one element (empty too) or a size-1 dim."""
+    if grad.numel() <= 1 or grad.shape[dim] == 1:
+        return grad
+    return reversed_cumsum(grad, dim)
+
+
 def cumprod_backward(grad, self, result, dim):
     """PyTorch's: the incoming gradient itself (so it requires grad only when that does) for at most one
-    element or a size-1 dim; result-based without zeros; the products of the others with them."""
+    element or a size-1 dim; result-based without zeros. With a zero, being differentiated it is the O(n^2)
+    products of the others; otherwise PyTorch's O(n) masks, whose NaN and inf follow from the divisions and
+    products they make (before a slice's first zero, result-based; at it, the products up to its second
+    zero; after it, zero)."""
     if self.numel() <= 1 or self.shape[dim] == 1:
         return grad
-    if not bool((self == 0).any()):
-        return (grad * result).flip((dim,)).cumsum(dim).flip((dim,)) / self
+    w = result * grad
+    is_zero = self == 0
+    if not bool(is_zero.any()):
+        return reversed_cumsum(w, dim) / self
     if grad_mode.state.enabled:
         return cumprod_backward_by_position(grad, self, dim % self.dim())
-    # d result_j / d x_i = prod_{k <= j, k != i} x_k for j >= i: build that product for every i.
-    x = self.movedim(dim, -1)
-    g = grad.movedim(dim, -1)
-    n = x.shape[-1]
-    eye = ops.eye(n, dtype=dt.bool_, device=x.device)
-    others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)          # [..., i, j]
-    upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()  # j >= i
-    return (ops.where(upper, others, 0.0) * g.unsqueeze(-2)).sum(-1).movedim(-1, dim)
+    zeros_seen = is_zero.cumsum(dim)
+    before = zeros_seen == 0
+    grad_input = ops.where(before, reversed_cumsum(w.masked_fill(~before, 0.0), dim) / self, 0.0)
+    until_second = zeros_seen == 1
+    first_zero_index = until_second.max(dim, keepdim=True).indices  # 0 where a slice has no zero
+    first_zero = ops.zeros_like(until_second).scatter(dim, first_zero_index, True) & until_second
+    between = until_second & ~first_zero
+    prefix = result.gather(dim, (first_zero_index - 1).relu()).masked_fill(first_zero_index == 0, 1.0)
+    at_first_zero = (self.masked_fill(~between, 1.0).cumprod(dim)
+                     * grad.masked_fill(~until_second, 0.0)).sum(dim, keepdim=True) * prefix
+    return ops.where(first_zero, at_first_zero, grad_input)
 
 
 def cumprod_backward_by_position(grad, x, dim):
@@ -319,17 +339,16 @@ def cumprod_backward_by_position(grad, x, dim):
 
 
 def cumprod_jvp(self_t, self, result, dim):
+    """PyTorch's: result-based, (self_t / self).cumsum * result (so NaN and inf spread as its divisions
+    make them); from a slice's first zero on, the cumprod of the input with the tangent in the zero's place.
+    A 0-d zero's tangent is its own."""
+    tangent = (self_t / self).cumsum(dim or 0) * result  # a 0-d input's dim is None
+    is_zero = self == 0
     if self.dim() == 0:
-        return self_t
-    if not bool((self == 0).any()):
-        return (self_t / self).cumsum(dim) * result
-    # t_j = sum_{i <= j} t_i prod_{k <= j, k != i} x_k, built as in the backward formula
-    x, t = self.movedim(dim, -1), self_t.movedim(dim, -1)
-    n = x.shape[-1]
-    eye = ops.eye(n, dtype=dt.bool_, device=x.device)
-    others = ops.where(eye, 1.0, x.unsqueeze(-2)).cumprod(-1)
-    upper = ops.ones(n, n, dtype=dt.bool_, device=x.device).triu()
-    return (ops.where(upper, others, 0.0) * t.unsqueeze(-1)).sum(-2).movedim(-1, dim)
+        return tangent.masked_fill(is_zero, self_t)
+    first_zero = is_zero & (is_zero.cumsum(dim) == 1)
+    after_zero = ops.where(first_zero, self_t, self).cumprod(dim)
+    return ops.where(first_zero.cumsum(dim).bool(), after_zero, tangent)
 
 
 # ------------------------------------------------------------------- linear algebra

@@ -216,6 +216,21 @@ def vector_norm(a, ord, dim, keepdim, dtype=None):
     return np.power(np.sum(np.power(x, ord), axis=dim, keepdims=keepdim), 1.0 / ord)
 
 
+def cumulative(fn):
+    """np.cumsum/np.cumprod as PyTorch's CPU kernels: along `dim`, accumulated in the wider type (float32 in
+    double, float16 in float32) and rounded once per element; a 0-d input is itself."""
+    def forward(a, dim, dtype=None):
+        if not a.ndim:
+            return a.copy()
+        wider = _ACCUMULATE_IN.get(a.dtype)
+        return fn(a, axis=dim) if wider is None else fn(a, axis=dim, dtype=wider).astype(a.dtype)
+    forward.takes_half = True  # half is widened here, to float32 (not twice, to double)
+    return forward
+
+
+_ACCUMULATE_IN = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
+
+
 def first_on_ties(fn):
     """np.maximum/np.minimum as PyTorch's: of two equal elements (0.0 and -0.0) the first is kept."""
     def forward(a, b):

@@ -21,10 +21,11 @@ _F16, _F32 = np.dtype(np.float16), np.dtype(np.float32)
 
 
 def promote(rule, operands, params):
-    """(device, compute dtype, operand arrays in it): the semantic path of every op's forward."""
+    """(device, compute dtype, operand arrays in it): the semantic path of every op's forward. Half operands
+    are given to the kernel in float32 (PyTorch's opmath), unless it `takes_half` and widens them itself."""
     device = common_device(operands)
     compute = result_dtype(rule, operands, params)
-    if compute is dt.float16 and rule.out_dtype is None:
+    if compute is dt.float16 and rule.out_dtype is None and not getattr(rule.forward, "takes_half", False):
         check_dtype = getattr(rule.forward, "check_dtype", None)
         if check_dtype is not None:  # the kernel sees float32 (opmath); PyTorch's error names Half
             check_dtype(_F16)

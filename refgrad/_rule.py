@@ -4,9 +4,9 @@ An entry is one op overload, keyed as PyTorch's derivatives.yaml names it (`"mul
 `"rsub.Scalar"`): the grad_fn it records, its NumPy forward, its tensor inputs, one backward formula
 per input, and its forward-mode rule. What the node saves is read off the formulas: a formula's
 parameters after `grad` name an input (`self`), the output (`result`), an input's shape
-(`self_shape`) or a parameter of the forward (`alpha`). Each name is checked here, so a misspelled
-name, a formula for an input the op does not have, or a key used twice stops `import refgrad` with
-a message naming the entry, instead of failing at the first backward.
+(`self_shape`) or dtype (`self_scalar_type`) or a parameter of the forward (`alpha`). Each name is
+checked here, so a misspelled name, a formula for an input the op does not have, or a key used twice
+stops `import refgrad` with a message naming the entry, instead of failing at the first backward.
 """
 import inspect
 import re
@@ -131,7 +131,8 @@ class Rule:
         return tuple(names)
 
     def _saveable(self):
-        names = set(self.inputs) | {"result"} | {f"{i}_shape" for i in self.inputs} | set(self.params)
+        names = set(self.inputs) | {"result"} | set(self.params)
+        names |= {f"{i}_{what}" for i in self.inputs for what in ("shape", "scalar_type")}
         if self.variadic:
             names.add("tensors_shapes")
         return names
@@ -144,7 +145,7 @@ class Rule:
         names = tuple(inspect.signature(formula).parameters)[1:]
         unknown = [n for n in names if n not in self._saveable()]
         self._check(not unknown, f"the formula for '{input_name}' names {unknown}, which is not an input, "
-                                 f"'result', an input's shape or a parameter of the forward "
+                                 f"'result', an input's shape or dtype or a parameter of the forward "
                                  f"({sorted(self._saveable())})")
         return names
 
@@ -156,7 +157,7 @@ class Rule:
         allowed = self._saveable() | {f"{i}_t" for i in self.inputs}
         unknown = [n for n in names if n not in allowed]
         self._check(not unknown, f"the jvp formula names {unknown}, which is not a tangent (<input>_t), an input, "
-                                 f"'result', an input's shape or a parameter ({sorted(allowed)})")
+                                 f"'result', an input's shape or dtype or a parameter ({sorted(allowed)})")
         return names
 
     def _always_saved(self):
@@ -182,6 +183,8 @@ class Rule:
             return ("input", self.inputs.index(name))
         if name.endswith("_shape") and name[:-6] in self.inputs:
             return ("shape", self.inputs.index(name[:-6]))
+        if name.endswith("_scalar_type") and name[:-12] in self.inputs:
+            return ("scalar_type", self.inputs.index(name[:-12]))
         return ("param", name)
 
 

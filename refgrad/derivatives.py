@@ -6,9 +6,9 @@ inputs, one backward formula per input and its forward-mode rule (refgrad/_rule.
 field means, and checks them when this module is imported). Formulas are written in refgrad's own
 ops, so `create_graph=True` differentiates them again. A formula's parameters after `grad` name what
 the node keeps for backward: an input (`self`, `other`), the output (`result`), a forward parameter
-(`alpha`, `dim`), or an input's shape (`self_shape`). They name what PyTorch's formula reads, even where
-refgrad's needs less (sgn's zero reads self and result), since that decides which in-place changes break
-the backward. What is kept follows PyTorch's codegen: a value read by one input's formula only when that
+(`alpha`, `dim`), or an input's shape (`self_shape`) or dtype (`self_scalar_type`, no `_saved_` attribute
+in PyTorch). They name what PyTorch's formula reads, even where refgrad's needs less (sgn's zero reads self
+and result), since that decides which in-place changes break the backward. What is kept follows PyTorch's codegen: a value read by one input's formula only when that
 input requires grad, otherwise always (refgrad/_rule.py, Rule._always_saved).
 
 Broadcast gradients are reduced to each input's shape by the engine, once, so no formula here
@@ -396,15 +396,15 @@ LOG_SOFTMAX_BACKWARD = entry("_log_softmax_backward_data", "LogSoftmaxBackwardDa
                                   -grad_output.sum(dim, True) * output.exp() * grad},
                              jvp=formulas.log_softmax_backward_jvp)
 
-CUMSUM = entry("cumsum", "CumsumBackward0", lambda a, dim, dtype=None: np.cumsum(a, axis=dim) if a.ndim else a.copy(),
-               ("self",),
-               {"self": lambda grad, dim: grad.flip((dim,)).cumsum(dim).flip((dim,)) if grad.dim() else grad},
+CUMSUM = entry("cumsum", "CumsumBackward0", kernels.cumulative(np.cumsum), ("self",),
+               {"self": lambda grad, self_scalar_type, dim: formulas.cumsum_backward(grad.to(self_scalar_type), dim)},
                dtype=promotion.sum_dtype, jvp="linear")
 
 
-CUMPROD = entry("cumprod", "CumprodBackward0",
-                lambda a, dim, dtype=None: np.cumprod(a, axis=dim) if a.ndim else a.copy(), ("self",),
-                {"self": formulas.cumprod_backward}, dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
+CUMPROD = entry("cumprod", "CumprodBackward0", kernels.cumulative(np.cumprod), ("self",),
+                {"self": lambda grad, self, result, dim:
+                    formulas.cumprod_backward(grad.to(self.dtype), self, result, dim)},
+                dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
 
 ALL = entry("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
             dtype=promotion.bool_or_uint8)

@@ -157,3 +157,21 @@ def forward_over_reverse(torch, rec):
     # the weight's gradient, differentiated forward in the input: convolution_backward's forward-mode rule
     conv = lambda v, k: (F.conv2d(v.reshape(1, 1, 2, 3), k) ** 2).sum()  # noqa: E731
     rec("conv_mixed", torch.func.jacfwd(torch.func.jacrev(conv, argnums=1), argnums=0)(x, w))
+
+
+@scenario(dtypes=("float32", "float64"))
+def cumprod_tangent_with_zeros_nan_inf(torch, rec):
+    """cumprod's tangent is PyTorch's cumprod_jvp: (t / x).cumsum * result (a NaN or inf spreads NaN), and
+    from a slice's first zero on the cumprod of x with the tangent in the zero's place; a 0-d input's is
+    t / x * x, or its tangent where it is zero."""
+    nan, inf = float("nan"), float("inf")
+    cases = {"fuzz_repro": ([[1.0, 1.0, 1.0], [1.0, -0.0, nan]], 0), "nan_before_zero": ([nan, 0.0, 3.0], 0),
+             "inf_before_zero": ([2.0, inf, 0.0, 3.0], 0), "nan_between_zeros": ([2.0, 0.0, nan, 0.0, 5.0], 0),
+             "inf_after_zero": ([2.0, 0.0, inf], 0), "rows": ([[0.3, 0.0, 1.9], [0.0, 0.7, 0.0]], 1),
+             "0d": (3.0, 0), "0d_zero": (0.0, 0), "0d_inf": (inf, 0), "empty": ([], 0)}
+    fwAD = torch.autograd.forward_ad
+    for name, (values, dim) in cases.items():
+        x = rec.constant(values)
+        with fwAD.dual_level():
+            y = fwAD.make_dual(x, torch.full_like(x, 0.5)).cumprod(dim)
+            rec(name, fwAD.unpack_dual(y).tangent)

@@ -282,6 +282,39 @@ def cumprod_backward_passes_grad_through(torch, rec):
 
 
 @scenario(dtypes=FLOATS)
+def cumsum_backward_passes_grad_through(torch, rec):
+    """The fuzzer's finding: PyTorch's cumsum_backward returns the incoming gradient itself for at most one
+    element (an empty tensor too) or a size-1 dim, so the gradient of cumsum-then-exp_ of an empty tensor is
+    exp's MulBackward0; with more elements it is a reversed cumsum (flip, cumsum, flip)."""
+    cases = {"empty": ([], 0), "empty_rows": ([[], []], 1), "one": ([2.0], 0), "0d": (2.0, 0),
+             "size1_dim": ([[1.0, 2.0]], 0), "more": ([[1.0, 2.0], [3.0, 4.0]], 1)}
+    for name, (values, dim) in cases.items():
+        x = rec.constant(values, requires_grad=True)
+        y = x.cumsum(dim)
+        y.exp_()
+        g, = torch.autograd.grad(y, x, torch.ones_like(y), create_graph=True)
+        rec(f"{name}.grad", g)
+        rec(f"{name}.next", _next_names(g, depth=3) if g.grad_fn is not None else None)
+
+
+@scenario(dtypes=FLOATS)
+def cumsum_cumprod_backward_cast_grad_first(torch, rec):
+    """With dtype=, cumsum's and cumprod's formulas cast the incoming gradient to the input's dtype first
+    (ToCopyBackward0 under the reversed cumsum or the products); cumprod's result-based path then computes
+    in the result's dtype, cast back by the engine."""
+    other = "float64" if rec.dtype == "float32" else "float32"
+    for name, values in {"no_zero": [1.5, 2.0, 3.0], "zero": [1.5, 0.0, 3.0]}.items():
+        for op in ("cumsum", "cumprod"):
+            x = rec.constant(values, requires_grad=True)
+            y = getattr(x, op)(0, dtype=getattr(torch, other))
+            seed = torch.tensor([0.5, 1.0, 1.5], dtype=y.dtype, requires_grad=True)
+            g, = torch.autograd.grad(y, x, seed, create_graph=True)
+            rec(f"{name}.{op}.grad", g)
+            rec(f"{name}.{op}.names", [g.grad_fn.name(), _next_names(g, depth=6)])
+            rec(f"{name}.{op}.second", torch.autograd.grad(g.sum(), (x, seed), allow_unused=True))
+
+
+@scenario(dtypes=FLOATS)
 def cumprod_backward_with_zeros_differentiated(torch, rec):
     """cumprod's gradient for an input with zeros, under create_graph: PyTorch's O(n^2) path copies each
     position's gradient into a zeros tensor (CopySlices), products of slices and cumprods; its second

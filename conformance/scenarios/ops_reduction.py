@@ -127,3 +127,21 @@ def softmax_of_empty_integers(torch, rec):
         rec(f"{dtype}.functional", F.softmax(empty, 1))
     rec("given_dtype", torch.tensor([], dtype=torch.int64).softmax(0, dtype=torch.float32))
     rec.raises("nonempty", lambda: torch.tensor([1, 2]).softmax(0))
+
+
+@scenario
+def cumulative_ops_accumulate_wider(torch, rec):
+    """cumsum and cumprod accumulate float32 in double and half in float32, rounding each element once
+    (PyTorch's CPU kernels): a cancellation keeps the small terms, and each element equals the scan in the
+    wider type rounded back."""
+    x = torch.tensor([0.33333334, 0.1, 0.7, 1e8, -1e8, 0.3, 0.1])
+    rec("cancellation", x.cumsum(0))
+    rec("cancellation_2d", torch.stack([x, -x]).cumsum(1))
+    steps = torch.linspace(0.95, 1.05, 400)
+    for wide, narrow in (("float64", "float32"), ("float32", "float16")):
+        a = steps.to(getattr(torch, narrow)).reshape(4, 100)
+        for op in ("cumsum", "cumprod"):
+            wider = getattr(a.to(getattr(torch, wide)), op)(1).to(a.dtype)
+            rec(f"{narrow}.{op}.exact", bool((getattr(a, op)(1) == wider).all()))
+            rec(f"{narrow}.{op}.exact_dim0", bool((getattr(a, op)(0) == getattr(a.to(getattr(torch, wide)), op)(0)
+                                                   .to(a.dtype)).all()))

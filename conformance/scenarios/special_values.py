@@ -109,6 +109,31 @@ def prod_with_inf(torch, rec):
 
 
 @scenario(dtypes=FLOATS)
+def cumprod_with_zeros_nan_inf(torch, rec):
+    """cumprod's gradient where the input has a zero (-0.0 is one) somewhere in the tensor is PyTorch's O(n)
+    masks: before a slice's first zero, result-based (a NaN or inf there spreads NaN to earlier positions);
+    at it, the products up to the second zero; after it, zero (even at a NaN). A slice without a zero takes
+    the same result-based path, so its NaN spreads too. Being differentiated, it is the products of the
+    others, whose second derivative again goes through the O(n) masks."""
+    cases = {"fuzz_repro": ([[1.0, 1.0, 1.0], [1.0, -0.0, NAN]], 0),
+             "nan_before_zero": ([NAN, 0.0, 3.0], 0), "inf_before_zero": ([2.0, INF, 0.0, 3.0], 0),
+             "nan_between_zeros": ([2.0, 0.0, NAN, 0.0, 5.0], 0), "nan_after_zeros": ([2.0, 0.0, 3.0, 0.0, NAN], 0),
+             "inf_after_zero": ([2.0, 0.0, INF], 0), "neg_zeros": ([-0.0, -0.0, 2.0], 0),
+             "rows": ([[1.0, 0.0, 2.0], [3.0, 4.0, 0.0], [NAN, 1.0, 1.0]], 1),
+             "cols_neg_dim": ([[1.0, 0.0, 2.0], [3.0, 4.0, 0.0], [NAN, 1.0, 1.0]], -2),
+             "inf_above_zero": ([[INF, 2.0], [0.0, 3.0]], 0), "nan_inf_no_zero": ([[2.0, 3.0], [NAN, INF]], 0),
+             "0d_nan": (NAN, 0), "one_zero": ([0.0], 0), "empty": ([[], []], 1)}
+    for name, (values, dim) in cases.items():
+        _grads(torch, rec, name, lambda t, x: x.cumprod(dim), values)
+        x = rec.constant(values, requires_grad=True)
+        v = torch.ones_like(x) if x.numel() <= 1 else rec.tensor(*x.shape, low=0.5, high=1.5)
+        g, = torch.autograd.grad(x.cumprod(dim), x, v, create_graph=True)
+        rec(f"{name}.differentiated", g)
+        if g.requires_grad:
+            rec(f"{name}.second", torch.autograd.grad((g * v).sum(), x))
+
+
+@scenario(dtypes=FLOATS)
 def var_std_no_degrees_of_freedom(torch, rec):
     """var/std with correction >= N: inf or NaN values and gradients (never an error), and PyTorch's
     "degrees of freedom is <= 0" warning, also for an empty output. std's gradient is 0 where std is 0."""

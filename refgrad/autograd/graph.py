@@ -328,8 +328,8 @@ class FormulaNode(Node):
                     saved[name] = _FREED
 
     def __getattr__(self, name):
-        # PyTorch exposes saved values as grad_fn._saved_<name>.
-        if name.startswith("_saved_"):
+        # PyTorch exposes saved values as grad_fn._saved_<name>, but not an input's dtype.
+        if name.startswith("_saved_") and self._rule.saves.get(name[7:], ("",))[0] != "scalar_type":
             v = self._saved.get(name[7:], None)
             if v is not None:
                 if type(v) is tuple and v and type(v[0]) is SavedTensor:
