@@ -12,7 +12,7 @@ from . import _dtype as dt
 from ._args import int_list
 from ._device import canonical
 from ._fp import quiet, quietly
-from ._scalars import check_fill_value, scalar_into
+from ._scalars import check_fill_value, converted, scalar_into
 from ._tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full", "empty", "eye", "linspace",
@@ -96,7 +96,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = np.array(_unwrap(data))
     dtype = dtype or src_dtype
     with quiet():  # 1e30 as half is inf, silently, as in PyTorch
-        data = np.array(arr, dtype=dtype.np)
+        data = np.array(converted(arr, dtype.np))
     return _finish(data, dtype, device, requires_grad)
 
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from . import _dtype as dt
-from ._promotion import broadcast_shapes
+from ._promotion import broadcast_shapes, converted
 from ._fp import quietly
 
 
@@ -59,7 +59,7 @@ EXP, LOG1P = rounded_from_float64(np.exp), rounded_from_float64(np.log1p)
 def cast(value, dtype):
     """A Python number in an array's dtype, wrapped as a C++ cast wraps it (-1 as uint8 is 255)."""
     try:
-        return np.asarray(value, dtype)
+        return converted(value, dtype)
     except OverflowError:
         return np.asarray(value).astype(dtype)
 

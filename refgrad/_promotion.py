@@ -12,7 +12,7 @@ import numpy as np
 from . import _dtype as dt
 from ._device import CPU
 from ._fp import quiet
-from ._scalars import check_fill_value, check_int_range, check_scalar_fits, scalar_into  # noqa: F401 (re-exported)
+from ._scalars import check_fill_value, check_int_range, check_scalar_fits, converted, scalar_into  # noqa: F401 (re-exported)
 from ._tensor import Tensor
 
 __all__ = ["promote", "fast_lane", "as_array", "as_dtype", "broadcast_shapes", "check_inplace_shape"]
@@ -117,7 +117,7 @@ def as_array(op, np_dtype):
     """The operand's data in the compute dtype (Python scalars wrap like C++ casts)."""
     if isinstance(op, Tensor):
         data = op._data
-        return data if data.dtype == np_dtype else data.astype(np_dtype)
+        return data if data.dtype == np_dtype else converted(data, np_dtype)
     if op is None:
         return None
     check_int_range(op)
@@ -125,7 +125,7 @@ def as_array(op, np_dtype):
         return np_dtype.type(op)  # the common case, without an errstate context
     with quiet():
         try:
-            return np.asarray(op, dtype=np_dtype)
+            return converted(op, np_dtype)
         except OverflowError:
             return np.asarray(op).astype(np_dtype)
 
@@ -134,7 +134,7 @@ def as_dtype(data, dtype):
     """A forward's result as an array of `dtype`."""
     if type(data) is not np.ndarray or (data.dtype is not dtype.np and data.dtype != dtype.np):
         with quiet():  # a half result rounds to inf quietly, as PyTorch's does
-            return np.asarray(data, dtype=dtype.np)
+            return converted(data, dtype.np)
     return data
 
 

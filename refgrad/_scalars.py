@@ -51,6 +51,19 @@ def check_fill_value(value, dtype, numel):
     check_scalar_fits(value, dt.float64 if numel == 1 and dtype is dt.float16 else dtype)
 
 
+_HALF = np.dtype(np.float16)
+
+
+def converted(data, np_dtype):
+    """`data` (an array or a number) as an array of `np_dtype`, as C++ converts it: into half through float,
+    since c10::Half is made from a float (a double rounds twice: 0.9377441617 becomes 0.9375, not 0.93799)."""
+    if np_dtype == _HALF:
+        source = np.asarray(data)
+        if source.dtype != _HALF and source.dtype.kind != "b":
+            data = source.astype(np.float32)
+    return np.asarray(data, dtype=np_dtype)
+
+
 def scalar_into(value, np_dtype):
     """A Python number as a kernel writes it into `np_dtype` once check_scalar_fits let it: a negative int
     wraps into an unsigned type, a complex number gives its real part (its truth, into bool)."""
@@ -59,6 +72,6 @@ def scalar_into(value, np_dtype):
     check_int_range(value)
     with np.errstate(all="ignore"):
         try:
-            return np.asarray(value, dtype=np_dtype)
+            return converted(value, np_dtype)
         except OverflowError:
             return np.asarray(value).astype(np_dtype)

@@ -109,6 +109,21 @@ def half_arithmetic(torch, rec):
     rec("addcmul", h.addcmul(h, h, value=0.1))
 
 
+@scenario
+def half_rounds_through_float(torch, rec):
+    """A double becomes a half through a float (c10::Half is made from a float), so it may round twice:
+    0.9377441617 is 0.9375 in half, not 0.93799 (recorded as float64, where the tolerance cannot hide it)."""
+    values = [0.9377441617, 1.00048828125 + 1e-12, 2049.0000001, 65519.99]
+    exact = lambda t: t.double()  # noqa: E731
+    rec("tensor", exact(torch.tensor(values, dtype=torch.float16)))
+    rec("tensor_0d", [exact(torch.tensor(v, dtype=torch.float16)) for v in values])
+    rec("full", exact(torch.full((1,), values[0], dtype=torch.float16)))
+    rec("fill_", exact(torch.zeros(1, dtype=torch.float16).fill_(values[0])))
+    rec("cast", exact(torch.tensor(values, dtype=torch.float64).half()))
+    rec("to", exact(torch.tensor(values, dtype=torch.float64).to(torch.float16)))
+    rec("int_cast", exact(torch.tensor([2 ** 24 + 1, 4097, 33 * 2 ** 20 + 1]).half()))
+
+
 @scenario(dtypes=("float32",))
 def logical_bitwise_and_floor_divide(torch, rec):
     """The ops no OpInfo table samples: logical and bitwise ops on bools, isfinite, floor division (whose
