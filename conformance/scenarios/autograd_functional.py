@@ -54,9 +54,8 @@ def jacobian_create_graph(torch, rec):
         rec(f"{mode}.no_grad_input", F.jacobian(lambda a: a * a, c, create_graph=True, **options))
         rec(f"{mode}.linear", F.jacobian(lambda a: a * 2, x, create_graph=True, **options))
     x = rec.tensor(2, requires_grad=True)
-    # a * a: its tangent is made from the operands (one made from the output, as exp's, has no graph in refgrad)
-    jac = F.jacobian(lambda a: a * a, x, vectorize=True, strategy="forward-mode")
-    rec("forward.input_requires_grad", jac)
+    # forward mode does not re-wrap the inputs: the tangents keep a graph to x (exp's formula reads its output)
+    rec("forward.input_requires_grad", F.jacobian(lambda a: a.exp() * a, x, vectorize=True, strategy="forward-mode"))
 
 
 @scenario
@@ -329,3 +328,23 @@ def inputs_are_fresh_tensors(torch, rec):
     rec("jacobian", F.jacobian(f, x))
     rec("vjp", F.vjp(f, x, torch.ones(3), create_graph=True))
     rec("seen", [[a is x, a.is_leaf, a.requires_grad, a.grad_fn] for a in seen])
+
+
+@scenario
+def identity_and_captured_inputs(torch, rec):
+    """A function that returns its input itself (the output is the re-wrapped input, whose gradient is
+    the seed) or a captured tensor; forward-mode hessian leaves the caller's input as it was."""
+    F = _F(torch)
+    x, y = rec.tensor(3), rec.tensor(2)
+    for mode, options in _JACOBIAN_MODES.items():
+        rec.raises(f"jacobian.{mode}", lambda: F.jacobian(lambda a, b: (a, b * 2), (x, y), **options))
+    for create_graph in (False, True):
+        rec.raises(f"vjp.{create_graph}", lambda: F.vjp(lambda a: a, x, torch.ones(3), create_graph=create_graph))
+        rec.raises(f"jvp.{create_graph}", lambda: F.jvp(lambda a: a, x, torch.ones(3), create_graph=create_graph))
+        rec.raises(f"jvp.captured.{create_graph}", lambda: F.jvp(lambda a: (a * 2, y), x, torch.ones(3),
+                                                                 create_graph=create_graph))
+        rec.raises(f"vjp.captured.{create_graph}", lambda: F.vjp(lambda a: (a * 2, y), x, (torch.ones(3), y),
+                                                                 create_graph=create_graph))
+    rec.raises("hessian.forward", lambda: F.hessian(lambda a: (a ** 3).sum(), x, vectorize=True,
+                                                    outer_jacobian_strategy="forward-mode"))
+    rec("x_after_forward_hessian", x)
