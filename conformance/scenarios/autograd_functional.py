@@ -14,6 +14,14 @@ def _F(torch):
     return torch.autograd.functional
 
 
+def _types(value):
+    """The container types of a result (forward mode gives lists where reverse mode gives tuples), which
+    observations do not tell apart."""
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__}[{', '.join(_types(v) for v in value)}]"
+    return type(value).__name__
+
+
 @scenario(dtypes=FLOATS)
 def jacobian_shapes_and_structure(torch, rec):
     """Scalar, vector and matrix inputs and outputs; a tuple of inputs gives a tuple, a tuple of outputs
@@ -34,6 +42,7 @@ def jacobian_shapes_and_structure(torch, rec):
     for mode, options in _JACOBIAN_MODES.items():
         for name, (f, inputs) in functions.items():
             rec.raises(f"{mode}.{name}", lambda: F.jacobian(f, inputs, **options))
+            rec.raises(f"{mode}.{name}.types", lambda: _types(F.jacobian(f, inputs, **options)))
 
 
 @scenario(dtypes=FLOATS)
@@ -138,6 +147,16 @@ def jacobian_empty_output(torch, rec):
     rec.raises("vectorized_with_other", lambda: F.jacobian(lambda a: (a[:0], a * 2), x, vectorize=True))
     rec.raises("forward_with_other", lambda: F.jacobian(lambda a: (a[:0], a * 2), x, vectorize=True,
                                                         strategy="forward-mode"))
+    # an empty batch: PyTorch's batched grad reads a first row that is not there; vmap runs forward mode once
+    rec.raises("vectorized_all_empty", lambda: F.jacobian(lambda a: a[:0], x, vectorize=True))
+    rec.raises("vectorized_constant_empty", lambda: F.jacobian(lambda a: torch.ones(0), x, vectorize=True))
+    for mode, options in _JACOBIAN_MODES.items():
+        rec.raises(f"{mode}.empty_input", lambda: F.jacobian(lambda a: a * 2, x[:0], **options))
+        rec.raises(f"{mode}.empty_input_tuple", lambda: F.jacobian(lambda a, b: (a * 2, b),
+                                                                  (x[:0], x[:0].reshape(0, 2)), **options))
+    rec.raises("loop.empty_input_scalar_output", lambda: F.jacobian(lambda a: a.sum() + 1, x[:0]))
+    rec.raises("vectorized.empty_input_scalar_output", lambda: F.jacobian(lambda a: a.sum() + 1, x[:0],
+                                                                          vectorize=True))
 
 
 @scenario(dtypes=FLOATS)
@@ -148,6 +167,7 @@ def jacobian_mixed_dtypes(torch, rec):
     other = torch.float32 if x.dtype == torch.float64 else torch.float64
     for mode, options in _JACOBIAN_MODES.items():
         rec.raises(mode, lambda: F.jacobian(lambda a: (a * a).to(other), x, **options))
+        rec.raises(f"{mode}.integer_output", lambda: F.jacobian(lambda a: ((a > 0).long(), a * 2), x, **options))
 
 
 @scenario(dtypes=FLOATS)
@@ -167,6 +187,7 @@ def hessian_values_and_structure(torch, rec):
     for mode, options in modes.items():
         for name, (f, inputs) in functions.items():
             rec.raises(f"{mode}.{name}", lambda: F.hessian(f, inputs, **options))
+            rec.raises(f"{mode}.{name}.types", lambda: _types(F.hessian(f, inputs, **options)))
     y = rec.tensor(3, requires_grad=True)
     h = F.hessian(lambda a: (a ** 3).sum(), y, create_graph=True)
     rec("create_graph", h)
@@ -326,6 +347,8 @@ def inputs_are_fresh_tensors(torch, rec):
         return a * x
 
     rec("jacobian", F.jacobian(f, x))
+    rec("jacobian_vectorized", F.jacobian(f, x, vectorize=True))  # one call too: vmap batches the backward only
+    rec("hessian", F.hessian(lambda a: f(a).sum(), x, vectorize=True))
     rec("vjp", F.vjp(f, x, torch.ones(3), create_graph=True))
     rec("seen", [[a is x, a.is_leaf, a.requires_grad, a.grad_fn] for a in seen])
 
@@ -348,3 +371,6 @@ def identity_and_captured_inputs(torch, rec):
     rec.raises("hessian.forward", lambda: F.hessian(lambda a: (a ** 3).sum(), x, vectorize=True,
                                                     outer_jacobian_strategy="forward-mode"))
     rec("x_after_forward_hessian", x)
+    for name in ("vhp", "hvp"):
+        rec.raises(f"{name}.one_element_output", lambda: getattr(F, name)(lambda a: (a ** 3).sum().reshape(1, 1), x,
+                                                                          torch.ones(3)))

@@ -9,7 +9,10 @@ where strict=False gives zeros. Results keep their graph only with create_graph=
 vectorize=True is, in PyTorch, vmap over the basis vectors (batched grad_outputs or batched
 tangents). refgrad has no vmap: the batch is walked one basis vector at a time, with the same basis,
 the same stacking and the same split/view/permute of the result, so values, dtypes and flags agree.
-The difference that shows: forward mode calls `func` once per basis vector, not once.
+What still shows: forward mode calls `func` once per basis vector, not once, and a hook inside `func`
+sees one gradient or tangent per basis vector, not one batch. PyTorch's vmap also fails where refgrad
+does not, in forward mode: an op on the result of a 1-D @ 2-D matmul (its squeeze_ of a batched
+tangent), and an op without a batching rule (sum) over an empty batch (all inputs empty).
 """
 from .._creation import zeros, zeros_like
 from .._ops import stack
@@ -154,9 +157,14 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
 def _batched_autograd_grad(outputs, inputs, batched_grad_outputs, create_graph):
     """_autograd_grad with is_grads_batched: one gradient per row of the grad_outputs, stacked; the graph is
     kept until the last row (then as create_graph says, as one batched call would)."""
+    if any(o is not None and o.requires_grad for o in outputs):
+        for g in batched_grad_outputs:
+            g[0]  # PyTorch's grad reads each one's first row to check its shape: an empty batch fails here
     rows = batched_grad_outputs[0].shape[0]
     per_row = [_autograd_grad(outputs, inputs, tuple(g[k] for g in batched_grad_outputs), create_graph,
                               retain_graph=True if k < rows - 1 else None) for k in range(rows)]
+    if not per_row:
+        return (None,) * len(inputs)
     return tuple(None if per_row[0][i] is None else stack([row[i] for row in per_row]) for i in range(len(inputs)))
 
 
@@ -289,9 +297,12 @@ def _jacfwd(func, inputs, strict, vectorize):
                                   "implemented for `vectorize=True`.")
     numels = tuple(x.numel() for x in inputs)
     basis = _standard_basis(inputs, numels)
-    rows = [_jvp_of_basis_vector(func, inputs, tuple(b[k] for b in basis)) for k in range(sum(numels))]
+    total = sum(numels)
+    # vmap calls func even for an empty batch (all inputs empty): once, with (empty) zero tangents
+    vectors = [tuple(b[k] for b in basis) for k in range(total)] or [tuple(zeros_like(x) for x in inputs)]
+    rows = [_jvp_of_basis_vector(func, inputs, v) for v in vectors]
     is_outputs_tuple, primals = rows[-1][0], rows[-1][1]
-    tangents = [stack([row[2][i] for row in rows]) for i in range(len(primals))]
+    tangents = [stack([row[2][i] for row in rows])[:total] for i in range(len(primals))]
     jac = [[t.permute(*range(1, t.ndim), 0).reshape((*out.shape, *x.shape))
             for t, x in zip(tangent.split(numels, dim=0), inputs)] for tangent, out in zip(tangents, primals)]
     return _unpack(jac, (is_outputs_tuple, is_inputs_tuple))
