@@ -64,7 +64,7 @@ def jacobian_create_graph(torch, rec):
         rec(f"{mode}.linear", F.jacobian(lambda a: a * 2, x, create_graph=True, **options))
     x = rec.tensor(2, requires_grad=True)
     # forward mode does not re-wrap the inputs: the tangents keep a graph to x (exp's formula reads its output)
-    rec("forward.input_requires_grad", F.jacobian(lambda a: a.exp() * a, x, vectorize=True, strategy="forward-mode"))
+    rec("forward.input_requires_grad", F.jacobian(lambda a: a.exp(), x, vectorize=True, strategy="forward-mode"))
 
 
 @scenario
@@ -194,6 +194,8 @@ def hessian_values_and_structure(torch, rec):
     h.diagonal().sum().backward()
     rec("create_graph.y.grad", y.grad)
     rec("create_graph_vectorized", F.hessian(lambda a: (a ** 3).sum(), y, create_graph=True, vectorize=True))
+    rec("forward_input_requires_grad", F.hessian(lambda a: (a.exp() * a).sum(), y, vectorize=True,
+                                                 outer_jacobian_strategy="forward-mode"))
     rec("y_untouched", y)
 
 
