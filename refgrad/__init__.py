@@ -28,6 +28,7 @@ from ._ops import EXPORTS as _EXPORTS, parsed as _parsed, exactly_one_argument a
 from . import return_types
 from ._printing import set_printoptions
 from . import cuda, linalg, nn, optim, func
+from .autograd import functional as _functional  # sets autograd.functional; it needs the ops above
 
 globals().update(_EXPORTS)
 float, double, half = float32, float64, float16

@@ -45,17 +45,18 @@ def call(rule, operands, params):
     if rule.rejects and _state.enabled:
         _reject_grad(rule, operands)
     result = forward(rule, operands, params)
-    if _fw_state.level is not None:
-        push_tangents(rule, operands, params, result)
     if rule in _KEEPS_ZERO_TENSORS and any(isinstance(op, Tensor) and op._zt for op in operands):
         _zero_tensor_result(rule, operands, params, result)
     if rule.n_outputs != 1 and not result:  # unbind of an empty dim: nothing to record
         return result
+    node = None
     if _state.enabled and rule.differentiable and _needs_grad(operands):
         if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
-            record(rule, operands, params, result)
+            node = record(rule, operands, params, result)
         else:
             _check_integer_history(operands)
+    if _fw_state.level is not None:
+        push_tangents(rule, operands, params, result, node)
     return result
 
 
@@ -402,9 +403,9 @@ def call_inplace(rule, self, operands, params):
         original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
         original._requires_grad = self._requires_grad
         sources = (original,) + tuple(operands)
-    if _fw_state.level is not None:
-        push_tangents(rule, all_ops, params, result)
     node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
+    if _fw_state.level is not None:
+        push_tangents(rule, all_ops, params, result, node)
     if self._data.size:
         token = silence(IGNORE)  # a cast into self's dtype overflows silently, as in PyTorch
         try:
@@ -547,11 +548,13 @@ def _write_directly(rule, self, all_ops, params):
 
 
 # ---------------------------------------------------------------------------- forward mode
-def push_tangents(rule, operands, params, result):
+def push_tangents(rule, operands, params, result, node=None):
     """Gives `result` the tangent that the rule's forward formula computes from the operands' tangents.
 
     The tangent is computed with the level switched off, so the formulas see plain primals and do not
-    make tangents of tangents; it is still recorded for reverse mode when its inputs require grad.
+    make tangents of tangents; it is still recorded for reverse mode when its inputs require grad. As in
+    PyTorch, it comes after the result's grad_fn (`node`), so a formula that reads the result (exp's) is
+    recorded through it, and before the node's saved outputs are final: they keep the tangent.
     """
     if not rule.differentiable:
         return
@@ -571,6 +574,16 @@ def push_tangents(rule, operands, params, result):
     else:
         for r, t in zip(result, out):
             forward_level.set_tangent(r, _like(t, r))
+    if node is not None:
+        _saved_outputs_keep_tangents(node, result)
+
+
+def _saved_outputs_keep_tangents(node, result):
+    results = [result] if isinstance(result, Tensor) else result
+    for value in (node._saved or {}).values():
+        for saved in value if type(value) is tuple else (value,):
+            if isinstance(saved, SavedTensor) and saved.tensor is None:
+                saved.fw = results[saved.output_nr if len(results) > 1 else 0]._fw
 
 
 def _like(tangent, result):

@@ -65,8 +65,8 @@ def suite():
             return fn(*args, **kwargs)
         return wrapper
 
-    def push_tangents(rule, operands, params, result):
-        original_push(rule, operands, params, result)
+    def push_tangents(rule, operands, params, result, node=None):
+        original_push(rule, operands, params, result, node)
         if any(getattr(r, "_fw", None) is not None for r in (result if isinstance(result, list) else [result])):
             seen.add(("jvp", rule.key))
 
@@ -194,8 +194,8 @@ def test_a_wrong_tangent_fails_some_case(suite, monkeypatch, key):
     from refgrad.autograd import forward_level
     original = _dispatch.push_tangents
 
-    def push_wrong_tangents(rule, operands, params, result):
-        original(rule, operands, params, result)
+    def push_wrong_tangents(rule, operands, params, result, node=None):
+        original(rule, operands, params, result, node)
         if rule.key == key:
             for r in result if isinstance(result, list) else [result]:
                 tangent = forward_level.tangent_of(r)

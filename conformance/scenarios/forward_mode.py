@@ -50,6 +50,24 @@ def tangent_of_a_gradient(torch, rec):
 
 
 @scenario(dtypes=("float32", "float64"))
+def tangent_read_from_the_output(torch, rec):
+    """A forward formula that reads the op's output (exp, tanh, sigmoid) is recorded through the output's
+    grad_fn, so the tangent has a graph back to the primal; a gradient through the output saved for
+    backward still has the output's tangent."""
+    fwAD = torch.autograd.forward_ad
+    x = rec.tensor(3, requires_grad=True)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, rec.tensor(3))
+        for name in ("exp", "tanh", "sigmoid"):
+            tangent = fwAD.unpack_dual(getattr(torch, name)(d)).tangent
+            rec(f"{name}.tangent", tangent)
+            rec(f"{name}.grad_of_tangent", torch.autograd.grad(tangent.sum(), x))
+            (g,) = torch.autograd.grad(getattr(torch, name)(d).sum(), x, create_graph=True)
+            t = fwAD.unpack_dual(g).tangent  # its grad_fn: PyTorch's ViewBackward0, refgrad's AsStridedBackward0
+            rec(f"{name}.tangent_of_gradient", [t.detach(), t.requires_grad])
+
+
+@scenario(dtypes=("float32", "float64"))
 def custom_function_jvp(torch, rec):
     fwAD = torch.autograd.forward_ad
 

@@ -9,6 +9,7 @@ every subject sees the same numbers.
 import ast
 import builtins
 import contextlib
+import functools
 import io
 
 from . import scenario
@@ -115,8 +116,11 @@ class SeededNamespace:
 
 def run_notebook(cells, torch, show):
     """Runs `cells` with `import torch` giving `torch`; `show(i, text)` receives each cell's output."""
-    def import_(name, *args, **kwargs):
-        return torch if name == "torch" else builtins.__import__(name, *args, **kwargs)
+    def import_(name, globals=None, locals=None, fromlist=(), level=0):
+        if name != "torch" and not name.startswith("torch."):
+            return builtins.__import__(name, globals, locals, fromlist, level)
+        # `import torch.a.b` binds torch; `from torch.a.b import c` takes c from torch.a.b
+        return functools.reduce(getattr, name.split(".")[1:], torch) if fromlist else torch
     namespace = {"torch": torch, "__builtins__": dict(vars(builtins), __import__=import_)}
     for i, cell in enumerate(cells):
         out = io.StringIO()

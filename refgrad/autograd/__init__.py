@@ -1,5 +1,6 @@
 """refgrad.autograd: backward, grad, custom Functions, grad modes, forward AD and gradcheck
-(PyTorch's torch.autograd). This file only gathers them; each lives in its own module."""
+(PyTorch's torch.autograd). This file only gathers them; each lives in its own module. The functional
+module (jacobian, hessian, vjp, ...) is built on the ops, so refgrad's __init__ imports it after them."""
 from . import forward_ad, grad_mode, graph
 from .api import backward, grad
 from .function import Function
