@@ -1034,6 +1034,8 @@ def gather(a, dim, index):
 
 def scatter(a, src, dim, index, reduce=None):
     out = a.copy()
+    if index._data.size == 0:  # src, of any shape, is not read
+        return out
     idx = _nonempty(index._data)
     src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else _nonempty(src)[tuple(slice(0, n) for n in idx.shape)]
     grid = list(np.indices(idx.shape, sparse=True))
