@@ -495,8 +495,9 @@ def solve_rhs(a, b):
 
 
 def _axpy_rows(rows, column, row):
-    """rows -= column (outer) row, skipping the zeros of `row` (as trsm does: 0 * inf stays out)."""
-    rows -= np.where(row[..., None, :] != 0, column[..., :, None] * row[..., None, :], 0)
+    """rows -= column (outer) row, every product subtracted, as MKL's trsm does (the reference BLAS skips the
+    zeros of `row`; MKL's 0 * inf is NaN)."""
+    rows -= column[..., :, None] * row[..., None, :]
 
 
 @quietly
