@@ -512,7 +512,8 @@ def linalg_of_non_finite_matrices(torch, rec):
 def lu_solves_multiply_zeros_by_inf(torch, rec):
     """inv and solve run getrf then getrs, whose triangular solves subtract every product, a zero times an inf
     or NaN of the LU included: NaN spreads to the rows (and the gradients) where PyTorch's does, also through
-    solve's backward (the transposed solve), for a transposed input and in a batch."""
+    solve's backward (the transposed solve), for a transposed input and in a batch. A singular A is
+    PyTorch's error whatever B's shape."""
     dtype = getattr(torch, rec.dtype)
     matrices = {"inf_in_u": [[1.5, 3.0, 2.0], [1.0, 1.0, INF], [1.0, 1.0, 1.5]],
                 "inf_last_pivot": [[2.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, -INF]],
@@ -531,6 +532,8 @@ def lu_solves_multiply_zeros_by_inf(torch, rec):
     batch = torch.tensor([matrices["inf_in_u"], matrices["inf_column"], [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 4.0]]],
                          dtype=dtype)
     rec("batch", torch.linalg.inv(batch))
+    singular = torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 2.0], [3.0, 2.0, 0.0]], dtype=dtype)
+    rec.raises("singular_solve_two_columns", lambda: torch.linalg.solve(singular, torch.ones(3, 2, dtype=dtype)))
 
 
 @scenario
