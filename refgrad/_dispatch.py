@@ -123,6 +123,8 @@ def forward(rule, operands, params):
         out_dtype = rule.out_dtype or compute
         try:
             data = rule.forward(*arrays, **params) if params else rule.forward(*arrays)
+        except np.linalg.LinAlgError:  # a ValueError too, but the caller words it
+            raise
         except ValueError:
             broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
             raise

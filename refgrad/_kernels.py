@@ -510,8 +510,9 @@ def solve_rhs(a, b):
 
 
 def _axpy_rows(rows, column, row):
-    """rows -= column (outer) row, skipping the zeros of `row` (as trsm does: 0 * inf stays out)."""
-    rows -= np.where(row[..., None, :] != 0, column[..., :, None] * row[..., None, :], 0)
+    """rows -= column (outer) row, every product subtracted, as MKL's trsm does (the reference BLAS skips the
+    zeros of `row`; MKL's 0 * inf is NaN)."""
+    rows -= column[..., :, None] * row[..., None, :]
 
 
 @quietly
@@ -1049,6 +1050,8 @@ def gather(a, dim, index):
 
 def scatter(a, src, dim, index, reduce=None):
     out = a.copy()
+    if index._data.size == 0:  # src, of any shape, is not read
+        return out
     idx = _nonempty(index._data)
     src = np.broadcast_to(src, idx.shape) if np.ndim(src) == 0 else _nonempty(src)[tuple(slice(0, n) for n in idx.shape)]
     grid = list(np.indices(idx.shape, sparse=True))

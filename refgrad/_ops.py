@@ -1671,21 +1671,24 @@ def unbind(input, dim=0):
 
 
 # --------------------------------------------------------------------------- gather and scatter
-def _index_tensor(name, index, argname="index", kernel=None):
-    """The index of gather or scatter: a tensor (else the parser's TypeError, under `name`), int32 or int64 unless
-    empty (else the error of the `kernel` that checks it)."""
+def _index_and_dim(name, input, dim, index, kernel=None):
+    """gather's and scatter's index and wrapped dim, checked in PyTorch's order: the parser's TypeError for an
+    index that is not a tensor, the dim's range, then the index's dtype, int32 or int64 unless the index is empty
+    (PyTorch skips every check of an empty index), with the error of the `kernel` that checks it."""
     if not isinstance(index, Tensor):
-        raise TypeError(f"{name}(): argument '{argname}' (position 3) must be Tensor, not {type(index).__name__}")
+        raise TypeError(f"{name}(): argument 'index' (position 3) must be Tensor, not {type(index).__name__}")
+    dim = _wrap_dim(dim, input._data.ndim)
     if index._dtype not in (dt.int64, dt.int32):
         if index._data.size:
             raise RuntimeError(f"{kernel or name}(): Expected dtype int32/int64 for index")
-        return Tensor._make(index._data.astype(np.int64), dt.int64, index._device)  # PyTorch skips an empty index
-    return index
+        index = Tensor._make(index._data.astype(np.int64), dt.int64, index._device)
+    return index, dim
 
 
-def _check_gather_bounds(name, index, size, dim):
-    if index._data.size and (index._data.min() < -size or index._data.max() >= size):
-        bad = int(index._data[(index._data < -size) | (index._data >= size)].flat[0])
+def _check_gather_bounds(index, size, dim):
+    """The kernels' bounds check: an index lies in [0, size), negative ones are out of bounds too."""
+    if index._data.size and (index._data.min() < 0 or index._data.max() >= size):
+        bad = int(index._data[(index._data < 0) | (index._data >= size)].flat[0])
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
@@ -1693,73 +1696,69 @@ def _sizes(shape):
     return f"[{', '.join(map(str, shape))}]"
 
 
-def _nonempty_shape(t):
-    """The shape as PyTorch's scatter/gather checks see it: a 0-d tensor counts as one element in one dim."""
-    return t._data.shape or (1,)
+def _nonempty_ndim(t):
+    return builtins.max(t._data.ndim, 1)
+
+
+def _nonempty_size(t, d):
+    """ATen's ensure_nonempty_size: a 0-d tensor has size 1 in every dim; a dim past the others' is an IndexError."""
+    return t._data.shape[_wrap_dim(d, t._data.ndim)] if t._data.ndim else 1
 
 
 def _check_gather_shape(input, dim, index):
-    shape, ishape = _nonempty_shape(input), _nonempty_shape(index)
-    if len(shape) != len(ishape):
+    """PyTorch's gather_shape_check (run for a non-empty index only)."""
+    if _nonempty_ndim(input) != _nonempty_ndim(index):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    for d, (n, m) in enumerate(zip(shape, ishape)):
-        if d != dim and m > n:
+    for d in range(_nonempty_ndim(input)):
+        if d != dim and _nonempty_size(index, d) > _nonempty_size(input, d):
             raise RuntimeError(f"Size does not match at dimension {d} expected index {_sizes(index.shape)} "
                                f"to be no larger than self {_sizes(input.shape)} apart from dimension {dim}")
 
 
 def _check_scatter_shape(input, dim, index, src=None):
-    """PyTorch's scatter_shape_check: index no larger than self (but in dim) and than src (in every dim)."""
+    """PyTorch's scatter_shape_check: nothing for an empty index; else index as many dims as self, no larger
+    than self (but in dim) and than src (in every dim, read before src's own dim count is checked)."""
     if index._data.size == 0:
         return
-    shape, ishape = _nonempty_shape(input), _nonempty_shape(index)
-    if len(shape) != len(ishape):
+    ndim = _nonempty_ndim(input)
+    if ndim != _nonempty_ndim(index):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    wrong = builtins.any(d != dim and m > n for d, (n, m) in enumerate(zip(shape, ishape)))
+    wrong = builtins.any(d != dim and _nonempty_size(index, d) > _nonempty_size(input, d) for d in range(ndim))
     message = f"Expected index {_sizes(index.shape)} to be no larger than self {_sizes(input.shape)} apart from dimension {dim}"
     if src is None:
         if wrong:
             raise RuntimeError(message)
         return
-    sshape = _nonempty_shape(src)
-    wrong = wrong or builtins.any(m > n for n, m in zip(sshape, ishape))
-    if len(sshape) != len(ishape):
+    wrong = wrong or builtins.any(_nonempty_size(index, d) > _nonempty_size(src, d) for d in range(ndim))
+    if _nonempty_ndim(src) != _nonempty_ndim(index):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     if wrong:
         raise RuntimeError(f"{message} and to be no larger size than src {_sizes(src.shape)}")
 
 
+def _dim_size(input, dim):
+    return input._data.shape[dim] if input._data.ndim else 1
+
+
 @public()
 def gather(input, dim, index, *, sparse_grad=False):
-    index = _index_tensor("gather", index)
-    nd = input._data.ndim
-    dim = _wrap_dim(dim, nd)
+    index, dim = _index_and_dim("gather", input, dim, index)
     if index._data.size:
         _check_gather_shape(input, dim, index)
-    elif index._data.ndim != nd and not (nd == 0 and index._data.ndim <= 1):
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    _check_gather_bounds("gather", index, input._data.shape[dim] if nd else 1, dim)
-    return call(D.GATHER, (input,), {"dim": dim, "index": _wrapped_index(index, input, dim)})
-
-
-def _wrapped_index(index, input, dim):
-    size = input._data.shape[dim] if input._data.ndim else 1
-    if index._data.size and index._data.min() < 0:
-        return Tensor._make(index._data % size, dt.int64, index._device)
-    return index
+    _check_gather_bounds(index, _dim_size(input, dim), dim)
+    return call(D.GATHER, (input,), {"dim": dim, "index": index})
 
 
 @public()
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if reduce is not None:
         raise RuntimeError("refgrad: scatter with reduce= is not supported; use scatter_add or scatter_reduce")
-    index = _index_tensor("scatter", index)
-    dim = _wrap_dim(dim, input._data.ndim)
+    index, dim = _index_and_dim("scatter", input, dim, index)
     if src is None:
         src = value
     _check_same_dtype(input, src)
     _check_scatter_shape(input, dim, index, src if isinstance(src, Tensor) else None)
-    _check_gather_bounds("scatter", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    _check_gather_bounds(index, _dim_size(input, dim), dim)
     if isinstance(src, Tensor):
         return call(D.SCATTER, (input, src), {"dim": dim, "index": index})
     return call(D.SCATTER_VALUE, (input,), {"dim": dim, "index": index, "value": src})
@@ -1773,11 +1772,10 @@ def _check_same_dtype(input, src):
 
 @public()
 def scatter_add(input, dim, index, src):
-    index = _index_tensor("scatter_add", index, kernel="scatter")
-    dim = _wrap_dim(dim, input._data.ndim)
+    index, dim = _index_and_dim("scatter_add", input, dim, index, kernel="scatter")
     _check_same_dtype(input, src)
     _check_scatter_shape(input, dim, index, src)
-    _check_gather_bounds("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    _check_gather_bounds(index, _dim_size(input, dim), dim)
     return call(D.SCATTER_ADD, (input, src), {"dim": dim, "index": index})
 
 
@@ -1898,8 +1896,9 @@ def take_along_dim(input, indices, dim=None):
                            f"{dt.SCALAR_NAME[indices._dtype]}")
     dim = _wrap_dim(dim, input._data.ndim)
     # PyTorch broadcasts both with broadcast_to, which records ExpandBackward0 even when nothing grows
+    indices_shape = _along_dim_shape(indices, input, dim)  # PyTorch's order, for the error's words
     input = broadcast_to(input, _along_dim_shape(input, indices, dim))
-    indices = broadcast_to(indices, _along_dim_shape(indices, input, dim))
+    indices = broadcast_to(indices, indices_shape)
     return gather(input, dim, _indices_modulo(indices, input._data.shape[dim]))
 
 
@@ -1917,7 +1916,7 @@ def _along_dim_shape(t, other, dim):
     """t's shape broadcast with other's, but t keeps its own size in dim."""
     sizes = list(other._data.shape)
     sizes[dim] = t._data.shape[dim]
-    return np.broadcast_shapes(tuple(sizes), t._data.shape)
+    return broadcast_shapes(tuple(sizes), t._data.shape)
 
 
 # --------------------------------------------------------------------------- indexing

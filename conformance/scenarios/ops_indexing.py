@@ -181,6 +181,42 @@ def empty_index_of_any_dtype(torch, rec):
     rec.raises("gather_float_index", lambda: x.gather(0, torch.tensor([1.0])))
 
 
+@scenario
+def empty_index_skips_shape_checks(torch, rec):
+    """gather/scatter/scatter_add with an empty index check neither its dims nor its sizes (any shape, any
+    dtype, src of any shape, unread) but still wrap dim and check src's dtype: gather gives index's shape,
+    scatter self unchanged; the gradients are zeros for self and, for src, gather's empty one (torch's
+    invalid-gradient error unless src's shape takes it). Non-empty: dim wrapped before the index's dtype is
+    checked, src's sizes read before its dim count, negative indices out of bounds."""
+    x = rec.tensor(2, 3, requires_grad=True)
+    src = rec.tensor(5, 6, 7, requires_grad=True)
+    empty, t = torch.tensor([]), torch.tensor
+    cases = {"gather_1d": lambda: x.gather(1, empty), "gather_3d": lambda: x.gather(0, torch.zeros(4, 0, 2)),
+             "gather_empty_input": lambda: x[:0].mT.gather(1, empty), "gather_0d": lambda: x[0, 0].gather(0, t([[]])),
+             "gather_int32": lambda: x.gather(1, torch.zeros(0, 9, dtype=torch.int32)),
+             "scatter": lambda: x.scatter(1, empty, src), "scatter_value": lambda: x.scatter(-1, empty, 2.5),
+             "scatter_add": lambda: torch.scatter_add(x, 0, t([[], []]), src),
+             "scatter_0d": lambda: x[0, 0].scatter(0, t([[]]), src[0])}
+    for name, fn in cases.items():
+        y = fn()
+        rec(name, y)
+        rec.raises(f"{name}.grads", lambda: torch.autograd.grad(y.sum(), [x, src], allow_unused=True))
+    rec("scatter_src_takes_grad", torch.autograd.grad(x.scatter(1, torch.zeros(0, 3), src[0, 0, 0]).sum(), src)[0])
+    rec.raises("gather_dim_range", lambda: x.gather(2, empty))
+    rec.raises("scatter_dim_range", lambda: x.scatter_add(-3, empty, src))
+    rec.raises("scatter_src_dtype", lambda: x.scatter(0, empty, src.double()))
+    one = torch.ones(1, 1, dtype=torch.int64)
+    rec.raises("gather_dim_before_dtype", lambda: x.gather(5, one.float()))
+    rec.raises("scatter_dim_before_dtype", lambda: x.scatter(5, one.float(), 1.0))
+    rec.raises("scatter_src_size_before_dims", lambda: x.scatter(0, t([[1, 1]]), src[0, 0]))
+    rec.raises("scatter_src_dims", lambda: x.scatter(0, t([[1, 1]]), src[0, 0, 0]))
+    for name, fn in {"gather": lambda i: x.gather(1, i), "scatter": lambda i: x.scatter(1, i, 2.0),
+                     "scatter_add": lambda i: x.scatter_add(1, i, src[:1, :1, 0]),
+                     "gather_0d": lambda i: x[0, 0].gather(0, i[0, 0])}.items():
+        rec.raises(f"{name}.negative", lambda: fn(-one))
+    rec.raises("take_along_dim_broadcast", lambda: torch.take_along_dim(x, torch.zeros(0, 3, dtype=torch.int64), 1))
+
+
 @scenario(dtypes=("float32", "int64"))
 def bound_and_dtype_errors(torch, rec):
     """The checks of index_select (each CPU kernel path has its words), index_add (a vector of int32/int64),

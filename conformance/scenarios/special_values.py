@@ -533,6 +533,34 @@ def linalg_of_non_finite_matrices(torch, rec):
     rec.raises("svd_nan_in_batch", lambda: torch.linalg.svd(torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[NAN, 1.0], [1.0, 1.0]]])))
 
 
+@scenario(dtypes=FLOATS)
+def lu_solves_multiply_zeros_by_inf(torch, rec):
+    """inv and solve run getrf then getrs, whose triangular solves subtract every product, a zero times an inf
+    or NaN of the LU included: NaN spreads to the rows (and the gradients) where PyTorch's does, also through
+    solve's backward (the transposed solve), for a transposed input and in a batch. A singular A is
+    PyTorch's error whatever B's shape."""
+    dtype = getattr(torch, rec.dtype)
+    matrices = {"inf_in_u": [[1.5, 3.0, 2.0], [1.0, 1.0, INF], [1.0, 1.0, 1.5]],
+                "inf_last_pivot": [[2.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, -INF]],
+                "nan_in_u": [[1.0, 2.0, 0.0], [0.0, 1.0, NAN], [0.0, 0.0, 1.0]],
+                "inf_column": [[-2.0, -2.0, 1.5], [0.0, 3.0, INF], [0.5, 0.0, 2.0]],
+                "inf_4x4": [[3.0, 1.5, 0.0, 1.0], [0.0, 2.0, INF, 0.0], [1.0, 0.0, 1.0, 0.5], [0.0, 1.0, 0.0, 2.0]]}
+    for name, m in matrices.items():
+        a = torch.tensor(m, dtype=dtype, requires_grad=True)
+        b = torch.ones(a.shape[0], 1, dtype=dtype)
+        calls = {"inv": lambda: torch.linalg.inv(a), "inv_transposed": lambda: torch.linalg.inv(a.mT),
+                 "inv_grad": lambda: torch.autograd.grad(torch.linalg.inv(a).sum(), a)[0],
+                 "solve": lambda: torch.linalg.solve(a, b),
+                 "solve_grad": lambda: torch.autograd.grad(torch.linalg.solve(a, b).sum(), a)[0]}
+        for call_name, fn in calls.items():
+            rec.raises(f"{name}.{call_name}", fn)
+    batch = torch.tensor([matrices["inf_in_u"], matrices["inf_column"], [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 4.0]]],
+                         dtype=dtype)
+    rec("batch", torch.linalg.inv(batch))
+    singular = torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 2.0], [3.0, 2.0, 0.0]], dtype=dtype)
+    rec.raises("singular_solve_two_columns", lambda: torch.linalg.solve(singular, torch.ones(3, 2, dtype=dtype)))
+
+
 @scenario
 def empty_products_and_integer_losses(torch, rec):
     """bmm (and matmul's batched path) of an empty operand zero-fills the result in mat2's dtype without its
