@@ -7,7 +7,8 @@ Every differentiable op is an entry of the derivative table (refgrad/derivatives
     forward  the entry's NumPy kernel, its result wrapped in a Tensor
     tangents with forward AD active, the entry's jvp pushes the operands' tangents to the result
     record   with grad mode on and an operand that requires grad, the entry's node, its edges to the
-             inputs and the values its backward formulas name
+             inputs and the values its backward formulas name; only when PyTorch would run the op's
+             autograd kernel at all (`_autograd_runs`: not when every tensor argument is an inference tensor)
 
 `call_inplace` runs the same entry and writes the result into `self`, rebasing its history like
 PyTorch does: on a view, the base's history becomes CopySlices (the op's node applied to the view's
@@ -32,7 +33,7 @@ from .autograd import forward_level, grad_mode
 from .autograd.graph import FREED_MESSAGE, Node, SavedTensor
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "check_mutable", "bump_version",
-           "zero_tensor_like"]
+           "zero_tensor_like", "needs_history"]
 
 _state = grad_mode.state
 _new_tensor = Tensor._make  # bound once: forward() makes every op's result
@@ -42,7 +43,12 @@ _fw_state = forward_level.state
 # ---------------------------------------------------------------------------- out of place
 def call(rule, operands, params):
     """Runs an op out of place: the result (or list of results), with a grad_fn when it needs one."""
-    if rule.rejects and _state.enabled:
+    if rule.composite is not None and _state.enabled and _needs_grad(operands) and \
+            not _autograd_runs(rule, operands, params):
+        result = rule.composite(*operands, **params)
+        if result is not None:
+            return result
+    if rule.rejects and _state.enabled and _autograd_runs(rule, operands, params):
         _reject_grad(rule, operands)
     result = forward(rule, operands, params)
     if rule in _KEEPS_ZERO_TENSORS and any(isinstance(op, Tensor) and op._zt for op in operands):
@@ -50,7 +56,7 @@ def call(rule, operands, params):
     if rule.n_outputs != 1 and not result:  # unbind of an empty dim: nothing to record
         return result
     node = None
-    if _state.enabled and rule.differentiable and _needs_grad(operands):
+    if _state.enabled and rule.differentiable and _needs_grad(operands) and _autograd_runs(rule, operands, params):
         if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
             node = record(rule, operands, params, result)
         else:
@@ -143,6 +149,30 @@ def _needs_grad(operands):
                                        op._base is not None and op._base.requires_grad):
             return True
     return False
+
+
+def _autograd_runs(rule, operands, params):
+    """Does PyTorch run the op's autograd kernel (record it, check its in-place use)? Inference tensors have
+    no autograd dispatch key, so only when one of its tensor arguments is a normal tensor: a tensor operand or
+    tensor param (an index, a mask), or a Python number operand, which PyTorch wraps into a normal tensor (a
+    Scalar overload's number is a param here, and is not wrapped)."""
+    for op in operands:
+        if isinstance(op, Tensor):
+            if not op._is_inference:
+                return True
+        elif op is not None:
+            return True
+    for name, value in params.items():
+        if isinstance(value, Tensor) and not value._is_inference and name not in rule.output_params or \
+                type(value) is tuple and any(isinstance(v, Tensor) and not v._is_inference for v in value):
+            return True
+    return False
+
+
+def needs_history(rule, operands, params):
+    """Does the op record history (grad mode aside): an operand requires grad, and PyTorch runs its autograd
+    kernel."""
+    return _needs_grad(operands) and _autograd_runs(rule, operands, params)
 
 
 def _reject_grad(rule, operands):
@@ -241,7 +271,8 @@ def check_inplace(self, requires_grad=None):
     """PyTorch's check_inplace: `requires_grad` says whether the op records history (any operand requires
     grad; self's own flag when not given). An inference tensor's write is refused after it is done
     (bump_version)."""
-    if not _state.enabled or not (self.requires_grad if requires_grad is None else requires_grad):
+    if not _state.enabled or not (self.requires_grad and not self._is_inference if requires_grad is None
+                                  else requires_grad):
         return
     base = self._base
     if base is not None:
@@ -377,7 +408,7 @@ def call_inplace(rule, self, operands, params):
     grad_fn becomes the new node (on a view: the base's becomes CopySlices of it).
     """
     all_ops = (self,) + tuple(operands)
-    requires_grad = _needs_grad(all_ops)
+    requires_grad = needs_history(rule, all_ops, params)
     check_inplace(self, requires_grad)
     check_mutable(self, rule.key)
     grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
@@ -533,7 +564,7 @@ def _write_directly(rule, self, all_ops, params):
     """SHORTCUT of call_inplace for an op that records no history, has no tangents and needs no cast
     (optimizer steps): the kernel writes straight into self, without a temporary. False when it does
     not apply."""
-    if _fw_state.level is not None or (_state.enabled and _needs_grad(all_ops)):
+    if _fw_state.level is not None or (_state.enabled and needs_history(rule, all_ops, params)):
         return False
     lane = fast_lane(all_ops)
     if lane is None:

@@ -24,7 +24,8 @@ from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, full_like, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
-from ._dispatch import bump_version, call, call_inplace, check_inplace, check_mutable, zero_tensor_like  # noqa: F401
+from ._dispatch import (bump_version, call, call_inplace, check_inplace, check_mutable, needs_history,  # noqa: F401
+                        zero_tensor_like)
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
@@ -1163,7 +1164,14 @@ def constant_pad(input, pad, value=0.0):
 # --------------------------------------------------------------------------- views and shapes
 def _as_view(result, base, multi=False):
     """Makes a view op's result a view of its base: the same version counter, `_base` the base's base,
-    and how it was created (PyTorch's CreationMeta: a non-default one sticks to views of views)."""
+    and how it was created (PyTorch's CreationMeta: a non-default one sticks to views of views). A view of
+    an inference tensor is an inference tensor and no view for autograd (no `_base`): PyTorch's view
+    tracking is a dispatch key that inference tensors lack."""
+    if base._zt:  # a view of a ZeroTensor is one
+        result._zt = True
+    if base._is_inference:
+        result._is_inference = True
+        return result
     result._vc = base._vc
     result._base = base if base._base is None else base._base
     result._view_version = result._vc.value
@@ -1173,8 +1181,6 @@ def _as_view(result, base, multi=False):
     if creation is not None:
         result._view_creation = creation
     _inherit_inference(result, base)
-    if base._zt:  # a view of a ZeroTensor is one
-        result._zt = True
     return result
 
 
@@ -1457,8 +1463,10 @@ def _index(input, index, indices=()):
 
 
 def _index_tensors(items):
-    """The tensors of an index (x[i, mask]), which the node saves to detect an in-place change to one."""
-    return tuple(i for i in items if isinstance(i, Tensor))
+    """The tensors of an index (x[i, mask]), which the node saves to detect an in-place change to one. A list or
+    array is made a tensor, as PyTorch makes it (a normal tensor, even for an inference tensor indexed)."""
+    return tuple(i if isinstance(i, Tensor) else new_tensor(i) for i in items
+                 if isinstance(i, (Tensor, list, np.ndarray)))
 
 
 def index_backward(grad, shape, index):
@@ -2141,7 +2149,8 @@ def _is_zero_dim_bool(item):
 def _index_put(self, np_index, value, items, indexed_shape):
     """x[advanced index] = value: index_put_ of the value without its leading 1-sized dims (PyTorch checks
     in-place use before the index). `items` is the whole index of a tensor of `indexed_shape`."""
-    check_inplace(self, self.requires_grad or isinstance(value, Tensor) and value.requires_grad)
+    indices = _index_tensors(items)
+    check_inplace(self, needs_history(D.INDEX_PUT, (self, value), {"indices": indices}))
     check_mutable(self)
     _check_index_bounds(items, indexed_shape)
     try:
@@ -2156,7 +2165,7 @@ def _index_put(self, np_index, value, items, indexed_shape):
         _check_put_dtype(self, items, value)
         if shape != value._data.shape:
             value = view(value, shape)
-    call_inplace(D.INDEX_PUT, self, (value,), {"index": np_index, "indices": _index_tensors(items)})
+    call_inplace(D.INDEX_PUT, self, (value,), {"index": np_index, "indices": indices})
 
 
 def _check_put_dtype(self, items, value):
@@ -2284,7 +2293,7 @@ def _inplace(name, rule_for, kernel_check=None):
     else:
         def method(self, *args, **kwargs):
             rule, operands, params = rule_for(self, *args, **kwargs)
-            check_inplace(self, builtins.any(isinstance(t, Tensor) and t.requires_grad for t in (self,) + operands))
+            check_inplace(self, needs_history(rule, (self,) + operands, params))
             kernel_check(self, operands, params)
             return call_inplace(rule, self, operands, params)
     method.__name__ = method.__qualname__ = name

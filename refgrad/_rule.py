@@ -53,6 +53,14 @@ class Rule:
     takes_out  the forward takes `out=`, an array to write the result into (the in-place shortcut)
     rejects    inputs that must not require grad: PyTorch raises "The function '<fn_name>' is not
                differentiable with respect to argument ..." for them (nll_loss's weight)
+    output_params  params that are outputs of PyTorch's op, computed before it (max.dim's indices): unlike
+               the other tensor params (an index, a mask), no arguments of its autograd kernel
+    composite  what PyTorch's kernel of the overload runs, for when its autograd kernel is skipped (every
+               tensor argument an inference tensor) while an input requires grad: the ops it calls with a new
+               normal tensor run theirs (fmod.Scalar's fmod.Tensor of the number wrapped records FmodBackward1,
+               clone's copy_ into a new tensor CopyBackwards, mean's sum.out refuses). A function of the operands
+               and the params, in refgrad ops; it returns None where the kernel calls no such op for those
+               arguments (pow(t, 2), while pow(t, 1) copies)
     api        for an op whose public function is generated from this entry (tensor inputs only, no
                params): where it appears, any of "function" (refgrad.<name>), "method" (Tensor.<name>),
                "inplace" (Tensor.<name>_)
@@ -63,10 +71,11 @@ class Rule:
     __slots__ = ("key", "name", "node", "forward", "inputs", "backward", "uses", "params", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
                  "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype", "takes_out", "many",
-                 "api", "always_saved")
+                 "api", "always_saved", "output_params", "composite")
 
     def __init__(self, key, node, forward, inputs, backward, *, params=None, dtype="promote", n_outputs=1,
-                 variadic=False, rejects=(), fn_name=None, jvp=None, takes_out=False, api=""):
+                 variadic=False, rejects=(), fn_name=None, jvp=None, takes_out=False, api="", output_params=(),
+                 composite=None):
         if not isinstance(key, str) or not _KEY.match(key):
             raise TableError(f"entry {key!r}: a key is the overload as PyTorch spells it, 'name' or 'name.overload'")
         self.key = key
@@ -96,6 +105,10 @@ class Rule:
         self.jvp_uses = self._jvp_uses(jvp)
         self.takes_out = takes_out
         self.api = frozenset(api.split())
+        for name in output_params:
+            self._check(name in self.params, f"output param '{name}' is not one of its params {list(self.params)}")
+        self.output_params = frozenset(output_params)
+        self.composite = composite
         self._check(self.api <= {"function", "method", "inplace"}, f"api {api!r}: only function, method, inplace")
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.edge_uses = tuple((i, self.uses[i]) for i in self.grad_inputs)

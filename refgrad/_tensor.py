@@ -9,7 +9,8 @@ PyTorch's differentiable views do: it requires grad when its base does, and when
 view of it was modified in place since the view's grad_fn was set (`_view_version` behind the shared
 counter), reading its grad_fn regenerates it as AsStridedBackward0 of the base. `_view_creation` says
 how it was made when that was not plain grad mode ("no_grad", "inference", "multi" for an output of
-unbind/split): PyTorch then forbids modifying it in place, directly or through its base.
+unbind/split): PyTorch then forbids modifying it in place, directly or through its base. A view of an
+inference tensor is no such view: an inference tensor without `_base`, that requires no grad.
 
 The layers above attach the rest, once, when they are imported: refgrad/_ops.py the op methods and
 operators (generated from the derivative table), refgrad/autograd/api.py `backward`.
@@ -368,9 +369,9 @@ class Tensor:
         return self._zt
 
     def detach_(self):
-        if _grad_state.inference:
-            return self  # PyTorch's detach_ is an autograd kernel, which inference mode skips
-        if self._base is not None and not self._is_inference:  # any view, whether or not it requires grad
+        if _grad_state.inference or self._is_inference:
+            return self  # PyTorch's detach_ is an autograd kernel, which inference mode and tensors skip
+        if self._base is not None:  # any view, whether or not it requires grad
             raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self._grad_fn = None
         self._output_nr = 0

@@ -30,6 +30,41 @@ TABLE = Table()
 entry = TABLE.entry
 
 
+# ------------------------------------------------------------------- composites (Rule.composite)
+# What the PyTorch kernel of an op calls with a new (normal) tensor, which runs its own autograd kernel when the op's
+# is skipped (every tensor argument an inference tensor).
+def _refuses_out(name):
+    """An op whose kernel writes through `<name>.out` into a new tensor: that out= op's autograd kernel refuses
+    an input that requires grad."""
+    def refuse(*operands, **params):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+    return refuse
+
+
+def _copies_into_new(self, dtype=None):
+    """clone and _to_copy: their kernels copy_ into a new tensor (CopyBackwards); masked_fill clones first."""
+    return ops.copy_(ops.zeros_like(self, dtype=dtype), self)
+
+
+def _var_composite(self, dim, correction, keepdim):
+    """var and std: a reduction to one element of a nonempty input takes the mean first (sum.out)."""
+    kept = [n for i, n in enumerate(self._data.shape) if dim is not None and i not in dim]
+    if self._data.size and math.prod(kept) == 1:
+        _refuses_out("sum")()
+
+
+def _pow_composite(self, exponent):
+    """pow(t, 1) copies t into the result."""
+    return _copies_into_new(self) if exponent == 1 else None
+
+
+def _pow_scalar_base_composite(exponent, base):
+    """pow(number, t) writes through pow.out, but for a base of 1 (ones)."""
+    if base != 1:
+        _refuses_out("pow")()
+
+
 # ------------------------------------------------------------------- arithmetic
 ADD = entry("add.Tensor", "AddBackward0", kernels.with_alpha(np.add), ("self", "other"),
             {"self": lambda grad: grad,
@@ -49,7 +84,8 @@ RSUB_SCALAR = entry("rsub.Scalar", "RsubBackward1",
                     lambda a, other, alpha=1: kernels.cast(other, a.dtype) - (a if alpha == 1 else a * alpha),
                     ("self",),
                     {"self": lambda grad, alpha: formulas.maybe_multiply(-grad, alpha)},
-                    dtype=promotion.with_scalars("other"), jvp="elementwise")
+                    dtype=promotion.with_scalars("other"), jvp="elementwise",
+                    composite=lambda self, other, alpha: ops.call(SUB, (other, self), {"alpha": alpha}))
 
 MUL = entry("mul.Tensor", "MulBackward0", np.multiply, ("self", "other"),
             {"self": lambda grad, other: grad * other,
@@ -75,17 +111,20 @@ REMAINDER = entry("remainder.Tensor", "RemainderBackward1", kernels.remainder,
 REMAINDER_SCALAR = entry("remainder.Scalar", "RemainderBackward0",
                          lambda a, other: kernels.remainder(a, kernels.cast(other, a.dtype)),
                          ("self",), {"self": lambda grad: grad},
-                         dtype=promotion.with_scalars("other"), jvp="elementwise")
+                         dtype=promotion.with_scalars("other"), jvp="elementwise",
+                         composite=lambda self, other: ops.call(REMAINDER, (self, other), {}))
 
 REMAINDER_SCALAR_TENSOR = entry("remainder.Scalar_Tensor", "torch::autograd::NotImplemented",
                                 lambda b, scalar: kernels.remainder(np.asarray(scalar, b.dtype), b),
                                 ("other",), {"other": lambda grad: formulas.not_implemented("remainder")},
-                                dtype=promotion.with_scalars("scalar"))
+                                dtype=promotion.with_scalars("scalar"),
+                                composite=lambda other, scalar: ops.call(REMAINDER, (scalar, other), {}))
 
 FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemented",
                             lambda a, other: kernels.div_rounding(a, kernels.cast(other, a.dtype), "floor"),
                             ("self",), {"self": lambda grad: formulas.not_implemented("floor_divide")},
-                            dtype=promotion.with_scalars("other"))
+                            dtype=promotion.with_scalars("other"),
+                            composite=lambda self, other: ops.call(FLOOR_DIVIDE, (self, other), {}))
 
 FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
                      lambda a, b: kernels.div_rounding(a, b, "floor"), ("self", "other"),
@@ -103,7 +142,7 @@ RECIPROCAL = entry("reciprocal", "ReciprocalBackward0", np.reciprocal, ("self",)
 POW_SCALAR = entry("pow.Tensor_Scalar", "PowBackward0", kernels.pow_scalar,
                    ("self",),
                    {"self": lambda grad, self, exponent: formulas.pow_backward(grad, self, float(exponent))},
-                   dtype=promotion.with_scalars("exponent"), jvp="elementwise")
+                   dtype=promotion.with_scalars("exponent"), jvp="elementwise", composite=_pow_composite)
 
 
 POW = entry("pow.Tensor_Tensor", "PowBackward1", kernels.power, ("self", "exponent"),
@@ -119,7 +158,8 @@ POW_SCALAR_BASE = entry("pow.Scalar", "PowBackward2",
                         {"exponent": lambda grad, exponent, base, result: grad * (
                             ops.where(exponent >= 0, 0.0, ops.mul_scalar(result, formulas.log_scalar(base))) if base == 0
                             else ops.mul_scalar(result, formulas.log_scalar(base)))},
-                        dtype=promotion.with_scalars("base"), jvp="elementwise")
+                        dtype=promotion.with_scalars("base"), jvp="elementwise",
+                        composite=_pow_scalar_base_composite)
 
 
 # A tensor times, over, plus or minus a C++ scalar inside a formula (PyTorch's mul.Scalar overload records
@@ -138,14 +178,15 @@ DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / kernels.ca
 
 
 # ------------------------------------------------------------------- pointwise math
-def _unary(name, node, forward, formula, dtype="float"):
+def _unary(name, node, forward, formula, dtype="float", composite=None):
     """An elementwise op of one tensor: its forward rule is its backward formula (auto_element_wise).
     Its public function, method and in-place method are generated from the entry."""
     return entry(name, node, forward, ("self",), {"self": formula}, dtype=dtype, jvp="elementwise",
-                 api="function method inplace")
+                 api="function method inplace", composite=composite)
 
 
-ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same")
+ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same",
+             composite=_refuses_out("abs"))
 SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad, self, result: formulas.sgn_backward(grad, self, result),
              dtype="same")
 SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
@@ -267,7 +308,8 @@ LERP = entry("lerp.Tensor", "LerpBackward1", kernels.typed("lerp_kernel_tensor")
               "weight": lambda grad, self, end: grad * (end - self)}, jvp="elementwise")
 FMOD_SCALAR = entry("fmod.Scalar", "FmodBackward0",
                     lambda a, other: kernels.fmod(a, kernels.cast(other, a.dtype)), ("self",),
-                    {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise")
+                    {"self": lambda grad: grad}, dtype=promotion.with_scalars("other"), jvp="elementwise",
+                    composite=lambda self, other: ops.call(FMOD, (self, other), {}))
 FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
              {"self": lambda grad: grad,
               "other": lambda grad, self, other: -grad * ops.div(self, other, rounding_mode="trunc")}, jvp="elementwise")
@@ -296,9 +338,11 @@ BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu",
                     ("self", "other"), {})
 BITWISE_NOT = entry("bitwise_not", None, kernels.typed("bitwise_not_cpu", kernels.INTEGRAL)(np.invert), ("self",), {},
                     dtype="same", api="function method inplace")
-ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method")
+ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method",
+                 composite=_refuses_out("abs"))  # PyTorch's isfinite and isinf read self.abs()
 ISNAN = entry("isnan", None, np.isnan, ("self",), {}, dtype="bool", api="function method")
-ISINF = entry("isinf", None, np.isinf, ("self",), {}, dtype="bool", api="function method")
+ISINF = entry("isinf", None, np.isinf, ("self",), {}, dtype="bool", api="function method",
+              composite=_refuses_out("abs"))
 ISPOSINF = entry("isposinf", None, np.isposinf, ("self",), {}, dtype="bool", api="function method")
 ISNEGINF = entry("isneginf", None, np.isneginf, ("self",), {}, dtype="bool", api="function method")
 
@@ -317,15 +361,14 @@ SUM_DIM = entry("sum.dim_IntList", "SumBackward1",
 
 MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: kernels.mean(a), ("self",),
              {"self": lambda grad, self_shape: ops.div_scalar(grad.expand(self_shape), math.prod(self_shape))},
-             dtype=promotion.mean_dtype,
-             jvp="linear")
+             dtype=promotion.mean_dtype, jvp="linear", composite=_refuses_out("sum"))
 
 MEAN_DIM = entry("mean.dim", "MeanBackward1",
                  lambda a, dim, keepdim, dtype=None: kernels.mean(a, axis=dim, keepdims=keepdim), ("self",),
                  {"self": lambda grad, self_shape, dim, keepdim: ops.div_scalar(
                      formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape),
                      formulas.reduced_numel(self_shape, dim))},
-                 dtype=promotion.mean_dtype, jvp="linear")
+                 dtype=promotion.mean_dtype, jvp="linear", composite=_refuses_out("sum"))
 
 
 LINALG_VECTOR_NORM = entry("linalg_vector_norm", "LinalgVectorNormBackward0", kernels.vector_norm, ("self",),
@@ -347,9 +390,11 @@ MIN = entry("min", "MinBackward1", kernels.nan_extreme("min"), ("self",), {"self
 
 
 MAX_DIM = entry("max.dim", "MaxBackward0", lambda a, dim, keepdim, indices: np.max(a, axis=dim, keepdims=keepdim),
-                ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction")
+                ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction",
+                output_params=("indices",))
 MIN_DIM = entry("min.dim", "MinBackward0", lambda a, dim, keepdim, indices: np.min(a, axis=dim, keepdims=keepdim),
-                ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction")
+                ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction",
+                output_params=("indices",))
 
 
 AMAX = entry("amax", "AmaxBackward0", lambda a, dim, keepdim: np.max(a, axis=dim or None, keepdims=keepdim),
@@ -358,17 +403,18 @@ AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim
              ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction")
 
 
-VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction")
+VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction",
+            composite=_var_composite)
 STD = entry("std.correction", "StdBackward0",
             lambda a, dim, correction, keepdim: kernels.var(a, dim, correction, keepdim, take_sqrt=True), ("self",),
             {"self": formulas.std_backward},
-            dtype="same", jvp="reduction")
+            dtype="same", jvp="reduction", composite=_var_composite)
 
 
 LOGSUMEXP = entry("logsumexp", "LogsumexpBackward0", kernels.logsumexp, ("self",),
                   {"self": lambda grad, self, result, dim, keepdim:
                       formulas.keep(grad, dim, self.dim(), keepdim) * (self - formulas.keep(result, dim, self.dim(), keepdim)).exp()},
-                  dtype="float", jvp="reduction")
+                  dtype="float", jvp="reduction", composite=_refuses_out("logsumexp"))
 
 
 SOFTMAX = entry("_softmax", "SoftmaxBackward0", lambda a, dim, dtype=None: kernels.softmax(a, dim), ("self",),
@@ -464,9 +510,10 @@ DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),
 
 # ------------------------------------------------------------------- copies and casts
 CLONE = entry("clone", "CloneBackward0", np.copy, ("self",), {"self": lambda grad: grad}, dtype="same",
-              jvp="elementwise")
+              jvp="elementwise", composite=_copies_into_new)
 TO_COPY = entry("_to_copy", "ToCopyBackward0", lambda a, dtype: a.copy(), ("self",),
-                {"self": lambda grad: grad}, dtype=lambda operands, p: p["dtype"], jvp="linear")
+                {"self": lambda grad: grad}, dtype=lambda operands, p: p["dtype"], jvp="linear",
+                composite=_copies_into_new)
 
 # ------------------------------------------------------------------- views (results share the input's data)
 VIEW = entry("view", "ViewBackward0", lambda a, size: a.reshape(size), ("self",),
@@ -675,7 +722,7 @@ MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                        x.reshape(x.shape[:2] + (-1,)), indices._data.reshape(indices._data.shape[:2] + (-1,)), 2
                    ).reshape(indices._data.shape), ("self",),
                    {"self": lambda grad, self, indices: ops.max_pool2d_backward(grad, self, indices)}, dtype="same",
-                   jvp="linear")
+                   jvp="linear", output_params=("indices",))
 # The pooling gradients are ops of their own, as in PyTorch: they take `self` (with a zero derivative), so
 # under create_graph=True a gradient requires grad when the input does.
 MAX_POOL2D_BACKWARD = entry("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
@@ -841,11 +888,13 @@ INDEX_ADD = entry("index_add", "IndexAddBackward0", kernels.index_add, ("self", 
 MASKED_FILL = entry("masked_fill.Scalar", "MaskedFillBackward0",
                     lambda a, mask, value: np.where(mask._data, promotion.scalar_into(value, a.dtype), a), ("self",),
                     {"self": lambda grad, mask: grad.masked_fill(mask, 0.0)}, dtype="same",
-                    jvp=lambda self_t, mask: self_t.masked_fill(mask, 0.0))
+                    jvp=lambda self_t, mask: self_t.masked_fill(mask, 0.0),
+                    composite=lambda self, mask, value: ops.masked_fill_(_copies_into_new(self), mask, value))
 MASKED_FILL_TENSOR = entry("masked_fill.Tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask._data, v, a),
                            ("self", "value"),
                            {"self": lambda grad, mask: grad.masked_fill(mask, 0.0),
-                            "value": lambda grad, mask: ops.where(mask, grad, 0.0).sum()}, dtype="same", jvp="linear")
+                            "value": lambda grad, mask: ops.where(mask, grad, 0.0).sum()}, dtype="same", jvp="linear",
+                           composite=lambda self, value, mask: ops.masked_fill_(_copies_into_new(self), mask, value))
 MASKED_SELECT = entry("masked_select", "MaskedSelectBackward0",
                       lambda a, mask: np.broadcast_to(a, np.broadcast_shapes(a.shape, mask._data.shape))[
                           np.broadcast_to(mask._data, np.broadcast_shapes(a.shape, mask._data.shape))],

@@ -184,3 +184,129 @@ def requires_grad_setter_errors(torch, rec):
     rec.raises("non_leaf_method_false", lambda: y.requires_grad_(False))
     rec.raises("not_a_bool", lambda: set_requires_grad(x, 1))
     rec.raises("none", lambda: set_requires_grad(y, None))
+
+
+# Outside inference mode, an op runs its autograd kernel (records, checks an in-place use) only when one of its tensor
+# arguments is a normal tensor: inference tensors carry no autograd dispatch key. A Python number that PyTorch wraps
+# into a tensor (`t * 2`, mul.Tensor) counts; a Scalar argument (`t.pow(2)`, `t.clamp(0, 1)`) does not.
+def _inference_leaf(torch, rec, *shape):
+    with torch.inference_mode():
+        return torch.tensor(rec.data(*shape), requires_grad=True)
+
+
+@scenario
+def inference_tensor_requiring_grad_in_ops(torch, rec):
+    F = torch.nn.functional
+    t = _inference_leaf(torch, rec, 3)
+    normal = torch.tensor(rec.data(3))
+    leaf = torch.tensor(rec.data(3), requires_grad=True)
+    cases = {
+        # every tensor argument an inference tensor: nothing recorded, the result requires no grad
+        "exp": lambda: torch.exp(t), "sum": lambda: t.sum(), "sum_dim": lambda: t.sum(0, keepdim=True),
+        "cumsum": lambda: t.cumsum(0), "silu": lambda: F.silu(t), "sigmoid": lambda: torch.sigmoid(t),
+        "matmul": lambda: t @ t, "mul_self": lambda: t * t, "pow": lambda: t ** 2, "clamp": lambda: t.clamp(0, 1),
+        "neg": lambda: -t, "relu": lambda: F.relu(t), "softmax": lambda: F.softmax(t, 0), "max": lambda: t.max(),
+        "min_dim": lambda: t.min(0), "norm": lambda: t.norm(), "cat_self": lambda: torch.cat([t, t]),
+        "rtruediv": lambda: 2 / t, "linear": lambda: F.linear(t, torch.ones(2, 3)),
+        # a normal tensor argument, or a wrapped number: recorded
+        "mul_number": lambda: t * 2, "number_mul": lambda: 2 * t, "add_number": lambda: t + 1,
+        "add_fn": lambda: torch.add(t, 2), "sub_alpha": lambda: torch.sub(t, 2, alpha=2), "div_number": lambda: t / 2,
+        "mul_normal": lambda: t * normal, "add_normal": lambda: normal + t, "cat_normal": lambda: torch.cat([t, normal]),
+        "where_normal_condition": lambda: torch.where(normal > 0, t, normal), "index_list": lambda: t[[0, 2]],
+        "index_select": lambda: t.index_select(0, torch.tensor([0])),
+        # recorded, and the node would save the inference tensor
+        "mul_leaf": lambda: t * leaf, "gather": lambda: t.gather(0, torch.tensor([0])),
+    }
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+    (t * 2 + normal * t + t[[0, 2]].sum()).sum().backward()
+    rec("grad", t.grad)
+
+
+@scenario
+def inference_tensor_requiring_grad_in_composites(torch, rec):
+    """Ops whose PyTorch kernel calls another op with a new normal tensor: that op's autograd kernel runs."""
+    t = _inference_leaf(torch, rec, 3)
+    m = _inference_leaf(torch, rec, 2, 3)
+    with torch.inference_mode():
+        mask = m > 0
+    cases = {
+        # empty_like + copy_: CopyBackwards (masked_fill's clone, then masked_fill_ saves the inference mask)
+        "clone": lambda: t.clone(), "double": lambda: t.double(), "to": lambda: t.to(torch.float64),
+        "pow_1": lambda: t.pow(1), "pow_0": lambda: t.pow(0), "masked_fill": lambda: m.masked_fill(mask, 0.0),
+        "masked_fill_normal_mask": lambda: m.masked_fill(torch.ones(3, dtype=torch.bool), 0.0),
+        # a Scalar overload runs its Tensor overload with the number wrapped
+        "fmod": lambda: t.fmod(2), "remainder": lambda: t.remainder(1.5), "floor_divide": lambda: t // 2,
+        "rsub": lambda: 1 - t, "rsub_alpha": lambda: torch.rsub(t, 2, alpha=3), "number_remainder": lambda: 2 % t,
+        # an out= op into a new tensor refuses an input that requires grad
+        "mean": lambda: t.mean(), "mean_dim": lambda: m.mean(1), "abs": lambda: t.abs(), "var": lambda: t.var(),
+        "std_all_dims": lambda: m.std((0, 1)), "var_dim": lambda: m.var(1), "std_dim": lambda: m.std(0),
+        "logsumexp": lambda: m.logsumexp(1), "number_pow": lambda: 2 ** t, "one_pow": lambda: 1 ** t,
+        "isinf": lambda: t.isinf(), "isnan": lambda: t.isnan(),
+    }
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+    (t.clone() * 2 + t.double().float() + (1 - t) + t.fmod(1.5) + t.remainder(1.5) + t.pow(1)).sum().backward()
+    rec("grad", t.grad)
+    with torch.no_grad():
+        rec.raises("no_grad_mean", lambda: t.mean())
+    with torch.inference_mode():
+        rec.raises("inference_mode_clone", lambda: t.clone())
+
+
+@scenario
+def inference_tensor_requiring_grad_views(torch, rec):
+    """A view of an inference tensor is an inference tensor and no view for autograd: no base, no grad."""
+    t = _inference_leaf(torch, rec, 2, 3)
+    normal = torch.tensor(rec.data(1, 3))
+    views = {"unsqueeze": t.unsqueeze(0), "view": t.view(6), "reshape": t.reshape(3, 2), "select": t[0],
+             "slice": t[:, 1:], "t": t.t(), "expand": t[:1].expand(2, 3), "narrow": t.narrow(0, 0, 1),
+             "squeeze": t.unsqueeze(0).squeeze()}
+    for name, v in views.items():
+        rec(name, [v, v.is_inference(), v._base is None])
+    rec("unbind", [[v.requires_grad, v.is_inference()] for v in t.unbind()])
+    rec("split", [[v.requires_grad, v.is_inference()] for v in t.split(1)])
+    rec.raises("view_times_number", lambda: t.view(6) * 2)
+    rec.raises("view_exp", lambda: t[0].exp())
+    rec.raises("cat_view_normal", lambda: torch.cat([t[:1], normal]))
+    with torch.inference_mode():
+        inside = t.view(6)
+    rec("view_inside", [inside, inside._base is None])
+
+
+@scenario
+def inference_tensor_requiring_grad_in_place(torch, rec):
+    t = _inference_leaf(torch, rec, 3)
+    normal = torch.tensor(rec.data(3))
+
+    def on_copy(fn):
+        x = normal.clone()
+        fn(x)
+        return x
+
+    def set_item(x, index, value):
+        x[index] = value
+
+    # a normal tensor written with an inference one: recorded
+    rec.raises("add_", lambda: on_copy(lambda x: x.add_(t)))
+    rec.raises("mul_", lambda: on_copy(lambda x: x.mul_(t)))
+    rec.raises("copy_", lambda: on_copy(lambda x: x.copy_(t)))
+    rec.raises("view_add_", lambda: on_copy(lambda x: x[:].add_(t)))
+    rec.raises("clamp_", lambda: on_copy(lambda x: x.clamp_(min=t)))
+    rec.raises("setitem_select", lambda: on_copy(lambda x: set_item(x, 0, t[1])))  # t[1] requires no grad
+    rec.raises("setitem_list", lambda: on_copy(lambda x: set_item(x, [0, 1], t[:2] * 2)))
+    on_copy(lambda x: x.mul_(t)).sum().backward()
+    rec("grad", t.grad)
+    # an inference tensor written outside inference mode: refused after the write, unless autograd's check refuses
+    # first (a leaf that requires grad), which runs only with a normal tensor or a wrapped number among the arguments
+    for name, fn in {"exp_": lambda u: u.exp_(), "zero_": lambda u: u.zero_(), "fill_": lambda u: u.fill_(1),
+                     "clamp_scalars": lambda u: u.clamp_(0, 1), "setitem_number": lambda u: set_item(u, 0, 1.0),
+                     "add_number": lambda u: u.add_(1), "mul_number": lambda u: u.mul_(2),
+                     "add_normal": lambda u: u.add_(normal), "add_inference": lambda u: u.add_(t)}.items():
+        u = _inference_leaf(torch, rec, 3)
+        rec.raises(name, lambda: fn(u))
+        with torch.inference_mode():
+            rec(f"{name}.after", u.clone())
+    u = _inference_leaf(torch, rec, 3)
+    rec.raises("detach_", lambda: u.detach_())
+    rec("detach_.requires_grad", u.requires_grad)
