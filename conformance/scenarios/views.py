@@ -529,3 +529,38 @@ def masked_writes_through_expanded_tensors(torch, rec):
     view.masked_fill_(view > 1, 0.5)
     rec("recorded_view", [view, a._version])
     rec.raises("recorded_view_backward", lambda: (view * torch.tensor([[1.0], [2.0]])).sum().backward())
+
+
+@scenario(dtypes=FLOATS)
+def leaf_view_moved_into_the_graph_interior(torch, rec):
+    """A view made a leaf that requires grad gets a grad_fn once its base is modified in place with history;
+    the AccumulateGrad recorded before refuses it when it runs, whatever the root gradient, while
+    autograd.grad and backward(inputs=) look for the view's new grad_fn and find it unused."""
+    def moved():
+        base = torch.zeros(2, dtype=getattr(torch, rec.dtype))
+        leaf = base[:1]
+        leaf.requires_grad_()
+        return base, leaf
+
+    base, leaf = moved()
+    base[:1] += leaf
+    rec("leaf_after", (leaf.is_leaf, leaf.requires_grad, _graph(leaf), _graph(base)))
+    rec.raises("plain", lambda: base.sum().backward())
+    base, leaf = moved()
+    base[:1] += leaf
+    rec.raises("gradient", lambda: base.backward(torch.zeros_like(base), retain_graph=True))
+    rec.raises("gradient_of_another_dtype", lambda: base.backward(torch.ones(2, dtype=torch.float16),
+                                                                  retain_graph=True))
+    rec.raises("grad_input", lambda: torch.autograd.grad(base.sum(), leaf, retain_graph=True))
+    rec.raises("backward_inputs", lambda: base.sum().backward(inputs=[leaf], retain_graph=True))
+    rec("leaf.grad", leaf.grad)
+    base, leaf = moved()
+    y = (leaf * 2).sum()
+    base.add_(torch.ones(2, dtype=base.dtype, requires_grad=True))
+    rec.raises("recorded_before_the_write", lambda: y.backward(retain_graph=True))
+    rec.raises("stopped_requiring_grad", lambda: (leaf.requires_grad_(False), y.backward()))
+    whole = torch.zeros(1, dtype=base.dtype)
+    leaf = whole.movedim(0, 0)
+    leaf.requires_grad_()
+    whole += leaf
+    rec.raises("create_graph", lambda: whole.backward(create_graph=True))

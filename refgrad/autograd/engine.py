@@ -300,7 +300,11 @@ def _retain(tensor, grad):
 
 def _accumulate_into(tensor, grad, create_graph):
     """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph).
-    A leaf that stopped requiring grad (detach_(), requires_grad_(False)) keeps its .grad."""
+    A leaf that stopped requiring grad (detach_(), requires_grad_(False)) keeps its .grad. A leaf that got
+    a grad_fn since the graph was recorded (a view whose base was then modified in place) is refused, as
+    PyTorch's AccumulateGrad does when it runs."""
+    if tensor.grad_fn is not None:
+        raise RuntimeError("leaf variable has been moved into the graph interior")
     if not tensor.requires_grad:
         return
     if create_graph:
