@@ -988,6 +988,12 @@ def diagonal(a, offset, dim1, dim2):
     return np.lib.stride_tricks.as_strided(start, shape, strides, writeable=a.flags.writeable)
 
 
+def at_positions(a, positions, view=False):
+    """The elements of `a` at `positions` (indices into its elements in C order), a copy; with view=True
+    (positions that are a contiguous `a`'s own, in another shape) a view of `a`, as PyTorch's as_strided."""
+    return a.reshape(positions.shape) if view else a.reshape(-1)[positions]
+
+
 def view_positions(view, base):
     """Where each element of `view` lies in `base` (an array it shares memory with): the index into
     base's elements in C order, an int64 array of the view's shape. PyTorch keeps a view's geometry

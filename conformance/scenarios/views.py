@@ -564,3 +564,25 @@ def leaf_view_moved_into_the_graph_interior(torch, rec):
     leaf.requires_grad_()
     whole += leaf
     rec.raises("create_graph", lambda: whole.backward(create_graph=True))
+
+
+@scenario(dtypes=FLOATS)
+def empty_regenerated_view_gradient_has_no_history(torch, rec):
+    """as_strided's backward (a regenerated view's AsStridedBackward0) gives an empty view's base fresh zeros,
+    without history even under create_graph; a non-empty view's base gets a gradient that has one."""
+    for shape, make in (((0,), lambda b: b.unsqueeze(0)), ((2, 0), lambda b: b[0]), ((0, 3), lambda b: b.t()),
+                        ((3,), lambda b: b[:0]), ((2, 3), lambda b: b[:, :0]), ((3,), lambda b: b[1:]),
+                        ((1,), lambda b: b[0])):
+        x = torch.ones(shape, dtype=getattr(torch, rec.dtype), requires_grad=True)
+        base = x.cumsum(0)
+        view = make(base)
+        view.exp_()
+        torch.exp(view).sum().backward(create_graph=True, inputs=[x, base])
+        name = f"{list(shape)}->{list(view.shape)}"
+        rec(f"{name}.backward", (base.grad, base.grad.requires_grad, x.grad.requires_grad))
+        base = x * 1
+        view = make(base)
+        base.mul_(2)
+        (g,) = torch.autograd.grad(view, base, torch.ones(view.shape, dtype=x.dtype, requires_grad=True) * 2,
+                                   create_graph=True)
+        rec(f"{name}.grad", (g, g.requires_grad, g.is_leaf))
