@@ -991,6 +991,41 @@ def column_major(a):
     return np.swapaxes(np.ascontiguousarray(np.swapaxes(a, -1, -2)), -1, -2) if a.ndim >= 2 else a
 
 
+def iterator_layout(data, *operands):
+    """`data` (an elementwise result of `operands`, which broadcast to its shape) copied into the layout
+    PyTorch's TensorIterator gives that result: its dims ordered fastest first by the operands' strides, the
+    first operand that tells two dims apart deciding (a broadcast dim tells nothing; equal strides put the
+    smaller dim first), C order where none does. NumPy's own order follows the operands only when they agree."""
+    shape = data.shape
+    strides = [np.broadcast_to(op, shape).strides for op in operands]
+
+    def should_swap(dim0, dim1):
+        for st in strides:
+            s0, s1 = st[dim0], st[dim1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[dim0] > shape[dim1]:
+                return 1
+        return 0
+
+    perm = list(range(data.ndim - 1, -1, -1))
+    for i in range(1, data.ndim):  # PyTorch's insertion sort, which stops at the first dim that must stay
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    slowest_first = perm[::-1]
+    out = np.empty([shape[d] for d in slowest_first], data.dtype).transpose(np.argsort(slowest_first))
+    np.copyto(out, data)
+    return out
+
+
 def diagonal(a, offset, dim1, dim2):
     """A writeable view of a diagonal (np.diagonal's is read-only), its dim last, as PyTorch's."""
     row, col = max(-offset, 0), max(offset, 0)
@@ -1002,6 +1037,12 @@ def diagonal(a, offset, dim1, dim2):
     shape = tuple(a.shape[d] for d in rest) + (length,)
     strides = tuple(a.strides[d] for d in rest) + (a.strides[dim1] + a.strides[dim2],)
     return np.lib.stride_tricks.as_strided(start, shape, strides, writeable=a.flags.writeable)
+
+
+def at_positions(a, positions, view=False):
+    """The elements of `a` at `positions` (indices into its elements in C order), a copy; with view=True
+    (positions that are a contiguous `a`'s own, in another shape) a view of `a`, as PyTorch's as_strided."""
+    return a.reshape(positions.shape) if view else a.reshape(-1)[positions]
 
 
 def view_positions(view, base):

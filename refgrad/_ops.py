@@ -1198,10 +1198,14 @@ def _view_call(rule, input, params):
 
 
 def positions_backward(grad, self_shape, positions):
-    """as_strided's backward: the gradient of each view element added at its place in the base."""
+    """as_strided's backward: the gradient of each view element added at its place in the base. An empty
+    view's is PyTorch's fresh zeros, with no history even under create_graph."""
+    if not grad._data.size:
+        return zeros(self_shape, dtype=grad._dtype, device=grad._device)
     index = Tensor._make(positions.reshape(-1), dt.int64, grad._device)
-    flat = zeros((builtins.max(math.prod(self_shape), 0),), dtype=grad._dtype, device=grad._device)
-    return flat.index_add(0, index, grad.reshape(-1)).view(self_shape)
+    size = math.prod(self_shape)
+    storage = zeros((size,), dtype=grad._dtype, device=grad._device).index_add(0, index, grad.reshape(-1))
+    return _view_call(D.AS_STRIDED, storage, {"positions": np.arange(size).reshape(self_shape), "view": True})
 
 
 def as_strided_positions(input, positions):

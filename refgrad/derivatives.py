@@ -524,7 +524,7 @@ RESHAPE_ALIAS = entry("_reshape_alias", "ReshapeAliasBackward0", lambda a, size:
                       {"self": lambda grad, self_shape: grad.reshape(self_shape)}, dtype="same", jvp="linear")
 # A view whose base (or another view of it) was modified in place: PyTorch regenerates its grad_fn as
 # as_strided of the base; `positions` (refgrad/_kernels.py view_positions) are its elements' places in the base.
-AS_STRIDED = entry("as_strided", "AsStridedBackward0", lambda a, positions: a.reshape(-1)[positions], ("self",),
+AS_STRIDED = entry("as_strided", "AsStridedBackward0", kernels.at_positions, ("self",),
                    {"self": lambda grad, self_shape, positions: ops.positions_backward(grad, self_shape, positions)},
                    dtype="same", jvp="linear")
 ALIAS = entry("alias", "AliasBackward0", lambda a: a.view(), ("self",), {"self": lambda grad: grad}, dtype="same",

@@ -84,6 +84,18 @@ WARNED_ONCE = {
                                          "(q * 2).sum().backward()",
     "grad_layout_obeyed": "q = torch.ones(3, 2).t().requires_grad_(); (q * 2).sum().backward(); "
                           "(q * 2).sum().backward()",
+    # under create_graph the sum is out of place, laid out as TensorIterator lays out grad + new (grad's first)
+    "grad_layout_contract_create_graph": "q = torch.ones(3, 2, requires_grad=True); q.grad = torch.ones(2, 3).t(); "
+                                         "q.backward(torch.ones(3, 2), create_graph=True)",
+    "grad_layout_obeyed_create_graph": "q = torch.ones(2, 3).t().requires_grad_(); "
+                                       "q.backward(torch.ones(3, 2), create_graph=True); "
+                                       "q.backward(torch.ones(3, 2), create_graph=True)",
+    # once for the sum in place and once for the one under create_graph, whatever the sizes
+    "grad_layout_contract_per_site": "q = torch.ones(3, 2, requires_grad=True); q.grad = torch.ones(2, 3).t(); "
+                                     "q.backward(torch.ones(3, 2)); p = torch.ones(4, 2, requires_grad=True); "
+                                     "p.grad = torch.ones(2, 4).t(); p.backward(torch.ones(4, 2)); "
+                                     "p.backward(torch.ones(4, 2), create_graph=True); "
+                                     "q.backward(torch.ones(3, 2), create_graph=True)",
 }
 TWICE = """
 import warnings

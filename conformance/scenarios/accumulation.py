@@ -220,3 +220,36 @@ def grad_with_a_graph_is_added_into_in_place(torch, rec):
     (w ** 2).backward()
     w.grad.backward()
     rec("second_order_into_itself", (w.grad, w.grad._version))
+
+
+@scenario(dtypes=FLOATS)
+def gradient_layouts(torch, rec):
+    """The layout of what AccumulateGrad stores (which decides its layout contract warning): a first gradient
+    it cannot keep is copied into a dense parameter's layout (version 1, CopyBackwards) or cloned row-major
+    (version 0, CloneBackward0); under create_graph a later one is added out of place, the sum laid out as
+    TensorIterator lays out `grad + new` (the existing grad's layout first), without it in place."""
+    dtype = getattr(torch, rec.dtype)
+    params = {"row_major": lambda: torch.ones(3, 2, dtype=dtype, requires_grad=True),
+              "transposed": lambda: torch.ones(2, 3, dtype=dtype).t().detach().requires_grad_(),
+              "expanded": lambda: torch.ones(3, 1, dtype=dtype).expand(3, 2).detach().requires_grad_()}
+    layouts = {"row_major": lambda **kw: torch.ones(3, 2, dtype=dtype, **kw),
+               "transposed": lambda **kw: torch.ones(2, 3, dtype=dtype, **kw).t()}
+
+    def seen(t):
+        return (t.is_contiguous(), t.t().is_contiguous(), t._version, t.grad_fn and t.grad_fn.name())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the contract's and create_graph's warnings show once per process
+        for pname, make in params.items():
+            for new, given in layouts.items():
+                for create_graph in (False, True):
+                    q = make()
+                    root = given(requires_grad=True) if create_graph else given()
+                    q.backward(root, create_graph=create_graph)
+                    rec(f"{pname}.first.{new}.{create_graph}", seen(q.grad))
+                for old, existing in layouts.items():
+                    q = make()
+                    q.grad = existing()
+                    q.backward(given(), create_graph=True)
+                    rec(f"{pname}.{old}+{new}", seen(q.grad))
+                    q.backward(given())
+                    rec(f"{pname}.{old}+{new}.in_place", seen(q.grad))

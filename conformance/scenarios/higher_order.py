@@ -330,3 +330,14 @@ def cumprod_backward_with_zeros_differentiated(torch, rec):
         rec(f"{name}.next", _next_names(g, depth=5))  # down to each position's products
         rec(f"{name}.second", torch.autograd.grad((g * g).sum(), (x, v)))
         rec(f"{name}.plain", torch.autograd.grad(y, x, v)[0])
+
+
+@scenario(dtypes=FLOATS)
+def cumsum_backward_passes_a_trivial_gradient_through(torch, rec):
+    """cumsum's backward returns the gradient itself (its history with it) when there is nothing to sum: at most
+    one element, or a dim of size 1."""
+    for shape, dim in (((0,), 0), ((1,), 0), ((), 0), ((2, 0), 0), ((3, 1), 1), ((1, 3), 0), ((3, 1), 0), ((3,), 0)):
+        x = torch.ones(shape, dtype=getattr(torch, rec.dtype), requires_grad=True)
+        g = torch.ones(shape, dtype=x.dtype, requires_grad=True) * 2
+        (r,) = torch.autograd.grad(x.cumsum(dim), x, g, create_graph=True)
+        rec(f"{list(shape)}.{dim}", (r, r.grad_fn.name(), r is g))

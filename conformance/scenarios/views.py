@@ -529,3 +529,60 @@ def masked_writes_through_expanded_tensors(torch, rec):
     view.masked_fill_(view > 1, 0.5)
     rec("recorded_view", [view, a._version])
     rec.raises("recorded_view_backward", lambda: (view * torch.tensor([[1.0], [2.0]])).sum().backward())
+
+
+@scenario(dtypes=FLOATS)
+def leaf_view_moved_into_the_graph_interior(torch, rec):
+    """A view made a leaf that requires grad gets a grad_fn once its base is modified in place with history;
+    the AccumulateGrad recorded before refuses it when it runs, whatever the root gradient, while
+    autograd.grad and backward(inputs=) look for the view's new grad_fn and find it unused."""
+    def moved():
+        base = torch.zeros(2, dtype=getattr(torch, rec.dtype))
+        leaf = base[:1]
+        leaf.requires_grad_()
+        return base, leaf
+
+    base, leaf = moved()
+    base[:1] += leaf
+    rec("leaf_after", (leaf.is_leaf, leaf.requires_grad, _graph(leaf), _graph(base)))
+    rec.raises("plain", lambda: base.sum().backward())
+    base, leaf = moved()
+    base[:1] += leaf
+    rec.raises("gradient", lambda: base.backward(torch.zeros_like(base), retain_graph=True))
+    rec.raises("gradient_of_another_dtype", lambda: base.backward(torch.ones(2, dtype=torch.float16),
+                                                                  retain_graph=True))
+    rec.raises("grad_input", lambda: torch.autograd.grad(base.sum(), leaf, retain_graph=True))
+    rec.raises("backward_inputs", lambda: base.sum().backward(inputs=[leaf], retain_graph=True))
+    rec("leaf.grad", leaf.grad)
+    base, leaf = moved()
+    y = (leaf * 2).sum()
+    base.add_(torch.ones(2, dtype=base.dtype, requires_grad=True))
+    rec.raises("recorded_before_the_write", lambda: y.backward(retain_graph=True))
+    rec.raises("stopped_requiring_grad", lambda: (leaf.requires_grad_(False), y.backward()))
+    whole = torch.zeros(1, dtype=base.dtype)
+    leaf = whole.movedim(0, 0)
+    leaf.requires_grad_()
+    whole += leaf
+    rec.raises("create_graph", lambda: whole.backward(create_graph=True))
+
+
+@scenario(dtypes=FLOATS)
+def empty_regenerated_view_gradient_has_no_history(torch, rec):
+    """as_strided's backward (a regenerated view's AsStridedBackward0) gives an empty view's base fresh zeros,
+    without history even under create_graph; a non-empty view's base gets a gradient that has one."""
+    for shape, make in (((0,), lambda b: b.unsqueeze(0)), ((2, 0), lambda b: b[0]), ((0, 3), lambda b: b.t()),
+                        ((3,), lambda b: b[:0]), ((2, 3), lambda b: b[:, :0]), ((3,), lambda b: b[1:]),
+                        ((1,), lambda b: b[0])):
+        x = torch.ones(shape, dtype=getattr(torch, rec.dtype), requires_grad=True)
+        base = x.cumsum(0)
+        view = make(base)
+        view.exp_()
+        torch.exp(view).sum().backward(create_graph=True, inputs=[x, base])
+        name = f"{list(shape)}->{list(view.shape)}"
+        rec(f"{name}.backward", (base.grad, base.grad.requires_grad, x.grad.requires_grad))
+        base = x * 1
+        view = make(base)
+        base.mul_(2)
+        (g,) = torch.autograd.grad(view, base, torch.ones(view.shape, dtype=x.dtype, requires_grad=True) * 2,
+                                   create_graph=True)
+        rec(f"{name}.grad", (g, g.requires_grad, g.is_leaf))

@@ -19,6 +19,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from .. import _kernels as kernels
 from .._formulas import sum_to
 from .._tensor import Tensor
 from .._warn import warn_once
@@ -300,35 +301,41 @@ def _retain(tensor, grad):
 
 def _accumulate_into(tensor, grad, create_graph):
     """AccumulateGrad: the first gradient is stored, later ones are added (in place unless create_graph).
-    A leaf that stopped requiring grad (detach_(), requires_grad_(False)) keeps its .grad."""
+    A leaf that stopped requiring grad (detach_(), requires_grad_(False)) keeps its .grad. A leaf that got
+    a grad_fn since the graph was recorded (a view whose base was then modified in place) is refused, as
+    PyTorch's AccumulateGrad does when it runs."""
+    if tensor.grad_fn is not None:
+        raise RuntimeError("leaf variable has been moved into the graph interior")
     if not tensor.requires_grad:
         return
     if create_graph:
         if tensor._grad is None:
-            # PyTorch stores a copy that obeys the layout contract: empty_strided(...).copy_(grad), recorded
-            layout = Tensor._make(np.zeros_like(tensor._data, dtype=grad._data.dtype), grad._dtype, grad._device)
-            tensor._grad = layout.copy_(grad)
+            tensor._grad = _copy_like(grad, tensor, create_graph)
         else:
-            tensor._grad = tensor._grad + grad
-            _check_layout_contract(tensor._grad, tensor)
+            summed = tensor._grad + grad
+            summed._data = kernels.iterator_layout(summed._data, tensor._grad._data, grad._data)
+            tensor._grad = summed
+            _check_layout_contract(tensor._grad, tensor, "sum")
     elif tensor._grad is None:
         if _is_unshared(grad) and grad._data.flags.writeable and _obeys_layout_contract(grad._data, tensor._data):
             tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
         else:
-            tensor._grad = _copy_like(grad, tensor)
+            tensor._grad = _copy_like(grad, tensor, create_graph)
     else:  # in place even when .grad requires grad (create_graph made it): PyTorch keeps its grad_fn
         with grad_mode.no_grad():
             tensor._grad.add_(grad)
-        _check_layout_contract(tensor._grad, tensor)
+        _check_layout_contract(tensor._grad, tensor, "in_place")
 
 
-def _check_layout_contract(grad, variable):
-    """PyTorch warns (once) when a sum of gradients does not have its parameter's layout."""
+def _check_layout_contract(grad, variable, site):
+    """PyTorch warns when a sum of gradients does not have its parameter's layout: once for the sum in place,
+    once for the sum under create_graph (a TORCH_WARN_ONCE each), whatever their sizes."""
     if not _obeys_layout_contract(grad._data, variable._data):
         def layout(a):
             return f"sizes() = {list(a.shape)}, strides() = {[s // a.itemsize for s in a.strides]}"
         warn_once("grad and param do not obey the gradient layout contract. This is not an error, but may impair "
-                  f"performance.\ngrad.{layout(grad._data)}\nparam.{layout(variable._data)}")
+                  f"performance.\ngrad.{layout(grad._data)}\nparam.{layout(variable._data)}",
+                  site=("layout contract", site))
 
 
 def _refs_in_callee(obj):
@@ -372,9 +379,17 @@ def _is_dense(data):
     return True
 
 
-def _copy_like(grad, variable):
-    """A copy of the gradient with the variable's layout (empty_strided(...).copy_(grad) in PyTorch, so
-    its version is 1)."""
+def _copy_like(grad, variable, create_graph):
+    """A copy of the gradient that obeys the layout contract (PyTorch's clone_obey_contract): into the
+    variable's layout when it is dense (empty_strided(...).copy_(grad): its version is 1, CopyBackwards
+    under create_graph), else a row-major clone (version 0, CloneBackward0)."""
+    if not _is_dense(variable._data):
+        copy = grad.clone()
+        copy._data = np.ascontiguousarray(copy._data)
+        return copy
+    if create_graph:
+        layout = Tensor._make(np.zeros_like(variable._data, dtype=grad._data.dtype), grad._dtype, grad._device)
+        return layout.copy_(grad)
     data = np.empty_like(variable._data, dtype=grad._data.dtype)
     np.copyto(data, grad._data)
     copy = Tensor._make(data, grad._dtype, grad._device)
