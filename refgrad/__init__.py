@@ -21,6 +21,7 @@ from ._device import device
 from ._tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled)
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full, empty, eye, linspace, zeros_like,
                         ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal,
                         manual_seed, seed, initial_seed)
@@ -57,6 +58,7 @@ def can_cast(from_, to):
 for _name in [*_EXPORTS, "tensor", "as_tensor", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
               "full_like", "empty_like", "rand_like", "randn_like", "numel", "get_default_dtype", "is_grad_enabled",
               "is_inference_mode_enabled", "promote_types", "can_cast", "eye", "arange", "linspace", "rand", "randn",
-              "rand_like", "randn_like", "randint", "normal", "result_type"]:
+              "rand_like", "randn_like", "randint", "normal", "result_type", "is_anomaly_enabled",
+              "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]:
     globals()[_name] = _parsed(globals()[_name], _name)
 from_numpy = _exactly_one_argument(from_numpy, "torch._VariableFunctionsClass.from_numpy")

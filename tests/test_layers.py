@@ -16,14 +16,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "refgrad"
 # Bottom to top. A module may import modules of its own layer (without a cycle) and of layers below.
 LAYERS = [
     ("foundations", ["_fp", "_warn", "_args", "_dtype", "_scalars", "_device", "return_types", "cuda"]),
-    ("graph and modes", ["autograd.grad_mode", "autograd.forward_level", "autograd.graph"]),
+    ("graph and modes", ["autograd.grad_mode", "autograd.anomaly_mode", "autograd.forward_level", "autograd.graph"]),
     ("tensor", ["_tensor", "_printing", "_creation"]),
     ("promotion", ["_promotion"]),
     ("table", ["_rule", "_kernels", "_formulas", "derivatives"]),
     ("dispatch", ["_dispatch"]),
     ("public ops", ["_signatures", "_ops", "_einsum", "linalg"]),
-    ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.forward_ad",
-                      "autograd.gradcheck", "autograd"]),
+    ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
+                      "autograd.forward_ad", "autograd.gradcheck", "autograd"]),
     ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.modules", "nn", "optim.sgd", "optim",
                          "func", ""]),
 ]

@@ -253,3 +253,43 @@ def gradient_layouts(torch, rec):
                     rec(f"{pname}.{old}+{new}", seen(q.grad))
                     q.backward(given())
                     rec(f"{pname}.{old}+{new}.in_place", seen(q.grad))
+
+
+@scenario
+def enforce_grad_layout_policy(torch, rec):
+    """enforce_grad_layout_policy(False): AccumulateGrad keeps a first gradient nothing else holds whatever its
+    layout (a permuted parameter's .grad is then contiguous, not laid out like it), and the warning about a sum
+    of gradients that breaks the layout contract is not given; restored on exit, or after a decorated call."""
+    def param():
+        return torch.tensor(rec.data(2, 3, 4)).permute(2, 0, 1).requires_grad_()
+
+    p = param()
+    (p * 2).sum().backward()
+    rec("enforced", [p.grad.is_contiguous(), p.grad])
+    p = param()
+    with torch.autograd.enforce_grad_layout_policy(False):
+        (p * 2).sum().backward()
+        rec("relaxed", [p.grad.is_contiguous(), p.grad])
+        with torch.autograd.enforce_grad_layout_policy():
+            q = param()
+            (q * 2).sum().backward()
+            rec("nested_enforced", q.grad.is_contiguous())
+        rec.raises("relaxed_sum", lambda: (p * 3).sum().backward())
+    rec("relaxed_sum_layout", [p.grad.is_contiguous(), p.grad])
+    policy = torch.autograd.enforce_grad_layout_policy(False)
+    q = param()
+    (q * 2).sum().backward()
+    rec("as_function", q.grad.is_contiguous())
+    policy.__exit__(None, None, None)
+
+    @torch.autograd.enforce_grad_layout_policy(False)
+    def backward_of(t):
+        (t * 2).sum().backward()
+        return t.grad.is_contiguous()
+
+    q = param()
+    rec("decorated", [backward_of(q), param().requires_grad])
+    q = param()
+    (q * 2).sum().backward()
+    rec("after_decorated", q.grad.is_contiguous())
+    rec.raises("int", lambda: torch.autograd.enforce_grad_layout_policy(1))

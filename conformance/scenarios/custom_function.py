@@ -151,3 +151,79 @@ def function_without_grad_inputs(torch, rec):
     MyExp = _exp_function(torch)
     y = MyExp.apply(torch.tensor(rec.data(2)))
     rec("y", y)
+
+
+def _square_once_differentiable(torch):
+    class Square(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+    return Square
+
+
+@scenario
+def once_differentiable_double_backward(torch, rec):
+    """A backward marked @once_differentiable runs without recording; when its incoming gradient requires grad
+    (create_graph), its result comes out of PyTorch's Error node (on a fresh leaf), and backward through that
+    raises."""
+    Square = _square_once_differentiable(torch)
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    (g,) = torch.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    rec("ones_in", [g, g.requires_grad])  # the incoming gradient (ones) needs no grad: a plain result
+    (g,) = torch.autograd.grad(Square.apply(x).pow(2).sum(), x, create_graph=True)
+    rec("g", g)
+    fn = g.grad_fn
+    rec("node", [fn.name(), type(fn).__name__, [n.name() for n, _ in fn.next_functions]])
+    rec("leaf_is_not_x", fn.next_functions[0][0].variable is x)
+    rec.raises("backward", lambda: g.sum().backward())
+    rec("x.grad", x.grad)
+    rec.raises("grad_wrt_x", lambda: torch.autograd.grad(g.sum(), x))
+    (plain,) = torch.autograd.grad(Square.apply(x).pow(2).sum(), x)
+    rec("without_create_graph", plain)
+
+
+@scenario
+def backward_node_repr(torch, rec):
+    """A custom Function's node is a Python object: its repr names its class in the function module
+    (`<torch.autograd.function.MyExpBackward object at 0x...>`), unlike a built-in node's."""
+    MyExp = _exp_function(torch)
+    y = MyExp.apply(torch.tensor(rec.data(2), requires_grad=True))
+    fn = y.grad_fn
+    module = torch.autograd.function.__name__
+    rec("module", type(fn).__module__ == module)
+    rec("repr", repr(fn).startswith(f"<{module}.MyExpBackward object at 0x"))
+    rec("builtin_repr", repr((y * 2).grad_fn).startswith("<MulBackward0 object at 0x"))
+    rec("name", fn.name())
+
+
+@scenario
+def instantiating_a_function(torch, rec):
+    """Instantiating a Function subclass warns (DeprecationWarning); NestedIOFunction, kept for backward
+    compatibility, fails when called, as it relies on methods Function no longer has."""
+    MyExp = _exp_function(torch)
+    rec.raises("instantiate", lambda: MyExp() and None)
+
+    class Nested(torch.autograd.NestedIOFunction):
+        def forward_extended(self, x):
+            return x * 2
+
+        def backward_extended(self, g):
+            return g * 2
+
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    rec.raises("nested_call", lambda: Nested()(x))
+    rec.raises("nested_apply", lambda: Nested.apply(x))
+    rec.raises("nested_saved_tensors", lambda: Nested().saved_tensors)
+    rec.raises("nested_forward_extended", lambda: Nested().forward_extended(x))
+
+    class Bare(torch.autograd.NestedIOFunction):
+        pass
+
+    rec.raises("bare_forward_extended", lambda: Bare().forward_extended(x))

@@ -82,3 +82,41 @@ def detach_in_place_refuses_every_view(torch, rec):
     rec.raises("detach_result", lambda: leaf.detach().detach_())
     rec.raises("data", lambda: leaf.data.detach_())
     rec.raises("non_view", lambda: (plain + 1).detach_())
+
+
+@scenario
+def legacy_variable(torch, rec):
+    """autograd.Variable, as torch 2.x keeps it: calling it detaches its tensor (shared data and version) and
+    sets requires_grad; every tensor is an instance of it; its legacy arguments and their errors. The
+    deprecated function autograd.variable only raises."""
+    Variable = torch.autograd.Variable
+    t = torch.tensor(rec.data(2))
+    v = Variable(t, requires_grad=True)
+    rec("v", v)
+    rec("kind", [type(v).__name__, v is t, v.is_leaf, t.requires_grad])
+    with torch.no_grad():
+        v.add_(1)
+    rec("shares", [t, t._version, v._version])
+    rec("isinstance", [isinstance(t, Variable), isinstance(v, Variable), isinstance(1, Variable),
+                       isinstance([t], Variable), issubclass(torch.Tensor, Variable)])
+    rec("empty", Variable())
+    rec("empty_requires_grad", Variable(None, True))
+    nonleaf = torch.tensor(rec.data(2), requires_grad=True) * 2
+    rec("of_non_leaf", Variable(nonleaf))
+    rec("of_non_leaf_requires_grad", Variable(nonleaf, requires_grad=True))
+    rec("positional", Variable(t, 1))
+    rec.raises("volatile", lambda: Variable(t, volatile=True))
+    rec.raises("volatile_and_requires_grad", lambda: Variable(t, True, True))
+    rec.raises("not_a_tensor", lambda: Variable([1.0]))
+    rec.raises("integer_requires_grad", lambda: Variable(torch.tensor([1, 2]), requires_grad=True))
+    rec.raises("unknown_keyword", lambda: Variable(t, foo=1))
+    rec.raises("too_many", lambda: Variable(t, False, False, None, None, 6))
+    rec.raises("twice", lambda: Variable(t, True, requires_grad=True))
+    for name, flag in [("str", "x"), ("float", 1.5), ("none", None), ("big", 256), ("negative", -1)]:
+        rec.raises(f"requires_grad_{name}", lambda: Variable(t, requires_grad=flag))
+    rec.raises("name_int", lambda: Variable(t, name=3))
+    rec.raises("name_str", lambda: Variable(t, name="v"))
+    rec.raises("grad_fn_int", lambda: Variable(t, _grad_fn=4))
+    rec.raises("grad_fn_node", lambda: Variable(t, _grad_fn=nonleaf.grad_fn))
+    rec.raises("variable_function", lambda: torch.autograd.variable(t))
+    rec("variable_carries_Variable", torch.autograd.variable.Variable is Variable)

@@ -310,3 +310,25 @@ def inference_tensor_requiring_grad_in_place(torch, rec):
     u = _inference_leaf(torch, rec, 3)
     rec.raises("detach_", lambda: u.detach_())
     rec("detach_.requires_grad", u.requires_grad)
+
+
+@scenario
+def set_multithreading_enabled_forms(torch, rec):
+    """set_multithreading_enabled: a function, a block that nests and a decorator, with no effect on the
+    results on the CPU (backward runs on the calling thread); its argument must be a bool."""
+    x = torch.tensor(rec.data(2), requires_grad=True)
+    with torch.autograd.set_multithreading_enabled(False):
+        with torch.autograd.set_multithreading_enabled(True):
+            (x * x).sum().backward()
+        (x * 3).sum().backward()
+    rec("grad", x.grad)
+
+    @torch.autograd.set_multithreading_enabled(False)
+    def backward_of(t):
+        (t * 2).sum().backward()
+        return t.grad
+
+    rec("decorated", backward_of(torch.tensor(rec.data(2), requires_grad=True)))
+    rec.raises("as_function", lambda: torch.autograd.set_multithreading_enabled(True) and None)
+    rec.raises("int", lambda: torch.autograd.set_multithreading_enabled(1))
+    rec.raises("missing", lambda: torch.autograd.set_multithreading_enabled())

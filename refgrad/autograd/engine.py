@@ -23,7 +23,7 @@ from .. import _kernels as kernels
 from .._formulas import sum_to
 from .._tensor import Tensor
 from .._warn import warn_once
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad, Node
 
 __all__ = ["execute"]
@@ -40,6 +40,9 @@ class GraphRoot(Node):
 
     def apply(self, grads):
         return self.grads
+
+    def name(self):
+        return "torch::autograd::GraphRoot"
 
 
 def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True):
@@ -71,7 +74,11 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
     grad_mode.state.enabled = create_graph and not grad_mode.state.inference  # inference mode records nothing
     try:
         while node is not None:
-            outputs = _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph)
+            if anomaly_mode.state.enabled:
+                outputs = _outputs_in_anomaly_mode(node, root, buffers, captures, results, needed, keep_graph,
+                                                   create_graph)
+            else:
+                outputs = _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph)
             # SHORTCUT of the ready heap: the one node this step made ready while none waits runs next
             # without it (it would come out of the heap first anyway)
             pending = None
@@ -136,6 +143,28 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if not keep_graph:
         node.release()  # saved tensors are freed as soon as the node has run
     return outputs
+
+
+def _outputs_in_anomaly_mode(node, root, *args):
+    """_node_outputs in anomaly mode: the node is the parent of the nodes it makes, its outputs are checked
+    for NaN, and when it fails its forward traceback is given as a warning before the error goes on. The root
+    of a lone root edge does not run as a node (PyTorch skips it)."""
+    state = anomaly_mode.state
+    if node is root and len(root.next_functions) == 1:
+        return root.grads
+    parent, state.node = state.node, node
+    try:
+        outputs = _node_outputs(node, root, *args)
+        if state.check_nan:
+            for i, g in enumerate(outputs):
+                if g is not None and g._data.dtype.kind in "fc" and np.isnan(g._data).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+        return outputs
+    except Exception:
+        anomaly_mode.warn_failed(node)
+        raise
+    finally:
+        state.node = parent
 
 
 def _is_lone_root(node, root):
@@ -317,7 +346,8 @@ def _accumulate_into(tensor, grad, create_graph):
             tensor._grad = summed
             _check_layout_contract(tensor._grad, tensor, "sum")
     elif tensor._grad is None:
-        if _is_unshared(grad) and grad._data.flags.writeable and _obeys_layout_contract(grad._data, tensor._data):
+        if _is_unshared(grad) and grad._data.flags.writeable and (
+                not grad_mode.state.layout_enforced or _obeys_layout_contract(grad._data, tensor._data)):
             tensor._grad = grad.detach()  # PyTorch keeps a gradient nothing else holds (a view shares its data)
         else:
             tensor._grad = _copy_like(grad, tensor, create_graph)
@@ -329,8 +359,9 @@ def _accumulate_into(tensor, grad, create_graph):
 
 def _check_layout_contract(grad, variable, site):
     """PyTorch warns when a sum of gradients does not have its parameter's layout: once for the sum in place,
-    once for the sum under create_graph (a TORCH_WARN_ONCE each), whatever their sizes."""
-    if not _obeys_layout_contract(grad._data, variable._data):
+    once for the sum under create_graph (a TORCH_WARN_ONCE each), whatever their sizes; not at all when
+    enforce_grad_layout_policy(False) relaxes the contract."""
+    if grad_mode.state.layout_enforced and not _obeys_layout_contract(grad._data, variable._data):
         def layout(a):
             return f"sizes() = {list(a.shape)}, strides() = {[s // a.itemsize for s in a.strides]}"
         warn_once("grad and param do not obey the gradient layout contract. This is not an error, but may impair "

@@ -4,13 +4,16 @@ As in PyTorch, the `ctx` handed to forward is the node itself: an instance of th
 `<Name>Backward` made for each Function subclass, which is what `output.grad_fn` shows.
 """
 import functools
+import warnings
 
 from .._creation import _zeros
 from .._tensor import Tensor
 from . import forward_level, grad_mode
 from .graph import Node, SavedTensor
 
-__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "NestedIOFunction"]
+
+ONCE_DIFFERENTIABLE_MESSAGE = "trying to differentiate twice a function that was marked with @once_differentiable"
 
 
 class FunctionCtx:
@@ -36,6 +39,7 @@ class BackwardCFunction(Node, FunctionCtx):
     """The node of a custom Function; also the ctx its forward and backward receive."""
 
     _forward_cls = None
+    __repr__ = object.__repr__  # a Python class: `<refgrad.autograd.function.XBackward object at 0x...>`
 
     def apply(self, grads):
         grads = tuple(grads) + (None,) * (len(self._output_meta) - len(grads))
@@ -87,7 +91,9 @@ class Function(metaclass=FunctionMeta):
     """Base class of custom autograd functions; call them with `MyFunction.apply(*args)`."""
 
     def __init__(self, *args, **kwargs):
-        pass
+        warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, "
+                      "so you should invoke them on the class itself. Instantiating an autograd function will raise "
+                      "an error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError(
@@ -211,9 +217,152 @@ def _wrap_outputs(ctx, args, is_tensor, outs):
 
 
 def once_differentiable(fn):
-    """Runs a backward without recording, for functions whose backward is not differentiable."""
+    """Runs a backward without recording. When its incoming gradients require grad (create_graph), its results
+    come out of an Error node instead, so that differentiating them again raises, as PyTorch's do."""
     @functools.wraps(fn)
-    def wrapper(ctx, *args):
+    def wrapper(ctx, *args, **kwargs):
         with grad_mode.no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args, **kwargs)
+        if not grad_mode.state.enabled:
+            return outputs
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        outs = outputs if isinstance(outputs, tuple) else (outputs,)
+        return _delayed_error(ONCE_DIFFERENTIABLE_MESSAGE, [_fake_requires_grad(v) for v in outs])
     return wrapper
+
+
+def _fake_requires_grad(var):
+    if var is not None:
+        var = var.detach()
+        var.requires_grad = True
+    return var
+
+
+class Error(Node):
+    """PyTorch's Error node: running it raises its message."""
+
+    __slots__ = ("msg",)
+
+    def __init__(self, msg, next_functions):
+        Node.__init__(self, next_functions)
+        self.msg = msg
+
+    def name(self):
+        return "torch::autograd::Error"
+
+    def apply(self, grads):
+        raise RuntimeError(self.msg)
+
+
+def _delayed_error(msg, inputs):
+    """PyTorch's DelayedError applied to `inputs`: aliases of them (own version counters), made by an Error
+    node whose edges lead to the inputs."""
+    node = Error(msg, tuple(v._edge() if v is not None else (None, 0) for v in inputs))
+    outputs = []
+    for nr, v in enumerate(inputs):
+        if v is None:
+            outputs.append(None)
+            continue
+        out = type(v)._make(v._data, v._dtype, v._device)
+        out._grad_fn, out._output_nr = node, nr
+        outputs.append(out)
+    return tuple(outputs)
+
+
+class NestedIOFunction(Function):
+    """Kept for backward compatibility, as in PyTorch, where it no longer works: it relies on the legacy
+    _do_forward/_do_backward that Function lost, so calling it fails as PyTorch's does."""
+
+    def _do_forward(self, *input):
+        self._nested_input = input
+        flat_output = super()._do_forward(*_iter_tensors(input))
+        return _unflatten(flat_output, self._nested_output)
+
+    def _do_backward(self, gradients, retain_variables):
+        self.retain_variables = retain_variables
+        result = super()._do_backward(gradients, retain_variables)
+        if not retain_variables:
+            del self._nested_output
+            del self._to_save_nested
+        return result
+
+    def backward(self, *gradients):
+        result = self.backward_extended(*_unflatten(gradients, self._nested_output))
+        return tuple(_iter_tensors(result, keep_none=True))
+
+    __call__ = _do_forward
+
+    def forward(self, *args):
+        nested = _map_tensors(self._nested_input, lambda t: t.data)
+        result = self.forward_extended(*nested)
+        del self._nested_input
+        self._nested_output = result
+        return tuple(_iter_tensors(result))
+
+    def save_for_backward(self, *args):
+        self.to_save = tuple(_iter_tensors(args))
+        self._to_save_nested = args
+
+    @property
+    def saved_tensors(self):
+        return _unflatten(tuple(getattr(self, "to_save", ())), self._to_save_nested)
+
+    def mark_dirty(self, *args, **kwargs):
+        self.dirty_tensors = tuple(_iter_tensors((args, kwargs)))
+
+    def mark_non_differentiable(self, *args, **kwargs):
+        self.non_differentiable = tuple(_iter_tensors((args, kwargs)))
+
+    def forward_extended(self, *input):
+        raise NotImplementedError
+
+    def backward_extended(self, *grad_output):
+        raise NotImplementedError
+
+
+def _iter_tensors(obj, keep_none=False):
+    """The tensors in nested lists, tuples and dicts (and the Nones, with keep_none)."""
+    if isinstance(obj, Tensor) or obj is None and keep_none:
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for o in obj:
+            yield from _iter_tensors(o, keep_none)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            yield from _iter_tensors(o, keep_none)
+    elif obj is not None:
+        raise ValueError(f"Auto nesting doesn't know how to process an input object of type "
+                         f"{_typename(obj)}. Accepted types: "
+                         f"{'Tensors or None' if keep_none else 'Tensors'}, or lists/tuples of them")
+
+
+def _typename(obj):
+    module = type(obj).__module__
+    return type(obj).__qualname__ if module == "builtins" else f"{module}.{type(obj).__qualname__}"
+
+
+def _map_tensors(obj, fn):
+    if isinstance(obj, Tensor):
+        return fn(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map_tensors(o, fn) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _map_tensors(v, fn) for k, v in obj.items()}
+    return obj
+
+
+def _unflatten(flat, proto):
+    """A flat sequence put back into the nesting of lists and tuples of `proto`."""
+    def helper(flat, proto):
+        if not isinstance(proto, (list, tuple)):
+            return flat[0], flat[1:]
+        result = []
+        for e in proto:
+            if e is None:
+                result.append(e)
+            else:
+                e, flat = helper(flat, e)
+                result.append(e)
+        return type(proto)(result), flat
+    return helper(flat, proto)[0]

@@ -1,4 +1,5 @@
-"""Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode.
+"""Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode; and the engine's switches
+set_multithreading_enabled and enforce_grad_layout_policy.
 
 Each is a context manager and a decorator, like PyTorch's. The state is thread-local, as
 in PyTorch; the engine reads `state.enabled` on every op.
@@ -8,12 +9,15 @@ import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled"]
+           "is_grad_enabled", "is_inference_mode_enabled", "set_multithreading_enabled",
+           "enforce_grad_layout_policy"]
 
 
 class _State(threading.local):
     enabled = True
     inference = False
+    multithreading = True  # refgrad's engine runs on the calling thread whatever it says
+    layout_enforced = True  # AccumulateGrad's gradient layout contract (see engine._accumulate_into)
 
 
 state = _State()
@@ -158,6 +162,54 @@ class inference_mode(_DecoratorContextManager):
     def __exit__(self, *exc):
         state.enabled, state.inference = self._prev
         return False
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+def _checked_bool(value, function):
+    if not isinstance(value, bool):
+        raise TypeError(f"{function}(): argument 'enabled' (position 1) must be bool, not {type(value).__name__}")
+    return value
+
+
+class set_multithreading_enabled(_DecoratorContextManager):
+    """Enables or disables multithreaded backward, at once when called, restored on exit as a context.
+    Backward runs on the calling thread in refgrad, as PyTorch's does on the CPU, so it changes nothing else."""
+
+    def __init__(self, mode):
+        self.prev = state.multithreading
+        state.multithreading = _checked_bool(mode, "set_multithreading_enabled")
+        self.mode = mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        state.multithreading = self.prev
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class enforce_grad_layout_policy(_DecoratorContextManager):
+    """With False, AccumulateGrad keeps a first gradient nothing else holds whatever its layout, and does not
+    warn when a sum of gradients breaks the layout contract; set at once when called, restored on exit."""
+
+    def __init__(self, enable=True):
+        self.prev = state.layout_enforced
+        state.layout_enforced = _checked_bool(enable, "set_grad_layout_enforcement_enabled")
+        self.mode = enable
+
+    def __call__(self, orig_func):
+        state.layout_enforced = self.prev
+        return super().__call__(orig_func)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        state.layout_enforced = self.prev
 
     def clone(self):
         return self.__class__(self.mode)

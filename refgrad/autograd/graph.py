@@ -13,9 +13,12 @@ import weakref
 
 import numpy as np
 
+from . import anomaly_mode
+
 __all__ = ["Node", "AccumulateGrad", "FormulaNode", "SavedTensor", "RemovableHandle"]
 
 _sequence = itertools.count()
+_anomaly = anomaly_mode.state
 MAX_SEQUENCE_NR = 2 ** 64 - 1
 
 FREED_MESSAGE = (
@@ -23,6 +26,11 @@ FREED_MESSAGE = (
     "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
     "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
     "if you need to access saved tensors after calling backward.")
+
+NO_ANOMALY_HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                   "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+ANOMALY_HINT = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+                "variable in question was changed in there or anywhere later. Good luck!")
 
 DETACHED_MESSAGE = (
     "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is not supported, "
@@ -85,6 +93,8 @@ class Node:
         self._input_meta = input_meta
         self._seq = next(_sequence)
         self._hooks = None
+        if _anomaly.enabled:
+            anomaly_mode.record(self)
 
     def name(self):
         return type(self).__name__
@@ -221,8 +231,7 @@ class SavedTensor:
             what += f", which is output {nr} of {_op_name(producer)},"
         return ("one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: {what} is at version {self.counter.value}; expected version {self.version} instead. "
-                "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
-                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+                + (ANOMALY_HINT if _anomaly.enabled else NO_ANOMALY_HINT))
 
     def free(self):
         self.freed = True
@@ -248,6 +257,8 @@ class FormulaNode(Node):
         self._seq = next(_sequence)
         self._hooks = None
         self._saved = saved
+        if _anomaly.enabled:
+            anomaly_mode.record(self)
 
     def apply(self, grads):
         rule = self._rule
