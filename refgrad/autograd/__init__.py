@@ -6,8 +6,7 @@ from .function import Function
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .gradcheck import gradcheck, gradgradcheck
-from .graph import Node
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled", "Node", "graph", "forward_ad", "gradcheck",
+           "is_grad_enabled", "is_inference_mode_enabled", "graph", "forward_ad", "gradcheck",
            "gradgradcheck"]
