@@ -29,7 +29,7 @@ from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import VIEW_HOOKS, ZERO_TENSOR_IMMUTABLE, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
-from .autograd.graph import FREED_MESSAGE, WRITES, Node, SavedTensor, before_write, pack_saved
+from .autograd.graph import FREED_MESSAGE, SAVED_HOOKS, WRITES, Node, SavedTensor, before_write, pack_saved
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "check_mutable", "bump_version",
            "zero_tensor_like"]
@@ -189,8 +189,8 @@ def record(rule, operands, params, result, inputs_for_saving=None, in_place=Fals
         for nr, out in enumerate(result):
             out._grad_fn = node
             out._output_nr = nr
-    # under saved_tensors_hooks; an in-place op's output is packed once it is written (call_inplace)
-    pack_saved(saved, None if in_place else (result,) if rule.n_outputs == 1 else result)
+    if SAVED_HOOKS.stack:  # saved_tensors_hooks; an in-place op's output is packed once written (call_inplace)
+        pack_saved(saved, None if in_place else (result,) if rule.n_outputs == 1 else result)
     return node
 
 
@@ -435,7 +435,8 @@ def call_inplace(rule, self, operands, params):
         saved_result = node._saved.get("result")
         if saved_result is not None:
             saved_result.repoint(self, self._grad_fn if self._base is not None else None)
-        pack_saved(node._saved, (self,))
+        if SAVED_HOOKS.stack:
+            pack_saved(node._saved, (self,))
     return self
 
 

@@ -193,18 +193,18 @@ class SavedTensor:
         else:
             self.tensor = tensor
             self.nonleaf = tensor._grad_fn is not None
-        if SAVED_HOOKS.stack and not defer_pack:
+        if not defer_pack and SAVED_HOOKS.stack:  # the dispatcher packs what a node saves itself (pack_saved)
             self.pack(tensor, *SAVED_HOOKS.stack[-1])
 
-    def pack(self, tensor, pack_hook, unpack_hook):
-        """Keeps pack_hook(tensor) instead of the tensor (which pack_hook may not modify in place), and
-        what unpacking needs to give the result the tensor's place in the graph."""
+    def pack(self, tensor, pack_hook, unpack_hook, hook_input=None):
+        """Keeps pack_hook(tensor) (or pack_hook(hook_input)) instead of the tensor, which pack_hook may not
+        modify in place, and what unpacking needs to give the result the tensor's place in the graph."""
         is_output = self.tensor is None
         self.meta = (is_output, None if is_output else tensor._grad_fn, tensor._output_nr, tensor.requires_grad,
                      tensor._grad_accumulator)
         version = self.counter.value
         with grad_mode.no_grad():
-            self.packed = pack_hook(tensor)
+            self.packed = pack_hook(tensor if hook_input is None else hook_input)
         if self.counter.value != version:
             raise RuntimeError(
                 "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
@@ -230,9 +230,7 @@ class SavedTensor:
                 "to backward through the graph a second time or if you need to access saved variables after calling "
                 "backward.")
         tensor = self._stored(node)  # PyTorch checks no version here: hooks set on a stale tensor keep it
-        self.pack(tensor.detach(), pack_hook, unpack_hook)
-        self.meta = (self.meta[0], tensor._grad_fn if self.meta[0] is False else None, tensor._output_nr,
-                     tensor.requires_grad, tensor._grad_accumulator)
+        self.pack(tensor, pack_hook, unpack_hook, hook_input=tensor.detach())
 
     def repoint(self, tensor, producer=None):
         """After an in-place op the saved output is the modified tensor itself. On a view its grad_fn is then
@@ -323,9 +321,7 @@ class SavedTensor:
 def pack_saved(saved, outputs=None):
     """Packs, under saved_tensors_hooks, what a node of the derivative table saves, in PyTorch's order: the
     inputs by name, then (given `outputs`, the op's outputs once their grad_fn is set, or the tensor an
-    in-place op wrote into) the outputs by name."""
-    if not SAVED_HOOKS.stack:
-        return
+    in-place op wrote into) the outputs by name. Called while hooks are set."""
     hooks = SAVED_HOOKS.stack[-1]
     for name in sorted(saved):
         for v in _saved_tensors(saved[name]):
