@@ -30,7 +30,7 @@ from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import VIEW_HOOKS, ZERO_TENSOR_IMMUTABLE, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
-from .autograd.graph import FREED_MESSAGE, Node, SavedTensor
+from .autograd.graph import FREED_MESSAGE, SAVED_HOOKS, WRITES, Node, SavedTensor, before_write, pack_saved
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "check_mutable", "bump_version",
            "zero_tensor_like", "needs_history"]
@@ -104,7 +104,10 @@ def zero_tensor_like(t):
 
 
 def check_mutable(self, key=None):
-    """A ZeroTensor refuses every in-place write (copy_ in words of its own)."""
+    """A ZeroTensor refuses every in-place write (copy_ in words of its own). Called before every in-place
+    write, it also tells allow_mutation_on_saved_tensors, which clones a saved tensor about to be written."""
+    if WRITES.observers:
+        before_write(self)
     if self._zt:
         if key == "copy_":
             raise RuntimeError("ZeroTensors are immutable. Please materialize the tensor using `.clone()`, if you want "
@@ -184,7 +187,7 @@ def _reject_grad(rule, operands):
 
 
 # ---------------------------------------------------------------------------- recording
-def record(rule, operands, params, result, inputs_for_saving=None):
+def record(rule, operands, params, result, inputs_for_saving=None, in_place=False):
     """Creates the rule's node for `result` (a tensor, or the list of a multi-output op's tensors)
     and makes it their grad_fn. What the formulas of inputs with an edge name is saved, and what PyTorch saves
     whichever inputs require grad (Rule.always_saved)."""
@@ -219,6 +222,8 @@ def record(rule, operands, params, result, inputs_for_saving=None):
         for nr, out in enumerate(result):
             out._grad_fn = node
             out._output_nr = nr
+    if SAVED_HOOKS.stack:  # saved_tensors_hooks; an in-place op's output is packed once written (call_inplace)
+        pack_saved(saved, None if in_place else (result,) if rule.n_outputs == 1 else result)
     return node
 
 
@@ -229,23 +234,23 @@ _NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
 def _saved_value(how, operands, params, result):
     """What the node keeps for one formula parameter (`Rule.saves` says where it comes from)."""
     kind, which = how
-    if kind == "input":
+    if kind == "input":  # what it saves is packed by record() (pack_saved), in PyTorch's order
         op = operands[which]
-        return SavedTensor(op, False) if isinstance(op, Tensor) else op
+        return SavedTensor(op, False, defer_pack=True) if isinstance(op, Tensor) else op
     if kind == "param":  # a tensor param (an index, a mask, a target) is saved as PyTorch saves it: versioned
         value = params[which]
         if isinstance(value, Tensor):
-            return SavedTensor(value, False)
+            return SavedTensor(value, False, defer_pack=True)
         if type(value) is tuple and value and all(isinstance(v, Tensor) for v in value):
-            return tuple(SavedTensor(v, False) for v in value)
+            return tuple(SavedTensor(v, False, defer_pack=True) for v in value)
         return value
     if kind == "result":
         if type(result) is list:  # a multi-output op (linalg.svd): each output, with its output number
-            saved = tuple(SavedTensor(r, True) for r in result)
+            saved = tuple(SavedTensor(r, True, defer_pack=True) for r in result)
             for nr, s in enumerate(saved):
                 s.output_nr = nr
             return saved
-        return SavedTensor(result, True)
+        return SavedTensor(result, True, defer_pack=True)
     if kind == "shape":
         return operands[which]._data.shape
     if kind == "scalar_type":
@@ -436,7 +441,7 @@ def call_inplace(rule, self, operands, params):
         original._grad_fn, original._output_nr = self._grad_fn, self._output_nr
         original._requires_grad = self._requires_grad
         sources = (original,) + tuple(operands)
-    node = record(rule, all_ops, params, result, sources) if grad else None  # saves operands at their old version
+    node = record(rule, all_ops, params, result, sources, in_place=True) if grad else None  # saves operands at their old version
     if _fw_state.level is not None:
         push_tangents(rule, all_ops, params, result, node)
     if self._data.size:
@@ -464,6 +469,8 @@ def call_inplace(rule, self, operands, params):
         saved_result = node._saved.get("result")
         if saved_result is not None:
             saved_result.repoint(self, self._grad_fn if self._base is not None else None)
+        if SAVED_HOOKS.stack:
+            pack_saved(node._saved, (self,))
     return self
 
 

@@ -24,7 +24,7 @@ from ._device import CPU, canonical
 from ._warn import warn_once
 from ._printing import tensor_repr
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, _HookDict, _op_name, add_hook
+from .autograd.graph import TENSOR, AccumulateGrad, _HookDict, _op_name, add_hook
 
 __all__ = ["Tensor", "Size"]
 
@@ -73,6 +73,7 @@ class Tensor:
     _grad = None
     _retains_grad = False
     _hooks = None
+    _post_acc_hooks = None
     _grad_accumulator = None
     _is_inference = False
     _base = None
@@ -334,6 +335,16 @@ class Tensor:
             self._hooks = _HookDict()
         return add_hook(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs on a leaf once its .grad holds the accumulated gradient; it returns None."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = _HookDict()
+        return add_hook(self._post_acc_hooks, hook)
+
     def _accumulator(self):
         """The AccumulateGrad node of a leaf that requires grad, shared while anything holds it."""
         node = self._grad_accumulator() if self._grad_accumulator is not None else None
@@ -498,6 +509,7 @@ class _ViewHooks:
 
 
 VIEW_HOOKS = _ViewHooks()
+TENSOR.cls = Tensor  # what a saved tensor's unpack hook must return
 
 
 _CREATION_HINTS = {

@@ -8,12 +8,11 @@ from .function import Function, NestedIOFunction
 from .grad_mode import (enable_grad, enforce_grad_layout_policy, inference_mode, is_grad_enabled,
                         is_inference_mode_enabled, no_grad, set_grad_enabled, set_multithreading_enabled)
 from .gradcheck import gradcheck, gradgradcheck
-from .graph import Node
 from .variable import Variable
 
 __all__ = ["backward", "grad", "Function", "NestedIOFunction", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "set_multithreading_enabled",
-           "enforce_grad_layout_policy", "detect_anomaly", "set_detect_anomaly", "Variable", "variable", "Node",
+           "enforce_grad_layout_policy", "detect_anomaly", "set_detect_anomaly", "Variable", "variable",
            "graph", "grad_mode", "forward_ad", "gradcheck", "gradgradcheck"]
 
 

@@ -11,6 +11,7 @@ from .._tensor import Tensor
 from .._warn import warn_once
 from . import grad_mode
 from .engine import execute
+from .graph import AccumulateGrad, GradientEdge
 
 __all__ = ["backward", "grad"]
 
@@ -22,14 +23,14 @@ CREATE_GRAPH_WARNING = (
 
 
 def _tensor_tuple(value):
-    """PyTorch's reading of `tensors`/`outputs`: a Tensor is one, anything else is iterated (and
-    its items are checked later, by _make_grads)."""
-    return (value,) if isinstance(value, Tensor) else tuple(value)
+    """PyTorch's reading of `tensors`/`outputs`: a Tensor or a GradientEdge is one, anything else is
+    iterated (and its items are checked later, by _make_grads)."""
+    return (value,) if isinstance(value, (Tensor, GradientEdge)) else tuple(value)
 
 
 def _inputs_tuple(inputs, function):
     """PyTorch's reading of `inputs`: a Tensor, a dict (its values) or any other iterable, not empty."""
-    if isinstance(inputs, Tensor):
+    if isinstance(inputs, (Tensor, GradientEdge)):
         result = (inputs,)
     elif type(inputs) is dict:
         result = tuple(inputs.values())
@@ -47,6 +48,9 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     """The initial gradients: given ones checked against their output, ones for scalar outputs."""
     result = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
+        if isinstance(out, GradientEdge):
+            result.append(_edge_grad(i, out, g))
+            continue
         if not isinstance(out, Tensor):
             raise AssertionError("Expected output to be a torch.Tensor")
         if g is None:
@@ -70,11 +74,41 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     return result
 
 
+def _edge_grad(i, edge, g):
+    """The gradient given for an output that is a GradientEdge, checked against what is known of the
+    tensor whose gradient arrives there (a leaf's, a custom Function output's)."""
+    meta = _edge_meta(edge)
+    if g is None:
+        if meta is None or int(np.prod(meta[0])) != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if not meta[1].is_floating_point:
+            raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {meta[1]}")
+        return Tensor._make(np.ones(meta[0], dtype=meta[1].np), meta[1], meta[2])
+    if not isinstance(g, Tensor):
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    if meta is not None and g._data.shape != meta[0]:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a "
+                           f"shape of {type(g.shape)(meta[0])}.")
+    return g
+
+
+def _edge_meta(edge):
+    """(shape, dtype, device) of the gradient arriving at a GradientEdge, where the node records it."""
+    node = edge.node
+    if type(node) is AccumulateGrad:
+        v = node.variable
+        return v._data.shape, v._dtype, v._device
+    meta = getattr(node, "_output_meta", None)
+    if meta is not None and edge.output_nr < len(meta) and meta[edge.output_nr][1] is not None:
+        return meta[edge.output_nr]
+    return None
+
+
 def _cast_to_outputs(outputs, grads, create_graph):
     """The engine's check of the root gradients: each is cast to its output's dtype (a cast that
     create_graph records)."""
     for i, (out, g) in enumerate(zip(outputs, grads)):
-        if g is not None and g._dtype is not out._dtype:
+        if g is not None and not isinstance(out, GradientEdge) and g._dtype is not out._dtype:
             with grad_mode.set_grad_enabled(create_graph):
                 grads[i] = g.to(out._dtype)
     return grads
@@ -83,6 +117,9 @@ def _cast_to_outputs(outputs, grads, create_graph):
 def _root_edges(outputs, grads):
     edges = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
+        if isinstance(out, GradientEdge):
+            edges.append((out.node, out.output_nr))
+            continue
         if not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         edges.append(out._edge())
@@ -95,6 +132,9 @@ def _input_edges(inputs, retain=False):
     through its retains_grad hook), checked one input after the other."""
     edges = []
     for t in inputs:
+        if isinstance(t, GradientEdge):
+            edges.append((t.node, t.output_nr))
+            continue
         if not isinstance(t, Tensor):
             raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
         if retain:
@@ -149,6 +189,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     roots = _root_edges(outputs, grads)
     result = execute(roots, grads, retain_graph, create_graph, _input_edges(inputs_tuple), accumulate=False)
+    if materialize_grads and any(g is None and isinstance(t, GradientEdge) for t, g in zip(inputs_tuple, result)):
+        raise RuntimeError("materialize_grads cannot be used when the given input is a GradientEdge")
     final = []
     for i, (t, g) in enumerate(zip(inputs_tuple, result)):
         if g is None:

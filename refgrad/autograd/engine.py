@@ -24,9 +24,11 @@ from .._formulas import sum_to
 from .._tensor import Tensor
 from .._warn import warn_once
 from . import anomaly_mode, grad_mode
-from .graph import AccumulateGrad, Node
+from .graph import TASK, AccumulateGrad, Node
 
 __all__ = ["execute"]
+
+_task_ids = itertools.count()
 
 
 class GraphRoot(Node):
@@ -65,6 +67,28 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
             captures.setdefault(node, []).append((nr, i))
     needed = _exec_info(root, captures, must_run) if inputs is not None else None
     results = [None] * len(inputs or ())
+    outer_task, TASK.current = TASK.current, _GraphTask(dependencies, needed, captures)
+    try:
+        _run(root, dependencies, captures, results, needed, keep_graph, create_graph)
+    finally:
+        TASK.current = outer_task
+    return results
+
+
+class _GraphTask:
+    """What register_multi_grad_hook asks about the running backward (graph.TASK)."""
+
+    __slots__ = ("id", "nodes", "needed", "captures")
+
+    def __init__(self, nodes, needed, captures):
+        self.id = next(_task_ids)
+        self.nodes = nodes
+        self.needed = needed
+        self.captures = captures
+
+
+def _run(root, dependencies, captures, results, needed, keep_graph, create_graph):
+    """Runs the ready nodes, latest created first, from the root."""
 
     buffers = {}
     order = itertools.count()
@@ -107,7 +131,6 @@ def execute(roots, grads, keep_graph, create_graph, inputs=None, accumulate=True
             node = pending if pending is not None else heappop(ready)[2] if ready else None
     finally:
         grad_mode.state.enabled = prev
-    return results
 
 
 def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph):
@@ -130,8 +153,10 @@ def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, cr
     if node._hooks is not None or type(node) is AccumulateGrad and node.variable._hooks:
         grads = _call_tensor_hooks(node, grads)
     if type(node) is AccumulateGrad:
-        if grads and grads[0] is not None:
+        if grads and grads[0] is not None and node.variable.requires_grad:
             _accumulate_into(node.variable, grads[0], create_graph)
+            if node.variable._post_acc_hooks:
+                _call_post_accumulate_hooks(node.variable)
         outputs = ()
     else:
         outputs = _validate_outputs(node, node.apply(tuple(grads)))
@@ -240,6 +265,16 @@ def _call_tensor_hooks(node, grads, with_node_hooks=True):
         if new is not None:
             grads = _node_hook_results(hook, grads, new)
     return grads
+
+
+def _call_post_accumulate_hooks(tensor):
+    """Tensor.register_post_accumulate_grad_hook's hooks: hook(tensor) once .grad holds the sum; they return None."""
+    for hook in list(tensor._post_acc_hooks.values()):
+        result = hook(tensor)
+        if result is not None:
+            if not isinstance(result, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _tensor_hook_result(hook, old, new):

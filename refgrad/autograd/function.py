@@ -9,7 +9,7 @@ import warnings
 from .._creation import _zeros
 from .._tensor import Tensor
 from . import forward_level, grad_mode
-from .graph import Node, SavedTensor
+from .graph import Node, RawSavedTensor, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "NestedIOFunction"]
 
@@ -70,6 +70,12 @@ class BackwardCFunction(Node, FunctionCtx):
         for s in getattr(self, "_saved", None) or ():
             if isinstance(s, SavedTensor):
                 s.free()
+
+    @property
+    def _raw_saved_tensors(self):
+        """The saved tensors themselves, whose hooks can be set (PyTorch's torch._C._autograd.SavedTensor)."""
+        return tuple(RawSavedTensor(s, self) if isinstance(s, SavedTensor) else s
+                     for s in getattr(self, "_saved", None) or ())
 
     @property
     def saved_tensors(self):
