@@ -23,7 +23,7 @@ LAYERS = [
     ("dispatch", ["_dispatch"]),
     ("public ops", ["_signatures", "_ops", "_einsum", "linalg"]),
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
-                      "autograd.forward_ad", "autograd.gradcheck", "autograd"]),
+                      "autograd.forward_ad", "autograd.gradcheck", "autograd.functional", "autograd"]),
     ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.modules", "nn", "optim.sgd", "optim",
                          "func", ""]),
 ]
