@@ -130,7 +130,7 @@ METHODS = (
     "log_softmax", "logical_and", "logical_or", "logsumexp", "long", "lt", "masked_fill", "masked_fill_",
     "masked_scatter", "masked_scatter_", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim", "mul", "mul_",
     "multiply", "mv", "narrow", "ne", "neg", "neg_", "negative", "nelement", "norm", "normal_", "numel", "numpy",
-    "outer", "permute", "pow", "pow_", "prod", "reciprocal", "reciprocal_", "register_hook", "relu", "relu_",
+    "outer", "permute", "pow", "pow_", "prod", "reciprocal", "reciprocal_", "register_hook", "register_post_accumulate_grad_hook", "relu", "relu_",
     "remainder", "repeat", "requires_grad_", "reshape", "reshape_as", "retain_grad", "roll", "round", "round_",
     "rsqrt", "rsqrt_", "scatter", "scatter_add", "select", "sgn", "sgn_", "sigmoid", "sigmoid_", "sign", "sign_", "sin",
     "sin_", "sinh", "sinh_", "size", "softmax", "split", "sqrt", "sqrt_", "square", "squeeze", "std", "sub", "sub_",
