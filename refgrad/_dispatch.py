@@ -627,8 +627,11 @@ def _saved_outputs_keep_tangents(node, result):
 
 
 def _like(tangent, result):
-    """The tangent in the result's shape and dtype."""
+    """The tangent in the result's shape and dtype (a rule's tangent that cannot broadcast to it is refused)."""
     if tangent._data.shape != result._data.shape:
+        if len(tangent._data.shape) > len(result._data.shape) or \
+                any(t not in (1, r) for t, r in zip(tangent._data.shape[::-1], result._data.shape[::-1])):
+            raise forward_level.size_mismatch(result._data.shape, tangent._data.shape)
         tangent = tangent.expand(result._data.shape)
     if tangent._dtype is not result._dtype:
         tangent = tangent.to(result._dtype)

@@ -89,16 +89,6 @@ def index_add_source(grad, source, dim, index, alpha):
     return maybe_multiply(grad.index_select(dim, index.squeeze(0)), alpha)
 
 
-def masked_scatter_backward(grad, mask, source_shape):
-    """masked_scatter's gradient for `source`: the masked elements of grad in order, padded with zeros to source's
-    size (the elements masked_scatter did not read)."""
-    selected = grad.masked_select(mask)
-    missing = math.prod(source_shape) - selected.numel()
-    if missing > 0:
-        selected = ops.cat([selected, ops.zeros(missing, dtype=grad.dtype, device=grad.device)], 0)
-    return selected.view(source_shape)
-
-
 def sgn_backward(grad, self, result):
     """PyTorch's sgn_backward (it reads self and the result, so both are saved): for a real input an efficient
     ZeroTensor of the result's sizes (Tensor._is_zerotensor)."""

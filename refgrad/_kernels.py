@@ -1123,6 +1123,16 @@ def masked_scatter(a, source, mask):
     return out
 
 
+def masked_scatter_backward(g, mask, sizes):
+    """masked_scatter's gradient for its source: the elements of g where the mask is set, in row-major order,
+    then zeros for the source elements it did not read, shaped as the source."""
+    shape = np.broadcast_shapes(g.shape, mask._data.shape)
+    taken = np.broadcast_to(g, shape)[np.broadcast_to(mask._data, shape)]
+    out = np.zeros(math.prod(sizes), g.dtype)
+    out[:taken.size] = taken
+    return out.reshape(sizes)
+
+
 def put(a, v, index, indices=()):
     out = a.copy()
     out[index] = v

@@ -1864,6 +1864,11 @@ def masked_select_backward(grad, self_shape, mask):
     return masked_scatter(zeros(shape, dtype=grad.dtype, device=grad.device), mask, grad)
 
 
+def masked_scatter_backward(grad, mask, sizes):
+    """PyTorch's op of that name (MaskedScatterBackwardBackward0), masked_scatter's gradient for its source."""
+    return call(D.MASKED_SCATTER_BACKWARD, (grad,), {"mask": mask, "sizes": tuple(sizes)})
+
+
 @public()
 def masked_scatter(input, mask, source):
     """Out of place: PyTorch expands mask and self to one shape (the mask named first), then scatters into a copy."""

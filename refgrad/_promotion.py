@@ -139,19 +139,23 @@ def as_dtype(data, dtype):
 
 
 def broadcast_shapes(*shapes):
-    """np.broadcast_shapes with PyTorch's TensorIterator message for shapes that do not broadcast."""
+    """np.broadcast_shapes with PyTorch's TensorIterator message for shapes that do not broadcast: it folds the
+    operands' shapes in order, each into the shape so far (tensor a) from the last dim (addcmul's self is checked
+    against tensor1 before tensor2 is)."""
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
         pass
-    ndim = max(len(s) for s in shapes)
-    for k in range(1, ndim + 1):
-        sizes = [s[-k] for s in shapes if len(s) >= k]
-        for i, a in enumerate(sizes):
-            for b in sizes[i + 1:]:
-                if a != b and a != 1 and b != 1:
-                    raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                                       f"non-singleton dimension {ndim - k}")
+    so_far = ()
+    for shape in shapes:
+        ndim = max(len(so_far), len(shape))
+        a_dims, b_dims = (1,) * (ndim - len(so_far)) + tuple(so_far), (1,) * (ndim - len(shape)) + tuple(shape)
+        for i in reversed(range(ndim)):
+            a, b = a_dims[i], b_dims[i]
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                                   f"non-singleton dimension {i}")
+        so_far = tuple(max(a, b) if min(a, b) != 0 else 0 for a, b in zip(a_dims, b_dims))
     raise AssertionError(f"shapes {shapes} broadcast after all")
 
 

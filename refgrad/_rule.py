@@ -176,14 +176,15 @@ class Rule:
     def _always_saved(self):
         """The names the node saves whichever of its inputs require grad. PyTorch's codegen guards the saving of
         a value by the one input whose formula reads it (`should_compute_output`), but not for a backward op
-        (`threshold_backward`) nor for a value that formulas of several inputs read (lerp's weight, read by
-        self's and end's, is saved when only weight requires grad)."""
+        (`threshold_backward`), nor for a value that formulas of several inputs read (lerp's weight, read by
+        self's and end's, is saved when only weight requires grad), nor for the output (pow's result, read by the
+        exponent's formula only, is saved when only self requires grad)."""
         readers = {}
         for i in self.grad_inputs:
             for name in self.uses[i]:
                 readers.setdefault(name, set()).add(i)
         unguarded = "backward" in self.name or len(self.grad_inputs) <= 1
-        return tuple(name for name, who in readers.items() if unguarded or len(who) > 1)
+        return tuple(name for name, who in readers.items() if unguarded or len(who) > 1 or name == "result")
 
     def where_saved(self, name):
         """Where the value a formula parameter names comes from: (kind, which). `saves` holds it for the

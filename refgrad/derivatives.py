@@ -903,9 +903,17 @@ MASKED_SELECT = entry("masked_select", "MaskedSelectBackward0",
                       dtype="same", jvp="linear")
 MASKED_SCATTER = entry("masked_scatter", "MaskedScatterBackward0", kernels.masked_scatter, ("self", "source"),
                        {"self": lambda grad, mask: grad.masked_fill(mask, 0.0),
-                        "source": lambda grad, mask, source_shape:
-                            formulas.masked_scatter_backward(grad, mask, source_shape)},
+                        "source": lambda grad, mask, source_shape: ops.masked_scatter_backward(grad, mask, source_shape)},
                        dtype="same", jvp="linear")
+MASKED_SCATTER_BACKWARD = entry("masked_scatter_backward", "MaskedScatterBackwardBackward0",
+                                kernels.masked_scatter_backward, ("grad_output",),
+                                {"grad_output": lambda grad, grad_output_shape, mask:
+                                    ops.zeros(grad_output_shape, dtype=grad.dtype, device=grad.device)
+                                    .masked_scatter(mask, grad)},
+                                # PyTorch's forward-mode rule shapes the tangent as the gradient, not as the source:
+                                # forward AD refuses it unless the two shapes agree
+                                dtype="same", jvp=lambda grad_output_t, mask:
+                                    ops.masked_scatter_backward(grad_output_t, mask, grad_output_t.shape))
 
 # ------------------------------------------------------------------- in-place writes
 ZERO = entry("zero_", "ZeroBackward0", lambda a: np.zeros_like(a), ("self",),

@@ -193,3 +193,23 @@ def cumprod_tangent_with_zeros_nan_inf(torch, rec):
         with fwAD.dual_level():
             y = fwAD.make_dual(x, torch.full_like(x, 0.5)).cumprod(dim)
             rec(name, fwAD.unpack_dual(y).tangent)
+
+
+@scenario(dtypes=("float64",))
+def masked_scatter_backward_passes_its_tangent_through(torch, rec):
+    """masked_scatter's gradient for its source is the op masked_scatter_backward, whose forward-mode rule in
+    PyTorch is masked_scatter_backward of the incoming tangent shaped as that tangent, not as the source: right
+    when the source is shaped like the gradient, refused otherwise."""
+    fwAD = torch.autograd.forward_ad
+    mask = torch.tensor([[True, False, True], [False, True, False]])
+    for name, n in (("same_shape", (2, 3)), ("flat_source", (7,))):
+        source = rec.tensor(*n, requires_grad=True)
+        y = rec.tensor(2, 3).masked_scatter(mask, source)
+
+        def gradient():
+            with fwAD.dual_level():
+                g, = torch.autograd.grad(y, source, fwAD.make_dual(rec.tensor(2, 3), rec.tensor(2, 3)),
+                                         retain_graph=True)
+                primal, tangent = fwAD.unpack_dual(g)
+                return primal, tangent
+        rec.raises(name, gradient)

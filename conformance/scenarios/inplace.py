@@ -216,7 +216,7 @@ def _modify_then_backward(torch, make, modify, grad_of=None):
 def formulas_save_what_pytorch_reads(torch, rec):
     """A node saves what PyTorch's formula reads, not only what refgrad's needs: sgn's (a zero for real inputs)
     reads self and its result, index_add's for source reads source (its dim, expand_as), gather's and
-    masked_select's and the padding ones read self (for its sizes)."""
+    masked_select's and the padding ones read self (for its sizes); an output is always saved."""
     def leaf(*shape, low=-2.0):
         return rec.tensor(*shape, low=low, requires_grad=True)
 
@@ -240,6 +240,11 @@ def formulas_save_what_pytorch_reads(torch, rec):
                              bump(0)),
         "replicate_pad.self": (lambda: (lambda x: (torch.nn.functional.pad(x, (1, 1), mode="replicate"), [x]))(
             leaf(1, 2, 3)), bump(0)),
+        # an output is saved whichever input requires grad: pow's, read by the exponent's formula alone
+        "pow.result_int_exponent": (lambda: (lambda x: (torch.pow(x, torch.tensor([1, 2, 3])), [x]))(leaf(3)),
+                                    bump_out),
+        "pow.result_float_exponent": (lambda: (lambda x: (torch.pow(x, rec.tensor(3)), [x]))(leaf(3, low=0.5)),
+                                      bump_out),
     }
     for name, (make, modify) in cases.items():
         rec.raises(name, _modify_then_backward(torch, make, modify))

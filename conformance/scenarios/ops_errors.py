@@ -56,6 +56,22 @@ def shape_errors(torch, rec):
 
 
 @scenario
+def broadcast_errors_fold_operands_in_order(torch, rec):
+    """Shapes that do not broadcast: TensorIterator folds the operands' shapes in order into the shape so far
+    (tensor a), each from its last dim, so a three-operand op names the first pair that clashes."""
+    def ones(*shape):
+        return torch.ones(shape)
+    _record_all(rec, {
+        "addcmul_self_first": lambda: torch.addcmul(ones(3, 1), ones(1, 1, 4, 4), ones(1, 2, 3, 3)),
+        "addcdiv_self_first": lambda: torch.addcdiv(ones(3, 1), ones(1, 1, 4, 4), ones(1, 2, 3, 3)),
+        "addcmul_tensor2_last": lambda: torch.addcmul(ones(2, 1), ones(1, 4), ones(3, 1)),
+        "lerp_weight_last": lambda: torch.lerp(ones(2, 1), ones(1, 4), ones(3, 1)),
+        "where_condition_first": lambda: torch.where(ones(2, 1) > 0, ones(1, 4), ones(3, 1)),
+        "empty_dim": lambda: torch.addcmul(ones(2, 0), ones(3, 1), ones(2, 1)),
+    })
+
+
+@scenario
 def inplace_shape_errors(torch, rec):
     """An in-place op's operands must broadcast to self's own shape (TensorIterator's two messages), and
     self's elements must not share memory (an expanded tensor)."""

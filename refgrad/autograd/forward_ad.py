@@ -10,7 +10,7 @@ refgrad/autograd/forward_level.py, below the ops that read it.
 import collections
 
 from .._ops import alias_identity, view_as
-from .forward_level import enter_dual_level, exit_dual_level, set_tangent, state, tangent_of
+from .forward_level import enter_dual_level, exit_dual_level, set_tangent, size_mismatch, state, tangent_of
 
 __all__ = ["dual_level", "make_dual", "unpack_dual", "enter_dual_level", "exit_dual_level", "UnpackedDualTensor"]
 
@@ -35,9 +35,7 @@ def make_dual(tensor, tangent, *, level=None):
         if not t.dtype.is_floating_point:
             raise ValueError(f"Expected {name} to be floating point or complex, but got: {t.dtype}")
     if tangent.shape != tensor.shape:
-        raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
-                           f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
-                           f"forward gradient is of size {list(tangent.shape)}.")
+        raise size_mismatch(tensor.shape, tangent.shape)
     level, state.level = state.level, None
     try:
         dual = view_as(tensor, tensor)

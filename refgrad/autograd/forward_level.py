@@ -8,7 +8,7 @@ tangent of another level reads as none). The user-facing API (`dual_level`, `mak
 """
 import itertools
 
-__all__ = ["state", "enter_dual_level", "exit_dual_level", "tangent_of", "set_tangent"]
+__all__ = ["state", "enter_dual_level", "exit_dual_level", "tangent_of", "set_tangent", "size_mismatch"]
 
 
 class _State:
@@ -69,6 +69,13 @@ def _view_fw(view, fw):
         return fw
     fw = view._fw = (state.level, VIEW_TANGENT.of(view, base_fw[1]), base_fw)
     return fw
+
+
+def size_mismatch(shape, tangent_shape):
+    """PyTorch's error for a forward gradient whose size is not its tensor's (make_dual, or an op's rule)."""
+    return RuntimeError("Trying to set a forward gradient that has a different size than that of the original Tensor, "
+                        f"this is not supported. Tensor is of size {list(shape)} while the given forward gradient is "
+                        f"of size {list(tangent_shape)}.")
 
 
 def set_tangent(tensor, tangent):
