@@ -736,6 +736,13 @@ def fold(cols, spatial, kernel, stride, padding, dilation):
 def conv(x, w, b, stride, padding, dilation):
     cols = unfold(x, w.shape[2:], stride, padding, dilation)
     k = len(w.shape) - 2
+    out_shape = cols.shape[2 + k:]
+    if x.dtype == np.float64 and _gemm_adds_in_k_order(w.shape[0], math.prod(out_shape)):
+        # PyTorch's float64 convolution is im2col and MKL's gemm into the bias (slow_conv2d): small ones add
+        # the products in k order, (channel, kernel position) by (channel, kernel position)
+        c = None if b is None else b[:, None]
+        out = _products_in_k_order(w.reshape(1, w.shape[0], -1), cols.reshape(x.shape[0], -1, math.prod(out_shape)), c)
+        return out.reshape((x.shape[0], w.shape[0]) + out_shape)
     out = np.tensordot(w, cols, axes=(list(range(1, 2 + k)), list(range(1, 2 + k))))  # [O, N, *out]
     out = np.moveaxis(out, 0, 1)
     if b is not None:

@@ -654,3 +654,18 @@ def remainder_of_a_number_by_a_tensor(torch, rec):
         for left in (True, 3, -2.5):
             rec.raises(f"{name}.{left}", lambda: left % t)
 
+
+
+@scenario(dtypes=("float64",))
+def convolution_adds_products_in_order(torch, rec):
+    """A float64 convolution is im2col and a gemm into the bias in PyTorch: a small one adds the products one at a
+    time, channel by channel and kernel position by kernel position, so 1e-30 vanishes beside 1 before -1 comes
+    (0, not 1e-30) and 1e30 - 1e30 leaves what follows it."""
+    F = torch.nn.functional
+    x = torch.tensor([[[[0.0, 1e-30, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]],
+                       [[1.0, -1.0, 1e30], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]]], dtype=torch.float64, requires_grad=True)
+    rec("padded", repr(F.conv2d(x, torch.ones(1, 2, 2, 2, dtype=torch.float64), padding=1)))
+    rec("two_out_channels", repr(F.conv2d(x, torch.tensor([1.0, -1.0], dtype=torch.float64).view(2, 1, 1, 1)
+                                          .expand(2, 2, 1, 1).contiguous(), torch.tensor([1e30, -1.0],
+                                                                                          dtype=torch.float64))))
+    rec("conv1d", repr(F.conv1d(x[0, :, 0], torch.tensor([[[1.0, 1.0], [1e30, -1e30]]], dtype=torch.float64))))
