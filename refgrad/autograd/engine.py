@@ -436,7 +436,10 @@ def _obeys_layout_contract(grad, variable):
 
 
 def _is_dense(data):
-    """Non-overlapping and dense: the elements fill their memory without gaps, in some dim order."""
+    """Non-overlapping and dense: the elements fill their memory without gaps, in some dim order. An empty
+    tensor is (PyTorch's strides of a size-0 dim never matter; NumPy's may be anything)."""
+    if not data.size:
+        return True
     expected = data.itemsize
     for stride, size in sorted((abs(st), sz) for st, sz in zip(data.strides, data.shape) if sz != 1):
         if stride != expected:
