@@ -326,6 +326,13 @@ def _check_memory_overlap(rule, self, operands, params):
     return shared
 
 
+def _same_data(a, b):
+    """Are two arrays the same elements, read the same way? PyTorch's copy_ then writes nothing (and checks no
+    overlap), though autograd still records it and the version counts it."""
+    return a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.strides == b.strides and \
+        a.shape == b.shape and a.dtype == b.dtype
+
+
 def _saves_original_self(rule, all_ops):
     """Does the node of an in-place op save self's value from before the write (PyTorch's original_self)?
     When the formula of an operand that requires grad reads self."""
@@ -421,7 +428,8 @@ def call_inplace(rule, self, operands, params):
     if keeps_original and not self._dtype.is_floating_point:
         # PyTorch clones self first, a clone that records history: it refuses an integer one before the write
         raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[self._dtype]}")
-    shared = _check_memory_overlap(rule, self, operands, params)
+    writes = not (rule.key == "copy_" and _same_data(self._data, operands[0]._data))
+    shared = writes and _check_memory_overlap(rule, self, operands, params)
     if rule.takes_out and not shared and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self
     try:
@@ -444,7 +452,7 @@ def call_inplace(rule, self, operands, params):
     node = record(rule, all_ops, params, result, sources, in_place=True) if grad else None  # saves operands at their old version
     if _fw_state.level is not None:
         push_tangents(rule, all_ops, params, result, node)
-    if self._data.size:
+    if self._data.size and writes:
         token = silence(IGNORE)  # a cast into self's dtype overflows silently, as in PyTorch
         try:
             if shared:

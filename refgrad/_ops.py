@@ -755,12 +755,19 @@ def matmul(input, other):
     if da == 2 and db == 1:
         return mv(a, b)
     if da == 1 and db == 2:
-        return call(D.SQUEEZE_DIMS_, (mm(unsqueeze(a, 0), b),), {"dims": (0,)})
+        return _squeeze_in_place(mm(unsqueeze(a, 0), b), 0)
     if da == 2 and db == 2:
         return mm(a, b)
     if _should_fold(a, b):
         return _folded_matmul(a, b)
     return _batched_matmul(a, b)
+
+
+def _squeeze_in_place(t, dim):
+    """t.squeeze_(dim) of a result no one else holds: its history rebased (SqueezeBackward4), a write counted."""
+    out = call(D.SQUEEZE_DIMS_, (t,), {"dims": (dim,)})
+    bump_version(out)
+    return out
 
 
 def _should_fold(a, b):
@@ -1291,7 +1298,7 @@ def reshape(input, *shape):
     if _viewable(input._data, size):
         # PyTorch views a contiguous tensor and aliases a non-contiguous one it can still view
         return _view_call(D.VIEW if input._data.flags.c_contiguous else D.RESHAPE_ALIAS, input, {"size": size})
-    return call(D.UNSAFE_VIEW, (clone(input),), {"size": size})
+    return call(D.UNSAFE_VIEW, (_contiguous_clone(input),), {"size": size})
 
 
 @public(function=False)  # a method only: torch has no torch.view_as
@@ -2227,7 +2234,12 @@ def clone(input, *, memory_format=None):
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
-    return clone(input)
+    return _contiguous_clone(input)
+
+
+def _contiguous_clone(input):
+    """PyTorch's clone(at::MemoryFormat::Contiguous): a row-major copy, whatever the input's layout."""
+    return call(D.CLONE, (input,), {"memory_format": "contiguous"})
 
 
 def _to_args(args, kwargs):

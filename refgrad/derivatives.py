@@ -42,8 +42,10 @@ def _refuses_out(name):
     return refuse
 
 
-def _copies_into_new(self, dtype=None):
+def _copies_into_new(self, dtype=None, memory_format=None):
     """clone and _to_copy: their kernels copy_ into a new tensor (CopyBackwards); masked_fill clones first."""
+    if memory_format == "contiguous":
+        return ops.copy_(ops.zeros(self._data.shape, dtype=self._dtype, device=self._device), self)
     return ops.copy_(ops.zeros_like(self, dtype=dtype), self)
 
 
@@ -509,8 +511,11 @@ DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),
             jvp=lambda self_t, tensor_t, self, tensor: self_t.dot(tensor) + self.dot(tensor_t))
 
 # ------------------------------------------------------------------- copies and casts
-CLONE = entry("clone", "CloneBackward0", np.copy, ("self",), {"self": lambda grad: grad}, dtype="same",
-              jvp="elementwise", composite=_copies_into_new)
+# A clone keeps its input's layout (preserve_format, as np.copy's order "K") unless asked for a contiguous one
+# (contiguous(), reshape's copy: PyTorch's clone(at::MemoryFormat::Contiguous)).
+CLONE = entry("clone", "CloneBackward0",
+              lambda a, memory_format=None: np.copy(a, order="C" if memory_format == "contiguous" else "K"),
+              ("self",), {"self": lambda grad: grad}, dtype="same", jvp="elementwise", composite=_copies_into_new)
 TO_COPY = entry("_to_copy", "ToCopyBackward0", lambda a, dtype: a.copy(), ("self",),
                 {"self": lambda grad: grad}, dtype=lambda operands, p: p["dtype"], jvp="linear",
                 composite=_copies_into_new)

@@ -348,3 +348,31 @@ def clamp_number_bounds_converted(torch, rec):
                 rec.raises(f"clamp_min.{d}.{v!r}.{n}", lambda: torch.clamp_min(torch.zeros(n, dtype=dtype), v))
                 rec.raises(f"clamp_max.{d}.{v!r}.{n}", lambda: torch.clamp_max(torch.zeros(n, dtype=dtype), v))
             rec.raises(f"inference.{d}.{v!r}", lambda: inference.clamp_(v))
+
+
+def _graph(fn):
+    """A grad_fn and what it leads to, as nested (name, inputs) down to the leaves."""
+    return None if fn is None else (fn.name(), [_graph(f) for f, _ in fn.next_functions])
+
+
+@scenario
+def copy_from_itself(torch, rec):
+    """x.copy_(x), or from a view reading the same elements the same way: PyTorch's kernel writes nothing and so
+    checks no overlap (an expanded gradient copies itself), while autograd still records CopyBackwards (refusing
+    a leaf first) and the version counts the write."""
+    x = rec.tensor(2, 2, requires_grad=True)
+    grad, = torch.autograd.grad(x.sum(), [x], create_graph=True)  # expanded: one element, shared
+    rec("expanded_grad", (grad.copy_(grad) is grad, grad, grad._version, grad.grad_fn))
+    expanded = torch.ones(1).expand(3)
+    rec("expanded_view", (expanded.copy_(expanded.view(3)), expanded._version))
+    rec.raises("expanded_other", lambda: expanded.copy_(expanded.view(3).flip(0)))
+    rec.raises("leaf", lambda: x.copy_(x))
+    y = x * 2
+    rec("recorded", (y.copy_(y), y._version, _graph(y.grad_fn)))
+    through_base = (x * 1).view(4)[:1].expand(3)
+    through_base.copy_(through_base)
+    rec("expanded_view_of_nonleaf", (through_base._version, _graph(through_base.grad_fn),
+                                     _graph(through_base._base.grad_fn)))
+    with torch.no_grad():
+        x.copy_(x)
+    rec("no_grad_leaf", x._version)

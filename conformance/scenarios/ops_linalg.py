@@ -368,3 +368,25 @@ def mm_bmm_summation_order(torch, rec):
     rec("mm", repr(torch.ones(3, 3) @ inv.t()))
     rec("bmm", repr(torch.bmm(torch.ones(2, 3, 3), inv.t().expand(2, 3, 3))))
     rec("matmul_batched", repr(torch.ones(2, 2, 3) @ inv))
+
+
+def _graph(fn):
+    """A grad_fn and what it leads to, as nested (name, inputs) down to the leaves."""
+    return None if fn is None else (fn.name(), [_graph(f) for f, _ in fn.next_functions])
+
+
+@scenario
+def matmul_result_layout_and_graph(torch, rec):
+    """Every matmul form, each operand requiring grad or not: the result's graph (mm on a folded operand, bmm on
+    expanded batches), its version (1 @ 2 squeezes mm's result in place) and its layout, row-major even where
+    the fold transposes back (contiguous() is the result itself, view(-1) and flatten() view it)."""
+    for key, (sa, sb) in dict(MATMUL_RANKS, **{"2x3_batch_of_one": ((2, 3), (1, 3, 2)),
+                                               "3x3_batch_of_one": ((1, 2, 3), (2, 3, 2))}).items():
+        for grads in ((False, False), (True, False), (False, True), (True, True)):
+            a, b = (rec.tensor(*s, requires_grad=g) for s, g in zip((sa, sb), grads))
+            out = a @ b
+            name = f"{key}.{''.join('g' if g else '-' for g in grads)}"
+            rec(name, (out, _graph(out.grad_fn), out._version, out.is_contiguous(), out.contiguous() is out))
+            rec(f"{name}.view", out.view(-1))
+            rec(f"{name}.flatten", _graph(out.flatten().grad_fn))
+            rec(f"{name}.exp_", _graph(out.exp_().grad_fn) if grads == (False, True) else None)
