@@ -190,27 +190,37 @@ def keep(t, dim, ndim, keepdim):
     return unsqueeze_dims(t, range(ndim) if dim is None else dim, ndim, keepdim)
 
 
-def prod_others(x, dim):
-    """Along `dim`, the product of all elements but the one at each position (no division, so zeros work)."""
-    n = x.shape[dim]
-    ones = ops.ones_like(x.narrow(dim, 0, 1))
-    left = ops.cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
-    right = ops.cat([x.narrow(dim, 1, n - 1), ones], dim).flip((dim,)).cumprod(dim).flip((dim,))
-    return left * right
+def prod_safe_zeros_backward(grad, self, dim):
+    """PyTorch's: along `dim`, the product of all elements but the one at each position (exclusive cumprods
+    from both ends, no division, so zeros work); the gradient itself along a dim of size 1. `self` has a zero
+    (so it is not empty: PyTorch's branch for an empty one is never taken)."""
+    n = self.shape[dim]
+    if n == 1:
+        return grad
+    ones_shape = list(self.shape)
+    ones_shape[dim] = 1
+    ones = ops.ones(ones_shape, dtype=grad.dtype, device=grad.device)
+    normal = ops.cat([ones, self.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    reverse = ops.cat([ones, self.narrow(dim, 1, n - 1).flip((dim,))], dim).cumprod(dim).flip((dim,))
+    return grad * (normal * reverse)
 
 
 def prod_backward(grad, self, result, dim=None, keepdim=False):
     """PyTorch's: result / self without a zero in the input (so an inf or NaN input spreads NaN), the
-    products of the others where there is one."""
+    products of the others where there is one (of the flattened input for a full prod, viewed back; zeros
+    when more than one is zero and no graph is made)."""
     if self.dim() == 0:
         return grad
     if dim is not None:
         grad, result = keep(grad, (dim,), self.dim(), keepdim), keep(result, (dim,), self.dim(), keepdim)
-    if not bool((self == 0).any()):
+    zeros = int((self == 0).sum())
+    if not zeros:
         return grad * (result / self)
-    if dim is None:
-        return grad * prod_others(self.reshape(-1), 0).reshape(self.shape)
-    return grad * prod_others(self, dim)
+    if dim is not None:
+        return prod_safe_zeros_backward(grad, self, dim)
+    if zeros > 1 and not grad_mode.state.enabled:
+        return ops.zeros_like(self)
+    return prod_safe_zeros_backward(grad, self.contiguous().view(-1), 0).view_as(self)
 
 
 def evenly_distribute(grad, self, result):
@@ -376,7 +386,7 @@ def _det_singular(A, d, grad):
     diag(products of the other singular values) Vh, the signs of U and Vh cancelling."""
     U, S, Vh = ops.linalg_svd(A)
     alpha = ops.det(U) * ops.det(Vh) * grad
-    D = alpha.unsqueeze(-1) * prod_others(S, -1)
+    D = prod_safe_zeros_backward(alpha.unsqueeze(-1), S, S.dim() - 1)
     return ops.matmul(U * D.unsqueeze(-2), Vh)
 
 
@@ -737,8 +747,8 @@ def unbind_backward(grads, self_shape, dim):
 def cat_backward(grad, tensors_shapes, dim):
     out, start = [], 0
     for shape in tensors_shapes:
-        if len(shape) == 1 and shape[0] == 0 and grad.dim() != 1:  # legacy empty inputs get no gradient
-            out.append(None)
+        if len(shape) == 1 and shape[0] == 0:  # a legacy empty input: a new empty gradient
+            out.append(ops.zeros((0,), dtype=grad.dtype, device=grad.device))
             continue
         out.append(grad.narrow(dim, start, shape[dim]))
         start += shape[dim]

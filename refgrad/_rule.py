@@ -12,7 +12,7 @@ import inspect
 import re
 
 from . import _dtype as dt
-from .autograd.graph import FormulaNode
+from .autograd.graph import UNNUMBERED, FormulaNode
 
 __all__ = ["Rule", "Table", "TableError"]
 
@@ -204,11 +204,14 @@ class Rule:
 
 def _node_class(node, rule):
     """The grad_fn class: `MulBackward0`, or for C++-named nodes (`torch::autograd::CopySlices`)
-    a class named by the last component whose name() is the qualified one."""
+    a class named by the last component whose name() is the qualified one. PyTorch's NotImplemented is
+    an error node: it takes no sequence number (its is the largest), so it runs before any other."""
     attrs = {"__slots__": (), "_rule": rule}
     short = node.rsplit("::", 1)[-1]
     if short != node:
         attrs["name"] = lambda self: node
+    if node == "torch::autograd::NotImplemented":
+        attrs["_numbers"] = UNNUMBERED
     return type(short, (FormulaNode,), attrs)
 
 

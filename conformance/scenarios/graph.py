@@ -262,3 +262,22 @@ def scalar_formula_ops_forward_over_reverse(torch, rec):
            "pow_scalar_base": lambda t: (2.5 ** t).sum()}
     for name, fn in fns.items():
         rec(name, torch.func.hessian(fn)(x))
+
+
+@scenario
+def error_nodes_run_first(torch, rec):
+    """NotImplemented and Error nodes take no sequence number (theirs is the largest), so the engine runs them
+    before any other ready node: a sum through floor_divide and mse_loss raises floor_divide's error before
+    MseLossBackward0 runs (its retained grad stays None, its saved tensors are kept)."""
+    x = rec.tensor(2, 3, low=0.5, high=2.0, requires_grad=True)
+    before = (x * 2).grad_fn._sequence_nr()
+    q = torch.floor_divide(x, x)
+    after = (x * 3).grad_fn._sequence_nr()
+    rec("sequence_nr", [q.grad_fn._sequence_nr(), after - before])
+    m = torch.nn.functional.mse_loss(x, x * 0.5)
+    x.sum().backward(inputs=[q, m])  # reaches neither: both only retain their grad
+    rec("grads", [q.grad, m.grad, x.grad])
+    rec.raises("raises", lambda: (q + m).sum().backward())
+    rec("after", [q.grad, m.grad, x.grad])
+    m.backward()  # MseLossBackward0 never ran: its graph is still there
+    rec("mse", x.grad)

@@ -341,3 +341,24 @@ def cumsum_backward_passes_a_trivial_gradient_through(torch, rec):
         g = torch.ones(shape, dtype=x.dtype, requires_grad=True) * 2
         (r,) = torch.autograd.grad(x.cumsum(dim), x, g, create_graph=True)
         rec(f"{list(shape)}.{dim}", (r, r.grad_fn.name(), r is g))
+
+
+@scenario(dtypes=FLOATS)
+def prod_with_zeros_create_graph(torch, rec):
+    """prod's gradient where the input has a zero is PyTorch's prod_safe_zeros_backward: the incoming gradient
+    itself along a dim of size 1 (nothing recorded), exclusive cumprods otherwise, a view of the flattened one
+    for a full prod; zeros when several are zero and no graph is made."""
+    cases = {"dim_size1": ((1, 2, 2), 0), "dim": ((2, 2), 1), "all": ((2, 2), None), "all_one": ((1,), None)}
+    for name, (shape, dim) in cases.items():
+        x = torch.zeros(shape, dtype=getattr(torch, rec.dtype))
+        with torch.no_grad():
+            x.view(-1)[1:] = torch.tensor(rec.data(x.numel() - 1, low=0.5, high=2.0), dtype=x.dtype)
+        x.requires_grad_()
+        y = x.prod() if dim is None else x.prod(dim).sum()
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+        rec(name, g)
+        if g.requires_grad:
+            rec(f"{name}.second", torch.autograd.grad(g.sum(), x, allow_unused=True))
+    x = torch.tensor([[1.0, 0.0], [0.0, 3.0]], dtype=getattr(torch, rec.dtype), requires_grad=True)
+    x.prod().backward(torch.tensor(float("inf"), dtype=x.dtype))
+    rec("two_zeros_inf", x.grad)

@@ -66,3 +66,14 @@ def narrow_bounds_and_empty_unbind(torch, rec):
     rec("unbind.other_dim.grad_fn", empty.unbind(1)[0].grad_fn.name())
     with torch.no_grad():
         rec("unbind.no_grad", empty.unbind(0))
+
+
+@scenario
+def cat_legacy_empty_grad(torch, rec):
+    """cat's backward gives a legacy empty input (shape [0]) a new empty gradient whatever the other inputs'
+    dims: a tensor that never requires grad, even under create_graph."""
+    for shape in ((3,), (2, 3)):
+        e, a = torch.tensor([], requires_grad=True), rec.tensor(*shape, requires_grad=True)
+        y = torch.cat([e, a])
+        (y * y).sum().backward(create_graph=True)
+        rec(f"{shape}", [e.grad, a.grad])

@@ -9,7 +9,7 @@ import warnings
 from .._creation import _zeros
 from .._tensor import Tensor
 from . import forward_level, grad_mode
-from .graph import Node, RawSavedTensor, SavedTensor
+from .graph import UNNUMBERED, Node, RawSavedTensor, SavedTensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "NestedIOFunction"]
 
@@ -249,6 +249,7 @@ class Error(Node):
     """PyTorch's Error node: running it raises its message."""
 
     __slots__ = ("msg",)
+    _numbers = UNNUMBERED
 
     def __init__(self, msg, next_functions):
         Node.__init__(self, next_functions)

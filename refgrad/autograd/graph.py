@@ -3,7 +3,8 @@
 A Node is what `tensor.grad_fn` returns. Its `next_functions` are the edges towards the
 inputs of the op that made it: `(node, output_nr)` pairs, `(None, 0)` for inputs that need no
 gradient. Leaves that require grad end in an AccumulateGrad node. Nodes are numbered in
-creation order (`_sequence_nr()`); the engine runs later nodes first, like PyTorch's.
+creation order (`_sequence_nr()`); the engine runs later nodes first, like PyTorch's. AccumulateGrad and
+the error nodes (Error, NotImplemented) take no number: theirs is the largest, so they run first.
 
 A FormulaNode is the node of a derivative-table entry (refgrad/derivatives.py): its `apply` runs
 the entry's backward formulas on the gradient and the values the node saved.
@@ -33,6 +34,7 @@ __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", 
 _sequence = itertools.count()
 _anomaly = anomaly_mode.state
 MAX_SEQUENCE_NR = 2 ** 64 - 1
+UNNUMBERED = itertools.repeat(MAX_SEQUENCE_NR)  # the `_numbers` of nodes PyTorch makes with UINT64_MAX
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -100,11 +102,12 @@ class Node:
     """A recorded op. Subclasses implement `apply(grads) -> grads for next_functions`."""
 
     __slots__ = ("next_functions", "_seq", "_input_meta", "_hooks", "_metadata", "__weakref__")
+    _numbers = _sequence  # where its sequence number comes from
 
     def __init__(self, next_functions, input_meta=()):
         self.next_functions = next_functions
         self._input_meta = input_meta
-        self._seq = next(_sequence)
+        self._seq = next(self._numbers)
         self._hooks = None
         if _anomaly.enabled:
             anomaly_mode.record(self)
@@ -154,10 +157,10 @@ class AccumulateGrad(Node):
     """The sink of a leaf: adds the incoming gradient into `variable.grad`."""
 
     __slots__ = ("variable",)
+    _numbers = UNNUMBERED
 
     def __init__(self, variable):
         Node.__init__(self, ())
-        self._seq = MAX_SEQUENCE_NR
         self.variable = variable
 
     def name(self):
@@ -400,7 +403,7 @@ class FormulaNode(Node):
         # recorded op (tests/test_shortcuts.py checks the two set the same fields)
         self.next_functions = next_functions
         self._input_meta = input_meta
-        self._seq = next(_sequence)
+        self._seq = next(self._numbers)
         self._hooks = None
         self._saved = saved
         if _anomaly.enabled:
