@@ -200,17 +200,34 @@ def prod_others(x, dim):
 
 
 def prod_backward(grad, self, result, dim=None, keepdim=False):
-    """PyTorch's: result / self without a zero in the input (so an inf or NaN input spreads NaN), the
-    products of the others where there is one."""
+    """PyTorch's: result / self without a zero in the input (so an inf or NaN input spreads NaN); with
+    zeros, the products of the others, over the flattened input for a full product (a view back, its
+    ViewBackward0), but plain zeros when grad mode is off and it has several (a NaN or inf elsewhere
+    spreads nothing then)."""
     if self.dim() == 0:
         return grad
-    if dim is not None:
-        grad, result = keep(grad, (dim,), self.dim(), keepdim), keep(result, (dim,), self.dim(), keepdim)
+    if dim is None:
+        zeros = int((self == 0).sum())
+        if zeros == 0:
+            return grad * (result / self)
+        if zeros > 1 and not grad_mode.state.enabled:
+            return ops.zeros(self.shape, dtype=self.dtype, device=self.device)
+        return prod_safe_zeros_backward(grad, self.contiguous().view(-1), 0).view_as(self)
+    dim %= self.dim()
+    if not keepdim:
+        grad, result = grad.unsqueeze(dim), result.unsqueeze(dim)
     if not bool((self == 0).any()):
         return grad * (result / self)
-    if dim is None:
-        return grad * prod_others(self.reshape(-1), 0).reshape(self.shape)
-    return grad * prod_others(self, dim)
+    return prod_safe_zeros_backward(grad, self, dim)
+
+
+def prod_safe_zeros_backward(grad, x, dim):
+    """grad times the products of the others along `dim`; grad itself where there are no others."""
+    if x.numel() == 0:
+        return grad.expand_as(x)
+    if x.shape[dim] == 1:
+        return grad
+    return grad * prod_others(x, dim)
 
 
 def evenly_distribute(grad, self, result):
