@@ -192,8 +192,9 @@ def keep(t, dim, ndim, keepdim):
 
 def prod_others(x, dim):
     """Along `dim`, the product of all elements but the one at each position (no division, so zeros work)."""
-    n = x.shape[dim]
-    ones = ops.ones_like(x.narrow(dim, 0, 1))
+    n, shape = x.shape[dim], list(x.shape)
+    shape[dim] = 1
+    ones = ops.ones(shape, dtype=x.dtype, device=x.device)
     left = ops.cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
     right = ops.cat([x.narrow(dim, 1, n - 1), ones], dim).flip((dim,)).cumprod(dim).flip((dim,))
     return left * right
@@ -222,9 +223,8 @@ def prod_backward(grad, self, result, dim=None, keepdim=False):
 
 
 def prod_safe_zeros_backward(grad, x, dim):
-    """grad times the products of the others along `dim`; grad itself where there are no others."""
-    if x.numel() == 0:
-        return grad.expand_as(x)
+    """grad times the products of the others along `dim`; grad itself where there are no others. (PyTorch's
+    branch for an empty input is never taken from prod_backward: an empty input has no zero.)"""
     if x.shape[dim] == 1:
         return grad
     return grad * prod_others(x, dim)
