@@ -203,9 +203,9 @@ def vector_norm(a, ord, dim, keepdim, dtype=None):
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
                                    "this dimension is empty and the operation does not have an identity")
     reduced = tuple(range(a.ndim)) if dim is None else dim
-    # PyTorch's shortcut when every reduced dim has size 1 (a 0-d input with no dims given too): the norm is
-    # |x| itself, nothing squared or powered, so 1e30 in float32 stays 1e30
-    if (a.ndim or not dim) and all(a.shape[d] == 1 for d in reduced):
+    # PyTorch's shortcut when every reduced dim has size 1 (a 0-d input with no dims given too, not with
+    # dims, dim () here): the norm is |x| itself, nothing squared or powered, so 1e30 in float32 stays 1e30
+    if (a.ndim or dim is None) and all(a.shape[d] == 1 for d in reduced):
         out = (a != 0).astype(a.dtype) if ord == 0 else np.abs(a)
         return out if keepdim else out.reshape([n for d, n in enumerate(a.shape) if d not in reduced])
     wide = a.astype(np.float32) if a.dtype == np.float16 else a  # half accumulates in float (opmath)
@@ -218,9 +218,26 @@ def vector_norm(a, ord, dim, keepdim, dtype=None):
         return np.sum(x != 0, axis=dim, keepdims=keepdim).astype(wide.dtype)
     if ord == 2 and a.dtype != np.float16 and _reduces_last(a.shape, reduced):
         return _norm_two_lanes(x, reduced, keepdim)
-    terms = x if ord == 1 else x * x if ord == 2 else np.power(x, wide.dtype.type(ord))
+    p = wide.dtype.type(ord)
+    terms = x if ord == 1 else x * x if ord == 2 else _libm_pow(x, p)
     total = _in_order(terms, reduced, keepdim)
-    return total if ord == 1 else np.sqrt(total) if ord == 2 else np.power(total, wide.dtype.type(1.0) / wide.dtype.type(ord))
+    return total if ord == 1 else np.sqrt(total) if ord == 2 else _libm_pow(total, wide.dtype.type(1) / p)
+
+
+def _c_pow(a, e):
+    try:
+        return math.pow(a, e)
+    except (OverflowError, ValueError):  # C's pow answers inf (or NaN) where Python's raises
+        return float(np.power(a, e))
+
+
+_pow = np.vectorize(_c_pow, otypes=[np.float64])
+
+
+def _libm_pow(a, e):
+    """std::pow as PyTorch's scalar kernels call it (libm's, correctly rounded in float: powf(27, 1/3f) is 3);
+    NumPy's own power can be an ulp off (27 ** (1/3) is 2.9999999999999996 in it)."""
+    return np.asarray(_pow(a.astype(np.float64), float(e)), dtype=np.float64).astype(a.dtype)
 
 
 def _moved_front(a, reduced):

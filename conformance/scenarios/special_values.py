@@ -132,11 +132,12 @@ def prod_with_zeros(torch, rec):
 
 @scenario(dtypes=FLOATS)
 def vector_norm_of_one_element(torch, rec):
-    """A vector norm whose reduced dims all have size 1 (a 0-d input with no dim) is |x| itself in PyTorch,
+    """A vector norm whose reduced dims all have size 1 (a 0-d input with no dim given) is |x| in PyTorch,
     nothing squared or powered: 1e30 in float32 stays 1e30 for every order, and so does its gradient's
     x / norm. With more elements the squares are added in the input's dtype (1e30 twice overflows)."""
     for p in (2, 3, -2, 0.5, 1, float("inf"), 0):
         _grads(torch, rec, f"0d.{p}", lambda t, x: t.linalg.vector_norm(x, p), 1e30)
+        _grads(torch, rec, f"0d_dim.{p}", lambda t, x: t.linalg.vector_norm(x, p, dim=-1), 1e30)  # no shortcut
         _grads(torch, rec, f"column.{p}", lambda t, x: t.linalg.vector_norm(x, p, dim=1), [[1e30], [-2e30]])
         _grads(torch, rec, f"keepdim.{p}", lambda t, x: t.linalg.vector_norm(x, p, (0, 2), True), [[[-1e30]], [[3.0]]])
     _grads(torch, rec, "norm", lambda t, x: x.norm(), 1e30)
