@@ -202,18 +202,92 @@ def vector_norm(a, ord, dim, keepdim, dtype=None):
             if a.shape[d] == 0:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
                                    "this dimension is empty and the operation does not have an identity")
-    x = np.abs(a)
-    if ord == 2:
-        return np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
-    if ord == 1:
-        return np.sum(x, axis=dim, keepdims=keepdim)
+    reduced = tuple(range(a.ndim)) if dim is None else dim
+    # PyTorch's shortcut when every reduced dim has size 1 (a 0-d input with no dims given too, not with
+    # dims, dim () here): the norm is |x| itself, nothing squared or powered, so 1e30 in float32 stays 1e30
+    if (a.ndim or dim is None) and all(a.shape[d] == 1 for d in reduced):
+        out = (a != 0).astype(a.dtype) if ord == 0 else np.abs(a)
+        return out if keepdim else out.reshape([n for d, n in enumerate(a.shape) if d not in reduced])
+    wide = a.astype(np.float32) if a.dtype == np.float16 else a  # half accumulates in float (opmath)
+    x = np.abs(wide)
     if ord == float("inf"):
         return np.max(x, axis=dim, keepdims=keepdim)
     if ord == float("-inf"):
         return np.min(x, axis=dim, keepdims=keepdim)
     if ord == 0:
-        return np.sum(x != 0, axis=dim, keepdims=keepdim).astype(a.dtype)
-    return np.power(np.sum(np.power(x, ord), axis=dim, keepdims=keepdim), 1.0 / ord)
+        return np.sum(x != 0, axis=dim, keepdims=keepdim).astype(wide.dtype)
+    if ord == 2 and a.dtype != np.float16 and _reduces_last(a.shape, reduced):
+        return _norm_two_lanes(x, reduced, keepdim)
+    p = wide.dtype.type(ord)
+    terms = x if ord == 1 else x * x if ord == 2 else _libm_pow(x, p)
+    total = _in_order(terms, reduced, keepdim)
+    return total if ord == 1 else np.sqrt(total) if ord == 2 else _libm_pow(total, wide.dtype.type(1) / p)
+
+
+def _c_pow(a, e):
+    try:
+        return math.pow(a, e)
+    except (OverflowError, ValueError):  # C's pow answers inf (or NaN) where Python's raises
+        return float(np.power(a, e))
+
+
+_pow = np.vectorize(_c_pow, otypes=[np.float64])
+
+
+def _libm_pow(a, e):
+    """std::pow as PyTorch's scalar kernels call it (libm's, correctly rounded in float: powf(27, 1/3f) is 3);
+    NumPy's own power can be an ulp off (27 ** (1/3) is 2.9999999999999996 in it)."""
+    return np.asarray(_pow(a.astype(np.float64), float(e)), dtype=np.float64).astype(a.dtype)
+
+
+def _moved_front(a, reduced):
+    """(the reduced elements of each output along axis 0, in memory order; the outputs' shape)."""
+    kept = [d for d in range(a.ndim) if d not in reduced]
+    front = np.transpose(a, [*reduced, *kept])
+    return front.reshape((math.prod(a.shape[d] for d in reduced), *[a.shape[d] for d in kept])), kept
+
+
+def _in_order(terms, reduced, keepdim):
+    """The sum over the reduced dims, one element after another in the accumulating dtype, as PyTorch's
+    binary_kernel_reduce (NumPy's own sum is pairwise)."""
+    flat, kept = _moved_front(terms, reduced)
+    total = np.cumsum(flat, axis=0, dtype=flat.dtype)[-1] if flat.shape[0] else np.zeros(flat.shape[1:], flat.dtype)
+    return _put_back(total, terms.shape, reduced, keepdim)
+
+
+def _put_back(total, shape, reduced, keepdim):
+    return total.reshape([1 if d in reduced else n for d, n in enumerate(shape)]) if keepdim else total
+
+
+def _reduces_last(shape, reduced):
+    """TensorIterator's is_reduce_lastdim: with size-1 dims dropped, the reduced dims are the innermost ones
+    (they coalesce into one contiguous dim)."""
+    sized = [d for d, n in enumerate(shape) if n != 1]
+    inner = [d for d in sized if d in reduced]
+    return bool(inner) and sized[len(sized) - len(inner):] == inner
+
+
+_NORM_LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}
+
+
+def _norm_two_lanes(x, reduced, keepdim):
+    """PyTorch's vectorised 2-norm over the last dim (AVX2): squares added into the lanes of a vector (8
+    floats, 4 doubles), the lanes added in order, then the elements left over one at a time, as GCC compiles
+    that loop: square then add in fours, the last (n % 4) fused (x * x + acc rounded once)."""
+    flat, kept = _moved_front(x, reduced)
+    n, lanes = flat.shape[0], _NORM_LANES[x.dtype]
+    body = n - n % lanes
+    squares = flat * flat
+    acc = np.cumsum(squares[:body].reshape((body // lanes, lanes, *flat.shape[1:])), axis=0, dtype=x.dtype)
+    acc = acc[-1] if body else np.zeros((lanes, *flat.shape[1:]), x.dtype)
+    fused = n - n % 4
+    total = np.cumsum(np.concatenate([acc, squares[body:fused]]), axis=0, dtype=x.dtype)[-1]
+    for i in range(fused, n):
+        total = fma(flat[i], flat[i], total)
+    return _put_back(np.sqrt(total), x.shape, reduced, keepdim)
+
+
+vector_norm.takes_half = True  # half is widened here, to float32 (not twice, to double)
 
 
 def cumulative(fn):

@@ -451,7 +451,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dim is not None:
-        dim = _reduced_dims(dim, x._data.ndim)
+        # a 0-d input's dims given (not an empty list): () for the kernel, which then skips its |x| shortcut
+        given = isinstance(dim, int) or len(dim) > 0
+        dim = _reduced_dims(dim, x._data.ndim) if x._data.ndim or given else None
     return call(D.LINALG_VECTOR_NORM, (x,), {"ord": float(ord), "dim": dim, "keepdim": keepdim, "dtype": dtype})
 
 

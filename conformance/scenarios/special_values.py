@@ -109,6 +109,45 @@ def prod_with_inf(torch, rec):
 
 
 @scenario(dtypes=FLOATS)
+def prod_with_zeros(torch, rec):
+    """PyTorch's prod_backward: with zeros, a full product's gradient is the products of the others over the
+    flattened input viewed back (ViewBackward0 when differentiated), but with several zeros and grad mode
+    off (a plain backward) it is plain zeros, so a NaN elsewhere spreads nothing. prod(dim) takes the
+    products of the others along dim; where there are no others (size 1) the gradient is grad itself."""
+    cases = {"fuzz_repro": [[1.0, 0.0, 0.0], [0.0, 1.0, NAN]], "two_zeros_inf": [[0.0, INF], [0.0, 2.0]],
+             "one_zero_nan": [[0.0, NAN], [3.0, 2.0]], "one_zero": [[1.0, 0.0], [3.0, 2.0]],
+             "single_zero": [[0.0]], "column": [[0.0], [2.0]], "no_zero": [[1.0, 2.0], [3.0, 4.0]]}
+    reductions = {"all": lambda x: x.prod(), "dim": lambda x: x.prod(1), "dim_keep": lambda x: x.prod(-1, True),
+                  "dim0": lambda x: x.prod(0)}
+    for name, values in cases.items():
+        for how, fn in reductions.items():
+            _grads(torch, rec, f"{name}.{how}", lambda t, x: fn(x), values)
+            x = rec.constant(values, requires_grad=True)
+            y = fn(x)
+            g, = torch.autograd.grad(y, x, torch.ones_like(y), create_graph=True)
+            rec(f"{name}.{how}.differentiated", g)
+            if g.requires_grad:
+                rec(f"{name}.{how}.second", torch.autograd.grad(g.sum(), x))
+
+
+@scenario(dtypes=FLOATS)
+def vector_norm_of_one_element(torch, rec):
+    """A vector norm whose reduced dims all have size 1 (a 0-d input with no dim given) is |x| in PyTorch,
+    nothing squared or powered: 1e30 in float32 stays 1e30 for every order, and so does its gradient's
+    x / norm. With more elements the squares are added in the input's dtype (1e30 twice overflows)."""
+    for p in (2, 3, -2, 0.5, 1, float("inf"), 0):
+        _grads(torch, rec, f"0d.{p}", lambda t, x: t.linalg.vector_norm(x, p), 1e30)
+        _grads(torch, rec, f"0d_dim.{p}", lambda t, x: t.linalg.vector_norm(x, p, dim=-1), 1e30)  # no shortcut
+        _grads(torch, rec, f"column.{p}", lambda t, x: t.linalg.vector_norm(x, p, dim=1), [[1e30], [-2e30]])
+        _grads(torch, rec, f"keepdim.{p}", lambda t, x: t.linalg.vector_norm(x, p, (0, 2), True), [[[-1e30]], [[3.0]]])
+    _grads(torch, rec, "norm", lambda t, x: x.norm(), 1e30)
+    _grads(torch, rec, "torch.norm", lambda t, x: t.norm(x, dim=0), [-1e30])
+    _grads(torch, rec, "two", lambda t, x: x.norm(), [1e30, 1e30])
+    rec("half", torch.linalg.vector_norm(torch.tensor([300.0, 400.0], dtype=torch.float16)))
+    rec("to_double", torch.linalg.vector_norm(rec.constant([1e30]), dtype=torch.float64))
+
+
+@scenario(dtypes=FLOATS)
 def cumprod_with_zeros_nan_inf(torch, rec):
     """cumprod's gradient where the input has a zero (-0.0 is one) somewhere in the tensor is PyTorch's O(n)
     masks: before a slice's first zero, result-based (a NaN or inf there spreads NaN to earlier positions);
