@@ -1,16 +1,21 @@
 """refgrad.func: torch.func's transforms, built on refgrad's reverse mode (grad, vjp, jacrev) and
-forward mode (jvp, jacfwd); hessian is jacfwd(jacrev(f)), forward-over-reverse, as in PyTorch.
+forward mode (jvp, jacfwd, linearize); hessian is jacfwd(jacrev(f)), forward-over-reverse, as in PyTorch.
+vmap has no batching rules: it calls the function once per slice of the mapped dimension and stacks
+the results, with PyTorch's argument handling and errors. functional_call runs a module with its
+parameters and buffers swapped for given tensors.
 
 Inputs are re-wrapped so each transform differentiates with respect to its own arguments; inside
 another transform (or when an input already requires grad) the graph is kept, so transforms nest.
 """
+import copy
 import functools
 
 from . import _creation, _ops
 from ._tensor import Tensor
 from .autograd import forward_ad, grad as _autograd_grad
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call",
+           "linearize"]
 
 _depth = [0]
 
@@ -53,10 +58,13 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         nums = _argnums_tuple(argnums)
         with _Nested():
-            keep = _keep_graph([args[i] for i in nums])
             args = list(args)
-            for i in nums:
-                args[i] = _wrap(args[i])
+            trees = [_flatten(args[i]) for i in nums]  # an argument can be a pytree (dict, tuple, list) of tensors
+            keep = _keep_graph([x for leaves, _ in trees for x in leaves])
+            trees = [([_wrap(x) for x in leaves], spec) for leaves, spec in trees]
+            inputs = [x for leaves, _ in trees for x in leaves]
+            for i, (leaves, spec) in zip(nums, trees):
+                args[i] = _unflatten(leaves, spec)
             out = func(*args, **kwargs)
             out, aux = out if has_aux else (out, None)
             if not isinstance(out, Tensor) or out.dim() != 0:
@@ -66,12 +74,14 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    "instead?" if isinstance(out, Tensor) else
                                    f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
                                    f"{type(out).__name__}{shape}")
-            grads = _autograd_grad(out, [args[i] for i in nums], create_graph=keep, allow_unused=True,
-                                   materialize_grads=True)
+            grads = _autograd_grad(out, inputs, create_graph=keep, allow_unused=True, materialize_grads=True)
             if not keep:
                 grads, out = tuple(g.detach() for g in grads), out.detach()
                 aux = _detached(aux)
-        g = grads[0] if isinstance(argnums, int) else grads
+            grads = list(grads)
+            for k, (leaves, spec) in enumerate(trees):
+                grads[k:k + len(leaves)] = [_unflatten(grads[k:k + len(leaves)], spec)]
+        g = grads[0] if isinstance(argnums, int) else tuple(grads)
         return (g, (out, aux)) if has_aux else (g, out)
     return wrapper
 
@@ -203,3 +213,290 @@ def jacfwd(func, argnums=0):
 
 def hessian(func, argnums=0):
     return jacfwd(jacrev(func, argnums), argnums)
+
+
+# ------------------------------------------------------------------ pytrees (torch.utils._pytree's)
+class _Spec:
+    """The structure of a pytree: tuples, lists and dicts are nodes, anything else (None too) a leaf."""
+
+    def __init__(self, kind=None, context=None, children=()):
+        self.kind, self.context, self.children = kind, context, list(children)
+        self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in self.children)
+
+    def __repr__(self, indent=0):
+        if self.kind is None:
+            return "*"
+        indent += 2
+        inner = (",\n" + " " * indent).join(c.__repr__(indent) for c in self.children)
+        return f"TreeSpec({self.kind.__name__}, {self.context}, [{inner}])"
+
+
+def _flatten(tree):
+    if isinstance(tree, (tuple, list)):
+        parts = [_flatten(v) for v in tree]
+        return [x for leaves, _ in parts for x in leaves], _Spec(type(tree), None, [sp for _, sp in parts])
+    if isinstance(tree, dict):
+        parts = [_flatten(v) for v in tree.values()]
+        return [x for leaves, _ in parts for x in leaves], _Spec(dict, list(tree), [sp for _, sp in parts])
+    return [tree], _Spec()
+
+
+def _unflatten(leaves, spec):
+    it = iter(leaves)
+
+    def build(sp):
+        if sp.kind is None:
+            return next(it)
+        values = [build(c) for c in sp.children]
+        return dict(zip(sp.context, values)) if sp.kind is dict else sp.kind(values)
+    return build(spec)
+
+
+def _broadcast(prefix, spec):
+    """prefix's leaves repeated over the leaves of the subtrees of spec they stand for; None if not a prefix."""
+    if not isinstance(prefix, (tuple, list, dict)):
+        return [prefix] * spec.num_leaves
+    if type(prefix) is not spec.kind or len(prefix) != len(spec.children):
+        return None
+    if isinstance(prefix, dict) and set(prefix) != set(spec.context):
+        return None
+    values = [prefix[k] for k in spec.context] if isinstance(prefix, dict) else prefix
+    out = []
+    for v, child in zip(values, spec.children):
+        part = _broadcast(v, child)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+# ------------------------------------------------------------------ vmap
+def _name(func):
+    if hasattr(func, "__name__"):
+        return func.__name__
+    if isinstance(func, functools.partial):
+        return f"functools.partial({_name(func.func)}, ...)"
+    return repr(func)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        _check_out_dims(out_dims, func)
+        size, flat_dims, flat_args, spec = _batched_inputs(in_dims, args, func)
+        if chunk_size is not None:
+            [chunk_size] * (size // chunk_size)  # noqa: B018 -- PyTorch's get_chunk_sizes, and its TypeError
+        if size == 0:
+            raise NotImplementedError("refgrad: vmap over a mapped dimension of size 0 is not supported (it runs "
+                                      "the function once per slice)")
+        results = []
+        with _Randomness(randomness) as rng:
+            for b in range(size):
+                rng.slice()
+                sliced = [a if d is None else a.select(d, b) for a, d in zip(flat_args, flat_dims)]
+                results.append(func(*_unflatten(sliced, spec), **kwargs))
+        return _stacked(results, out_dims, func)
+    return wrapped
+
+
+def _check_out_dims(out_dims, func):
+    leaves = [out_dims] if isinstance(out_dims, int) else _flatten(out_dims)[0]
+    if any(d is not None and not isinstance(d, int) for d in leaves):
+        raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a python "
+                         "collection of ints representing where in the outputs the vmapped dimension should appear.")
+
+
+def _batched_inputs(in_dims, args, func):
+    """PyTorch's _process_batched_inputs: (batch size, in_dim per leaf, leaves, the args' structure)."""
+    head = f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
+    if not isinstance(in_dims, (int, tuple)):
+        raise ValueError(head + "expected `in_dims` to be int or a (potentially nested) tuple matching the "
+                         f"structure of inputs, got: {type(in_dims)}.")
+    if not args:
+        raise ValueError(f"vmap({_name(func)})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are "
+                         "trying to vmap over a function with no inputs. The latter is unsupported.")
+    flat_args, spec = _flatten(args)
+    flat_dims = _broadcast(in_dims, spec)
+    if flat_dims is None:
+        raise ValueError(head + f"in_dims is not compatible with the structure of `inputs`. in_dims has structure "
+                         f"{_flatten(in_dims)[1]} but inputs has structure {spec}.")
+    for i, (arg, d) in enumerate(zip(flat_args, flat_dims)):
+        if d is not None and not isinstance(d, int):
+            raise ValueError(head + f"Got in_dim={d} for an input but in_dim must be either an integer dimension "
+                             "or None.")
+        if d is not None and not isinstance(arg, Tensor):
+            raise ValueError(head + f"Got in_dim={d} for an input but the input is of type {type(arg)}. We cannot "
+                             "vmap over non-Tensor arguments, please use None as the respective in_dim")
+        if d is not None and not -arg.dim() <= d < arg.dim():
+            raise ValueError(head + f"Got in_dim={d} for some input, but that input is a Tensor of dimensionality "
+                             f"{arg.dim()} so expected in_dim to satisfy -{arg.dim()} <= in_dim < {arg.dim()}.")
+        if d is not None and d < 0:
+            flat_dims[i] = d % arg.dim()
+    sizes = [arg.size(d) for arg, d in zip(flat_args, flat_dims) if d is not None]
+    if not sizes:
+        raise ValueError("vmap: Expected at least one Tensor to vmap over")
+    if any(s != sizes[0] for s in sizes):
+        raise ValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+                         f"{sizes} for the mapped dimension")
+    return sizes[0], flat_dims, flat_args, spec
+
+
+def _stacked(results, out_dims, func):
+    """The per-slice results stacked along out_dims (PyTorch's _unwrap_batched)."""
+    flat, spec = _flatten(results[0])
+    columns = list(zip(*(_flatten(r)[0] for r in results)))
+    if isinstance(results[0], Tensor):
+        dims = [out_dims] if isinstance(out_dims, int) or out_dims is None else (
+            list(out_dims) if isinstance(out_dims, tuple) and len(out_dims) == 1 else None)
+    else:
+        dims = _broadcast(out_dims, spec)
+    if dims is None:
+        raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with "
+                         f"the structure of `outputs`. out_dims has structure {_flatten(out_dims)[1]} but outputs "
+                         f"has structure {spec}.")
+    return _unflatten([_stack_column(col, d, func) for col, d in zip(columns, dims)], spec)
+
+
+def _stack_column(values, out_dim, func):
+    name = _name(func)
+    if out_dim is None:
+        # PyTorch refuses a result that depends on the mapped inputs; here: one that differs between slices
+        if isinstance(values[0], Tensor) and not all(v is values[0] or _ops.equal(v, values[0]) for v in values):
+            raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor when out_dim is None")
+        return values[0]
+    if not isinstance(values[0], Tensor):
+        raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(values[0])}. "
+                         "Did you mean to set out_dims= to None for output?")
+    return _ops.stack(values, out_dim)
+
+
+class _Randomness:
+    """randomness='error': every random op raises; 'same': each slice draws the same numbers (the generator
+    ends as after one slice); 'different': the slices draw one after another."""
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def __enter__(self):
+        self.saved = _creation._rng[0]
+        if self.mode == "error":
+            _creation._rng[0] = _NoRandomness()
+        return self
+
+    def slice(self):
+        if self.mode == "same":
+            _creation._rng[0] = copy.deepcopy(self.saved)
+
+    def __exit__(self, *exc):
+        if self.mode == "error":
+            _creation._rng[0] = self.saved
+
+
+class _NoRandomness:
+    def __getattr__(self, name):
+        raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
+                           "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+                           "of vmap")
+
+
+# ------------------------------------------------------------------ functional_call
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
+    tensors = _merged(parameter_and_buffer_dicts)
+    slots = _named_slots(module)
+    if tie_weights:
+        tensors = _untied(slots, tensors)
+    if strict:
+        _check_keys(module, slots, tensors)
+    args = () if args is None else args if isinstance(args, tuple) else (args,)
+    swapped = [(slots[k], tensors[k]) for k in tensors if k in slots]
+    originals = [(store, key, store[key]) for (store, key), _ in swapped]
+    try:
+        for (store, key), value in swapped:
+            store[key] = value
+        return module(*args, **(kwargs or {}))
+    finally:
+        for store, key, value in reversed(originals):
+            store[key] = value
+
+
+def _merged(dicts):
+    if isinstance(dicts, dict):
+        return dicts
+    if not isinstance(dicts, (tuple, list)):
+        raise ValueError(f"Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got "
+                         f"{type(dicts)}")
+    if not all(isinstance(d, dict) for d in dicts):
+        raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
+    keys = [k for d in dicts for k in d]
+    repeated = [k for k in dict.fromkeys(keys) if keys.count(k) > 1]
+    if repeated:
+        raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of functional call is ambiguous")
+    return {k: v for d in dicts for k, v in d.items()}
+
+
+def _named_slots(module):
+    """Every parameter's and buffer's name (tied ones under each of their names) -> (its dict, its key)."""
+    slots = {}
+    for prefix, m in _all_modules(module, ""):
+        for store in (m._parameters, m._buffers):
+            for key, value in store.items():
+                if value is not None:
+                    slots[f"{prefix}{key}"] = (store, key)
+    return slots
+
+
+def _all_modules(module, prefix):
+    yield prefix, module
+    for name, child in module._modules.items():
+        if child is not None:
+            yield from _all_modules(child, f"{prefix}{name}.")
+
+
+def _untied(slots, tensors):
+    """A tensor given for one name of a tied parameter is used for all its names."""
+    names = {}
+    for name, (store, key) in slots.items():
+        names.setdefault(id(store[key]), []).append(name)
+    out = dict(tensors)
+    for name in tensors:
+        if name in slots:
+            store, key = slots[name]
+            for other in names[id(store[key])]:
+                out.setdefault(other, tensors[name])
+    return out
+
+
+def _check_keys(module, slots, tensors):
+    unexpected = sorted(set(tensors) - set(slots))
+    missing = sorted(set(slots) - set(tensors))
+    messages = ([f"Unexpected key(s): {', '.join(map(repr, unexpected))}."] if unexpected else []) + (
+        [f"Missing key(s): {', '.join(map(repr, missing))}."] if missing else [])
+    if messages:
+        raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t" + "\n\t".join(messages))
+
+
+# ------------------------------------------------------------------ linearize
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is func's jvp at primals (recomputed by forward mode)."""
+    out = func(*primals)
+    flat_primals, primal_spec = _flatten(primals)
+
+    def jvp_fn(*tangents):
+        flat_tangents, tangent_spec = _flatten(tangents)
+        if repr(tangent_spec) != repr(primal_spec):
+            raise RuntimeError(f"Expected the tangents {tangent_spec} to have the same argspec as the primals "
+                               f"{primal_spec}")
+        for i, (p, t) in enumerate(zip(flat_primals, flat_tangents)):
+            for what in ("shape", "dtype"):
+                if getattr(p, what) != getattr(t, what):
+                    name = f"torch.Size({list(t.shape)})" if what == "shape" else t.dtype
+                    mine = f"torch.Size({list(p.shape)})" if what == "shape" else p.dtype
+                    raise RuntimeError(f"tangent:{i} with {what} {name} in flattened pytree doesn't match the "
+                                       f"{what} {mine} of the corresponding primal.")
+        return jvp(func, tuple(primals), tuple(tangents))[1]
+    return out, jvp_fn
