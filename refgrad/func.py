@@ -27,7 +27,7 @@ def _argnums_tuple(argnums):
 def _wrap(x):
     """A fresh tensor for differentiating with respect to x, connected to x's graph when it has one."""
     if not isinstance(x, Tensor):
-        raise RuntimeError(f"Expected tensor inputs to be differentiated, but got {type(x).__name__}")
+        raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
     if x.requires_grad:
         return _ops.view_as(x, x)
     return x.detach().requires_grad_(True) if forward_ad.tangent_of(x) is None else _dual_leaf(x)
@@ -53,18 +53,31 @@ class _Nested:
         _depth[0] -= 1
 
 
+def _differentiable(args, nums):
+    """args with the pytrees (tensors, or dicts, tuples, lists of them) at nums re-wrapped for differentiation:
+    (the args, the wrapped leaves, whether to keep the graph, a function regrouping per-leaf values by argument)."""
+    args = list(args)
+    trees = [_flatten(args[i]) for i in nums]
+    keep = _keep_graph([x for leaves, _ in trees for x in leaves if isinstance(x, Tensor)])
+    trees = [([_wrap(x) for x in leaves], spec) for leaves, spec in trees]
+    for i, (leaves, spec) in zip(nums, trees):
+        args[i] = _unflatten(leaves, spec)
+
+    def regroup(values):
+        values, grouped = list(values), []
+        for leaves, spec in trees:
+            grouped.append(_unflatten(values[:len(leaves)], spec))
+            values = values[len(leaves):]
+        return grouped
+    return args, [x for leaves, _ in trees for x in leaves], keep, regroup
+
+
 def grad_and_value(func, argnums=0, has_aux=False):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums = _argnums_tuple(argnums)
         with _Nested():
-            args = list(args)
-            trees = [_flatten(args[i]) for i in nums]  # an argument can be a pytree (dict, tuple, list) of tensors
-            keep = _keep_graph([x for leaves, _ in trees for x in leaves])
-            trees = [([_wrap(x) for x in leaves], spec) for leaves, spec in trees]
-            inputs = [x for leaves, _ in trees for x in leaves]
-            for i, (leaves, spec) in zip(nums, trees):
-                args[i] = _unflatten(leaves, spec)
+            args, inputs, keep, regroup = _differentiable(args, nums)
             out = func(*args, **kwargs)
             out, aux = out if has_aux else (out, None)
             if not isinstance(out, Tensor) or out.dim() != 0:
@@ -78,20 +91,15 @@ def grad_and_value(func, argnums=0, has_aux=False):
             if not keep:
                 grads, out = tuple(g.detach() for g in grads), out.detach()
                 aux = _detached(aux)
-            grads = list(grads)
-            for k, (leaves, spec) in enumerate(trees):
-                grads[k:k + len(leaves)] = [_unflatten(grads[k:k + len(leaves)], spec)]
+            grads = regroup(grads)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         return (g, (out, aux)) if has_aux else (g, out)
     return wrapper
 
 
 def _detached(value):
-    if isinstance(value, Tensor):
-        return value.detach()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_detached(v) for v in value)
-    return value
+    leaves, spec = _flatten(value)
+    return _unflatten([v.detach() if isinstance(v, Tensor) else v for v in leaves], spec)
 
 
 def grad(func, argnums=0, has_aux=False):
@@ -106,19 +114,18 @@ def grad(func, argnums=0, has_aux=False):
 
 def vjp(func, *primals, has_aux=False):
     with _Nested():
-        keep = _keep_graph(primals)
-        inputs = [_wrap(p) for p in primals]
-        out = func(*inputs)
+        primals, inputs, keep, regroup = _differentiable(primals, range(len(primals)))
+        out = func(*primals)
     out, aux = out if has_aux else (out, None)
-    outputs = out if isinstance(out, (tuple, list)) else (out,)
+    outputs, _ = _flatten(out)
 
     def vjp_fn(*cotangents):
-        cts = cotangents[0] if len(cotangents) == 1 and isinstance(out, (tuple, list)) else cotangents
-        grads = _autograd_grad(outputs, inputs, grad_outputs=cts, retain_graph=True, create_graph=keep,
+        cts = cotangents[0] if len(cotangents) == 1 and isinstance(out, (tuple, list, dict)) else cotangents
+        grads = _autograd_grad(outputs, inputs, grad_outputs=_flatten(cts)[0], retain_graph=True, create_graph=keep,
                                allow_unused=True, materialize_grads=True)
-        return tuple(g if keep else g.detach() for g in grads)
+        return tuple(regroup(g if keep else g.detach() for g in grads))
 
-    result = out if keep else (tuple(o.detach() for o in outputs) if isinstance(out, (tuple, list)) else out.detach())
+    result = out if keep else _detached(out)
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
 
 
@@ -126,24 +133,30 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to "
                            "call f(*primals).")
-    if len(primals) != len(tangents):
+    flat_primals, primal_spec = _flatten(primals)
+    flat_tangents, tangent_spec = _flatten(tangents)
+    if repr(primal_spec) != repr(tangent_spec):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
                            "structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
-                           f"primals with structure {_tree_spec(primals)} and tangents with structure "
-                           f"{_tree_spec(tangents)}")
+                           f"primals with structure {primal_spec} and tangents with structure {tangent_spec}")
+    for what, leaves in (("primals", flat_primals), ("tangents", flat_tangents)):
+        for x in leaves:
+            if not isinstance(x, Tensor):
+                raise RuntimeError(f"jvp(f, primals, tangents): Expected {what} to only contain Tensors, got "
+                                   f"{type(x)}")
     outer = forward_ad.state.level is not None
     if outer:
         raise NotImplementedError("refgrad: jvp inside another forward-mode transform (jacfwd of jacfwd) is not "
                                   "supported; PyTorch's forward mode has one level too outside torch.func")
     with forward_ad.dual_level():
-        duals = [forward_ad.make_dual(p, t) for p, t in zip(primals, tangents)]
-        out = func(*duals)
+        duals = [forward_ad.make_dual(p, t) for p, t in zip(flat_primals, flat_tangents)]
+        out = func(*_unflatten(duals, primal_spec))
         out, aux = out if has_aux else (out, None)
         outputs = out if isinstance(out, (tuple, list)) else (out,)
         unpacked = [forward_ad.unpack_dual(o) for o in outputs]
         values = [u.primal for u in unpacked]
         tans = [u.tangent if u.tangent is not None else _creation.zeros_like(u.primal) for u in unpacked]
-    keep = _depth[0] > 0 or any(p.requires_grad for p in primals)
+    keep = _depth[0] > 0 or any(p.requires_grad for p in flat_primals)
     if not keep:
         values, tans = [v.detach() for v in values], [t.detach() for t in tans]
     if isinstance(out, (tuple, list)):
@@ -151,11 +164,6 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     else:
         values, tans = values[0], tans[0]
     return (values, tans, aux) if has_aux else (values, tans)
-
-
-def _tree_spec(values):
-    """How torch.utils._pytree prints a flat tuple's structure."""
-    return "TreeSpec(tuple, None, [" + ",\n  ".join("*" * 1 for _ in values) + "])"
 
 
 def _basis(x):
@@ -169,13 +177,9 @@ def jacrev(func, argnums=0):
     def wrapper(*args):
         nums = _argnums_tuple(argnums)
         with _Nested():
-            keep = _keep_graph([args[i] for i in nums])
-            args = list(args)
-            for i in nums:
-                args[i] = _wrap(args[i])
+            args, inputs, keep, regroup = _differentiable(args, nums)
             out = func(*args)
-            inputs = [args[i] for i in nums]
-            rows = [[] for _ in nums]
+            rows = [[] for _ in inputs]
             flat = out.reshape(-1)
             for k in range(flat.numel()):
                 grads = _autograd_grad(flat[k], inputs, retain_graph=True, create_graph=keep, allow_unused=True,
@@ -186,6 +190,7 @@ def jacrev(func, argnums=0):
                    _creation.zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype) for r, x in zip(rows, inputs)]
             if not keep:
                 jac = [j.detach() for j in jac]
+        jac = regroup(jac)
         return jac[0] if isinstance(argnums, int) else tuple(jac)
     return wrapper
 
@@ -194,20 +199,28 @@ def jacfwd(func, argnums=0):
     @functools.wraps(func)
     def wrapper(*args):
         nums = _argnums_tuple(argnums)
-        keep = _depth[0] > 0 or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        keep = _depth[0] > 0 or any(isinstance(a, Tensor) and a.requires_grad for a in _flatten(args)[0])
+        primals, spec = _flatten(tuple(args[i] for i in nums))
+
+        def of_the_argnums(*diff):
+            full = list(args)
+            for i, d in zip(nums, diff):
+                full[i] = d
+            return func(*full)
+
         jac = []
-        for i in nums:
-            x = args[i]
+        for k, x in enumerate(primals):
             columns = []
             out = None
             for e in _basis(x):
-                tangents = tuple(e if j == i else _creation.zeros_like(a) for j, a in enumerate(args))
+                tangents = [e if m == k else _creation.zeros_like(p) for m, p in enumerate(primals)]
                 with _Nested():
-                    out, t = jvp(func, tuple(args), tangents)
+                    out, t = jvp(of_the_argnums, _unflatten(primals, spec), _unflatten(tangents, spec))
                 columns.append(t)
             stacked = _ops.stack(columns, -1).reshape(tuple(out.shape) + tuple(x.shape))
             jac.append(stacked if keep else stacked.detach())
-        return jac[0] if isinstance(argnums, int) else tuple(jac)
+        jac = _unflatten(jac, spec)
+        return jac[0] if isinstance(argnums, int) else jac
     return wrapper
 
 

@@ -252,3 +252,33 @@ def linearize(torch, rec):
     out, jvp_fn = func.linearize(lambda a: a.tanh() * a, leaf)
     rec("requires_grad_out", out)
     _detached(rec, "requires_grad_jvp", jvp_fn(t))
+
+
+@scenario(dtypes=("float32", "float64"))
+def pytree_arguments(torch, rec):
+    """grad, vjp, jvp, jacrev and jacfwd differentiate with respect to dicts, tuples and lists of tensors and
+    give their derivatives in the same structure."""
+    func = torch.func
+    a, b, t = rec.tensor(3), rec.tensor(3), rec.tensor(3)
+
+    def f(p):
+        return p["a"].sin() * p["b"][0] + p["b"][1]
+
+    params = {"a": a, "b": (b, b.exp())}
+    tangents = {"a": t, "b": (t * 2, t.cos())}
+    rec("grad_dict", list(func.grad(lambda p: f(p).sum())(params).values()))
+    rec("grad_tuple", func.grad(lambda p: (p[0] * p[1]).sum())((a, b)))
+    rec("grad_list_argnums", func.grad(lambda s, p: (s * p[0] * p[1]).sum(), argnums=(0, 1))(t, [a, b]))
+    out, vjp_fn = func.vjp(f, params)
+    rec("vjp", (out, list(vjp_fn(t)[0].values())))
+    out, vjp_fn = func.vjp(lambda p: {"y": f(p), "z": p["a"] * 2}, params)
+    rec("vjp_dict_output", (list(out.values()), list(vjp_fn({"y": t, "z": t * 3})[0].values())))
+    rec("jvp", func.jvp(f, (params,), (tangents,)))
+    rec("jacrev", list(func.jacrev(f)(params).values()))
+    rec("jacfwd", list(func.jacfwd(f)(params).values()))
+    rec("jacfwd_closed_over_float", func.jacfwd(lambda v, s: v * s, argnums=0)(a, 2.0))
+    rec.raises("grad_float_leaf", lambda: func.grad(lambda p: (p[0] * p[1]).sum())((a, 2.0)))
+    rec.raises("vjp_float", lambda: func.vjp(torch.sin, 2.0))
+    rec.raises("jacrev_float", lambda: func.jacrev(torch.sin)(2.0))
+    rec.raises("jvp_float", lambda: func.jvp(torch.sin, (2.0,), (1.0,)))
+    rec.raises("jvp_structure", lambda: func.jvp(f, (params,), ({"a": t, "b": t},)))
