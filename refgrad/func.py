@@ -304,17 +304,21 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         size, flat_dims, flat_args, spec = _batched_inputs(in_dims, args, func)
         if chunk_size is not None:
             [chunk_size] * (size // chunk_size)  # noqa: B018 -- PyTorch's get_chunk_sizes, and its TypeError
-        if size == 0:
-            raise NotImplementedError("refgrad: vmap over a mapped dimension of size 0 is not supported (it runs "
-                                      "the function once per slice)")
         results = []
         with _Randomness(randomness) as rng:
-            for b in range(size):
+            for b in range(max(size, 1)):
                 rng.slice()
-                sliced = [a if d is None else a.select(d, b) for a, d in zip(flat_args, flat_dims)]
+                sliced = [a if d is None else a.select(d, b) if size else _empty_slice(a, d)
+                          for a, d in zip(flat_args, flat_dims)]
                 results.append(func(*_unflatten(sliced, spec), **kwargs))
-        return _stacked(results, out_dims, func)
+        return _stacked(results, out_dims, func, size)
     return wrapped
+
+
+def _empty_slice(a, d):
+    """For an empty mapped dimension: zeros of one slice's shape and dtype (on a's graph), so that the function
+    runs once and its results give the outputs' structure, shapes and dtypes."""
+    return _ops.sum(a.narrow(d, 0, 0), d).to(a.dtype)
 
 
 def _check_out_dims(out_dims, func):
@@ -359,7 +363,7 @@ def _batched_inputs(in_dims, args, func):
     return sizes[0], flat_dims, flat_args, spec
 
 
-def _stacked(results, out_dims, func):
+def _stacked(results, out_dims, func, size):
     """The per-slice results stacked along out_dims (PyTorch's _unwrap_batched)."""
     flat, spec = _flatten(results[0])
     columns = list(zip(*(_flatten(r)[0] for r in results)))
@@ -372,10 +376,10 @@ def _stacked(results, out_dims, func):
         raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with "
                          f"the structure of `outputs`. out_dims has structure {_flatten(out_dims)[1]} but outputs "
                          f"has structure {spec}.")
-    return _unflatten([_stack_column(col, d, func) for col, d in zip(columns, dims)], spec)
+    return _unflatten([_stack_column(col, d, func, size) for col, d in zip(columns, dims)], spec)
 
 
-def _stack_column(values, out_dim, func):
+def _stack_column(values, out_dim, func, size):
     name = _name(func)
     if out_dim is None:
         # PyTorch refuses a result that depends on the mapped inputs; here: one that differs between slices
@@ -385,7 +389,8 @@ def _stack_column(values, out_dim, func):
     if not isinstance(values[0], Tensor):
         raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(values[0])}. "
                          "Did you mean to set out_dims= to None for output?")
-    return _ops.stack(values, out_dim)
+    stacked = _ops.stack(values, out_dim)
+    return stacked if size else stacked.narrow(out_dim, 0, 0)
 
 
 class _Randomness:
