@@ -106,6 +106,13 @@ def vmap_randomness(torch, rec):
     x = torch.zeros(3, 4)
     rec.raises("error", lambda: vmap(lambda a: a + torch.rand(4))(x))
     rec.raises("error_randn", lambda: vmap(lambda a: a + torch.randn(4))(x))
+    F = torch.nn.functional
+    rec.raises("error_dropout", lambda: vmap(lambda a: F.dropout(a, 0.5))(x))
+    rec.raises("error_normal_", lambda: vmap(lambda a: a.clone().normal_())(x))
+    rec.raises("error_randint", lambda: vmap(lambda a: a + torch.randint(0, 3, (4,)))(x))
+    rec("dropout_eval", vmap(lambda a: F.dropout(a + 1, 0.5, training=False))(x))
+    rec("dropout_p0", vmap(lambda a: F.dropout(a + 1, 0.0))(x))
+    rec("dropout_p1", vmap(lambda a: F.dropout(a + 1, 1.0))(x))
     rec("after_error", torch.rand(2).shape)
     same = vmap(lambda a: a + torch.rand(4), randomness="same")(x)
     rec("same", (same.shape, bool((same == same[0]).all())))
