@@ -261,7 +261,9 @@ def _unflatten(leaves, spec):
         if sp.kind is None:
             return next(it)
         values = [build(c) for c in sp.children]
-        return dict(zip(sp.context, values)) if sp.kind is dict else sp.kind(values)
+        if sp.kind is dict:
+            return dict(zip(sp.context, values))
+        return sp.kind._make(values) if hasattr(sp.kind, "_make") else sp.kind(values)  # a namedtuple, a tuple
     return build(spec)
 
 

@@ -5,7 +5,11 @@ argument errors; a module called with swapped parameters and buffers, strict key
 refgrad's vmap runs the function once per slice and stacks the results, so an output that requires grad
 has StackBackward0 where PyTorch has the batched op's node: those outputs are recorded detached, with
 their requires_grad apart (README, "Known differences from PyTorch")."""
+import collections
+
 from . import scenario
+
+Pair = collections.namedtuple("Pair", "first second")
 
 
 def _detached(rec, name, value):
@@ -35,6 +39,10 @@ def vmap_dims(torch, rec):
     rec("unbatched_output", vmap(lambda a: y * 2)(x))
     rec("unbatched_output_out_dims_none", vmap(lambda a: (a, y), out_dims=(0, None))(x))
     rec("non_tensor_output_out_dims_none", vmap(lambda a: (a, 3), out_dims=(0, None))(x))
+    rec("namedtuple_out", vmap(lambda a: Pair(a, a * 2))(x))
+    rec("namedtuple_out_type", type(vmap(lambda a: Pair(a, a * 2))(x)).__name__)
+    rec("namedtuple_in", vmap(lambda p: p.first + p.second)(Pair(x, x.exp())))
+    rec("return_types_out", vmap(lambda a: a.max(0))(x))
     rec("integer", vmap(lambda a: a.sum())(torch.arange(6).reshape(2, 3)))
     rec("reduce", vmap(lambda a: (a.softmax(0) * a).sum())(x))
     rec("matmul", vmap(torch.mv, in_dims=(None, 0))(rec.tensor(4, 3), x))
