@@ -152,17 +152,14 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         duals = [forward_ad.make_dual(p, t) for p, t in zip(flat_primals, flat_tangents)]
         out = func(*_unflatten(duals, primal_spec))
         out, aux = out if has_aux else (out, None)
-        outputs = out if isinstance(out, (tuple, list)) else (out,)
+        outputs, out_spec = _flatten(out)
         unpacked = [forward_ad.unpack_dual(o) for o in outputs]
         values = [u.primal for u in unpacked]
         tans = [u.tangent if u.tangent is not None else _creation.zeros_like(u.primal) for u in unpacked]
     keep = _depth[0] > 0 or any(p.requires_grad for p in flat_primals)
     if not keep:
         values, tans = [v.detach() for v in values], [t.detach() for t in tans]
-    if isinstance(out, (tuple, list)):
-        values, tans = tuple(values), tuple(tans)
-    else:
-        values, tans = values[0], tans[0]
+    values, tans = _unflatten(values, out_spec), _unflatten(tans, out_spec)
     return (values, tans, aux) if has_aux else (values, tans)
 
 
@@ -178,21 +175,26 @@ def jacrev(func, argnums=0):
         nums = _argnums_tuple(argnums)
         with _Nested():
             args, inputs, keep, regroup = _differentiable(args, nums)
-            out = func(*args)
-            rows = [[] for _ in inputs]
-            flat = out.reshape(-1)
-            for k in range(flat.numel()):
-                grads = _autograd_grad(flat[k], inputs, retain_graph=True, create_graph=keep, allow_unused=True,
-                                       materialize_grads=True)
-                for r, g in zip(rows, grads):
-                    r.append(g)
-            jac = [_ops.stack(r).reshape(tuple(out.shape) + tuple(x.shape)) if r else
-                   _creation.zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype) for r, x in zip(rows, inputs)]
-            if not keep:
-                jac = [j.detach() for j in jac]
-        jac = regroup(jac)
-        return jac[0] if isinstance(argnums, int) else tuple(jac)
+            outputs, out_spec = _flatten(func(*args))
+            jacobians = []
+            for out in outputs:
+                rows = [[] for _ in inputs]
+                flat = out.reshape(-1)
+                for k in range(flat.numel() if out.requires_grad else 0):  # an output free of the inputs: zeros
+                    grads = _autograd_grad(flat[k], inputs, retain_graph=True, create_graph=keep, allow_unused=True,
+                                           materialize_grads=True)
+                    for r, g in zip(rows, grads):
+                        r.append(g)
+                jac = [_ops.stack(r).reshape(tuple(out.shape) + tuple(x.shape)) if r else
+                       _creation.zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype) for r, x in zip(rows, inputs)]
+                jacobians.append(regroup(j if keep else j.detach() for j in jac))
+        return _by_output(jacobians, out_spec, argnums)
     return wrapper
+
+
+def _by_output(jacobians, out_spec, argnums):
+    """The jacobians in the output's structure, each the argument's structure (a tuple of them for several)."""
+    return _unflatten([j[0] if isinstance(argnums, int) else tuple(j) for j in jacobians], out_spec)
 
 
 def jacfwd(func, argnums=0):
@@ -208,19 +210,22 @@ def jacfwd(func, argnums=0):
                 full[i] = d
             return func(*full)
 
-        jac = []
+        columns = []  # per input leaf: per basis vector, the output tangents' leaves
+        out_leaves, out_spec = None, None
         for k, x in enumerate(primals):
-            columns = []
-            out = None
+            columns.append([])
             for e in _basis(x):
                 tangents = [e if m == k else _creation.zeros_like(p) for m, p in enumerate(primals)]
                 with _Nested():
                     out, t = jvp(of_the_argnums, _unflatten(primals, spec), _unflatten(tangents, spec))
-                columns.append(t)
-            stacked = _ops.stack(columns, -1).reshape(tuple(out.shape) + tuple(x.shape))
-            jac.append(stacked if keep else stacked.detach())
-        jac = _unflatten(jac, spec)
-        return jac[0] if isinstance(argnums, int) else jac
+                out_leaves, out_spec = _flatten(out)
+                columns[-1].append(_flatten(t)[0])
+        jacobians = []
+        for o, out in enumerate(out_leaves):
+            jac = [_ops.stack([c[o] for c in cols], -1).reshape(tuple(out.shape) + tuple(x.shape))
+                   for cols, x in zip(columns, primals)]
+            jacobians.append(_unflatten([j if keep else j.detach() for j in jac], spec))
+        return _by_output(jacobians, out_spec, argnums)
     return wrapper
 
 

@@ -12,6 +12,15 @@ from . import scenario
 Pair = collections.namedtuple("Pair", "first second")
 
 
+def _lists(value):
+    """dicts as [key, value] lists (the recorder shows a dict by its repr), recursively."""
+    if isinstance(value, dict):
+        return [[k, _lists(v)] for k, v in value.items()]
+    if isinstance(value, (tuple, list)):
+        return [_lists(v) for v in value]
+    return value
+
+
 def _detached(rec, name, value):
     """value's values, shape and dtype, and whether it requires grad, but not its grad_fn."""
     rec(name, value.detach())
@@ -303,6 +312,16 @@ def pytree_arguments(torch, rec):
     rec("jacrev", list(func.jacrev(f)(params).values()))
     rec("jacfwd", list(func.jacfwd(f)(params).values()))
     rec("jacfwd_closed_over_float", func.jacfwd(lambda v, s: v * s, argnums=0)(a, 2.0))
+    def g(x, y):
+        return {"u": x * y.sum(), "v": (x.exp(), y.sin())}
+
+    rec("hessian", _lists(func.hessian(lambda p: (p["a"].sin().sum() * p["b"][0] ** 2).sum())(params)))
+    rec("jacrev_dict_output", _lists(func.jacrev(g)(a, b)))
+    rec("jacrev_dict_output_argnums", _lists(func.jacrev(g, argnums=(0, 1))(a, b)))
+    rec("jacfwd_dict_output", _lists(func.jacfwd(g)(a, b)))
+    rec("jacfwd_dict_output_argnums", _lists(func.jacfwd(g, argnums=(0, 1))(a, b)))
+    rec("jvp_dict_output", _lists(func.jvp(g, (a, b), (t, t))))
+    rec("jacrev_constant", func.jacrev(lambda v: torch.ones(2))(a))
     rec.raises("grad_float_leaf", lambda: func.grad(lambda p: (p[0] * p[1]).sum())((a, 2.0)))
     rec.raises("vjp_float", lambda: func.vjp(torch.sin, 2.0))
     rec.raises("jacrev_float", lambda: func.jacrev(torch.sin)(2.0))
