@@ -246,6 +246,8 @@ class _Spec:
             return "*"
         indent += 2
         inner = (",\n" + " " * indent).join(c.__repr__(indent) for c in self.children)
+        if hasattr(self.kind, "_make"):  # a namedtuple: PyTorch's spec names its class
+            return f"TreeSpec(namedtuple, {self.kind}, [{inner}])"
         return f"TreeSpec({self.kind.__name__}, {self.context}, [{inner}])"
 
 

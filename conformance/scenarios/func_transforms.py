@@ -96,6 +96,8 @@ def vmap_errors(torch, rec):
     rec.raises("in_dims_too_long", lambda: vmap(lambda a: a, in_dims=(0, None, 0))(x))
     rec.raises("in_dims_nested_mismatch", lambda: vmap(lambda a: a, in_dims=((0, 0),))(x))
     rec.raises("in_dims_dict_keys", lambda: vmap(lambda d, z: d["a"], in_dims=({"b": 0}, None))({"a": x}, x))
+    rec.raises("in_dims_vs_namedtuple", lambda: vmap(lambda p: p.first, in_dims=((0,),))(Pair(x, x)))
+    rec.raises("out_dims_vs_return_type", lambda: vmap(lambda a: a.max(0), out_dims=(0, 0, 0))(x))
     rec.raises("in_dims_str_leaf", lambda: vmap(torch.add, in_dims=(0, "a"))(x, x))
     rec.raises("all_none", lambda: vmap(torch.add, in_dims=(None, None))(x, x))
     rec.raises("no_inputs", lambda: vmap(lambda: torch.ones(1))())
