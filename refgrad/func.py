@@ -312,7 +312,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         _check_out_dims(out_dims, func)
         size, flat_dims, flat_args, spec = _batched_inputs(in_dims, args, func)
         if chunk_size is not None:
-            [chunk_size] * (size // chunk_size)  # noqa: B018 -- PyTorch's get_chunk_sizes, and its TypeError
+            _chunk_sizes(size, chunk_size)  # the chunks give the same results: only a bad chunk_size shows
         results = []
         with _Randomness(randomness) as rng:
             for b in range(max(size, 1)):
@@ -322,6 +322,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                 results.append(func(*_unflatten(sliced, spec), **kwargs))
         return _stacked(results, out_dims, func, size)
     return wrapped
+
+
+def _chunk_sizes(size, chunk_size):
+    """PyTorch's get_chunk_sizes (a float chunk_size fails in it with a TypeError)."""
+    sizes = [chunk_size] * (size // chunk_size)
+    return sizes + [size % chunk_size] if size % chunk_size else sizes
 
 
 def _empty_slice(a, d):
@@ -374,7 +380,7 @@ def _batched_inputs(in_dims, args, func):
 
 def _stacked(results, out_dims, func, size):
     """The per-slice results stacked along out_dims (PyTorch's _unwrap_batched)."""
-    flat, spec = _flatten(results[0])
+    spec = _flatten(results[0])[1]
     columns = list(zip(*(_flatten(r)[0] for r in results)))
     if isinstance(results[0], Tensor):
         dims = [out_dims] if isinstance(out_dims, int) or out_dims is None else (
