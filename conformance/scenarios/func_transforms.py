@@ -170,6 +170,12 @@ def vmap_with_autograd(torch, rec):
     weight = rec.tensor(3, requires_grad=True)
     _detached(rec, "closure_requires_grad", func.vmap(lambda a: a * weight)(x))
     rec("no_grad_needed", func.vmap(lambda a: a * w)(x).requires_grad)
+    # per-sample gradients of a weight that requires grad keep their graph: a penalty on them differentiates
+    weight = rec.tensor(3, requires_grad=True)
+    per_sample = func.vmap(func.grad(loss), in_dims=(None, 0, 0))(weight, xs, ys)
+    _detached(rec, "per_sample_grads_of_a_leaf", per_sample)
+    per_sample.pow(2).sum().backward()
+    rec("gradient_penalty", weight.grad)
 
 
 def _mlp(torch, rec):
