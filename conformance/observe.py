@@ -18,8 +18,9 @@ _BACKTRACE = re.compile(r"\nException raised from .*\Z", re.S)
 
 
 # Warnings an engine gives about itself, not about the program: torch.func registers some
-# decompositions through torch.jit.script the first time they are used, and that warns.
-_ENGINE_NOISE = ("`torch.jit.script` is deprecated",)
+# decompositions through torch.jit.script the first time they are used, and that warns; torch.func.linearize
+# traces the function with torch.fx, whose constant folding warns about its own graph.
+_ENGINE_NOISE = ("`torch.jit.script` is deprecated", "Attempted to insert a get_attr Node with no underlying")
 
 
 def normalize_message(text):

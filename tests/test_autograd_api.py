@@ -1,5 +1,6 @@
 """refgrad.autograd has every public name of torch 2.13's torch.autograd (its __all__), but for the
-documented exceptions; and the top-level anomaly-mode functions.
+documented exceptions, and of its graph, forward_ad and functional modules; refgrad.func has torch.func's
+transforms; and the top-level anomaly-mode functions.
 
 The names are written out (torch 2.13's list), so the test runs without torch; where torch 2.13 is
 installed, the written list is checked against its __all__.
@@ -17,6 +18,21 @@ TORCH_AUTOGRAD_ALL = [
 
 # name -> why refgrad does not have it (none today)
 NOT_PROVIDED = {}
+
+# the __all__ of torch.autograd's submodules in torch 2.13
+TORCH_AUTOGRAD_SUBMODULES_ALL = {
+    "graph": ["GradientEdge", "Node", "allow_mutation_on_saved_tensors", "disable_saved_tensors_hooks",
+              "get_gradient_edge", "increment_version", "region_activation_memory_budget",
+              "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks", "set_override_stale_capture_stream",
+              "set_warn_on_accumulate_grad_stream_mismatch"],
+    "forward_ad": ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level", "make_dual",
+                   "unpack_dual"],
+    "functional": ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"],
+}
+
+# torch.func's transforms (torch.func.__all__ has more: functionalize, stack_module_state, ... refgrad has not)
+TORCH_FUNC_TRANSFORMS = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "linearize",
+                         "functional_call"]
 
 # torch's top-level functions for anomaly mode
 TORCH_ANOMALY_FUNCTIONS = ["is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
@@ -36,6 +52,29 @@ def test_written_list_is_torch_2_13s():
     if not torch.__version__.startswith("2.13."):
         pytest.skip(f"torch {torch.__version__} is not 2.13")
     assert sorted(torch.autograd.__all__) == sorted(TORCH_AUTOGRAD_ALL)
+
+
+@pytest.mark.parametrize("module,name", [(m, n) for m, names in TORCH_AUTOGRAD_SUBMODULES_ALL.items()
+                                         for n in names])
+def test_autograd_submodule_name(module, name):
+    sub = getattr(refgrad.autograd, module)
+    assert hasattr(sub, name)
+    assert name in sub.__all__
+
+
+@pytest.mark.parametrize("name", TORCH_FUNC_TRANSFORMS)
+def test_func_transform(name):
+    assert callable(getattr(refgrad.func, name))
+    assert name in refgrad.func.__all__
+
+
+def test_written_lists_are_torch_2_13s():
+    torch = pytest.importorskip("torch")
+    if not torch.__version__.startswith("2.13."):
+        pytest.skip(f"torch {torch.__version__} is not 2.13")
+    for module, names in TORCH_AUTOGRAD_SUBMODULES_ALL.items():
+        assert sorted(getattr(torch.autograd, module).__all__) == sorted(names)
+    assert set(TORCH_FUNC_TRANSFORMS) <= set(torch.func.__all__)
 
 
 @pytest.mark.parametrize("name", TORCH_ANOMALY_FUNCTIONS)
