@@ -221,6 +221,7 @@ def vector_norm(a, ord, dim, keepdim, dtype=None):
     p = wide.dtype.type(ord)
     terms = x if ord == 1 else x * x if ord == 2 else _libm_pow(x, p)
     total = _in_order(terms, reduced, keepdim)
+    total = total if total.flags.c_contiguous else total.copy()  # a fresh result is row-major
     return total if ord == 1 else np.sqrt(total) if ord == 2 else _libm_pow(total, wide.dtype.type(1) / p)
 
 

@@ -812,7 +812,10 @@ REPEAT = entry("repeat", "RepeatBackward0",
                lambda a, repeats: np.tile(a.reshape((1,) * (len(repeats) - a.ndim) + a.shape), repeats),
                ("self",), {"self": formulas.repeat_backward}, dtype="same", jvp="linear")
 FLIP = entry("flip", "FlipBackward0", lambda a, dims: np.flip(a, dims).copy(), ("self",),
-             {"self": lambda grad, dims: grad.flip(dims)}, dtype="same", jvp="linear")
+             {"self": lambda grad, dims: grad.flip(dims)}, dtype="same", jvp="linear",
+             # PyTorch's kernel clones when no flipped dim has two elements
+             composite=lambda self, dims: _copies_into_new(self) if all(self._data.shape[d] <= 1 for d in dims)
+             else None)
 ROLL = entry("roll", "RollBackward0",
              lambda a, shifts, dims: np.roll(a, shifts, dims) if dims else np.roll(a.reshape(-1), shifts).reshape(
                  a.shape),

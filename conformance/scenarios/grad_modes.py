@@ -243,6 +243,9 @@ def inference_tensor_requiring_grad_in_composites(torch, rec):
         "std_all_dims": lambda: m.std((0, 1)), "var_dim": lambda: m.var(1), "std_dim": lambda: m.std(0),
         "logsumexp": lambda: m.logsumexp(1), "number_pow": lambda: 2 ** t, "one_pow": lambda: 1 ** t,
         "isinf": lambda: t.isinf(), "isnan": lambda: t.isnan(),
+        # flip clones when no flipped dim has two elements
+        "flip_size_1_dim": lambda: m[:1].flip(0), "flip_no_dims": lambda: t.flip([]), "flip_long_dim": lambda: t.flip(0),
+        "flip_one_element": lambda: t[:1].flip(0),
     }
     for name, fn in cases.items():
         rec.raises(name, fn)

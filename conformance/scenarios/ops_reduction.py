@@ -145,3 +145,16 @@ def cumulative_ops_accumulate_wider(torch, rec):
             rec(f"{narrow}.{op}.exact", bool((getattr(a, op)(1) == wider).all()))
             rec(f"{narrow}.{op}.exact_dim0", bool((getattr(a, op)(0) == getattr(a.to(getattr(torch, wide)), op)(0)
                                                    .to(a.dtype)).all()))
+
+
+@scenario
+def reduction_results_are_row_major(torch, rec):
+    """A reduction's result is a fresh row-major tensor: flatten() and view(-1) of it are views (ViewBackward0),
+    whatever the order or the reduced dim."""
+    x = rec.tensor(2, 3, 4, requires_grad=True)
+    for ord in (1, 2, 3, float("inf"), 0):
+        for dim in (-1, 1, (0, 2)):
+            y = torch.linalg.vector_norm(x, ord=ord, dim=dim)
+            rec(f"vector_norm.{ord}.{dim}", [y.flatten().grad_fn.name(), y.view(-1).shape])
+    for name, y in {"sum": x.sum(1), "amax": x.amax(-1), "prod": x.prod(0), "logsumexp": x.logsumexp(1)}.items():
+        rec(name, y.flatten().grad_fn.name())
