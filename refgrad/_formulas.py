@@ -89,6 +89,12 @@ def index_add_source(grad, source, dim, index, alpha):
     return maybe_multiply(grad.index_select(dim, index.squeeze(0)), alpha)
 
 
+def softplus_double_backward(grad, self, beta, threshold):
+    """PyTorch's: beta is a C++ Scalar, multiplied last (MulBackward1)."""
+    x = ops.mul_scalar(self, beta)
+    return ops.mul_scalar(ops.sigmoid_backward(grad, x.sigmoid()) * (x < threshold).to(grad.dtype), beta)
+
+
 def sgn_backward(grad, self, result):
     """PyTorch's sgn_backward (it reads self and the result, so both are saved): for a real input an efficient
     ZeroTensor of the result's sizes (Tensor._is_zerotensor)."""

@@ -635,8 +635,8 @@ SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
                           ("grad_output", "self"),
                           {"grad_output": lambda grad, self, beta, threshold:
                               ops.softplus_backward(grad, self, beta, threshold),
-                           "self": lambda grad, self, beta, threshold, grad_output: beta * ops.sigmoid_backward(
-                               grad * grad_output, (self * beta).sigmoid()) * (self * beta < threshold)},
+                           "self": lambda grad, self, beta, threshold, grad_output:
+                               formulas.softplus_double_backward(grad * grad_output, self, beta, threshold)},
                           jvp="elementwise")
 
 

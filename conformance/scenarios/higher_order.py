@@ -362,3 +362,15 @@ def prod_with_zeros_create_graph(torch, rec):
     x = torch.tensor([[1.0, 0.0], [0.0, 3.0]], dtype=getattr(torch, rec.dtype), requires_grad=True)
     x.prod().backward(torch.tensor(float("inf"), dtype=x.dtype))
     rec("two_zeros_inf", x.grad)
+
+
+@scenario(dtypes=("float32", "float64"))
+def softplus_double_backward_graph(torch, rec):
+    """softplus's second derivative is PyTorch's softplus_double_backward, whose beta is a C++ Scalar
+    multiplied last: the third-order graph starts at MulBackward1."""
+    F = torch.nn.functional
+    x = rec.tensor(4, requires_grad=True)
+    for beta, threshold in ((1.0, 20.0), (2.0, 0.5)):
+        g, = torch.autograd.grad(F.softplus(x, beta=beta, threshold=threshold).sum(), x, create_graph=True)
+        h, = torch.autograd.grad(g.sum(), x, create_graph=True)
+        rec(f"beta_{beta}", [h, h.grad_fn.name(), [f and f.name() for f, _ in h.grad_fn.next_functions]])
