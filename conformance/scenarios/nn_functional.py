@@ -342,7 +342,7 @@ def nll_loss_spatial_checks(torch, rec):
     F = torch.nn.functional
     long = torch.int64
     inputs = {"3d": torch.ones(2, 1, 3), "4d": torch.ones(2, 3, 2, 2), "2d": torch.ones(2, 3), "1d": torch.ones(3),
-              "5d": torch.ones(2, 3, 2, 2, 1)}
+              "5d": torch.ones(2, 3, 2, 2, 1), "3d_empty": torch.ones(0, 2, 3), "4d_empty": torch.ones(0, 1, 3, 2)}
     targets = {"0d": torch.tensor(0), "1d": torch.tensor([0, 0]), "1d_3": torch.tensor([0, 0, 0]),
                "2d": torch.zeros(2, 3, dtype=long), "2d_bad": torch.zeros(2, 4, dtype=long),
                "2d_float": torch.zeros(2, 3), "3d": torch.zeros(2, 2, 2, dtype=long), "3d_bad": torch.zeros(2, 2, 3, dtype=long),
@@ -352,7 +352,7 @@ def nll_loss_spatial_checks(torch, rec):
     checked = {("3d", "0d"), ("3d", "1d"), ("3d", "1d_3"), ("3d", "2d_bad"), ("3d", "2d_float"), ("3d", "3d_int"),
                ("4d", "2d_bad"), ("4d", "3d_bad"), ("4d", "3d_float"), ("4d", "3d_batch"), ("4d", "3d_byte"),
                ("4d", "0d"), ("2d", "0d"), ("2d", "2d_1"), ("2d", "1d_3"), ("1d", "2d_1"), ("1d", "1d_float"),
-               ("1d", "1d"), ("5d", "3d")}
+               ("1d", "1d"), ("5d", "3d"), ("3d_empty", "0d"), ("4d_empty", "0d")}
     for (i, t) in sorted(checked):
         rec.raises(f"nll_loss.{i}.{t}", lambda: F.nll_loss(inputs[i], targets[t]))
         rec.raises(f"cross_entropy.{i}.{t}", lambda: F.cross_entropy(inputs[i], targets[t], reduction="sum"))

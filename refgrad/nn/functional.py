@@ -235,6 +235,8 @@ def _check_spatial_nll_loss(input, target, weight):
     """ATen's checks of nll_loss over (N, C, d1, ...): other than 4-D, the target must be (N, d1, ...), and both
     are folded to nll_loss2d's (N, C, H, W) and (N, H, W), whose checks follow."""
     if input.dim() != 4:
+        if target.dim() == 0:  # ATen slices the target's sizes from dim 1
+            raise RuntimeError("ArrayRef: invalid slice, N = 1; size = 0")
         expected = [input.shape[0], *input.shape[2:]]
         if list(target.shape[1:]) != expected[1:]:
             raise RuntimeError(f"Expected target size {_sizes(expected)}, got {_sizes(target.shape)}")
