@@ -19,6 +19,7 @@ import torch
 import refgrad
 from conformance.compare import diff, format_diff
 from conformance.observe import observe_call
+from conformance.scenarios.seeds import run_notebook
 
 __all__ = ["same", "assert_same", "data"]
 
@@ -51,3 +52,11 @@ def data(*shape, seed=0, low=-2.0, high=2.0):
     """Seeded inputs as nested lists, so both engines see the same numbers."""
     rng = np.random.default_rng(seed)
     return rng.uniform(low, high, size=shape).round(3).tolist()
+
+
+def notebook_text(cells, engine):
+    """Everything the cells show under `engine`, run as the seed notes run (seeds.run_notebook): in order, in one
+    namespace, each cell's output headed by its number."""
+    shown = []
+    run_notebook(cells, engine, lambda i, text: shown.append(f"--- cell {i}\n{text}"))
+    return "".join(shown)

@@ -7,7 +7,7 @@ namespace, an expression's repr shown, an exception shown as `Type: message`.
 import torch
 
 import refgrad
-from conformance.scenarios.seeds import run_notebook
+from helpers import notebook_text
 
 CELLS = [
     # a small model: one linear layer and a tanh, its weight and bias as inputs
@@ -48,13 +48,7 @@ CELLS = [
 ]
 
 
-def program_text(engine):
-    shown = []
-    run_notebook(CELLS, engine, lambda i, text: shown.append(f"--- cell {i}\n{text}"))
-    return "".join(shown)
-
-
 def test_tutorial_prints_the_same():
-    expected = program_text(torch)
-    assert program_text(refgrad) == expected
+    expected = notebook_text(CELLS, torch)
+    assert notebook_text(CELLS, refgrad) == expected
     assert "Error" not in expected.split("--- cell 8")[0]  # the computing cells ran; the error cells come after

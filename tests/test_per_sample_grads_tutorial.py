@@ -8,7 +8,7 @@ namespace, an expression's repr shown, an exception shown as `Type: message`.
 import pytest
 
 import refgrad
-from conformance.scenarios.seeds import run_notebook
+from helpers import notebook_text
 
 CELLS = [
     # the model and the data: the weights and the samples from NumPy, so both engines start alike
@@ -65,14 +65,8 @@ CELLS = [
 ]
 
 
-def program_text(engine):
-    shown = []
-    run_notebook(CELLS, engine, lambda i, text: shown.append(f"--- cell {i}\n{text}"))
-    return "".join(shown)
-
-
 def test_tutorial_prints_the_same():
     torch = pytest.importorskip("torch")
-    expected = program_text(torch)
+    expected = notebook_text(CELLS, torch)
     assert "Error" not in expected.split("--- cell 5")[0]  # the computing cells ran; the error cells come after
-    assert program_text(refgrad) == expected
+    assert notebook_text(CELLS, refgrad) == expected

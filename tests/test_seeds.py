@@ -8,27 +8,26 @@ import pytest
 import torch
 
 import refgrad
-from conformance.scenarios.seeds import SEEDS, run_notebook
+from conformance.scenarios.seeds import SEEDS
+from helpers import notebook_text
 
 
-def notebook_text(cells, engine):
+def seeded_notebook_text(cells, engine):
     """Everything the cells show under `engine`, with the engine's own randn (seeded with 0), as the notes ran."""
-    shown = []
     engine.manual_seed(0)
-    run_notebook(cells, engine, lambda i, text: shown.append(f"--- cell {i}\n{text}"))
-    return "".join(shown)
+    return notebook_text(cells, engine)
 
 
 @pytest.mark.parametrize("seed", sorted(SEEDS))
 def test_seed_prints_the_same(seed):
-    expected = notebook_text(SEEDS[seed], torch)
-    actual = notebook_text(SEEDS[seed], refgrad)
+    expected = seeded_notebook_text(SEEDS[seed], torch)
+    actual = seeded_notebook_text(SEEDS[seed], refgrad)
     assert actual == expected
 
 
 def test_seed_outputs_match_the_notes():
     """Spot-check against what the notes themselves say they printed."""
-    text = notebook_text(SEEDS["002"], refgrad)
+    text = seeded_notebook_text(SEEDS["002"], refgrad)
     for line in ("tensor([0., 1., 2., 3.])", "tensor(28., grad_fn=<MulBackward0>)", "tensor([ 0.,  4.,  8., 12.])",
                  "tensor([True, True, True, True])", "tensor([1., 1., 1., 1.])", "tensor([0., 2., 4., 6.])",
                  "tensor(True)"):

@@ -173,43 +173,42 @@ def _checked_bool(value, function):
     return value
 
 
-class set_multithreading_enabled(_DecoratorContextManager):
-    """Enables or disables multithreaded backward, at once when called, restored on exit as a context.
-    Backward runs on the calling thread in refgrad, as PyTorch's does on the CPU, so it changes nothing else."""
+class _SetAtOnce(_DecoratorContextManager):
+    """A process flag set when the object is made (by calling it as a function), restored on exit."""
+    flag = function = None
 
     def __init__(self, mode):
-        self.prev = state.multithreading
-        state.multithreading = _checked_bool(mode, "set_multithreading_enabled")
+        self.prev = getattr(state, self.flag)
+        setattr(state, self.flag, _checked_bool(mode, self.function))
         self.mode = mode
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        state.multithreading = self.prev
+        setattr(state, self.flag, self.prev)
 
     def clone(self):
         return self.__class__(self.mode)
 
 
-class enforce_grad_layout_policy(_DecoratorContextManager):
+class set_multithreading_enabled(_SetAtOnce):
+    """Enables or disables multithreaded backward. Backward runs on the calling thread in refgrad, as PyTorch's
+    does on the CPU, so it changes nothing else."""
+    flag, function = "multithreading", "set_multithreading_enabled"
+
+    def __init__(self, mode):  # its own, so a missing argument is named as PyTorch's names it
+        super().__init__(mode)
+
+
+class enforce_grad_layout_policy(_SetAtOnce):
     """With False, AccumulateGrad keeps a first gradient nothing else holds whatever its layout, and does not
-    warn when a sum of gradients breaks the layout contract; set at once when called, restored on exit."""
+    warn when a sum of gradients breaks the layout contract."""
+    flag, function = "layout_enforced", "set_grad_layout_enforcement_enabled"
 
     def __init__(self, enable=True):
-        self.prev = state.layout_enforced
-        state.layout_enforced = _checked_bool(enable, "set_grad_layout_enforcement_enabled")
-        self.mode = enable
+        super().__init__(enable)
 
-    def __call__(self, orig_func):
+    def __call__(self, orig_func):  # as a decorator, PyTorch's restores the flag at once
         state.layout_enforced = self.prev
         return super().__call__(orig_func)
-
-    def __enter__(self):
-        pass
-
-    def __exit__(self, *exc):
-        state.layout_enforced = self.prev
-
-    def clone(self):
-        return self.__class__(self.mode)
