@@ -32,6 +32,7 @@ from . import cuda, linalg, nn, optim, func
 from .autograd import functional as _functional  # sets autograd.functional; it needs the ops above
 
 globals().update(_EXPORTS)
+vmap = func.vmap  # torch.vmap is torch.func.vmap
 float, double, half = float32, float64, float16
 long, int, short = int64, int32, int16
 

@@ -462,9 +462,10 @@ def call_inplace(rule, self, operands, params):
         finally:
             restore(token)
     if result._fw is not None:
-        self._fw = result._fw
+        self._fw = {**(self._fw or {}), **result._fw}
         if self._base is not None:
-            _write_tangent_into_base(self, result._fw[1])
+            for level, tangent in forward_level.entries(result):
+                _write_tangent_into_base(self, tangent, level)
     bump_version(self)
     if grad:
         if self._base is not None:
@@ -496,19 +497,16 @@ def _rebase_view(view, fn):
     view._move_retains_grad(old_fn, old_nr)
 
 
-def _write_tangent_into_base(view, tangent):
+def _write_tangent_into_base(view, tangent, level):
     """A view's tangent is part of its base's (PyTorch's is a view of it): after an in-place op on the view,
     the base's tangent holds the view's new one at the view's places."""
     base = view._base
-    base_tangent = forward_level.tangent_of(base)
-    level, _fw_state.level = _fw_state.level, None
-    try:
+    base_tangent = forward_level.tangent_of(base, level)
+    with forward_level.levels_below(level):
         flat = (zeros_like(base) if base_tangent is None else base_tangent).reshape(-1)
         positions = kernels.view_positions(view._data, base._data)
         merged = ops.index_put_values(flat, (positions,), tangent).view(base._data.shape)
-    finally:
-        _fw_state.level = level
-    forward_level.set_tangent(base, merged)
+    forward_level.set_tangent(base, merged, level)
 
 
 class CopySlices(Node):
@@ -562,13 +560,10 @@ def _regenerate_view_grad_fn(view):
     view._output_nr = 0
 
 
-def _view_tangent(view, base_tangent):
-    """The view's part of its base's tangent (computed with the level off: a plain tensor)."""
-    level, _fw_state.level = _fw_state.level, None
-    try:
+def _view_tangent(view, base_tangent, level):
+    """The view's part of its base's tangent at `level` (computed with the levels below it only)."""
+    with forward_level.levels_below(level):
         return ops.as_strided_positions(base_tangent.reshape(-1), kernels.view_positions(view._data, view._base._data))
-    finally:
-        _fw_state.level = level
 
 
 VIEW_HOOKS.regenerate = _regenerate_view_grad_fn
@@ -597,33 +592,37 @@ def _write_directly(rule, self, all_ops, params):
 
 # ---------------------------------------------------------------------------- forward mode
 def push_tangents(rule, operands, params, result, node=None):
-    """Gives `result` the tangent that the rule's forward formula computes from the operands' tangents.
+    """Gives `result` the tangent that the rule's forward formula computes from the operands' tangents, at
+    each active level, outermost first.
 
-    The tangent is computed with the level switched off, so the formulas see plain primals and do not
-    make tangents of tangents; it is still recorded for reverse mode when its inputs require grad. As in
-    PyTorch, it comes after the result's grad_fn (`node`), so a formula that reads the result (exp's) is
-    recorded through it, and before the node's saved outputs are final: they keep the tangent.
+    A level's tangent is computed with only the levels below it active, so the formulas see primals that
+    carry only those levels' tangents (a tangent of a tangent is a second derivative); it is still recorded
+    for reverse mode when its inputs require grad. As in PyTorch, it comes after the result's grad_fn
+    (`node`), so a formula that reads the result (exp's) is recorded through it, and before the node's
+    saved outputs are final: they keep the tangent.
     """
     if not rule.differentiable:
         return
-    tangents = [forward_level.tangent_of(op) if isinstance(op, Tensor) else None for op in operands]
+    for level in _fw_state.stack:
+        _push_at(level, rule, operands, params, result)
+    if node is not None:
+        _saved_outputs_keep_tangents(node, result)
+
+
+def _push_at(level, rule, operands, params, result):
+    tangents = [forward_level.tangent_of(op, level) if isinstance(op, Tensor) else None for op in operands]
     if all(t is None for t in tangents):
         return
     if rule.jvp is None:
         raise RuntimeError(f"Trying to use forward AD with {rule.name} that does not support it because it has "
                            "not been implemented yet.")
-    level, _fw_state.level = _fw_state.level, None
-    try:
+    with forward_level.levels_below(level):
         out = _JVP_MODES.get(rule.jvp, _jvp_explicit)(rule, operands, params, result, tangents)
-    finally:
-        _fw_state.level = level
     if rule.n_outputs == 1:
-        forward_level.set_tangent(result, _like(out, result))
+        forward_level.set_tangent(result, _like(out, result), level)
     else:
         for r, t in zip(result, out):
-            forward_level.set_tangent(r, _like(t, r))
-    if node is not None:
-        _saved_outputs_keep_tangents(node, result)
+            forward_level.set_tangent(r, _like(t, r), level)
 
 
 def _saved_outputs_keep_tangents(node, result):

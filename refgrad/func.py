@@ -12,7 +12,7 @@ import functools
 
 from . import _creation, _ops
 from ._tensor import Tensor
-from .autograd import forward_ad, grad as _autograd_grad
+from .autograd import forward_ad, forward_level, grad as _autograd_grad
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call",
            "linearize"]
@@ -30,19 +30,19 @@ def _wrap(x):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
     if x.requires_grad:
         return _ops.view_as(x, x)
-    return x.detach().requires_grad_(True) if forward_ad.tangent_of(x) is None else _dual_leaf(x)
+    return x.detach().requires_grad_(True) if forward_level.tangent_of(x) is None else _dual_leaf(x)
 
 
 def _dual_leaf(x):
-    """A leaf that requires grad and keeps x's forward-mode tangent (for forward-over-reverse)."""
-    tangent = forward_ad.tangent_of(x)
+    """A leaf that requires grad and keeps x's forward-mode tangents (for forward-over-reverse)."""
     leaf = x.detach().requires_grad_(True)
-    forward_ad.set_tangent(leaf, tangent)
+    for level, tangent in forward_level.entries(x):
+        forward_level.set_tangent(leaf, tangent, level)
     return leaf
 
 
 def _keep_graph(inputs):
-    return _depth[0] > 1 or forward_ad.state.level is not None or any(x.requires_grad for x in inputs)
+    return _depth[0] > 1 or forward_level.state.level is not None or any(x.requires_grad for x in inputs)
 
 
 class _Nested:
@@ -144,11 +144,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             if not isinstance(x, Tensor):
                 raise RuntimeError(f"jvp(f, primals, tangents): Expected {what} to only contain Tensors, got "
                                    f"{type(x)}")
-    outer = forward_ad.state.level is not None
-    if outer:
-        raise NotImplementedError("refgrad: jvp inside another forward-mode transform (jacfwd of jacfwd) is not "
-                                  "supported; PyTorch's forward mode has one level too outside torch.func")
-    with forward_ad.dual_level():
+    with _TransformLevel():
         duals = [forward_ad.make_dual(p, t) for p, t in zip(flat_primals, flat_tangents)]
         out = func(*_unflatten(duals, primal_spec))
         out, aux = out if has_aux else (out, None)
@@ -156,11 +152,21 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         unpacked = [forward_ad.unpack_dual(o) for o in outputs]
         values = [u.primal for u in unpacked]
         tans = [u.tangent if u.tangent is not None else _creation.zeros_like(u.primal) for u in unpacked]
-    keep = _depth[0] > 0 or any(p.requires_grad for p in flat_primals)
+    keep = _depth[0] > 0 or forward_level.state.level is not None or any(p.requires_grad for p in flat_primals)
     if not keep:
         values, tans = [v.detach() for v in values], [t.detach() for t in tans]
     values, tans = _unflatten(values, out_spec), _unflatten(tans, out_spec)
     return (values, tans, aux) if has_aux else (values, tans)
+
+
+class _TransformLevel:
+    """jvp's forward-AD level: inside another transform's, so jvp of jvp (jacfwd of jacfwd) nests."""
+
+    def __enter__(self):
+        return forward_level.enter_transform_level()
+
+    def __exit__(self, *exc):
+        forward_level.exit_dual_level()
 
 
 def _basis(x):

@@ -68,6 +68,10 @@ def test_func_transform(name):
     assert name in refgrad.func.__all__
 
 
+def test_torch_vmap_is_func_vmap():
+    assert refgrad.vmap is refgrad.func.vmap  # as torch.vmap is torch.func.vmap
+
+
 def test_written_lists_are_torch_2_13s():
     torch = pytest.importorskip("torch")
     if not torch.__version__.startswith("2.13."):

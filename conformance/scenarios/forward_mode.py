@@ -178,6 +178,48 @@ def forward_over_reverse(torch, rec):
 
 
 @scenario(dtypes=("float32", "float64"))
+def nested_forward_mode(torch, rec):
+    """torch.func's jvp nests: jacfwd(jacfwd(f)) and jvp of jvp give second and third derivatives, the
+    inner level's tangents computed with the outer level active (through views, in-place ops on them and
+    reductions); the results keep a graph to an input that requires grad. The user's dual_level nests with
+    neither."""
+    func, fwAD = torch.func, torch.autograd.forward_ad
+    x = rec.tensor(3)
+    m = rec.tensor(2, 3)
+    functions = {
+        "sin_exp": lambda v: (v.sin() * v.exp()).sum(),
+        "tanh_pow": lambda v: (v.tanh() * v.pow(3)).sum(),
+        "softmax": lambda v: (v.softmax(0) * v).sum(),
+        "matmul": lambda v: (m @ v).sigmoid().prod(),
+        "views": lambda v: (v[0] * v[1:]).sum() + v.unsqueeze(0).t().pow(2).sum(),
+        "inplace_on_view": lambda v: _written_through_a_view(v).pow(2).sum(),
+        "norm": lambda v: torch.linalg.vector_norm(v) * v.sum(),
+    }
+    for name, f in functions.items():
+        rec(name, func.jacfwd(func.jacfwd(f))(x))
+    rec("vector_valued", func.jacfwd(func.jacfwd(lambda v: v.exp() * v.sum()))(x))
+    rec("third_order", func.jacfwd(func.jacfwd(func.jacfwd(lambda v: (v ** 4).sum())))(x))
+    g = lambda v: v.tanh() * v.pow(3)  # noqa: E731
+    rec("jvp_of_jvp", func.jvp(lambda a: func.jvp(g, (a,), (torch.ones_like(a),))[1], (x,), (x.cos(),)))
+    rec("jacfwd_of_jacrev", func.jacfwd(func.jacrev(functions["sin_exp"]))(x))
+    rec("jacrev_of_jacfwd", func.jacrev(func.jacfwd(functions["sin_exp"]))(x))
+    y = rec.tensor(3, requires_grad=True)
+    h = func.jacfwd(func.jacfwd(functions["tanh_pow"]))(y)
+    rec("keeps_the_graph", h)
+    rec("backward_through_it", torch.autograd.grad(h.sum(), y))
+    with fwAD.dual_level():
+        rec.raises("jvp_inside_dual_level", lambda: func.jvp(g, (x,), (x,)))
+    rec.raises("dual_level_inside_jvp", lambda: func.jvp(lambda a: fwAD.dual_level().__enter__(), (x,), (x,)))
+
+
+def _written_through_a_view(v):
+    w = v.exp()  # not v * 2: README, known differences (PyTorch's ZeroTensor tangent)
+    w[1:].mul_(v[:2].sin())
+    w.add_(v)
+    return w
+
+
+@scenario(dtypes=("float32", "float64"))
 def cumprod_tangent_with_zeros_nan_inf(torch, rec):
     """cumprod's tangent is PyTorch's cumprod_jvp: (t / x).cumsum * result (a NaN or inf spreads NaN), and
     from a slice's first zero on the cumprod of x with the tangent in the zero's place; a 0-d input's is

@@ -1,7 +1,7 @@
 """Forward-mode AD: dual tensors carry a tangent, and every op pushes tangents forward with the
 forward rule (`jvp`) of its table entry in refgrad/derivatives.py.
 
-As in PyTorch, one level is active at a time (`dual_level()`); `make_dual(x, t)` gives a view of
+As in PyTorch, the user's level (`dual_level()`) nests with no other (torch.func's jvp levels nest); `make_dual(x, t)` gives a view of
 x whose tangent is t, `unpack_dual(y)` gives (primal, tangent). Leaving the level drops every
 tangent made in it. Tangents are computed with refgrad ops, so they are differentiable in reverse
 mode too (forward-over-reverse Hessians). The level's state (thread-local) is in
@@ -10,7 +10,7 @@ refgrad/autograd/forward_level.py, below the ops that read it.
 import collections
 
 from .._ops import alias_identity, view_as
-from .forward_level import enter_dual_level, exit_dual_level, set_tangent, size_mismatch, state, tangent_of
+from .forward_level import enter_dual_level, exit_dual_level, levels_below, set_tangent, size_mismatch, state, tangent_of
 
 __all__ = ["dual_level", "make_dual", "unpack_dual", "enter_dual_level", "exit_dual_level", "UnpackedDualTensor"]
 
@@ -36,11 +36,8 @@ def make_dual(tensor, tangent, *, level=None):
             raise ValueError(f"Expected {name} to be floating point or complex, but got: {t.dtype}")
     if tangent.shape != tensor.shape:
         raise size_mismatch(tensor.shape, tangent.shape)
-    level, state.level = state.level, None
-    try:
+    with levels_below():  # the dual keeps the tensor's tangents at outer levels (torch.func's nested jvp)
         dual = view_as(tensor, tensor)
-    finally:
-        state.level = level
     set_tangent(dual, tangent)
     return dual
 
@@ -49,9 +46,6 @@ def unpack_dual(tensor, *, level=None):
     if state.level is None:
         return UnpackedDualTensor(tensor, None)
     tangent = tangent_of(tensor)
-    level, state.level = state.level, None  # the primal is a plain alias, without the tangent
-    try:
+    with levels_below():  # the primal is an alias without the tangent (with those of outer levels)
         primal = alias_identity(tensor)
-    finally:
-        state.level = level
     return UnpackedDualTensor(primal, tangent)

@@ -1,31 +1,57 @@
-"""Which forward-AD level is active, and the tangent a tensor carries at it.
+"""Which forward-AD levels are active, and the tangent a tensor carries at each.
 
 Process-wide, as PyTorch's is (unlike grad mode, which is per thread): a level entered in one thread
-is the active level in every thread (tests/test_grad_mode.py probes this). One level is active at a
-time; leaving it drops every tangent made in it (a tangent is stored with its level's id, and a
-tangent of another level reads as none). The user-facing API (`dual_level`, `make_dual`,
+is active in every thread (tests/test_grad_mode.py probes this). The user's `dual_level` is one level
+and nests with nothing, as PyTorch's; torch.func's forward transforms (jvp, jacfwd) nest among
+themselves, each entering a level inside the one before (`enter_transform_level`).
+
+A tensor's `_fw` maps a level's id to its entry there: `(tangent,)`, or for a view
+`(tangent, base_entry)`. A tangent at level L is computed with only the levels below L active, so it
+carries its own tangents at those levels: nested levels give derivatives of derivatives (the
+hyper-dual numbers of jacfwd(jacfwd(f))). Leaving a level drops every tangent made in it (an entry of
+a level that is not active reads as none). The user-facing API (`dual_level`, `make_dual`,
 `unpack_dual`) is in refgrad/autograd/forward_ad.py, above the ops it uses.
 """
 import itertools
 
-__all__ = ["state", "enter_dual_level", "exit_dual_level", "tangent_of", "set_tangent", "size_mismatch"]
+__all__ = ["state", "enter_dual_level", "enter_transform_level", "exit_dual_level", "tangent_of", "set_tangent",
+           "size_mismatch", "levels_below", "no_levels", "entries"]
+
+NESTED = "Nested forward mode AD is not supported at the moment"
 
 
 class _State:
-    __slots__ = ("level",)
+    __slots__ = ("level", "stack", "user")
 
     def __init__(self):
-        self.level = None  # the active level's id, or None
+        self.level = None  # the innermost active level's id, or None
+        self.stack = ()  # the active levels' ids, outermost first
+        self.user = False  # whether the active level is the user's dual_level
 
 
 state = _State()
 _levels = itertools.count()
 
 
+def _activate(stack):
+    state.stack = stack
+    state.level = stack[-1] if stack else None
+
+
 def enter_dual_level():
-    if state.level is not None:
-        raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    state.level = next(_levels)
+    """The user's level (forward_ad.dual_level): nothing nests with it."""
+    if state.stack:
+        raise RuntimeError(NESTED)
+    _activate((next(_levels),))
+    state.user = True
+    return state.level
+
+
+def enter_transform_level():
+    """A level of torch.func's jvp, inside any others of the transforms."""
+    if state.user:
+        raise RuntimeError(NESTED)
+    _activate(state.stack + (next(_levels),))
     return state.level
 
 
@@ -33,42 +59,75 @@ def exit_dual_level(*, level=None):
     if level is not None and level != state.level:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
                            "not supported.")
-    state.level = None
+    _activate(state.stack[:-1])
+    state.user = False
 
 
-def tangent_of(tensor):
-    """The tensor's tangent at the active level, or None."""
+class levels_below:
+    """Runs a block with only the levels below `level` active (by default below the innermost): the ops there
+    make tangents at those levels only, so a tangent computed at `level` is a plain tensor of that level."""
+
+    __slots__ = ("level", "saved")
+
+    def __init__(self, level=None):
+        self.level = state.level if level is None else level
+
+    def __enter__(self):
+        self.saved = state.stack
+        _activate(self.saved[:self.saved.index(self.level)] if self.level in self.saved else self.saved)
+
+    def __exit__(self, *exc):
+        _activate(self.saved)
+
+
+def no_levels():
+    """Runs a block with no level active."""
+    return levels_below(state.stack[0] if state.stack else None)
+
+
+def tangent_of(tensor, level=None):
+    """The tensor's tangent at `level` (by default the innermost active level), or None."""
     fw = tensor._fw
-    if tensor._base is not None:
-        fw = _view_fw(tensor, fw)
-    if fw is None or fw[0] != state.level:
+    level = state.level if level is None else level
+    if fw is None or level is None:
         return None
-    return fw[1]
+    entry = fw.get(level)
+    if entry is None:
+        return None
+    if tensor._base is not None:
+        entry = _view_entry(tensor, level, entry)
+    return entry[0]
+
+
+def entries(tensor):
+    """(level, tangent) for each active level at which the tensor has a tangent, outermost first."""
+    if tensor._fw is None:
+        return []
+    found = [(level, tangent_of(tensor, level)) for level in state.stack]
+    return [(level, t) for level, t in found if t is not None]
 
 
 class _ViewTangent:
-    """`of(view, base_tangent)`: the view's part of its base's tangent (installed by refgrad/_dispatch.py)."""
+    """`of(view, base_tangent, level)`: the view's part of its base's tangent (installed by refgrad/_dispatch.py)."""
 
-    def of(self, view, base_tangent):
+    def of(self, view, base_tangent, level):
         raise RuntimeError("refgrad's dispatch is not installed yet: import refgrad")
 
 
 VIEW_TANGENT = _ViewTangent()
 
 
-def _view_fw(view, fw):
+def _view_entry(view, level, entry):
     """A view's tangent is its part of its base's (PyTorch's is a view of it), so in-place changes of the base
     or of another view show in it: taken again whenever the base's tangent changed, kept with the base's
-    tangent it came from. (Only for a view that has a tangent at this level: a dual tensor's primal has none.)"""
-    if fw is None or fw[0] != state.level:
-        return fw
+    entry it came from. (Only for a view that has a tangent at this level: a dual tensor's primal has none.)"""
     base_fw = view._base._fw
-    if base_fw is None or base_fw[0] != state.level:
-        return fw
-    if fw is not None and len(fw) == 3 and fw[2] is base_fw:
-        return fw
-    fw = view._fw = (state.level, VIEW_TANGENT.of(view, base_fw[1]), base_fw)
-    return fw
+    base_entry = None if base_fw is None else base_fw.get(level)
+    if base_entry is None or (len(entry) == 2 and entry[1] is base_entry):
+        return entry
+    entry = (VIEW_TANGENT.of(view, base_entry[0], level), base_entry)
+    view._fw = {**view._fw, level: entry}
+    return entry
 
 
 def size_mismatch(shape, tangent_shape):
@@ -78,5 +137,9 @@ def size_mismatch(shape, tangent_shape):
                         f"of size {list(tangent_shape)}.")
 
 
-def set_tangent(tensor, tangent):
-    tensor._fw = (state.level, tangent)
+def set_tangent(tensor, tangent, level=None):
+    """Gives the tensor `tangent` at `level` (by default the innermost); entries of levels left are dropped."""
+    level = state.level if level is None else level
+    fw = {lvl: e for lvl, e in tensor._fw.items() if lvl in state.stack} if tensor._fw else {}
+    fw[level] = (tangent,)
+    tensor._fw = fw

@@ -136,15 +136,11 @@ class Function(metaclass=FunctionMeta):
         recording = grad_mode.state.enabled and any(ctx.needs_input_grad)
         uses_setup_context = cls.setup_context is not Function.setup_context
         tangents = _input_tangents(args, is_tensor)
-        level, forward_level.state.level = forward_level.state.level, None  # the forward's own ops make no tangents
-        try:
-            with grad_mode.no_grad():
-                if uses_setup_context:
-                    outputs = cls.forward(*args, **kwargs)
-                else:
-                    outputs = cls.forward(ctx, *args, **kwargs)
-        finally:
-            forward_level.state.level = level
+        with grad_mode.no_grad(), forward_level.no_levels():  # the forward's own ops make no tangents
+            if uses_setup_context:
+                outputs = cls.forward(*args, **kwargs)
+            else:
+                outputs = cls.forward(ctx, *args, **kwargs)
         if uses_setup_context:
             cls.setup_context(ctx, args, outputs)
         single = not isinstance(outputs, tuple)
@@ -162,26 +158,27 @@ class Function(metaclass=FunctionMeta):
 
 
 def _input_tangents(args, is_tensor):
-    """The inputs' forward-mode tangents (None for each input without one), or None when there are none."""
-    if forward_level.state.level is None:
-        return None
-    tangents = [forward_level.tangent_of(a) if t else None for a, t in zip(args, is_tensor)]
-    return tangents if any(t is not None for t in tangents) else None
+    """The inputs' forward-mode tangents at each active level (None for an input without one), or None when
+    there are none."""
+    levels = {}
+    for level in forward_level.state.stack:
+        tangents = [forward_level.tangent_of(a, level) if t else None for a, t in zip(args, is_tensor)]
+        if any(t is not None for t in tangents):
+            levels[level] = tangents
+    return levels or None
 
 
-def _push_custom_tangents(cls, ctx, tangents, outs):
+def _push_custom_tangents(cls, ctx, levels, outs):
     """A custom Function's output tangents come from its jvp(ctx, *input_tangents); in jvp, ctx.saved_tensors
     are the tensors forward gave ctx.save_for_forward (those for backward are set after)."""
-    level, forward_level.state.level = forward_level.state.level, None
-    ctx._saved = tuple(getattr(ctx, "_saved_for_forward", ()) or ())
-    try:
-        result = cls.jvp(ctx, *tangents)
-    finally:
-        forward_level.state.level = level
-    result = result if isinstance(result, tuple) else (result,)
-    for out, tangent in zip(outs, result):
-        if tangent is not None:
-            forward_level.set_tangent(out, tangent)
+    for level, tangents in levels.items():
+        ctx._saved = tuple(getattr(ctx, "_saved_for_forward", ()) or ())
+        with forward_level.levels_below(level):
+            result = cls.jvp(ctx, *tangents)
+        result = result if isinstance(result, tuple) else (result,)
+        for out, tangent in zip(outs, result):
+            if tangent is not None:
+                forward_level.set_tangent(out, tangent, level)
 
 
 def _fresh_output(out, args):
