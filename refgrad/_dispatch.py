@@ -30,7 +30,8 @@ from ._fp import IGNORE, restore, silence
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import VIEW_HOOKS, ZERO_TENSOR_IMMUTABLE, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
-from .autograd.graph import FREED_MESSAGE, SAVED_HOOKS, WRITES, Node, SavedTensor, before_write, pack_saved
+from .autograd.graph import (FREED_MESSAGE, SAVED_HOOKS, WRITES, Node, SavedTensor, before_write, check_saveable,
+                             pack_saved)
 
 __all__ = ["call", "call_inplace", "forward", "record", "check_inplace", "check_mutable", "bump_version",
            "zero_tensor_like", "needs_history"]
@@ -50,13 +51,17 @@ def call(rule, operands, params):
             return result
     if rule.rejects and _state.enabled and _autograd_runs(rule, operands, params):
         _reject_grad(rule, operands)
+    records = _state.enabled and rule.differentiable and _needs_grad(operands) and _autograd_runs(rule, operands,
+                                                                                                   params)
+    if records:
+        check_inputs_saveable(rule, operands, params, records)
     result = forward(rule, operands, params)
     if rule in _KEEPS_ZERO_TENSORS and any(isinstance(op, Tensor) and op._zt for op in operands):
         _zero_tensor_result(rule, operands, params, result)
     if rule.n_outputs != 1 and not result:  # unbind of an empty dim: nothing to record
         return result
     node = None
-    if _state.enabled and rule.differentiable and _needs_grad(operands) and _autograd_runs(rule, operands, params):
+    if records:
         if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
             node = record(rule, operands, params, result)
         else:
@@ -64,6 +69,31 @@ def call(rule, operands, params):
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result, node)
     return result
+
+
+def _records(rule, operands, params):
+    return _state.enabled and rule.differentiable and _needs_grad(operands) and _autograd_runs(rule, operands, params)
+
+
+def check_inputs_saveable(rule, operands, params, records=None):
+    """PyTorch saves a node's inputs before the kernel runs, so an inference tensor it would save is refused
+    before the kernel's own checks (broadcasting, shapes; an op checking those before `call` calls this
+    first). Outputs are saved after, and checked then."""
+    if records is None and not _records(rule, operands, params):
+        return
+    for i, op in enumerate(operands):
+        if isinstance(op, Tensor) and op._is_inference:
+            break
+    else:
+        if not any(isinstance(v, Tensor) and v._is_inference for v in params.values()):
+            return
+    names = [n for i, uses in rule.edge_uses if isinstance(operands[i], Tensor) and operands[i]._edge()[0] is not None
+             for n in uses] + list(rule.always_saved)
+    for name in names:
+        kind, which = rule.saves[name]
+        value = operands[which] if kind == "input" else params.get(which) if kind == "param" else None
+        if isinstance(value, Tensor):
+            check_saveable(value)
 
 
 # ---------------------------------------------------------------------------- ZeroTensors

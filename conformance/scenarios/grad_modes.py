@@ -316,6 +316,24 @@ def inference_tensor_requiring_grad_in_place(torch, rec):
 
 
 @scenario
+def inference_tensor_saved_before_the_kernel_checks(torch, rec):
+    """PyTorch saves a node's inputs before its kernel runs: an inference tensor the node would save is refused
+    before the kernel finds the shapes do not broadcast or multiply; an op that does not save it (add, where)
+    reports the shapes."""
+    with torch.inference_mode():
+        a = torch.tensor(rec.data(2, 3))
+    b = torch.tensor(rec.data(4), requires_grad=True)
+    cases = {"mul": lambda: a * b, "div": lambda: a / b, "pow": lambda: a ** b, "atan2": lambda: torch.atan2(a, b),
+             "maximum": lambda: torch.maximum(a, b), "minimum": lambda: torch.minimum(b, a),
+             "matmul": lambda: a @ b, "mm": lambda: a.mm(b.reshape(2, 2)), "mv": lambda: a.mv(b),
+             "bmm": lambda: a.unsqueeze(0).bmm(b.reshape(1, 2, 2)),
+             "addmm": lambda: torch.addmm(b[:2], a, b.reshape(2, 2)),
+             "add": lambda: a + b, "where": lambda: torch.where(b > 0, a, b), "cat": lambda: torch.cat([a, b])}
+    for name, fn in cases.items():
+        rec.raises(name, fn)
+
+
+@scenario
 def set_multithreading_enabled_forms(torch, rec):
     """set_multithreading_enabled: a function, a block that nests and a decorator, with no effect on the
     results on the CPU (backward runs on the calling thread); its argument must be a bool."""

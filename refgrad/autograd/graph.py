@@ -167,6 +167,14 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
 
+def check_saveable(tensor):
+    if tensor._is_inference:
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
+            "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
+            "normal tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
 class SavedTensor:
     """A tensor a node keeps for its backward formula, with the version it had when saved.
 
@@ -182,12 +190,7 @@ class SavedTensor:
                  "nonleaf", "producer", "packed", "unpack_hook", "meta")
 
     def __init__(self, tensor, is_output, defer_pack=False):
-        if tensor._is_inference:
-            raise RuntimeError(
-                "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
-                "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
-                "normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
-                "`torch.inference_mode()`.")
+        check_saveable(tensor)
         self.counter = tensor._vc
         self.version = tensor._vc.value
         self.freed = False
