@@ -52,7 +52,7 @@ def rounded_from_float64(ufunc):
     return forward
 
 
-EXP, LOG1P = rounded_from_float64(np.exp), rounded_from_float64(np.log1p)
+EXP, LOG, LOG1P, EXPM1, TANH = (rounded_from_float64(f) for f in (np.exp, np.log, np.log1p, np.expm1, np.tanh))
 
 
 # ------------------------------------------------------------------- arithmetic
@@ -361,7 +361,7 @@ def _welford_var(a, dims, n, correction):
 def logsumexp(a, dim, keepdim):
     top = np.max(a, axis=dim, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
     top = np.where(np.isinf(top), 0, top)
-    out = np.log(np.sum(np.exp(a - top), axis=dim, keepdims=True)) + top
+    out = LOG(np.sum(EXP(a - top), axis=dim, keepdims=True)) + top
     return out if keepdim else np.squeeze(out, axis=dim)
 
 
@@ -385,7 +385,7 @@ def log_softmax(a, dim):
     if not a.size:
         return a
     shifted = a - np.max(a, axis=dim, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    return shifted - LOG(np.sum(EXP(shifted), axis=dim, keepdims=True))
 
 
 def arg_extreme(name, a, dim, keepdim):
@@ -650,7 +650,7 @@ def gelu(a, approximate, vectorised=False):
     float32 input of two elements or more goes to oneDNN's gelu_erf there, its own polynomial: within an
     ulp or a few of this, not emulated.)"""
     if approximate == "tanh":
-        return 0.5 * a * (1 + np.tanh(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
+        return 0.5 * a * (1 + TANH(SQRT_2_OVER_PI * (a + 0.044715 * a ** 3)))
     erf = ERF_ARRAY(a * a.dtype.type(M_SQRT1_2)).astype(a.dtype)
     out = a * a.dtype.type(0.5) * (a.dtype.type(1) + erf)
     if vectorised:  # PyTorch's vectorised float32 loop gives NaN for +inf
@@ -665,7 +665,7 @@ def np_reduce(a, reduction):
 
 
 def log_clamped(a):
-    return np.maximum(np.log(a), -100)
+    return np.maximum(LOG(a), -100)
 
 
 def bce(x, t, w, reduction):
@@ -723,25 +723,25 @@ def softmax_backward(g, y, dim):
 
 def log_softmax_backward(g, y, dim):
     """_log_softmax_backward_data: g - exp(y) * sum(g) along dim."""
-    return g - np.exp(y) * np.sum(g, axis=dim if y.ndim else None, keepdims=True)
+    return g - EXP(y) * np.sum(g, axis=dim if y.ndim else None, keepdims=True)
 
 
 def gelu_backward(g, x, approximate):
     """PyTorch's GeluBackwardKernelImpl: g * (cdf + x * pdf), or the tanh approximation's derivative."""
     if approximate == "tanh":
         inner = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
-        t = np.tanh(inner)
+        t = TANH(inner)
         right = 0.5 * x * (1 - t * t) * (SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
         return (g * (0.5 * (1 + t) + right)).astype(g.dtype)
     cdf = 0.5 * (1 + ERF_ARRAY(x / SQRT_2))
-    pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    pdf = EXP(-0.5 * x * x) / math.sqrt(2 * math.pi)
     return (g * (cdf + x * pdf)).astype(g.dtype)
 
 
 def log_sigmoid_backward(g, x):
     """PyTorch's CPU kernel: g * (max_deriv - sign * z / (1 + z)) with z = exp(-|x|)."""
     negative = x < 0
-    z = np.exp(-np.abs(x))
+    z = EXP(-np.abs(x))
     return g * (negative.astype(x.dtype) - np.where(negative, 1, -1).astype(x.dtype) * (z / (1 + z)))
 
 

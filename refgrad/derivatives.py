@@ -198,7 +198,7 @@ SQRT = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda grad, result: grad / ops.
 SIN = _unary("sin", "SinBackward0", kernels.rounded_from_float64(np.sin), lambda grad, self: grad * self.cos())
 COS = _unary("cos", "CosBackward0", kernels.rounded_from_float64(np.cos), lambda grad, self: grad * -self.sin())
 TANH = _unary("tanh", "TanhBackward0", kernels.rounded_from_float64(np.tanh), lambda grad, result: ops.tanh_backward(grad, result))
-SIGMOID = _unary("sigmoid", "SigmoidBackward0", lambda a: 1 / (1 + np.exp(-a)),
+SIGMOID = _unary("sigmoid", "SigmoidBackward0", lambda a: 1 / (1 + kernels.EXP(-a)),
                  lambda grad, result: ops.sigmoid_backward(grad, result))
 EXP2 = _unary("exp2", "Exp2Backward0", kernels.rounded_from_float64(np.exp2), lambda grad, result: ops.mul_scalar(grad * result, math.log(2.0)))
 EXPM1 = _unary("expm1", "Expm1Backward0", kernels.rounded_from_float64(np.expm1), lambda grad, result: grad * ops.add_scalar(result, 1))
@@ -599,10 +599,10 @@ GELU_BACKWARD = entry("gelu_backward", "GeluBackwardBackward0", kernels.gelu_bac
                       {"grad_output": lambda grad, self, approximate: ops.gelu_backward(grad, self, approximate),
                        "self": lambda grad, self, grad_output, approximate:
                            formulas.gelu_double_backward(grad, grad_output, self, approximate)}, jvp="elementwise")
-SILU = entry("silu", "SiluBackward0", kernels.typed("silu_cpu")(lambda a: a / (1 + np.exp(-a))), ("self",),
+SILU = entry("silu", "SiluBackward0", kernels.typed("silu_cpu")(lambda a: a / (1 + kernels.EXP(-a))), ("self",),
              {"self": lambda grad, self: formulas.silu_backward(grad, self)}, dtype="same",
              jvp="elementwise")
-ELU = entry("elu", "EluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a))),
+ELU = entry("elu", "EluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: np.where(a > 0, a, alpha * kernels.EXPM1(a))),
             ("self",),
             {"self": lambda grad, self, alpha: ops.elu_backward(grad, self, alpha)}, dtype="same", jvp="elementwise")
 LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
@@ -612,7 +612,7 @@ LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
                    dtype="same", jvp="elementwise")
 SOFTPLUS = entry("softplus", "SoftplusBackward0",
                  kernels.typed("softplus_cpu")(
-                     lambda a, beta, threshold: np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)),
+                     lambda a, beta, threshold: np.where(a * beta > threshold, a, kernels.LOG1P(kernels.EXP(a * beta)) / beta)),
                  ("self",), {"self": lambda grad, self, beta, threshold: ops.softplus_backward(grad, self, beta, threshold)},
                  dtype="same", jvp="elementwise")
 # Their backward ops, as PyTorch's: the first-order gradient has a grad_fn of its own, and its derivative
@@ -631,7 +631,7 @@ LEAKY_RELU_BACKWARD = entry("leaky_relu_backward", "LeakyReluBackwardBackward0",
                              "self": lambda grad: ops.zeros_like(grad)}, jvp="elementwise")
 SOFTPLUS_BACKWARD = entry("softplus_backward", "SoftplusBackwardBackward0",
                           lambda g, x, beta, threshold: np.where(x * beta > threshold, g,
-                                                                 g / (1 + np.exp(-x * np.asarray(beta, x.dtype)))),
+                                                                 g / (1 + kernels.EXP(-x * np.asarray(beta, x.dtype)))),
                           ("grad_output", "self"),
                           {"grad_output": lambda grad, self, beta, threshold:
                               ops.softplus_backward(grad, self, beta, threshold),

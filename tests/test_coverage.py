@@ -30,10 +30,10 @@ TABLE = derivatives.TABLE
 
 # key -> parts no case reaches yet, and why
 NOT_YET_COVERED = {
-    "_fw_primal": {"parts": ["jvp"], "why": "the primal of a dual tensor has a tangent only at an outer forward "
-                                          "level, and neither engine nests forward levels"},
-    "as_strided": {"parts": ["jvp"], "why": "refgrad runs as_strided only inside CopySlices' backward (and records "
-                                            "it for stale views), never on a dual tensor; it has no public as_strided"},
+    "_fw_primal": {"parts": ["jvp"], "why": "its result is a view, whose tangent is read from its base's "
+                                          "(forward_level._view_entry): the rule's tangent is replaced on the first "
+                                          "read, and the primal of a dual tensor has a tangent only at an outer "
+                                          "level, where its base always has one"},
 }
 
 

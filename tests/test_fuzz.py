@@ -98,3 +98,48 @@ def test_report_merges_searches():
     report = build_fuzz_report([{"seed": 1, "programs": 2, "steps": 5, "rounds": 1, "known": {"a/b": 1},
                                  "findings": {}}], ["refgrad"], 1, 0.5)
     assert report["counts"] == {"programs": 2, "steps": 5, "rounds": 1} and report["known"] == {"a/b": 1}
+
+
+def _nudged_exp(threshold, ulps):
+    """refgrad's exp with every float32 result from an input above `threshold` moved `ulps` ulps up."""
+    import numpy as np
+    from refgrad import derivatives
+    exact = derivatives.EXP.forward
+
+    def forward(a):
+        out = exact(a)
+        if out.dtype == np.float32:
+            out = np.where(a > threshold, out + np.float32(ulps) * np.spacing(out), out)
+        return out
+    return forward
+
+
+EXP_OF_EXP = ["t0 = torch.tensor([2.5, 3.0], dtype=torch.float32)", "t1 = t0.exp()", "t2 = t1.exp()"]
+
+
+def test_rounding_carried_from_an_earlier_step_is_counted_not_reported(monkeypatch):
+    """exp(t0) one ulp off (within tolerance) makes exp(exp(t0)) differ past float32's tolerance: that is the
+    first exp's rounding carried, so the program conforms unless --strict-rounding."""
+    from refgrad import derivatives
+    monkeypatch.setattr(derivatives.EXP, "forward", _nudged_exp(0.0, 1))
+    for strict, expected in ((False, True), (True, False)):
+        differential = Differential(["refgrad"], isolate=False, strict_rounding=strict)
+        try:
+            [(_, _, diff, carried)] = differential.differences(EXP_OF_EXP)
+        finally:
+            differential.close()
+        assert diff["field"] == "2:t2.values" and carried is expected
+
+
+def test_a_difference_from_bit_identical_inputs_is_reported(monkeypatch):
+    """A fault past tolerance only in the second exp (inputs above 10): its inputs were alike bit for bit, so
+    the difference is the op's own and is reported."""
+    from refgrad import derivatives
+    monkeypatch.setattr(derivatives.EXP, "forward", _nudged_exp(10.0, 40))
+    program = EXP_OF_EXP[:2] + ["t2 = (t1 * 3.0).exp()"]
+    differential = Differential(["refgrad"], isolate=False)
+    try:
+        found = differential.differences(program)
+    finally:
+        differential.close()
+    assert [(d["field"], carried) for _, _, d, carried in found] == [("2:t2.values", False)]

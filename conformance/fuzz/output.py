@@ -135,7 +135,8 @@ def _summary_line(report):
     c = report["counts"]
     return (f"{c['programs']} programs, {c['steps']} steps, {c['rounds']} rounds, seed {report['run']['seed']}: "
             f"{len(report['findings'])} new differences, {sum(report['known'].values())} programs with known "
-            f"divergences ({len(report['known'])} signatures)")
+            f"divergences ({len(report['known'])} signatures), {sum(report.get('carried', {}).values())} that "
+            f"differed only by rounding carried from an earlier step")
 
 
 def render_markdown(report):
@@ -151,6 +152,9 @@ def render_markdown(report):
                   format_diff(f["diff"], subject=f["subject"], reference=f["against"]), "```"]
     if report["known"]:
         lines += ["", "## Known divergences met", ""] + [f"- `{s}`: {n} programs" for s, n in sorted(report["known"].items())]
+    if report.get("carried"):
+        lines += ["", "## Carried rounding (not reported; --strict-rounding reports it)", ""] + \
+            [f"- `{s}`: {n} programs" for s, n in sorted(report["carried"].items())]
     return "\n".join(lines) + "\n"
 
 

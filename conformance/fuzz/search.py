@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_
 from ..manifest import FUZZ_PREFIX, find
 from ..runner import DEFAULT_TIMEOUT, WorkerPool, compare_observations
 from ..subjects import comparisons, parse_subject
-from .execute import first_difference, program_task, signature
+from .execute import carried_rounding, first_difference, program_task, signature
 from .programs import programs
 
 __all__ = ["Differential", "Finding", "Search", "program_key", "ROUND_EXAMPLES"]
@@ -36,7 +36,8 @@ def program_key(lines):
 class Differential:
     """Runs programs on subjects and compares each subject with the ones it answers to."""
 
-    def __init__(self, subject_names, *, reference=None, isolate=True, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, subject_names, *, reference=None, isolate=True, timeout=DEFAULT_TIMEOUT, strict_rounding=False):
+        self.strict_rounding = strict_rounding
         self.subjects = [parse_subject(n) for n in subject_names]
         self.against = {s.name: comparisons(s, reference) for s in self.subjects}
         involved = {s.name: s for s in self.subjects}
@@ -73,8 +74,9 @@ class Differential:
         return out
 
     def differences(self, lines, results=None):
-        """(subject, against, first differing field diff) for each pair that differs; a subject that
-        crashed, hung or failed outside the program differs in its `status`."""
+        """(subject, against, first differing field diff, carried) for each pair that differs; a subject that
+        crashed, hung or failed outside the program differs in its `status`. `carried`: every differing value
+        is rounding carried from an earlier step (execute.carried_rounding), unless strict_rounding."""
         results = results or self.results(lines)
         found = []
         for subject in self.subjects:
@@ -86,11 +88,13 @@ class Differential:
                 if own["status"] != "ok" or theirs["status"] != "ok":
                     if own["status"] != theirs["status"]:
                         found.append((subject.name, other, {"field": "status", "expected": theirs["status"],
-                                                            "actual": f"{own['status']}: {own.get('reason')}"}))
+                                                            "actual": f"{own['status']}: {own.get('reason')}"}, False))
                     continue
-                diff = first_difference(compare_observations(theirs["observations"], own["observations"]))
-                if diff is not None:
-                    found.append((subject.name, other, diff))
+                diffs = compare_observations(theirs["observations"], own["observations"])
+                kept = diffs if self.strict_rounding else \
+                    [d for d in diffs if not carried_rounding(d, lines, theirs["observations"], own["observations"])]
+                if kept or diffs:
+                    found.append((subject.name, other, first_difference(kept or diffs), not kept))
         return found
 
 
@@ -142,6 +146,7 @@ class Search:
     progress: object = None  # called with the Search after each round
     findings: dict = field(default_factory=dict)
     known: dict = field(default_factory=dict)  # manifest-listed signatures -> hits
+    carried: dict = field(default_factory=dict)  # signatures of differences only in carried rounding -> hits
     programs: int = 0
     steps: int = 0
     rounds: int = 0
@@ -185,8 +190,11 @@ class Search:
         self.programs += 1
         self.steps += len(lines)
         new = None
-        for subject, against, diff in self.differential.differences(lines):
+        for subject, against, diff, carried in self.differential.differences(lines):
             sig = signature(diff, kinds)
+            if carried:
+                self.carried[sig] = self.carried.get(sig, 0) + 1
+                continue
             if find(self.entries, FUZZ_PREFIX + sig, subject) is not None:
                 self.known[sig] = self.known.get(sig, 0) + 1
                 continue

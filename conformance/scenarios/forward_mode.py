@@ -201,6 +201,8 @@ def nested_forward_mode(torch, rec):
     rec("third_order", func.jacfwd(func.jacfwd(func.jacfwd(lambda v: (v ** 4).sum())))(x))
     g = lambda v: v.tanh() * v.pow(3)  # noqa: E731
     rec("jvp_of_jvp", func.jvp(lambda a: func.jvp(g, (a,), (torch.ones_like(a),))[1], (x,), (x.cos(),)))
+    # the inner jvp's primal output keeps its tangent at the outer level (unpack_dual's _fw_primal)
+    rec("jvp_of_inner_primal", func.jvp(lambda a: func.jvp(g, (a,), (torch.ones_like(a),))[0], (x,), (x.cos(),)))
     rec("jacfwd_of_jacrev", func.jacfwd(func.jacrev(functions["sin_exp"]))(x))
     rec("jacrev_of_jacfwd", func.jacrev(func.jacfwd(functions["sin_exp"]))(x))
     y = rec.tensor(3, requires_grad=True)

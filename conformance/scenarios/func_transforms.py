@@ -56,6 +56,7 @@ def vmap_dims(torch, rec):
     rec("reduce", vmap(lambda a: (a.softmax(0) * a).sum())(x))
     rec("matmul", vmap(torch.mv, in_dims=(None, 0))(rec.tensor(4, 3), x))
     rec("nested", vmap(vmap(torch.mul))(x, x.exp()))
+    rec("torch_vmap", torch.vmap(torch.mul, in_dims=(0, None))(x, y[0]))  # torch.vmap is torch.func.vmap
     rec("nested_in_dims", vmap(vmap(torch.mul, in_dims=(0, None)), in_dims=(None, 0))(y, x))
     rec("chunk_size", vmap(torch.sin, chunk_size=1)(rec.tensor(3, 2)))
     rec("chunk_size_large", vmap(torch.sin, chunk_size=5)(rec.tensor(3, 2)))
