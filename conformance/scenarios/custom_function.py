@@ -84,6 +84,37 @@ def needs_input_grad_and_non_differentiable(torch, rec):
 
 
 @scenario
+def saved_non_differentiable_outputs(torch, rec):
+    """Only an output the node produced (its grad_fn) is saved as an output: one marked non-differentiable, or
+    an integer one, is saved as the tensor itself, so unpacking it gives a leaf that needs no grad, also in a
+    backward run with create_graph (where indexing with it is then allowed)."""
+    class RowMax(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            values, indices = x.max(dim=1)
+            sign = (values > 0).to(x.dtype)
+            ctx.mark_non_differentiable(indices, sign)
+            ctx.save_for_backward(x, indices, sign)
+            return values, indices, sign
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_indices, grad_sign):
+            x, indices, sign = ctx.saved_tensors
+            rec("in_backward", [[t.requires_grad, t.grad_fn is None] for t in (indices, sign)])
+            return torch.zeros_like(x).scatter(1, indices.unsqueeze(1), (grad_values * sign).unsqueeze(1))
+
+    x = torch.tensor(rec.data(2, 3), requires_grad=True)
+    values, indices, sign = RowMax.apply(x)
+    saved = values.grad_fn.saved_tensors
+    rec("saved", [[t.requires_grad, t.grad_fn is None] for t in saved[1:]])
+    rec("identity", [saved[1] is indices, saved[2] is sign])
+    (g,) = torch.autograd.grad((values ** 2).sum(), x, create_graph=True)
+    rec("g", g)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    rec("h", h)
+
+
+@scenario
 def wrong_number_of_grads(torch, rec):
     class Bad(torch.autograd.Function):
         @staticmethod

@@ -151,8 +151,10 @@ class Function(metaclass=FunctionMeta):
             outs = tuple(_fresh_output(o, args) for o in outs)
         if tangents is not None:
             _push_custom_tangents(cls, ctx, tangents, outs)
+        # an output is saved as one only if ctx made it (PyTorch: grad_fn == cdata); a non-differentiable
+        # output is saved as the tensor itself, a leaf that needs no grad
         ctx._saved = tuple(
-            SavedTensor(t, is_output=recording and any(t is o for o in outs)) if isinstance(t, Tensor) else t
+            SavedTensor(t, is_output=recording and t._grad_fn is ctx) if isinstance(t, Tensor) else t
             for t in getattr(ctx, "_to_save", ()) or ())
         return outs[0] if single else outs
 
