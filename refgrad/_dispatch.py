@@ -253,7 +253,7 @@ def record(rule, operands, params, result, inputs_for_saving=None, in_place=Fals
             out._grad_fn = node
             out._output_nr = nr
     if SAVED_HOOKS.stack:  # saved_tensors_hooks; an in-place op's output is packed once written (call_inplace)
-        pack_saved(saved, None if in_place else (result,) if rule.n_outputs == 1 else result)
+        pack_saved(saved, None if in_place else (result,) if rule.n_outputs == 1 else result, rule.output_params)
     return node
 
 

@@ -538,7 +538,8 @@ def bce_logits_target(grad, self, target, weight, pos_weight, reduction):
     return ops.div_scalar(g, self.numel()) if reduction == "mean" else g
 
 
-def nll_backward(grad, self, weight, target, reduction, ignore_index):
+def nll_backward(grad, self, weight, target, reduction, ignore_index, total_weight):
+    # total_weight is named as PyTorch's formula reads it (so the node saves it); the backward op sums it again
     if self.dim() == 1 and target.dim():  # the forward takes a target of shape [1]; PyTorch's backward does not
         raise RuntimeError(f"size mismatch (got input: {list(self.shape)}, target: {list(target.shape)})")
     return ops.nll_loss_backward(grad, self, target, weight, reduction, ignore_index)

@@ -715,6 +715,20 @@ def nll(x, target, w, reduction, ignore_index):
     return np.sum(loss) / np.sum(weights)
 
 
+@quietly  # computed before the op's kernel
+def nll_total_weight(x, target, w, reduction, ignore_index):
+    """The second output of ATen's nll_loss_forward, which NllLossBackward0 saves: the summed weight of the
+    targets not ignored (zero for reduction="none" over a batch, which ATen does not sum). Zero too where the
+    op then refuses its arguments (an integer input, no classes)."""
+    if reduction == "none" and x.ndim == 2 or x.dtype.kind != "f" or x.shape[-1] == 0:
+        return np.zeros((), x.dtype)
+    t = getattr(target, "_data", target).reshape(-1)
+    valid = t != ignore_index
+    safe = np.clip(np.where(valid, t, 0), 0, x.shape[-1] - 1)  # a target out of bounds: the forward raises
+    weights = np.ones(x.shape[-1], x.dtype) if w is None else w._data.astype(x.dtype)
+    return np.sum(weights[safe] * valid, dtype=x.dtype)
+
+
 # The backward ops of the losses and activations (their gradients are ops, as in PyTorch: see derivatives.py).
 def softmax_backward(g, y, dim):
     """_softmax_backward_data: (g - sum(g * y)) * y along dim."""
@@ -1017,6 +1031,18 @@ def _sum_left_to_right(rows):
 def layer_norm_moments(x, normalized_shape, eps):
     """The mean and rstd of each normalized row (flat), as native_layer_norm saves them."""
     return _row_moments(x.reshape(-1, math.prod(normalized_shape)), eps)
+
+
+@quietly  # computed before the op's kernel
+def layer_norm_outputs(x, normalized_shape, eps):
+    """native_layer_norm's second and third outputs: the mean and rstd of each row, shaped as x with the
+    normalized dims 1, in x's dtype (half computed in float, as the forward). Non-float x: zeros (the op
+    refuses it)."""
+    shape = x.shape[:x.ndim - len(normalized_shape)] + (1,) * len(normalized_shape)
+    if x.dtype.kind != "f":
+        return np.zeros(shape), np.zeros(shape)
+    wide = x.astype(np.float32) if x.dtype == np.float16 else x
+    return tuple(m.reshape(shape).astype(x.dtype) for m in layer_norm_moments(wide, normalized_shape, eps))
 
 
 def layer_norm_backward(g, x, w, normalized_shape, eps):

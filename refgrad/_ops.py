@@ -383,7 +383,10 @@ def nll_loss_backward(grad_output, self, target, weight, reduction, ignore_index
 
 def nll_loss_forward(self, weight, target, reduction, ignore_index):
     """nll_loss on checked arguments (the double backward of nll_loss_backward applies it to a gradient)."""
-    return call(D.NLL_LOSS, (self, weight), {"target": target, "reduction": reduction, "ignore_index": ignore_index})
+    total_weight = Tensor._make(kernels.nll_total_weight(self._data, target, weight, reduction, ignore_index),
+                                self._dtype, self._device)
+    return call(D.NLL_LOSS, (self, weight), {"target": target, "reduction": reduction, "ignore_index": ignore_index,
+                                             "total_weight": total_weight})
 
 
 def embedding_dense_backward(grad_output, indices, num_weights, padding_idx):

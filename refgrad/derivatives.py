@@ -688,9 +688,10 @@ LOG_SIGMOID_BACKWARD = entry("log_sigmoid_backward", "LogSigmoidBackwardBackward
                                   formulas.log_sigmoid_double_backward(grad * grad_output, self)}, jvp="elementwise")
 
 
-NLL_LOSS = entry("nll_loss_forward", "NllLossBackward0", lambda x, w, target, reduction, ignore_index:
+NLL_LOSS = entry("nll_loss_forward", "NllLossBackward0", lambda x, w, target, reduction, ignore_index, total_weight:
                  kernels.nll(x, target, w, reduction, ignore_index), ("self", "weight"),
-                 {"self": formulas.nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward", jvp="linear")
+                 {"self": formulas.nll_backward}, dtype="same", rejects=("weight",), fn_name="nll_loss_forward",
+                 jvp="linear", output_params=("total_weight",))
 # nll_loss's gradient does not depend on the input's values, but PyTorch's op takes it (with a zero derivative):
 # under create_graph=True the gradient requires grad when the input does.
 NLL_LOSS_BACKWARD = entry("nll_loss_backward", "NllLossBackwardBackward0", kernels.nll_backward, ("grad_output", "self"),
@@ -751,14 +752,17 @@ AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
                             jvp="linear")
 
 
-NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0", kernels.layer_norm,
+NATIVE_LAYER_NORM = entry("native_layer_norm", "NativeLayerNormBackward0",
+                          lambda x, w, b, normalized_shape, eps, result1, result2:
+                              kernels.layer_norm(x, w, b, normalized_shape, eps),
                           ("input", "weight", "bias"),
-                          # PyTorch's one formula for the three reads input, weight and bias: each formula here
-                          # names all three, so the node saves them whichever requires grad
-                          {name: (lambda i: lambda grad, input, weight, bias, normalized_shape, eps:
+                          # PyTorch's one formula for the three reads input, weight, bias and the forward's mean
+                          # and rstd (result1, result2, outputs of its op): each formula here names them all, so
+                          # the node saves them whichever requires grad
+                          {name: (lambda i: lambda grad, input, weight, bias, normalized_shape, eps, result1, result2:
                                   ops.native_layer_norm_backward(grad, input, weight, normalized_shape, eps)[i])(i)
                            for i, name in enumerate(("input", "weight", "bias"))},
-                          jvp=formulas.layer_norm_jvp)
+                          jvp=formulas.layer_norm_jvp, output_params=("result1", "result2"))
 # its backward is an op of its own, as PyTorch's: its kernel's rounding, and NativeLayerNormBackwardBackward0
 # under create_graph; it gives the gradients of the input, the weight and the bias
 NATIVE_LAYER_NORM_BACKWARD = entry(

@@ -191,6 +191,27 @@ def raw_saved_tensor_hooks(torch, rec):
 
 
 @scenario
+def saved_tensors_hooks_op_outputs(torch, rec):
+    """What an op computes beside its result and its node saves (max_pool2d's indices, nll_loss's total weight,
+    layer_norm's mean and rstd) is packed too, after the inputs, as the op's outputs are."""
+    log = []
+    F = torch.nn.functional
+    x = torch.tensor(rec.data(1, 2, 4, 4), requires_grad=True)
+    target = torch.tensor([1, 0, -100, 3])
+    with _hooks(torch, log):
+        F.max_pool2d(x, 2)
+        loss = F.nll_loss(x[0, 0], target, weight=torch.tensor(rec.data(4, low=0.5)))
+        normed = F.layer_norm(x, (4, 4))
+        half = F.layer_norm(x.half(), (4,))
+    rec("packed", [entry[:2] + entry[3:] for entry in log])
+    rec("total_weight", (loss.grad_fn._saved_total_weight, F.nll_loss(x[0, 0], target)))
+    for name, out in (("layer_norm", normed), ("half", half)):
+        rec(name, (out.grad_fn._saved_result1, out.grad_fn._saved_result2))
+    F.cross_entropy(x[0, 1], target, reduction="none").sum().backward()
+    rec("x.grad", x.grad)
+
+
+@scenario
 def custom_function_saved_tensors_hooks(torch, rec):
     class Twice(torch.autograd.Function):
         @staticmethod

@@ -331,20 +331,21 @@ class SavedTensor:
         self.unpack_hook = None
 
 
-def pack_saved(saved, outputs=None):
+def pack_saved(saved, outputs=None, late=frozenset()):
     """Packs, under saved_tensors_hooks, what a node of the derivative table saves, in PyTorch's order: the
     inputs by name, then (given `outputs`, the op's outputs once their grad_fn is set, or the tensor an
-    in-place op wrote into) the outputs by name. Called while hooks are set."""
+    in-place op wrote into) the outputs by name, among them the `late` names: params that are outputs of
+    PyTorch's op (max_pool2d's indices, Rule.output_params). Called while hooks are set."""
     hooks = SAVED_HOOKS.stack[-1]
-    for name in sorted(saved):
+    for name in sorted(saved.keys() - late):
         for v in _saved_tensors(saved[name]):
             if v.tensor is not None and v.unpack_hook is None:
                 v.pack(v.tensor, *hooks)
     if outputs is not None:
         for name in sorted(saved):
             for v in _saved_tensors(saved[name]):
-                if v.tensor is None and v.unpack_hook is None and not v.freed:
-                    v.pack(outputs[v.output_nr], *hooks)
+                if v.unpack_hook is None and not v.freed:
+                    v.pack(outputs[v.output_nr] if v.tensor is None else v.tensor, *hooks)
 
 
 def _saved_tensors(value):

@@ -14,7 +14,7 @@ from .. import _ops
 from .._creation import rand, zeros_like
 from .._dispatch import call
 from .._formulas import reduce_loss
-from .._kernels import max_pool_indices
+from .._kernels import layer_norm_outputs, max_pool_indices
 from .._promotion import broadcast_shapes
 from .._ops import relu, log_sigmoid  # noqa: F401  (re-exported)
 from .._signatures import Parser, Signature, matches, wrong_type
@@ -223,7 +223,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     t = target if target._dtype is dt.int64 else target.long()
-    return call(D.NLL_LOSS, (input, weight), {"target": t, "reduction": reduction, "ignore_index": ignore_index})
+    return _ops.nll_loss_forward(input, weight, t, reduction, ignore_index)
 
 
 def _check_target_dtype(target):
@@ -326,7 +326,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
                            f"{list(input.shape)}")
-    return call(D.NATIVE_LAYER_NORM, (input, weight, bias), {"normalized_shape": normalized_shape, "eps": eps})
+    mean, rstd = _layer_norm_moments(input, normalized_shape, eps)
+    return call(D.NATIVE_LAYER_NORM, (input, weight, bias), {"normalized_shape": normalized_shape, "eps": eps,
+                                                             "result1": mean, "result2": rstd})
+
+
+def _layer_norm_moments(input, normalized_shape, eps):
+    """native_layer_norm's second and third outputs, which its node saves: each row's mean and rstd."""
+    return tuple(Tensor._make(m, input._dtype, input._device)
+                 for m in layer_norm_outputs(input._data, normalized_shape, eps))
 
 
 # --------------------------------------------------------------------------- convolution and pooling
