@@ -180,5 +180,5 @@ def tensor_repr(t):
     if t._fw is not None:
         tangent = tangent_of(t)
         if tangent is not None:
-            suffixes.append("tangent=" + tensor_repr(tangent))
+            suffixes.append(f"tangent={tangent}")  # as PyTorch's: a 0-d tangent formats as its Python number
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -24,6 +24,36 @@ def _argnums_tuple(argnums):
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
+def _argnums(argnums, args):
+    """The argnums as a tuple of indices into args (a negative one counted from the end), checked as
+    torch.func's _slice_argnums does."""
+    if not isinstance(argnums, (int, tuple)):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    nums = tuple(_argnum(a, len(args)) for a in _argnums_tuple(argnums))
+    if isinstance(argnums, tuple) and not nums:
+        raise RuntimeError("argnums must be non-empty")
+    if isinstance(argnums, tuple) and len(set(nums)) != len(nums):
+        raise RuntimeError(f"argnums elements must be unique, got {nums}")
+    return nums
+
+
+def _argnum(argnum, num_args):
+    if not isinstance(argnum, int):
+        raise RuntimeError(f"argnum must be int, got: {type(argnum)}")
+    if -num_args <= argnum < num_args:
+        return argnum % num_args
+    raise RuntimeError(f"Got argnum={argnum}, but only {num_args} positional inputs")
+
+
+def _output_and_aux(out, has_aux, api):
+    """f's output, and its aux when has_aux (f must then return a pair)."""
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return out
+
+
 def _wrap(x):
     """A fresh tensor for differentiating with respect to x, connected to x's graph when it has one."""
     if not isinstance(x, Tensor):
@@ -75,11 +105,10 @@ def _differentiable(args, nums):
 def grad_and_value(func, argnums=0, has_aux=False):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        nums = _argnums_tuple(argnums)
+        nums = _argnums(argnums, args)
         with _Nested():
             args, inputs, keep, regroup = _differentiable(args, nums)
-            out = func(*args, **kwargs)
-            out, aux = out if has_aux else (out, None)
+            out, aux = _output_and_aux(func(*args, **kwargs), has_aux, "grad_and_value(f)(*args)")
             if not isinstance(out, Tensor) or out.dim() != 0:
                 shape = "" if not isinstance(out, Tensor) else f" but got output of shape {list(out.shape)}"
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got "
@@ -116,7 +145,7 @@ def vjp(func, *primals, has_aux=False):
     with _Nested():
         primals, inputs, keep, regroup = _differentiable(primals, range(len(primals)))
         out = func(*primals)
-    out, aux = out if has_aux else (out, None)
+    out, aux = _output_and_aux(out, has_aux, "vjp(f, *primals)")
     outputs, _ = _flatten(out)
 
     def vjp_fn(*cotangents):
@@ -146,8 +175,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                    f"{type(x)}")
     with _TransformLevel():
         duals = [forward_ad.make_dual(p, t) for p, t in zip(flat_primals, flat_tangents)]
-        out = func(*_unflatten(duals, primal_spec))
-        out, aux = out if has_aux else (out, None)
+        out, aux = _output_and_aux(func(*_unflatten(duals, primal_spec)), has_aux, "jvp(f, primals, tangents)")
         outputs, out_spec = _flatten(out)
         unpacked = [forward_ad.unpack_dual(o) for o in outputs]
         values = [u.primal for u in unpacked]
@@ -166,7 +194,7 @@ class _TransformLevel:
         return forward_level.enter_transform_level()
 
     def __exit__(self, *exc):
-        forward_level.exit_dual_level()
+        forward_level.exit_level()
 
 
 def _basis(x):
@@ -175,13 +203,17 @@ def _basis(x):
     return [eye[i].reshape(x.shape) for i in range(n)]
 
 
-def jacrev(func, argnums=0):
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+
     @functools.wraps(func)
     def wrapper(*args):
-        nums = _argnums_tuple(argnums)
+        nums = _argnums(argnums, args)
         with _Nested():
             args, inputs, keep, regroup = _differentiable(args, nums)
-            outputs, out_spec = _flatten(func(*args))
+            out, aux = _output_and_aux(func(*args), has_aux, "vjp(f, *primals)")
+            outputs, out_spec = _flatten(out)
             jacobians = []
             for out in outputs:
                 rows = [[] for _ in inputs]
@@ -194,7 +226,8 @@ def jacrev(func, argnums=0):
                 jac = [_ops.stack(r).reshape(tuple(out.shape) + tuple(x.shape)) if r else
                        _creation.zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype) for r, x in zip(rows, inputs)]
                 jacobians.append(regroup(j if keep else j.detach() for j in jac))
-        return _by_output(jacobians, out_spec, argnums)
+        jacobian = _by_output(jacobians, out_spec, argnums)
+        return (jacobian, aux if keep else _detached(aux)) if has_aux else jacobian
     return wrapper
 
 
@@ -203,10 +236,15 @@ def _by_output(jacobians, out_spec, argnums):
     return _unflatten([j[0] if isinstance(argnums, int) else tuple(j) for j in jacobians], out_spec)
 
 
-def jacfwd(func, argnums=0):
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """One jvp per basis vector, where PyTorch vmaps one over the basis: random ops follow `randomness` as in
+    vmap, and the aux (with has_aux) is the first jvp's."""
     @functools.wraps(func)
     def wrapper(*args):
-        nums = _argnums_tuple(argnums)
+        nums = _argnums(argnums, args)
+        if randomness not in ("error", "different", "same"):
+            raise RuntimeError("Only allowed values for randomness are 'error', 'different', or 'same'. Got "
+                               f"{randomness}")
         keep = _depth[0] > 0 or any(isinstance(a, Tensor) and a.requires_grad for a in _flatten(args)[0])
         primals, spec = _flatten(tuple(args[i] for i in nums))
 
@@ -217,21 +255,26 @@ def jacfwd(func, argnums=0):
             return func(*full)
 
         columns = []  # per input leaf: per basis vector, the output tangents' leaves
-        out_leaves, out_spec = None, None
-        for k, x in enumerate(primals):
-            columns.append([])
-            for e in _basis(x):
-                tangents = [e if m == k else _creation.zeros_like(p) for m, p in enumerate(primals)]
-                with _Nested():
-                    out, t = jvp(of_the_argnums, _unflatten(primals, spec), _unflatten(tangents, spec))
-                out_leaves, out_spec = _flatten(out)
-                columns[-1].append(_flatten(t)[0])
+        out_leaves, out_spec, auxes = None, None, []
+        with _Randomness(randomness) as rng:
+            for k, x in enumerate(primals):
+                columns.append([])
+                for e in _basis(x):
+                    rng.slice()
+                    tangents = [e if m == k else _creation.zeros_like(p) for m, p in enumerate(primals)]
+                    with _Nested():
+                        out, t, *aux = jvp(of_the_argnums, _unflatten(primals, spec), _unflatten(tangents, spec),
+                                           has_aux=has_aux)
+                    out_leaves, out_spec = _flatten(out)
+                    columns[-1].append(_flatten(t)[0])
+                    auxes += aux
         jacobians = []
         for o, out in enumerate(out_leaves):
             jac = [_ops.stack([c[o] for c in cols], -1).reshape(tuple(out.shape) + tuple(x.shape))
                    for cols, x in zip(columns, primals)]
             jacobians.append(_unflatten([j if keep else j.detach() for j in jac], spec))
-        return _by_output(jacobians, out_spec, argnums)
+        jacobian = _by_output(jacobians, out_spec, argnums)
+        return (jacobian, auxes[0]) if has_aux else jacobian
     return wrapper
 
 

@@ -114,6 +114,83 @@ def custom_function_jvp(torch, rec):
     rec("cube_backward", x.grad)
 
 
+@scenario(dtypes=("float64",))
+def dual_level_numbers(torch, rec):
+    """The user's level is PyTorch's level 0 (its index among the active levels, and nothing nests with it): what
+    enter_dual_level and dual_level return, what the errors name; leaving a level that is not active is refused."""
+    fwAD = torch.autograd.forward_ad
+    x, t = rec.tensor(3), rec.tensor(3)
+    with fwAD.dual_level() as level:
+        rec("dual_level", level)
+        d = fwAD.make_dual(x, t)
+        rec.raises("make_dual_of_a_dual", lambda: fwAD.make_dual(d, t))
+        rec.raises("make_dual_of_its_result", lambda: fwAD.make_dual(d * 2, t))
+        rec("make_dual_of_its_primal", fwAD.make_dual(fwAD.unpack_dual(d).primal, t * 2))
+    try:
+        rec("entered", fwAD.enter_dual_level())
+        rec.raises("exit_another_level", lambda: fwAD.exit_dual_level(level=1))
+        rec("exited", fwAD.exit_dual_level(level=0))
+        rec.raises("exit_again", lambda: fwAD.exit_dual_level())
+        rec.raises("exit_level_0_again", lambda: fwAD.exit_dual_level(level=0))
+        rec("entered_again", fwAD.enter_dual_level())
+    finally:
+        rec.raises("left", fwAD.exit_dual_level)  # and no level stays active for the cases after this one
+
+
+@scenario(dtypes=("float64",))
+def custom_function_jvp_results(torch, rec):
+    """What a custom Function's jvp returns is checked as PyTorch's set_fw_grad and its Function wrapper do: one
+    tangent per output, a tensor or None, of the output's size (not broadcast to it); a tangent of another
+    floating dtype is kept as it is. (A None fails an internal assert in PyTorch: not asked for.)"""
+    fwAD = torch.autograd.forward_ad
+    results = {"shorter": lambda t: t[:2], "broadcastable": lambda t: t[:1], "0d": lambda t: t.sum(),
+               "float32": lambda t: t.float(), "number": lambda t: 3.0, "two_for_one": lambda t: (t, t)}
+    for name, result in results.items():
+        class Double(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def jvp(ctx, t, result=result):
+                return result(t)
+
+        def tangent():
+            with fwAD.dual_level():
+                return fwAD.unpack_dual(Double.apply(fwAD.make_dual(rec.tensor(4), rec.tensor(4)))).tangent
+        rec.raises(name, tangent)
+
+
+@scenario(dtypes=("float32", "float64"))
+def jacobian_options(torch, rec):
+    """jacfwd's and jacrev's has_aux (the aux as f returned it, without tangents), jacfwd's randomness and
+    jacrev's chunk_size, and the argnums checks of torch.func's transforms (negative argnums count from the end;
+    jacfwd's own with a negative argnums is PyTorch's bug, a zero jacobian, so it is not asked for here)."""
+    func = torch.func
+    x, y = rec.tensor(3), rec.tensor(3)
+    rec("jacrev_has_aux", func.jacrev(lambda a: (a.sin(), a.sum()), has_aux=True)(x))
+    rec("jacfwd_has_aux", func.jacfwd(lambda a: (a.sin(), [a.sum(), a * 2]), has_aux=True)(x))
+    rec("jacfwd_has_aux_argnums", func.jacfwd(lambda a, b: (a * b, (a + b).exp()), (0, 1), True)(x, y))
+    rec("jacrev_negative_argnums", func.jacrev(lambda a, b: a * b, argnums=(-1, 0))(x, y))
+    rec("jacrev_chunk_size", func.jacrev(lambda a: a.sin(), chunk_size=2)(x))
+    rec("jacfwd_randomness_same", func.jacfwd(lambda a: a.exp(), randomness="same")(x))
+    for name, transform in (("jacrev", func.jacrev), ("jacfwd", func.jacfwd)):
+        rec.raises(f"{name}_has_aux_not_a_pair", lambda: transform(lambda a: a.sin(), has_aux=True)(x))
+    rec.raises("jacfwd_has_aux_a_list", lambda: func.jacfwd(lambda a: [a, a], has_aux=True)(x))
+    rec.raises("grad_has_aux_not_a_pair", lambda: func.grad(lambda a: a.sum(), has_aux=True)(x))
+    rec.raises("vjp_has_aux_not_a_pair", lambda: func.vjp(lambda a: a.sin(), x, has_aux=True))
+    rec.raises("jvp_has_aux_not_a_pair", lambda: func.jvp(lambda a: a.sin(), (x,), (y,), has_aux=True))
+    two = lambda a, b: a * b  # noqa: E731
+    argnums = {"repeated": (1, -1), "empty": (), "past_the_end": 2, "a_list": [0, 1], "a_float": (0, 1.0)}
+    for name, nums in argnums.items():
+        for transform in ("jacfwd", "jacrev", "hessian"):
+            rec.raises(f"{transform}_argnums_{name}", lambda: getattr(func, transform)(two, argnums=nums)(x, y))
+        rec.raises(f"grad_argnums_{name}", lambda: func.grad(lambda a, b: two(a, b).sum(), argnums=nums)(x, y))
+    rec.raises("jacfwd_random_op", lambda: func.jacfwd(lambda a: a * torch.rand(3))(x))
+    rec.raises("jacfwd_bad_randomness", lambda: func.jacfwd(lambda a: a, randomness="nope")(x))
+    rec.raises("jacrev_chunk_size_0", lambda: func.jacrev(lambda a: a, chunk_size=0))
+
+
 @scenario(dtypes=("float32", "float64"))
 def func_transforms(torch, rec):
     func = torch.func

@@ -59,3 +59,19 @@ def print_options(torch, rec):
             torch.set_printoptions(profile="default")
     finally:
         torch.set_printoptions(profile="default")
+
+
+@scenario(dtypes=("float32", "float64"))
+def dual_tensors(torch, rec):
+    """A dual tensor's repr ends with `tangent=` and the tangent formatted as `f"{tangent}"` does: a 0-d
+    tangent as its Python number (Tensor.__format__), any other as its repr (with its grad_fn)."""
+    fwAD = torch.autograd.forward_ad
+    x = rec.tensor(3, requires_grad=True)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x.detach(), rec.tensor(3))
+        g = fwAD.make_dual(x, rec.tensor(3))
+        _reprs(torch, rec, {
+            "1d": d, "2d": fwAD.make_dual(rec.tensor(2, 3), rec.tensor(2, 3)), "0d": d.sum(), "0d_of_1d": d[1],
+            "requires_grad": g, "0d_tangent_with_grad_fn": (g.exp() * g).sum(), "nd_tangent_with_grad_fn": g * g,
+        })
+        rec("str_0d", str(d.sum()))

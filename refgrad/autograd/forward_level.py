@@ -5,16 +5,17 @@ is active in every thread (tests/test_grad_mode.py probes this). The user's `dua
 and nests with nothing, as PyTorch's; torch.func's forward transforms (jvp, jacfwd) nest among
 themselves, each entering a level inside the one before (`enter_transform_level`).
 
-A tensor's `_fw` maps a level's id to its entry there: `(tangent,)`, or for a view
-`(tangent, base_entry)`. A tangent at level L is computed with only the levels below L active, so it
-carries its own tangents at those levels: nested levels give derivatives of derivatives (the
-hyper-dual numbers of jacfwd(jacfwd(f))). Leaving a level drops every tangent made in it (an entry of
-a level that is not active reads as none). The user-facing API (`dual_level`, `make_dual`,
-`unpack_dual`) is in refgrad/autograd/forward_ad.py, above the ops it uses.
+A level's id is refgrad's own, never reused, so a tensor's entries of levels left read as none; the
+number the user sees is PyTorch's (forward_ad.py). A tensor's `_fw` maps a level's id to its entry
+there: `(tangent,)`, or for a view `(tangent, base_entry)`. A tangent at level L is computed with
+only the levels below L active, so it carries its own tangents at those levels: nested levels give
+derivatives of derivatives (the hyper-dual numbers of jacfwd(jacfwd(f))). Leaving a level drops
+every tangent made in it (an entry of a level that is not active reads as none). The user-facing API
+(`dual_level`, `make_dual`, `unpack_dual`) is in refgrad/autograd/forward_ad.py, above the ops it uses.
 """
 import itertools
 
-__all__ = ["state", "enter_dual_level", "enter_transform_level", "exit_dual_level", "tangent_of", "set_tangent",
+__all__ = ["state", "enter_user_level", "enter_transform_level", "exit_level", "tangent_of", "set_tangent",
            "size_mismatch", "levels_below", "no_levels", "entries"]
 
 NESTED = "Nested forward mode AD is not supported at the moment"
@@ -38,7 +39,7 @@ def _activate(stack):
     state.level = stack[-1] if stack else None
 
 
-def enter_dual_level():
+def enter_user_level():
     """The user's level (forward_ad.dual_level): nothing nests with it."""
     if state.stack:
         raise RuntimeError(NESTED)
@@ -55,10 +56,8 @@ def enter_transform_level():
     return state.level
 
 
-def exit_dual_level(*, level=None):
-    if level is not None and level != state.level:
-        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
-                           "not supported.")
+def exit_level():
+    """Leaves the innermost level."""
     _activate(state.stack[:-1])
     state.user = False
 
@@ -138,7 +137,10 @@ def size_mismatch(shape, tangent_shape):
 
 
 def set_tangent(tensor, tangent, level=None):
-    """Gives the tensor `tangent` at `level` (by default the innermost); entries of levels left are dropped."""
+    """Gives the tensor `tangent` at `level` (by default the innermost); entries of levels left are dropped. A
+    tangent of another size is refused, as PyTorch's set_fw_grad does (a custom Function's jvp may return one)."""
+    if tangent._data.shape != tensor._data.shape:
+        raise size_mismatch(tensor._data.shape, tangent._data.shape)
     level = state.level if level is None else level
     fw = {lvl: e for lvl, e in tensor._fw.items() if lvl in state.stack} if tensor._fw else {}
     fw[level] = (tangent,)

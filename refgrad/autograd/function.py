@@ -178,7 +178,12 @@ def _push_custom_tangents(cls, ctx, levels, outs):
         with forward_level.levels_below(level):
             result = cls.jvp(ctx, *tangents)
         result = result if isinstance(result, tuple) else (result,)
-        for out, tangent in zip(outs, result):
+        if len(result) != len(outs):
+            raise RuntimeError("Function's jvp returned an invalid number of forward gradients (expected "
+                               f"{len(outs)} but got {len(result)})")
+        for nr, (out, tangent) in enumerate(zip(outs, result)):
+            if tangent is not None and not isinstance(tangent, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(tangent).__name__}) for grad output {nr}.")
             if tangent is not None:
                 forward_level.set_tangent(out, tangent, level)
 
