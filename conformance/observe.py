@@ -80,7 +80,10 @@ def observe(value):
         return {"kind": "value", "value": repr(value)}
     if type(value).__name__ in ("Node",) or hasattr(value, "next_functions"):
         return {"kind": "value", "value": value.name()}
-    return {"kind": "value", "value": repr(value)}
+    return {"kind": "value", "value": _ADDRESS.sub(" at 0x...", repr(value))}  # an address differs per process
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def observe_call(fn, *args):

@@ -22,7 +22,7 @@ PARSED = (
     "norm", "numel", "ones", "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "reshape",
     "roll", "rsqrt", "scatter_add", "seed", "select", "set_anomaly_enabled", "set_default_dtype", "set_printoptions", "sgn", "sigmoid",
     "sign", "sin", "sinh", "softmax", "split", "sqrt", "square", "stack", "t", "take_along_dim", "tan", "tanh",
-    "tensor", "tensordot", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "zeros",
+    "tensor", "tensordot", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "vmap", "zeros",
     "zeros_like",
 )
 # Functions with several signatures: PyTorch names the bad argument of the one signature whose argument count

@@ -376,3 +376,19 @@ def pad_size_checks(torch, rec):
     rec.raises("bogus_long", lambda: F.pad(torch.ones(2, 2), (1,) * 8, mode="bogus"))
     rec.raises("reflect_odd", lambda: F.pad(torch.ones(2, 2), (1,), mode="reflect"))
     rec.raises("reflect_long", lambda: F.pad(torch.ones(2, 2, 2), (1,) * 8, mode="reflect"))
+
+
+@scenario
+def layer_norm_dtype_checks(torch, rec):
+    """layer_norm after its shape check: parameters of another dtype than the input must be float32 (for a
+    half input, PyTorch's mixed kernel) and the input must be floating point."""
+    F = torch.nn.functional
+    for name, dtype in (("long", torch.long), ("int", torch.int32), ("bool", torch.bool)):
+        rec.raises(name, lambda: F.layer_norm(torch.ones(2, 3, dtype=dtype), (3,)))
+    for name, dtype, wdtype in (("long_float_weight", torch.long, torch.float32),
+                                ("float_double_weight", torch.float32, torch.float64),
+                                ("double_float_weight", torch.float64, torch.float32),
+                                ("float_half_weight", torch.float32, torch.float16)):
+        rec.raises(name, lambda: F.layer_norm(torch.ones(2, 3, dtype=dtype), (3,), torch.ones(3, dtype=wdtype)))
+    rec.raises("float_double_bias", lambda: F.layer_norm(torch.ones(2, 3), (3,), None, torch.ones(3).double()))
+    rec.raises("shape_first", lambda: F.layer_norm(torch.ones(2, 3, dtype=torch.long), (2,)))

@@ -326,9 +326,25 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
                            f"{list(input.shape)}")
+    _check_layer_norm_dtypes(input, weight, bias)
     mean, rstd = _layer_norm_moments(input, normalized_shape, eps)
     return call(D.NATIVE_LAYER_NORM, (input, weight, bias), {"normalized_shape": normalized_shape, "eps": eps,
                                                              "result1": mean, "result2": rstd})
+
+
+def _check_layer_norm_dtypes(input, weight, bias):
+    """ATen's checks: parameters of another dtype than the input must be float32 and the input half or
+    bfloat16 (its mixed-type kernel); then the kernel's dtype."""
+    params = [p for p in (weight, bias) if p is not None]
+    if params and params[0].dtype is not input.dtype:
+        if any(p.dtype is not dt.float32 for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if input.dtype is not dt.float16:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+        raise NotImplementedError("refgrad: layer_norm of a half input with float32 weight or bias (PyTorch's mixed "
+                                  "kernel) is not supported")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{dt.SCALAR_NAME[input.dtype]}\'')
 
 
 def _layer_norm_moments(input, normalized_shape, eps):
