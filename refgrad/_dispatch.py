@@ -53,8 +53,9 @@ def call(rule, operands, params):
         _reject_grad(rule, operands)
     records = _state.enabled and rule.differentiable and _needs_grad(operands) and _autograd_runs(rule, operands,
                                                                                                    params)
-    if records:
-        check_inputs_saveable(rule, operands, params, records)
+    if (records or rule in _NOT_IMPLEMENTED_NODE and _state.enabled and _needs_grad(operands)) and \
+            not (rule is D.TO_COPY and not params["dtype"].is_floating_point):  # PyTorch: no node for an int copy
+        autograd_prechecks(rule, operands, params, True)
     result = forward(rule, operands, params)
     if rule in _KEEPS_ZERO_TENSORS and any(isinstance(op, Tensor) and op._zt for op in operands):
         _zero_tensor_result(rule, operands, params, result)
@@ -72,21 +73,31 @@ def call(rule, operands, params):
 
 
 def _records(rule, operands, params):
-    return _state.enabled and rule.differentiable and _needs_grad(operands) and _autograd_runs(rule, operands, params)
+    return _state.enabled and _needs_grad(operands) and (
+        rule.differentiable and _autograd_runs(rule, operands, params) or rule in _NOT_IMPLEMENTED_NODE)
 
 
-def check_inputs_saveable(rule, operands, params, records=None):
-    """PyTorch saves a node's inputs before the kernel runs, so an inference tensor it would save is refused
-    before the kernel's own checks (broadcasting, shapes; an op checking those before `call` calls this
-    first). Outputs are saved after, and checked then."""
+# Ops PyTorch gives a NotImplemented node when an input requires grad (isfinite: its composite reads self.abs()):
+# they collect their inputs' edges before their kernel, though no history can come of it
+_NOT_IMPLEMENTED_NODE = frozenset({D.BITWISE_AND, D.BITWISE_OR, D.BITWISE_XOR, D.BITWISE_NOT, D.ISFINITE})
+
+
+def autograd_prechecks(rule, operands, params, records=None):
+    """What PyTorch's autograd kernel finds wrong before the op's kernel runs (an op checking shapes or dtypes
+    before `call` calls this first): it collects the inputs' edges, where a view of a multi-output op whose base
+    changed in place raises, then saves the inputs, where an inference tensor is refused. Outputs are saved
+    after the kernel, and checked then."""
     if records is None and not _records(rule, operands, params):
         return
-    for i, op in enumerate(operands):
-        if isinstance(op, Tensor) and op._is_inference:
-            break
-    else:
-        if not any(isinstance(v, Tensor) and v._is_inference for v in params.values()):
-            return
+    for op in operands:
+        if isinstance(op, Tensor) and op._base is not None:
+            op._refresh_view()
+    if any(isinstance(op, Tensor) and op._is_inference for op in operands) or \
+            any(isinstance(v, Tensor) and v._is_inference for v in params.values()):
+        _check_inputs_saveable(rule, operands, params)
+
+
+def _check_inputs_saveable(rule, operands, params):
     names = [n for i, uses in rule.edge_uses if isinstance(operands[i], Tensor) and operands[i]._edge()[0] is not None
              for n in uses] + list(rule.always_saved)
     for name in names:

@@ -24,7 +24,7 @@ from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, full_like, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._device import canonical
-from ._dispatch import (bump_version, call, call_inplace, check_inplace, check_inputs_saveable,  # noqa: F401
+from ._dispatch import (bump_version, call, call_inplace, check_inplace, autograd_prechecks,  # noqa: F401
                         check_mutable, needs_history, zero_tensor_like)
 from ._einsum import einsum as _run_einsum
 from ._formulas import install_ops
@@ -676,7 +676,7 @@ def _check_blas_dtype(name, t):
 @public()
 def mm(input, mat2):
     a, b = _tensor_arg("mm", 1, "input", input), _tensor_arg("mm", 2, "mat2", mat2)
-    check_inputs_saveable(D.MM, (a, b), {})
+    autograd_prechecks(D.MM, (a, b), {})
     if a._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if b._data.ndim != 2:
@@ -692,7 +692,7 @@ def mm(input, mat2):
 @public()
 def mv(input, vec):
     a, v = _tensor_arg("mv", 1, "input", input), _tensor_arg("mv", 2, "vec", vec)
-    check_inputs_saveable(D.MV, (a, v), {})
+    autograd_prechecks(D.MV, (a, v), {})
     if a._data.ndim != 2 or v._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, {v._data.ndim}")
     if a._data.shape[1] != v._data.shape[0]:
@@ -706,7 +706,7 @@ def mv(input, vec):
 @public()
 def bmm(input, mat2):
     a, b = _tensor_arg("bmm", 1, "input", input), _tensor_arg("bmm", 2, "mat2", mat2)
-    check_inputs_saveable(D.BMM, (a, b), {})
+    autograd_prechecks(D.BMM, (a, b), {})
     if a._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b._data.ndim != 3:
@@ -726,7 +726,7 @@ def bmm(input, mat2):
 
 @public()
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    check_inputs_saveable(D.ADDMM, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
+    autograd_prechecks(D.ADDMM, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
     _check_addmm(input, mat1, mat2)
     return call(D.ADDMM, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
 
@@ -944,6 +944,7 @@ def einsum(*args):
 def dot(input, tensor):
     input = _tensor_arg("dot", 1, "input", input)
     tensor = _tensor_arg("dot", 2, "tensor", tensor)
+    autograd_prechecks(D.DOT, (input, tensor), {})
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
     if input._dtype is not tensor._dtype:

@@ -586,3 +586,27 @@ def empty_regenerated_view_gradient_has_no_history(torch, rec):
         (g,) = torch.autograd.grad(view, base, torch.ones(view.shape, dtype=x.dtype, requires_grad=True) * 2,
                                    create_graph=True)
         rec(f"{name}.grad", (g, g.requires_grad, g.is_leaf))
+
+
+@scenario
+def multi_output_view_stale_before_the_kernel(torch, rec):
+    """A split output whose base was written in place: PyTorch's autograd layer collects the op's input edges
+    (and raises the view's error) before the kernel checks shapes and dtypes, for an op that would record and
+    for those it gives a NotImplemented node (bitwise ops, isfinite); ops that need no gradient (comparisons,
+    argmax, a copy to an integer dtype) run."""
+    def stale():
+        base = torch.tensor(rec.data(2, 3), requires_grad=True)
+        first, _ = base.split([1, 1])
+        with torch.no_grad():
+            base.exp_()
+        return first
+    cases = {"add_bad_shape": lambda t: t + torch.ones(4), "mul_ok": lambda t: t * 2,
+             "dot": lambda t: torch.dot(t, torch.ones(3)), "mm": lambda t: torch.mm(t, torch.ones(3)), "mv": lambda t: torch.mv(t, torch.ones(4)),
+             "bmm": lambda t: torch.bmm(t.unsqueeze(0), torch.ones(1, 2, 2)),
+             "addmm": lambda t: torch.addmm(torch.ones(1), t, torch.ones(2, 2)),
+             "rand": lambda t: 2 & t, "bitwise_not": lambda t: t.bitwise_not(), "isfinite": lambda t: t.isfinite(),
+             "eq_bad_shape": lambda t: t == torch.ones(4), "argmax": lambda t: t.argmax(), "isinf": lambda t: t.isinf(),
+             "to_long": lambda t: t.long(), "to_double": lambda t: t.double(), "sign": lambda t: t.sign()}
+    for name, fn in cases.items():
+        t = stale()
+        rec.raises(name, lambda: fn(t))  # the error, or what the op returns
