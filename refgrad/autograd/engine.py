@@ -251,9 +251,10 @@ def _call_tensor_hooks(node, grads, with_node_hooks=True):
     if node_hooks.tensor_pre:
         grads = list(grads)
         for nr, hooks in node_hooks.tensor_pre.items():
+            if nr >= len(grads):  # an output that got no gradient (a split's other piece): its hooks see None
+                grads.extend([None] * (nr + 1 - len(grads)))
             for hook in list(hooks.values()):
-                if nr < len(grads):  # an output that got no gradient (a split's other piece) shows None
-                    grads[nr] = _tensor_hook_result(hook, grads[nr], hook(grads[nr]))
+                grads[nr] = _tensor_hook_result(hook, grads[nr], hook(grads[nr]))
     for nr, ref in node_hooks.retains_grad.items():
         tensor = ref()
         if tensor is not None and nr < len(grads) and grads[nr] is not None:
