@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from . import _dtype as dt
+from ._cpu import vectorised_count
 from ._promotion import broadcast_shapes, converted
 from ._fp import quietly
 
@@ -750,6 +751,20 @@ def gelu_backward(g, x, approximate):
     cdf = 0.5 * (1 + ERF_ARRAY(x / SQRT_2))
     pdf = EXP(-0.5 * x * x) / math.sqrt(2 * math.pi)
     return (g * (cdf + x * pdf)).astype(g.dtype)
+
+
+def elu_backward(g, x, alpha):
+    """PyTorch's CPU kernel (is_result=False): g * alpha * exp(x) where x <= 0, else g. Its vectorised loop
+    selects the other way round (x > 0 ? g : ...), so a NaN x gives NaN in the elements it takes and g in
+    the scalar loop's tail (_cpu.vectorised_count)."""
+    g, x = np.broadcast_arrays(g, x)
+    negative = g * np.asarray(alpha, g.dtype) * EXP(x)
+    out = np.where(x <= 0, negative, g)
+    n = vectorised_count(out)
+    if n:
+        head = slice(0, n)
+        out.reshape(-1)[head] = np.where(x.reshape(-1)[head] > 0, g.reshape(-1)[head], negative.reshape(-1)[head])
+    return out
 
 
 def log_sigmoid_backward(g, x):

@@ -618,7 +618,7 @@ SOFTPLUS = entry("softplus", "SoftplusBackward0",
 # Their backward ops, as PyTorch's: the first-order gradient has a grad_fn of its own, and its derivative
 # for self is PyTorch's double-backward formula (which, at a kink, takes the side the gradient does not).
 ELU_BACKWARD = entry("elu_backward", "EluBackwardBackward0",
-                     lambda g, x, alpha: np.where(x <= 0, g * np.asarray(alpha, g.dtype) * kernels.EXP(x), g),  # NaN: g
+                     kernels.elu_backward,
                      ("grad_output", "self"),
                      {"grad_output": lambda grad, self, alpha: ops.elu_backward(grad, self, alpha),
                       "self": lambda grad, self, alpha, grad_output:

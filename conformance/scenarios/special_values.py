@@ -708,3 +708,23 @@ def convolution_adds_products_in_order(torch, rec):
                                           .expand(2, 2, 1, 1).contiguous(), torch.tensor([1e30, -1.0],
                                                                                           dtype=torch.float64))))
     rec("conv1d", repr(F.conv1d(x[0, :, 0], torch.tensor([[[1.0, 1.0], [1e30, -1e30]]], dtype=torch.float64))))
+
+
+@scenario(dtypes=("float32", "float64"))
+def elu_backward_at_nan_where_the_vector_loop_ends(torch, rec):
+    """elu's gradient at a NaN input: NaN in the elements PyTorch's vectorised loop takes (whole chunks of two
+    vectors of this machine's width), the gradient in its scalar tail; a 4-d tensor is one run of elements."""
+    F, dtype = torch.nn.functional, getattr(torch, rec.dtype)
+    for n in (3, 15, 16, 17, 31, 32, 33, 40, 64, 70):
+        for where in ("first", "last"):
+            t = torch.ones(n, dtype=dtype)
+            t[0 if where == "first" else n - 1] = float("nan")
+            t.requires_grad_()
+            (g,) = torch.autograd.grad(F.elu(t, alpha=0.5), t, torch.ones_like(t))
+            rec(f"{n}.{where}", g)
+    x = torch.ones(1, 2, 3, 3, dtype=dtype)
+    x[0, 1, 2, 0] = float("nan")
+    x.requires_grad_()
+    y = F.elu(F.conv2d(x, torch.ones(1, 2, 2, 2, dtype=dtype), padding=1))
+    (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    rec("through_conv", g)
