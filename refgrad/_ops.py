@@ -97,6 +97,10 @@ def parsed(fn, name):
         elif typed_first and args and (not isinstance(args[0], typed_first[2]) or isinstance(args[0], bool)):
             raise TypeError(f"{name}(): argument '{typed_first[0]}' (position 1) must be {typed_first[1]}, not "
                             f"{type(args[0]).__name__}")
+        dtype = kwargs.get("dtype")
+        if dtype is not None and type(dtype) is not dt.dtype and not (sizes_first and not _plain_sizes(args)):
+            # (an overloaded function's parser said it above; bad sizes are named first, by fn)
+            raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
         try:
             return fn(*args, **kwargs)
         except TypeError as exc:
@@ -136,6 +140,11 @@ def _argument_error(name, params, args, kwargs, value):
     where = " (position 1)" if args else ""
     return TypeError(f"{name}(): argument '{_TENSOR_FIRST[params[0].name]}'{where} must be Tensor, not "
                      f"{type(value).__name__}")
+
+
+def _plain_sizes(args):
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    return not [v for v in sizes if type(v) is not int]  # (`all` is the op here)
 
 
 def _missing(name, params, args, kwargs):
@@ -607,6 +616,8 @@ def logsumexp(input, dim, keepdim=False):
 
 def _softmax_args(name, input, dim, dtype):
     if dtype is not None:
+        if type(dtype) is not dt.dtype:  # the method's parser (the function's is `public`)
+            raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
         input = to(input, dtype)
     if input._data.ndim:
         dim = _reduce_dim(input, dim)

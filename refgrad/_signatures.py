@@ -583,5 +583,6 @@ def rejected(name, args, kwargs):
     # separate ints) only their first
     judged = args if parser.tensor_first or args and isinstance(args[0], Tensor) else args[:1]
     doubtful = not args or len(args) + len(kwargs) < parser.min_args or parser.doubtful(judged) or any(
-        type(v) in _NUMBERS and k in parser.tensor_names for k, v in kwargs.items())
+        type(v) in _NUMBERS and k in parser.tensor_names or
+        parser.printed and k == "dtype" and v is not None and type(v) is not dt.dtype for k, v in kwargs.items())
     return parser.error(args, kwargs) if doubtful else None

@@ -229,3 +229,24 @@ def overloads_listing_numbers(torch, rec):
              "pow_none": lambda: torch.pow(t, None), "clamp_0d_str": lambda: torch.clamp(t, torch.tensor(1.0), "s")}
     for name, call in calls.items():
         rec.raises(name, call)
+
+
+@scenario
+def dtype_keyword_that_is_not_a_dtype(torch, rec):
+    """A dtype keyword that is a string, an int or a class: PyTorch's parser names it ("argument 'dtype' must be
+    torch.dtype, not str"), or lists an overloaded function's signatures; bad sizes are named before it."""
+    t = torch.ones(2)
+    calls = {"ones": lambda d: torch.ones(2, dtype=d), "zeros": lambda d: torch.zeros((2,), dtype=d),
+             "empty": lambda d: torch.empty(2, dtype=d), "full": lambda d: torch.full((2,), 1.0, dtype=d),
+             "tensor": lambda d: torch.tensor([1.0], dtype=d), "as_tensor": lambda d: torch.as_tensor([1.0], dtype=d),
+             "arange": lambda d: torch.arange(3, dtype=d), "linspace": lambda d: torch.linspace(0, 1, 3, dtype=d),
+             "eye": lambda d: torch.eye(2, dtype=d), "zeros_like": lambda d: torch.zeros_like(t, dtype=d),
+             "ones_like": lambda d: torch.ones_like(t, dtype=d), "full_like": lambda d: torch.full_like(t, 2, dtype=d),
+             "empty_like": lambda d: torch.empty_like(t, dtype=d), "rand": lambda d: torch.rand(2, dtype=d),
+             "randn": lambda d: torch.randn(2, dtype=d), "randint": lambda d: torch.randint(3, (2,), dtype=d),
+             "rand_like": lambda d: torch.rand_like(t, dtype=d), "sum": lambda d: t.sum(dtype=d),
+             "softmax": lambda d: t.softmax(0, dtype=d), "to": lambda d: t.to(dtype=d),
+             "ones_bad_size_first": lambda d: torch.ones("a", dtype=d)}
+    for name, call in calls.items():
+        for kind, value in (("str", "float32"), ("int", 5), ("class", type(torch.float32))):
+            rec.raises(f"{name}.{kind}", lambda: call(value))
