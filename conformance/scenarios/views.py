@@ -610,3 +610,19 @@ def multi_output_view_stale_before_the_kernel(torch, rec):
     for name, fn in cases.items():
         t = stale()
         rec.raises(name, lambda: fn(t))  # the error, or what the op returns
+
+
+@scenario(dtypes=FLOATS)
+def saved_multi_output_view_read_after_its_base_changed(torch, rec):
+    """A node saved a split or unbind output whose base was then written in no_grad: unpacking it reads its
+    grad_fn first, so backward raises the view's error, not the version error (a slice's grad_fn is
+    regenerated instead, and the version error follows)."""
+    for how in ("split", "unbind", "slice"):
+        for create_graph in (False, True):
+            base = torch.tensor(rec.data(2, low=0.5, high=2.0), requires_grad=True)
+            piece = base.split([1, 1])[0] if how == "split" else base.unbind()[0] if how == "unbind" else base[:1]
+            out = piece.log()
+            with torch.no_grad():
+                base.exp_()
+            rec.raises(f"{how}.create_graph={create_graph}", lambda: out.sum().backward(create_graph=create_graph))
+            rec.raises(f"{how}.grad_fn_after", lambda: type(piece.grad_fn).__name__)

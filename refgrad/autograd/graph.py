@@ -266,6 +266,8 @@ class SavedTensor:
             raise RuntimeError(FREED_MESSAGE)
         if self.unpack_hook is not None:
             return self._unpack_hooked(node)
+        if self.tensor is not None and self.tensor._base is not None:
+            self.tensor._refresh_view()  # PyTorch reads a saved input's grad_fn first: a stale view's raises here
         if for_backward and self.tensor is not None and self.nonleaf and self.tensor._grad_fn is None:
             raise RuntimeError(DETACHED_MESSAGE)
         if self.counter.value != self.version:
