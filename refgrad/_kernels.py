@@ -632,9 +632,10 @@ def embed(g, shape, dim, key):
     return out
 
 
-def index_put_zeros(g, shape, index):
-    out = np.zeros(shape, g.dtype)
-    np.add.at(out, index, g)
+def accumulated_put(a, v, index):
+    """a with v added at index (repeated positions add up), as index_put_ with accumulate=True."""
+    out = a.copy()
+    np.add.at(out, index, v)
     return out
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)

@@ -1502,7 +1502,8 @@ def _index_tensors(items):
 
 
 def index_backward(grad, shape, index):
-    return call(D.INDEX_BACKWARD, (grad,), {"shape": tuple(shape), "index": index})
+    zeros = Tensor._make(np.zeros(tuple(shape), grad._data.dtype), grad._dtype, grad._device)
+    return call(D.INDEX_BACKWARD, (zeros, grad), {"index": index})
 
 
 def _masked_zero(grad, index):

@@ -586,9 +586,12 @@ SLICE_BACKWARD = entry("slice_backward", "SliceBackwardBackward0",
 INDEX = entry("index.Tensor", "IndexBackward0", lambda a, index, indices=(): a[index], ("self",),
               {"self": lambda grad, self_shape, index, indices: ops.index_backward(grad, self_shape, index)},
               dtype="same", jvp="linear")
-INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutBackward0",
-                       lambda g, shape, index: kernels.index_put_zeros(g, shape, index), ("grad_output",),
-                       {"grad_output": lambda grad, index: ops._index(grad, index)}, dtype="same", jvp="linear")
+# index's backward, as PyTorch's index_backward: _index_put_impl_(zeros, indices, grad, accumulate=True), so
+# under create_graph its node is IndexPutImplBackward0 with the zeros' empty edge first
+INDEX_BACKWARD = entry("_index_put_impl_", "IndexPutImplBackward0",
+                       lambda zeros, g, index: kernels.accumulated_put(zeros, g, index), ("self", "values"),
+                       {"self": lambda grad, index: ops._masked_zero(grad, index),  # never runs: fresh zeros
+                        "values": lambda grad, index: ops._index(grad, index)}, dtype="same", jvp="linear")
 
 
 # ------------------------------------------------------------------- neural-network ops (refgrad.nn.functional)

@@ -374,3 +374,19 @@ def softplus_double_backward_graph(torch, rec):
         g, = torch.autograd.grad(F.softplus(x, beta=beta, threshold=threshold).sum(), x, create_graph=True)
         h, = torch.autograd.grad(g.sum(), x, create_graph=True)
         rec(f"beta_{beta}", [h, h.grad_fn.name(), [f and f.name() for f, _ in h.grad_fn.next_functions]])
+
+
+@scenario(dtypes=("float32", "float64"))
+def index_backward_under_create_graph(torch, rec):
+    """index's gradient under create_graph is PyTorch's index_backward, _index_put_impl_ on fresh zeros: the
+    node is IndexPutImplBackward0 with the zeros' empty edge first (mask, list and tensor indices, and a view
+    of it for several indices)."""
+    x = torch.tensor(rec.data(3, 2), requires_grad=True)
+    cases = {"mask": lambda: x[x > 0], "list": lambda: x[[0, 2]], "tensor": lambda: x[torch.tensor([2, 0, 2])],
+             "two_lists": lambda: x[[0, 2], [1, 1]], "mask_rows": lambda: x[torch.tensor([True, False, True])]}
+    for name, index in cases.items():
+        y = index()
+        (g,) = torch.autograd.grad((y * y).sum(), x, create_graph=True)
+        rec(f"{name}.grad", g)
+        rec(f"{name}.edges", [None if f is None else f.name() for f, _ in g.grad_fn.next_functions])
+        rec(f"{name}.second", torch.autograd.grad(g.sum(), x))
