@@ -151,11 +151,18 @@ ERF = np.frompyfunc(math.erf, 1, 1)
 
 
 # ------------------------------------------------------------------- pointwise
-def negative(a):
-    if a.dtype.kind == "b":
+def _refuse_bool_negation(np_dtype):
+    if np_dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def negative(a):
+    _refuse_bool_negation(a.dtype)
     return np.negative(a)
+
+
+negative.meta_check = _refuse_bool_negation  # neg's meta function: before an in-place write's overlap checks
 
 
 def relu(a):
