@@ -72,6 +72,11 @@ def call(rule, operands, params):
     return result
 
 
+def strides_of(t):
+    """A tensor's strides in elements, as PyTorch's strides() (a NumPy array's are in bytes)."""
+    return tuple(st // t._data.itemsize for st in t._data.strides)
+
+
 def _records(rule, operands, params):
     return _state.enabled and _needs_grad(operands) and (
         rule.differentiable and _autograd_runs(rule, operands, params) or rule in _NOT_IMPLEMENTED_NODE)
@@ -294,6 +299,8 @@ def _saved_value(how, operands, params, result):
         return SavedTensor(result, True, defer_pack=True)
     if kind == "shape":
         return operands[which]._data.shape
+    if kind == "strides":
+        return strides_of(operands[which])
     if kind == "scalar_type":
         return operands[which].dtype
     return [op._data.shape for op in operands]
@@ -700,6 +707,8 @@ def _value(rule, name, operands, params, result):
         return [op._data.shape for op in operands]
     if kind == "shape":
         return operands[which]._data.shape
+    if kind == "strides":
+        return strides_of(operands[which])
     if kind == "scalar_type":
         return operands[which].dtype
     return operands[which]

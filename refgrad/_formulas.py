@@ -37,6 +37,25 @@ def install_ops(namespace):
     ops.__dict__.update(namespace)
 
 
+def _column_major(shape, strides):
+    return strides[0] == 1 and strides[1] == shape[0]
+
+
+def mm_mat1_backward(grad, mat2, mat1_shape, mat1_strides):
+    """PyTorch's mm_mat1_backward: a column-major mat1 gets its gradient column-major too."""
+    if _column_major(mat1_shape, mat1_strides):
+        return mat2.mm(grad.t()).t()
+    return grad.mm(mat2.t())
+
+
+def mm_mat2_backward(grad, mat1, mat2_shape, mat2_strides):
+    """PyTorch's mm_mat2_backward: a column-major mat2 (a linear layer's weight.t()) gets its gradient
+    column-major, so the weight's own gradient is row-major, as the weight."""
+    if _column_major(mat2_shape, mat2_strides):
+        return grad.t().mm(mat1).t()
+    return mat1.t().mm(grad)
+
+
 def maybe_multiply(t, scale):
     """t * scale, but t itself for a scale of 1 (PyTorch's maybe_multiply: no node, no rounding). The scale is
     a C++ Scalar there: MulBackward1."""

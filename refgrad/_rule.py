@@ -145,7 +145,7 @@ class Rule:
 
     def _saveable(self):
         names = set(self.inputs) | {"result"} | set(self.params)
-        names |= {f"{i}_{what}" for i in self.inputs for what in ("shape", "scalar_type")}
+        names |= {f"{i}_{what}" for i in self.inputs for what in ("shape", "scalar_type", "sym_strides")}
         if self.variadic:
             names.add("tensors_shapes")
         return names
@@ -197,6 +197,8 @@ class Rule:
             return ("input", self.inputs.index(name))
         if name.endswith("_shape") and name[:-6] in self.inputs:
             return ("shape", self.inputs.index(name[:-6]))
+        if name.endswith("_sym_strides") and name[:-12] in self.inputs:
+            return ("strides", self.inputs.index(name[:-12]))
         if name.endswith("_scalar_type") and name[:-12] in self.inputs:
             return ("scalar_type", self.inputs.index(name[:-12]))
         return ("param", name)

@@ -470,8 +470,10 @@ MV = entry("mv", "MvBackward0", np.matmul, ("self", "vec"),
             "vec": lambda grad, self: self.t().mv(grad)},
            jvp=lambda self_t, vec_t, self, vec: self_t.mv(vec) + self.mv(vec_t))
 MM = entry("mm", "MmBackward0", kernels.mm, ("self", "mat2"),
-           {"self": lambda grad, mat2: grad.mm(mat2.t()),
-            "mat2": lambda grad, self: self.t().mm(grad)},
+           {"self": lambda grad, mat2, self_shape, self_sym_strides:
+               formulas.mm_mat1_backward(grad, mat2, self_shape, self_sym_strides),
+            "mat2": lambda grad, self, mat2_shape, mat2_sym_strides:
+               formulas.mm_mat2_backward(grad, self, mat2_shape, mat2_sym_strides)},
            jvp=lambda self_t, mat2_t, self, mat2: self_t.mm(mat2) + self.mm(mat2_t))
 BMM = entry("bmm", "BmmBackward0", kernels.bmm, ("self", "mat2"),
             {"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
@@ -480,8 +482,10 @@ BMM = entry("bmm", "BmmBackward0", kernels.bmm, ("self", "mat2"),
 # beta * self + alpha * mat1 @ mat2; a scale of 1 multiplies nothing (PyTorch's maybe_multiply)
 ADDMM = entry("addmm", "AddmmBackward0", kernels.addmm, ("self", "mat1", "mat2"),
               {"self": lambda grad, beta: formulas.maybe_multiply(grad, beta),
-               "mat1": lambda grad, mat2, alpha: formulas.maybe_multiply(grad.mm(mat2.t()), alpha),
-               "mat2": lambda grad, mat1, alpha: formulas.maybe_multiply(mat1.t().mm(grad), alpha)},
+               "mat1": lambda grad, mat2, mat1_shape, mat1_sym_strides, alpha:
+                   formulas.maybe_multiply(formulas.mm_mat1_backward(grad, mat2, mat1_shape, mat1_sym_strides), alpha),
+               "mat2": lambda grad, mat1, mat2_shape, mat2_sym_strides, alpha:
+                   formulas.maybe_multiply(formulas.mm_mat2_backward(grad, mat1, mat2_shape, mat2_sym_strides), alpha)},
               jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2, beta, alpha: formulas.maybe_multiply(self_t, beta) +
               formulas.maybe_multiply(mat1_t.mm(mat2) + mat1.mm(mat2_t), alpha))
 

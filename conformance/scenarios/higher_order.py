@@ -390,3 +390,26 @@ def index_backward_under_create_graph(torch, rec):
         rec(f"{name}.grad", g)
         rec(f"{name}.edges", [None if f is None else f.name() for f, _ in g.grad_fn.next_functions])
         rec(f"{name}.second", torch.autograd.grad(g.sum(), x))
+
+
+@scenario(dtypes=("float32", "float64"))
+def matmul_gradient_layouts(torch, rec):
+    """mm/addmm give a column-major operand (a linear layer's weight.t()) its gradient column-major, as
+    PyTorch's mm_mat1/mat2_backward do from the saved strides, so the weight's own gradient is row-major:
+    the gradients' graphs under create_graph show it (TBackward0 over MmBackward0)."""
+    F = torch.nn.functional
+    x = torch.tensor(rec.data(2, 3), requires_grad=True)
+    w = torch.tensor(rec.data(4, 3), requires_grad=True)
+    b = torch.tensor(rec.data(4), requires_grad=True)
+    for name, y in (("linear", F.linear(x, w)), ("linear_bias", F.linear(x, w, b)), ("mm_t", x.mm(w.t())),
+                    ("t_mm", w.t().t().mm(x.t())), ("column_major_input", x.t().t().mm(w.t()))):
+        gx, gw = torch.autograd.grad((y * y).sum(), (x, w), create_graph=True)
+        rec(f"{name}.grads", [gx, gw])
+        rec(f"{name}.graph", [gx.grad_fn, gx.grad_fn.next_functions[0][0], gw.grad_fn,
+                              gw.grad_fn.next_functions[0][0]])
+        rec(f"{name}.saved_strides", [getattr(y.grad_fn, n, None) for n in
+                                      ("_saved_self_sym_strides", "_saved_mat1_sym_strides", "_saved_mat2_sym_strides")])
+    z = x.t()  # a column-major mat1
+    y = z.t().t().t().mm(torch.tensor(rec.data(3, 2), requires_grad=True))
+    (gz,) = torch.autograd.grad(y.sum(), z, create_graph=True)
+    rec("column_major_mat1", [gz, gz.grad_fn, y.grad_fn._saved_self_sym_strides])
