@@ -293,3 +293,28 @@ def enforce_grad_layout_policy(torch, rec):
     (q * 2).sum().backward()
     rec("after_decorated", q.grad.is_contiguous())
     rec.raises("int", lambda: torch.autograd.enforce_grad_layout_policy(1))
+
+
+@scenario
+def gradients_summed_in_place_in_the_engine(torch, rec):
+    """Two gradients for one input are summed in place into one that nothing else holds (PyTorch's
+    InputBuffer::accumulate), so the gradient autograd.grad returns counts the adds in its version; a gradient a
+    hook kept, or the same gradient twice, is summed out of place; under create_graph always out of place."""
+    F = torch.nn.functional
+    x = torch.tensor(rec.data(1, 3), requires_grad=True)
+    cases = {"mse_self_target": lambda: F.mse_loss(x, x), "two_products": lambda: (x * 2 + x * 3).sum(),
+             "same_gradient_twice": lambda: (x + x).sum(), "square": lambda: (x * x).sum(),
+             "three": lambda: (x.exp() + x.sin() + x.cos()).sum(), "expanded": lambda: (x.expand(2, 3) * 2 + x * 3).sum()}
+    for name, loss in cases.items():
+        (g,) = torch.autograd.grad(loss(), [x])
+        rec(name, [g, g._version])
+    y = x * 1.0
+    (y * 2 + y * 3).sum().backward()
+    rec("leaf_grad", [x.grad, x.grad._version])
+    (h,) = torch.autograd.grad((x * 2 + x * 3).sum(), [x], create_graph=True)
+    rec("create_graph", [h, h._version])
+    kept = []
+    z = x * 1.0
+    z.register_hook(lambda grad: kept.append(grad))
+    (g,) = torch.autograd.grad((z * 2 + z * 3).sum(), [x])
+    rec("hook_kept", [g._version, kept[0], kept[0]._version])

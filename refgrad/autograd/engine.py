@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _kernels as kernels
 from .._formulas import sum_to
+from .._fp import quietly
 from .._tensor import Tensor
 from .._warn import warn_once
 from . import anomaly_mode, grad_mode
@@ -116,7 +117,7 @@ def _run(root, dependencies, captures, results, needed, keep_graph, create_graph
                     else:
                         if len(buf) <= nr:
                             buf.extend([None] * (nr + 1 - len(buf)))
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        _sum_into(buf, nr, g)
                 left = dependencies[next_node] - 1
                 dependencies[next_node] = left
                 if not left:
@@ -131,6 +132,60 @@ def _run(root, dependencies, captures, results, needed, keep_graph, create_graph
             node = pending if pending is not None else heappop(ready)[2] if ready else None
     finally:
         grad_mode.state.enabled = prev
+
+
+def _sum_into(buf, nr, g):
+    """PyTorch's InputBuffer::accumulate of a second gradient for one input: in place into the first when
+    nothing else holds it or its memory (so its version counts the add), else into the second likewise, else
+    out of place; always out of place under create_graph (grad mode on)."""
+    old = buf[nr]
+    if old is None:
+        buf[nr] = g
+        return
+    if grad_mode.state.enabled or old._data.shape != g._data.shape:
+        buf[nr] = old + g
+        return
+    old_refs = sys.getrefcount(old)
+    g_refs = sys.getrefcount(g)
+    if _sole_buffer(old, old_refs <= _BUFFER_REFS[0]):
+        _add_in_place(old, g)
+    elif _sole_buffer(g, g_refs <= _BUFFER_REFS[1]):
+        _add_in_place(g, old)
+        buf[nr] = g
+    else:
+        buf[nr] = old + g
+
+
+def _sole_buffer(t, engine_only):
+    """Is t held only by the engine (`engine_only`, from its reference count) and its array by t alone, dense
+    and writable: PyTorch's can_accumulate_inplace (use counts of the tensor and its storage)?"""
+    return (engine_only and t._data.base is None and sys.getrefcount(t._data) <= 2 and
+            t._data.flags.writeable and not t._zt and _is_dense(t._data))
+
+
+@quietly  # inf + -inf is NaN silently, as PyTorch's
+def _add_in_place(into, other):
+    np.add(into._data, other._data, out=into._data, casting="unsafe")
+    into._vc.value += 1
+
+
+def _buffer_refs():
+    """The references _sum_into sees to a gradient only the engine holds: the buffer's slot and `old`, or the
+    node's outputs, the loop's `g` and the parameter (measured the way _run calls it)."""
+    counts = []
+
+    def measure(buf, nr, g):
+        old = buf[nr]
+        old_refs = sys.getrefcount(old)
+        g_refs = sys.getrefcount(g)
+        counts.append((old_refs, g_refs))
+    outputs = [object()]
+    for (_, nr), g in zip([(None, 0)], outputs):  # zip keeps its last tuple (and g) for reuse, as in _run
+        measure([object()], nr, g)
+    return counts[0]
+
+
+_BUFFER_REFS = _buffer_refs() if hasattr(sys, "getrefcount") else (0, 0)
 
 
 def _node_outputs(node, root, buffers, captures, results, needed, keep_graph, create_graph):
