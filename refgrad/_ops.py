@@ -554,7 +554,11 @@ def _arg_args(name, input, dim, keepdim):
     if input.dtype is dt.bool_:  # checked before the dims, as PyTorch's argmax/argmin kernel check comes first
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is not None:
-        dim = _reduce_dim(input, dim) if input._data.ndim else None
+        if input._data.ndim:
+            dim = _reduce_dim(input, dim)
+        else:
+            _wrap_dim(dim, 0)  # a 0-d tensor takes dim 0 or -1 only
+            dim = None
     if input._data.size == 0:
         if dim is None:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -642,12 +646,19 @@ def log_softmax(input, dim, dtype=None):
 
 @public()
 def cumsum(input, dim, *, dtype=None):
-    return call(D.CUMSUM, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None, "dtype": dtype})
+    return call(D.CUMSUM, (input,), {"dim": _cumulative_dim(input, dim), "dtype": dtype})
 
 
 @public()
 def cumprod(input, dim, *, dtype=None):
-    return call(D.CUMPROD, (input,), {"dim": _reduce_dim(input, dim) if input._data.ndim else None, "dtype": dtype})
+    return call(D.CUMPROD, (input,), {"dim": _cumulative_dim(input, dim), "dtype": dtype})
+
+
+def _cumulative_dim(input, dim):
+    if input._data.ndim:
+        return _reduce_dim(input, dim)
+    _wrap_dim(dim, 0)  # a 0-d tensor takes dim 0 or -1 only
+    return None
 
 
 @public()

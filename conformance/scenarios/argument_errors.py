@@ -250,3 +250,17 @@ def dtype_keyword_that_is_not_a_dtype(torch, rec):
     for name, call in calls.items():
         for kind, value in (("str", "float32"), ("int", 5), ("class", type(torch.float32))):
             rec.raises(f"{name}.{kind}", lambda: call(value))
+
+
+@scenario
+def dims_of_a_0d_tensor(torch, rec):
+    """A 0-d tensor takes dim 0 or -1 (as if it had one dim) in the reductions and dim-wise ops; others are out
+    of range, with PyTorch's words."""
+    t = torch.tensor(1.5)
+    ops = {"argmax": lambda d: t.argmax(d), "argmin": lambda d: t.argmin(d), "sum": lambda d: t.sum(d),
+           "mean": lambda d: t.mean(d), "amax": lambda d: t.amax(d), "softmax": lambda d: t.softmax(d),
+           "cumsum": lambda d: t.cumsum(d), "logsumexp": lambda d: t.logsumexp(d), "unsqueeze": lambda d: t.unsqueeze(d),
+           "squeeze": lambda d: t.squeeze(d), "max": lambda d: t.max(d), "prod": lambda d: t.prod(d)}
+    for name, op in ops.items():
+        for d in (0, -1, 1, -2):
+            rec.raises(f"{name}.{d}", lambda: op(d))
