@@ -306,7 +306,10 @@ def cumulative(fn):
         if not a.ndim:
             return a.copy()
         wider = _ACCUMULATE_IN.get(a.dtype)
-        return fn(a, axis=dim) if wider is None else fn(a, axis=dim, dtype=wider).astype(a.dtype)
+        out = fn(a, axis=dim) if wider is None else fn(a, axis=dim, dtype=wider).astype(a.dtype)
+        if fn is np.cumsum and out.dtype.kind == "f":
+            out += out.dtype.type(0)  # PyTorch's sum starts from +0.0, so a prefix of -0.0s sums to +0.0
+        return out
     forward.takes_half = True  # half is widened here, to float32 (not twice, to double)
     return forward
 

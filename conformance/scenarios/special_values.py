@@ -728,3 +728,15 @@ def elu_backward_at_nan_where_the_vector_loop_ends(torch, rec):
     y = F.elu(F.conv2d(x, torch.ones(1, 2, 2, 2, dtype=dtype), padding=1))
     (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
     rec("through_conv", g)
+
+
+@scenario(dtypes=("float16", "float32", "float64"))
+def cumsum_of_negative_zeros(torch, rec):
+    """cumsum adds from +0.0, so a prefix of -0.0s sums to +0.0 (1 / it is inf, not -inf); a 0-d tensor is
+    itself; cumprod multiplies from 1, keeping -0.0."""
+    dtype = getattr(torch, rec.dtype)
+    x = torch.tensor([[-0.0, -0.0, 1.0], [1.0, -0.0, -0.0]], dtype=dtype)
+    for dim in (0, 1):
+        rec(f"cumsum.{dim}.reciprocal", x.cumsum(dim).reciprocal())
+        rec(f"cumprod.{dim}.reciprocal", x.cumprod(dim).reciprocal())
+    rec("0d", torch.tensor(-0.0, dtype=dtype).cumsum(0).reciprocal())
