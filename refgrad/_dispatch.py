@@ -65,8 +65,8 @@ def call(rule, operands, params):
     if records:
         if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
             node = record(rule, operands, params, result)
-        else:
-            _check_integer_history(operands)
+        elif rule is not D.TO_COPY:  # PyTorch's _to_copy to an integer dtype records nothing, and is fine
+            _check_integer_history(operands, result if rule.n_outputs == 1 else result[0])
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result, node)
     return result
@@ -161,12 +161,12 @@ def check_mutable(self, key=None):
         raise RuntimeError(ZERO_TENSOR_IMMUTABLE)
 
 
-def _check_integer_history(operands):
+def _check_integer_history(operands, result):
     """An integer tensor that requires grad (a float value written into it: fill_, index_put_) makes PyTorch
-    refuse to record an op with an integer result from it."""
+    refuse to record an op with an integer result from it, naming the result's dtype."""
     for op in operands:
         if isinstance(op, Tensor) and not op._dtype.is_floating_point and op.requires_grad:
-            raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[op._dtype]}")
+            raise RuntimeError(f"Autograd not support dtype: {dt.SCALAR_NAME[result._dtype]}")
 
 
 def forward(rule, operands, params):
