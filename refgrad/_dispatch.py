@@ -65,7 +65,7 @@ def call(rule, operands, params):
     if records:
         if (result if rule.n_outputs == 1 else result[0])._dtype.is_floating_point:
             node = record(rule, operands, params, result)
-        elif rule is not D.TO_COPY:  # PyTorch's _to_copy to an integer dtype records nothing, and is fine
+        elif rule is not D.TO_COPY and rule.node != _NOT_IMPLEMENTED:  # these record nothing for an integer
             _check_integer_history(operands, result if rule.n_outputs == 1 else result[0])
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result, node)

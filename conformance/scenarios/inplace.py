@@ -382,7 +382,8 @@ def copy_from_itself(torch, rec):
 def integer_tensor_requiring_grad_out_of_place(torch, rec):
     """An op with an integer (or bool) result from an integer tensor that requires grad: PyTorch refuses to
     record it, naming the result's dtype (a bool + 2 is Long, a bool sum is Long); a copy to another integer
-    dtype records nothing and is fine; a float result records as usual."""
+    dtype, or an op PyTorch gives a NotImplemented node (floor_divide), records nothing and is fine; a float
+    result records as usual."""
     flags = torch.tensor([False, False, True]).gather(0, torch.tensor([0, 1, 2, 2]))
     flags[:] = torch.tensor(1.0, requires_grad=True)
     ints = torch.tensor([[-1, 2, 3], [-4, 5, 6]])
@@ -391,6 +392,7 @@ def integer_tensor_requiring_grad_out_of_place(torch, rec):
         cases = {"add_int": lambda: torch.add(t, 2), "mul_bool": lambda: t * True, "clone": lambda: t.clone(),
                  "sum": lambda: t.sum(), "cumsum": lambda: t.cumsum(0), "clamp_max": lambda: t.clamp_max(2),
                  "view": lambda: t.view(-1), "to_int32": lambda: t.to(torch.int32), "to_float": lambda: t.to(torch.float32),
-                 "add_float": lambda: t + 1.5, "eq": lambda: t == 1}
+                 "add_float": lambda: t + 1.5, "eq": lambda: t == 1, "fmod": lambda: torch.fmod(t, 2),
+                 "floor_divide": lambda: torch.floor_divide(t, 1)}
         for name, fn in cases.items():
             rec.raises(f"{who}.{name}", fn)
