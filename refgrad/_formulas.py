@@ -56,6 +56,13 @@ def mm_mat2_backward(grad, mat1, mat2_shape, mat2_strides):
     return mat1.t().mm(grad)
 
 
+def written_into_zeros(t):
+    """A gradient PyTorch computes in place into fresh zeros (new_zeros(...).scatter_add_(...)): the write
+    shows in its version."""
+    t._vc.value += 1
+    return t
+
+
 def maybe_multiply(t, scale):
     """t * scale, but t itself for a scale of 1 (PyTorch's maybe_multiply: no node, no rounding). The scale is
     a C++ Scalar there: MulBackward1."""

@@ -875,7 +875,8 @@ GATHER = entry("gather", "GatherBackward0", kernels.gather,
                ("self",),
                # PyTorch's gather_backward takes self (for its sizes), so self is saved
                {"self": lambda grad, self, dim, index:
-                   ops.zeros(self.shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad)},
+                   formulas.written_into_zeros(
+                       ops.zeros(self.shape, dtype=grad.dtype, device=grad.device).scatter_add(dim, index, grad))},
                dtype="same", jvp="linear")
 
 
@@ -897,7 +898,8 @@ INDEX_SELECT = entry("index_select", "IndexSelectBackward0", lambda a, dim, inde
                      if a.ndim else np.take(a.reshape(1), index._data).reshape(()),  # 0-d in, 0-d out
                      ("self",),
                      {"self": lambda grad, self_shape, dim, index:
-                         ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).index_add(dim, index, grad)},
+                         formulas.written_into_zeros(
+                             ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).index_add(dim, index, grad))},
                      dtype="same", jvp="linear")
 INDEX_ADD = entry("index_add", "IndexAddBackward0", kernels.index_add, ("self", "source"),
                   {"self": lambda grad: grad,

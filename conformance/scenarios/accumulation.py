@@ -318,3 +318,21 @@ def gradients_summed_in_place_in_the_engine(torch, rec):
     z.register_hook(lambda grad: kept.append(grad))
     (g,) = torch.autograd.grad((z * 2 + z * 3).sum(), [x])
     rec("hook_kept", [g._version, kept[0], kept[0]._version])
+
+
+@scenario
+def gradients_written_into_zeros(torch, rec):
+    """gather's, index_select's and take_along_dim's gradients are written in place into fresh zeros
+    (scatter_add_, index_add_), so their version is 1; with create_graph too, and through a graph of them."""
+    x = torch.tensor(rec.data(2, 3), requires_grad=True)
+    cases = {"gather": lambda: x.gather(0, torch.tensor([[0], [0]])),
+             "index_select": lambda: x.index_select(0, torch.tensor([0, 0, 1])),
+             "take_along_dim": lambda: x.take_along_dim(torch.tensor([[0], [2]]), 1)}
+    for name, op in cases.items():
+        for create_graph in (False, True):
+            y = op()
+            (g,) = torch.autograd.grad(y, [x], torch.ones_like(y), create_graph=create_graph)
+            rec(f"{name}.{create_graph}", [g, g._version])
+        y = op()
+        (g,) = torch.autograd.grad((y * y).sum(), [x], create_graph=True)
+        rec(f"{name}.graph", [g, g._version, torch.autograd.grad(g.sum(), [x])])

@@ -310,3 +310,22 @@ def fuzz_found_messages(torch, rec):
              "lerp_long_end": lambda: x.clone().lerp_(torch.ones(3, dtype=torch.int64), 0.5)}
     for name, fn in cases.items():
         rec.raises(name, fn)
+
+
+@scenario
+def not_implemented_node_raises_without_a_gradient(torch, rec):
+    """A node PyTorch has no derivative for (floor_divide's NotImplemented) raises when the engine reaches it,
+    even when what comes to it is no gradient (norm of order 0 gives none, a split's unused piece)."""
+    for inputs in (None, "x", "both"):
+        x = torch.tensor(1.0, requires_grad=True)
+        q = torch.floor_divide(x, 2)
+        y = q.norm(0)
+        kw = {} if inputs is None else {"inputs": [x] if inputs == "x" else [x, q]}
+        rec.raises(f"norm0.{inputs}", lambda: y.sum().backward(**kw))
+        rec(f"norm0.{inputs}.grad", x.grad)
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    first, _ = torch.floor_divide(x, 2).split(1)
+    rec.raises("split_piece", lambda: first.sum().backward())
+    z = torch.tensor(1.0, requires_grad=True)
+    z.norm(0).backward()
+    rec("norm0_leaf_grad", z.grad)

@@ -423,7 +423,7 @@ class FormulaNode(Node):
         if rule.many:
             return self._apply_many(grads, saved)
         grad = grads[0]
-        if grad is None:
+        if grad is None and rule.node != "torch::autograd::NotImplemented":  # which raises whatever it gets
             return (None,) * len(self.next_functions)
         backward, uses = rule.backward, rule.uses
         out = []
