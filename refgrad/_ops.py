@@ -2043,6 +2043,8 @@ def _check_zero_dim_index(self, index):
     if isinstance(index, slice):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+        if index != 0:  # PyTorch checks the bounds first, taking the size of the dim it lacks as 0
+            raise IndexError(f"index {index} is out of bounds for dimension 0 with size 0")
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
                          "C++ to convert a 0-dim tensor to a number")
 

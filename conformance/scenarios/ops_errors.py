@@ -121,6 +121,9 @@ def index_errors(torch, rec):
         "masked_fill_float_mask": lambda: x.masked_fill(torch.ones(2, 3), 0.0),
         "masked_fill_long_mask": lambda: x.masked_fill(torch.ones(2, 3, dtype=torch.int64), 0.0),
         "masked_select_shape": lambda: x.masked_select(torch.ones(4) > 0),
+        # a 0-d tensor: an int index other than 0 is out of bounds of a dim of size 0, 0 is refused as invalid
+        **{f"zero_dim_{i}": (lambda i=i: torch.tensor(3.0)[i]) for i in (0, 1, -1, 2)},
+        "zero_dim_bool": lambda: torch.tensor(3.0)[True],
     })
 
 
