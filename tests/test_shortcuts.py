@@ -166,3 +166,22 @@ def test_formula_node_sets_what_node_init_sets():
     fields = [f for f in Node.__slots__ if f not in ("_metadata", "__weakref__")]
     assert [getattr(node, f) for f in fields if f != "_seq"] == [getattr(reference, f) for f in fields if f != "_seq"]
     assert node._seq + 1 == reference._seq  # numbered in creation order, as Node.__init__ numbers
+
+
+@pytest.mark.parametrize("name, args", [
+    ("linear", ("a", "w")), ("linear", ("x", "w", 2)), ("gelu", ("x", 3)), ("softplus", ("x", "b")),
+    ("elu", ("x", None)), ("leaky_relu", ("x", [1])), ("layer_norm", ("x", "3")), ("layer_norm", ("x", (3,), 1.5)),
+    ("dropout", ("x", "p")), ("embedding", ("i", 2.5)), ("max_pool2d", ("x4", "k")),
+])
+def test_functional_positional_arguments_checked_as_bound(name, args):
+    """nn.functional's positional calls skip Signature.bind (SHORTCUT): the parser's error is PyTorch's."""
+    torch = pytest.importorskip("torch")
+
+    def error(lib):
+        tensors = {"x": lib.ones(2, 3), "w": lib.ones(4, 3), "i": lib.tensor([0, 1]), "x4": lib.ones(1, 1, 4, 4)}
+        try:
+            getattr(lib.nn.functional, name)(*(tensors.get(a, a) if isinstance(a, str) else a for a in args))
+        except TypeError as exc:
+            return str(exc)
+    expected = error(torch)
+    assert expected is not None and error(refgrad) == expected

@@ -36,9 +36,19 @@ def _parsed(text, name=None, positional=True, renamed=None):
 
     def wrap(fn):
         shown, python = name or fn.__name__, inspect.signature(fn)
+        names = list(python.parameters)
+        plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in python.parameters.values())
+        # (ATen position, parameter, its position in fn) in ATen's order, for the parameters fn has
+        checked = [(i, p, names.index(renamed.get(p.name, p.name))) for i, p in enumerate(params)
+                   if renamed.get(p.name, p.name) in names]
 
         @functools.wraps(fn)
         def parse(*args, **kwargs):
+            if plain and not kwargs and len(args) <= len(names):  # SHORTCUT of bind: positional arguments
+                for i, param, at in checked:
+                    if at < len(args) and not matches(param, args[at]):
+                        raise wrong_type(shown, param, i + 1, args[at])
+                return fn(*args)
             try:
                 given = python.bind(*args, **kwargs).arguments
             except TypeError:
@@ -126,7 +136,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 @_parsed("(Tensor input, *, str approximate = 'none')", positional=False)
-def gelu(input, approximate="none"):
+def gelu(input, *, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     # PyTorch runs its vectorised loop on a contiguous float32 input of two elements or more
@@ -407,7 +417,7 @@ def _pool_args(kernel_size, stride, padding):
     return kernel, stride, padding
 
 
-@_parsed("(Tensor input)")
+@_parsed("(Tensor input, tuple of ints kernel_size)")
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     if dilation not in (1, (1, 1)) or ceil_mode:
         raise NotImplementedError("refgrad: max_pool2d with dilation or ceil_mode is not supported yet")
