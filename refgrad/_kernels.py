@@ -165,10 +165,17 @@ def negative(a):
 negative.meta_check = _refuse_bool_negation  # neg's meta function: before an in-place write's overlap checks
 
 
-def relu(a):
-    if a.dtype.kind == "b":
+def _refuse_bool_relu(np_dtype):
+    if np_dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
+
+
+def relu(a):
+    _refuse_bool_relu(a.dtype)
     return np.where(a < 0, 0, a).astype(a.dtype)  # -0.0 and NaN stay
+
+
+relu.meta_check = _refuse_bool_relu  # relu's own check, before relu_'s write checks its overlap
 
 
 def clip_scalars(a, lo, hi):

@@ -630,11 +630,13 @@ def saved_multi_output_view_read_after_its_base_changed(torch, rec):
 
 @scenario
 def dtype_refused_before_the_overlap_check(torch, rec):
-    """An in-place op on an expanded tensor (elements sharing memory): neg's and sub's refusal of bool comes
-    from their meta function, before the write's overlap check; other dtype errors come after it."""
+    """An in-place op on an expanded tensor (elements sharing memory): neg's, sub's and relu's refusal of bool
+    comes before the write's overlap check; other dtype errors come after it."""
     flag = torch.zeros((), dtype=torch.bool)
     cases = {"neg_bool": lambda: flag.expand(2).neg_(), "neg_float": lambda: torch.ones(1).expand(3).neg_(),
              "sub_bool": lambda: torch.zeros(1, dtype=torch.bool).expand(2).sub_(True),
-             "abs_bool": lambda: flag.expand(2).abs_(), "sqrt_int": lambda: torch.zeros(1, dtype=torch.int64).expand(2).sqrt_()}
+             "abs_bool": lambda: flag.expand(2).abs_(),
+             "sqrt_int": lambda: torch.zeros(1, dtype=torch.int64).expand(2).sqrt_(),
+             "relu_bool": lambda: flag.expand(2).relu_(), "relu_float": lambda: torch.ones(1).expand(2).relu_()}
     for name, fn in cases.items():
         rec.raises(name, fn)
