@@ -11,6 +11,7 @@ or warning it raises are observed with the conformance harness's observers and c
 by field; the expected side always comes from torch at test time.
 """
 import functools
+import re
 import inspect
 
 import numpy as np
@@ -21,7 +22,7 @@ from conformance.compare import diff, format_diff
 from conformance.observe import observe_call
 from conformance.scenarios.seeds import run_notebook
 
-__all__ = ["same", "assert_same", "data"]
+__all__ = ["same", "assert_same", "data", "notebook_text", "assert_notebook_same"]
 
 
 def assert_same(body):
@@ -60,3 +61,12 @@ def notebook_text(cells, engine):
     shown = []
     run_notebook(cells, engine, lambda i, text: shown.append(f"--- cell {i}\n{text}"))
     return "".join(shown)
+
+
+def assert_notebook_same(cells, first_error_cell):
+    """The cells show the same text under refgrad as under torch, and the cells before `first_error_cell` (the
+    ones that compute; the error cells come after) raised nothing under torch."""
+    expected = notebook_text(cells, torch)
+    computing = expected.split(f"--- cell {first_error_cell}\n")[0]
+    assert not re.search(r"^\w*(Error|Exception): ", computing, re.M), computing
+    assert notebook_text(cells, refgrad) == expected
