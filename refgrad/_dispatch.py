@@ -94,11 +94,13 @@ def autograd_prechecks(rule, operands, params, records=None):
     after the kernel, and checked then."""
     if records is None and not _records(rule, operands, params):
         return
-    for op in operands:
-        if isinstance(op, Tensor) and op._base is not None:
-            op._refresh_view()
-    if any(isinstance(op, Tensor) and op._is_inference for op in operands) or \
-            any(isinstance(v, Tensor) and v._is_inference for v in params.values()):
+    inference = False
+    for op in operands:  # one pass: every recorded op pays for it
+        if isinstance(op, Tensor):
+            if op._base is not None:
+                op._refresh_view()
+            inference = inference or op._is_inference
+    if inference or params and any(isinstance(v, Tensor) and v._is_inference for v in params.values()):
         _check_inputs_saveable(rule, operands, params)
 
 

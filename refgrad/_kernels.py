@@ -151,10 +151,16 @@ ERF = np.frompyfunc(math.erf, 1, 1)
 
 
 # ------------------------------------------------------------------- pointwise
-def _refuse_bool_negation(np_dtype):
-    if np_dtype.kind == "b":
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+def _refuses_bool(message):
+    """A kernel's own check of its dtype, which PyTorch makes before anything else (its meta function)."""
+    def check(np_dtype):
+        if np_dtype.kind == "b":
+            raise RuntimeError(message)
+    return check
+
+
+_refuse_bool_negation = _refuses_bool("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                                      "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def negative(a):
@@ -165,9 +171,7 @@ def negative(a):
 negative.meta_check = _refuse_bool_negation  # neg's meta function: before an in-place write's overlap checks
 
 
-def _refuse_bool_relu(np_dtype):
-    if np_dtype.kind == "b":
-        raise RuntimeError("Boolean inputs not supported for relu")
+_refuse_bool_relu = _refuses_bool("Boolean inputs not supported for relu")
 
 
 def relu(a):
