@@ -27,6 +27,7 @@ from .derivatives import AS_STRIDED
 from ._creation import ones_like, zeros_like
 from ._formulas import ops, sum_to
 from ._fp import IGNORE, restore, silence
+from ._layout import iterator_layout
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import VIEW_HOOKS, ZERO_TENSOR_IMMUTABLE, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
@@ -69,7 +70,20 @@ def call(rule, operands, params):
             _check_integer_history(operands, result if rule.n_outputs == 1 else result[0])
     if _fw_state.level is not None:
         push_tangents(rule, operands, params, result, node)
+    if rule.kernel_writes and isinstance(operands[0], Tensor) and operands[0]._is_inference and \
+            not _state.inference and not _autograd_runs(rule, operands, params):
+        _count_kernel_writes(rule, operands, params, result)
     return result
+
+
+def _count_kernel_writes(rule, operands, params, result):
+    """The version bumps of the kernel's own writes into its new result (Rule.kernel_writes); max.dim's
+    indices, an output param, are written as often."""
+    writes = rule.kernel_writes
+    if callable(writes):
+        writes = writes(operands, params, result)
+    for t in [result, *(params[name] for name in rule.output_params)]:
+        t._vc.value += writes
 
 
 def strides_of(t):
@@ -187,11 +201,22 @@ def forward(rule, operands, params):
             raise
     finally:
         restore(token)
+    if rule.layout is not None:
+        data = _laid_out(rule.layout, data, arrays)
     if rule.n_outputs != 1:
         return [_new_tensor(as_dtype(d, out_dtype), out_dtype, device) for d in data]
     if type(data) is not np.ndarray or data.dtype is not out_dtype.np:
         data = as_dtype(data, out_dtype)
     return _new_tensor(data, out_dtype, device)
+
+
+def _laid_out(layout, data, arrays):
+    """The forward's result(s) in the memory layout PyTorch's kernel gives them (Rule.layout)."""
+    if type(data) is list:
+        return [_laid_out(layout, d, arrays) for d in data]
+    if type(data) is not np.ndarray or data.ndim < 2:
+        return data
+    return iterator_layout(data, arrays) if layout == "iterator" else np.ascontiguousarray(data)
 
 
 def _needs_grad(operands):

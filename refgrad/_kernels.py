@@ -13,6 +13,7 @@ from . import _dtype as dt
 from ._cpu import vectorised_count
 from ._promotion import broadcast_shapes, converted
 from ._fp import quietly
+from ._layout import iterator_layout
 
 
 # ------------------------------------------------------------------- which dtypes a kernel takes
@@ -57,6 +58,11 @@ EXP, LOG, LOG1P, EXPM1, TANH = (rounded_from_float64(f) for f in (np.exp, np.log
 
 
 # ------------------------------------------------------------------- arithmetic
+def reversed_subtract(a, b, alpha=1):
+    """rsub: PyTorch's sub(other, self, alpha), so `other` leads in TensorIterator's choice of layout."""
+    return iterator_layout(b - a if alpha == 1 else b - a * cast(alpha, a.dtype), (b, a))
+
+
 def cast(value, dtype):
     """A Python number in an array's dtype, wrapped as a C++ cast wraps it (-1 as uint8 is 255)."""
     try:
@@ -1134,41 +1140,6 @@ def column_major(a):
     """`a` with each matrix stored column by column, as LAPACK-backed PyTorch results are (layout decides
     whether reshape() views them and whether contiguous() copies)."""
     return np.swapaxes(np.ascontiguousarray(np.swapaxes(a, -1, -2)), -1, -2) if a.ndim >= 2 else a
-
-
-def iterator_layout(data, *operands):
-    """`data` (an elementwise result of `operands`, which broadcast to its shape) copied into the layout
-    PyTorch's TensorIterator gives that result: its dims ordered fastest first by the operands' strides, the
-    first operand that tells two dims apart deciding (a broadcast dim tells nothing; equal strides put the
-    smaller dim first), C order where none does. NumPy's own order follows the operands only when they agree."""
-    shape = data.shape
-    strides = [np.broadcast_to(op, shape).strides for op in operands]
-
-    def should_swap(dim0, dim1):
-        for st in strides:
-            s0, s1 = st[dim0], st[dim1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return 1 if s0 > s1 else -1
-            if shape[dim0] > shape[dim1]:
-                return 1
-        return 0
-
-    perm = list(range(data.ndim - 1, -1, -1))
-    for i in range(1, data.ndim):  # PyTorch's insertion sort, which stops at the first dim that must stay
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            comparison = should_swap(perm[dim0], perm[dim1])
-            if comparison > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif comparison < 0:
-                break
-    slowest_first = perm[::-1]
-    out = np.empty([shape[d] for d in slowest_first], data.dtype).transpose(np.argsort(slowest_first))
-    np.copyto(out, data)
-    return out
 
 
 def diagonal(a, offset, dim1, dim2):

@@ -19,6 +19,8 @@ __all__ = ["Rule", "Table", "TableError"]
 _KEY = re.compile(r"^\w+(\.\w+)?$")
 _DTYPE_KINDS = ("promote", "float", "same", "bool", "index")
 _JVP_KINDS = ("elementwise", "linear", "reduction")
+_LAYOUTS = (None, "iterator", "contiguous")
+_DEFAULT_LAYOUT = {"elementwise": "iterator", "reduction": "contiguous"}
 
 
 class TableError(Exception):
@@ -61,6 +63,16 @@ class Rule:
                clone's copy_ into a new tensor CopyBackwards, mean's sum.out refuses). A function of the operands
                and the params, in refgrad ops; it returns None where the kernel calls no such op for those
                arguments (pow(t, 2), while pow(t, 1) copies)
+    kernel_writes  how often PyTorch's kernel writes its new result through an out= variant or an in-place op
+               (sum.out, mean's div_, clone's copy_, pad's fill_): an int, or a function of (operands, params,
+               result). Each write bumps the result's version when the kernel runs without autograd (every
+               tensor argument an inference tensor) outside inference mode, the result being a normal tensor
+               then; under autograd those writes run below the version counting
+    layout     the result's memory layout: "iterator" for an elementwise op, which PyTorch runs through
+               TensorIterator (the memory order it picks from the operands, refgrad/_layout.py, not NumPy's),
+               "contiguous" for a kernel that allocates a row-major result (reductions, softmax), None for
+               the forward's own (views, clone's memory_format); by default "iterator" for a "elementwise"
+               jvp, "contiguous" for a "reduction" one, else None
     api        for an op whose public function is generated from this entry (tensor inputs only, no
                params): where it appears, any of "function" (refgrad.<name>), "method" (Tensor.<name>),
                "inplace" (Tensor.<name>_)
@@ -71,11 +83,11 @@ class Rule:
     __slots__ = ("key", "name", "node", "forward", "inputs", "backward", "uses", "params", "dtype", "n_outputs",
                  "node_class", "differentiable", "inplace_saves_self", "grad_inputs", "variadic", "rejects",
                  "fn_name", "jvp", "jvp_uses", "out_dtype", "edge_uses", "saves", "plain_dtype", "takes_out", "many",
-                 "api", "always_saved", "output_params", "composite")
+                 "api", "always_saved", "output_params", "composite", "layout", "kernel_writes")
 
     def __init__(self, key, node, forward, inputs, backward, *, params=None, dtype="promote", n_outputs=1,
                  variadic=False, rejects=(), fn_name=None, jvp=None, takes_out=False, api="", output_params=(),
-                 composite=None):
+                 composite=None, layout="default", kernel_writes=0):
         if not isinstance(key, str) or not _KEY.match(key):
             raise TableError(f"entry {key!r}: a key is the overload as PyTorch spells it, 'name' or 'name.overload'")
         self.key = key
@@ -109,6 +121,11 @@ class Rule:
             self._check(name in self.params, f"output param '{name}' is not one of its params {list(self.params)}")
         self.output_params = frozenset(output_params)
         self.composite = composite
+        self.kernel_writes = kernel_writes
+        if layout == "default":
+            layout = _DEFAULT_LAYOUT.get(jvp) if isinstance(jvp, str) else None
+        self._check(layout in _LAYOUTS, f"layout {layout!r} is none of {_LAYOUTS}")
+        self.layout = layout
         self._check(self.api <= {"function", "method", "inplace"}, f"api {api!r}: only function, method, inplace")
         self.grad_inputs = tuple(i for i, f in enumerate(self.backward) if f is not None)
         self.edge_uses = tuple((i, self.uses[i]) for i in self.grad_inputs)

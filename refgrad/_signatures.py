@@ -311,7 +311,7 @@ _METHOD_SOLE = {
     "permute": "(tuple of ints dims)", "repeat": "(tuple of ints repeats)", "reshape": "(tuple of ints shape)",
     "reshape_as": "(Tensor other)", "view_as": "(Tensor other)", "requires_grad_": "(bool requires_grad = True)",
     "roll": "(tuple of ints shifts, tuple of ints dims = None)", "scatter_add": "(int dim, Tensor index, Tensor src)",
-    "select": "(int dim, int index)", "size": "(int dim = None)", "take_along_dim": "(Tensor indices, int dim = None)",
+    "select": "(int dim, int index)", "size": "(int dim = None)", "stride": "(int dim = None)", "take_along_dim": "(Tensor indices, int dim = None)",
     "transpose": "(int dim0, int dim1)", "tril": "(int diagonal = 0)", "triu": "(int diagonal = 0)",
     "unbind": "(int dim = 0)", "unsqueeze": "(int dim)",
 }

@@ -167,6 +167,23 @@ class Tensor:
     def dim(self):
         return self._data.ndim
 
+    def stride(self, dim=None):
+        """Elements to step in memory along each dim. A row-major tensor that is no view has PyTorch's contiguous
+        strides: NumPy's step along a size-1 dim of a new array can be anything, and it gives a dim before a
+        zero-size one stride 0 where PyTorch counts that one as size 1. A view's are its base's, stepped as the
+        view op steps them (NumPy's view strides are PyTorch's)."""
+        data = self._data
+        if not data.size or self._base is None and data.flags.c_contiguous:
+            strides, step = [], 1
+            for n in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(n, 1)
+        else:
+            strides = [s // data.itemsize for s in data.strides]
+        if dim is None:
+            return tuple(strides)
+        return strides[_wrap_dim(dim, data.ndim, scalar=False)]
+
     def is_contiguous(self, *args, **kwargs):
         """Whether the elements lie in row-major order (PyTorch's words for a bad call: a C method's)."""
         if args:

@@ -67,6 +67,32 @@ def _pow_scalar_base_composite(exponent, base):
         _refuses_out("pow")()
 
 
+# ------------------------------------------------------------------- kernel writes (Rule.kernel_writes)
+# Functions of (operands, params, result): how often PyTorch's kernel writes its new result in place, where that
+# depends on the arguments (a trivial reduction copies or fills instead of reducing).
+def _dims(params, ndim, name="dim"):
+    dim = params.get(name)
+    if dim is None or dim == () or dim == []:
+        return range(ndim)
+    return [d % max(ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)]
+
+
+def _writes_if(condition, count=1):
+    return lambda operands, params, result: count if condition(operands[0]._data, params, result._data) else 0
+
+
+# a reduction over dims of size 1 only (or of an empty tensor) copies (norm) or fills
+_TRIVIAL_REDUCTION = _writes_if(lambda a, p, r: not a.size or all(a.shape[d] == 1 for d in _dims(p, a.ndim)))
+# var and std reduce to one value (or fill NaN into) through a write; along dims into several values, directly
+_VAR_WRITES = _writes_if(lambda a, p, r: not a.size or r.size == 1)
+# a flip of dims of size 1 only is a clone
+_FLIP_WRITES = _writes_if(lambda a, p, r: not a.size or all(a.shape[d] == 1 for d in _dims(p, a.ndim, "dims")))
+# argmax along a dim of size 1 fills in zeros
+_ARG_EXTREME_WRITES = _writes_if(lambda a, p, r: p["dim"] is not None and a.ndim and a.shape[p["dim"]] == 1)
+_EMPTY_WRITES = _writes_if(lambda a, p, r: not a.size)  # roll, cumsum and cumprod clone or fill an empty tensor
+_NONEMPTY_RESULT = _writes_if(lambda a, p, r: r.size, 2)  # max.dim's values and indices: fill, then copy
+
+
 # ------------------------------------------------------------------- arithmetic
 ADD = entry("add.Tensor", "AddBackward0", kernels.with_alpha(np.add), ("self", "other"),
             {"self": lambda grad: grad,
@@ -77,10 +103,9 @@ SUB = entry("sub.Tensor", "SubBackward0", kernels.with_alpha(np.subtract), ("sel
              "other": lambda grad, alpha: formulas.maybe_multiply(-grad, alpha)}, jvp="elementwise", takes_out=True)
 
 RSUB = entry("rsub.Tensor", "RsubBackward0",
-             lambda a, b, alpha=1: b - a if alpha == 1 else b - a * kernels.cast(alpha, a.dtype),
-             ("self", "other"),
+             kernels.reversed_subtract, ("self", "other"),
              {"self": lambda grad, alpha: formulas.maybe_multiply(-grad, alpha),
-              "other": lambda grad: grad}, jvp="elementwise")
+              "other": lambda grad: grad}, jvp="elementwise", layout=None)  # the kernel lays out other - self
 
 RSUB_SCALAR = entry("rsub.Scalar", "RsubBackward1",
                     lambda a, other, alpha=1: kernels.cast(other, a.dtype) - (a if alpha == 1 else a * alpha),
@@ -131,7 +156,7 @@ FLOOR_DIVIDE_SCALAR = entry("floor_divide.Scalar", "torch::autograd::NotImplemen
 FLOOR_DIVIDE = entry("floor_divide", "torch::autograd::NotImplemented",
                      lambda a, b: kernels.div_rounding(a, b, "floor"), ("self", "other"),
                      {"self": lambda grad: formulas.not_implemented("floor_divide"),
-                      "other": lambda grad: formulas.not_implemented("floor_divide")})
+                      "other": lambda grad: formulas.not_implemented("floor_divide")}, layout="iterator")
 
 
 NEG = entry("neg", "NegBackward0", kernels.negative, ("self",),
@@ -180,15 +205,15 @@ DIV_SCALAR = entry("div.Scalar", "DivBackward1", lambda a, other: a / kernels.ca
 
 
 # ------------------------------------------------------------------- pointwise math
-def _unary(name, node, forward, formula, dtype="float", composite=None):
+def _unary(name, node, forward, formula, dtype="float", composite=None, kernel_writes=0):
     """An elementwise op of one tensor: its forward rule is its backward formula (auto_element_wise).
     Its public function, method and in-place method are generated from the entry."""
     return entry(name, node, forward, ("self",), {"self": formula}, dtype=dtype, jvp="elementwise",
-                 api="function method inplace", composite=composite)
+                 api="function method inplace", composite=composite, kernel_writes=kernel_writes)
 
 
 ABS = _unary("abs", "AbsBackward0", kernels.typed("abs_cpu", kernels.NO_BOOL)(np.abs), lambda grad, self: grad * self.sgn(), dtype="same",
-             composite=_refuses_out("abs"))
+             composite=_refuses_out("abs"), kernel_writes=_writes_if(lambda a, p, r: a.dtype.kind == "f"))
 SGN = _unary("sgn", "SgnBackward0", kernels.sign, lambda grad, self, result: formulas.sgn_backward(grad, self, result),
              dtype="same")
 SIGN = _unary("sign", "SignBackward0", kernels.sign, lambda grad: ops.zeros_like(grad), dtype="same")
@@ -255,7 +280,8 @@ CLAMP = entry("clamp.Tensor", "ClampBackward0", kernels.clip_tensors, ("self", "
                "min": lambda grad, self, min, max: ops.where((self < min) & (min < max) if max is not None
                                                            else self < min, grad, 0.0),
                "max": lambda grad, self, min, max: ops.where((self > max) | (max < min) if min is not None
-                                                           else self > max, grad, 0.0)}, jvp=formulas.clamp_jvp)
+                                                           else self > max, grad, 0.0)}, jvp=formulas.clamp_jvp,
+             layout="iterator")
 CLAMP_MIN = entry("clamp_min", "ClampMinBackward0", lambda a, min: kernels.clip_scalars(a, min, None),
                   ("self",), {"self": lambda grad, self, min: ops.where(self >= min, grad, 0.0)},
                   dtype=promotion.with_scalars("min"), jvp="elementwise")
@@ -321,7 +347,8 @@ FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
 def _compare(key, fn):
     """A comparison: never differentiable, bool out. (`x == 2` runs here too: a Python number joins as a
     wrapped operand, as in the Tensor overload.)"""
-    return entry(key, None, fn, ("self", "other"), {}, dtype="bool", api="function method")
+    return entry(key, None, fn, ("self", "other"), {}, dtype="bool", api="function method", layout="iterator",
+                 kernel_writes=int(key.startswith("logical")))  # logical_and's kernel writes through its out=
 
 
 EQ = _compare("eq.Tensor", np.equal)
@@ -333,11 +360,11 @@ GE = _compare("ge.Tensor", np.greater_equal)
 LOGICAL_AND = _compare("logical_and", np.logical_and)
 LOGICAL_OR = _compare("logical_or", np.logical_or)
 BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_and),
-                    ("self", "other"), {})
+                    ("self", "other"), {}, layout="iterator")
 BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_or),
-                   ("self", "other"), {})
+                   ("self", "other"), {}, layout="iterator")
 BITWISE_XOR = entry("bitwise_xor.Tensor", None, kernels.typed("bitwise_xor_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_xor),
-                    ("self", "other"), {})
+                    ("self", "other"), {}, layout="iterator")
 BITWISE_NOT = entry("bitwise_not", None, kernels.typed("bitwise_not_cpu", kernels.INTEGRAL)(np.invert), ("self",), {},
                     dtype="same", api="function method inplace")
 ISFINITE = entry("isfinite", None, np.isfinite, ("self",), {}, dtype="bool", api="function method",
@@ -351,82 +378,88 @@ ISNEGINF = entry("isneginf", None, np.isneginf, ("self",), {}, dtype="bool", api
 
 # ------------------------------------------------------------------- reductions
 SUM = entry("sum", "SumBackward0", lambda a, dtype=None: np.add.reduce(a, axis=None), ("self",),
-            {"self": lambda grad, self_shape: grad.expand(self_shape)}, dtype=promotion.sum_dtype, jvp="linear")
+            {"self": lambda grad, self_shape: grad.expand(self_shape)}, dtype=promotion.sum_dtype, jvp="linear",
+            kernel_writes=1)
 
 SUM_DIM = entry("sum.dim_IntList", "SumBackward1",
                 lambda a, dim, keepdim, dtype=None: np.add.reduce(a, axis=dim, keepdims=keepdim),
                 ("self",),
                 {"self": lambda grad, self_shape, dim, keepdim:
                     formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape)},
-                dtype=promotion.sum_dtype, jvp="linear")
+                dtype=promotion.sum_dtype, jvp="linear", layout="contiguous", kernel_writes=1)
 
 
 MEAN = entry("mean", "MeanBackward0", lambda a, dtype=None: kernels.mean(a), ("self",),
              {"self": lambda grad, self_shape: ops.div_scalar(grad.expand(self_shape), math.prod(self_shape))},
-             dtype=promotion.mean_dtype, jvp="linear", composite=_refuses_out("sum"))
+             dtype=promotion.mean_dtype, jvp="linear", composite=_refuses_out("sum"), kernel_writes=2)
 
 MEAN_DIM = entry("mean.dim", "MeanBackward1",
                  lambda a, dim, keepdim, dtype=None: kernels.mean(a, axis=dim, keepdims=keepdim), ("self",),
                  {"self": lambda grad, self_shape, dim, keepdim: ops.div_scalar(
                      formulas.unsqueeze_dims(grad, dim, len(self_shape), keepdim).expand(self_shape),
                      formulas.reduced_numel(self_shape, dim))},
-                 dtype=promotion.mean_dtype, jvp="linear", composite=_refuses_out("sum"))
+                 dtype=promotion.mean_dtype, jvp="linear", composite=_refuses_out("sum"),
+                 layout="contiguous", kernel_writes=2)
 
 
 LINALG_VECTOR_NORM = entry("linalg_vector_norm", "LinalgVectorNormBackward0", kernels.vector_norm, ("self",),
                            {"self": formulas.norm_backward},
                            dtype=lambda operands, p: p.get("dtype") or promotion.float_input(operands[0], "linalg.vector_norm"),
-                           jvp="reduction")
+                           jvp="reduction", kernel_writes=_TRIVIAL_REDUCTION)
 
 
 PROD = entry("prod", "ProdBackward0", lambda a, dtype=None: np.prod(a), ("self",),
-             {"self": lambda grad, self, result: formulas.prod_backward(grad, self, result)}, dtype=promotion.sum_dtype, jvp="reduction")
+             {"self": lambda grad, self, result: formulas.prod_backward(grad, self, result)}, dtype=promotion.sum_dtype, jvp="reduction",
+             kernel_writes=1)
 PROD_DIM = entry("prod.dim_int", "ProdBackward1", lambda a, dim, keepdim, dtype=None: np.prod(a, axis=dim, keepdims=keepdim),
-                 ("self",), {"self": formulas.prod_backward}, dtype=promotion.sum_dtype, jvp="reduction")
+                 ("self",), {"self": formulas.prod_backward}, dtype=promotion.sum_dtype, jvp="reduction",
+                 kernel_writes=1)
 
 
 MAX = entry("max", "MaxBackward1", kernels.nan_extreme("max"), ("self",), {"self": formulas.evenly_distribute},
-            params=(), dtype="same", jvp=formulas.evenly_read_jvp)
+            params=(), dtype="same", jvp=formulas.evenly_read_jvp, kernel_writes=1)
 MIN = entry("min", "MinBackward1", kernels.nan_extreme("min"), ("self",), {"self": formulas.evenly_distribute},
-            params=(), dtype="same", jvp=formulas.evenly_read_jvp)
+            params=(), dtype="same", jvp=formulas.evenly_read_jvp, kernel_writes=1)
 
 
 MAX_DIM = entry("max.dim", "MaxBackward0", lambda a, dim, keepdim, indices: np.max(a, axis=dim, keepdims=keepdim),
                 ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction",
-                output_params=("indices",))
+                output_params=("indices",), kernel_writes=_NONEMPTY_RESULT)
 MIN_DIM = entry("min.dim", "MinBackward0", lambda a, dim, keepdim, indices: np.min(a, axis=dim, keepdims=keepdim),
                 ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction",
-                output_params=("indices",))
+                output_params=("indices",), kernel_writes=_NONEMPTY_RESULT)
 
 
 AMAX = entry("amax", "AmaxBackward0", lambda a, dim, keepdim: np.max(a, axis=dim or None, keepdims=keepdim),
-             ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction")
+             ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction",
+             kernel_writes=_writes_if(lambda a, p, r: r.size))
 AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim or None, keepdims=keepdim),
-             ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction")
+             ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction",
+             kernel_writes=_writes_if(lambda a, p, r: r.size))
 
 
 VAR = entry("var.correction", "VarBackward0", kernels.var, ("self",), {"self": formulas.var_backward}, dtype="same", jvp="reduction",
-            composite=_var_composite)
+            composite=_var_composite, kernel_writes=_VAR_WRITES)
 STD = entry("std.correction", "StdBackward0",
             lambda a, dim, correction, keepdim: kernels.var(a, dim, correction, keepdim, take_sqrt=True), ("self",),
             {"self": formulas.std_backward},
-            dtype="same", jvp="reduction", composite=_var_composite)
+            dtype="same", jvp="reduction", composite=_var_composite, kernel_writes=_VAR_WRITES)
 
 
 LOGSUMEXP = entry("logsumexp", "LogsumexpBackward0", kernels.logsumexp, ("self",),
                   {"self": lambda grad, self, result, dim, keepdim:
                       formulas.keep(grad, dim, self.dim(), keepdim) * (self - formulas.keep(result, dim, self.dim(), keepdim)).exp()},
-                  dtype="float", jvp="reduction", composite=_refuses_out("logsumexp"))
+                  dtype="float", jvp="reduction", composite=_refuses_out("logsumexp"), kernel_writes=1)
 
 
 SOFTMAX = entry("_softmax", "SoftmaxBackward0", lambda a, dim, dtype=None: kernels.softmax(a, dim), ("self",),
                 {"self": lambda grad, result, dim: ops.softmax_backward_data(grad, result, dim)},
-                dtype=promotion.given_or_input,
+                dtype=promotion.given_or_input, layout="contiguous",
                 jvp=lambda self_t, result, dim: result * (self_t - (self_t * result).sum(dim, True)))
 LOG_SOFTMAX = entry("_log_softmax", "LogSoftmaxBackward0", lambda a, dim, dtype=None: kernels.log_softmax(a, dim),
                     ("self",),
                     {"self": lambda grad, result, dim: ops.log_softmax_backward_data(grad, result, dim)},
-                    dtype=promotion.given_or_input,
+                    dtype=promotion.given_or_input, layout="contiguous",
                     jvp=lambda self_t, result, dim: self_t - (self_t * result.exp()).sum(dim, True))
 # Their gradients are ops of their own (PyTorch's _softmax_backward_data, _log_softmax_backward_data): under
 # create_graph=True the gradient's grad_fn is SoftmaxBackwardDataBackward0, and it requires grad through the
@@ -446,29 +479,31 @@ LOG_SOFTMAX_BACKWARD = entry("_log_softmax_backward_data", "LogSoftmaxBackwardDa
 
 CUMSUM = entry("cumsum", "CumsumBackward0", kernels.cumulative(np.cumsum), ("self",),
                {"self": lambda grad, self_scalar_type, dim: formulas.cumsum_backward(grad.to(self_scalar_type), dim)},
-               dtype=promotion.sum_dtype, jvp="linear")
+               dtype=promotion.sum_dtype, jvp="linear", layout="contiguous", kernel_writes=_EMPTY_WRITES)
 
 
 CUMPROD = entry("cumprod", "CumprodBackward0", kernels.cumulative(np.cumprod), ("self",),
                 {"self": lambda grad, self, result, dim:
                     formulas.cumprod_backward(grad.to(self.dtype), self, result, dim)},
-                dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp)
+                dtype=promotion.sum_dtype, jvp=formulas.cumprod_jvp, layout="contiguous", kernel_writes=_EMPTY_WRITES)
 
 ALL = entry("all", None, lambda a, dim=None, keepdim=False: np.all(a, axis=dim, keepdims=keepdim), ("self",), {},
-            dtype=promotion.bool_or_uint8)
+            dtype=promotion.bool_or_uint8, layout="contiguous", kernel_writes=1)
 ANY = entry("any", None, lambda a, dim=None, keepdim=False: np.any(a, axis=dim, keepdims=keepdim), ("self",), {},
-            dtype=promotion.bool_or_uint8)
+            dtype=promotion.bool_or_uint8, layout="contiguous", kernel_writes=1)
 ARGMAX = entry("argmax", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmax", a, dim, keepdim),
-               ("self",), {}, dtype="index")
+               ("self",), {}, dtype="index", layout="contiguous",
+               kernel_writes=_ARG_EXTREME_WRITES)
 ARGMIN = entry("argmin", None, lambda a, dim=None, keepdim=False: kernels.arg_extreme("argmin", a, dim, keepdim),
-               ("self",), {}, dtype="index")
+               ("self",), {}, dtype="index", layout="contiguous",
+               kernel_writes=_ARG_EXTREME_WRITES)
 
 
 # ------------------------------------------------------------------- linear algebra
 MV = entry("mv", "MvBackward0", np.matmul, ("self", "vec"),
            {"self": lambda grad, vec: ops.outer(grad, vec),
             "vec": lambda grad, self: self.t().mv(grad)},
-           jvp=lambda self_t, vec_t, self, vec: self_t.mv(vec) + self.mv(vec_t))
+           jvp=lambda self_t, vec_t, self, vec: self_t.mv(vec) + self.mv(vec_t), kernel_writes=1)
 MM = entry("mm", "MmBackward0", kernels.mm, ("self", "mat2"),
            {"self": lambda grad, mat2, self_shape, self_sym_strides:
                formulas.mm_mat1_backward(grad, mat2, self_shape, self_sym_strides),
@@ -487,7 +522,8 @@ ADDMM = entry("addmm", "AddmmBackward0", kernels.addmm, ("self", "mat1", "mat2")
                "mat2": lambda grad, mat1, mat2_shape, mat2_sym_strides, alpha:
                    formulas.maybe_multiply(formulas.mm_mat2_backward(grad, mat1, mat2_shape, mat2_sym_strides), alpha)},
               jvp=lambda self_t, mat1_t, mat2_t, mat1, mat2, beta, alpha: formulas.maybe_multiply(self_t, beta) +
-              formulas.maybe_multiply(mat1_t.mm(mat2) + mat1.mm(mat2_t), alpha))
+              formulas.maybe_multiply(mat1_t.mm(mat2) + mat1.mm(mat2_t), alpha),
+              kernel_writes=_writes_if(lambda a, p, r: p["beta"] != 0))
 
 
 # det's gradient is the cofactor matrix, det(A) A^-T (formulas.det_backward: an LU solve, or linalg.solve and
@@ -495,11 +531,11 @@ ADDMM = entry("addmm", "AddmmBackward0", kernels.addmm, ("self", "mat1", "mat2")
 # under create_graph=True, as in PyTorch
 LINALG_DET = entry("linalg_det", "LinalgDetBackward0", kernels.det, ("A",),
                    {"A": formulas.det_backward}, dtype="same",
-                   jvp=formulas.det_jvp)
+                   jvp=formulas.det_jvp, kernel_writes=1)
 LINALG_INV = entry("linalg_inv_ex", "LinalgInvExBackward0", lambda a: kernels.column_major(kernels.inv(a)),
                    ("A",),
                    {"A": lambda grad, result: -(result.transpose(-2, -1) @ (grad @ result.transpose(-2, -1)))},
-                   dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result))
+                   dtype="same", jvp=lambda A_t, result: -(result @ A_t @ result), kernel_writes=3)
 
 # linalg.solve's forward is getrf of A^T and a transposed getrs, as PyTorch's for a contiguous A
 LINALG_SOLVE = entry("linalg_solve_ex", "LinalgSolveExBackward0", kernels.solve_rhs, ("A", "B"),
@@ -512,17 +548,18 @@ LINALG_SVD = entry("linalg_svd", "LinalgSvdBackward0", kernels.svd, ("A",), {"A"
 DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),
             {"self": lambda grad, tensor: grad * tensor,
              "tensor": lambda grad, self: grad * self},
-            jvp=lambda self_t, tensor_t, self, tensor: self_t.dot(tensor) + self.dot(tensor_t))
+            jvp=lambda self_t, tensor_t, self, tensor: self_t.dot(tensor) + self.dot(tensor_t), kernel_writes=1)
 
 # ------------------------------------------------------------------- copies and casts
 # A clone keeps its input's layout (preserve_format, as np.copy's order "K") unless asked for a contiguous one
 # (contiguous(), reshape's copy: PyTorch's clone(at::MemoryFormat::Contiguous)).
 CLONE = entry("clone", "CloneBackward0",
               lambda a, memory_format=None: np.copy(a, order="C" if memory_format == "contiguous" else "K"),
-              ("self",), {"self": lambda grad: grad}, dtype="same", jvp="elementwise", composite=_copies_into_new)
+              ("self",), {"self": lambda grad: grad}, dtype="same", jvp="elementwise", composite=_copies_into_new,
+              layout=None, kernel_writes=1)
 TO_COPY = entry("_to_copy", "ToCopyBackward0", lambda a, dtype: a.copy(), ("self",),
                 {"self": lambda grad: grad}, dtype=lambda operands, p: p["dtype"], jvp="linear",
-                composite=_copies_into_new)
+                composite=_copies_into_new, kernel_writes=1)
 
 # ------------------------------------------------------------------- views (results share the input's data)
 VIEW = entry("view", "ViewBackward0", lambda a, size: a.reshape(size), ("self",),
@@ -653,7 +690,7 @@ MSE_LOSS = entry("mse_loss", "MseLossBackward0",
                  # F.mse_loss broadcasts self and target first, so they have one shape here
                  {"self": lambda grad, self, target, reduction: ops.mse_loss_backward(grad, self, target, reduction),
                   "target": lambda grad, self, target, reduction: ops.mse_loss_backward(grad, target, self, reduction)},
-                 jvp="reduction")
+                 jvp="reduction", kernel_writes=_writes_if(lambda a, p, r: p["reduction"] != "none", 2))
 MSE_LOSS_BACKWARD = entry("mse_loss_backward", "MseLossBackwardBackward0", kernels.mse_backward,
                           ("grad_output", "self", "target"),
                           {"grad_output": lambda grad, self, target, reduction:
@@ -687,7 +724,8 @@ BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyW
                         {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target},
                         dtype=promotion.of_target, rejects=("weight", "pos_weight"), jvp="reduction")
 LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
-                    {"self": lambda grad, self: ops.log_sigmoid_backward(grad, self)}, dtype="same", jvp="elementwise")
+                    {"self": lambda grad, self: ops.log_sigmoid_backward(grad, self)}, dtype="same", jvp="elementwise",
+                    layout="contiguous")  # log_sigmoid_forward allocates its output row-major
 LOG_SIGMOID_BACKWARD = entry("log_sigmoid_backward", "LogSigmoidBackwardBackward0", kernels.log_sigmoid_backward,
                              ("grad_output", "self"),
                              {"grad_output": lambda grad, self: ops.log_sigmoid_backward(grad, self),
@@ -793,7 +831,8 @@ EMBEDDING_BACKWARD = entry("embedding_dense_backward", "EmbeddingDenseBackwardBa
 
 CONSTANT_PAD = entry("constant_pad_nd", "ConstantPadNdBackward0", kernels.constant_pad, ("self",),
                      {"self": lambda grad, pad: ops.constant_pad(grad, tuple(-p for p in pad), 0.0)}, dtype="same",
-                     jvp=lambda self_t, pad: ops.constant_pad(self_t, pad, 0.0))
+                     jvp=lambda self_t, pad: ops.constant_pad(self_t, pad, 0.0),
+                     kernel_writes=lambda operands, p, result: 2 if any(n > 0 for n in p["pad"]) else 1)
 
 
 def _pad_entry(mode, k):
@@ -821,18 +860,18 @@ del _mode, _k
 # ------------------------------------------------------------------- shape ops that copy
 REPEAT = entry("repeat", "RepeatBackward0",
                lambda a, repeats: np.tile(a.reshape((1,) * (len(repeats) - a.ndim) + a.shape), repeats),
-               ("self",), {"self": formulas.repeat_backward}, dtype="same", jvp="linear")
+               ("self",), {"self": formulas.repeat_backward}, dtype="same", jvp="linear", kernel_writes=1)
 FLIP = entry("flip", "FlipBackward0", lambda a, dims: np.flip(a, dims).copy(), ("self",),
              {"self": lambda grad, dims: grad.flip(dims)}, dtype="same", jvp="linear",
              # PyTorch's kernel clones when no flipped dim has two elements
              composite=lambda self, dims: _copies_into_new(self) if all(self._data.shape[d] <= 1 for d in dims)
-             else None)
+             else None, kernel_writes=_FLIP_WRITES)
 ROLL = entry("roll", "RollBackward0",
              lambda a, shifts, dims: np.roll(a, shifts, dims) if dims else np.roll(a.reshape(-1), shifts).reshape(
                  a.shape),
              ("self",), {"self": lambda grad, shifts, dims: grad.roll(tuple(-s for s in shifts), dims or None)},
              dtype="same",
-             jvp="linear")
+             jvp="linear", kernel_writes=_EMPTY_WRITES)
 TRIL = entry("tril", "TrilBackward0", lambda a, diagonal: np.tril(a, diagonal), ("self",),
              {"self": lambda grad, diagonal: grad.tril(diagonal)}, dtype="same", jvp="linear")
 TRIU = entry("triu", "TriuBackward0", lambda a, diagonal: np.triu(a, diagonal), ("self",),

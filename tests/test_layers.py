@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "refgrad"
 
 # Bottom to top. A module may import modules of its own layer (without a cycle) and of layers below.
 LAYERS = [
-    ("foundations", ["_fp", "_cpu", "_warn", "_args", "_dtype", "_scalars", "_device", "return_types", "cuda"]),
+    ("foundations", ["_fp", "_cpu", "_layout", "_warn", "_args", "_dtype", "_scalars", "_device", "return_types", "cuda"]),
     ("graph and modes", ["autograd.grad_mode", "autograd.anomaly_mode", "autograd.forward_level", "autograd.graph"]),
     ("tensor", ["_tensor", "_printing", "_creation"]),
     ("promotion", ["_promotion"]),

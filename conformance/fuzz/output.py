@@ -136,7 +136,7 @@ def _summary_line(report):
     return (f"{c['programs']} programs, {c['steps']} steps, {c['rounds']} rounds, seed {report['run']['seed']}: "
             f"{len(report['findings'])} new differences, {sum(report['known'].values())} programs with known "
             f"divergences ({len(report['known'])} signatures), {sum(report.get('carried', {}).values())} that "
-            f"differed only by rounding carried from an earlier step")
+            f"differed only by rounding (carried from an earlier step, or of an ill-conditioned matrix)")
 
 
 def render_markdown(report):
@@ -153,7 +153,7 @@ def render_markdown(report):
     if report["known"]:
         lines += ["", "## Known divergences met", ""] + [f"- `{s}`: {n} programs" for s, n in sorted(report["known"].items())]
     if report.get("carried"):
-        lines += ["", "## Carried rounding (not reported; --strict-rounding reports it)", ""] + \
+        lines += ["", "## Rounding only (not reported; --strict-rounding reports it)", ""] + \
             [f"- `{s}`: {n} programs" for s, n in sorted(report["carried"].items())]
     return "\n".join(lines) + "\n"
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_
 from ..manifest import FUZZ_PREFIX, find
 from ..runner import DEFAULT_TIMEOUT, WorkerPool, compare_observations
 from ..subjects import comparisons, parse_subject
-from .execute import carried_rounding, first_difference, program_task, signature
+from .execute import first_difference, program_task, rounding_only, signature
 from .programs import programs
 
 __all__ = ["Differential", "Finding", "Search", "program_key", "ROUND_EXAMPLES"]
@@ -76,7 +76,8 @@ class Differential:
     def differences(self, lines, results=None):
         """(subject, against, first differing field diff, carried) for each pair that differs; a subject that
         crashed, hung or failed outside the program differs in its `status`. `carried`: every differing value
-        is rounding carried from an earlier step (execute.carried_rounding), unless strict_rounding."""
+        is rounding (execute.rounding_only: carried from an earlier step, or of an ill-conditioned matrix), unless
+        strict_rounding."""
         results = results or self.results(lines)
         found = []
         for subject in self.subjects:
@@ -92,7 +93,7 @@ class Differential:
                     continue
                 diffs = compare_observations(theirs["observations"], own["observations"])
                 kept = diffs if self.strict_rounding else \
-                    [d for d in diffs if not carried_rounding(d, lines, theirs["observations"], own["observations"])]
+                    [d for d in diffs if not rounding_only(d, lines, theirs["observations"], own["observations"])]
                 if kept or diffs:
                     found.append((subject.name, other, first_difference(kept or diffs), not kept))
         return found

@@ -133,7 +133,7 @@ METHODS = (
     "outer", "permute", "pow", "pow_", "prod", "reciprocal", "reciprocal_", "register_hook", "register_post_accumulate_grad_hook", "relu", "relu_",
     "remainder", "repeat", "requires_grad_", "reshape", "reshape_as", "retain_grad", "roll", "round", "round_",
     "rsqrt", "rsqrt_", "scatter", "scatter_add", "select", "sgn", "sgn_", "sigmoid", "sigmoid_", "sign", "sign_", "sin",
-    "sin_", "sinh", "sinh_", "size", "softmax", "split", "sqrt", "sqrt_", "square", "squeeze", "std", "sub", "sub_",
+    "sin_", "sinh", "sinh_", "size", "softmax", "split", "sqrt", "sqrt_", "square", "squeeze", "std", "stride", "sub", "sub_",
     "subtract", "sum", "t", "take_along_dim", "tan", "tan_", "tanh", "tanh_", "to", "tolist", "transpose", "tril",
     "triu", "true_divide", "trunc", "trunc_", "type", "unbind", "unflatten", "uniform_", "unsqueeze", "var", "view",
     "view_as", "where", "zero_",

@@ -186,6 +186,42 @@ def requires_grad_setter_errors(torch, rec):
     rec.raises("none", lambda: set_requires_grad(y, None))
 
 
+@scenario
+def inference_inputs_versions_of_results(torch, rec):
+    """Outside inference mode, an op of inference tensors alone runs its kernel without autograd, and the result
+    is a normal tensor: each write the kernel makes into it through an out= variant or an in-place op (sum.out,
+    mean's div_, clone's copy_, pad's fill_ and copy_) counts in its version. A trivial case of a kernel (an empty
+    input, dims of size 1) writes where the general one computes into the result directly."""
+    def inference(*shape):
+        with torch.inference_mode():
+            return torch.tensor(rec.data(*shape)) if shape[-1] else torch.zeros(shape)
+    F = torch.nn.functional
+    ops = {
+        "exp": lambda x: x.exp(), "abs": lambda x: x.abs(), "abs_int": lambda x: x.long().abs(),
+        "sum": lambda x: x.sum(), "sum_dim": lambda x: x.sum(0), "mean": lambda x: x.mean(1), "prod": lambda x: x.prod(),
+        "amax": lambda x: x.amax(0), "max": lambda x: x.max(), "max_dim": lambda x: list(x.max(1)),
+        "argmax": lambda x: x.argmax(), "argmax_dim": lambda x: x.argmax(0), "all": lambda x: x.all(),
+        "var": lambda x: x.var(), "var_dim": lambda x: x.var(0), "norm": lambda x: x.norm(),
+        "norm_dim": lambda x: x.norm(dim=0), "logsumexp": lambda x: x.logsumexp(1), "cumsum": lambda x: x.cumsum(0),
+        "softmax": lambda x: x.softmax(0), "clone": lambda x: x.clone(), "double": lambda x: x.double(),
+        "contiguous": lambda x: x.t().contiguous(), "repeat": lambda x: x.repeat(2, 1), "flip": lambda x: x.flip(0),
+        "roll": lambda x: x.roll(1, 0), "logical_and": lambda x: torch.logical_and(x, x), "eq": lambda x: x == x,
+        "mv": lambda x: torch.mv(x, x[0]), "mm": lambda x: x @ x.t(), "pad": lambda x: F.pad(x, (1, 0)),
+        "pad_none": lambda x: F.pad(x, (0, 0)), "mse_loss": lambda x: F.mse_loss(x, x),
+        "mse_loss_none": lambda x: F.mse_loss(x, x, reduction="none"), "det": lambda x: torch.linalg.det(x[:, :2]),
+        "inv": lambda x: torch.linalg.inv(x[:, :2]), "times_number": lambda x: x * 2,
+    }
+    for shape in ((2, 3), (1, 3), (0, 3)):
+        for name, op in ops.items():
+            key = f"{'x'.join(map(str, shape))}.{name}"
+            try:
+                y = op(inference(*shape))
+            except RuntimeError as exc:  # an empty input some ops refuse: the error is compared
+                rec(key, type(exc).__name__)
+                continue
+            rec(key, [t._version for t in y] if isinstance(y, list) else [y._version, y.is_inference()])
+
+
 # Outside inference mode, an op runs its autograd kernel (records, checks an in-place use) only when one of its tensor
 # arguments is a normal tensor: inference tensors carry no autograd dispatch key. A Python number that PyTorch wraps
 # into a tensor (`t * 2`, mul.Tensor) counts; a Scalar argument (`t.pow(2)`, `t.clamp(0, 1)`) does not.

@@ -170,6 +170,23 @@ def views_follow_base_requires_grad(torch, rec):
     rec("base_grad", plain.grad)
 
 
+
+@scenario
+def no_grad_view_of_a_leaf_is_no_root(torch, rec):
+    """A view of a leaf made under no_grad requires grad through its base only: it has neither a grad_fn nor a
+    gradient accumulator of its own, so backward from it (with or without inputs=, create_graph) and autograd.grad
+    of it raise "does not require grad", and an op of it passes no gradient to the base."""
+    def no_grad_view():
+        leaf = torch.tensor(rec.data(3), requires_grad=True)
+        with torch.no_grad():
+            return leaf, leaf.unsqueeze(0)
+    leaf, view = no_grad_view()
+    rec("flags", _flags(view))
+    rec.raises("backward", lambda: view.backward(torch.ones(1, 3)))
+    rec.raises("backward_inputs", lambda: view.backward(torch.ones(1, 3), create_graph=True, inputs=[leaf]))
+    rec.raises("grad", lambda: torch.autograd.grad(view, leaf, torch.ones(1, 3)))
+    (view * 2).sum().backward()
+    rec("product_backward", [leaf.grad, view.grad])
 @scenario
 def forbidden_inplace_on_views(torch, rec):
     """PyTorch's errors for modifying in place a view of a leaf, a view made in no_grad or inference mode, an

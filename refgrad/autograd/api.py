@@ -120,9 +120,10 @@ def _root_edges(outputs, grads):
         if isinstance(out, GradientEdge):
             edges.append((out.node, out.output_nr))
             continue
-        if not out.requires_grad:
+        edge = out._edge()  # None for a no_grad view of a leaf: it requires grad, through its base only
+        if edge[0] is None:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-        edges.append(out._edge())
+        edges.append(edge)
     return edges
 
 

@@ -19,7 +19,6 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from .. import _kernels as kernels
 from .._formulas import sum_to
 from .._fp import quietly
 from .._tensor import Tensor
@@ -432,9 +431,7 @@ def _accumulate_into(tensor, grad, create_graph):
         if tensor._grad is None:
             tensor._grad = _copy_like(grad, tensor, create_graph)
         else:
-            summed = tensor._grad + grad
-            summed._data = kernels.iterator_layout(summed._data, tensor._grad._data, grad._data)
-            tensor._grad = summed
+            tensor._grad = tensor._grad + grad  # laid out as TensorIterator lays out a sum (add's Rule.layout)
             _check_layout_contract(tensor._grad, tensor, "sum")
     elif tensor._grad is None:
         if _is_unshared(grad) and grad._data.flags.writeable and (
