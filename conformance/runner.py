@@ -219,6 +219,9 @@ def record_of(case, subject, own, references):
         return dict(record, outcome="skipped", reason=own["reason"], skip_cause=own["cause"])
     if own["status"] != "ok":
         return dict(record, outcome=own["status"], reason=own["reason"])
+    broken = _broken_scenario(own["observations"])
+    if broken:
+        return dict(record, outcome="failed", reason=broken)
     vacuous = _vacuous(case, own["observations"])
     if vacuous and all(theirs["status"] != "ok" or _vacuous(case, theirs["observations"])
                        for _, theirs in references):  # where a reference recorded something, the diff says more
@@ -237,6 +240,19 @@ def record_of(case, subject, own, references):
         return dict(record, outcome="skipped", reason=reasons,
                     skip_cause=next(c for c in SKIP_CAUSES if c in causes))
     return dict(record, outcome="passed", reason=reasons or (None if outcomes else "it is the reference"))
+
+
+# Errors of a scenario's own code (a name it misspells or uses before assigning): no engine behaviour, so a case
+# that ends with one checked less than it was written to, even where every engine raises it alike.
+_SCENARIO_BUGS = ("NameError", "UnboundLocalError", "SyntaxError")
+
+
+def _broken_scenario(observations):
+    raised = observations.get("<raised>")
+    if raised is not None and raised.get("type") in _SCENARIO_BUGS:
+        return (f"the scenario's own code raised {raised.get('type')}: {raised.get('message')} (a bug in the "
+                "scenario, not an observation of the engine)")
+    return None
 
 
 def _vacuous(case, observations):

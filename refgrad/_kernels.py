@@ -1223,10 +1223,22 @@ def scatter(a, src, dim, index, reduce=None):
 def index_add(a, src, dim, index, alpha=1):
     if a.ndim == 0:  # a 0-d self and source: as a 1-element vector (PyTorch takes index [0] there)
         return index_add(a.reshape(1), np.reshape(src, (1,)), 0, index, alpha).reshape(())
+    index = index._data.reshape(-1)  # a 0-d index is one index
+    check_index_in_range(index, a, dim, alpha)
     out = a.copy()
-    key = (slice(None),) * dim + (index._data,)
+    key = (slice(None),) * dim + (index,)
     np.add.at(out, key, src if alpha == 1 else src * np.asarray(alpha, a.dtype))
     return out
+
+
+def check_index_in_range(index, a, dim, alpha):
+    """PyTorch's index_add bounds check (no negative indices): with alpha 1 its kernel adds a slice per index into
+    a tensor of more than one dim (select's words), and indexes elements otherwise."""
+    bad = (index < 0) | (index >= a.shape[dim])
+    if np.any(bad):
+        if a.ndim <= 1 or alpha != 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"index {int(index[bad][0])} is out of bounds for dimension {dim} with size {a.shape[dim]}")
 
 
 def masked_scatter(a, source, mask):

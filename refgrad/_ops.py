@@ -1858,6 +1858,11 @@ def _index_select_bound_error(input, dim, index, size):
 
 @public()
 def index_add(input, dim, index, source, *, alpha=1):
+    return call(D.INDEX_ADD, (input, source), _index_add_params(input, dim, index, source, alpha))
+
+
+def _index_add_params(input, dim, index, source, alpha):
+    """index_add's checks, as its structured kernel's meta function makes them (index_func_meta_impl)."""
     dim = _wrap_dim(dim, input._data.ndim)
     if index._data.ndim > 1:
         raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with "
@@ -1865,7 +1870,23 @@ def index_add(input, dim, index, source, *, alpha=1):
     if index._dtype not in (dt.int64, dt.int32):
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
                            f"{dt.SCALAR_NAME[index._dtype]}")
-    return call(D.INDEX_ADD, (input, source), {"dim": dim, "index": index, "alpha": alpha})
+    if input._dtype is not source._dtype:
+        raise RuntimeError(f"index_add_(): self ({dt.SCALAR_NAME[input._dtype]}) and source "
+                           f"({dt.SCALAR_NAME[source._dtype]}) must have the same scalar type")
+    if dim != 0 and dim >= source._data.ndim:
+        raise RuntimeError(f"index_add_(): Indexing dim {dim} is out of bounds of the source tensor with dim "
+                           f"{source._data.ndim}")
+    sources = source._data.shape[dim] if source._data.ndim else 1
+    if index._data.size != sources:
+        raise RuntimeError(f"index_add_(): Number of indices ({index._data.size}) should be equal to "
+                           f"source.size(dim): ({sources}), for dim: {dim}")
+    self_rest, source_rest = list(input._data.shape), list(source._data.shape)
+    if self_rest and source_rest:
+        del self_rest[dim], source_rest[dim]
+    if self_rest != source_rest:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {_sizes(input.shape)} source.shape = {_sizes(source.shape)}")
+    return {"dim": dim, "index": index, "alpha": alpha}
 
 
 def _bool_mask(name, mask):
@@ -2475,6 +2496,8 @@ clamp_ = _inplace("clamp_", _clamp_args, _clamp_check)
 lerp_ = _inplace("lerp_", _lerp_args, _lerp_check)
 masked_fill_ = _inplace("masked_fill_", _masked_fill_args, _masked_fill_check)
 masked_scatter_ = _inplace("masked_scatter_", _masked_scatter_args, _masked_scatter_check)
+index_add_ = _inplace("index_add_", lambda self, dim, index, source, *, alpha=1: (
+    D.INDEX_ADD, (source,), _index_add_params(self, dim, index, source, alpha)))
 
 
 def _bitwise_args(rule):

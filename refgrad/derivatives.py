@@ -49,6 +49,19 @@ def _copies_into_new(self, dtype=None, memory_format=None):
     return ops.copy_(ops.zeros_like(self, dtype=dtype), self)
 
 
+def _bce_with_logits_composite(self, target, weight, pos_weight, reduction):
+    """binary_cross_entropy_with_logits's kernel: log_sigmoid(input), then C++'s `1 - target` (a new tensor filled
+    with 1, then sub_(target)), mul_(input), sub_ the log-sigmoid, mul_(weight), reduced. The in-place ops of that
+    new normal tensor record, and refuse to save an inference input that requires grad."""
+    log_sig = ops.log_sigmoid(self)
+    if pos_weight is not None:
+        ops.mul_(log_sig, ops.add_(ops.mul(ops.sub_scalar(pos_weight, 1), target), 1))
+    loss = ops.sub_(ops.mul_(ops.sub_(ops.fill_(ops.zeros_like(target), 1), target), self), log_sig)
+    if weight is not None:
+        ops.mul_(loss, weight)
+    return {"mean": ops.mean, "sum": ops.sum}.get(reduction, lambda x: x)(loss)
+
+
 def _var_composite(self, dim, correction, keepdim):
     """var and std: a reduction to one element of a nonempty input takes the mean first (sum.out)."""
     kept = [n for i, n in enumerate(self._data.shape) if dim is not None and i not in dim]
@@ -722,7 +735,10 @@ BCE_BACKWARD = entry("binary_cross_entropy_backward", "BinaryCrossEntropyBackwar
 BCE_WITH_LOGITS = entry("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
                         kernels.bce_logits, ("self", "target", "weight", "pos_weight"),
                         {"self": formulas.bce_logits_self, "target": formulas.bce_logits_target},
-                        dtype=promotion.of_target, rejects=("weight", "pos_weight"), jvp="reduction")
+                        dtype=promotion.of_target, rejects=("weight", "pos_weight"), jvp="reduction",
+                        composite=_bce_with_logits_composite,
+                        kernel_writes=lambda operands, p, result: 0 if p["reduction"] != "none" else
+                        4 + (operands[2] is not None))  # fill_, sub_, mul_, sub_ (and mul_ by the weight)
 LOG_SIGMOID = entry("log_sigmoid_forward", "LogSigmoidBackward0", kernels.log_sigmoid, ("self",),
                     {"self": lambda grad, self: ops.log_sigmoid_backward(grad, self)}, dtype="same", jvp="elementwise",
                     layout="contiguous")  # log_sigmoid_forward allocates its output row-major

@@ -164,6 +164,20 @@ def test_an_error_after_observations_is_compared(monkeypatch):
     assert records[("harness_checks/records_then_raises-float32", "refgrad")]["outcome"] == "passed"
 
 
+@pytest.mark.parametrize("subject", ["refgrad", "torch:cpu"])
+def test_a_scenario_that_breaks_on_its_own_code_fails(monkeypatch, subject):
+    """Both engines raising the same UnboundLocalError after some observations is the scenario's bug, not
+    conformance: what it was written to check after that point was never checked."""
+    def uses_a_name_before_assigning_it(torch, rec):
+        rec("x", torch.ones(2))
+        rec("y", torch.ones(2) * later)  # noqa: F821
+        later = 2  # noqa: F841
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, uses_a_name_before_assigning_it))
+    record = records[("harness_checks/uses_a_name_before_assigning_it-float32", subject)]
+    assert record["outcome"] == "failed"
+    assert record["reason"].startswith("the scenario's own code raised UnboundLocalError")
+
+
 def test_a_difference_is_reported_as_such_even_when_the_subject_recorded_nothing(monkeypatch):
     def only_refgrad_raises(torch, rec):
         if torch.__name__ == "refgrad":

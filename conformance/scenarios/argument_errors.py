@@ -124,7 +124,7 @@ METHODS = (
     "contiguous", "copy_", "cos", "cos_", "cosh", "cosh_", "cpu", "cumprod", "cumsum", "det", "detach", "detach_",
     "diagonal", "dim", "div", "div_", "divide", "dot", "double", "element_size", "eq", "equal", "erf", "erf_", "exp",
     "exp2", "exp2_", "exp_", "expand", "expand_as", "expm1", "expm1_", "fill_", "flatten", "flip", "float", "floor",
-    "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt", "half", "index_add", "index_select",
+    "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt", "half", "index_add", "index_add_", "index_select",
     "int", "inverse", "is_complex", "is_contiguous", "is_floating_point", "is_inference", "isfinite", "isinf", "isnan", "isneginf",
     "isposinf", "item", "le", "lerp", "lerp_", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
     "log_softmax", "logical_and", "logical_or", "logsumexp", "long", "lt", "masked_fill", "masked_fill_",

@@ -210,6 +210,9 @@ def inference_inputs_versions_of_results(torch, rec):
         "pad_none": lambda x: F.pad(x, (0, 0)), "mse_loss": lambda x: F.mse_loss(x, x),
         "mse_loss_none": lambda x: F.mse_loss(x, x, reduction="none"), "det": lambda x: torch.linalg.det(x[:, :2]),
         "inv": lambda x: torch.linalg.inv(x[:, :2]), "times_number": lambda x: x * 2,
+        "bce_with_logits_none": lambda x: F.binary_cross_entropy_with_logits(x, x, reduction="none"),
+        "bce_with_logits_weighted": lambda x: F.binary_cross_entropy_with_logits(x, x, x, reduction="none"),
+        "bce_with_logits_mean": lambda x: F.binary_cross_entropy_with_logits(x, x),
     }
     for shape in ((2, 3), (1, 3), (0, 3)):
         for name, op in ops.items():
@@ -266,6 +269,8 @@ def inference_tensor_requiring_grad_in_composites(torch, rec):
     m = _inference_leaf(torch, rec, 2, 3)
     with torch.inference_mode():
         mask = m > 0
+        target = torch.tensor(rec.data(3)).sigmoid()
+    F = torch.nn.functional
     cases = {
         # empty_like + copy_: CopyBackwards (masked_fill's clone, then masked_fill_ saves the inference mask)
         "clone": lambda: t.clone(), "double": lambda: t.double(), "to": lambda: t.to(torch.float64),
@@ -282,11 +287,19 @@ def inference_tensor_requiring_grad_in_composites(torch, rec):
         # flip clones when no flipped dim has two elements
         "flip_size_1_dim": lambda: m[:1].flip(0), "flip_no_dims": lambda: t.flip([]), "flip_long_dim": lambda: t.flip(0),
         "flip_one_element": lambda: t[:1].flip(0),
+        # C++'s `1 - target` (a new tensor, fill_ then sub_), mul_(input), sub_(log_sigmoid(input)), then reduced:
+        # mul_ saves the input when the target requires grad
+        "bce_with_logits": lambda: F.binary_cross_entropy_with_logits(t, target),
+        "bce_with_logits_none_weighted": lambda: F.binary_cross_entropy_with_logits(
+            t, target, weight=target, pos_weight=target, reduction="none"),
+        "bce_with_logits_target_requires_grad": lambda: F.binary_cross_entropy_with_logits(target, t),
     }
     for name, fn in cases.items():
         rec.raises(name, fn)
     (t.clone() * 2 + t.double().float() + (1 - t) + t.fmod(1.5) + t.remainder(1.5) + t.pow(1)).sum().backward()
     rec("grad", t.grad)
+    F.binary_cross_entropy_with_logits(t, target, reduction="sum").backward()
+    rec("grad_after_bce_with_logits", t.grad)
     with torch.no_grad():
         rec.raises("no_grad_mean", lambda: t.mean())
     with torch.inference_mode():

@@ -219,7 +219,8 @@ def empty_index_skips_shape_checks(torch, rec):
 
 @scenario(dtypes=("float32", "int64"))
 def bound_and_dtype_errors(torch, rec):
-    """The checks of index_select (each CPU kernel path has its words), index_add (a vector of int32/int64),
+    """The checks of index_select (each CPU kernel path has its words), index_add and index_add_ (a vector of
+    int32/int64, source of self's dtype, dim and shape; indices in range, in words that depend on self's rank),
     scatter / scatter_add (src of self's dtype, checked after the index's), take_along_dim (a Long index,
     wrapped into the dim, an empty dim being ZeroDivisionError) and x[i, j] (the dim named by the int's place
     in the index)."""
@@ -234,7 +235,19 @@ def bound_and_dtype_errors(torch, rec):
                          "matrix": torch.zeros(1, 1, dtype=torch.int64), "int32": torch.tensor([0], dtype=torch.int32)}.items():
         rec.raises(f"index_add.{label}", lambda: zeros(3).index_add(0, index, torch.ones(index.numel(), dtype=dtype)))
         rec.raises(f"index_add_function.{label}", lambda: torch.index_add(zeros(3), 0, index, torch.ones(1, dtype=dtype)))
+    ones = lambda *shape: torch.ones(shape, dtype=dtype)  # noqa: E731
     other = torch.float64 if rec.dtype == "int64" else torch.int64
+    index_add_cases = {  # (self shape, dim, index, source): the meta checks in order, then the bounds by rank
+        "bounds_vector": ((2,), 0, [2], ones(1)), "negative_vector": ((2,), 0, [-1], ones(1)),
+        "bounds_matrix": ((2, 3), 0, [0, 5], ones(2, 3)), "negative_matrix": ((2, 3), 1, [-1], ones(2, 1)),
+        "source_dtype": ((2,), 0, [5], torch.ones(1, dtype=other)), "source_dim": ((2, 2), 1, [0], ones(2)),
+        "number_of_indices": ((2, 2), 0, [0, 1], ones(1, 2)), "source_shape": ((2, 2), 0, [0], ones(1, 3)),
+        "source_rank": ((2, 2), 0, [0], ones(1, 2, 1)), "source_0d": ((2, 2), 0, [0], torch.tensor(1, dtype=dtype)),
+        "index_0d": ((2, 2), 0, 1, ones(1, 2)), "self_0d": ((), 0, [1], ones(1)), "both_0d": ((), 0, [0], ones()),
+    }
+    for label, (shape, dim, index, source) in index_add_cases.items():
+        rec.raises(f"index_add.{label}", lambda: zeros(*shape).index_add(dim, torch.tensor(index), source))
+        rec.raises(f"index_add_.{label}", lambda: zeros(*shape).index_add_(dim, torch.tensor(index), source, alpha=2))
     index = torch.tensor([[0], [0]])
     rec.raises("scatter_add.src_dtype", lambda: torch.scatter_add(zeros(3, 1), 0, index, torch.ones(2, 1, dtype=other)))
     rec.raises("scatter_add.src_dtype_empty_index",
