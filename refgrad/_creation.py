@@ -12,6 +12,7 @@ from . import _dtype as dt
 from ._args import int_list
 from ._device import canonical
 from ._fp import quiet, quietly
+from ._layout import check_memory_format, contiguous_format, copy_as, preserve_format
 from ._scalars import check_fill_value, converted, scalar_into
 from ._tensor import Tensor
 
@@ -156,7 +157,13 @@ def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False, ou
 
 
 def empty(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
-    return _filled("empty", 0, _pick(size_args, size), dtype, device, requires_grad)
+    check_memory_format("empty", memory_format)
+    result = _filled("empty", 0, _pick(size_args, size), dtype, device, requires_grad)
+    if memory_format is not None and memory_format is not contiguous_format:
+        if memory_format is preserve_format:
+            raise RuntimeError("unsupported memory format Preserve")
+        result._data = copy_as(result._data, memory_format)
+    return result
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -165,23 +172,27 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     return _filled("full", fill_value, (size,), dtype, device, requires_grad)
 
 
-def _like(value):
+def _like(value, name):
     def factory(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+        check_memory_format(name, memory_format)
         into = dtype or input._dtype
         check_fill_value(value, into, input._data.size)
         # np.full_like keeps the input's memory layout, as PyTorch's preserve_format does
-        return _finish(np.full_like(input._data, scalar_into(value, into.np), dtype=into.np), into,
-                       device if device is not None else input._device, requires_grad)
+        data = np.full_like(input._data, scalar_into(value, into.np), dtype=into.np)
+        if memory_format is not None and memory_format is not preserve_format:
+            data = copy_as(data, memory_format)
+        return _finish(data, into, device if device is not None else input._device, requires_grad)
     return factory
 
 
-zeros_like = _like(0)
-ones_like = _like(1)
-empty_like = _like(0)
+zeros_like = _like(0, "zeros_like")
+ones_like = _like(1, "ones_like")
+empty_like = _like(0, "empty_like")
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(fill_value)(input, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _like(fill_value, "full_like")(input, dtype=dtype, device=device, requires_grad=requires_grad,
+                                         memory_format=memory_format)
 
 
 def full_like_scalar(like, value):

@@ -27,7 +27,7 @@ from .derivatives import AS_STRIDED
 from ._creation import ones_like, zeros_like
 from ._formulas import ops, sum_to
 from ._fp import IGNORE, restore, silence
-from ._layout import iterator_layout
+from ._layout import iterator_layout, row_major, suggested_layout
 from ._promotion import as_dtype, broadcast_shapes, check_inplace_shape, fast_lane, promote
 from ._tensor import VIEW_HOOKS, ZERO_TENSOR_IMMUTABLE, Tensor, check_view_creation
 from .autograd import forward_level, grad_mode
@@ -216,7 +216,9 @@ def _laid_out(layout, data, arrays):
         return [_laid_out(layout, d, arrays) for d in data]
     if type(data) is not np.ndarray or data.ndim < 2:
         return data
-    return iterator_layout(data, arrays) if layout == "iterator" else np.ascontiguousarray(data)
+    if layout == "iterator":
+        return iterator_layout(data, arrays)
+    return row_major(data) if layout == "contiguous" else suggested_layout(data, arrays)
 
 
 def _needs_grad(operands):

@@ -27,6 +27,7 @@ from ._device import canonical
 from ._dispatch import (bump_version, call, call_inplace, check_inplace, autograd_prechecks,  # noqa: F401
                         check_mutable, needs_history, zero_tensor_like)
 from ._einsum import einsum as _run_einsum
+from ._layout import check_memory_format, contiguous_format, is_contiguous_as, preserve_format, suggested_format
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
 from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
@@ -2283,19 +2284,23 @@ def _expandable_to(shape, target):
 # --------------------------------------------------------------------------- copies, casts, devices
 @public()
 def clone(input, *, memory_format=None):
-    return call(D.CLONE, (input,), {})
+    check_memory_format("clone", memory_format)
+    return call(D.CLONE, (input,), {} if memory_format in (None, preserve_format) else {"memory_format": memory_format})
 
 
 @public(function=False)
-def contiguous(input, memory_format=None):
-    if input._data.flags.c_contiguous:
+def contiguous(input, memory_format=contiguous_format):
+    check_memory_format("contiguous", memory_format)
+    if is_contiguous_as(input._data, memory_format):
         return input
-    return _contiguous_clone(input)
+    if memory_format is preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return call(D.CLONE, (input,), {"memory_format": memory_format})
 
 
 def _contiguous_clone(input):
     """PyTorch's clone(at::MemoryFormat::Contiguous): a row-major copy, whatever the input's layout."""
-    return call(D.CLONE, (input,), {"memory_format": "contiguous"})
+    return call(D.CLONE, (input,), {"memory_format": contiguous_format})
 
 
 def _to_args(args, kwargs):
@@ -2303,7 +2308,8 @@ def _to_args(args, kwargs):
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
+    check_memory_format("to", memory_format)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:
@@ -2319,24 +2325,28 @@ def _to_args(args, kwargs):
             continue
         else:
             raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-    return dtype, device, copy
+    return dtype, device, copy, memory_format
 
 
 @public(function=False)
 def to(input, *args, **kwargs):
-    dtype, device, copy = _to_args(args, dict(kwargs))
+    dtype, device, copy, memory_format = _to_args(args, dict(kwargs))
     dtype = dtype or input._dtype
     device = canonical(device) if device is not None else input._device
-    if dtype is input._dtype and device == input._device and not copy:
+    if memory_format is preserve_format:
+        memory_format = None
+    if dtype is input._dtype and device == input._device and not copy and (
+            memory_format is None or suggested_format(input._data) is memory_format):
         return input
-    result = call(D.TO_COPY, (input,), {"dtype": dtype})
+    result = call(D.TO_COPY, (input,), {"dtype": dtype} if memory_format is None else
+                  {"dtype": dtype, "memory_format": memory_format})
     result._device = device
     return result
 
 
 def _cast(dtype):
     def method(self, *, memory_format=None):
-        return to(self, dtype)
+        return to(self, dtype, memory_format=memory_format)
     return method
 
 

@@ -19,7 +19,7 @@ __all__ = ["Rule", "Table", "TableError"]
 _KEY = re.compile(r"^\w+(\.\w+)?$")
 _DTYPE_KINDS = ("promote", "float", "same", "bool", "index")
 _JVP_KINDS = ("elementwise", "linear", "reduction")
-_LAYOUTS = (None, "iterator", "contiguous")
+_LAYOUTS = (None, "iterator", "contiguous", "suggested")
 _DEFAULT_LAYOUT = {"elementwise": "iterator", "reduction": "contiguous"}
 
 
@@ -70,7 +70,8 @@ class Rule:
                then; under autograd those writes run below the version counting
     layout     the result's memory layout: "iterator" for an elementwise op, which PyTorch runs through
                TensorIterator (the memory order it picks from the operands, refgrad/_layout.py, not NumPy's),
-               "contiguous" for a kernel that allocates a row-major result (reductions, softmax), None for
+               "contiguous" for a kernel that allocates a row-major result (reductions, softmax), "suggested" for
+               one that follows an operand's channels-last layout (convolution, pooling, padding), None for
                the forward's own (views, clone's memory_format); by default "iterator" for a "elementwise"
                jvp, "contiguous" for a "reduction" one, else None
     api        for an op whose public function is generated from this entry (tensor inputs only, no

@@ -16,6 +16,7 @@ import numpy as np
 from . import _dtype as dt
 from ._args import _is_int, element_error
 from ._device import device as Device
+from ._layout import memory_format
 from ._tensor import Tensor
 
 __all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type"]
@@ -435,7 +436,9 @@ def matches(param, value):
         return isinstance(value, dt.dtype)
     if kind == "torch.device":
         return isinstance(value, (str, int, Device))
-    return kind == "object" or kind == "torch.memory_format"
+    if kind == "torch.memory_format":
+        return isinstance(value, memory_format)
+    return kind == "object"
 
 
 _NUMBERS = {int: 1, float: 1.5, bool: True}  # a sample of each Python number type

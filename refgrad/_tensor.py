@@ -21,6 +21,7 @@ import weakref
 
 from . import _dtype as dt
 from ._device import CPU, canonical
+from ._layout import check_memory_format, is_contiguous_as
 from ._warn import warn_once
 from ._printing import tensor_repr
 from .autograd import grad_mode
@@ -168,12 +169,10 @@ class Tensor:
         return self._data.ndim
 
     def stride(self, dim=None):
-        """Elements to step in memory along each dim. A row-major tensor that is no view has PyTorch's contiguous
-        strides: NumPy's step along a size-1 dim of a new array can be anything, and it gives a dim before a
-        zero-size one stride 0 where PyTorch counts that one as size 1. A view's are its base's, stepped as the
-        view op steps them (NumPy's view strides are PyTorch's)."""
+        """Elements to step in memory along each dim, NumPy's (whose view strides are PyTorch's) but for an empty
+        tensor: NumPy gives each dim of one stride 0, PyTorch its row-major strides counting a size-0 dim as 1."""
         data = self._data
-        if not data.size or self._base is None and data.flags.c_contiguous:
+        if not data.size:
             strides, step = [], 1
             for n in reversed(data.shape):
                 strides.insert(0, step)
@@ -185,14 +184,17 @@ class Tensor:
         return strides[_wrap_dim(dim, data.ndim, scalar=False)]
 
     def is_contiguous(self, *args, **kwargs):
-        """Whether the elements lie in row-major order (PyTorch's words for a bad call: a C method's)."""
+        """Whether the elements lie in row-major order, or in the memory_format given (PyTorch's words for a bad
+        call: a C method's)."""
         if args:
             raise TypeError(f"is_contiguous() takes 0 positional arguments but {len(args)} "
                             f"{'was' if len(args) == 1 else 'were'} given")
         for name in kwargs:
             if name != "memory_format":
                 raise TypeError(f"is_contiguous() got an unexpected keyword argument '{name}'")
-        return bool(self._data.flags.c_contiguous)
+        memory_format = kwargs.get("memory_format")
+        check_memory_format("is_contiguous", memory_format)
+        return is_contiguous_as(self._data, memory_format)
 
     @property
     def ndim(self):

@@ -24,6 +24,7 @@ from . import _formulas as formulas
 from . import _kernels as kernels
 from . import _promotion as promotion
 from ._formulas import ops
+from ._layout import copy_as
 from ._rule import Table
 
 TABLE = Table()
@@ -44,9 +45,7 @@ def _refuses_out(name):
 
 def _copies_into_new(self, dtype=None, memory_format=None):
     """clone and _to_copy: their kernels copy_ into a new tensor (CopyBackwards); masked_fill clones first."""
-    if memory_format == "contiguous":
-        return ops.copy_(ops.zeros(self._data.shape, dtype=self._dtype, device=self._device), self)
-    return ops.copy_(ops.zeros_like(self, dtype=dtype), self)
+    return ops.copy_(ops.zeros_like(self, dtype=dtype, memory_format=memory_format), self)
 
 
 def _bce_with_logits_composite(self, target, weight, pos_weight, reduction):
@@ -567,10 +566,10 @@ DOT = entry("dot", "DotBackward0", np.dot, ("self", "tensor"),
 # A clone keeps its input's layout (preserve_format, as np.copy's order "K") unless asked for a contiguous one
 # (contiguous(), reshape's copy: PyTorch's clone(at::MemoryFormat::Contiguous)).
 CLONE = entry("clone", "CloneBackward0",
-              lambda a, memory_format=None: np.copy(a, order="C" if memory_format == "contiguous" else "K"),
+              lambda a, memory_format=None: copy_as(a, memory_format),
               ("self",), {"self": lambda grad: grad}, dtype="same", jvp="elementwise", composite=_copies_into_new,
               layout=None, kernel_writes=1)
-TO_COPY = entry("_to_copy", "ToCopyBackward0", lambda a, dtype: a.copy(), ("self",),
+TO_COPY = entry("_to_copy", "ToCopyBackward0", lambda a, dtype, memory_format=None: copy_as(a, memory_format), ("self",),
                 {"self": lambda grad: grad}, dtype=lambda operands, p: p["dtype"], jvp="linear",
                 composite=_copies_into_new, kernel_writes=1)
 
@@ -772,7 +771,7 @@ CONVOLUTION = entry("convolution", "ConvolutionBackward0",
                         grad, input, weight, stride, padding, dilation, (False, True, False))[1],
                      "bias": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
                         grad, input, weight, stride, padding, dilation, (False, False, True))[2]},
-                    jvp=formulas.conv_jvp)
+                    jvp=formulas.conv_jvp, layout="suggested")
 CONVOLUTION_BACKWARD = entry("convolution_backward", "ConvolutionBackwardBackward0", kernels.conv_backward,
                              ("grad_output", "input", "weight"),
                              {"grad_output": formulas.conv_double_grad_output,
@@ -789,7 +788,7 @@ MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
                        x.reshape(x.shape[:2] + (-1,)), indices._data.reshape(indices._data.shape[:2] + (-1,)), 2
                    ).reshape(indices._data.shape), ("self",),
                    {"self": lambda grad, self, indices: ops.max_pool2d_backward(grad, self, indices)}, dtype="same",
-                   jvp="linear", output_params=("indices",))
+                   jvp="linear", output_params=("indices",), layout="suggested")
 # The pooling gradients are ops of their own, as in PyTorch: they take `self` (with a zero derivative), so
 # under create_graph=True a gradient requires grad when the input does.
 MAX_POOL2D_BACKWARD = entry("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
@@ -803,7 +802,8 @@ AVG_POOL2D = entry("avg_pool2d", "AvgPool2DBackward0",
                    lambda x, kernel, stride, padding: kernels.mean(kernels.pool_windows(x, kernel, stride, padding, 0), axis=2),
                    ("self",),
                    {"self": lambda grad, self, kernel, stride, padding:
-                       ops.avg_pool2d_backward(grad, self, kernel, stride, padding)}, dtype="same", jvp="linear")
+                       ops.avg_pool2d_backward(grad, self, kernel, stride, padding)}, dtype="same", jvp="linear",
+                   layout="suggested")
 AVG_POOL2D_BACKWARD = entry("avg_pool2d_backward", "AvgPool2DBackwardBackward0",
                             lambda g, x, kernel, stride, padding: kernels.avg_pool_backward(
                                 g, x.shape, kernel, stride, padding), ("grad_output", "self"),
@@ -848,7 +848,8 @@ EMBEDDING_BACKWARD = entry("embedding_dense_backward", "EmbeddingDenseBackwardBa
 CONSTANT_PAD = entry("constant_pad_nd", "ConstantPadNdBackward0", kernels.constant_pad, ("self",),
                      {"self": lambda grad, pad: ops.constant_pad(grad, tuple(-p for p in pad), 0.0)}, dtype="same",
                      jvp=lambda self_t, pad: ops.constant_pad(self_t, pad, 0.0),
-                     kernel_writes=lambda operands, p, result: 2 if any(n > 0 for n in p["pad"]) else 1)
+                     kernel_writes=lambda operands, p, result: 2 if any(n > 0 for n in p["pad"]) else 1,
+                     layout="suggested")
 
 
 def _pad_entry(mode, k):

@@ -80,3 +80,62 @@ def row_major_results(torch, rec):
     with torch.no_grad():
         flat = torch.nn.functional.logsigmoid(lapack).flatten()
     rec("no_grad_flatten", {"requires_grad": flat.requires_grad, "is_leaf": flat.is_leaf})
+
+
+@scenario
+def memory_formats(torch, rec):
+    """torch.contiguous_format, preserve_format, channels_last, channels_last_3d: their reprs, clone, contiguous,
+    to, *_like and empty in each (rank errors for channels_last of a 3-d tensor, contiguous refusing
+    preserve_format, to() keeping a tensor whose strides suggest the format), is_contiguous in each, and the
+    type errors of a memory_format that is not one."""
+    rec("reprs", [repr(f) for f in (torch.contiguous_format, torch.preserve_format, torch.channels_last,
+                                    torch.channels_last_3d)])
+    x = torch.tensor(rec.data(1, 2, 3, 4))
+    tensors = {"nchw": x, "permuted": x.permute(0, 2, 3, 1), "3d": x[0], "n11w": torch.ones(2, 1, 1, 3),
+               "nc11": torch.ones(2, 3, 1, 1)}
+    formats = {"contiguous": torch.contiguous_format, "preserve": torch.preserve_format,
+               "channels_last": torch.channels_last, "channels_last_3d": torch.channels_last_3d}
+    for tname, t in tensors.items():
+        for fname, fmt in formats.items():
+            ops = {"clone": lambda: t.clone(memory_format=fmt), "contiguous": lambda: t.contiguous(memory_format=fmt),
+                   "to": lambda: t.to(memory_format=fmt), "double": lambda: t.double(memory_format=fmt),
+                   "zeros_like": lambda: torch.zeros_like(t, memory_format=fmt),
+                   "empty": lambda: torch.empty(tuple(t.shape), memory_format=fmt)}
+            for op, make in ops.items():
+                try:
+                    y = make()
+                except RuntimeError as exc:
+                    rec(f"{tname}.{fname}.{op}", str(exc))
+                    continue
+                rec(f"{tname}.{fname}.{op}", [_layout(y), y is t])
+            rec(f"{tname}.{fname}.is_contiguous", t.is_contiguous(memory_format=fmt))
+    for name, bad in {"is_contiguous": lambda: x.is_contiguous(memory_format="channels_last"),
+                      "clone": lambda: x.clone(memory_format=1), "contiguous": lambda: x.contiguous(memory_format=3),
+                      "zeros_like": lambda: torch.zeros_like(x, memory_format="x"),
+                      "double": lambda: x.double(memory_format=3), "empty": lambda: torch.empty(2, memory_format=3)}.items():
+        rec.raises(f"not_a_format.{name}", bad)
+
+
+@scenario
+def channels_last_through_ops(torch, rec):
+    """A channels-last input keeps its layout through elementwise ops, convolution (input or weight), pooling and
+    padding, and its gradient follows it; reductions and softmax stay row-major; contiguous() and
+    to(memory_format=) record CloneBackward0 and ToCopyBackward0."""
+    F = torch.nn.functional
+    x = torch.tensor(rec.data(2, 3, 5, 5)).contiguous(memory_format=torch.channels_last).requires_grad_()
+    w = torch.tensor(rec.data(4, 3, 3, 3))
+    outputs = {"conv": F.conv2d(x, w), "conv_weight": F.conv2d(x.detach().contiguous(),
+                                                              w.contiguous(memory_format=torch.channels_last)),
+               "max_pool": F.max_pool2d(x, 2), "avg_pool": F.avg_pool2d(x, 2), "relu": F.relu(x), "pad": F.pad(x, (1, 1)),
+               "plus_row_major": x + x.detach().contiguous(), "row_major_plus": x.detach().contiguous() + x,
+               "softmax": x.softmax(1), "sum": x.sum(1, keepdim=True), "mean": x.mean((2, 3)), "flatten": x.flatten(1)}
+    for name, y in outputs.items():
+        rec(name, _layout(y))
+    y = x.detach().clone().requires_grad_()
+    z = y.contiguous(memory_format=torch.channels_last)
+    w2 = y.to(memory_format=torch.channels_last)
+    rec("graph", [z.grad_fn.name(), w2.grad_fn.name()])
+    (z * 2 + w2).sum().backward()
+    rec("grad", [_layout(y.grad), y.grad])
+    F.conv2d(x, w).sum().backward()
+    rec("conv_input_grad", [_layout(x.grad), x.grad])
