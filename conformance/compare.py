@@ -147,7 +147,8 @@ def _diff_values(expected, actual):
     with np.errstate(all="ignore"):
         same = (a == b) | (np.isnan(a) & np.isnan(b))  # equal infinities and NaNs conform
         abs_diff = np.where(same, 0.0, np.abs(a - b))
-        bad = ~(same | (abs_diff <= atol + rtol * np.abs(a)))
+        # an infinity conforms only to itself (rtol * inf would let -inf pass for inf)
+        bad = ~(same | (np.isfinite(a) & np.isfinite(b) & (abs_diff <= atol + rtol * np.abs(a))))
         if not bad.any():
             return None
         rel_diff = np.where(abs_diff == 0, 0.0, abs_diff / np.abs(a))

@@ -12,7 +12,7 @@ from . import _dtype as dt
 from ._args import int_list
 from ._device import canonical
 from ._fp import quiet, quietly
-from ._layout import check_memory_format, contiguous_format, copy_as, preserve_format
+from ._layout import check_memory_format, contiguous_format, copy_as, preserve_format, preserved
 from ._scalars import check_fill_value, converted, scalar_into
 from ._tensor import Tensor
 
@@ -177,9 +177,10 @@ def _like(value, name):
         check_memory_format(name, memory_format)
         into = dtype or input._dtype
         check_fill_value(value, into, input._data.size)
-        # np.full_like keeps the input's memory layout, as PyTorch's preserve_format does
-        data = np.full_like(input._data, scalar_into(value, into.np), dtype=into.np)
-        if memory_format is not None and memory_format is not preserve_format:
+        data = np.full(input._data.shape, scalar_into(value, into.np), dtype=into.np)
+        if memory_format is None or memory_format is preserve_format:
+            data = preserved(data, input._data)
+        elif memory_format is not contiguous_format:
             data = copy_as(data, memory_format)
         return _finish(data, into, device if device is not None else input._device, requires_grad)
     return factory

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from . import _dtype as dt
-from ._cpu import vectorised_count
+from ._cpu import CAPABILITY, vectorised_mask
 from ._promotion import broadcast_shapes, converted
 from ._fp import quietly
 from ._layout import iterator_layout
@@ -341,16 +341,110 @@ def first_on_ties(fn):
     return forward
 
 
+def selected_by_indices(a, dim, keepdim, indices):
+    """max.dim's and min.dim's values: the elements their indices select (of equal extremes, 0.0 and -0.0, the
+    first), as PyTorch's kernel keeps the value with the index."""
+    if not a.ndim:
+        return a.copy()
+    index = indices._data if keepdim else np.expand_dims(indices._data, dim)
+    values = np.take_along_axis(a, index, axis=dim)
+    return values if keepdim else np.squeeze(values, axis=dim)
+
+
 def nan_extreme(name):
-    """np.max/np.min as PyTorch's max()/min(): NaN wins; an empty input has no extreme."""
+    """np.max/np.min as PyTorch's max()/min(): NaN wins; an empty input has no extreme; of 0.0 and -0.0 the
+    one its vectorised loop keeps (_reduce_all_zero)."""
     fn = np.max if name == "max" else np.min
 
     def forward(a, **kw):
         if a.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
-        return fn(a, **kw)
+        result = fn(a, **kw)
+        if result == 0 and a.dtype in (np.float32, np.float64):
+            sign = 1 if name == "min" else -1  # max(x) is -min(-x), ties going the same way
+            return a.dtype.type(sign * _reduce_all_zero(sign * a.reshape(-1)))
+        return result
     return forward
+
+
+def _reduce_all_zero(x):
+    """The min of a row-major run of floats whose min is a zero, as ATen's vec::reduce_all with vec::minimum
+    finds it: lane i of one vector takes elements i, i + V, ..., each step keeping the new element on a tie
+    (_mm256_min_ps gives its second operand), so each lane holds the last of its zeros; the lanes are then
+    combined pairwise across halves for float (VecReduceAllSIMD), one after another for double (and for a run
+    shorter than a vector). Its vectors are 256-bit ones on an AVX-512 machine too (measured against PyTorch
+    2.13 there); without AVX2 the lanes are combined one after another."""
+    lanes = 32 // x.itemsize
+    if x.size < lanes:
+        return _fold_ties_to_later(x)
+    rows = np.concatenate([x, np.full(-x.size % lanes, np.inf, x.dtype)]).reshape(-1, lanes)
+    is_min = rows == rows.min(axis=0)
+    last = rows.shape[0] - 1 - np.argmax(is_min[::-1], axis=0)
+    acc = rows[last, np.arange(lanes)]
+    if x.dtype != np.float32 or CAPABILITY == "default":
+        return _fold_ties_to_later(acc)
+    step = lanes // 2
+    while step:
+        acc = np.where(acc[np.arange(lanes) ^ step] <= acc, acc[np.arange(lanes) ^ step], acc)
+        step //= 2
+    return acc[0]
+
+
+def amin_amax(sign, a, dim, keepdim):
+    """amin (sign 1) or amax (sign -1, as -amin(-a)) over `dim` (all dims when empty), of 0.0 and -0.0 the one
+    PyTorch's reduction keeps: reducing trailing dims, each run of elements goes through its vectorised inner
+    reduction (_inner_reduction_zero); reducing other dims, the results that lie in whole chunks of four
+    vectors of the run of kept dims after them are reduced elementwise over the rows (the later zero kept),
+    the others one by one (the earlier kept)."""
+    dims = tuple(range(a.ndim)) if not dim else tuple(d % max(a.ndim, 1) for d in dim)
+    x = sign * a
+    result = np.min(x, axis=dims, keepdims=True) if a.ndim else x.copy()
+    if a.dtype in (np.float32, np.float64) and a.size and np.any(result == 0):
+        kept = [d for d in range(a.ndim) if d not in dims]
+        rows = x.transpose(kept + list(dims)).reshape(int(np.prod([a.shape[d] for d in kept])), -1)
+        flat = result.reshape(-1)
+        chunk = 4 * 32 // a.itemsize
+        inner = dims == tuple(range(a.ndim - len(dims), a.ndim)) or len(flat) == 1
+        run = int(np.prod(a.shape[max(dims) + 1:]))  # the kept elements after the reduced dims
+        for r in np.flatnonzero(flat == 0):
+            if inner:
+                flat[r] = _inner_reduction_zero(rows[r], chunk)
+            else:
+                zeros = rows[r][rows[r] == 0]
+                flat[r] = zeros[-1] if r % run < run - run % chunk else zeros[0]
+    if not keepdim:
+        result = result.reshape([n for d, n in enumerate(a.shape) if d not in dims])
+    return sign * result
+
+
+def _inner_reduction_zero(x, chunk):
+    """The min of a run of floats whose min is a zero, as ATen's vectorized_inner_reduction keeps it: four
+    vector accumulators over whole chunks of four vectors (vec::minimum keeps the later element on a tie),
+    combined as min(min(acc0, acc1), min(acc2, acc3)), whose lanes and then the remaining elements are folded
+    one by one keeping the earlier."""
+    n, lanes = x.size, chunk // 4
+    count = n // chunk
+    candidates = []
+    if count:
+        blocks = x[:count * chunk].reshape(count, 4, lanes)
+        is_min = blocks == blocks.min(axis=0)
+        last = count - 1 - np.argmax(is_min[::-1], axis=0)
+        acc = np.take_along_axis(blocks, last[None], axis=0)[0]
+        pair = lambda a, b: np.where(a < b, a, b)  # noqa: E731  (a tie gives b)
+        candidates = list(pair(pair(acc[0], acc[1]), pair(acc[2], acc[3])))
+    candidates += list(x[count * chunk:])
+    out = candidates[0]
+    for v in candidates[1:]:
+        out = v if v < out else out
+    return out
+
+
+def _fold_ties_to_later(values):
+    acc = values[0]
+    for v in values[1:]:
+        acc = v if not acc < v else acc
+    return acc
 
 
 def var(a, dim, correction, keepdim, take_sqrt=False):
@@ -784,14 +878,13 @@ def gelu_backward(g, x, approximate):
 def elu_backward(g, x, alpha):
     """PyTorch's CPU kernel (is_result=False): g * alpha * exp(x) where x <= 0, else g. Its vectorised loop
     selects the other way round (x > 0 ? g : ...), so a NaN x gives NaN in the elements it takes and g in
-    the scalar loop's tail (_cpu.vectorised_count)."""
+    the scalar loop's tail (_cpu.vectorised_mask)."""
     g, x = np.broadcast_arrays(g, x)
     negative = g * np.asarray(alpha, g.dtype) * EXP(x)
     out = np.where(x <= 0, negative, g)
-    n = vectorised_count(out)
-    if n:
-        head = slice(0, n)
-        out.reshape(-1)[head] = np.where(x.reshape(-1)[head] > 0, g.reshape(-1)[head], negative.reshape(-1)[head])
+    vectorised = vectorised_mask((g, x))
+    if vectorised.any():
+        out = np.where(vectorised, np.where(x > 0, g, negative), out)
     return out
 
 

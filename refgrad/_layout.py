@@ -10,7 +10,8 @@ or checked for (`is_contiguous`).
 import numpy as np
 
 __all__ = ["iterator_layout", "row_major", "memory_format", "contiguous_format", "preserve_format", "channels_last",
-           "channels_last_3d", "check_memory_format", "is_contiguous_as", "suggested_format", "copy_as"]
+           "channels_last_3d", "check_memory_format", "is_contiguous_as", "suggested_format", "preserved", "copy_as",
+           "iteration_order"]
 
 
 class memory_format:
@@ -107,11 +108,18 @@ def _strides_like(data, fastest_first):
     return True
 
 
+def preserved(result, like):
+    """A new row-major `result` shaped as `like`, laid out as PyTorch's preserve_format lays out a tensor made
+    like it: a dense `like`'s strides, or the dims in its strides' order (TensorIterator's, a broadcast dim
+    telling nothing) where it overlaps or has gaps. NumPy's order "K" orders a broadcast dim otherwise."""
+    return iterator_layout(result, (like,))
+
+
 def copy_as(data, fmt):
     """A copy of an array laid out in `fmt`: None or preserve_format keeps its layout (dims in its strides'
     order), contiguous_format is row-major, channels_last puts the channels (dim 1) fastest."""
     if fmt is None or fmt is preserve_format:
-        return np.copy(data, order="K")
+        return preserved(np.array(data, order="C"), data)
     if fmt is contiguous_format:
         return np.copy(data, order="C")
     rank, fastest_first = _CHANNELS_LAST[fmt]
@@ -133,7 +141,7 @@ def iterator_layout(result, operands):
     if all(a.flags.c_contiguous for a in arrays):
         return result
     strides = [_broadcast_strides(a, result.shape) for a in arrays]
-    order = _iteration_order(strides, result.shape)  # fastest-varying dim first
+    order = iteration_order(strides, result.shape)  # fastest-varying dim first
     if order == list(range(ndim - 1, -1, -1)):
         wanted = result.flags.c_contiguous
     else:
@@ -153,7 +161,7 @@ def _broadcast_strides(array, shape):
                          for i, (n, s) in enumerate(zip(array.shape, array.strides))]
 
 
-def _iteration_order(strides, shape):
+def iteration_order(strides, shape):
     """TensorIterator's insertion sort of the dims, fastest first: the first operand whose strides differ
     along two dims (neither broadcast) orders them; equal strides put the smaller dim first."""
     def should_swap(dim0, dim1):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from . import _dtype as dt
+from ._layout import preserved
 
 
 def check_int_range(op):
@@ -61,6 +62,8 @@ def converted(data, np_dtype):
         source = np.asarray(data)
         if source.dtype != _HALF and source.dtype.kind != "b":
             data = source.astype(np.float32)
+    if type(data) is np.ndarray and not data.flags.c_contiguous and data.dtype != np_dtype and 0 in data.strides:
+        return preserved(np.array(data, dtype=np_dtype, order="C"), data)  # NumPy's order "K" differs for these
     return np.asarray(data, dtype=np_dtype)
 
 

@@ -434,18 +434,18 @@ MIN = entry("min", "MinBackward1", kernels.nan_extreme("min"), ("self",), {"self
             params=(), dtype="same", jvp=formulas.evenly_read_jvp, kernel_writes=1)
 
 
-MAX_DIM = entry("max.dim", "MaxBackward0", lambda a, dim, keepdim, indices: np.max(a, axis=dim, keepdims=keepdim),
+MAX_DIM = entry("max.dim", "MaxBackward0", kernels.selected_by_indices,
                 ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction",
                 output_params=("indices",), kernel_writes=_NONEMPTY_RESULT)
-MIN_DIM = entry("min.dim", "MinBackward0", lambda a, dim, keepdim, indices: np.min(a, axis=dim, keepdims=keepdim),
+MIN_DIM = entry("min.dim", "MinBackward0", kernels.selected_by_indices,
                 ("self",), {"self": formulas.value_selecting_backward}, dtype="same", jvp="reduction",
                 output_params=("indices",), kernel_writes=_NONEMPTY_RESULT)
 
 
-AMAX = entry("amax", "AmaxBackward0", lambda a, dim, keepdim: np.max(a, axis=dim or None, keepdims=keepdim),
+AMAX = entry("amax", "AmaxBackward0", lambda a, dim, keepdim: kernels.amin_amax(-1, a, dim, keepdim),
              ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction",
              kernel_writes=_writes_if(lambda a, p, r: r.size))
-AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: np.min(a, axis=dim or None, keepdims=keepdim),
+AMIN = entry("amin", "AminBackward0", lambda a, dim, keepdim: kernels.amin_amax(1, a, dim, keepdim),
              ("self",), {"self": formulas.scale_by_count}, dtype="same", jvp="reduction",
              kernel_writes=_writes_if(lambda a, p, r: r.size))
 

@@ -173,3 +173,14 @@ def test_det_of_a_well_conditioned_matrix_is_compared(monkeypatch):
     program = [SINGULAR_DET[0].replace("1e30", "5.0").replace("[1.0, 1.0, 1.0], [1.0", "[2.0, 1.0, 1.0], [1.0"),
                *SINGULAR_DET[1:]]
     assert _differences(program) == [("2:t0.grad.values", False)]
+
+
+def test_a_zero_sign_carried_into_an_infinity_is_rounding(monkeypatch):
+    """min of [0.0, -0.0] is -0.0 in PyTorch; a planted +0.0 compares equal there (tolerance ignores a zero's
+    sign) and becomes +inf against -inf in 1 / min: the earlier step's last bit, carried."""
+    import numpy as np
+    from refgrad import derivatives
+    monkeypatch.setattr(derivatives.MIN, "forward", lambda a: np.abs(np.min(a)))
+    program = ["t0 = torch.tensor([0.0, -0.0], dtype=torch.float32)", "t1 = t0.min()", "t2 = 1 / t1"]
+    assert _differences(program) == [("2:t2.values", True)]
+    assert _differences(program, strict=True) == [("2:t2.values", False)]

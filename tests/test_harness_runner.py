@@ -229,6 +229,19 @@ def test_observations_do_not_go_through_the_subjects_own_ops(monkeypatch):
     assert (obs["dtype"], obs["values"]) == ("torch.bool", [True, False])
 
 
+def test_an_infinity_conforms_only_to_itself():
+    """rtol times an infinite expected value must not excuse the other infinity or a finite value."""
+    import refgrad
+    import torch
+    from conformance.compare import diff
+    from conformance.observe import observe
+    inf = float("inf")
+    for expected, actual in ((-inf, inf), (inf, 1e30), (inf, float("nan")), (1e30, inf)):
+        fields = [d["field"] for d in diff(observe(torch.tensor([expected, 1.0])), observe(refgrad.tensor([actual, 1.0])))]
+        assert fields[0] == "values", (expected, actual, fields)
+    assert diff(observe(torch.tensor([-inf, inf])), observe(refgrad.tensor([-inf, inf]))) == []
+
+
 def test_size_and_device_are_observed_as_they_are():
     import refgrad
     from conformance.compare import diff

@@ -202,18 +202,20 @@ def _closure(reads, deps):
 
 
 def _inexact(expected, actual, step, name):
-    """Whether step `step`'s observation of `name` (or of its .grad) has values that are not bit for bit alike."""
+    """Whether step `step`'s observation of `name` (or of its .grad) has values that are not bit for bit alike
+    (a zero's sign counts: 1 / x makes it an infinity's)."""
     for key in (f"{step}:{name}", f"{step}:{name}.grad"):
         a, b = expected.get(key), actual.get(key)
         if isinstance(a, dict) and isinstance(b, dict) and "values" in a and "values" in b and \
-                a.get("dtype") == b.get("dtype") and a["values"] != b["values"] and not _both_nan(a, b):
+                a.get("dtype") == b.get("dtype") and not _bitwise_alike(a, b):
             return True
     return False
 
 
-def _both_nan(a, b):
+def _bitwise_alike(a, b):
     x, y = np.asarray(a["values"], dtype=float), np.asarray(b["values"], dtype=float)
-    return x.shape == y.shape and bool(np.all((x == y) | (np.isnan(x) & np.isnan(y))))
+    return x.shape == y.shape and bool(np.all(((x == y) & (np.signbit(x) == np.signbit(y))) |
+                                              (np.isnan(x) & np.isnan(y))))
 
 
 def signature(diff, kinds):

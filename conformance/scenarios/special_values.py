@@ -728,6 +728,39 @@ def elu_backward_at_nan_where_the_vector_loop_ends(torch, rec):
     y = F.elu(F.conv2d(x, torch.ones(1, 2, 2, 2, dtype=dtype), padding=1))
     (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
     rec("through_conv", g)
+    # TensorIterator's inner loop is the run of dims every operand walks contiguously: an expanded input is
+    # one row per copy; a transposed input or gradient steps by more than one element, so no element is
+    # vectorised; a gradient broadcast from one number is a scalar the vectorised loop takes
+    row = torch.ones(18, dtype=dtype)
+    row[0] = row[17] = float("nan")
+    row.requires_grad_()
+    layouts = {"expanded_rows": lambda: row.expand(2, 18), "expanded_columns": lambda: row.reshape(6, 3)[:, :1].expand(6, 3),
+               "transposed": lambda: row.reshape(3, 6).t(), "sliced": lambda: row.reshape(3, 6)[:, ::2]}
+    for name, make in layouts.items():
+        t = make()
+        for grad_name, grad in (("ones", torch.ones_like(t)), ("broadcast", torch.ones((), dtype=dtype).expand(t.shape)),
+                                ("transposed_grad", torch.ones(tuple(reversed(t.shape)), dtype=dtype).t())):
+            rec(f"{name}.{grad_name}", torch.autograd.grad(F.elu(t, alpha=0.5), row, grad)[0])
+
+
+@scenario(dtypes=("float32", "float64"))
+def signed_zero_extremes(torch, rec):
+    """Of 0.0 and -0.0, the extreme min()/max() keep is the one ATen's vector lanes keep (each lane the later,
+    then lanes paired across halves for float, folded for double); amin/amax along the innermost dims the one
+    its four accumulators keep, along outer dims the later within whole chunks of four vectors of columns and
+    the earlier beyond; min(dim)/max(dim) the first (with its index). Shown through 1 / x."""
+    dtype = getattr(torch, rec.dtype)
+    pattern = [0.0, -0.0, 1.0, -0.0, 0.0, 0.0, 1.0, -0.0, 0.0]
+    for n in (2, 3, 5, 9, 17, 33, 70):
+        x = torch.tensor((pattern * 8)[:n], dtype=dtype)
+        rec(f"{n}", [1 / x.min(), 1 / (-x).max(), 1 / x.amin(), 1 / (-x).amax(), 1 / x.min(0).values])
+    for shape in ((3, 40), (40, 3), (2, 3, 17), (9, 40)):
+        count = 1
+        for s in shape:
+            count *= s
+        x = torch.tensor((pattern * (count // len(pattern) + 1))[:count], dtype=dtype).reshape(shape)
+        for dim in (0, -1, 1):
+            rec(f"{shape}.{dim}", [1 / x.amin(dim), 1 / (-x).amax(dim), 1 / x.min(dim).values])
 
 
 @scenario(dtypes=("float16", "float32", "float64"))
