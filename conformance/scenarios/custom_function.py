@@ -258,3 +258,24 @@ def instantiating_a_function(torch, rec):
         pass
 
     rec.raises("bare_forward_extended", lambda: Bare().forward_extended(x))
+
+
+@scenario
+def non_differentiable_input_returned_as_is(torch, rec):
+    """An input that forward returns unchanged and marks non-differentiable comes out without a grad_fn (the
+    identity nn.Module's backward hooks wrap inputs in)."""
+    class Identity(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *args):
+            ctx.mark_non_differentiable(*[a for a in args if not a.requires_grad])
+            return args
+
+        @staticmethod
+        def backward(ctx, *grads):
+            return grads
+
+    x, c = rec.tensor(2, requires_grad=True), rec.tensor(2)
+    a, b = Identity.apply(x, c)
+    rec("outputs", (a, b, b.requires_grad, b.grad_fn))
+    (a * b).sum().backward()
+    rec("x.grad", x.grad)

@@ -210,10 +210,11 @@ def _wrap_outputs(ctx, args, is_tensor, outs):
         if any(out is d for d in dirty):
             if out._grad_fn is None and out._requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
-        elif any(out is a for a in args):
+        is_non_differentiable = any(out is n for n in non_diff)  # before an input returned as-is is detached
+        if not any(out is d for d in dirty) and any(out is a for a in args):
             out = out.detach()
         meta.append((out._data.shape, out._dtype, out._device))
-        if any(out is n for n in non_diff) or not out._dtype.is_floating_point:
+        if is_non_differentiable or not out._dtype.is_floating_point:
             wrapped.append(out)
             continue
         old_fn, old_nr = out._grad_fn, out._output_nr
