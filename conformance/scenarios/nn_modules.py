@@ -469,6 +469,10 @@ def full_backward_hook_arguments(torch, rec):
     wrong_pre = nn.ReLU()
     wrong_pre.register_full_backward_pre_hook(lambda m, go: ())
     rec.raises("wrong_pre_count", lambda: wrong_pre(rec.tensor(2, requires_grad=True)).sum().backward())
+    hooked = _fill(torch, rec, nn.Linear(2, 2))
+    hooked.register_full_backward_hook(lambda m, gi, go: None)
+    out = hooked(rec.tensor(1, 2, requires_grad=True))
+    rec.raises("inplace_on_output", lambda: out.relu_())  # what ReLU(inplace=True) after a hooked module meets
     no_grad_out = nn.ReLU()
     no_grad_out.register_full_backward_hook(lambda m, gi, go: None)
     with torch.no_grad():
