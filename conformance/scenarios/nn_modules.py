@@ -577,3 +577,63 @@ def parameters_vector(torch, rec):
     rec("set", list(net.parameters()))
     rec("same_parameter_objects", (net[0].weight is weight, weight.requires_grad))
     rec.raises("not_a_tensor", lambda: nn.utils.vector_to_parameters([1.0], net.parameters()))
+
+
+@scenario
+def non_full_backward_hooks(torch, rec):
+    """register_backward_hook: the hook sees the gradients of the output's grad_fn only (Linear's AddmmBackward0:
+    bias, input and weight.T), with torch's FutureWarning; it cannot be mixed with full backward hooks."""
+    nn = torch.nn
+    layer = _fill(torch, rec, nn.Linear(3, 2))
+    seen = []
+    handle = layer.register_backward_hook(lambda m, gi, go: seen.append((type(m).__name__, gi, go)))
+    rec.raises("mixed", lambda: layer.register_full_backward_hook(lambda *a: None))
+    x = rec.tensor(1, 3, requires_grad=True)
+    rec.raises("forward_warns", lambda: layer(x).sum().backward())
+    rec("seen", seen)
+    rec("x.grad", x.grad)
+    seen.clear()
+    net = nn.Sequential(_fill(torch, rec, nn.Linear(3, 3)), nn.ReLU())
+    net.register_backward_hook(lambda m, gi, go: seen.append((gi, go)))
+    rec.raises("sequential_warns", lambda: net(x).sum().backward())
+    rec("sequential_sees_last_node", seen)
+    replacing = nn.Tanh()
+    replacing.register_backward_hook(lambda m, gi, go: (gi[0] * 0 + 3,))
+    z = rec.tensor(2, requires_grad=True)
+    replacing(z * 1).sum().backward()
+    rec("replaced", z.grad)
+    handle.remove()
+    seen.clear()
+    layer(x).sum().backward()
+    rec("removed", seen)
+    full = nn.ReLU()
+    full.register_full_backward_hook(lambda *a: None)
+    rec.raises("mixed_other_way", lambda: full.register_backward_hook(lambda *a: None))
+
+
+@scenario
+def copies_and_lookups(torch, rec):
+    """copy.deepcopy of a module and of a Parameter (the grad stays behind), print(Parameter), and the dotted
+    lookups get_submodule/get_parameter/get_buffer with their errors."""
+    import copy
+    nn = torch.nn
+    net = _fill(torch, rec, nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+    net.register_buffer("steps", torch.tensor(3))
+    net(rec.tensor(1, 2)).sum().backward()
+    twin = copy.deepcopy(net)
+    rec("deepcopy", (repr(twin), twin[0].weight, type(twin[0].weight).__name__, twin[0].weight is net[0].weight,
+                     twin[0].weight.grad, twin.steps))
+    with torch.no_grad():
+        net[0].weight.add_(1)
+    rec("deepcopy_is_independent", twin[0].weight)
+    sd = copy.deepcopy(net.state_dict())
+    rec("state_dict_deepcopy", list(sd.items()))
+    rec("str_parameter", str(net[0].bias))
+    rec("format_parameter", f"{net[0].bias}")
+    rec("get_parameter", net.get_parameter("0.bias"))
+    rec("get_buffer", net.get_buffer("steps"))
+    rec.raises("get_parameter_missing", lambda: net.get_parameter("0.zzz"))
+    rec.raises("get_parameter_not_parameter", lambda: net.get_parameter("steps"))
+    rec.raises("get_buffer_not_buffer", lambda: net.get_buffer("0.weight"))
+    rec.raises("get_submodule_missing", lambda: net.get_submodule("5"))
+    rec.raises("get_submodule_not_module", lambda: net.get_submodule("0.weight"))
