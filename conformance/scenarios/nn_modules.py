@@ -70,6 +70,8 @@ def registration(torch, rec):
     rec.raises("before_init", lambda: type("Early", (nn.Module,), {"__init__": lambda self: setattr(
         self, "p", nn.Parameter(torch.ones(1)))})())
     rec("submodule", repr(_net(torch).get_submodule("body.0")))
+    rec("dir", [k for k in dir(_net(torch)) if k in ("body", "head", "running", "scratch", "training", "forward")])
+    rec("dir_sequential", [k for k in dir(nn.Sequential(nn.ReLU())) if k in ("0", "training")])
 
 
 @scenario
@@ -518,8 +520,14 @@ def init_functions(torch, rec):
     x = init.trunc_normal_(torch.empty(500), a=-0.1, b=0.1)
     rec("trunc_normal_narrow", bool(((x >= -0.1) & (x <= 0.1)).all()))
     rec.raises("trunc_normal_far_mean", lambda: init.trunc_normal_(torch.empty(5), mean=5.0, a=-0.5, b=0.5).shape)
+    for shape, gain in (((3, 5), 1.0), ((6, 2), 2.0), ((4, 2, 3), 0.5)):
+        m = init.orthogonal_(torch.empty(*shape), gain=gain).reshape(shape[0], -1)
+        gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+        rec(f"orthogonal_{shape}", bool(((gram - gain ** 2 * torch.eye(gram.shape[0])).abs().max() < 1e-5)))
+    rec.raises("orthogonal_1d", lambda: init.orthogonal_(torch.empty(3)))
+    rec("orthogonal_empty", init.orthogonal_(torch.empty(0, 3)))
     for name in ("normal_", "xavier_normal_", "kaiming_normal_", "uniform_", "xavier_uniform_", "kaiming_uniform_",
-                 "trunc_normal_"):
+                 "trunc_normal_", "orthogonal_"):
         t = torch.empty(3, 4, requires_grad=True)
         out = getattr(init, name)(t)
         rec(f"{name}.returns", (out is t, out.grad_fn, out.requires_grad, bool(out.isfinite().all())))

@@ -3,12 +3,14 @@ values come from refgrad's own generator, so they are never torch's."""
 import math
 import warnings
 
+import numpy as np
+
 from .. import _ops
-from .._creation import empty_like, eye
+from .._creation import empty, empty_like, eye, tensor as as_tensor
 from ..autograd import grad_mode
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
@@ -170,3 +172,25 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     return normal_(tensor, 0, _kaiming_std(tensor, a, mode, nonlinearity))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """The Q of a QR decomposition of normal samples (signs fixed by R's diagonal), scaled by gain. refgrad has no
+    linalg.qr, so NumPy's (reduced, as torch's) decomposes them."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    flattened = empty((rows, cols), dtype=tensor.dtype).normal_(0, 1).numpy()
+    if rows < cols:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    with grad_mode.no_grad():
+        tensor.view(rows, cols).copy_(as_tensor(q, dtype=tensor.dtype))
+        tensor.mul_(gain)
+    return tensor

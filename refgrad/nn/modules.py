@@ -76,7 +76,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 class Module:
-    training = True
     _version = 1
     call_super_init = False
 
@@ -237,8 +236,9 @@ class Module:
             object.__delattr__(self, name)
 
     def __dir__(self):
-        keys = list(object.__dir__(self)) + list(self._parameters) + list(self._modules) + list(self._buffers)
-        return sorted(k for k in set(keys) if not k[0].isdigit())
+        keys = dir(type(self)) + list(self.__dict__) + list(self._parameters) + list(self._modules) + list(
+            self._buffers)
+        return sorted(k for k in keys if not k[0].isdigit())  # duplicates stay, as in torch's
 
     # ----------------------------------------------------------------- hooks
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
