@@ -263,6 +263,10 @@ def sequential(torch, rec):
     rec("iadd", repr(joined))
     rec.raises("add_list", lambda: nn.Sequential() + [nn.ReLU()])
     rec("iterate", [type(m).__name__ for m in joined])
+    pair = nn.Sequential(nn.ReLU(), nn.Tanh())
+    rec("mul", (repr(pair * 2), repr(2 * pair), (pair * 2)[2] is pair[0]))
+    pair *= 3
+    rec("imul", repr(pair))
 
 
 @scenario
@@ -323,6 +327,10 @@ def parameter_containers(torch, rec):
     rec("dict_values", [type(v).__name__ for v in pdict.values()])
     rec("dict_pop", (pdict.pop("z"), list(pdict)))
     rec("dict_get", (pdict.get("nope") is None, pdict.get("w") is pdict["w"]))
+    rec("dict_setdefault", (pdict.setdefault("new", torch.zeros(2)), pdict.setdefault("w", None) is pdict["w"]))
+    rec("dict_popitem", (pdict.popitem(), list(pdict)))
+    rec("dict_fromkeys", repr(pdict.fromkeys(["x", "y"], torch.ones(1))))
+    rec("dict_or", (list(pdict | nn.ParameterDict({"q": torch.ones(1)})), list(reversed(pdict))))
     rec.raises("dict_key_type", lambda: pdict[1])
     rec.raises("dict_missing", lambda: pdict["nope"])
     rec.raises("dict_called", lambda: pdict(1))
