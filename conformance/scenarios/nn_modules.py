@@ -653,3 +653,55 @@ def copies_and_lookups(torch, rec):
     rec.raises("get_buffer_not_buffer", lambda: net.get_buffer("0.weight"))
     rec.raises("get_submodule_missing", lambda: net.get_submodule("5"))
     rec.raises("get_submodule_not_module", lambda: net.get_submodule("0.weight"))
+
+
+@scenario
+def state_dict_hooks_and_extra_state(torch, rec):
+    """get_extra_state/set_extra_state ('_extra_state' keys), and the state_dict and load_state_dict pre/post
+    hooks with their arguments and their refusals of returned values."""
+    nn = torch.nn
+
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(1, 1)
+            self.count = 0
+
+        def get_extra_state(self):
+            return {"count": self.count}
+
+        def set_extra_state(self, state):
+            self.count = state["count"]
+
+    source = _fill(torch, rec, Counter())
+    source.count = 5
+    sd = source.state_dict()
+    rec("keys", (list(sd), sd["_extra_state"]))
+    target = Counter()
+    rec("load", (repr(target.load_state_dict(sd)), target.count, target.fc.weight))
+    without_extra = {k: v for k, v in sd.items() if k != "_extra_state"}
+    rec.raises("missing_extra", lambda: target.load_state_dict(without_extra))
+    plain = nn.Linear(1, 1)
+    rec.raises("unexpected_extra", lambda: plain.load_state_dict({**plain.state_dict(), "_extra_state": 1}))
+    rec("nested_keys", list(nn.Sequential(Counter()).state_dict()))
+    calls = []
+    plain.register_state_dict_pre_hook(lambda m, prefix, keep_vars: calls.append(("pre", prefix, keep_vars)))
+    handle = plain.register_state_dict_post_hook(
+        lambda m, sd, prefix, meta: calls.append(("post", list(sd), prefix, meta)))
+    net = nn.Sequential(plain)
+    net.state_dict(keep_vars=True)
+    rec("save_calls", calls)
+    handle.remove()
+    plain.register_state_dict_post_hook(lambda m, sd, prefix, meta: 1)
+    rec.raises("post_hook_returns", lambda: net.state_dict())
+    calls.clear()
+    loaded = nn.Linear(1, 1)
+    loaded.register_load_state_dict_pre_hook(
+        lambda m, sd, prefix, meta, strict, missing, unexpected, errors: calls.append(
+            ("load_pre", type(m).__name__, sorted(sd), prefix, meta, strict)))
+    loaded.register_load_state_dict_post_hook(lambda m, keys: calls.append(("load_post", repr(keys))))
+    holder = nn.Sequential(loaded)
+    holder.load_state_dict({"0.weight": torch.ones(1, 1), "0.bias": torch.ones(1)})
+    rec("load_calls", calls)
+    loaded.register_load_state_dict_post_hook(lambda m, keys: 1)
+    rec.raises("load_post_hook_returns", lambda: holder.load_state_dict(holder.state_dict()))
