@@ -2,5 +2,6 @@
 `init` and `utils`."""
 from . import functional, init, utils
 from .modules import (Module, Linear, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, ReLU,
-                      Sigmoid, Tanh, GELU, Flatten, Dropout, Identity, MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss)
+                      Sigmoid, Tanh, GELU, Flatten, Dropout, Identity, MSELoss, L1Loss, CrossEntropyLoss, NLLLoss,
+                      BCELoss, BCEWithLogitsLoss)
 from .parameter import Parameter
