@@ -705,3 +705,51 @@ def state_dict_hooks_and_extra_state(torch, rec):
     rec("load_calls", calls)
     loaded.register_load_state_dict_post_hook(lambda m, keys: 1)
     rec.raises("load_post_hook_returns", lambda: holder.load_state_dict(holder.state_dict()))
+
+
+@scenario(dtypes=("float32", "float64"))
+def hooked_network(torch, rec):
+    """The feature-extraction / Grad-CAM pattern: forward hooks keep activations and put tensor hooks on them, full
+    backward hooks on every layer and on the container (nested BackwardHookFunction nodes), a backward pre-hook;
+    then double backward and retain_graph through a hooked module."""
+    nn = torch.nn
+    net = _fill(torch, rec, nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
+    if rec.dtype == "float64":
+        net.double()
+    acts, log = {}, []
+
+    def keep_activation(name):
+        def hook(module, args, output):
+            acts[name] = output.detach()
+            output.register_hook(lambda g: log.append((name, "tensor_hook", g)))
+        return hook
+
+    def keep_grads(name):
+        return lambda module, grad_input, grad_output: log.append((name, "full", grad_input, grad_output))
+
+    for i, layer in enumerate(net):
+        layer.register_forward_hook(keep_activation(str(i)))
+        layer.register_full_backward_hook(keep_grads(str(i)))
+    net.register_full_backward_hook(keep_grads("net"))
+    net.register_full_backward_pre_hook(lambda m, grad_output: log.append(("net", "pre", grad_output)))
+    x = rec.tensor(2, 3, requires_grad=True)
+    y = net(x)
+    rec("grad_fns", (y.grad_fn, y.grad_fn.next_functions[0][0], y.grad_fn.next_functions[0][0].next_functions))
+    y.pow(2).sum().backward()
+    rec("log", log)
+    rec("activations", sorted(acts.items()))
+    rec("x.grad", x.grad)
+    seen = []
+    tanh = nn.Tanh()
+    tanh.register_full_backward_hook(lambda m, gi, go: seen.append((gi, go)))
+    z = rec.tensor(2, requires_grad=True)
+    g, = torch.autograd.grad(tanh(z).sum(), z, create_graph=True)
+    rec("double_backward_grad_fn", g.grad_fn)
+    g.sum().backward()
+    rec("double_backward", (z.grad, seen))
+    seen.clear()
+    w = rec.tensor(2, requires_grad=True)
+    out = tanh(w)
+    out.sum().backward(retain_graph=True)
+    out.sum().backward()
+    rec("retain_graph", (w.grad, len(seen)))

@@ -1,5 +1,6 @@
 """nn.init: the in-place initialisers of torch.nn.init, with its bounds, gains, fans, checks and warnings. The
-values come from refgrad's own generator, so they are never torch's."""
+values come from refgrad's own generator, so they are never torch's; a `generator` argument is accepted and ignored
+(refgrad has no torch.Generator)."""
 import math
 import warnings
 
