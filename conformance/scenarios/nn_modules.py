@@ -132,6 +132,13 @@ def modes_and_gradients(torch, rec):
     counts = nn.Module()
     counts.register_buffer("steps", torch.tensor(3))
     rec("integer_buffer_kept", counts.double().steps.dtype)
+    images = nn.Module()
+    images.kernel = nn.Parameter(torch.ones(2, 3, 4, 5))
+    images.matrix = nn.Parameter(torch.ones(3, 4))
+    images.to(memory_format=torch.channels_last)
+    rec("channels_last", (images.kernel.stride(), images.matrix.stride()))
+    images.to(torch.float64, memory_format=torch.contiguous_format)
+    rec("contiguous_format", (images.kernel.stride(), images.kernel.dtype))
 
 
 @scenario(dtypes=("float32", "float64"))

@@ -521,13 +521,15 @@ class Module:
 
     def to(self, *args, **kwargs):
         device, dtype, non_blocking = _parse_to(*args, **kwargs)
+        memory_format = kwargs.get("memory_format")
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
 
         def convert(t):
             keep = t.is_floating_point() or t.is_complex()
-            options = dict(device=device, dtype=dtype if keep else None)
+            options = dict(device=device, dtype=dtype if keep else None,
+                           memory_format=memory_format if t.dim() in (4, 5) else None)
             return t.to(**{k: v for k, v in options.items() if v is not None}, non_blocking=non_blocking)
         return self._apply(convert)
 
@@ -573,7 +575,7 @@ class Module:
 
 def _parse_to(*args, **kwargs):
     """(device, dtype, non_blocking) from Module.to's forms: to(device), to(dtype), to(device, dtype),
-    to(tensor), with keywords."""
+    to(tensor), with keywords (memory_format is read by to itself)."""
     device, dtype = kwargs.get("device"), kwargs.get("dtype")
     non_blocking = kwargs.get("non_blocking", False)
     for arg in args:
