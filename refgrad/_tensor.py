@@ -537,6 +537,10 @@ _CREATION_HINTS = {
     "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
                "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
                "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "custom_function": " This view was created inside a custom Function (or because an input was returned as-is) "
+                       "and the autograd logic to handle view+inplace would override the custom backward associated "
+                       "with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can "
+                       "fix this by cloning the output of the custom Function.",
     "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code "
                  "by moving both the view and the inplace either both inside the inference_mode block (if you don't "
                  "want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
@@ -544,14 +548,14 @@ _CREATION_HINTS = {
 
 
 def check_view_creation(view, indirect):
-    """PyTorch's handle_view_on_rebase: a view made in no_grad/inference mode or by a multi-output op must
-    not be modified in place (directly, or `indirect`ly through its base or another view of it)."""
+    """PyTorch's handle_view_on_rebase: a view made in no_grad/inference mode, by a multi-output op or by a custom
+    Function (an input it returned as-is, a view it made) must not be modified in place (directly, or `indirect`ly through its base or another view of it)."""
     creation = view._view_creation
     if creation is None:
         return
     what = "its base or another view of its base has been" if indirect else "is being"
     fn = view._grad_fn
-    if creation != "multi" or fn is None:
+    if creation not in ("multi", "custom_function") or fn is None:
         prefix = (f"Output {view._output_nr} of {_op_name(fn)} is a view of a view which was created in"
                   if fn is not None else "A view was created in")
         if creation == "inference":

@@ -24,7 +24,8 @@ LAYERS = [
     ("public ops", ["_signatures", "_ops", "_einsum", "linalg"]),
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
                       "autograd.forward_ad", "autograd.gradcheck", "autograd.functional", "autograd"]),
-    ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.modules", "nn", "optim.sgd", "optim",
+    ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.module_hooks", "nn.modules",
+                         "nn.utils.clip_grad", "nn.utils.convert_parameters", "nn.utils", "nn", "optim.sgd", "optim",
                          "func", ""]),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -258,3 +258,68 @@ def instantiating_a_function(torch, rec):
         pass
 
     rec.raises("bare_forward_extended", lambda: Bare().forward_extended(x))
+
+
+@scenario
+def non_differentiable_input_returned_as_is(torch, rec):
+    """An input that forward returns unchanged and marks non-differentiable comes out without a grad_fn (the
+    identity nn.Module's backward hooks wrap inputs in)."""
+    class Identity(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *args):
+            ctx.mark_non_differentiable(*[a for a in args if not a.requires_grad])
+            return args
+
+        @staticmethod
+        def backward(ctx, *grads):
+            return grads
+
+    x, c = rec.tensor(2, requires_grad=True), rec.tensor(2)
+    a, b = Identity.apply(x, c)
+    rec("outputs", (a, b, b.requires_grad, b.grad_fn))
+    (a * b).sum().backward()
+    rec("x.grad", x.grad)
+
+
+@scenario
+def outputs_that_are_views(torch, rec):
+    """An input returned as-is and a view made in forward are views created in a custom Function: they share the
+    input's version counter, and modifying them (or their base) in place is refused."""
+    class Same(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class First(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[0]
+
+        @staticmethod
+        def backward(ctx, g):
+            return torch.stack([g, g * 0])
+
+    x = rec.tensor(2, requires_grad=True)
+    h = x * 1
+    y = Same.apply(h)
+    rec("same", (y, y.is_leaf, y._version))
+    rec.raises("same_inplace", lambda: y.add_(1))
+    h2 = x * 1
+    y2 = Same.apply(h2)
+    h2.mul_(2)
+    rec("version_shared", (y2._version, h2._version))
+    rec.raises("base_modified", lambda: y2.grad_fn)
+    rec.raises("view_inplace", lambda: First.apply(x * 1).mul_(2))
+    c = rec.tensor(2)
+    alias = Same.apply(c)
+    c.add_(1)
+    rec("alias_without_grad", (alias, alias._version, alias.requires_grad))
+    with torch.no_grad():
+        detached = Same.apply(x)
+    rec("under_no_grad", (detached.requires_grad, detached.add_(1)))
+    (Same.apply(x * 1) * 2).sum().backward()
+    rec("x.grad", x.grad)

@@ -189,10 +189,11 @@ def _push_custom_tangents(cls, ctx, levels, outs):
 
 
 def _fresh_output(out, args):
-    """An output that is one of the inputs is returned as a new tensor sharing its data."""
-    if any(out is a for a in args):
-        return out.detach() if not out.requires_grad else out.view_as(out)
-    return out
+    """An output that is one of the inputs is returned as a new tensor sharing its data: a view of it while
+    grad mode is on (PyTorch's _view_as_self_with_no_grad), else a detached alias."""
+    if not any(out is a for a in args):
+        return out
+    return out._view_of(out._data) if grad_mode.state.enabled else out.detach()
 
 
 def _wrap_outputs(ctx, args, is_tensor, outs):
@@ -210,12 +211,16 @@ def _wrap_outputs(ctx, args, is_tensor, outs):
         if any(out is d for d in dirty):
             if out._grad_fn is None and out._requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
-        elif any(out is a for a in args):
-            out = out.detach()
+        is_dirty = any(out is d for d in dirty)
+        is_non_differentiable = any(out is n for n in non_diff)  # before an input returned as-is is replaced
+        if not is_dirty and any(out is a for a in args):
+            out = out._view_of(out._data)  # PyTorch: a view of the input (_view_as_self_with_no_grad)
         meta.append((out._data.shape, out._dtype, out._device))
-        if any(out is n for n in non_diff) or not out._dtype.is_floating_point:
+        if is_non_differentiable or not out._dtype.is_floating_point:
             wrapped.append(out)
             continue
+        if not is_dirty and out._base is not None:
+            out._view_creation = "custom_function"  # PyTorch's CreationMeta::IN_CUSTOM_FUNCTION
         old_fn, old_nr = out._grad_fn, out._output_nr
         out._grad_fn = ctx
         out._output_nr = nr

@@ -21,5 +21,13 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         pass
 
+    def __deepcopy__(self, memo):
+        """A new Parameter with a copy of the data; unlike a tensor's deepcopy, the grad is not copied."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.data.clone(), self.requires_grad)
+        return memo[id(self)]
+
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    __str__ = __repr__  # print(p) shows what repr shows, as torch's Tensor has no __str__ of its own
