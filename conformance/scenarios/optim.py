@@ -509,3 +509,59 @@ def old_checkpoints_and_copies(torch, rec):
         rec(f"{name}.losses", _train(torch, rec, net, fresh, steps=2))
         twin = copy.deepcopy(fresh)
         rec(f"{name}.copy", (repr(twin), len(twin.state), [sorted(s) for s in twin.state.values()]))
+
+
+@scenario
+def multi_step_constant_linear_multiplicative_lr(torch, rec):
+    """MultiStepLR (a repeated milestone counts twice), ConstantLR, LinearLR and MultiplicativeLR, each for ten
+    epochs, then one step(epoch) to its closed form where it has one; and their argument errors."""
+    sch = torch.optim.lr_scheduler
+    makers = {"multi_step": lambda o: sch.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.5),
+              "constant": lambda o: sch.ConstantLR(o, factor=0.25, total_iters=4),
+              "linear": lambda o: sch.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=6),
+              "multiplicative": lambda o: sch.MultiplicativeLR(o, lambda e: 0.9)}
+    for name, make in makers.items():
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        sched = make(opt)
+        lrs = [sched.get_last_lr()]
+        for _ in range(10):
+            opt.step()
+            sched.step()
+            lrs.append(sched.get_last_lr())
+        rec(f"{name}.lrs", lrs)
+        rec(f"{name}.state_dict_keys", list(sched.state_dict()))
+        rec.raises(f"{name}.step_epoch", lambda: (sched.step(3), sched.get_last_lr())[1])
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    rec.raises("constant_factor", lambda: sch.ConstantLR(opt, factor=1.5))
+    rec.raises("linear_start", lambda: sch.LinearLR(opt, start_factor=0))
+    rec.raises("linear_end", lambda: sch.LinearLR(opt, end_factor=2.0))
+    rec.raises("multiplicative_not_callable", lambda: sch.MultiplicativeLR(opt, 0.5))
+
+
+@scenario
+def reduce_lr_on_plateau(torch, rec):
+    """The lr drops by `factor` after `patience` epochs without improvement, waits `cooldown` epochs, stops at
+    min_lr; max mode with an absolute threshold; state_dict; errors."""
+    sch = torch.optim.lr_scheduler
+    losses = [1.0, 0.9, 0.91, 0.92, 0.95, 0.89, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+    opt = torch.optim.Adam([{"params": [torch.zeros(1, requires_grad=True)]},
+                            {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.5}], lr=0.1)
+    sched = sch.ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1, min_lr=[0.02, 0.2])
+    lrs = []
+    for loss in losses:
+        sched.step(torch.tensor(loss))
+        lrs.append((sched.get_last_lr(), sched.num_bad_epochs, sched.cooldown_counter, sched.best))
+    rec("min_rel", lrs)
+    rec("state_dict", repr(sched.state_dict()))
+    rec("repr_of_optimizer", repr(opt))
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    sched = sch.ReduceLROnPlateau(opt, mode="max", threshold=0.1, threshold_mode="abs", patience=0)
+    accuracies = [0.5, 0.55, 0.7, 0.75, 0.9]
+    for acc in accuracies:
+        sched.step(acc)
+    rec("max_abs", (sched.get_last_lr(), sched.best, sched.last_epoch))
+    rec.raises("factor", lambda: sch.ReduceLROnPlateau(opt, factor=1.0))
+    rec.raises("mode", lambda: sch.ReduceLROnPlateau(opt, mode="up"))
+    rec.raises("threshold_mode", lambda: sch.ReduceLROnPlateau(opt, threshold_mode="log"))
+    rec.raises("min_lrs", lambda: sch.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2]))
+    rec.raises("with_epoch", lambda: (sched.step(0.1, 7), sched.last_epoch)[1])
