@@ -565,3 +565,63 @@ def reduce_lr_on_plateau(torch, rec):
     rec.raises("threshold_mode", lambda: sch.ReduceLROnPlateau(opt, threshold_mode="log"))
     rec.raises("min_lrs", lambda: sch.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2]))
     rec.raises("with_epoch", lambda: (sched.step(0.1, 7), sched.last_epoch)[1])
+
+
+@scenario
+def sequential_lr(torch, rec):
+    """Warm-up (LinearLR) then cosine annealing: the lr at every epoch, the state_dict and the errors."""
+    sch = torch.optim.lr_scheduler
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    warmup = sch.LinearLR(opt, start_factor=0.1, total_iters=3)
+    cosine = sch.CosineAnnealingLR(opt, T_max=5)
+    sched = sch.SequentialLR(opt, [warmup, cosine], milestones=[3])
+    lrs = [sched.get_last_lr()]
+    for _ in range(9):
+        opt.step()
+        sched.step()
+        lrs.append((sched.get_last_lr(), sched.last_epoch, warmup.last_epoch, cosine.last_epoch))
+    rec("lrs", lrs)
+    rec("state_dict_keys", list(sched.state_dict()))
+    rec("inner_state_dicts", [sorted(s) for s in sched.state_dict()["_schedulers"]])
+    other = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    rec.raises("no_schedulers", lambda: sch.SequentialLR(opt, [], milestones=[]))
+    rec.raises("milestones", lambda: sch.SequentialLR(opt, [warmup, cosine], milestones=[1, 2]))
+    rec.raises("plateau", lambda: sch.SequentialLR(opt, [sch.ReduceLROnPlateau(opt)], milestones=[]))
+    rec.raises("not_a_scheduler", lambda: sch.SequentialLR(opt, [object()], milestones=[]))
+    rec.raises("other_optimizer_type", lambda: type(sch.SequentialLR(other, [warmup], milestones=[])).__name__)
+
+
+@scenario
+def one_cycle_lr(torch, rec):
+    """OneCycleLR on SGD (momentum cycled) and on Adam (beta1 cycled), cos and linear, two and three phases;
+    stepping past total_steps; the errors."""
+    sch = torch.optim.lr_scheduler
+    settings = {"sgd_cos": ("SGD", {"total_steps": 10}), "adam_linear": ("Adam", {"epochs": 2, "steps_per_epoch": 5,
+                                                                                  "anneal_strategy": "linear"}),
+                "three_phase": ("SGD", {"total_steps": 12, "three_phase": True, "pct_start": 0.25})}
+    for name, (optimizer, opts) in settings.items():
+        w = torch.zeros(1, requires_grad=True)
+        opt = getattr(torch.optim, optimizer)([w], lr=0.1, **({"momentum": 0.9} if optimizer == "SGD" else {}))
+        sched = sch.OneCycleLR(opt, max_lr=[1.0], **opts)
+        values = []
+        for _ in range(sched.total_steps - 1):
+            w.grad = torch.ones(1)
+            opt.step()
+            sched.step()
+            group = opt.param_groups[0]
+            values.append((sched.get_last_lr(), group.get("momentum"), group.get("betas")))
+        rec(f"{name}.schedule", values)
+        rec(f"{name}.group_keys", sorted(opt.param_groups[0]))
+        rec(f"{name}.w", w)
+    rec.raises("past_the_end", lambda: (sched.step(), sched.step()))
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    rec.raises("no_momentum", lambda: sch.OneCycleLR(torch.optim.Adagrad([torch.zeros(1, requires_grad=True)]),
+                                                     max_lr=1.0, total_steps=5))
+    rec.raises("no_length", lambda: sch.OneCycleLR(opt, max_lr=1.0))
+    rec.raises("bad_total", lambda: sch.OneCycleLR(opt, max_lr=1.0, total_steps=0))
+    rec.raises("bad_epochs", lambda: sch.OneCycleLR(opt, max_lr=1.0, epochs=0, steps_per_epoch=2))
+    rec.raises("bad_pct", lambda: sch.OneCycleLR(opt, max_lr=1.0, total_steps=5, pct_start=1))
+    rec.raises("bad_anneal", lambda: sch.OneCycleLR(opt, max_lr=1.0, total_steps=5, anneal_strategy="exp"))
+    rec.raises("max_lr_count", lambda: sch.OneCycleLR(opt, max_lr=[1.0, 2.0], total_steps=5))
+    rec.raises("without_cycling", lambda: sch.OneCycleLR(opt, max_lr=1.0, total_steps=5,
+                                                         cycle_momentum=False).get_last_lr())
