@@ -25,7 +25,9 @@ LAYERS = [
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
                       "autograd.forward_ad", "autograd.gradcheck", "autograd.functional", "autograd"]),
     ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.module_hooks", "nn.modules",
-                         "nn.utils.clip_grad", "nn.utils.convert_parameters", "nn.utils", "nn", "optim.sgd", "optim",
+                         "nn.utils.clip_grad", "nn.utils.convert_parameters", "nn.utils", "nn", "optim.optimizer",
+                         "optim.sgd", "optim.adam", "optim.adamw", "optim.rmsprop", "optim.adagrad", "optim.lr_scheduler",
+                         "optim",
                          "func", ""]),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
