@@ -71,10 +71,46 @@ def cast(value, dtype):
         return np.asarray(value).astype(dtype)
 
 
+def fused_multiply_add(a, b, c):
+    """a * b + c rounded once, as PyTorch's vectorised CPU kernels compute it (vec::fmadd). A float32 product
+    is exact in float64, so float32 computes there and rounds once; float64 (NumPy has no fused multiply-add)
+    adds the product's and the sum's rounding errors, found exactly (Dekker's product, Knuth's sum), before
+    the last rounding; other dtypes round twice."""
+    kind = np.result_type(a, b, c)
+    if kind == np.float32:
+        return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+    if kind != np.float64:
+        return a * b + c
+    with np.errstate(all="ignore"):
+        product = np.multiply(a, b)
+        (a_hi, a_lo), (b_hi, b_lo) = _halves(a), _halves(b)
+        product_error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+        total = product + c
+        back = total - product
+        sum_error = (product - (total - back)) + (c - back)
+        fused = total + (product_error + sum_error)
+        return np.where(np.isfinite(fused) & np.isfinite(product), fused, total)
+
+
+def _halves(x):
+    """Dekker's split of float64s into two halves of 26 bits whose products are exact."""
+    scaled = 134217729.0 * np.asarray(x, np.float64)  # 2**27 + 1
+    high = scaled - (scaled - x)
+    return high, x - high
+
+
 def with_alpha(ufunc):
-    """a (ufunc) alpha * b, as add and sub take it; alpha is cast to a's dtype first, as in PyTorch."""
+    """a (ufunc) alpha * b, as add and sub take it; alpha is cast to a's dtype first, and a float result is
+    PyTorch's fused multiply-add of b, ±alpha and a."""
     def forward(a, b, alpha=1, out=None):
-        return ufunc(a, b if alpha == 1 else b * cast(alpha, a.dtype), out=out)
+        if alpha == 1 or a.dtype.kind != "f":
+            return ufunc(a, b if alpha == 1 else b * cast(alpha, a.dtype), out=out)
+        scale = cast(alpha if ufunc is np.add else -alpha, a.dtype)
+        result = fused_multiply_add(b, scale, a)
+        if out is None:
+            return result
+        np.copyto(out, result, casting="unsafe")
+        return out
     return forward
 
 
@@ -140,8 +176,10 @@ _POW_SPECIAL = {0.5: np.sqrt, -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 
 
 
 def lerp(a, b, w):
-    """PyTorch's lerp: from self for a small weight, from end for a large one (so infinities stay)."""
-    return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+    """PyTorch's lerp: from self for a small weight, from end for a large one (so infinities stay), each a
+    fused multiply-add."""
+    diff = b - a
+    return np.where(np.abs(w) < 0.5, fused_multiply_add(w, diff, a), fused_multiply_add(-diff, 1 - w, b))
 
 
 def power(base, exponent):

@@ -324,14 +324,14 @@ ATAN2 = entry("atan2", "Atan2Backward0", np.arctan2, ("self", "other"),
               jvp="elementwise", api="function method")
 ADDCMUL = entry("addcmul", "AddcmulBackward0",
                 kernels.typed("addcmul_cpu_out", kernels.NO_BOOL, elementwise=True)(
-                    lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 * t2),
+                    lambda a, t1, t2, value: kernels.fused_multiply_add(np.asarray(value, a.dtype) * t1, t2, a)),
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
                  # grad * (tensor2 * value): a C++ Scalar, MulBackward1 even for a value of 1
                  "tensor1": lambda grad, tensor2, value: grad * ops.mul_scalar(tensor2, value),
                  "tensor2": lambda grad, tensor1, value: grad * ops.mul_scalar(tensor1, value)}, jvp="elementwise")
 ADDCDIV = entry("addcdiv", "AddcdivBackward0",
-                lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * (t1 / t2),
+                lambda a, t1, t2, value: a + np.asarray(value, a.dtype) * t1 / t2,
                 ("self", "tensor1", "tensor2"),
                 {"self": lambda grad: grad,
                  "tensor1": lambda grad, tensor2, value: grad * formulas.rdiv_scalar(value, tensor2),

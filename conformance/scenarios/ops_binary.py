@@ -242,3 +242,21 @@ def bce_with_logits_takes_target_dtype(torch, rec):
     rec.raises("int_input", lambda: F.binary_cross_entropy_with_logits(torch.ones(3, dtype=torch.int64), t.detach()))
     rec.raises("int_both", lambda: F.binary_cross_entropy_with_logits(torch.ones(3, dtype=torch.int64),
                                                                       torch.ones(3, dtype=torch.int64)))
+
+
+@scenario(dtypes=("float32", "float64"))
+def fused_multiply_add_rounding(torch, rec):
+    """add/sub with alpha, addcmul and lerp round once (PyTorch's CPU kernels use a fused multiply-add), so
+    they differ from the same sum written as two ops in about a quarter of the elements; addcdiv divides
+    value * tensor1 by tensor2. Compared exactly, as bool tensors of where each equals the two-op form."""
+    a, b, c = (rec.tensor(64) for _ in range(3))
+    w = rec.tensor(64, low=0.0, high=1.0)
+    rec("add", torch.add(a, b, alpha=0.7) == a + b * 0.7)
+    rec("sub", torch.sub(a, b, alpha=0.7) == a - b * 0.7)
+    rec("add_", a.clone().add_(b, alpha=0.7) == a + b * 0.7)
+    rec("addcmul", torch.addcmul(a, b, c, value=0.7) == a + b * 0.7 * c)
+    rec("addcmul_value_1", torch.addcmul(a, b, c) == a + b * c)
+    rec("addcdiv", torch.addcdiv(a, b, c, value=0.7) == a + (b * 0.7) / c)
+    rec("lerp_small_weight", torch.lerp(a, b, 0.3) == a + 0.3 * (b - a))
+    rec("lerp_large_weight", torch.lerp(a, b, 0.8) == b - (b - a) * (1 - 0.8))
+    rec("lerp_tensor_weight", torch.lerp(a, b, w) == torch.where(w < 0.5, a + w * (b - a), b - (b - a) * (1 - w)))
