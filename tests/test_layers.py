@@ -24,7 +24,7 @@ LAYERS = [
     ("public ops", ["_signatures", "_ops", "_einsum", "linalg"]),
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
                       "autograd.forward_ad", "autograd.gradcheck", "autograd.functional", "autograd"]),
-    ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.modules", "nn", "optim.sgd", "optim",
+    ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.modules", "nn.layers", "nn", "optim.sgd", "optim",
                          "func", ""]),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
