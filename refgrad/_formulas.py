@@ -648,31 +648,31 @@ def embedding_dense_double_backward(grad, indices, padding_idx):
     return rows.view(tuple(indices.shape) + (-1,))
 
 
-def conv_double_grad_output(grads, input, weight, grad_output_shape, stride, padding, dilation):
+def conv_double_grad_output(grads, input, weight, grad_output_shape, stride, padding, dilation, groups):
     """convolution_backward's gradient for its grad_output: the convolution of what the output's gradient stands
     for (input, weight or bias). The convolution's formulas ask for one output each (output_mask), so only that
     output gets a gradient."""
     grad_input, grad_weight, grad_bias = grads
     if grad_input is not None:
-        return ops.convolution(grad_input, weight, None, stride, padding, dilation)
+        return ops.convolution(grad_input, weight, None, stride, padding, dilation, groups)
     if grad_weight is not None:
-        return ops.convolution(input, grad_weight, None, stride, padding, dilation)
+        return ops.convolution(input, grad_weight, None, stride, padding, dilation, groups)
     return grad_bias.reshape((1, -1) + (1,) * (weight.dim() - 2)).expand(grad_output_shape)
 
 
 def conv_backward_jvp(grad_output_t, input_t, weight_t, grad_output, input, weight, stride, padding, dilation,
-                      output_mask):
+                      groups, output_mask):
     """convolution_backward is linear in grad_output, and in input (weight) for grad_weight (grad_input)."""
     def backward(g, x, w):
-        return ops.convolution_backward(g, x, w, stride, padding, dilation, output_mask)
+        return ops.convolution_backward(g, x, w, stride, padding, dilation, output_mask, groups)
     of_grad, of_input, of_weight = backward(grad_output_t, input, weight), backward(grad_output, input_t, weight), \
         backward(grad_output, input, weight_t)
     return [of_grad[0] + of_weight[0], of_grad[1] + of_input[1], of_grad[2]]
 
 
-def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation):
-    out = ops.convolution(input_t, weight, None, stride, padding, dilation) + \
-        ops.convolution(input, weight_t, None, stride, padding, dilation)
+def conv_jvp(input_t, weight_t, bias_t, input, weight, stride, padding, dilation, groups):
+    out = ops.convolution(input_t, weight, None, stride, padding, dilation, groups) + \
+        ops.convolution(input, weight_t, None, stride, padding, dilation, groups)
     return out if bias_t is None else out + bias_t.reshape((1, -1) + (1,) * (weight.dim() - 2))
 
 
@@ -786,3 +786,83 @@ def cat_backward(grad, tensors_shapes, dim):
         out.append(grad.narrow(dim, start, shape[dim]))
         start += shape[dim]
     return out
+
+
+# ------------------------------------------------------------------- more activations, losses, batch norm, adaptive pool
+def hardtanh_backward(grad, self, min_val, max_val):
+    return ops.where((self > min_val) & (self < max_val), grad, ops.zeros_like(grad))
+
+
+def hardswish_backward(grad, self):
+    """PyTorch's: 0 up to -3 (included), grad * (x / 3 + 0.5) below 3, grad from 3."""
+    return ops.where(self <= -3, ops.zeros_like(grad), ops.where(self < 3, grad * (self / 3 + 0.5), grad))
+
+
+def mish_backward(grad, self):
+    """PyTorch's mish_backward: grad * (tanh(softplus(x)) + x * sigmoid(x) * (1 - tanh(softplus(x))^2))."""
+    tanh_softplus = self.exp().log1p().tanh()
+    return grad * (tanh_softplus + self * self.sigmoid() * rsub_scalar(1.0, tanh_softplus * tanh_softplus))
+
+
+def scaled_elu_backward(grad, self, alpha, scale, input_scale):
+    """PyTorch's elu_backward: the negative side at 0; its derivative there (elu_double_backward) is the positive
+    side's, 0, so the exponent reads x below 0 only."""
+    below = ops.where(self < 0, self, ops.zeros_like(self))
+    return ops.where(self > 0, grad * scale, grad * (input_scale * alpha * scale) * (below * input_scale).exp())
+
+
+def smooth_l1_backward(grad, self, target, reduction, beta):
+    """(x - t) / beta strictly within +-beta, else its sign: the branches agree at +-beta, where PyTorch's double
+    backward takes the outer one."""
+    g, d = loss_grad(grad, self.shape, reduction), self - target
+    return ops.where(d.abs() < beta, d * g / beta, d.sign() * g)
+
+
+def huber_backward(grad, self, target, reduction, delta):
+    g, d = loss_grad(grad, self.shape, reduction), self - target
+    return ops.where(d.abs() < delta, d * g, d.sign() * g * delta)
+
+
+def _channel_view(t, ndim):
+    return t.view(-1, *(1,) * (ndim - 2))
+
+
+def _batch_norm_parts(input, running_mean, running_var, training, eps):
+    """(x - mean) * invstd and invstd, per channel: the batch's statistics (in refgrad ops, so that they are
+    differentiated again) in training, the running ones otherwise."""
+    dims = [0] + list(range(2, input.dim()))
+    if training:
+        centered = input - input.mean(dims, keepdim=True)
+        invstd = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+    else:
+        centered = input - _channel_view(running_mean, input.dim())
+        invstd = _channel_view((running_var + eps).rsqrt(), input.dim())
+    return centered * invstd, invstd, dims
+
+
+def batch_norm_backward(grad, input, weight, running_mean, running_var, training, eps, which):
+    """The gradient of native_batch_norm for its input (0), weight (1) or bias (2)."""
+    xhat, invstd, dims = _batch_norm_parts(input, running_mean, running_var, training, eps)
+    if which == 2:
+        return grad.sum(dims)
+    if which == 1:
+        return (grad * xhat).sum(dims)
+    if training:
+        n = input.numel() // input.shape[1]
+        grad = grad - grad.mean(dims, keepdim=True) - xhat * ((grad * xhat).sum(dims, keepdim=True) / n)
+    gi = grad * invstd
+    return gi if weight is None else gi * _channel_view(weight, input.dim())
+
+
+def batch_norm_jvp(input_t, weight_t, bias_t, input, weight, running_mean, running_var, training, eps):
+    xhat, invstd, dims = _batch_norm_parts(input, running_mean, running_var, training, eps)
+    if training:
+        centered_t = input_t - input_t.mean(dims, keepdim=True)
+        out = (centered_t - xhat * (centered_t * xhat).mean(dims, keepdim=True)) * invstd
+    else:
+        out = input_t * invstd
+    if weight is not None:
+        out = out * _channel_view(weight, input.dim())
+        if weight_t is not None:
+            out = out + xhat * _channel_view(weight_t, input.dim())
+    return out if bias_t is None else out + _channel_view(bias_t, input.dim())

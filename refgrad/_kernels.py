@@ -996,7 +996,11 @@ def fold(cols, spatial, kernel, stride, padding, dilation):
     return xp[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, spatial))]
 
 
-def conv(x, w, b, stride, padding, dilation):
+def conv(x, w, b, stride, padding, dilation, groups=1):
+    if groups != 1:  # each group of input channels convolved with its group of filters
+        biases = [None] * groups if b is None else np.split(b, groups)
+        return np.concatenate([conv(xg, wg, bg, stride, padding, dilation) for xg, wg, bg in
+                               zip(np.split(x, groups, 1), np.split(w, groups, 0), biases)], axis=1)
     cols = unfold(x, w.shape[2:], stride, padding, dilation)
     k = len(w.shape) - 2
     out_shape = cols.shape[2 + k:]
@@ -1013,9 +1017,13 @@ def conv(x, w, b, stride, padding, dilation):
     return np.ascontiguousarray(out)
 
 
-def conv_backward(g, x, w, stride, padding, dilation, output_mask):
+def conv_backward(g, x, w, stride, padding, dilation, groups, output_mask):
     """convolution_backward: the gradients of input, weight and bias for those output_mask asks (zeros for
     the others, which no formula reads)."""
+    if groups != 1:
+        parts = [conv_backward(gg, xg, wg, stride, padding, dilation, 1, output_mask) for gg, xg, wg in
+                 zip(np.split(g, groups, 1), np.split(x, groups, 1), np.split(w, groups, 0))]
+        return [np.concatenate([p[i] for p in parts], axis=1 - (i > 0)) for i in range(3)]
     k = w.ndim - 2
     gi, gw, gb = np.zeros_like(x), np.zeros_like(w), np.zeros(w.shape[:1], g.dtype)
     if output_mask[0]:
@@ -1415,3 +1423,86 @@ def pad_backward(g, shape, pad, mode, k):
         np.add.at(out, (slice(None),) * axis + (padded_index(shape[axis], pad[2 * d], pad[2 * d + 1], mode),), g)
         g = out
     return g
+
+
+# ------------------------------------------------------------------- more activations, losses, batch norm, adaptive pool
+def _scalar(value, a):
+    return np.asarray(value, a.dtype)
+
+
+def hardtanh(a, min_val, max_val):
+    return np.minimum(np.maximum(a, _scalar(min_val, a)), _scalar(max_val, a))
+
+
+def hardswish(a):
+    """x * min(max(x + 3, 0), 6) / 6, in PyTorch's order."""
+    return a * np.minimum(np.maximum(a + _scalar(3, a), _scalar(0, a)), _scalar(6, a)) / _scalar(6, a)
+
+
+def hardsigmoid(a):
+    return np.minimum(np.maximum(a + _scalar(3, a), _scalar(0, a)), _scalar(6, a)) / _scalar(6, a)
+
+
+def mish(a):
+    return a * TANH(LOG1P(EXP(a)))
+
+
+def scaled_elu(a, alpha, scale, input_scale):
+    """PyTorch's elu kernel with its scales (selu, celu): x * scale above 0, else expm1(x * input_scale) * alpha *
+    scale, the coefficients in the input's dtype."""
+    negcoef = _scalar(alpha, a) * _scalar(scale, a)
+    return np.where(a > 0, a * _scalar(scale, a), EXPM1(a * _scalar(input_scale, a)) * negcoef)
+
+
+def smooth_l1(x, t, reduction, beta):
+    z = np.abs(x - t)
+    half = _scalar(0.5, z)
+    return np_reduce(np.where(z < beta, half * z * z / _scalar(beta, z), z - half * _scalar(beta, z)), reduction)
+
+
+def huber(x, t, reduction, delta):
+    z = np.abs(x - t)
+    half, d = _scalar(0.5, z), _scalar(delta, z)
+    return np_reduce(np.where(z < d, half * z * z, d * (z - half * d)), reduction)
+
+
+def batch_norm_stats(x):
+    """Each channel's mean and biased variance (dim 1), accumulated in float64 as PyTorch's CPU kernel does."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    wide = x.astype(np.float64)
+    mean = wide.mean(axis=dims)
+    var = ((wide - mean.reshape((1, -1) + (1,) * (x.ndim - 2))) ** 2).mean(axis=dims)
+    return mean, var
+
+
+def batch_norm(x, w, b, mean, invstd):
+    """The normalised input as PyTorch's transform: x * alpha + beta, alpha = invstd * weight, beta = bias -
+    mean * alpha, per channel."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    alpha = invstd.astype(x.dtype) * (w if w is not None else _scalar(1, x))
+    beta = (b if b is not None else _scalar(0, x)) - mean.astype(x.dtype) * alpha
+    return x * alpha.reshape(shape) + beta.reshape(shape)
+
+
+def adaptive_bounds(size, out):
+    """The windows of adaptive pooling along one dim: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def adaptive_avg_pool2d(x, output_size):
+    rows, cols = (adaptive_bounds(s, o) for s, o in zip(x.shape[-2:], output_size))
+    out = np.empty(x.shape[:-2] + tuple(output_size), x.dtype)
+    for i, (h0, h1) in enumerate(rows):
+        for j, (w0, w1) in enumerate(cols):
+            window = x[..., h0:h1, w0:w1]
+            out[..., i, j] = window.sum(axis=(-2, -1)) / x.dtype.type((h1 - h0) * (w1 - w0))
+    return out
+
+
+def adaptive_avg_pool2d_backward(g, shape):
+    rows, cols = (adaptive_bounds(s, o) for s, o in zip(shape[-2:], g.shape[-2:]))
+    out = np.zeros(tuple(shape), g.dtype)
+    for i, (h0, h1) in enumerate(rows):
+        for j, (w0, w1) in enumerate(cols):
+            out[..., h0:h1, w0:w1] += (g[..., i, j] / g.dtype.type((h1 - h0) * (w1 - w0)))[..., None, None]
+    return out

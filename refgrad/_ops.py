@@ -1161,16 +1161,38 @@ def avg_pool2d(input, kernel, stride, padding):
     return call(D.AVG_POOL2D, (input,), {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding)})
 
 
-def convolution(input, weight, bias, stride, padding, dilation):
+def hardsigmoid_backward(grad_output, self):
+    return call(D.HARDSIGMOID_BACKWARD, (grad_output, self), {})
+
+
+def adaptive_avg_pool2d_raw(input, output_size):
+    """_adaptive_avg_pool2d of a 3-D or 4-D tensor (refgrad.nn.functional.adaptive_avg_pool2d checks the arguments)."""
+    return call(D.ADAPTIVE_AVG_POOL2D, (input,), {"output_size": tuple(output_size)})
+
+
+def adaptive_avg_pool2d_backward(grad, self):
+    return call(D.ADAPTIVE_AVG_POOL2D_BACKWARD, (grad, self), {})
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, mean, invstd):
+    """native_batch_norm's output, normalised by `mean` and `invstd` (float64 arrays: the batch's or the running
+    statistics, which refgrad.nn.functional.batch_norm computes and keeps)."""
+    return call(D.NATIVE_BATCH_NORM, (input, weight, bias),
+                {"running_mean": running_mean, "running_var": running_var, "training": training,
+                 "momentum": momentum, "eps": eps, "mean": mean, "invstd": invstd})
+
+
+def convolution(input, weight, bias, stride, padding, dilation, groups=1):
     return call(D.CONVOLUTION, (input, weight, bias), {"stride": tuple(stride), "padding": tuple(padding),
+                                                       "groups": groups,
                                                        "dilation": tuple(dilation)})
 
 
-def convolution_backward(grad_output, input, weight, stride, padding, dilation, output_mask):
+def convolution_backward(grad_output, input, weight, stride, padding, dilation, output_mask, groups=1):
     """[grad_input, grad_weight, grad_bias] of a convolution, those output_mask asks for computed."""
     return call(D.CONVOLUTION_BACKWARD, (grad_output, input, weight),
                 {"stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation),
-                 "output_mask": tuple(output_mask)})
+                 "groups": groups, "output_mask": tuple(output_mask)})
 
 
 def mode_pad(input, pad, mode):

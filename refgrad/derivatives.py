@@ -763,24 +763,27 @@ NLL_LOSS_BACKWARD = entry("nll_loss_backward", "NllLossBackwardBackward0", kerne
 # Each gradient of a convolution is one output of PyTorch's convolution_backward, which takes the gradient, the
 # input and the weight: under create_graph=True it requires grad when any of them does.
 CONVOLUTION = entry("convolution", "ConvolutionBackward0",
-                    lambda x, w, b, stride, padding, dilation: kernels.conv(x, w, b, stride, padding, dilation),
+                    lambda x, w, b, stride, padding, dilation, groups: kernels.conv(x, w, b, stride, padding, dilation,
+                                                                                    groups),
                     ("input", "weight", "bias"),
-                    {"input": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
-                        grad, input, weight, stride, padding, dilation, (True, False, False))[0],
-                     "weight": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
-                        grad, input, weight, stride, padding, dilation, (False, True, False))[1],
-                     "bias": lambda grad, input, weight, stride, padding, dilation: ops.convolution_backward(
-                        grad, input, weight, stride, padding, dilation, (False, False, True))[2]},
+                    {"input": lambda grad, input, weight, stride, padding, dilation, groups: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (True, False, False), groups)[0],
+                     "weight": lambda grad, input, weight, stride, padding, dilation, groups: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (False, True, False), groups)[1],
+                     "bias": lambda grad, input, weight, stride, padding, dilation, groups: ops.convolution_backward(
+                        grad, input, weight, stride, padding, dilation, (False, False, True), groups)[2]},
                     jvp=formulas.conv_jvp, layout="suggested")
 CONVOLUTION_BACKWARD = entry("convolution_backward", "ConvolutionBackwardBackward0", kernels.conv_backward,
                              ("grad_output", "input", "weight"),
                              {"grad_output": formulas.conv_double_grad_output,
-                              "input": lambda grads, grad_output, input, stride, padding, dilation:
+                              "input": lambda grads, grad_output, input, stride, padding, dilation, groups:
                                   None if grads[1] is None else ops.convolution_backward(
-                                      grad_output, input, grads[1], stride, padding, dilation, (True, False, False))[0],
-                              "weight": lambda grads, grad_output, weight, stride, padding, dilation:
+                                      grad_output, input, grads[1], stride, padding, dilation, (True, False, False),
+                                      groups)[0],
+                              "weight": lambda grads, grad_output, weight, stride, padding, dilation, groups:
                                   None if grads[0] is None else ops.convolution_backward(
-                                      grad_output, grads[0], weight, stride, padding, dilation, (False, True, False))[1]},
+                                      grad_output, grads[0], weight, stride, padding, dilation, (False, True, False),
+                                      groups)[1]},
                              dtype="same", n_outputs="many", jvp=formulas.conv_backward_jvp)
 
 MAX_POOL2D = entry("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0",
@@ -843,6 +846,69 @@ EMBEDDING_BACKWARD = entry("embedding_dense_backward", "EmbeddingDenseBackwardBa
                            {"grad_output": lambda grad, indices, padding_idx:
                                formulas.embedding_dense_double_backward(grad, indices, padding_idx)},
                            dtype="same", jvp="linear")
+
+
+# Activations with a node of their own; their backward formulas are composites (no *BackwardBackward0 node).
+HARDTANH = entry("hardtanh", "HardtanhBackward0", kernels.typed("hardtanh_cpu", kernels.NO_BOOL)(kernels.hardtanh),
+                 ("self",), {"self": formulas.hardtanh_backward}, dtype="same", jvp="elementwise")
+HARDSWISH = entry("hardswish", "HardswishBackward0", kernels.typed("hardswish_cpu")(kernels.hardswish), ("self",),
+                  {"self": formulas.hardswish_backward}, dtype="same", jvp="elementwise")
+HARDSIGMOID = entry("hardsigmoid", "HardsigmoidBackward0", kernels.typed("hardsigmoid_cpu")(kernels.hardsigmoid),
+                    ("self",), {"self": lambda grad, self: ops.hardsigmoid_backward(grad, self)}, dtype="same",
+                    jvp="elementwise")
+# PyTorch has no derivative of hardsigmoid_backward, nor forward mode: its gradient's grad_fn is an error node
+HARDSIGMOID_BACKWARD = entry("hardsigmoid_backward", "torch::autograd::NotImplemented",
+                             lambda g, x: np.where((x > -3) & (x < 3), g / np.asarray(6, g.dtype), np.zeros_like(g)),
+                             ("grad_output", "self"),
+                             {"grad_output": lambda grad: formulas.not_implemented("hardsigmoid_backward"),
+                              "self": lambda grad: formulas.not_implemented("hardsigmoid_backward")})
+MISH = entry("mish", "MishBackward0", kernels.typed("mish_cpu")(kernels.mish), ("self",),
+             {"self": formulas.mish_backward}, dtype="same", jvp="elementwise")
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+# selu is PyTorch's elu with a scale: EluBackward0
+SELU = entry("selu", "EluBackward0", kernels.typed("elu_cpu")(lambda a: kernels.scaled_elu(a, SELU_ALPHA, SELU_SCALE, 1)),
+             ("self",), {"self": lambda grad, self: formulas.scaled_elu_backward(grad, self, SELU_ALPHA, SELU_SCALE, 1)},
+             dtype="same", jvp="elementwise")
+CELU = entry("celu", "CeluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: kernels.scaled_elu(a, alpha, 1, 1 / alpha)),
+             ("self",), {"self": lambda grad, self, alpha: formulas.scaled_elu_backward(grad, self, alpha, 1, 1 / alpha)},
+             dtype="same", jvp="elementwise")
+
+
+SMOOTH_L1_LOSS = entry("smooth_l1_loss", "SmoothL1LossBackward0", kernels.typed("smooth_l1_cpu")(kernels.smooth_l1),
+                       ("self", "target"),
+                       {"self": formulas.smooth_l1_backward,
+                        "target": lambda grad, self, target, reduction, beta:
+                            -formulas.smooth_l1_backward(grad, self, target, reduction, beta)}, jvp="reduction")
+HUBER_LOSS = entry("huber_loss", "HuberLossBackward0", kernels.typed("huber_cpu")(kernels.huber), ("self", "target"),
+                   {"self": formulas.huber_backward,
+                    "target": lambda grad, self, target, reduction, delta:
+                        -formulas.huber_backward(grad, self, target, reduction, delta)}, jvp="reduction")
+
+
+# The batch's (or the running) mean and invstd come in as `mean` and `invstd` (float64, as PyTorch's kernel
+# accumulates); the formulas recompute them in refgrad ops from what the node saves, so that they differentiate again.
+NATIVE_BATCH_NORM = entry(
+    "native_batch_norm", "NativeBatchNormBackward0",
+    lambda x, w, b, running_mean, running_var, training, momentum, eps, mean, invstd:
+        kernels.batch_norm(x, w, b, mean, invstd),
+    ("input", "weight", "bias"),
+    {name: (lambda i: lambda grad, input, weight, running_mean, running_var, training, eps:
+            formulas.batch_norm_backward(grad, input, weight, running_mean, running_var, training, eps, i))(i)
+     for i, name in enumerate(("input", "weight", "bias"))},
+    dtype="same", jvp=formulas.batch_norm_jvp)
+
+
+ADAPTIVE_AVG_POOL2D = entry("_adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0",
+                            kernels.typed("adaptive_avg_pool2d")(kernels.adaptive_avg_pool2d), ("self",),
+                            {"self": lambda grad, self: ops.adaptive_avg_pool2d_backward(grad, self)}, dtype="same",
+                            jvp="linear", layout="contiguous")
+ADAPTIVE_AVG_POOL2D_BACKWARD = entry("_adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0",
+                                     lambda g, x: kernels.adaptive_avg_pool2d_backward(g, x.shape),
+                                     ("grad_output", "self"),
+                                     {"grad_output": lambda grad, grad_output_shape:
+                                         ops.adaptive_avg_pool2d_raw(grad, tuple(grad_output_shape[-2:])),
+                                      "self": lambda grad, self_shape: formulas.zeros_of(grad, self_shape)},
+                                     dtype="same", jvp="linear")
 
 
 CONSTANT_PAD = entry("constant_pad_nd", "ConstantPadNdBackward0", kernels.constant_pad, ("self",),

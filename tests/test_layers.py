@@ -24,7 +24,7 @@ LAYERS = [
     ("public ops", ["_signatures", "_ops", "_einsum", "linalg"]),
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
                       "autograd.forward_ad", "autograd.gradcheck", "autograd.functional", "autograd"]),
-    ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.module_hooks", "nn.modules",
+    ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.module_hooks", "nn.modules", "nn.layers",
                          "nn.utils.clip_grad", "nn.utils.convert_parameters", "nn.utils", "nn", "optim.optimizer",
                          "optim.sgd", "optim.adam", "optim.adamw", "optim.rmsprop", "optim.adagrad", "optim.lr_scheduler",
                          "optim",

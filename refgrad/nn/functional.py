@@ -14,7 +14,8 @@ from .. import _ops
 from .._creation import rand, zeros_like
 from .._dispatch import call
 from .._formulas import reduce_loss
-from .._kernels import layer_norm_outputs, max_pool_indices
+from .._kernels import batch_norm_stats, layer_norm_outputs, max_pool_indices
+from ..autograd.grad_mode import no_grad as _no_grad
 from .._promotion import broadcast_shapes
 from .._ops import relu, log_sigmoid  # noqa: F401  (re-exported)
 from .._signatures import Parser, Signature, matches, wrong_type
@@ -23,7 +24,9 @@ from .._tensor import Tensor
 __all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
            "log_softmax", "logsigmoid", "dropout", "mse_loss", "l1_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "layer_norm", "conv1d", "conv2d",
-           "max_pool2d", "avg_pool2d", "pad", "embedding"]
+           "max_pool2d", "avg_pool2d", "pad", "embedding", "hardtanh", "relu6", "selu", "celu", "softsign",
+           "hardswish", "hardsigmoid", "mish", "tanhshrink", "one_hot", "smooth_l1_loss", "huber_loss", "kl_div",
+           "cosine_similarity", "normalize", "batch_norm", "adaptive_avg_pool2d"]
 
 
 def _parsed(text, name=None, positional=True, renamed=None):
@@ -370,23 +373,43 @@ def _tuple(value, k):
 
 def _conv(k, input, weight, bias, stride, padding, dilation, groups):
     name = f"conv{k}d"
-    if groups != 1:
-        raise NotImplementedError(f"refgrad: {name} with groups != 1 is not supported yet")
     if input.dim() not in (k + 1, k + 2):
         raise RuntimeError(f"Expected {k + 1}D (unbatched) or {k + 2}D (batched) input to {name}, but got input of "
                            f"size: {list(input.shape)}")
     unbatched = input.dim() == k + 1
     x = _ops.unsqueeze(input, 0) if unbatched else input
-    if x.shape[1] != weight.shape[1]:
-        raise RuntimeError(f"Given groups=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} to "
-                           f"have {weight.shape[1]} channels, but got {x.shape[1]} channels instead")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                           f"got weight of size [{list(weight.shape)}] instead")  # the double brackets are PyTorch's
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} "
+                           f"to have {weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead")
     if isinstance(padding, str):
-        if padding != "valid":
-            raise NotImplementedError(f"refgrad: padding='{padding}' is not supported yet")
-        padding = 0
+        x, padding = _string_padding(k, x, weight, padding, _tuple(stride, k), _tuple(dilation, k))
     out = call(D.CONVOLUTION, (x, weight, bias), {"stride": _tuple(stride, k), "padding": _tuple(padding, k),
-                                                  "dilation": _tuple(dilation, k)})
+                                                  "dilation": _tuple(dilation, k), "groups": groups})
     return _ops.squeeze(out, 0) if unbatched else out
+
+
+def _string_padding(k, x, weight, padding, stride, dilation):
+    """ATen's _convolution_mode: 'valid' is no padding; 'same' pads dilation * (kernel - 1) in all, the odd one
+    at the end, by a constant_pad_nd of the input where the two sides differ."""
+    if padding == "valid":
+        return x, 0
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    totals = [d * (n - 1) for d, n in zip(dilation, weight.shape[2:])]
+    left = [t // 2 for t in totals]
+    if any(t % 2 for t in totals):
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy "
+                      "of the input be created", stacklevel=4)
+        extra = [t - 2 * n for t, n in zip(totals, left)]
+        x = _ops.constant_pad(x, tuple(p for e in reversed(extra) for p in (0, e)), 0.0)
+    return x, tuple(left)
 
 
 _CONV_SIGNATURES = (
@@ -490,4 +513,181 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return call(D.EMBEDDING, (weight,), {"indices": input, "padding_idx": padding_idx})
 
 
-del math, np
+# --------------------------------------------------------------------------- more activations (inplace is ignored)
+@_parsed("(Tensor input, Number min_val = -1, Number max_val = 1)")
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return call(D.HARDTANH, (input,), {"min_val": min_val, "max_val": max_val})
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0)
+
+
+@_parsed("(Tensor input)")
+def selu(input, inplace=False):
+    return call(D.SELU, (input,), {})
+
+
+@_parsed("(Tensor input, Number alpha = 1)")
+def celu(input, alpha=1.0, inplace=False):
+    return call(D.CELU, (input,), {"alpha": alpha})
+
+
+@_parsed("(Tensor input)")
+def hardswish(input, inplace=False):
+    return call(D.HARDSWISH, (input,), {})
+
+
+@_parsed("(Tensor input)")
+def hardsigmoid(input, inplace=False):
+    return call(D.HARDSIGMOID, (input,), {})
+
+
+@_parsed("(Tensor input)")
+def mish(input, inplace=False):
+    return call(D.MISH, (input,), {})
+
+
+def softsign(input):
+    return _ops.div(input, _ops.add_scalar(input.abs(), 1))
+
+
+def tanhshrink(input):
+    return _ops.sub(input, input.tanh())
+
+
+# --------------------------------------------------------------------------- more losses and similarities
+def one_hot(tensor, num_classes=-1):
+    if tensor._dtype is not dt.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    values = tensor._data
+    if num_classes == -1:
+        if values.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(values.max()) + 1
+    if values.size and values.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if values.size and values.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = (values[..., None] == np.arange(num_classes)).astype(np.int64)
+    return Tensor._make(out, dt.int64, tensor._device)
+
+
+def _pointwise_loss(name, rule, input, target, reduction, option, value):
+    _warn_target_size(input, target)
+    input, target = _broadcast_pair(input, target)
+    return call(rule, (input, target), {"reduction": _reduction(reduction), option: value})
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _pointwise_loss("smooth_l1_loss", D.SMOOTH_L1_LOSS, input, target, reduction, "beta", beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if weight is not None:
+        raise NotImplementedError("refgrad: huber_loss with a weight is not supported yet")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    return _pointwise_loss("huber_loss", D.HUBER_LOSS, input, target, reduction, "delta", delta)
+
+
+def _xlogy_of_itself(t):
+    """xlogy(t, t): t * log(t), 0 where t is 0 (NaN stays NaN)."""
+    return _ops.where(t == 0, zeros_like(t), _ops.mul(t, t.log()))
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """PyTorch's kl_div: exp(target) * (target - input) for a log target, else xlogy(target, target) - target *
+    input, reduced; 'batchmean' is the sum divided by the batch size."""
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    if reduction != "batchmean":
+        _reduction(reduction)
+    if log_target:
+        loss = _ops.mul(target.exp(), _ops.sub(target, input))
+    else:
+        loss = _ops.sub(_xlogy_of_itself(target), _ops.mul(target, input))
+    loss = reduce_loss(loss, "sum" if reduction == "batchmean" else reduction)
+    if reduction == "batchmean" and input.dim() != 0:
+        loss = loss / input.shape[0]
+    return loss
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """ATen's cosine_similarity: each input divided by its norm (clamped to eps), then the products summed."""
+    x1, x2 = _broadcast_pair(x1, x2)
+    norms = [_ops.clone(_ops.vector_norm(x, 2, dim, keepdim=True)) for x in (x1, x2)]
+    with _no_grad():
+        for n in norms:
+            n.clamp_(min=eps)
+    return _ops.sum(_ops.mul(_ops.div(x1, norms[0]), _ops.div(x2, norms[1])), dim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+# --------------------------------------------------------------------------- batch norm, adaptive pooling
+def _verify_batch_size(size):
+    values = size[0]
+    for n in size[2:]:
+        values *= n
+    if values == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """PyTorch's batch_norm: the batch's statistics in training (and the running ones updated in place, without
+    a version bump, as its kernel writes them), the running ones otherwise."""
+    if training:
+        _verify_batch_size(input.size())
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    channels = input.shape[1] if input.dim() > 1 else 1
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
+    if training:
+        mean, var = batch_norm_stats(input._data)
+        _update_running_stats(running_mean, running_var, mean, var, input.numel() // channels, momentum)
+    else:
+        mean, var = running_mean._data.astype(np.float64), running_var._data.astype(np.float64)
+    invstd = 1 / np.sqrt(var + eps)
+    return _ops.native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, mean,
+                                  invstd)
+
+
+def _update_running_stats(running_mean, running_var, mean, var, n, momentum):
+    if running_mean is not None:
+        running_mean._data[...] = momentum * mean + (1 - momentum) * running_mean._data
+    if running_var is not None:
+        unbiased = var * n / (n - 1) if n > 1 else np.full_like(var, np.nan)
+        running_var._data[...] = momentum * unbiased + (1 - momentum) * running_var._data
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """ATen's adaptive_avg_pool2d: a mean over the last two dims for an output of 1 x 1, else its own op."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    size = _tuple(output_size, 2)
+    size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(size))
+    if size == (1, 1):
+        return _ops.mean(input, (-1, -2), keepdim=True)
+    return _ops.adaptive_avg_pool2d_raw(input, size)
+
+
+del math
