@@ -82,7 +82,19 @@ class Recorder:
         self._draws = 0
 
     def __call__(self, name, value):
+        self._check_own_tensors(value)
         self.observations[name] = observe(value)
+
+    def _check_own_tensors(self, value):
+        """A tensor of another engine in the observations means the scenario imported one (`from torch.nn import
+        ...` inside a scenario takes real torch whatever subject runs it): it would compare nothing."""
+        own = getattr(self._torch, "Tensor", None)
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if own is not None and type(item).__name__ in ("Tensor", "Parameter") and not isinstance(item, own):
+                raise TypeError(f"the scenario recorded a {type(item).__module__} tensor while running on "
+                                f"{own.__module__.split('.')[0]}: an import inside a scenario takes that engine "
+                                "whatever the subject; use the `torch` the scenario is given")
 
     def raises(self, name, fn):
         """Records what fn raises (or "no error" and its result), and any warnings it gave."""

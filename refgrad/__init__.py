@@ -25,11 +25,11 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, i
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full, empty, eye, linspace, zeros_like,
                         ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal,
-                        manual_seed, seed, initial_seed)
+                        manual_seed, seed, initial_seed, randperm, Generator, default_generator)
 from ._ops import EXPORTS as _EXPORTS, parsed as _parsed, exactly_one_argument as _exactly_one_argument
 from . import return_types
 from ._printing import set_printoptions
-from . import cuda, linalg, nn, optim, func
+from . import cuda, linalg, nn, optim, func, utils
 from .autograd import functional as _functional  # sets autograd.functional; it needs the ops above
 
 globals().update(_EXPORTS)

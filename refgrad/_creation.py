@@ -254,10 +254,39 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
 _rng = [np.random.default_rng(0), 0]
 
 
+class Generator:
+    """torch.Generator: a seedable stream of refgrad's random numbers (NumPy's PCG64, not PyTorch's), for the
+    `generator=` of the random functions and of DataLoader / random_split. `default_generator` (what they draw
+    from without one, and what manual_seed seeds) holds the module's stream."""
+
+    def __init__(self, device="cpu", *, _state=None):
+        self.device = canonical(device)
+        self._state = _state if _state is not None else [None, None]  # [NumPy generator, seed]
+        if _state is None:
+            self.manual_seed(67280421310721)  # PyTorch's default seed
+
+    def manual_seed(self, seed):
+        self._state[0], self._state[1] = np.random.default_rng(int(seed)), int(seed)
+        return self
+
+    def seed(self):
+        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self):
+        return self._state[1]
+
+
+default_generator = Generator(_state=_rng)
+
+
+def _numbers(generator):
+    return (generator if generator is not None else default_generator)._state[0]
+
+
 def manual_seed(seed):
-    _rng[0] = np.random.default_rng(int(seed))
-    _rng[1] = int(seed)
-    return _rng[0]
+    return default_generator.manual_seed(seed)
 
 
 def seed():
@@ -278,12 +307,20 @@ def _random(fn, sampler, size, dtype, device, requires_grad):
 
 
 def rand(*size_args, size=None, dtype=None, device=None, requires_grad=False, generator=None, out=None, layout=None):
-    return _random("rand", lambda s: _rng[0].random(s), _pick(size_args, size), dtype, device, requires_grad)
+    return _random("rand", lambda s: _numbers(generator).random(s), _pick(size_args, size), dtype, device,
+                   requires_grad)
 
 
 def randn(*size_args, size=None, dtype=None, device=None, requires_grad=False, generator=None, out=None, layout=None):
-    return _random("randn", lambda s: _rng[0].standard_normal(s), _pick(size_args, size), dtype, device,
+    return _random("randn", lambda s: _numbers(generator).standard_normal(s), _pick(size_args, size), dtype, device,
                    requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+             pin_memory=False):
+    """A random permutation of range(n) (refgrad's generator: not PyTorch's order)."""
+    dtype = dtype or dt.int64
+    return _finish(_numbers(generator).permutation(int(n)).astype(dtype.np), dtype, device, requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
@@ -300,7 +337,8 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
     if high is None:
         low, high = 0, low
     dtype = dtype or dt.int64
-    return _finish(_rng[0].integers(low, high, _size("randint", (size,))).astype(dtype.np), dtype, device, requires_grad)
+    return _finish(_numbers(generator).integers(low, high, _size("randint", (size,))).astype(dtype.np), dtype, device,
+                   requires_grad)
 
 
 def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False, generator=None):
@@ -311,4 +349,4 @@ def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False
     like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
     dtype = dtype or (like._dtype if like is not None else dt.get_default_dtype())
     device = device or (like._device if like is not None else None)
-    return _random("normal", lambda sh: _rng[0].normal(m, s, sh), (shape,), dtype, device, requires_grad)
+    return _random("normal", lambda sh: _numbers(generator).normal(m, s, sh), (shape,), dtype, device, requires_grad)

@@ -178,6 +178,18 @@ def test_a_scenario_that_breaks_on_its_own_code_fails(monkeypatch, subject):
     assert record["reason"].startswith("the scenario's own code raised UnboundLocalError")
 
 
+def test_a_scenario_that_imports_real_torch_fails_on_refgrad(monkeypatch):
+    """`from torch.nn import functional` inside a scenario takes real torch under every subject: the case would
+    compare torch with itself, so recording another engine's tensor fails it."""
+    def imports_torch(torch, rec):
+        import torch as imported
+        rec("x", imported.ones(2) * 2)
+    records = _records(["refgrad", "torch:cpu"], _only_for_this_test(monkeypatch, imports_torch))
+    record = records[("harness_checks/imports_torch-float32", "refgrad")]
+    assert record["outcome"] == "failed" and "recorded a torch tensor while running on refgrad" in str(record["diffs"])
+    assert records[("harness_checks/imports_torch-float32", "torch:cpu")]["outcome"] == "passed"
+
+
 def test_a_difference_is_reported_as_such_even_when_the_subject_recorded_nothing(monkeypatch):
     def only_refgrad_raises(torch, rec):
         if torch.__name__ == "refgrad":

@@ -25,6 +25,7 @@ LAYERS = [
     ("autograd API", ["autograd.engine", "autograd.api", "autograd.function", "autograd.variable",
                       "autograd.forward_ad", "autograd.gradcheck", "autograd.functional", "autograd"]),
     ("nn, optim, func", ["nn.parameter", "nn.init", "nn.functional", "nn.module_hooks", "nn.modules", "nn.layers",
+                         "utils.data", "utils",
                          "nn.utils.clip_grad", "nn.utils.convert_parameters", "nn.utils", "nn", "optim.optimizer",
                          "optim.sgd", "optim.adam", "optim.adamw", "optim.rmsprop", "optim.adagrad", "optim.lr_scheduler",
                          "optim",

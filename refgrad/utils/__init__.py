@@ -1,0 +1,4 @@
+"""refgrad.utils: `data` (datasets and loaders), as torch.utils has them."""
+from . import data
+
+__all__ = ["data"]
