@@ -27,12 +27,13 @@ from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full
                         ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal,
                         manual_seed, seed, initial_seed)
 from ._ops import EXPORTS as _EXPORTS, parsed as _parsed, exactly_one_argument as _exactly_one_argument
-from . import return_types
+from . import return_types, _creation
 from ._printing import set_printoptions
 from . import cuda, linalg, nn, optim, func
 from .autograd import functional as _functional  # sets autograd.functional; it needs the ops above
 
 globals().update(_EXPORTS)
+globals().update(_creation.LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ...
 vmap = func.vmap  # torch.vmap is torch.func.vmap
 float, double, half = float32, float64, float16
 long, int, short = int64, int32, int16

@@ -1284,3 +1284,62 @@ def pad_backward(g, shape, pad, mode, k):
         np.add.at(out, (slice(None),) * axis + (padded_index(shape[axis], pad[2 * d], pad[2 * d + 1], mode),), g)
         g = out
     return g
+
+
+# --------------------------------------------------------------------------- sorting and selection
+def sort_indices(a, dim, descending=False):
+    """PyTorch's CPU sort: stable, NaN above every number; descending keeps equal elements in their order
+    (a stable ascending sort of the flipped input, flipped back)."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    if not descending:
+        return np.argsort(a, axis=dim, kind="stable").astype(np.int64)
+    n = a.shape[dim]
+    flipped = np.argsort(np.flip(a, dim), axis=dim, kind="stable")
+    return np.flip(n - 1 - flipped, dim).astype(np.int64)
+
+
+def kth_indices(a, dim, k, keepdim):
+    """The index of the k-th smallest element (from 1) along dim, NaN counted largest; ties go to the first
+    (PyTorch's quickselect breaks ties its own way)."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    picked = np.take(sort_indices(a, dim), [k - 1], axis=dim)
+    return picked if keepdim else np.squeeze(picked, dim)
+
+
+def median_indices(a, dim, keepdim):
+    """median along dim: the lower median, or the first NaN where there is one."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    idx = kth_indices(a, dim, (a.shape[dim] + 1) // 2, True)
+    if a.dtype.kind in "fc":
+        nan = np.isnan(a)
+        idx = np.where(nan.any(axis=dim, keepdims=True), np.argmax(nan, axis=dim, keepdims=True), idx)
+    return idx if keepdim else np.squeeze(idx, dim)
+
+
+def mode_indices(a, dim, keepdim):
+    """mode along dim: the smallest of the most frequent values, at its last position."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    moved = np.moveaxis(a, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    out = np.empty(len(rows), np.int64)
+    for r, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)
+        best = values[np.argmax(counts)]  # np.unique sorts, argmax takes the first (smallest) of the most frequent
+        out[r] = len(row) - 1 - np.flatnonzero(row[::-1] == best)[0] if best == best else np.argmax(np.isnan(row))
+    idx = out.reshape(moved.shape[:-1])
+    return np.expand_dims(idx, dim) if keepdim else idx
+
+
+def take_selected(a, dim, keepdim, indices):
+    """The values at the indices (sort's, topk's, kthvalue's ...) along dim."""
+    idx = indices._data
+    if a.ndim == 0:
+        return a.copy()
+    if not keepdim:
+        idx = np.expand_dims(idx, dim)
+    values = np.take_along_axis(a, idx, dim)
+    return values if keepdim else np.squeeze(values, dim)

@@ -23,6 +23,7 @@ from . import derivatives as D
 from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, full_like, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
+from ._creation import _filled as filled, full
 from ._device import canonical
 from ._dispatch import (bump_version, call, call_inplace, check_inplace, autograd_prechecks,  # noqa: F401
                         check_mutable, needs_history, zero_tensor_like)
@@ -526,6 +527,156 @@ def _arg_along(pick, a, dim, keepdim):
 
 max = public()(_extreme("max", D.MAX, D.MAX_DIM, np.argmax, lambda a, b: EXPORTS["maximum"](a, b)))
 min = public()(_extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: EXPORTS["minimum"](a, b)))
+
+
+# --------------------------------------------------------------------------- sorting and selection
+def _selected(name, rule, input, dim, keepdim, indices, **params):
+    """torch.return_types.<name>(values, indices): the indices computed here, the values by the table entry."""
+    indices = Tensor._make(np.array(indices, np.int64, order="C"), dt.int64, input._device)
+    values = call(rule, (input,), {"dim": dim, "keepdim": keepdim, "indices": indices})
+    return return_type(name, values=values, indices=indices)
+
+
+def _selection_dim(name, input, dim, nonempty=True):
+    dim = _reduce_dim(input, dim)
+    if nonempty and input._data.ndim and input._data.shape[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    return dim
+
+
+def _refuses_complex(input, message):
+    if input.dtype.is_complex:
+        raise RuntimeError(message)
+
+
+@public()
+def sort(input, dim=-1, descending=False, *, stable=None):
+    _refuses_complex(input, " Sort does not support complex dtypes on CPU")
+    dim = _reduce_dim(input, dim)
+    indices = kernels.sort_indices(input._data, dim, descending)
+    return _selected("sort", D.SORT if stable is None else D.SORT_STABLE, input, dim, True, indices)
+
+
+@public()
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return sort(input, dim, descending, stable=stable).indices
+
+
+@public(method=False)
+def msort(input):
+    return sort(input, 0).values
+
+
+@public()
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    if input.dtype is dt.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    dim = _reduce_dim(input, dim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    order = kernels.sort_indices(input._data, dim, descending=largest)
+    indices = order if not input._data.ndim else np.take(order, np.arange(k), axis=dim)
+    return _selected("topk", D.TOPK, input, dim, True, indices)
+
+
+@public()
+def kthvalue(input, k, dim=-1, keepdim=False):
+    dim = _selection_dim("kthvalue", input, dim, nonempty=False)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    indices = kernels.kth_indices(input._data, dim, k, keepdim)
+    return _selected("kthvalue", D.KTHVALUE, input, dim, keepdim, indices)
+
+
+@public()
+def median(input, dim=None, keepdim=False):
+    if input.dtype is dt.bool_:
+        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'')
+    if dim is None:
+        return call(D.MEDIAN, (input,), {})
+    dim = _selection_dim("median", input, dim)
+    return _selected("median", D.MEDIAN_DIM, input, dim, keepdim, kernels.median_indices(input._data, dim, keepdim))
+
+
+@public()
+def mode(input, dim=-1, keepdim=False):
+    dim = _selection_dim("mode", input, dim)
+    return _selected("mode", D.MODE, input, dim, keepdim, kernels.mode_indices(input._data, dim, keepdim))
+
+
+# --------------------------------------------------------------------------- Tensor.new_*: factories of self's dtype and device
+def _new_options(self, dtype, device):
+    return {"dtype": dtype or self._dtype, "device": self._device if device is None else device}
+
+
+@public(function=False, name="new_tensor")
+def _new_tensor_method(self, data, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        data = data.detach().clone()
+        return data.to(**_new_options(self, dtype, device)).requires_grad_(requires_grad)
+    if data is None:  # read as a number of the given dtype
+        raise TypeError("must be real number, not NoneType")
+    return new_tensor(data, requires_grad=requires_grad, **_new_options(self, dtype, device))
+
+
+def _new_filled(name, value):
+    def method(self, size, *, dtype=None, device=None, requires_grad=False):  # the parser packs new_zeros(2, 3)
+        options = _new_options(self, dtype, device)
+        return filled(name, value, (size,), options["dtype"], options["device"], requires_grad)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+new_zeros = public(function=False)(_new_filled("new_zeros", 0))
+new_ones = public(function=False)(_new_filled("new_ones", 1))
+new_empty = public(function=False)(_new_filled("new_empty", 0))
+
+
+@public(function=False)
+def new_full(self, size, fill_value=None, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(size, (tuple, list)):  # PyTorch's parser names the size before a missing fill_value
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if fill_value is None:
+        raise TypeError('new_full() missing 1 required positional arguments: "fill_value"')
+    return full(size, fill_value, requires_grad=requires_grad, **_new_options(self, dtype, device))
+
+
+# --------------------------------------------------------------------------- closeness
+def _check_close_args(input, other, rtol, atol):
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{dt.SCALAR_NAME[input.dtype]} did not match {dt.SCALAR_NAME[other.dtype]}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value}")
+
+
+@public()
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, computed in the inputs' dtype (PyTorch's isclose), infinities
+    close only to themselves."""
+    _check_close_args(input, other, rtol, atol)
+    a, b = np.broadcast_arrays(input._data, other._data)
+    if not input.dtype.is_floating_point:  # integers compare in the default float dtype
+        a, b = (v.astype(dt.get_default_dtype().np) for v in (a, b))
+    close = a == b
+    if equal_nan:
+        close |= np.isnan(a) & np.isnan(b)
+    with np.errstate(all="ignore"):
+        allowed = a.dtype.type(atol) + np.abs(a.dtype.type(rtol) * b)
+        actual = np.abs(a - b)
+        close |= np.isfinite(actual) & (actual <= allowed)
+    return Tensor._make(np.ascontiguousarray(close), dt.bool_, input._device)
+
+
+@public()
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    broadcast_shapes(input._data.shape, other._data.shape)
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def _amax_args(name, input, dim, keepdim):
@@ -2603,7 +2754,8 @@ for _rule in D.TABLE.values():
 # Other spellings of the same op, wherever the op appears (refgrad.<name> and/or Tensor.<name>).
 ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "negative": "neg", "absolute": "abs",
            "arctan2": "atan2", "clip": "clamp", "clip_": "clamp_", "moveaxis": "movedim", "ger": "outer",
-           "concat": "cat", "concatenate": "cat"}
+           "concat": "cat", "concatenate": "cat", "swapaxes": "transpose", "swapdims": "transpose",
+           "swapaxes_": "transpose_", "swapdims_": "transpose_"}
 for _alias, _target in ALIASES.items():
     for _registry in (EXPORTS, METHODS):
         if _target in _registry:

@@ -1,0 +1,201 @@
+"""The Tensor API around autograd that tutorials use: sort and its kin (sort, argsort, topk, kthvalue, median,
+mode) with their gradients, the legacy constructors (torch.Tensor(...), torch.FloatTensor), the Tensor.new_*
+factories, nbytes/itemsize, swapaxes, closeness (allclose, isclose) and logical_not/xor, torch.tensor of a list
+of tensors, and arange's values as PyTorch's CPU kernel rounds them.
+
+Ties: sort is stable on CPU (descending too) and NaN sorts above every number; topk, kthvalue and median pick
+among equal values by PyTorch's quickselect, which refgrad does not emulate, so their inputs here have no ties
+(mode's has ties by design: the index is the last of the mode's positions)."""
+from . import scenario
+
+FLOATS = ("float32", "float64")
+NAN = float("nan")
+
+
+def _pairs(result):
+    """values and indices of a torch.return_types tuple, and its repr (the type's name and fields)."""
+    return {"values": result.values, "indices": result.indices, "repr": repr(result), "type": type(result).__name__}
+
+
+@scenario(dtypes=FLOATS)
+def sort_is_stable_with_nan_last(torch, rec):
+    """sort and argsort with ties and NaN, ascending and descending, stable or not: equal values keep their order,
+    NaN is the largest."""
+    x = rec.constant([3.0, 1.0, 2.0, 1.0, NAN, 2.0, 1.0, NAN])
+    rec("ascending", _pairs(torch.sort(x)))
+    rec("descending", _pairs(torch.sort(x, descending=True)))
+    rec("stable_descending", _pairs(x.sort(stable=True, descending=True)))
+    rec("argsort", [torch.argsort(x), x.argsort(descending=True), torch.argsort(x, stable=True)])
+    m = rec.constant([[2.0, 1.0, 2.0], [0.0, 0.0, 1.0]])
+    rec("dims", [_pairs(torch.sort(m, dim=0)), _pairs(m.sort(-1, True))])
+    rec("msort", torch.msort(m))
+    rec("zero_d", _pairs(torch.sort(rec.constant(3.0))))
+    rec("ints", _pairs(torch.sort(torch.tensor([3, 1, 2, 1]), descending=True)))
+    rec("empty", _pairs(torch.sort(rec.constant([]))))
+
+
+@scenario(dtypes=FLOATS)
+def selections_without_ties(torch, rec):
+    """topk, kthvalue, median (whole and along a dim) and mode on inputs without ties, their return types."""
+    x = rec.constant([[0.5, -1.5, 2.25, 4.0, 1.0], [3.5, 0.25, -2.0, 1.75, -0.5]])
+    rec("topk", [_pairs(torch.topk(x, 2)), _pairs(x.topk(2, dim=0, largest=False)), _pairs(x.topk(2, 1, False))])
+    rec("kthvalue", [_pairs(torch.kthvalue(x, 2)), _pairs(x.kthvalue(1, 0, keepdim=True))])
+    rec("median", [torch.median(x), _pairs(torch.median(x, 1)), _pairs(x.median(0, keepdim=True)),
+                   torch.median(rec.constant([1.0, 4.0, 2.0, 3.0]))])
+    rec("median_nan", [torch.median(rec.constant([1.0, NAN, 2.0])), _pairs(torch.median(rec.constant([1.0, NAN, 2.0, NAN]), 0))])
+    rec("median_empty", torch.median(rec.constant([])))
+    rec("mode", [_pairs(torch.mode(rec.constant([[1.0, 2.0, 2.0, 1.0, 3.0], [0.0, 0.0, 1.0, 5.0, 0.0]]))),
+                 _pairs(torch.mode(rec.constant([3.0, 1.0, 2.0]))), _pairs(torch.mode(torch.tensor([True, False, True])))])
+    rec("zero_d", [_pairs(torch.topk(rec.constant(2.0), 1)), _pairs(torch.kthvalue(rec.constant(2.0), 1)),
+                   _pairs(torch.median(rec.constant(2.0), 0)), _pairs(torch.mode(rec.constant(2.0)))])
+    rec("return_type_names", [torch.return_types.sort.__name__, torch.return_types.topk.__name__])
+
+
+@scenario(dtypes=FLOATS)
+def selection_gradients(torch, rec):
+    """The gradient of each selection goes to the selected elements (zeros elsewhere), twice differentiable:
+    the grad_fn names (SortBackward0/1, TopkBackward0, KthvalueBackward0, MedianBackward0/1, ModeBackward0) and
+    the first and second gradients."""
+    x = rec.constant([[3.0, 1.0, 2.0, 5.0], [0.5, 4.0, -1.0, 2.5]], requires_grad=True)
+    selections = {
+        "sort": lambda: torch.sort(x, 1, descending=True).values,
+        "sort_stable": lambda: torch.sort(x, stable=True, dim=0).values,
+        "topk": lambda: torch.topk(x, 2).values, "kthvalue_keepdim": lambda: torch.kthvalue(x, 2, 0, True).values,
+        "kthvalue": lambda: x.kthvalue(2).values, "median": lambda: torch.median(x),
+        "median_dim": lambda: x.median(1).values, "mode": lambda: torch.mode(x, 0).values,
+    }
+    for name, select in selections.items():
+        values = select()
+        grad, = torch.autograd.grad((values * values).sum(), x, create_graph=True)
+        second, = torch.autograd.grad(grad.sum(), x)
+        rec(name, {"grad_fn": values.grad_fn.name(), "grad": grad, "grad_grad_fn": grad.grad_fn.name(),
+                   "second": second})
+
+
+@scenario(dtypes=("float32",))
+def selection_errors(torch, rec):
+    """k out of range, bool and empty inputs: PyTorch's exceptions and words."""
+    x = rec.constant([3.0, 1.0, 2.0])
+    calls = {"topk_k": lambda: torch.topk(x, 4), "topk_negative": lambda: torch.topk(x, -1),
+             "topk_bool": lambda: torch.topk(torch.tensor([True, False]), 1),
+             "topk_0d": lambda: torch.topk(rec.constant(2.0), 2),
+             "kthvalue_0": lambda: torch.kthvalue(x, 0), "kthvalue_k": lambda: x.kthvalue(4),
+             "median_bool": lambda: torch.median(torch.tensor([True, False])),
+             "median_empty_dim": lambda: torch.median(rec.constant([]), 0),
+             "mode_empty": lambda: torch.mode(rec.constant([])), "sort_dim": lambda: torch.sort(x, 1)}
+    for name, call in calls.items():
+        rec.raises(name, call)
+
+
+@scenario(dtypes=("float32",))
+def legacy_constructors(torch, rec):
+    """torch.Tensor(...) and torch.FloatTensor and friends: data, sizes, a torch.Size, nothing, or a tensor; their
+    dtypes, isinstance against them, and their reprs; the bad calls."""
+    rec("tensor_data", [torch.Tensor([1, 2]), torch.Tensor((1.5, 2)), torch.Tensor([[1, 2], [3, 4]])])
+    rec("tensor_sizes", [torch.Tensor(2, 3).shape, torch.Tensor(torch.Size([2, 1])).shape, torch.Tensor(0)])
+    rec("tensor_nothing", [torch.Tensor(), torch.FloatTensor()])
+    long = torch.tensor([1, 2])
+    rec("tensor_of_tensor", [torch.Tensor(long), torch.Tensor(long) is long, torch.LongTensor(long)._base is long])
+    leaf = torch.ones(2, requires_grad=True)
+    alias = torch.Tensor(leaf)
+    alias.data.add_(1)
+    rec("alias_of_leaf", [alias, alias._base is leaf, leaf])
+    rec("typed", [torch.FloatTensor([1, 2]), torch.DoubleTensor([1, 2]), torch.LongTensor([1.7, -2.5]),
+                  torch.BoolTensor([1, 0, 2]), torch.IntTensor([1]), torch.ByteTensor([1]), torch.HalfTensor([1]),
+                  torch.LongTensor(3).shape])
+    rec("isinstance", [isinstance(torch.ones(1), torch.FloatTensor), isinstance(torch.ones(1), torch.DoubleTensor),
+                       isinstance(torch.ones(1, dtype=torch.float64), torch.DoubleTensor),
+                       isinstance(torch.tensor([1]), torch.LongTensor), isinstance(torch.ones(1), torch.Tensor)])
+    rec("reprs", [repr(torch.FloatTensor), torch.FloatTensor.__name__, repr(type(torch.FloatTensor)),
+                  torch.LongTensor.dtype, torch.ones(1).type(), torch.tensor([True]).type()])
+    rec.raises("number", lambda: torch.Tensor(2.5))
+    rec.raises("string", lambda: torch.Tensor("a"))
+
+
+@scenario(dtypes=FLOATS)
+def new_factories_and_sizes(torch, rec):
+    """Tensor.new_tensor/new_zeros/new_ones/new_full/new_empty take self's dtype and device unless told;
+    nbytes and itemsize; swapaxes and swapdims are transpose."""
+    x = rec.tensor(2, 3, requires_grad=True)
+    ints = torch.tensor([1, 2])
+    rec("new_tensor", [x.new_tensor([1, 2]), x.new_tensor([1.5], dtype=torch.float64),
+                       x.new_tensor([1.5], requires_grad=True), ints.new_tensor([1.5, 2.5])])
+    rec.raises("new_tensor_of_tensor", lambda: x.new_tensor(x))
+    rec("new_zeros", [x.new_zeros(2, 3), x.new_zeros((2, 3), dtype=torch.int64), x.new_zeros([2]),
+                      x.new_zeros(size=(2,))])
+    rec("new_ones", [x.new_ones(2, requires_grad=True), ints.new_ones(2)])
+    rec("new_full", [x.new_full((2,), 3), x.new_full((2,), 3.5, dtype=torch.int64), ints.new_full((2,), 3.5)])
+    rec("new_empty", [x.new_empty((2, 3)).shape, x.new_empty(2, 3).dtype])
+    rec.raises("new_zeros_negative", lambda: x.new_zeros(-1))
+    rec("nbytes", [x.nbytes, ints.to(torch.int32).nbytes, torch.zeros(4)[::2].nbytes,
+                   torch.zeros(2, 3).expand(4, 2, 3).nbytes, torch.tensor(1, dtype=torch.int16).itemsize, x.itemsize])
+    rec("swap", [x.swapaxes(0, 1), x.swapdims(1, 0), torch.swapaxes(x, 0, -1), torch.swapdims(x, 1, 0)])
+    rec.raises("swap_out_of_range", lambda: x.swapaxes(0, 2))
+
+
+@scenario(dtypes=("float32",))
+def closeness_and_logical(torch, rec):
+    """allclose and isclose (tolerances, NaN and infinities, integers, dtypes that differ), logical_not and
+    logical_xor."""
+    a, b = torch.tensor([1.0, float("inf"), NAN, 2.0, -1.0]), torch.tensor([1.00001, float("inf"), NAN, 3.0, -1.1])
+    rec("isclose", [torch.isclose(a, b), torch.isclose(a, b, equal_nan=True), a.isclose(b, atol=0.2),
+                    torch.isclose(a, b, rtol=0.1, atol=0.0), torch.isclose(torch.tensor([1, 2]), torch.tensor([1, 3]))])
+    rec("allclose", [torch.allclose(a[:1], b[:1]), torch.allclose(a, a), torch.allclose(a, a, equal_nan=True),
+                     a[3:].allclose(b[3:], rtol=0.4), torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2]))])
+    rec.raises("dtypes_differ", lambda: torch.allclose(a, a.double()))
+    rec.raises("ints_and_floats", lambda: torch.isclose(torch.tensor([1, 2]), torch.tensor([1.0, 3.0])))
+    rec.raises("negative_rtol", lambda: torch.isclose(a, b, rtol=-1))
+    rec.raises("shapes", lambda: torch.allclose(a, b[:2]))
+    rec("logical_not", [torch.logical_not(torch.tensor([0.0, 1.0, NAN])), torch.logical_not(torch.tensor([0, 3])),
+                        torch.tensor([True, False]).logical_not(), torch.tensor([0, 3]).logical_not_()])
+    rec("logical_xor", [torch.logical_xor(torch.tensor([0, 3]), torch.tensor([1.0, 0.0])),
+                        torch.tensor([True, False]).logical_xor(torch.tensor([True, True]))])
+
+
+@scenario(dtypes=("float32",))
+def tensor_from_tensors(torch, rec):
+    """torch.tensor of a list whose elements are tensors: at a level where the first element is a tensor each is
+    a scalar (one element, of any shape; its dtype promoted with the rest), at a level of lists a tensor is a
+    sequence of its elements."""
+    t = torch.tensor
+    rec("one_element", [t([t([0.5]), t([0.25])]), t([t([[0.5]]), t([[0.25]])]), t([t(0.5), t(0.25)])])
+    rec("mixed", [t([t(1), 2.5]), t([t([1]), 2.5]), t([[t(1), t(2)]]), t([[1, 2], t([3, 4])])])
+    rec("dtypes", [t([t([1.5], dtype=torch.float64)]), t([t(1, dtype=torch.int32), t(2, dtype=torch.int32)]),
+                   t([t(1, dtype=torch.int32), 2])])
+    rec.raises("requires_grad", lambda: t([t([0.5], requires_grad=True)]))
+    rec.raises("several_floats", lambda: t([t([0.5, 1.0]), t([0.25, 2.0])]))
+    rec.raises("several_ints", lambda: t([t([1, 2]), t([3])]))
+    rec.raises("several_ints_then_list", lambda: t([t([1, 2]), [3, 4]]))
+
+
+@scenario(dtypes=FLOATS)
+def arange_rounds_as_the_kernel(torch, rec):
+    """arange's elements as PyTorch's CPU kernel rounds them (not start + i * step): arange(-8, 8, 0.1)[80] is
+    4.44e-16. Compared exactly, as the reprs of the Python floats (sizes kept under PyTorch's parallel grain)."""
+    dtype = getattr(torch, rec.dtype)
+    ranges = {"tutorial": (-8.0, 8.0, 0.1), "hundredths": (0, 1, 0.01), "down": (1.5, -3.2, -0.37),
+              "odd": (0.3, 7.1, 0.07), "long": (-3.0, 400.0, 0.173)}
+    for name, (start, end, step) in ranges.items():
+        rec(name, [repr(v) for v in torch.arange(start, end, step, dtype=dtype).tolist()])
+
+
+@scenario(dtypes=FLOATS)
+def selection_tangents(torch, rec):
+    """Forward mode through each selection: the tangent at the selected elements (median's whole-tensor form: the
+    mean of the tangents at the median), for 0-d, 1-d and 2-d inputs."""
+    fwAD = torch.autograd.forward_ad
+    inputs = {"0d": (rec.constant(1.5), rec.constant(0.5)),
+              "1d": (rec.constant([3.0, -1.0, 2.0, 0.5]), rec.constant([1.0, 2.0, 3.0, 4.0])),
+              "2d": (rec.constant([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]]), rec.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))}
+    selections = {
+        "sort": lambda d: torch.sort(d, descending=True).values, "sort_stable": lambda d: d.sort(stable=True).values,
+        "topk": lambda d: torch.topk(d, 1).values, "kthvalue": lambda d: torch.kthvalue(d, 1).values,
+        "kthvalue_keepdim": lambda d: torch.kthvalue(d, 1, keepdim=True).values, "median": torch.median,
+        "median_dim": lambda d: torch.median(d, 0).values, "mode": lambda d: torch.mode(d).values,
+        "mode_keepdim": lambda d: torch.mode(d, keepdim=True).values,
+    }
+    with fwAD.dual_level():
+        for shape, (primal, tangent) in inputs.items():
+            dual = fwAD.make_dual(primal, tangent)
+            for name, select in selections.items():
+                rec(f"{name}.{shape}", fwAD.unpack_dual(select(dual)).tangent)
