@@ -17,7 +17,7 @@ from . import autograd
 from . import _dtype
 from ._dtype import (bool_ as bool, float16, float32, float64, int8, int16, int32, int64, uint8, dtype,
                      get_default_dtype, set_default_dtype, promote_types)
-from ._device import device
+from ._device import device, get_default_device
 from ._layout import memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d
 from ._tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,

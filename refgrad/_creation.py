@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._args import int_list
-from ._device import canonical
+from ._device import CPU, or_default
 from ._fp import quiet, quietly
 from ._layout import check_memory_format, contiguous_format, copy_as, preserve_format
 from ._scalars import check_fill_value, converted, scalar_into
@@ -23,7 +23,7 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full
 
 def _finish(data, dtype, device, requires_grad, message="Only Tensors of floating point and complex dtype can "
                                                          "require gradients"):
-    t = Tensor._make(data, dtype, canonical(device))
+    t = Tensor._make(data, dtype, or_default(device))
     if requires_grad:
         if not dtype.is_floating_point:
             raise RuntimeError(message)
@@ -130,7 +130,7 @@ def as_tensor(data, dtype=None, device=None):
 def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    return _finish(array, dt.from_numpy_dtype(array.dtype), None, False)
+    return _finish(array, dt.from_numpy_dtype(array.dtype), CPU, False)
 
 
 def _size(fn, size):

@@ -24,6 +24,7 @@ from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, full_like, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
 from ._creation import _filled as filled, full
+from . import _device
 from ._device import canonical
 from ._dispatch import (bump_version, call, call_inplace, check_inplace, autograd_prechecks,  # noqa: F401
                         check_mutable, needs_history, zero_tensor_like)
@@ -31,7 +32,7 @@ from ._einsum import einsum as _run_einsum
 from ._layout import check_memory_format, contiguous_format, is_contiguous_as, preserve_format, suggested_format
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
-from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
+from ._signatures import METHOD_SIGNATURES, SIGNATURES, Parser, rejected
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
 from ._warn import warn_once
@@ -64,7 +65,7 @@ _SHOWN_AS = {**_TENSOR_FIRST, "size_args": "size"}  # a parameter's name in PyTo
 _FIRST_TYPED = {"promote_types": ("type1", "torch.dtype", dt.dtype), "can_cast": ("from_", "torch.dtype", dt.dtype),
                 "eye": ("n", "int", (int, np.integer))}
 # PyTorch's functions written in Python (torch.functional): Python's own words for a bad call.
-_PYTHON_FUNCTIONS = {"norm", "einsum", "tensordot", "split"}
+_PYTHON_FUNCTIONS = {"norm", "einsum", "tensordot", "split", "set_default_device"}
 
 
 def parsed(fn, name):
@@ -83,9 +84,12 @@ def parsed(fn, name):
     accepted = _OPERAND if name in _NUMBER_FIRST else Tensor
 
     signatures = name in SIGNATURES
+    numpy_names = _numpy_names_of(params)
 
     @functools.wraps(fn)
     def parse(*args, **kwargs):
+        if numpy_names and kwargs:
+            kwargs = _renamed(kwargs, numpy_names)
         if signatures:
             error = rejected(name, args, kwargs)
             if error is not None:
@@ -115,6 +119,24 @@ def parsed(fn, name):
 
 
 _MISSING = object()
+
+# NumPy's names PyTorch's parser takes for its own (sum(x, axis=0, keepdims=True), add(x1=a, x2=b))
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input", "x2": "other"}
+
+
+def _numpy_names_of(params):
+    """The NumPy names a function takes, for those of its parameters PyTorch's parser gives them to."""
+    names = {p.name for p in params}
+    return {alias: own for alias, own in _NUMPY_NAMES.items() if own in names and alias not in names}
+
+
+def _renamed(kwargs, numpy_names):
+    """kwargs with NumPy's names put as PyTorch's (where PyTorch's is not given too: then the alias is an unknown
+    keyword, as in PyTorch)."""
+    if not builtins.any(k in numpy_names for k in kwargs):
+        return kwargs
+    return {numpy_names[k] if k in numpy_names and numpy_names[k] not in kwargs else k: v for k, v in kwargs.items()}
+
 
 
 def exactly_one_argument(fn, shown):
@@ -604,6 +626,19 @@ def median(input, dim=None, keepdim=False):
 def mode(input, dim=-1, keepdim=False):
     dim = _selection_dim("mode", input, dim)
     return _selected("mode", D.MODE, input, dim, keepdim, kernels.mode_indices(input._data, dim, keepdim))
+
+
+# --------------------------------------------------------------------------- the default device
+_DEVICE = Parser("device", ("(torch.device device)", "(str type, int index = -1)"))  # torch.device's parser
+
+
+@public(method=False)
+def set_default_device(device):
+    if device is not None:
+        error = _DEVICE.error((device,), {})
+        if error is not None:
+            raise error
+    _device.set_default_device(device)
 
 
 # --------------------------------------------------------------------------- Tensor.new_*: factories of self's dtype and device
@@ -2185,7 +2220,38 @@ def _index_error(exc, shape):
     return IndexError(msg)
 
 
+_SEQUENCE_AS_TUPLE = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
+                      "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as "
+                      "tensor index, x[torch.tensor(seq)], which will result either in an error or a different result")
+
+
+def _is_sequence(item):
+    return isinstance(item, (list, tuple, range))
+
+
+def _python_index(index):
+    """An index as PyTorch's indexing reads Python sequences: a non-tuple sequence of fewer than 32 items, one of them
+    a tensor, a sequence, a slice, `...` or None, is a tuple (with a deprecation warning); every other sequence (a
+    list, a tuple inside the index, a range) becomes an index tensor, bool when all its items are, else int64."""
+    if not isinstance(index, tuple):
+        if not _is_sequence(index):
+            return index
+        if len(index) >= 32 or not builtins.any(_is_sequence(i) or isinstance(i, (Tensor, slice)) or i is None
+                                                 or i is Ellipsis for i in index):
+            return _index_tensor(index)
+        warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+        index = tuple(index)
+    return tuple(_index_tensor(i) if _is_sequence(i) else i for i in index)
+
+
+def _index_tensor(items):
+    items = list(items)
+    is_mask = bool(items) and builtins.all(isinstance(i, (bool, np.bool_)) for i in items)
+    return new_tensor(items, dtype=dt.bool_ if is_mask else dt.int64)
+
+
 def getitem(self, index):
+    index = _python_index(index)
     if isinstance(index, Tensor) and index._data.ndim == 0 and index._dtype not in (dt.bool_,) and \
             not index._dtype.is_floating_point:
         index = int(index._data)
@@ -2320,6 +2386,7 @@ def setitem(self, index, value):
     that copy_ (fill_ for a 0-dim value) writes; an advanced index runs index_put_."""
     if not isinstance(value, _OPERAND):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+    index = _python_index(index)
     if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
             and index._dtype is not dt.bool_:
         index = int(index._data)
@@ -2839,9 +2906,12 @@ def _parsed_method(fn, parser):
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     doubtful = parser.doubtful
     needs_arguments = parser.error((), {}) is not None  # view(), permute(): PyTorch's parser refuses the call
+    numpy_names = _numpy_names_of(list(inspect.signature(fn).parameters.values())[1:])
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
+        if numpy_names and kwargs:
+            kwargs = _renamed(kwargs, numpy_names)
         if not args and needs_arguments:
             error = parser.error(args, kwargs)
             if error is not None:

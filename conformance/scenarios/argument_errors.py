@@ -14,17 +14,17 @@ PARSED = (
     "abs", "absolute", "acos", "allclose", "amax", "amin", "arctan2", "argmax", "argmin", "as_tensor", "asin", "atan",
     "atan2", "bitwise_not", "broadcast_to", "can_cast", "cat", "ceil", "chunk", "clone", "concat", "concatenate", "cos",
     "cosh", "cumprod", "cumsum", "det", "diagonal", "dot", "einsum", "empty", "empty_like", "equal", "erf", "exp",
-    "exp2", "expm1", "flatten", "flip", "floor", "full_like", "gather", "ger", "get_default_dtype", "index_add",
-    "index_select", "initial_seed", "inverse", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
-    "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf",
-    "kthvalue", "log", "log10", "log1p", "log2", "log_softmax", "logical_and", "logical_not", "logical_or",
-    "logical_xor", "logsumexp", "manual_seed", "masked_scatter", "masked_select", "matmul", "maximum", "median",
-    "minimum", "mode", "msort", "mul", "mv", "neg", "negative", "norm", "numel", "ones", "ones_like", "outer",
-    "permute", "promote_types", "reciprocal", "relu", "reshape", "roll", "rsqrt", "scatter_add", "seed", "select",
-    "set_anomaly_enabled", "set_default_dtype", "set_printoptions", "sgn", "sigmoid", "sign", "sin", "sinh", "softmax",
-    "split", "sqrt", "square", "stack", "swapaxes", "swapdims", "t", "take_along_dim", "tan", "tanh", "tensor",
-    "tensordot", "topk", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "vmap", "zeros",
-    "zeros_like"
+    "exp2", "expm1", "flatten", "flip", "floor", "full_like", "gather", "ger", "get_default_device",
+    "get_default_dtype", "index_add", "index_select", "initial_seed", "inverse", "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite", "isinf",
+    "isnan", "isneginf", "isposinf", "kthvalue", "log", "log10", "log1p", "log2", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "logsumexp", "manual_seed", "masked_scatter", "masked_select", "matmul",
+    "maximum", "median", "minimum", "mode", "msort", "mul", "mv", "neg", "negative", "norm", "numel", "ones",
+    "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "reshape", "roll", "rsqrt", "scatter_add",
+    "seed", "select", "set_anomaly_enabled", "set_default_device", "set_default_dtype", "set_printoptions", "sgn",
+    "sigmoid", "sign", "sin", "sinh", "softmax", "split", "sqrt", "square", "stack", "swapaxes", "swapdims", "t",
+    "take_along_dim", "tan", "tanh", "tensor", "tensordot", "topk", "transpose", "tril", "triu", "trunc", "unbind",
+    "unflatten", "unsqueeze", "vmap", "zeros", "zeros_like"
 )
 # Functions with several signatures: PyTorch names the bad argument of the one signature whose argument count
 # fits, or lists them all ("received an invalid combination of arguments ... expected one of"); and factories
@@ -51,6 +51,7 @@ def _probe_all(torch, rec, names):
                 rec.raises(f"{name}.{probe}", call)
     finally:  # set_printoptions("a") is accepted by both engines, and would spoil every later repr
         torch.set_default_dtype(torch.float32)
+        torch.set_default_device(None)
         torch.set_printoptions(profile="default")
 
 

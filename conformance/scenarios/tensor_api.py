@@ -199,3 +199,76 @@ def selection_tangents(torch, rec):
             dual = fwAD.make_dual(primal, tangent)
             for name, select in selections.items():
                 rec(f"{name}.{shape}", fwAD.unpack_dual(select(dual)).tangent)
+
+
+@scenario(dtypes=("float32",))
+def numpy_argument_names(torch, rec):
+    """PyTorch's parser takes NumPy's names for its own: axis for dim, keepdims for keepdim, x/a/x1 for input, x2
+    for other; given with its own name too, the alias is an unknown keyword. Functions written in Python (norm)
+    and parameters not named dim (transpose's dim0) take none."""
+    x = rec.tensor(2, 3, requires_grad=True)
+    calls = {
+        "sum": lambda: x.sum(axis=0), "sum_fn": lambda: torch.sum(x, axis=1, keepdims=True),
+        "mean": lambda: x.mean(axis=1, keepdims=True), "mean_dims": lambda: torch.mean(x, axis=(0, 1)),
+        "max": lambda: x.max(axis=1), "max_fn": lambda: torch.max(x, axis=0, keepdims=True),
+        "amax": lambda: x.amax(axis=1), "argmax": lambda: x.argmax(axis=1), "std": lambda: x.std(axis=0),
+        "var": lambda: x.var(axis=1, keepdims=True), "prod": lambda: x.prod(axis=1),
+        "softmax": lambda: x.softmax(axis=0), "cat": lambda: torch.cat([x, x], axis=0),
+        "stack": lambda: torch.stack([x, x], axis=1), "unsqueeze": lambda: x.unsqueeze(axis=0),
+        "sort": lambda: x.sort(axis=0), "cumsum": lambda: x.cumsum(axis=1), "any": lambda: (x > 0).any(axis=0),
+        "logsumexp": lambda: x.logsumexp(axis=1), "median": lambda: x.median(axis=0),
+        "topk": lambda: x.topk(1, axis=0), "argsort": lambda: torch.argsort(x, axis=0), "size": lambda: x.size(axis=0),
+        "add_x": lambda: torch.add(x=x, other=x), "add_x2": lambda: torch.add(x, x2=x), "exp_a": lambda: torch.exp(a=x),
+        "both_names": lambda: x.sum(axis=0, dim=0), "norm": lambda: x.norm(axis=1),
+        "flip": lambda: x.flip(axis=0), "transpose": lambda: x.transpose(axis0=0, axis1=1),
+    }
+    for name, call in calls.items():
+        rec.raises(name, call)
+
+
+@scenario(dtypes=("float32",))
+def python_sequences_as_indices(torch, rec):
+    """Indexing with Python sequences as PyTorch reads them: a range or a list of numbers is an index tensor (floats
+    truncated), a tuple inside the index too; a list holding a tensor, a list, a slice, None or `...` is a tuple,
+    with a deprecation warning. Reading and writing."""
+    x = rec.tensor(2, 3, requires_grad=True)
+    indices = {
+        "range": range(1), "range_all": range(0, 2), "range_in_tuple": (slice(None), range(0, 3, 2)),
+        "two_ranges": (range(2), range(2)), "tuple_in_tuple": ((0, 1),), "range_after_none": (None, range(1)),
+        "range_after_ellipsis": (Ellipsis, range(1)), "empty_range": range(0), "floats": [1.0],
+        "bools": [True, False], "bool_and_int": [True, 1], "tensors": [torch.tensor(0), torch.tensor(1)],
+        "lists": [[0], [1]], "slice_and_int": [slice(None), 0], "with_none": [0, None], "long_list": [0] * 40,
+    }
+    for name, index in indices.items():
+        rec.raises(name, lambda: x[index])
+    rec.raises("range_out_of_bounds", lambda: x[range(5)])
+    y = x.detach().clone()
+    y[range(1)] = 7.0
+    y[[[0], [1]]] = 9.0
+    rec("written", y)
+    (x[range(2), range(2)] * 2).sum().backward()
+    rec("grad", x.grad)
+
+
+@scenario(dtypes=("float32",), same_on_every_device=False)
+def default_device(torch, rec):
+    """set_default_device/get_default_device: factories (zeros, tensor, arange, randn) follow it, from_numpy and
+    *_like do not; None restores the CPU. On a CUDA subject, the same with "cuda"."""
+    import numpy as np
+    before = torch.get_default_device()
+    rec("before", before)
+    devices = ["cpu"] + (["cuda"] if torch.ones(1).device.type == "cuda" else [])
+    try:
+        for name in devices:
+            torch.set_default_device(name)
+            x = torch.ones(2, requires_grad=True)
+            (x * 2).sum().backward()
+            rec(name, [torch.get_default_device(), torch.zeros(2).device, torch.tensor([1.0]).device,
+                       torch.arange(3).device, torch.randn(2).device, torch.from_numpy(np.ones(1)).device,
+                       torch.zeros_like(torch.ones(1, device="cpu")).device, x.grad.device])
+        torch.set_default_device(None)
+        rec("reset", [torch.get_default_device(), torch.zeros(1).device])
+        rec.raises("bogus", lambda: torch.set_default_device("bogus"))
+        rec.raises("list", lambda: torch.set_default_device([1.5]))
+    finally:
+        torch.set_default_device(None)
