@@ -32,7 +32,7 @@ from ._einsum import einsum as _run_einsum
 from ._layout import check_memory_format, contiguous_format, is_contiguous_as, preserve_format, suggested_format
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
-from ._signatures import METHOD_SIGNATURES, SIGNATURES, Parser, rejected
+from ._signatures import METHOD_SIGNATURES, SIGNATURES, Parser, rejected, type_name
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
 from ._warn import warn_once
@@ -102,7 +102,7 @@ def parsed(fn, name):
             raise _missing(name, params, args, kwargs)
         elif typed_first and args and (not isinstance(args[0], typed_first[2]) or isinstance(args[0], bool)):
             raise TypeError(f"{name}(): argument '{typed_first[0]}' (position 1) must be {typed_first[1]}, not "
-                            f"{type(args[0]).__name__}")
+                            f"{type_name(args[0])}")
         dtype = kwargs.get("dtype")
         if dtype is not None and type(dtype) is not dt.dtype and not (sizes_first and not _plain_sizes(args)):
             # (an overloaded function's parser said it above; bad sizes are named first, by fn)
@@ -163,7 +163,7 @@ def _argument_error(name, params, args, kwargs, value):
         return _missing(name, params, args, kwargs)
     where = " (position 1)" if args else ""
     return TypeError(f"{name}(): argument '{_TENSOR_FIRST[params[0].name]}'{where} must be Tensor, not "
-                     f"{type(value).__name__}")
+                     f"{type_name(value)}")
 
 
 def _plain_sizes(args):
@@ -187,14 +187,14 @@ def _operand(name, position, argname, value):
     if isinstance(value, _OPERAND):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
-                    f"{type(value).__name__}")
+                    f"{type_name(value)}")
 
 
 def _tensor_arg(name, position, argname, value):
     if isinstance(value, Tensor):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
-                    f"{type(value).__name__}")
+                    f"{type_name(value)}")
 
 
 def _generated(rule):

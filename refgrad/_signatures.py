@@ -19,7 +19,7 @@ from ._device import device as Device
 from ._layout import memory_format
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type", "type_name"]
 
 _TABLE = {
     "add": (
@@ -428,7 +428,7 @@ def wrong_type(name, param, position, value):
         bad = next(i for i, v in enumerate(value) if not _is_int(v))
         return element_error(name, param.name, position, bad, value[bad])
     where = "" if position is None else f" (position {position})"
-    return TypeError(f"{name}(): argument '{param.name}'{where} must be {param.type}, not {type(value).__name__}")
+    return TypeError(f"{name}(): argument '{param.name}'{where} must be {param.type}, not {type_name(value)}")
 
 
 def _extra_keywords(name, signature, kwargs, given):
@@ -470,11 +470,21 @@ def matches(param, value):
 _NUMBERS = {int: 1, float: 1.5, bool: True}  # a sample of each Python number type
 
 
+_TORCH_TYPES = {"dtype": "torch.dtype", "device": "torch.device", "Size": "torch.Size",
+                "memory_format": "torch.memory_format"}
+
+
+def type_name(value):
+    """A value's type as PyTorch's parser names it (its C type's tp_name: torch.dtype, not dtype)."""
+    name = type(value).__name__
+    return _TORCH_TYPES.get(name, name) if type(value).__module__.startswith("refgrad") else name
+
+
 def _described(value):
     """A value's type as the parser shows a mismatch: a list by the types of its elements."""
     if isinstance(value, (list, tuple)):
-        return f"{type(value).__name__} of [{', '.join(type(v).__name__ for v in value)}]"
-    return type(value).__name__
+        return f"{type(value).__name__} of [{', '.join(type_name(v) for v in value)}]"
+    return type_name(value)
 
 
 def _marked_as_matching(param, value):
@@ -493,10 +503,10 @@ def _marked(signature, args, kwargs):
 
 def _got(args, kwargs):
     """The call's argument types as the parser shows them: (str, bogus=int), or (bogus=int, ) with no args."""
-    keywords = [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    keywords = [f"{k}={type_name(v)}" for k, v in kwargs.items()]
     if not args and keywords:
         return "(" + "".join(k + ", " for k in keywords) + ")"
-    return f"({', '.join([type(a).__name__ for a in args] + keywords)})"
+    return f"({', '.join([type_name(a) for a in args] + keywords)})"
 
 
 def _invalid_combination(name, signatures, args, kwargs):

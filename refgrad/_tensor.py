@@ -89,7 +89,7 @@ class Tensor:
 
     def __new__(cls, *args, **kwargs):
         if cls is Tensor:  # the legacy constructor, torch.Tensor(2, 3) or torch.Tensor([1, 2])
-            return Tensor._legacy_new(None, args, **kwargs)
+            return Tensor._legacy_new(None, args, kwargs)
         return object.__new__(cls)
 
     @classmethod

@@ -89,8 +89,8 @@ def selection_errors(torch, rec):
 
 @scenario(dtypes=("float32",))
 def legacy_constructors(torch, rec):
-    """torch.Tensor(...) and torch.FloatTensor and friends: data, sizes, a torch.Size, nothing, or a tensor; their
-    dtypes, isinstance against them, and their reprs; the bad calls."""
+    """torch.Tensor(...) and torch.FloatTensor and friends: data, sizes, a torch.Size, nothing, or a tensor (an
+    alias); their dtypes, isinstance against them, and their reprs; the bad calls, in the parser's words."""
     rec("tensor_data", [torch.Tensor([1, 2]), torch.Tensor((1.5, 2)), torch.Tensor([[1, 2], [3, 4]])])
     rec("tensor_sizes", [torch.Tensor(2, 3).shape, torch.Tensor(torch.Size([2, 1])).shape, torch.Tensor(0)])
     rec("tensor_nothing", [torch.Tensor(), torch.FloatTensor()])
@@ -110,6 +110,14 @@ def legacy_constructors(torch, rec):
                   torch.LongTensor.dtype, torch.ones(1).type(), torch.tensor([True]).type()])
     rec.raises("number", lambda: torch.Tensor(2.5))
     rec.raises("string", lambda: torch.Tensor("a"))
+    rec.raises("requires_grad", lambda: torch.Tensor([1, 2], requires_grad=True))
+    rec.raises("dtype_keyword", lambda: torch.FloatTensor([1], dtype=torch.float64))
+    rec("device_keyword", torch.Tensor([1], device="cpu"))
+    # the parser names torch's own types as torch.dtype, torch.device, torch.Size
+    rec.raises("dtype_as_input", lambda: torch.sum(torch.float32))
+    rec.raises("device_as_input", lambda: torch.add(torch.device("cpu"), 1))
+    rec.raises("size_as_input", lambda: torch.exp(torch.Size([2])))
+    rec.raises("dtype_in_listing", lambda: torch.ones(2).view(torch.float32, 1))
 
 
 @scenario(dtypes=FLOATS)
