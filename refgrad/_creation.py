@@ -11,7 +11,6 @@ import numpy as np
 from . import _dtype as dt
 from ._args import int_list
 from ._device import CPU, or_default
-from ._signatures import Parser
 from ._fp import quiet, quietly
 from ._layout import check_memory_format, contiguous_format, copy_as, preserve_format
 from ._scalars import check_fill_value, converted, scalar_into
@@ -367,17 +366,9 @@ def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False
 
 
 # --------------------------------------------------------------------------- legacy constructors
-# the legacy constructor's signatures, for a call that fits none (torch.Tensor([1], requires_grad=True))
-_LEGACY_NEW = Parser("new", ("(*, torch.device device = None)", "(torch.Storage storage)", "(Tensor other)",
-                             "(tuple of ints size, *, torch.device device = None)",
-                             "(object data, *, torch.device device = None)"))
-
-
 def legacy_new(dtype, args, kwargs=None):
     """torch.Tensor(...) and torch.FloatTensor(...): no arguments (an empty tensor), sizes (uninitialised in
     PyTorch, zeros here), a torch.Size, a sequence of data, or a tensor of the type (an alias of it)."""
-    if kwargs and set(kwargs) != {"device"}:
-        raise _LEGACY_NEW.error(args, kwargs)
     device = (kwargs or {}).get("device")
     first = args[0] if args else None
     if len(args) == 1 and isinstance(first, Tensor) and dtype in (None, first._dtype):  # torch.Tensor takes any
@@ -395,14 +386,14 @@ def legacy_new(dtype, args, kwargs=None):
     raise TypeError(f"new(): invalid data type '{type(first).__name__}'")
 
 
-Tensor._legacy_new = staticmethod(legacy_new)
+Tensor._legacy_new = staticmethod(legacy_new)  # refgrad/_ops.py puts PyTorch's parser in front
 
 
 class _TensorType(type):
     """The metaclass of torch.FloatTensor and friends: calling one makes a tensor of its dtype, isinstance asks
     for a CPU tensor of it."""
     def __call__(cls, *args, **kwargs):
-        return legacy_new(cls.dtype, args, kwargs)
+        return Tensor._legacy_new(cls.dtype, args, kwargs)
 
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj._dtype is cls.dtype and obj._device.type == "cpu"

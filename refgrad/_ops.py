@@ -597,8 +597,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     size = input._data.shape[dim] if input._data.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
-    order = kernels.sort_indices(input._data, dim, descending=largest)
-    indices = order if not input._data.ndim else np.take(order, np.arange(k), axis=dim)
+    indices = kernels.topk_indices(input._data, dim, k, largest, sorted)
     return _selected("topk", D.TOPK, input, dim, True, indices)
 
 
@@ -639,6 +638,24 @@ def set_default_device(device):
         if error is not None:
             raise error
     _device.set_default_device(device)
+
+
+# --------------------------------------------------------------------------- the legacy constructor's parser
+# torch.Tensor(...)'s signatures, for a call that fits none (torch.Tensor([1], requires_grad=True))
+_LEGACY_NEW = Parser("new", ("(*, torch.device device = None)", "(torch.Storage storage)", "(Tensor other)",
+                             "(tuple of ints size, *, torch.device device = None)",
+                             "(object data, *, torch.device device = None)"))
+
+
+def _parsed_legacy_new(make):
+    def legacy_new(dtype, args, kwargs=None):
+        if kwargs and set(kwargs) != {"device"}:
+            raise _LEGACY_NEW.error(args, kwargs)
+        return make(dtype, args, kwargs)
+    return staticmethod(legacy_new)
+
+
+Tensor._legacy_new = _parsed_legacy_new(Tensor._legacy_new)
 
 
 # --------------------------------------------------------------------------- Tensor.new_*: factories of self's dtype and device

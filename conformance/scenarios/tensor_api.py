@@ -3,9 +3,9 @@ mode) with their gradients, the legacy constructors (torch.Tensor(...), torch.Fl
 factories, nbytes/itemsize, swapaxes, closeness (allclose, isclose) and logical_not/xor, torch.tensor of a list
 of tensors, and arange's values as PyTorch's CPU kernel rounds them.
 
-Ties: sort is stable on CPU (descending too) and NaN sorts above every number; topk, kthvalue and median pick
-among equal values by PyTorch's quickselect, which refgrad does not emulate, so their inputs here have no ties
-(mode's has ties by design: the index is the last of the mode's positions)."""
+Ties: sort is stable on CPU (descending too) and NaN sorts above every number; among equal values topk picks as
+libstdc++'s nth_element/sort/partial_sort leave them, kthvalue as ATen's quickselect, median.dim in a stable
+order, mode as libstdc++'s std::sort (selections_with_ties)."""
 from . import scenario
 
 FLOATS = ("float32", "float64")
@@ -49,6 +49,27 @@ def selections_without_ties(torch, rec):
     rec("zero_d", [_pairs(torch.topk(rec.constant(2.0), 1)), _pairs(torch.kthvalue(rec.constant(2.0), 1)),
                    _pairs(torch.median(rec.constant(2.0), 0)), _pairs(torch.mode(rec.constant(2.0)))])
     rec("return_type_names", [torch.return_types.sort.__name__, torch.return_types.topk.__name__])
+
+
+@scenario(dtypes=("float32",))
+def selections_with_ties(torch, rec):
+    """Which of equal values topk (both of PyTorch's algorithms, sorted or not), kthvalue, median and mode pick,
+    with NaN among them, on rows long enough for std::sort's introsort (over 16) and topk's partial sort
+    (k * 64 <= size)."""
+    values = [float((i * 7 + i // 5) % 4) for i in range(150)]
+    values[20] = values[97] = NAN
+    rows = rec.constant([values, values[::-1]])
+    for k in (1, 2, 40, 149):
+        for largest in (True, False):
+            rec(f"topk_{k}_{largest}", _pairs(torch.topk(rows, k, largest=largest)))
+            rec(f"topk_{k}_{largest}_unsorted", _pairs(torch.topk(rows, k, largest=largest, sorted=False)))
+    for k in (1, 37, 75, 148, 150):
+        rec(f"kthvalue_{k}", _pairs(torch.kthvalue(rows, k)))
+    short = rec.constant([[2.0, 1.0, 2.0, 1.0, 3.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 5.0]])
+    rec("kthvalue_short", [_pairs(torch.kthvalue(short, k)) for k in range(1, 8)])
+    rec("median", [_pairs(torch.median(short, 1)), _pairs(torch.median(rows[:, 30:90], 1))])
+    rec("mode", [_pairs(torch.mode(short)), _pairs(torch.mode(rows)), _pairs(torch.mode(rows[:, :17], 1)),
+                 _pairs(torch.mode(rows[:, 21:90]))])
 
 
 @scenario(dtypes=FLOATS)
