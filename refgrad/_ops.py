@@ -658,7 +658,7 @@ def _parsed_legacy_new(make):
 Tensor._legacy_new = _parsed_legacy_new(Tensor._legacy_new)
 
 
-# --------------------------------------------------------------------------- Tensor.new_*: factories of self's dtype and device
+# --------------------------------------------------------------------------- Tensor.new_*: self's dtype and device
 def _new_options(self, dtype, device):
     return {"dtype": dtype or self._dtype, "device": self._device if device is None else device}
 
@@ -667,8 +667,8 @@ def _new_options(self, dtype, device):
 def _new_tensor_method(self, data, *, dtype=None, device=None, requires_grad=False):
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
-                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
-                      UserWarning, stacklevel=2)
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
         data = data.detach().clone()
         return data.to(**_new_options(self, dtype, device)).requires_grad_(requires_grad)
     if data is None:  # read as a number of the given dtype
@@ -2267,8 +2267,25 @@ def _index_tensor(items):
     return new_tensor(items, dtype=dt.bool_ if is_mask else dt.int64)
 
 
+def _byte_masks(index):
+    """uint8 index tensors read as bool masks, each with PyTorch's deprecation warning (reading only: writing
+    through one is refused by kernels refgrad does not have)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(isinstance(i, Tensor) and i._dtype is dt.uint8 for i in items):
+        return index
+    masks = []
+    for item in items:
+        if isinstance(item, Tensor) and item._dtype is dt.uint8:
+            if item._data.ndim:  # (a 0-d one is read as a bool without a word)
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                              "instead.", UserWarning, stacklevel=4)
+            item = Tensor._make(item._data.astype(bool), dt.bool_, item._device)
+        masks.append(item)
+    return tuple(masks) if isinstance(index, tuple) else masks[0]
+
+
 def getitem(self, index):
-    index = _python_index(index)
+    index = _byte_masks(_python_index(index))
     if isinstance(index, Tensor) and index._data.ndim == 0 and index._dtype not in (dt.bool_,) and \
             not index._dtype.is_floating_point:
         index = int(index._data)
@@ -2752,6 +2769,15 @@ def _bitwise_args(rule):
 bitwise_and_ = _inplace("bitwise_and_", _bitwise_args(D.BITWISE_AND))
 bitwise_or_ = _inplace("bitwise_or_", _bitwise_args(D.BITWISE_OR))
 bitwise_xor_ = _inplace("bitwise_xor_", _bitwise_args(D.BITWISE_XOR))
+
+
+def _logical_args(rule):
+    return lambda self, other: (rule, (_tensor_arg(rule.name + "_", 1, "other", other),), {})
+
+
+logical_and_ = _inplace("logical_and_", _logical_args(D.LOGICAL_AND))
+logical_or_ = _inplace("logical_or_", _logical_args(D.LOGICAL_OR))
+logical_xor_ = _inplace("logical_xor_", _logical_args(D.LOGICAL_XOR))
 
 
 def _fill_random(name, sampler):

@@ -165,7 +165,7 @@ def new_factories_and_sizes(torch, rec):
 @scenario(dtypes=("float32",))
 def closeness_and_logical(torch, rec):
     """allclose and isclose (tolerances, NaN and infinities, integers, dtypes that differ), logical_not and
-    logical_xor."""
+    logical_xor, the in-place logical_and_/or_/xor_."""
     a, b = torch.tensor([1.0, float("inf"), NAN, 2.0, -1.0]), torch.tensor([1.00001, float("inf"), NAN, 3.0, -1.1])
     rec("isclose", [torch.isclose(a, b), torch.isclose(a, b, equal_nan=True), a.isclose(b, atol=0.2),
                     torch.isclose(a, b, rtol=0.1, atol=0.0), torch.isclose(torch.tensor([1, 2]), torch.tensor([1, 3]))])
@@ -179,6 +179,11 @@ def closeness_and_logical(torch, rec):
                         torch.tensor([True, False]).logical_not(), torch.tensor([0, 3]).logical_not_()])
     rec("logical_xor", [torch.logical_xor(torch.tensor([0, 3]), torch.tensor([1.0, 0.0])),
                         torch.tensor([True, False]).logical_xor(torch.tensor([True, True]))])
+    rec("in_place", [torch.tensor([True, False]).logical_and_(torch.tensor([True, True])),
+                     torch.tensor([1.0, 0.0]).logical_or_(torch.tensor([0.0, 0.0])),
+                     torch.tensor([1, 0]).logical_xor_(torch.tensor([1, 1]))])
+    rec.raises("in_place_number", lambda: torch.tensor([1.0, 0.0]).logical_and_(1))
+    rec.raises("in_place_broadcast", lambda: torch.tensor([1.0, 0.0]).logical_and_(torch.tensor([[0.0, 0.0]])))
 
 
 @scenario(dtypes=("float32",))
@@ -259,7 +264,7 @@ def numpy_argument_names(torch, rec):
 def python_sequences_as_indices(torch, rec):
     """Indexing with Python sequences as PyTorch reads them: a range or a list of numbers is an index tensor (floats
     truncated), a tuple inside the index too; a list holding a tensor, a list, a slice, None or `...` is a tuple,
-    with a deprecation warning. Reading and writing."""
+    with a deprecation warning; a uint8 tensor is a bool mask (deprecated too). Reading and writing."""
     x = rec.tensor(2, 3, requires_grad=True)
     indices = {
         "range": range(1), "range_all": range(0, 2), "range_in_tuple": (slice(None), range(0, 3, 2)),
@@ -271,6 +276,11 @@ def python_sequences_as_indices(torch, rec):
     for name, index in indices.items():
         rec.raises(name, lambda: x[index])
     rec.raises("range_out_of_bounds", lambda: x[range(5)])
+    byte = torch.tensor([1, 0], dtype=torch.uint8)
+    rec.raises("byte_mask", lambda: x[byte])  # a bool mask, with a deprecation warning
+    rec.raises("byte_mask_2d", lambda: x[torch.tensor([[1, 0, 1], [0, 0, 1]], dtype=torch.uint8)])
+    rec.raises("byte_mask_and_slice", lambda: x[byte, 1:])
+    rec.raises("byte_0d", lambda: x[torch.tensor(1, dtype=torch.uint8)])
     y = x.detach().clone()
     y[range(1)] = 7.0
     y[[[0], [1]]] = 9.0
