@@ -182,6 +182,11 @@ def closeness_and_logical(torch, rec):
     rec("in_place", [torch.tensor([True, False]).logical_and_(torch.tensor([True, True])),
                      torch.tensor([1.0, 0.0]).logical_or_(torch.tensor([0.0, 0.0])),
                      torch.tensor([1, 0]).logical_xor_(torch.tensor([1, 1]))])
+    # no autograd kernel: a leaf that requires grad (or a view of one) is written without autograd's check
+    leaf = torch.tensor([1.0, 0.0], requires_grad=True)
+    rec.raises("in_place_on_leaf", lambda: [leaf.logical_and_(torch.tensor([0.0, 1.0])), leaf.is_leaf, leaf._version])
+    rec.raises("in_place_on_view_of_leaf", lambda: torch.tensor([1.0, 0.0], requires_grad=True)[:1].logical_not_())
+    rec.raises("in_place_on_result", lambda: (leaf * 2).logical_xor_(torch.tensor([1.0, 1.0])))
     rec.raises("in_place_number", lambda: torch.tensor([1.0, 0.0]).logical_and_(1))
     rec.raises("in_place_broadcast", lambda: torch.tensor([1.0, 0.0]).logical_and_(torch.tensor([[0.0, 0.0]])))
 
