@@ -2771,13 +2771,8 @@ bitwise_or_ = _inplace("bitwise_or_", _bitwise_args(D.BITWISE_OR))
 bitwise_xor_ = _inplace("bitwise_xor_", _bitwise_args(D.BITWISE_XOR))
 
 
-def _logical_args(rule):
+def _binary_args(rule):
     return lambda self, other: (rule, (_tensor_arg(rule.name + "_", 1, "other", other),), {})
-
-
-logical_and_ = _inplace("logical_and_", _logical_args(D.LOGICAL_AND))
-logical_or_ = _inplace("logical_or_", _logical_args(D.LOGICAL_OR))
-logical_xor_ = _inplace("logical_xor_", _logical_args(D.LOGICAL_XOR))
 
 
 def _fill_random(name, sampler):
@@ -2859,7 +2854,7 @@ for _rule in D.TABLE.values():
         _fn = globals()[_rule.name] = _generated(_rule)  # as if defined in this module
         public("function" in _rule.api, "method" in _rule.api)(_fn)
         if "inplace" in _rule.api:
-            _inplace(_rule.name + "_", _unary_args(_rule))
+            _inplace(_rule.name + "_", (_unary_args if len(_rule.inputs) == 1 else _binary_args)(_rule))
 
 # Other spellings of the same op, wherever the op appears (refgrad.<name> and/or Tensor.<name>).
 ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "negative": "neg", "absolute": "abs",

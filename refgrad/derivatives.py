@@ -356,10 +356,10 @@ FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
 
 
 # ------------------------------------------------------------------- comparisons (never differentiable)
-def _compare(key, fn):
+def _compare(key, fn, api="function method"):
     """A comparison: never differentiable, bool out. (`x == 2` runs here too: a Python number joins as a
     wrapped operand, as in the Tensor overload.)"""
-    return entry(key, None, fn, ("self", "other"), {}, dtype="bool", api="function method", layout="iterator",
+    return entry(key, None, fn, ("self", "other"), {}, dtype="bool", api=api, layout="iterator",
                  kernel_writes=int(key.startswith("logical")))  # logical_and's kernel writes through its out=
 
 
@@ -369,9 +369,9 @@ LT = _compare("lt.Tensor", np.less)
 LE = _compare("le.Tensor", np.less_equal)
 GT = _compare("gt.Tensor", np.greater)
 GE = _compare("ge.Tensor", np.greater_equal)
-LOGICAL_AND = _compare("logical_and", np.logical_and)
-LOGICAL_OR = _compare("logical_or", np.logical_or)
-LOGICAL_XOR = _compare("logical_xor", np.logical_xor)
+LOGICAL_AND = _compare("logical_and", np.logical_and, api="function method inplace")
+LOGICAL_OR = _compare("logical_or", np.logical_or, api="function method inplace")
+LOGICAL_XOR = _compare("logical_xor", np.logical_xor, api="function method inplace")
 LOGICAL_NOT = entry("logical_not", None, np.logical_not, ("self",), {}, dtype="bool", api="function method inplace",
                     kernel_writes=1)  # its kernel writes through logical_not.out
 BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_and),
