@@ -552,7 +552,7 @@ min = public()(_extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: EXPORTS
 
 
 # --------------------------------------------------------------------------- sorting and selection
-def _selected(name, rule, input, dim, keepdim, indices, **params):
+def _selected(name, rule, input, dim, keepdim, indices):
     """torch.return_types.<name>(values, indices): the indices computed here, the values by the table entry."""
     indices = Tensor._make(np.array(indices, np.int64, order="C"), dt.int64, input._device)
     values = call(rule, (input,), {"dim": dim, "keepdim": keepdim, "indices": indices})
@@ -566,14 +566,8 @@ def _selection_dim(name, input, dim, nonempty=True):
     return dim
 
 
-def _refuses_complex(input, message):
-    if input.dtype.is_complex:
-        raise RuntimeError(message)
-
-
 @public()
 def sort(input, dim=-1, descending=False, *, stable=None):
-    _refuses_complex(input, " Sort does not support complex dtypes on CPU")
     dim = _reduce_dim(input, dim)
     indices = kernels.sort_indices(input._data, dim, descending)
     return _selected("sort", D.SORT if stable is None else D.SORT_STABLE, input, dim, True, indices)
