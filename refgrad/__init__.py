@@ -17,7 +17,7 @@ from . import autograd
 from . import _dtype
 from ._dtype import (bool_ as bool, float16, float32, float64, int8, int16, int32, int64, uint8, dtype,
                      get_default_dtype, set_default_dtype, promote_types)
-from ._device import device
+from ._device import device, get_default_device
 from ._layout import memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d
 from ._tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
@@ -27,12 +27,13 @@ from ._creation import (tensor, as_tensor, from_numpy, arange, zeros, ones, full
                         ones_like, full_like, empty_like, rand, randn, rand_like, randn_like, randint, normal,
                         manual_seed, seed, initial_seed, randperm, Generator, default_generator)
 from ._ops import EXPORTS as _EXPORTS, parsed as _parsed, exactly_one_argument as _exactly_one_argument
-from . import return_types
+from . import return_types, _creation
 from ._printing import set_printoptions
 from . import cuda, linalg, nn, optim, func, utils
 from .autograd import functional as _functional  # sets autograd.functional; it needs the ops above
 
 globals().update(_EXPORTS)
+globals().update(_creation.LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ...
 vmap = func.vmap  # torch.vmap is torch.func.vmap
 float, double, half = float32, float64, float16
 long, int, short = int64, int32, int16

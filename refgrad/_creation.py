@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._args import int_list
-from ._device import canonical
+from ._device import CPU, canonical, or_default
 from ._fp import quiet, quietly
 from ._layout import check_memory_format, contiguous_format, copy_as, preserve_format, preserved
 from ._scalars import check_fill_value, converted, scalar_into
@@ -23,7 +23,7 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "arange", "zeros", "ones", "full
 
 def _finish(data, dtype, device, requires_grad, message="Only Tensors of floating point and complex dtype can "
                                                          "require gradients"):
-    t = Tensor._make(data, dtype, canonical(device))
+    t = Tensor._make(data, dtype, or_default(device))
     if requires_grad:
         if not dtype.is_floating_point:
             raise RuntimeError(message)
@@ -32,15 +32,16 @@ def _finish(data, dtype, device, requires_grad, message="Only Tensors of floatin
 
 
 def _infer_dtype(data):
-    """The dtype torch.tensor infers for nested Python data."""
-    kind = -1
+    """The dtype torch.tensor infers for nested Python data: Python numbers by kind (bool, int64, the default
+    float), a tensor by its dtype, all promoted together."""
+    kind, tensor_dtype = -1, None
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, Tensor):
-            kind = max(kind, item._dtype._category)
+            tensor_dtype = item._dtype if tensor_dtype is None else dt.promote_types(tensor_dtype, item._dtype)
         elif isinstance(item, (bool, np.bool_)):
             kind = max(kind, 0)
         elif isinstance(item, (int, np.integer)):
@@ -51,29 +52,42 @@ def _infer_dtype(data):
             raise RuntimeError("Could not infer dtype of NoneType")
         else:
             raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
-    if kind < 0:  # no elements at all
-        return dt.get_default_dtype()
-    return (dt.bool_, dt.int64, dt.get_default_dtype())[kind]
+    if kind < 0:  # no numbers: the tensors' dtype, or the default for no elements at all
+        return tensor_dtype or dt.get_default_dtype()
+    number_dtype = (dt.bool_, dt.int64, dt.get_default_dtype())[kind]
+    return number_dtype if tensor_dtype is None else dt.promote_types(tensor_dtype, number_dtype)
 
 
 def _check_ragged(data, depth=0):
     if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple)):
         n = len(data[0])
         for item in data:
-            if not isinstance(item, (list, tuple)) or len(item) != n:
-                got = len(item) if isinstance(item, (list, tuple)) else type(item).__name__
+            if not isinstance(item, (list, tuple, Tensor)) or len(item) != n:
+                got = len(item) if isinstance(item, (list, tuple, Tensor)) else type(item).__name__
                 raise ValueError(f"expected sequence of length {n} at dim {depth + 1} (got {got})")
             _check_ragged(item, depth + 1)
 
 
-def _unwrap(data):
+def _unwrap(data, dtype):
+    """Nested data as NumPy can take it. As in PyTorch, the first element of each level says whether the level is a
+    sequence: a tensor there is a scalar (its one element, read as Python reads a tensor), while a tensor at a level
+    of lists is a sequence of its elements."""
     if isinstance(data, Tensor):
-        if data._data.ndim == 0:
-            data._warn_if_requires_grad()  # PyTorch reads each 0-d element as a scalar
-        return data._data
+        return _scalar_element(data, dtype)
     if isinstance(data, (list, tuple)):
-        return [_unwrap(d) for d in data]
+        if data and isinstance(data[0], (list, tuple)):
+            return [_unwrap(list(d) if isinstance(d, Tensor) else d, dtype) for d in data]
+        return [_unwrap(d, dtype) for d in data]
     return data
+
+
+def _scalar_element(t, dtype):
+    if t._data.size != 1:
+        if dtype.is_floating_point:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+    t._warn_if_requires_grad()
+    return t._data.reshape(())
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -94,7 +108,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     else:
         _check_ragged(data)
         src_dtype = _infer_dtype(data)
-        arr = np.array(_unwrap(data))
+        arr = np.array(_unwrap(data, dtype or src_dtype))
     dtype = dtype or src_dtype
     with quiet():  # 1e30 as half is inf, silently, as in PyTorch
         data = np.array(converted(arr, dtype.np))
@@ -116,7 +130,7 @@ def as_tensor(data, dtype=None, device=None):
 def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    return _finish(array, dt.from_numpy_dtype(array.dtype), None, False)
+    return _finish(array, dt.from_numpy_dtype(array.dtype), CPU, False)
 
 
 def _size(fn, size):
@@ -221,9 +235,47 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
                        for v in (start, end, step))
         dtype = dt.get_default_dtype() if is_float else dt.int64
     n = int(np.ceil((float(end) - float(start)) / float(step)))
-    data = (start + np.arange(n, dtype=np.float64) * step) if dtype.is_floating_point else \
-        np.arange(start, end, step)
+    if dtype in _ARANGE_LANES:
+        data = _arange_as_vectorized(float(start), float(step), n, dtype)
+    elif dtype.is_floating_point:
+        data = start + np.arange(n, dtype=np.float64) * step
+    else:
+        data = np.arange(start, end, step)
     return _finish(data.astype(dtype.np), dtype, device, requires_grad)
+
+
+_ARANGE_LANES = {dt.float32: 8, dt.float64: 4}  # elements in one of the 256-bit vectors of PyTorch's CPU kernel
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-add of PyTorch's compiled kernels (an exact product by
+    Dekker's splitting, an exact sum by Knuth's two-sum; exact but for rare double roundings)."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64))
+    product = a * b
+    split_a, split_b = a * 134217729.0, b * 134217729.0  # 2**27 + 1
+    a_hi = split_a - (split_a - a)
+    b_hi = split_b - (split_b - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    product_error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    total = product + c
+    virtual = total - product
+    sum_error = (product - (total - virtual)) + (c - virtual)
+    return total + (product_error + sum_error)
+
+
+@quietly
+def _arange_as_vectorized(start, step, n, dtype):
+    """PyTorch's CPU arange, in its order of rounding: the kernel takes two vectors of `lanes` elements at a time,
+    each from a base `start + step * idx` (fused, in double, then in the dtype) plus `i * step` for its lane i
+    (fused, in double); the elements after the last pair of vectors are `start + step * idx`, fused, in double."""
+    lanes = _ARANGE_LANES[dtype]
+    idx = np.arange(n, dtype=np.float64)
+    data = _fma(step, idx, start)
+    vectorized = n // (2 * lanes) * (2 * lanes)
+    lane = np.arange(vectorized) % lanes
+    base = _fma(step, idx[:vectorized] - lane, start).astype(dtype.np).astype(np.float64)
+    data[:vectorized] = _fma(lane, step, base)
+    return data
 
 
 @quietly  # an infinite end gives inf and nan silently
@@ -350,3 +402,45 @@ def normal(mean, std, size=None, *, dtype=None, device=None, requires_grad=False
     dtype = dtype or (like._dtype if like is not None else dt.get_default_dtype())
     device = device or (like._device if like is not None else None)
     return _random("normal", lambda sh: _numbers(generator).normal(m, s, sh), (shape,), dtype, device, requires_grad)
+
+
+# --------------------------------------------------------------------------- legacy constructors
+def legacy_new(dtype, args, kwargs=None):
+    """torch.Tensor(...) and torch.FloatTensor(...): no arguments (an empty tensor), sizes (uninitialised in
+    PyTorch, zeros here), a torch.Size, a sequence of data, or a tensor of the type (an alias of it)."""
+    device = (kwargs or {}).get("device")
+    first = args[0] if args else None
+    if len(args) == 1 and isinstance(first, Tensor) and dtype in (None, first._dtype):  # torch.Tensor takes any
+        return first[...]  # an alias (AliasBackward0)
+    dtype = dtype or dt.get_default_dtype()
+    if not args:
+        return empty(0, dtype=dtype, device=device)
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args) or \
+            len(args) == 1 and type(first).__name__ == "Size":
+        return empty(*args, dtype=dtype, device=device)
+    if len(args) == 1 and isinstance(first, (list, tuple, np.ndarray)):
+        return tensor(first, dtype=dtype, device=device)
+    if len(args) == 1 and isinstance(first, (float, complex, bool)):
+        raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+    raise TypeError(f"new(): invalid data type '{type(first).__name__}'")
+
+
+Tensor._legacy_new = staticmethod(legacy_new)  # refgrad/_ops.py puts PyTorch's parser in front
+
+
+class _TensorType(type):
+    """The metaclass of torch.FloatTensor and friends: calling one makes a tensor of its dtype, isinstance asks
+    for a CPU tensor of it."""
+    def __call__(cls, *args, **kwargs):
+        return Tensor._legacy_new(cls.dtype, args, kwargs)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._dtype is cls.dtype and obj._device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+_TensorType.__name__ = _TensorType.__qualname__ = "tensortype"
+_TensorType.__module__ = "torch"
+LEGACY_TYPES = {d._legacy: _TensorType(d._legacy, (), {"dtype": d, "__module__": "torch"}) for d in dt.ALL}

@@ -5,7 +5,7 @@ tensor so that placement rules (gradients live on their tensor's device, mixing 
 error) behave as in PyTorch.
 """
 
-__all__ = ["device"]
+__all__ = ["device", "set_default_device", "get_default_device"]
 
 _KNOWN_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
                 "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
@@ -71,3 +71,19 @@ def canonical(dev):
     if dev.index is None:
         return device(dev.type, 0)
     return dev
+
+
+_default = [CPU]  # where factories (zeros, tensor, arange, ...) put a tensor given no device
+
+
+def set_default_device(dev):
+    _default[0] = CPU if dev is None else canonical(dev)
+
+
+def get_default_device():
+    return _default[0]
+
+
+def or_default(dev):
+    """A factory's device: the one given, else the default (set_default_device)."""
+    return canonical(dev) if dev is not None else _default[0]

@@ -489,6 +489,11 @@ def _write_changed_elements(dst, src):
     np.copyto(dst, new, where=new.view(bits) != dst.view(bits))
 
 
+# Ops PyTorch registers without an autograd kernel (CompositeExplicitAutograd, never differentiable): their in-place
+# forms write into a leaf that requires grad without autograd's check.
+_NO_AUTOGRAD_KERNEL = frozenset({"logical_and", "logical_or", "logical_xor", "logical_not"})
+
+
 def call_inplace(rule, self, operands, params):
     """Runs `rule` on (self, *operands) and writes the result into self.
 
@@ -498,7 +503,8 @@ def call_inplace(rule, self, operands, params):
     """
     all_ops = (self,) + tuple(operands)
     requires_grad = needs_history(rule, all_ops, params)
-    check_inplace(self, requires_grad)
+    if rule.key not in _NO_AUTOGRAD_KERNEL:
+        check_inplace(self, requires_grad)
     check_mutable(self, rule.key)
     grad = _state.enabled and rule.differentiable and requires_grad and _records_into(rule, self)
     keeps_original = grad and _saves_original_self(rule, all_ops)

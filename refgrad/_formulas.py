@@ -278,6 +278,16 @@ def value_selecting_backward(grad, self_shape, dim, keepdim, indices):
     return ops.zeros(self_shape, dtype=grad.dtype, device=grad.device).scatter(dim, indices, grad)
 
 
+def selected_tangent(self_t, dim, keepdim, indices):
+    """Tangent of sort/topk/kthvalue/median.dim/mode: the input's tangent at the selected indices (PyTorch's
+    gather_with_keepdimed_indices)."""
+    if self_t.dim() == 0:
+        return self_t.clone()
+    index = indices if keepdim else indices.unsqueeze(dim)
+    out = self_t.gather(dim, index)
+    return out if keepdim else out.squeeze(dim)
+
+
 def restore_reduced_dims(t, dims, ndim, keepdim):
     """A reduced tensor viewed with its reduced dims back as size 1 (PyTorch's restore_reduced_dims: a view)."""
     if keepdim:

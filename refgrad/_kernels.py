@@ -1506,3 +1506,265 @@ def adaptive_avg_pool2d_backward(g, shape):
         for j, (w0, w1) in enumerate(cols):
             out[..., h0:h1, w0:w1] += (g[..., i, j] / g.dtype.type((h1 - h0) * (w1 - w0)))[..., None, None]
     return out
+
+
+# --------------------------------------------------------------------------- sorting and selection
+def sort_indices(a, dim, descending=False):
+    """PyTorch's CPU sort: stable, NaN above every number; descending keeps equal elements in their order
+    (a stable ascending sort of the flipped input, flipped back)."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    if not descending:
+        return np.argsort(a, axis=dim, kind="stable").astype(np.int64)
+    n = a.shape[dim]
+    flipped = np.argsort(np.flip(a, dim), axis=dim, kind="stable")
+    return np.flip(n - 1 - flipped, dim).astype(np.int64)
+
+
+def kth_indices(a, dim, k, keepdim):
+    """kthvalue's index of the k-th smallest element (from 1) along dim, NaN counted largest: PyTorch's CPU
+    quickselect (its choice among equal values); a row without repeated values needs only a sort."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    picked = np.take(sort_indices(a, dim), [k - 1], axis=dim)
+    moved = np.moveaxis(a, dim, -1).reshape(-1, a.shape[dim])
+    flat = np.moveaxis(picked, dim, -1).reshape(-1)
+    for r, row in enumerate(moved):
+        if len(np.unique(row)) < len(row) or np.isnan(row).sum() > 1:
+            flat[r] = _quick_select(row.tolist(), k - 1)
+    picked = np.moveaxis(flat.reshape(np.moveaxis(picked, dim, -1).shape), -1, dim)
+    return picked if keepdim else np.squeeze(picked, dim)
+
+
+def _above_or_nan(x, y):
+    return (x != x and y == y) or x > y
+
+
+def _quick_select(values, k):
+    """ATen's quick_select_template (SortingUtils.h): median-of-three pivots, Hoare partitioning; the index of
+    the k-th smallest (from 0) it leaves at position k."""
+    arr, ind = values, list(range(len(values)))
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        ind[i], ind[j] = ind[j], ind[i]
+    low, high = 0, len(arr) - 1
+    while high > low:
+        if high == low + 1:
+            if _above_or_nan(arr[low], arr[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)
+        for i, j in ((low + 1, high), (low, high), (low + 1, low)):
+            if _above_or_nan(arr[i], arr[j]):
+                swap(i, j)
+        i, j, pivot = low + 1, high, arr[low]
+        while True:
+            i += 1
+            while _above_or_nan(pivot, arr[i]):
+                i += 1
+            j -= 1
+            while _above_or_nan(arr[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return ind[k]
+
+
+def median_indices(a, dim, keepdim):
+    """median along dim: the lower median, or the first NaN where there is one. PyTorch's nth_element breaks ties
+    by index, so the median is the one in a stable sort's order."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    idx = np.take(sort_indices(a, dim), [(a.shape[dim] - 1) // 2], axis=dim)
+    if a.dtype.kind in "fc":
+        nan = np.isnan(a)
+        idx = np.where(nan.any(axis=dim, keepdims=True), np.argmax(nan, axis=dim, keepdims=True), idx)
+    return idx if keepdim else np.squeeze(idx, dim)
+
+
+def mode_indices(a, dim, keepdim):
+    """mode along dim: PyTorch's CPU kernel sorts (value, index) pairs by value with std::sort, then takes the
+    last pair of the first longest run: the smallest of the most frequent values, at an index std::sort decides
+    (the last position for up to 16 elements, which it insertion-sorts)."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    moved = np.moveaxis(a, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    idx = np.array([_mode_index(row.tolist()) for row in rows], np.int64).reshape(moved.shape[:-1])
+    return np.expand_dims(idx, dim) if keepdim else idx
+
+
+def _mode_index(row):
+    pairs = _std_sort([(v, k) for k, v in enumerate(row)], lambda x, y: x[0] < y[0])
+    longest, run, index = 0, 0, 0
+    for i, (value, k) in enumerate(pairs):
+        run += 1
+        if i == len(pairs) - 1 or value != pairs[i + 1][0]:
+            if run > longest:
+                longest, index = run, k
+            run = 0
+    return index
+
+
+def _std_sort(a, less):
+    """libstdc++'s std::sort, in place: introsort (median-of-three pivots, unguarded partitions, a heap sort past
+    its depth limit) down to runs of 16, then one insertion sort."""
+    def introsort(first, last, depth):
+        while last - first > 16:
+            if depth == 0:
+                _partial_sort(a, first, last, last, less)
+                return
+            depth -= 1
+            cut = _partition_around_pivot(a, first, last, less)
+            introsort(cut, last, depth)
+            last = cut
+
+    def insert(i, first):
+        value, j = a[i], i
+        if first is not None and less(value, a[first]):
+            a[first + 1:i + 1] = a[first:i]
+            a[first] = value
+            return
+        while less(value, a[j - 1]):
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = value
+
+    n = len(a)
+    if n > 1:
+        introsort(0, n, 2 * (n.bit_length() - 1))
+        for i in range(1, n):
+            insert(i, 0 if i < 16 else None)  # the first 16 guarded, the rest unguarded
+    return a
+
+
+def _partition_around_pivot(a, first, last, less):
+    """libstdc++'s __unguarded_partition_pivot: the median of a[first + 1], the middle and the last moved to
+    first, then a[first + 1:last] partitioned around it; returns the cut."""
+    x, y, z = first + 1, first + (last - first) // 2, last - 1
+    if less(a[x], a[y]):
+        pick = y if less(a[y], a[z]) else z if less(a[x], a[z]) else x
+    else:
+        pick = x if less(a[x], a[z]) else z if less(a[y], a[z]) else y
+    a[first], a[pick] = a[pick], a[first]
+    low, high = first + 1, last
+    while True:
+        while less(a[low], a[first]):
+            low += 1
+        high -= 1
+        while less(a[first], a[high]):
+            high -= 1
+        if not low < high:
+            return low
+        a[low], a[high] = a[high], a[low]
+        low += 1
+
+
+def _adjust_heap(a, first, hole, length, value, less):
+    """libstdc++'s __adjust_heap (the hole sifted down to a leaf, then value pushed up from there)."""
+    top, child = hole, hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if less(a[first + child], a[first + child - 1]):
+            child -= 1
+        a[first + hole] = a[first + child]
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        a[first + hole] = a[first + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and less(a[first + parent], value):
+        a[first + hole] = a[first + parent]
+        hole, parent = parent, (parent - 1) // 2
+    a[first + hole] = value
+
+
+def _heap_select(a, first, middle, last, less):
+    """libstdc++'s __heap_select: a heap of a[first:middle] keeps the smallest of all (by less)."""
+    length = middle - first
+    for parent in range((length - 2) // 2, -1, -1) if length > 1 else ():
+        _adjust_heap(a, first, parent, length, a[first + parent], less)
+    for i in range(middle, last):
+        if less(a[i], a[first]):
+            value, a[i] = a[i], a[first]
+            _adjust_heap(a, first, 0, length, value, less)
+
+
+def _partial_sort(a, first, middle, last, less):
+    """libstdc++'s std::partial_sort: heap select, then sort_heap."""
+    _heap_select(a, first, middle, last, less)
+    for end in range(middle - 1, first, -1):
+        value, a[end] = a[end], a[first]
+        _adjust_heap(a, first, 0, end - first, value, less)
+
+
+def _nth_element(a, nth, less):
+    """libstdc++'s std::nth_element (introselect: partitions, a heap select past its depth limit, an insertion
+    sort of the last three or fewer)."""
+    first, last = 0, len(a)
+    depth = 2 * (last.bit_length() - 1) if last else 0
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(a, first, nth + 1, last, less)
+            a[first], a[nth] = a[nth], a[first]
+            return
+        depth -= 1
+        cut = _partition_around_pivot(a, first, last, less)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    for i in range(first + 1, last):
+        value, j = a[i], i
+        while j > first and less(value, a[j - 1]):
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = value
+
+
+def _nan_first(x, y):
+    return (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0]
+
+
+def _nan_last(x, y):
+    return (x[0] == x[0] and y[0] != y[0]) or x[0] < y[0]
+
+
+def topk_indices(a, dim, k, largest, sorted):
+    """PyTorch's CPU topk (TopKImpl.h) along dim: (value, index) pairs, NaN the largest; std::partial_sort where
+    k * 64 <= the dim's size, else std::nth_element to k - 1 and (sorted) std::sort of the k - 1 before it."""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    less = _nan_first if largest else _nan_last
+    moved = np.moveaxis(a, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    out = np.empty((len(rows), k), np.int64)
+    for r, row in enumerate(rows):
+        pairs = [(v, j) for j, v in enumerate(row.tolist())]
+        if k and k * 64 <= len(pairs):
+            _partial_sort(pairs, 0, k, len(pairs), less)
+        elif k:
+            _nth_element(pairs, k - 1, less)
+            if sorted:
+                pairs[:k - 1] = _std_sort(pairs[:k - 1], less)
+        out[r] = [j for _, j in pairs[:k]]
+    return np.moveaxis(out.reshape(moved.shape[:-1] + (k,)), -1, dim)
+
+
+def take_selected(a, dim, keepdim, indices):
+    """The values at the indices (sort's, topk's, kthvalue's ...) along dim."""
+    idx = indices._data
+    if a.ndim == 0:
+        return a.copy()
+    if not keepdim:
+        idx = np.expand_dims(idx, dim)
+    values = np.take_along_axis(a, idx, dim)
+    return values if keepdim else np.squeeze(values, dim)

@@ -23,6 +23,8 @@ from . import derivatives as D
 from ._args import _is_int, element_error, int_list
 from ._creation import _rng, full_like_scalar
 from ._creation import eye, full_like, ones, ones_like, zeros, zeros_like, tensor as new_tensor  # noqa: F401  (ops of formulas)
+from ._creation import _filled as filled, full
+from . import _device
 from ._device import canonical
 from ._dispatch import (bump_version, call, call_inplace, check_inplace, autograd_prechecks,  # noqa: F401
                         check_mutable, needs_history, zero_tensor_like)
@@ -30,7 +32,7 @@ from ._einsum import einsum as _run_einsum
 from ._layout import check_memory_format, contiguous_format, is_contiguous_as, preserve_format, suggested_format
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
-from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
+from ._signatures import METHOD_SIGNATURES, SIGNATURES, Parser, rejected, type_name
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
 from ._warn import warn_once
@@ -63,7 +65,7 @@ _SHOWN_AS = {**_TENSOR_FIRST, "size_args": "size"}  # a parameter's name in PyTo
 _FIRST_TYPED = {"promote_types": ("type1", "torch.dtype", dt.dtype), "can_cast": ("from_", "torch.dtype", dt.dtype),
                 "eye": ("n", "int", (int, np.integer))}
 # PyTorch's functions written in Python (torch.functional): Python's own words for a bad call.
-_PYTHON_FUNCTIONS = {"norm", "einsum", "tensordot", "split"}
+_PYTHON_FUNCTIONS = {"norm", "einsum", "tensordot", "split", "set_default_device"}
 
 
 def parsed(fn, name):
@@ -82,9 +84,12 @@ def parsed(fn, name):
     accepted = _OPERAND if name in _NUMBER_FIRST else Tensor
 
     signatures = name in SIGNATURES
+    numpy_names = _numpy_names_of(params)
 
     @functools.wraps(fn)
     def parse(*args, **kwargs):
+        if numpy_names and kwargs:
+            kwargs = _renamed(kwargs, numpy_names)
         if signatures:
             error = rejected(name, args, kwargs)
             if error is not None:
@@ -97,7 +102,7 @@ def parsed(fn, name):
             raise _missing(name, params, args, kwargs)
         elif typed_first and args and (not isinstance(args[0], typed_first[2]) or isinstance(args[0], bool)):
             raise TypeError(f"{name}(): argument '{typed_first[0]}' (position 1) must be {typed_first[1]}, not "
-                            f"{type(args[0]).__name__}")
+                            f"{type_name(args[0])}")
         dtype = kwargs.get("dtype")
         if dtype is not None and type(dtype) is not dt.dtype and not (sizes_first and not _plain_sizes(args)):
             # (an overloaded function's parser said it above; bad sizes are named first, by fn)
@@ -114,6 +119,24 @@ def parsed(fn, name):
 
 
 _MISSING = object()
+
+# NumPy's names PyTorch's parser takes for its own (sum(x, axis=0, keepdims=True), add(x1=a, x2=b))
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input", "x2": "other"}
+
+
+def _numpy_names_of(params):
+    """The NumPy names a function takes, for those of its parameters PyTorch's parser gives them to."""
+    names = {p.name for p in params}
+    return {alias: own for alias, own in _NUMPY_NAMES.items() if own in names and alias not in names}
+
+
+def _renamed(kwargs, numpy_names):
+    """kwargs with NumPy's names put as PyTorch's (where PyTorch's is not given too: then the alias is an unknown
+    keyword, as in PyTorch)."""
+    if not builtins.any(k in numpy_names for k in kwargs):
+        return kwargs
+    return {numpy_names[k] if k in numpy_names and numpy_names[k] not in kwargs else k: v for k, v in kwargs.items()}
+
 
 
 def exactly_one_argument(fn, shown):
@@ -140,7 +163,7 @@ def _argument_error(name, params, args, kwargs, value):
         return _missing(name, params, args, kwargs)
     where = " (position 1)" if args else ""
     return TypeError(f"{name}(): argument '{_TENSOR_FIRST[params[0].name]}'{where} must be Tensor, not "
-                     f"{type(value).__name__}")
+                     f"{type_name(value)}")
 
 
 def _plain_sizes(args):
@@ -164,14 +187,14 @@ def _operand(name, position, argname, value):
     if isinstance(value, _OPERAND):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
-                    f"{type(value).__name__}")
+                    f"{type_name(value)}")
 
 
 def _tensor_arg(name, position, argname, value):
     if isinstance(value, Tensor):
         return value
     raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, not "
-                    f"{type(value).__name__}")
+                    f"{type_name(value)}")
 
 
 def _generated(rule):
@@ -526,6 +549,180 @@ def _arg_along(pick, a, dim, keepdim):
 
 max = public()(_extreme("max", D.MAX, D.MAX_DIM, np.argmax, lambda a, b: EXPORTS["maximum"](a, b)))
 min = public()(_extreme("min", D.MIN, D.MIN_DIM, np.argmin, lambda a, b: EXPORTS["minimum"](a, b)))
+
+
+# --------------------------------------------------------------------------- sorting and selection
+def _selected(name, rule, input, dim, keepdim, indices):
+    """torch.return_types.<name>(values, indices): the indices computed here, the values by the table entry."""
+    indices = Tensor._make(np.array(indices, np.int64, order="C"), dt.int64, input._device)
+    values = call(rule, (input,), {"dim": dim, "keepdim": keepdim, "indices": indices})
+    return return_type(name, values=values, indices=indices)
+
+
+def _selection_dim(name, input, dim, nonempty=True):
+    dim = _reduce_dim(input, dim)
+    if nonempty and input._data.ndim and input._data.shape[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    return dim
+
+
+@public()
+def sort(input, dim=-1, descending=False, *, stable=None):
+    dim = _reduce_dim(input, dim)
+    indices = kernels.sort_indices(input._data, dim, descending)
+    return _selected("sort", D.SORT if stable is None else D.SORT_STABLE, input, dim, True, indices)
+
+
+@public()
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    return sort(input, dim, descending, stable=stable).indices
+
+
+@public(method=False)
+def msort(input):
+    return sort(input, 0).values
+
+
+@public()
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    if input.dtype is dt.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    dim = _reduce_dim(input, dim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    indices = kernels.topk_indices(input._data, dim, k, largest, sorted)
+    return _selected("topk", D.TOPK, input, dim, True, indices)
+
+
+@public()
+def kthvalue(input, k, dim=-1, keepdim=False):
+    dim = _selection_dim("kthvalue", input, dim, nonempty=False)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    indices = kernels.kth_indices(input._data, dim, k, keepdim)
+    return _selected("kthvalue", D.KTHVALUE, input, dim, keepdim, indices)
+
+
+@public()
+def median(input, dim=None, keepdim=False):
+    if input.dtype is dt.bool_:
+        raise NotImplementedError('"median_cpu" not implemented for \'Bool\'')
+    if dim is None:
+        return call(D.MEDIAN, (input,), {})
+    dim = _selection_dim("median", input, dim)
+    return _selected("median", D.MEDIAN_DIM, input, dim, keepdim, kernels.median_indices(input._data, dim, keepdim))
+
+
+@public()
+def mode(input, dim=-1, keepdim=False):
+    dim = _selection_dim("mode", input, dim)
+    return _selected("mode", D.MODE, input, dim, keepdim, kernels.mode_indices(input._data, dim, keepdim))
+
+
+# --------------------------------------------------------------------------- the default device
+_DEVICE = Parser("device", ("(torch.device device)", "(str type, int index = -1)"))  # torch.device's parser
+
+
+@public(method=False)
+def set_default_device(device):
+    if device is not None:
+        error = _DEVICE.error((device,), {})
+        if error is not None:
+            raise error
+    _device.set_default_device(device)
+
+
+# --------------------------------------------------------------------------- the legacy constructor's parser
+# torch.Tensor(...)'s signatures, for a call that fits none (torch.Tensor([1], requires_grad=True))
+_LEGACY_NEW = Parser("new", ("(*, torch.device device = None)", "(torch.Storage storage)", "(Tensor other)",
+                             "(tuple of ints size, *, torch.device device = None)",
+                             "(object data, *, torch.device device = None)"))
+
+
+def _parsed_legacy_new(make):
+    def legacy_new(dtype, args, kwargs=None):
+        if kwargs and set(kwargs) != {"device"}:
+            raise _LEGACY_NEW.error(args, kwargs)
+        return make(dtype, args, kwargs)
+    return staticmethod(legacy_new)
+
+
+Tensor._legacy_new = _parsed_legacy_new(Tensor._legacy_new)
+
+
+# --------------------------------------------------------------------------- Tensor.new_*: self's dtype and device
+def _new_options(self, dtype, device):
+    return {"dtype": dtype or self._dtype, "device": self._device if device is None else device}
+
+
+@public(function=False, name="new_tensor")
+def _new_tensor_method(self, data, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+        data = data.detach().clone()
+        return data.to(**_new_options(self, dtype, device)).requires_grad_(requires_grad)
+    if data is None:  # read as a number of the given dtype
+        raise TypeError("must be real number, not NoneType")
+    return new_tensor(data, requires_grad=requires_grad, **_new_options(self, dtype, device))
+
+
+def _new_filled(name, value):
+    def method(self, size, *, dtype=None, device=None, requires_grad=False):  # the parser packs new_zeros(2, 3)
+        options = _new_options(self, dtype, device)
+        return filled(name, value, (size,), options["dtype"], options["device"], requires_grad)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+new_zeros = public(function=False)(_new_filled("new_zeros", 0))
+new_ones = public(function=False)(_new_filled("new_ones", 1))
+new_empty = public(function=False)(_new_filled("new_empty", 0))
+
+
+@public(function=False)
+def new_full(self, size, fill_value=None, *, dtype=None, device=None, requires_grad=False):
+    if not isinstance(size, (tuple, list)):  # PyTorch's parser names the size before a missing fill_value
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if fill_value is None:
+        raise TypeError('new_full() missing 1 required positional arguments: "fill_value"')
+    return full(size, fill_value, requires_grad=requires_grad, **_new_options(self, dtype, device))
+
+
+# --------------------------------------------------------------------------- closeness
+def _check_close_args(input, other, rtol, atol):
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{dt.SCALAR_NAME[input.dtype]} did not match {dt.SCALAR_NAME[other.dtype]}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value}")
+
+
+@public()
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, computed in the inputs' dtype (PyTorch's isclose), infinities
+    close only to themselves."""
+    _check_close_args(input, other, rtol, atol)
+    a, b = np.broadcast_arrays(input._data, other._data)
+    if not input.dtype.is_floating_point:  # integers compare in the default float dtype
+        a, b = (v.astype(dt.get_default_dtype().np) for v in (a, b))
+    close = a == b
+    if equal_nan:
+        close |= np.isnan(a) & np.isnan(b)
+    with np.errstate(all="ignore"):
+        allowed = a.dtype.type(atol) + np.abs(a.dtype.type(rtol) * b)
+        actual = np.abs(a - b)
+        close |= np.isfinite(actual) & (actual <= allowed)
+    return Tensor._make(np.ascontiguousarray(close), dt.bool_, input._device)
+
+
+@public()
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    broadcast_shapes(input._data.shape, other._data.shape)
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def _amax_args(name, input, dim, keepdim):
@@ -2056,7 +2253,55 @@ def _index_error(exc, shape):
     return IndexError(msg)
 
 
+_SEQUENCE_AS_TUPLE = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
+                      "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as "
+                      "tensor index, x[torch.tensor(seq)], which will result either in an error or a different result")
+
+
+def _is_sequence(item):
+    return isinstance(item, (list, tuple, range))
+
+
+def _python_index(index):
+    """An index as PyTorch's indexing reads Python sequences: a non-tuple sequence of fewer than 32 items, one of them
+    a tensor, a sequence, a slice, `...` or None, is a tuple (with a deprecation warning); every other sequence (a
+    list, a tuple inside the index, a range) becomes an index tensor, bool when all its items are, else int64."""
+    if not isinstance(index, tuple):
+        if not _is_sequence(index):
+            return index
+        if len(index) >= 32 or not builtins.any(_is_sequence(i) or isinstance(i, (Tensor, slice)) or i is None
+                                                 or i is Ellipsis for i in index):
+            return _index_tensor(index)
+        warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
+        index = tuple(index)
+    return tuple(_index_tensor(i) if _is_sequence(i) else i for i in index)
+
+
+def _index_tensor(items):
+    items = list(items)
+    is_mask = bool(items) and builtins.all(isinstance(i, (bool, np.bool_)) for i in items)
+    return new_tensor(items, dtype=dt.bool_ if is_mask else dt.int64)
+
+
+def _byte_masks(index):
+    """uint8 index tensors read as bool masks, each with PyTorch's deprecation warning (reading only: writing
+    through one is refused by kernels refgrad does not have)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(isinstance(i, Tensor) and i._dtype is dt.uint8 for i in items):
+        return index
+    masks = []
+    for item in items:
+        if isinstance(item, Tensor) and item._dtype is dt.uint8:
+            if item._data.ndim:  # (a 0-d one is read as a bool without a word)
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                              "instead.", UserWarning, stacklevel=4)
+            item = Tensor._make(item._data.astype(bool), dt.bool_, item._device)
+        masks.append(item)
+    return tuple(masks) if isinstance(index, tuple) else masks[0]
+
+
 def getitem(self, index):
+    index = _byte_masks(_python_index(index))
     if isinstance(index, Tensor) and index._data.ndim == 0 and index._dtype not in (dt.bool_,) and \
             not index._dtype.is_floating_point:
         index = int(index._data)
@@ -2191,6 +2436,7 @@ def setitem(self, index, value):
     that copy_ (fill_ for a 0-dim value) writes; an advanced index runs index_put_."""
     if not isinstance(value, _OPERAND):
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+    index = _python_index(index)
     if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
             and index._dtype is not dt.bool_:
         index = int(index._data)
@@ -2541,6 +2787,10 @@ bitwise_or_ = _inplace("bitwise_or_", _bitwise_args(D.BITWISE_OR))
 bitwise_xor_ = _inplace("bitwise_xor_", _bitwise_args(D.BITWISE_XOR))
 
 
+def _binary_args(rule):
+    return lambda self, other: (rule, (_tensor_arg(rule.name + "_", 1, "other", other),), {})
+
+
 def _fill_random(name, sampler):
     """An in-place random fill (`normal_`, `uniform_`): writes the samples and bumps the version."""
     def method(self, *args, generator=None, **kwargs):
@@ -2620,12 +2870,13 @@ for _rule in D.TABLE.values():
         _fn = globals()[_rule.name] = _generated(_rule)  # as if defined in this module
         public("function" in _rule.api, "method" in _rule.api)(_fn)
         if "inplace" in _rule.api:
-            _inplace(_rule.name + "_", _unary_args(_rule))
+            _inplace(_rule.name + "_", (_unary_args if len(_rule.inputs) == 1 else _binary_args)(_rule))
 
 # Other spellings of the same op, wherever the op appears (refgrad.<name> and/or Tensor.<name>).
 ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "negative": "neg", "absolute": "abs",
            "arctan2": "atan2", "clip": "clamp", "clip_": "clamp_", "moveaxis": "movedim", "ger": "outer",
-           "concat": "cat", "concatenate": "cat"}
+           "concat": "cat", "concatenate": "cat", "swapaxes": "transpose", "swapdims": "transpose",
+           "swapaxes_": "transpose_", "swapdims_": "transpose_"}
 for _alias, _target in ALIASES.items():
     for _registry in (EXPORTS, METHODS):
         if _target in _registry:
@@ -2709,9 +2960,12 @@ def _parsed_method(fn, parser):
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     doubtful = parser.doubtful
     needs_arguments = parser.error((), {}) is not None  # view(), permute(): PyTorch's parser refuses the call
+    numpy_names = _numpy_names_of(list(inspect.signature(fn).parameters.values())[1:])
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
+        if numpy_names and kwargs:
+            kwargs = _renamed(kwargs, numpy_names)
         if not args and needs_arguments:
             error = parser.error(args, kwargs)
             if error is not None:

@@ -19,7 +19,7 @@ from ._device import device as Device
 from ._layout import memory_format
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type", "type_name"]
 
 _TABLE = {
     "add": (
@@ -269,6 +269,19 @@ _TABLE = {
         "(Tensor condition, Tensor input, Number other)",
         "(Tensor condition, Number self, Number other)",
     ),
+    # ---- sorting and selection
+    "sort": (
+        "(Tensor input, *, bool stable, int dim = -1, bool descending = False, tuple of Tensors out = None)",
+        "(Tensor input, int dim = -1, bool descending = False, *, tuple of Tensors out = None)",
+    ),
+    "argsort": (
+        "(Tensor input, *, bool stable, int dim = -1, bool descending = False, Tensor out = None)",
+        "(Tensor input, int dim = -1, bool descending = False)",
+    ),
+    "median": (
+        "(Tensor input)",
+        "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)",
+    ),
 }
 
 
@@ -316,6 +329,18 @@ _METHOD_SOLE = {
     "select": "(int dim, int index)", "size": "(int dim = None)", "stride": "(int dim = None)", "take_along_dim": "(Tensor indices, int dim = None)",
     "transpose": "(int dim0, int dim1)", "tril": "(int diagonal = 0)", "triu": "(int diagonal = 0)",
     "unbind": "(int dim = 0)", "unsqueeze": "(int dim)",
+    "swapaxes": "(int axis0, int axis1)", "swapdims": "(int dim0, int dim1)",
+    "topk": "(int k, int dim = -1, bool largest = True, bool sorted = True)",
+    "kthvalue": "(int k, int dim = -1, bool keepdim = False)", "mode": "(int dim = -1, bool keepdim = False)",
+    "isclose": "(Tensor other, float rtol = 1e-05, float atol = 1e-08, bool equal_nan = False)",
+    "allclose": "(Tensor other, float rtol = 1e-05, float atol = 1e-08, bool equal_nan = False)",
+    "logical_xor": "(Tensor other)", "logical_and_": "(Tensor other)", "logical_or_": "(Tensor other)",
+    "logical_xor_": "(Tensor other)",
+    "new_tensor": "(object data, *, torch.dtype dtype = None, torch.device device = None, bool requires_grad = False)",
+    "new_zeros": "(tuple of ints size, *, torch.dtype dtype = None, torch.device device = None, bool requires_grad = False)",
+    "new_ones": "(tuple of ints size, *, torch.dtype dtype = None, torch.device device = None, bool requires_grad = False)",
+    "new_empty": "(tuple of ints size, *, torch.dtype dtype = None, torch.device device = None, bool requires_grad = False)",
+    "new_full": "(tuple of ints size, Number fill_value, *, torch.dtype dtype = None, torch.device device = None, bool requires_grad = False)",
 }
 
 
@@ -356,7 +381,9 @@ class Signature:
         self.max_args = len(self.params)
         self.max_positional = sum(not p.keyword_only for p in self.params)
         # view(2, 3): a lone int-list parameter takes the ints as separate arguments too
-        self.varargs_ints = len(self.params) == 1 and self.params[0].type == "tuple of ints"
+        # (new_zeros(2, 3) too, whose other parameters are keyword-only)
+        positional = [p for p in self.params if not p.keyword_only]
+        self.varargs_ints = len(positional) == 1 and positional[0].type == "tuple of ints" and not positional[0].optional
 
     def error(self, name, args, kwargs):
         """None if the call fits this signature, else PyTorch's TypeError naming the first thing wrong."""
@@ -402,7 +429,7 @@ def wrong_type(name, param, position, value):
         bad = next(i for i, v in enumerate(value) if not _is_int(v))
         return element_error(name, param.name, position, bad, value[bad])
     where = "" if position is None else f" (position {position})"
-    return TypeError(f"{name}(): argument '{param.name}'{where} must be {param.type}, not {type(value).__name__}")
+    return TypeError(f"{name}(): argument '{param.name}'{where} must be {param.type}, not {type_name(value)}")
 
 
 def _extra_keywords(name, signature, kwargs, given):
@@ -418,7 +445,7 @@ def _extra_keywords(name, signature, kwargs, given):
 def matches(param, value):
     kind = param.type
     if value is None:
-        return param.nullable
+        return param.nullable or kind == "object"
     if kind == "Tensor":
         return isinstance(value, Tensor) or param.number and isinstance(value, (int, float, complex))
     if kind == "Number":  # a tensor passes as a number when it is 0-d and needs no grad
@@ -444,11 +471,21 @@ def matches(param, value):
 _NUMBERS = {int: 1, float: 1.5, bool: True}  # a sample of each Python number type
 
 
+_TORCH_TYPES = {"dtype": "torch.dtype", "device": "torch.device", "Size": "torch.Size",
+                "memory_format": "torch.memory_format"}
+
+
+def type_name(value):
+    """A value's type as PyTorch's parser names it (its C type's tp_name: torch.dtype, not dtype)."""
+    name = type(value).__name__
+    return _TORCH_TYPES.get(name, name) if type(value).__module__.startswith("refgrad") else name
+
+
 def _described(value):
     """A value's type as the parser shows a mismatch: a list by the types of its elements."""
     if isinstance(value, (list, tuple)):
-        return f"{type(value).__name__} of [{', '.join(type(v).__name__ for v in value)}]"
-    return type(value).__name__
+        return f"{type(value).__name__} of [{', '.join(type_name(v) for v in value)}]"
+    return type_name(value)
 
 
 def _marked_as_matching(param, value):
@@ -467,10 +504,10 @@ def _marked(signature, args, kwargs):
 
 def _got(args, kwargs):
     """The call's argument types as the parser shows them: (str, bogus=int), or (bogus=int, ) with no args."""
-    keywords = [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    keywords = [f"{k}={type_name(v)}" for k, v in kwargs.items()]
     if not args and keywords:
         return "(" + "".join(k + ", " for k in keywords) + ")"
-    return f"({', '.join([type(a).__name__ for a in args] + keywords)})"
+    return f"({', '.join([type_name(a) for a in args] + keywords)})"
 
 
 def _invalid_combination(name, signatures, args, kwargs):
@@ -549,7 +586,7 @@ SIGNATURES = {name: Parser(name, texts) for name, texts in _TABLE.items()}
 SIGNATURES.update({name: Parser(name, (text,), printed=False) for name, text in _SOLE.items()})
 # Functions whose one signature is their method's with the tensor first (torch.index_add(input, dim, index, ...)).
 _AS_METHODS = ("bmm", "dot", "equal", "gather", "ger", "index_add", "index_select", "masked_scatter", "masked_select",
-               "mv", "outer",
+               "mv", "outer", "swapaxes", "swapdims", "topk", "kthvalue", "mode", "isclose", "allclose", "logical_xor",
                "scatter_add", "take_along_dim")
 SIGNATURES.update({name: Parser(name, ("(Tensor input, " + _METHOD_SOLE[name][1:],), printed=False)
                    for name in _AS_METHODS if name not in SIGNATURES})

@@ -81,14 +81,15 @@ class Tensor:
     _view_version = 0
     _view_creation = None
     _fw = None
+    _legacy_new = None  # refgrad/_creation.py's legacy_new, set there
     _zt = False  # a ZeroTensor (PyTorch's efficient zeros: sgn's gradient of a real input): see _is_zerotensor
 
     # Tensors win over NumPy arrays in mixed binary operators.
     __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
-        if cls is Tensor and args:
-            raise TypeError("refgrad.Tensor(...) is not a constructor; use refgrad.tensor(data)")
+        if cls is Tensor:  # the legacy constructor, torch.Tensor(2, 3) or torch.Tensor([1, 2])
+            return Tensor._legacy_new(None, args, kwargs)
         return object.__new__(cls)
 
     @classmethod
@@ -238,6 +239,15 @@ class Tensor:
         if not isinstance(dtype, dt.dtype):
             raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
+
+    @property
+    def itemsize(self):
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self):
+        """numel() * itemsize: what the elements take, whatever the storage (a view's or an expanded tensor's)."""
+        return self._data.size * self._dtype.itemsize
 
     def get_device(self):
         return -1 if self._device.type == "cpu" else self._device.index

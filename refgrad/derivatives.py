@@ -356,10 +356,10 @@ FMOD = entry("fmod.Tensor", "FmodBackward1", kernels.fmod, ("self", "other"),
 
 
 # ------------------------------------------------------------------- comparisons (never differentiable)
-def _compare(key, fn):
+def _compare(key, fn, api="function method"):
     """A comparison: never differentiable, bool out. (`x == 2` runs here too: a Python number joins as a
     wrapped operand, as in the Tensor overload.)"""
-    return entry(key, None, fn, ("self", "other"), {}, dtype="bool", api="function method", layout="iterator",
+    return entry(key, None, fn, ("self", "other"), {}, dtype="bool", api=api, layout="iterator",
                  kernel_writes=int(key.startswith("logical")))  # logical_and's kernel writes through its out=
 
 
@@ -369,8 +369,11 @@ LT = _compare("lt.Tensor", np.less)
 LE = _compare("le.Tensor", np.less_equal)
 GT = _compare("gt.Tensor", np.greater)
 GE = _compare("ge.Tensor", np.greater_equal)
-LOGICAL_AND = _compare("logical_and", np.logical_and)
-LOGICAL_OR = _compare("logical_or", np.logical_or)
+LOGICAL_AND = _compare("logical_and", np.logical_and, api="function method inplace")
+LOGICAL_OR = _compare("logical_or", np.logical_or, api="function method inplace")
+LOGICAL_XOR = _compare("logical_xor", np.logical_xor, api="function method inplace")
+LOGICAL_NOT = entry("logical_not", None, np.logical_not, ("self",), {}, dtype="bool", api="function method inplace",
+                    kernel_writes=1)  # its kernel writes through logical_not.out
 BITWISE_AND = entry("bitwise_and.Tensor", None, kernels.typed("bitwise_and_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_and),
                     ("self", "other"), {}, layout="iterator")
 BITWISE_OR = entry("bitwise_or.Tensor", None, kernels.typed("bitwise_or_cpu", kernels.INTEGRAL, elementwise=True)(np.bitwise_or),
@@ -1078,3 +1081,26 @@ INDEX_PUT = entry("index_put_", "IndexPutBackward0", kernels.put, ("self", "valu
 
 VIEWS = frozenset({VIEW, RESHAPE_ALIAS, ALIAS, EXPAND, UNSQUEEZE, SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS, SQUEEZE_DIMS_,
                    TRANSPOSE, T, PERMUTE, SELECT, SLICE, DIAGONAL, SPLIT, SPLIT_WITH_SIZES, UNBIND})
+
+
+# ------------------------------------------------------------------- sorting and selection
+# sort, topk, kthvalue, median and mode: refgrad/_ops.py computes the indices (an output param), the forward takes the
+# values there, and the gradient goes back to those indices.
+def _selected_backward(grad, self_shape, dim, keepdim, indices):
+    return formulas.value_selecting_backward(grad, self_shape, dim, keepdim, indices)
+
+
+def _selection(key, node):
+    return entry(key, node, kernels.take_selected, ("self",), {"self": _selected_backward}, dtype="same",
+                 jvp=formulas.selected_tangent, output_params=("indices",), layout=None)
+
+
+SORT = _selection("sort", "SortBackward0")
+SORT_STABLE = _selection("sort.stable", "SortBackward1")
+TOPK = _selection("topk", "TopkBackward0")
+KTHVALUE = _selection("kthvalue", "KthvalueBackward0")
+MEDIAN_DIM = _selection("median.dim", "MedianBackward1")
+MODE = _selection("mode", "ModeBackward0")
+MEDIAN = entry("median", "MedianBackward0", lambda a: np.asarray(a.flat[kernels.median_indices(a.reshape(-1), 0, False)]) if a.size else np.asarray(np.nan, a.dtype),
+               ("self",), {"self": formulas.evenly_distribute}, params=(), dtype="same",
+               jvp=formulas.evenly_read_jvp, kernel_writes=1)

@@ -25,8 +25,11 @@ def return_type(name, **values):
     return _named(name, tuple(values))(values.values())
 
 
+_VALUES_INDICES = ("max", "min", "sort", "topk", "kthvalue", "median", "mode")
+
+
 def __getattr__(name):
-    fields = {"max": ("values", "indices"), "min": ("values", "indices")}.get(name)
+    fields = {n: ("values", "indices") for n in _VALUES_INDICES}.get(name)
     if fields is None:
         raise AttributeError(f"module 'torch.return_types' has no attribute '{name}'")
     return _named(name, fields)

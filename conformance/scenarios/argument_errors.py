@@ -11,29 +11,31 @@ from . import scenario
 
 # Functions with one signature PyTorch's parser can name the bad argument of.
 PARSED = (
-    "abs", "absolute", "acos", "amax", "amin", "arctan2", "argmax", "argmin", "as_tensor", "asin", "atan", "atan2",
-    "bitwise_not",
-    "broadcast_to", "can_cast", "cat", "ceil", "chunk", "clone", "concat", "concatenate", "cos", "cosh", "cumprod",
-    "cumsum", "det", "diagonal", "dot", "einsum", "empty", "empty_like", "equal", "erf", "exp", "exp2", "expm1",
-    "flatten", "flip", "floor", "full_like", "gather", "ger", "get_default_dtype", "index_add", "index_select",
-    "initial_seed", "inverse", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isfinite", "isinf",
-    "isnan", "isneginf", "isposinf", "log", "log10", "log1p", "log2", "log_softmax", "logical_and", "logical_or",
-    "logsumexp", "manual_seed", "masked_scatter", "masked_select", "matmul", "maximum", "minimum", "mul", "mv", "neg", "negative",
-    "norm", "numel", "ones", "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "reshape",
-    "roll", "rsqrt", "scatter_add", "seed", "select", "set_anomaly_enabled", "set_default_dtype", "set_printoptions", "sgn", "sigmoid",
-    "sign", "sin", "sinh", "softmax", "split", "sqrt", "square", "stack", "t", "take_along_dim", "tan", "tanh",
-    "tensor", "tensordot", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "vmap", "zeros",
-    "zeros_like",
+    "abs", "absolute", "acos", "allclose", "amax", "amin", "arctan2", "argmax", "argmin", "as_tensor", "asin", "atan",
+    "atan2", "bitwise_not", "broadcast_to", "can_cast", "cat", "ceil", "chunk", "clone", "concat", "concatenate", "cos",
+    "cosh", "cumprod", "cumsum", "det", "diagonal", "dot", "einsum", "empty", "empty_like", "equal", "erf", "exp",
+    "exp2", "expm1", "flatten", "flip", "floor", "full_like", "gather", "ger", "get_default_device",
+    "get_default_dtype", "index_add", "index_select", "initial_seed", "inverse", "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite", "isinf",
+    "isnan", "isneginf", "isposinf", "kthvalue", "log", "log10", "log1p", "log2", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "logsumexp", "manual_seed", "masked_scatter", "masked_select", "matmul",
+    "maximum", "median", "minimum", "mode", "msort", "mul", "mv", "neg", "negative", "norm", "numel", "ones",
+    "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "reshape", "roll", "rsqrt", "scatter_add",
+    "seed", "select", "set_anomaly_enabled", "set_default_device", "set_default_dtype", "set_printoptions", "sgn",
+    "sigmoid", "sign", "sin", "sinh", "softmax", "split", "sqrt", "square", "stack", "swapaxes", "swapdims", "t",
+    "take_along_dim", "tan", "tanh", "tensor", "tensordot", "topk", "transpose", "tril", "triu", "trunc", "unbind",
+    "unflatten", "unsqueeze", "vmap", "zeros", "zeros_like"
 )
 # Functions with several signatures: PyTorch names the bad argument of the one signature whose argument count
 # fits, or lists them all ("received an invalid combination of arguments ... expected one of"); and factories
 # whose first argument is typed (arange's Number end, full's tuple of ints size).
 OVERLOADED = (
-    "add", "addcdiv", "addcmul", "addmm", "all", "any", "arange", "bitwise_and", "bitwise_or", "bitwise_xor", "bmm", "clamp", "clamp_max", "clamp_min", "clip",
-    "div", "divide", "eq", "eye", "floor_divide", "fmod", "ge", "gt", "le", "lerp", "linspace", "lt", "masked_fill",
-    "max", "mean", "min", "mm", "moveaxis", "movedim", "multiply", "narrow", "ne", "normal", "pow", "prod", "rand",
-    "rand_like", "randint", "randn", "randn_like", "remainder", "result_type", "round", "rsub", "scatter", "squeeze",
-    "std", "sub", "subtract", "sum", "true_divide", "var", "where", "full", "from_numpy",
+    "add", "addcdiv", "addcmul", "addmm", "all", "any", "arange", "argsort", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bmm", "clamp", "clamp_max", "clamp_min", "clip", "div", "divide", "eq", "eye", "floor_divide", "fmod",
+    "from_numpy", "full", "ge", "gt", "le", "lerp", "linspace", "lt", "masked_fill", "max", "mean", "min", "mm",
+    "moveaxis", "movedim", "multiply", "narrow", "ne", "normal", "pow", "prod", "rand", "rand_like", "randint", "randn",
+    "randn_like", "remainder", "result_type", "round", "rsub", "scatter", "sort", "squeeze", "std", "sub", "subtract",
+    "sum", "true_divide", "var", "where"
 )
 PROBES = {"str": ("a",), "none": (None,), "list": ([1.5, 2.0],), "no_arguments": ()}
 # Called right, they return a random seed or fill with random numbers: the result's type is what is compared.
@@ -49,6 +51,7 @@ def _probe_all(torch, rec, names):
                 rec.raises(f"{name}.{probe}", call)
     finally:  # set_printoptions("a") is accepted by both engines, and would spoil every later repr
         torch.set_default_dtype(torch.float32)
+        torch.set_default_device(None)
         torch.set_printoptions(profile="default")
 
 
@@ -117,26 +120,30 @@ def shapes_that_do_not_broadcast(torch, rec):
 # Every Tensor method, called as Tensor.<name>(x, ...) (the form in which PyTorch's C methods name themselves
 # TensorBase.<name>, as they do for x.<name>(...)); and those left out, with the reason.
 METHODS = (
-    "abs", "abs_", "absolute", "acos", "acos_", "add", "add_", "addcdiv", "addcmul", "addmm", "all", "amax", "amin",
-    "any", "arctan2", "argmax", "argmin", "asin", "asin_", "atan", "atan2", "atan_", "backward", "bitwise_and",
-    "bitwise_and_", "bitwise_not", "bitwise_not_", "bitwise_or", "bitwise_or_", "bitwise_xor", "bitwise_xor_", "bmm", "bool",
-    "broadcast_to", "ceil", "ceil_", "chunk", "clamp", "clamp_", "clamp_max", "clamp_min", "clip", "clip_", "clone",
-    "contiguous", "copy_", "cos", "cos_", "cosh", "cosh_", "cpu", "cumprod", "cumsum", "det", "detach", "detach_",
-    "diagonal", "dim", "div", "div_", "divide", "dot", "double", "element_size", "eq", "equal", "erf", "erf_", "exp",
-    "exp2", "exp2_", "exp_", "expand", "expand_as", "expm1", "expm1_", "fill_", "flatten", "flip", "float", "floor",
-    "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt", "half", "index_add", "index_add_", "index_select",
-    "int", "inverse", "is_complex", "is_contiguous", "is_floating_point", "is_inference", "isfinite", "isinf", "isnan", "isneginf",
-    "isposinf", "item", "le", "lerp", "lerp_", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
-    "log_softmax", "logical_and", "logical_or", "logsumexp", "long", "lt", "masked_fill", "masked_fill_",
-    "masked_scatter", "masked_scatter_", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "moveaxis", "movedim", "mul", "mul_",
-    "multiply", "mv", "narrow", "ne", "neg", "neg_", "negative", "nelement", "norm", "normal_", "numel", "numpy",
-    "outer", "permute", "pow", "pow_", "prod", "reciprocal", "reciprocal_", "register_hook", "register_post_accumulate_grad_hook", "relu", "relu_",
-    "remainder", "repeat", "requires_grad_", "reshape", "reshape_as", "retain_grad", "roll", "round", "round_",
-    "rsqrt", "rsqrt_", "scatter", "scatter_add", "select", "sgn", "sgn_", "sigmoid", "sigmoid_", "sign", "sign_", "sin",
-    "sin_", "sinh", "sinh_", "size", "softmax", "split", "sqrt", "sqrt_", "square", "squeeze", "std", "stride", "sub", "sub_",
-    "subtract", "sum", "t", "take_along_dim", "tan", "tan_", "tanh", "tanh_", "to", "tolist", "transpose", "tril",
+    "abs", "abs_", "absolute", "acos", "acos_", "add", "add_", "addcdiv", "addcmul", "addmm", "all", "allclose", "amax",
+    "amin", "any", "arctan2", "argmax", "argmin", "argsort", "asin", "asin_", "atan", "atan2", "atan_", "backward",
+    "bitwise_and", "bitwise_and_", "bitwise_not", "bitwise_not_", "bitwise_or", "bitwise_or_", "bitwise_xor",
+    "bitwise_xor_", "bmm", "bool", "broadcast_to", "ceil", "ceil_", "chunk", "clamp", "clamp_", "clamp_max",
+    "clamp_min", "clip", "clip_", "clone", "contiguous", "copy_", "cos", "cos_", "cosh", "cosh_", "cpu", "cumprod",
+    "cumsum", "det", "detach", "detach_", "diagonal", "dim", "div", "div_", "divide", "dot", "double", "element_size",
+    "eq", "equal", "erf", "erf_", "exp", "exp2", "exp2_", "exp_", "expand", "expand_as", "expm1", "expm1_", "fill_",
+    "flatten", "flip", "float", "floor", "floor_", "floor_divide", "fmod", "gather", "ge", "ger", "get_device", "gt",
+    "half", "index_add", "index_add_", "index_select", "int", "inverse", "is_complex", "is_contiguous",
+    "is_floating_point", "is_inference", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "item",
+    "kthvalue", "le", "lerp", "lerp_", "log", "log10", "log10_", "log1p", "log1p_", "log2", "log2_", "log_",
+    "log_softmax", "logical_and", "logical_and_", "logical_not", "logical_not_", "logical_or", "logical_or_",
+    "logical_xor", "logical_xor_", "logsumexp", "long", "lt", "masked_fill", "masked_fill_", "masked_scatter",
+    "masked_scatter_", "masked_select", "matmul", "max", "maximum", "mean", "median", "min", "minimum", "mm", "mode",
+    "moveaxis", "movedim", "mul", "mul_", "multiply", "mv", "narrow", "ne", "neg", "neg_", "negative", "nelement",
+    "new_empty", "new_full", "new_ones", "new_tensor", "new_zeros", "norm", "normal_", "numel", "numpy", "outer",
+    "permute", "pow", "pow_", "prod", "reciprocal", "reciprocal_", "register_hook",
+    "register_post_accumulate_grad_hook", "relu", "relu_", "remainder", "repeat", "requires_grad_", "reshape",
+    "reshape_as", "retain_grad", "roll", "round", "round_", "rsqrt", "rsqrt_", "scatter", "scatter_add", "select",
+    "sgn", "sgn_", "sigmoid", "sigmoid_", "sign", "sign_", "sin", "sin_", "sinh", "sinh_", "size", "softmax", "sort",
+    "split", "sqrt", "sqrt_", "square", "squeeze", "std", "stride", "sub", "sub_", "subtract", "sum", "swapaxes",
+    "swapdims", "t", "take_along_dim", "tan", "tan_", "tanh", "tanh_", "to", "tolist", "topk", "transpose", "tril",
     "triu", "true_divide", "trunc", "trunc_", "type", "unbind", "unflatten", "uniform_", "unsqueeze", "var", "view",
-    "view_as", "where", "zero_",
+    "view_as", "where", "zero_"
 )
 METHODS_NOT_PROBED = {
     "cuda": "what it does depends on the build: torch without CUDA asserts, refgrad answers for its simulated device",
@@ -146,6 +153,9 @@ METHOD_PROBES = {"str": (("a",), {}), "none": ((None,), {}), "list": (([1.5, 2.0
 PROBES_NOT_RUN = {  # (method, probe): why
     ("to", "int"): "to(2) is a device index: what it does depends on the build (torch without CUDA raises)",
     ("to", "float"): "follows to(2): the device-index overloads are not compared on a CPU build",
+    ("new_full", "int"): "PyTorch's parser refuses one int for new_full's size (only a fixed-size int list takes one); "
+                         "refgrad's takes it for every int list",
+    **{("new_empty", probe): "new_empty(2) is uninitialised memory" for probe in ("int", "too_many")},
 }
 
 

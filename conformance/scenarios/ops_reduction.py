@@ -78,6 +78,17 @@ TABLE = {
                   ((4,),)),
                 S("all_zeros", lambda t, a: a.cumprod(0), values=([0.0, 0.0, 0.0],)),
                 S("zeros_2d", lambda t, a: a.cumprod(1), values=([[1.5, 0.0, 2.0], [0.5, -1.0, 0.0]],))],
+    # sorting and selection: ties only where PyTorch's choice among them is its stable sort's (sort, mode)
+    "sort": [S("dim", lambda t, a: a.sort(1)), S("descending_dim0", lambda t, a: t.sort(a, 0, descending=True)),
+             S("stable_ties", lambda t, a: a.sort(stable=True), values=ROWS_WITH_TIES),
+             S("nan_descending", lambda t, a: a.sort(descending=True), values=ROWS_WITH_NAN),
+             S("0d", lambda t, a: a.sort(), ((),)), S("argsort", lambda t, a: t.argsort(a, 1))],
+    "topk": [S("largest", lambda t, a: a.topk(2)), S("smallest_dim0", lambda t, a: t.topk(a, 1, 0, largest=False))],
+    "kthvalue": [S("dim", lambda t, a: a.kthvalue(2, 1)), S("keepdim", lambda t, a: t.kthvalue(a, 1, 0, keepdim=True))],
+    "median": [S("all", lambda t, a: a.median()), S("all_even", lambda t, a: t.median(a), ((4,),)),
+               S("dim", lambda t, a: a.median(1)), S("ties_all", lambda t, a: a.median(), values=ROWS_WITH_TIES),
+               S("nan", lambda t, a: (a.median(1), a.median()), values=([[1.0, NAN, 2.0], [3.0, 0.5, 1.0]],))],
+    "mode": [S("ties", lambda t, a: a.mode(1), values=ROWS_WITH_TIES), S("distinct", lambda t, a: t.mode(a, 0))],
     "all_any": [S("all", lambda t, a: ((a > -1).all(), (a > 1).any())),
                 S("dim", lambda t, a: ((a > 0).all(1), t.any(a > 1, 0, keepdim=True)))],
 }
