@@ -30,7 +30,7 @@ from ._einsum import einsum as _run_einsum
 from ._layout import check_memory_format, contiguous_format, is_contiguous_as, preserve_format, suggested_format
 from ._formulas import install_ops
 from ._promotion import broadcast_shapes, check_fill_value, check_inplace_shape, check_int_range, check_scalar_fits
-from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected
+from ._signatures import METHOD_SIGNATURES, SIGNATURES, rejected, torch_names
 from ._tensor import Tensor, _inherit_inference, _wrap_dim
 from .autograd import grad_mode
 from ._warn import warn_once
@@ -82,9 +82,12 @@ def parsed(fn, name):
     accepted = _OPERAND if name in _NUMBER_FIRST else Tensor
 
     signatures = name in SIGNATURES
+    names = {p.name for p in params}
 
     @functools.wraps(fn)
     def parse(*args, **kwargs):
+        if kwargs:
+            kwargs = torch_names(kwargs, names)
         if signatures:
             error = rejected(name, args, kwargs)
             if error is not None:
@@ -2027,6 +2030,13 @@ def _is_advanced(item):
     return isinstance(item, (list, np.ndarray)) or isinstance(item, (bool, np.bool_))
 
 
+def _ranges_as_lists(index):
+    """A range in an index is the list of its numbers, as PyTorch reads any sequence (x[range(n), y])."""
+    if isinstance(index, tuple):
+        return tuple(list(i) if isinstance(i, range) else i for i in index)
+    return list(index) if isinstance(index, range) else index
+
+
 def _numpy_index(index):
     items = index if isinstance(index, tuple) else (index,)
     out = []
@@ -2060,6 +2070,7 @@ def getitem(self, index):
     if isinstance(index, Tensor) and index._data.ndim == 0 and index._dtype not in (dt.bool_,) and \
             not index._dtype.is_floating_point:
         index = int(index._data)
+    index = _ranges_as_lists(index)
     items = index if isinstance(index, tuple) else (index,)
     np_index = _numpy_index(index)  # validates the index types
     if builtins.any(_is_advanced(i) for i in items):
@@ -2194,6 +2205,7 @@ def setitem(self, index, value):
     if isinstance(index, Tensor) and index._data.ndim == 0 and not index._dtype.is_floating_point \
             and index._dtype is not dt.bool_:
         index = int(index._data)
+    index = _ranges_as_lists(index)
     items = index if isinstance(index, tuple) else (index,)
     np_index = _numpy_index(index)  # validates the index types
     if isinstance(index, (bool, np.bool_)):  # x[True] = v writes x.unsqueeze(0); x[False] = v writes nothing
@@ -2709,9 +2721,12 @@ def _parsed_method(fn, parser):
         p.kind is p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     doubtful = parser.doubtful
     needs_arguments = parser.error((), {}) is not None  # view(), permute(): PyTorch's parser refuses the call
+    names = set(inspect.signature(fn).parameters)
 
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
+        if kwargs:
+            kwargs = torch_names(kwargs, names)
         if not args and needs_arguments:
             error = parser.error(args, kwargs)
             if error is not None:

@@ -19,7 +19,25 @@ from ._device import device as Device
 from ._layout import memory_format
 from ._tensor import Tensor
 
-__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type"]
+__all__ = ["SIGNATURES", "METHOD_SIGNATURES", "rejected", "Parser", "Signature", "matches", "wrong_type",
+           "torch_names"]
+
+# NumPy's names that PyTorch's parser takes for these parameters (numpy_compatibility_arg_names in
+# python_arg_parser.cpp): x.sum(axis=1, keepdims=True), torch.add(x1=a, x2=b).
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input", "x2": "other"}
+
+
+def torch_names(kwargs, params):
+    """kwargs with NumPy's name of a parameter in `params` given as PyTorch's name. A call that gives both
+    names keeps NumPy's, which the function then refuses as PyTorch's parser does ("unexpected keyword")."""
+    if not any(key in _NUMPY_NAMES for key in kwargs):
+        return kwargs
+    renamed = {}
+    for key, value in kwargs.items():
+        name = _NUMPY_NAMES.get(key)
+        use = name if name in params and key not in params and name not in kwargs else key
+        renamed[use] = value
+    return renamed
 
 _TABLE = {
     "add": (
