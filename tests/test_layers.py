@@ -29,7 +29,7 @@ LAYERS = [
                          "nn.utils.clip_grad", "nn.utils.convert_parameters", "nn.utils", "nn", "optim.optimizer",
                          "optim.sgd", "optim.adam", "optim.adamw", "optim.rmsprop", "optim.adagrad", "optim.lr_scheduler",
                          "optim",
-                         "func", ""]),
+                         "func", "", "torch_alias", "run"]),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
 

@@ -49,3 +49,25 @@ def factories(torch, rec):
               "normal": torch.normal(0.0, 1.0, (2, 2))}
     for name, t in random.items():
         rec(name, [t.shape, t.dtype, t.device, t.requires_grad])
+
+
+@scenario
+def numpy_argument_names(torch, rec):
+    """PyTorch's parser takes NumPy's names: axis for dim, keepdims for keepdim, x/a/x1 for input, x2 for
+    other; giving both names of one parameter is an unexpected keyword, and Python-level functions take none."""
+    a, b = rec.tensor(2, 3), rec.tensor(2, 3)
+    calls = {
+        "sum_axis": lambda: a.sum(axis=1), "sum_keepdims": lambda: torch.sum(a, 1, keepdims=True),
+        "max_axis_keepdims": lambda: a.max(axis=1, keepdims=True),
+        "mean_fn": lambda: torch.mean(a, axis=0, keepdims=True),
+        "softmax_axis": lambda: a.softmax(axis=1), "cat_axis": lambda: torch.cat([a, b], axis=1),
+        "stack_axis": lambda: torch.stack([a, b], axis=1), "var_axis": lambda: a.var(axis=1, keepdims=True),
+        "logsumexp": lambda: torch.logsumexp(a, axis=1, keepdims=True), "argmax": lambda: a.argmax(axis=1),
+        "input_names": lambda: [torch.sum(a=a), torch.exp(x=a), torch.add(x1=a, other=b), torch.mul(a, x2=b)],
+        "method_x2": lambda: a.mul(x2=b), "gather": lambda: torch.gather(a, axis=1, index=torch.tensor([[0], [2]])),
+    }
+    for name, call in calls.items():
+        rec(name, call())
+    rec.raises("both_names", lambda: a.sum(dim=1, axis=1))
+    rec.raises("both_keepdims", lambda: a.mean(1, keepdim=True, keepdims=True))
+    rec.raises("python_level", lambda: torch.norm(a, axis=1))
