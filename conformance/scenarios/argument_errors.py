@@ -19,7 +19,7 @@ PARSED = (
     "initial_seed", "inverse", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isfinite", "isinf",
     "isnan", "isneginf", "isposinf", "log", "log10", "log1p", "log2", "log_softmax", "logical_and", "logical_or",
     "logsumexp", "manual_seed", "masked_scatter", "masked_select", "matmul", "maximum", "minimum", "mul", "mv", "neg", "negative",
-    "norm", "numel", "ones", "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "reshape",
+    "norm", "numel", "ones", "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "relu_", "reshape",
     "roll", "rsqrt", "scatter_add", "seed", "select", "set_anomaly_enabled", "set_default_dtype", "set_printoptions", "sgn", "sigmoid",
     "sign", "sin", "sinh", "softmax", "split", "sqrt", "square", "stack", "t", "take_along_dim", "tan", "tanh",
     "tensor", "tensordot", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "vmap", "zeros",
