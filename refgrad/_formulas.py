@@ -821,6 +821,27 @@ def scaled_elu_backward(grad, self, alpha, scale, input_scale):
     return ops.where(self > 0, grad * scale, grad * (input_scale * alpha * scale) * (below * input_scale).exp())
 
 
+def elu_backward_of_result(grad, result, alpha, scale, input_scale):
+    """PyTorch's elu_backward with is_result: grad * input_scale * (y + alpha * scale) where y <= 0, else
+    grad * scale. Its derivative in y (elu_double_backward) is grad * input_scale below 0 only, so y reads
+    through a where that is 0 at 0."""
+    below = ops.where(result < 0, result, ops.zeros_like(result))
+    negative = ops.mul_scalar(grad, input_scale * alpha * scale) + ops.mul_scalar(grad * below, input_scale)
+    return ops.where(result > 0, ops.mul_scalar(grad, scale), negative)
+
+
+def leaky_relu_backward_of_result(grad, result, negative_slope):
+    """PyTorch's leaky_relu_backward with self_is_result: the output's sign is the input's for a slope of 0 or
+    more; PyTorch refuses a negative one."""
+    if negative_slope < 0:
+        raise RuntimeError(
+            "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. "
+            "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+            "version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+            "in-place leakRelu backward calculation with negative slope")
+    return ops.leaky_relu_backward(grad, result, negative_slope)
+
+
 def smooth_l1_backward(grad, self, target, reduction, beta):
     """(x - t) / beta strictly within +-beta, else its sign: the branches agree at +-beta, where PyTorch's double
     backward takes the outer one."""

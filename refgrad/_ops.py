@@ -2872,6 +2872,12 @@ for _rule in D.TABLE.values():
         if "inplace" in _rule.api:
             _inplace(_rule.name + "_", (_unary_args if len(_rule.inputs) == 1 else _binary_args)(_rule))
 
+
+@public(method=False)
+def relu_(input):
+    return METHODS["relu_"](_tensor_arg("relu_", 1, "input", input))
+
+
 # Other spellings of the same op, wherever the op appears (refgrad.<name> and/or Tensor.<name>).
 ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "negative": "neg", "absolute": "abs",
            "arctan2": "atan2", "clip": "clamp", "clip_": "clamp_", "moveaxis": "movedim", "ger": "outer",

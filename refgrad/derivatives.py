@@ -669,6 +669,16 @@ LEAKY_RELU = entry("leaky_relu", "LeakyReluBackward0",
                        lambda a, negative_slope: np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype))), ("self",),
                    {"self": lambda grad, self, negative_slope: ops.leaky_relu_backward(grad, self, negative_slope)},
                    dtype="same", jvp="elementwise")
+# Their in-place forms overwrite the input, so PyTorch's node reads the output instead (*Backward1, saving result).
+LEAKY_RELU_ = entry("leaky_relu_", "LeakyReluBackward1", LEAKY_RELU.forward, ("self",),
+                    {"self": lambda grad, result, negative_slope:
+                        formulas.leaky_relu_backward_of_result(grad, result, negative_slope)},
+                    dtype="same", jvp="elementwise")
+# elu_ with its scales, as PyTorch's: selu_ runs elu_ with selu's (EluBackward1 too)
+ELU_ = entry("elu_", "EluBackward1", kernels.typed("elu_cpu")(kernels.scaled_elu), ("self",),
+             {"self": lambda grad, result, alpha, scale, input_scale:
+                 formulas.elu_backward_of_result(grad, result, alpha, scale, input_scale)},
+             params=("alpha", "scale", "input_scale"), dtype="same", jvp="elementwise")
 SOFTPLUS = entry("softplus", "SoftplusBackward0",
                  kernels.typed("softplus_cpu")(
                      lambda a, beta, threshold: np.where(a * beta > threshold, a, kernels.LOG1P(kernels.EXP(a * beta)) / beta)),
@@ -875,6 +885,9 @@ SELU = entry("selu", "EluBackward0", kernels.typed("elu_cpu")(lambda a: kernels.
 CELU = entry("celu", "CeluBackward0", kernels.typed("elu_cpu")(lambda a, alpha: kernels.scaled_elu(a, alpha, 1, 1 / alpha)),
              ("self",), {"self": lambda grad, self, alpha: formulas.scaled_elu_backward(grad, self, alpha, 1, 1 / alpha)},
              dtype="same", jvp="elementwise")
+CELU_ = entry("celu_", "CeluBackward1", CELU.forward, ("self",),
+              {"self": lambda grad, result, alpha: formulas.elu_backward_of_result(grad, result, alpha, 1, 1 / alpha)},
+              dtype="same", jvp="elementwise")
 
 
 SMOOTH_L1_LOSS = entry("smooth_l1_loss", "SmoothL1LossBackward0", kernels.typed("smooth_l1_cpu")(kernels.smooth_l1),

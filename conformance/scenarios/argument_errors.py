@@ -20,7 +20,7 @@ PARSED = (
     "isnan", "isneginf", "isposinf", "kthvalue", "log", "log10", "log1p", "log2", "log_softmax", "logical_and",
     "logical_not", "logical_or", "logical_xor", "logsumexp", "manual_seed", "masked_scatter", "masked_select", "matmul",
     "maximum", "median", "minimum", "mode", "msort", "mul", "mv", "neg", "negative", "norm", "numel", "ones",
-    "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "reshape", "roll", "rsqrt", "scatter_add",
+    "ones_like", "outer", "permute", "promote_types", "reciprocal", "relu", "relu_", "reshape", "roll", "rsqrt", "scatter_add",
     "seed", "select", "set_anomaly_enabled", "set_default_device", "set_default_dtype", "set_printoptions", "sgn",
     "sigmoid", "sign", "sin", "sinh", "softmax", "split", "sqrt", "square", "stack", "swapaxes", "swapdims", "t",
     "take_along_dim", "tan", "tanh", "tensor", "tensordot", "topk", "transpose", "tril", "triu", "trunc", "unbind",

@@ -17,11 +17,11 @@ from .._formulas import reduce_loss
 from .._kernels import batch_norm_stats, layer_norm_outputs, max_pool_indices
 from ..autograd.grad_mode import no_grad as _no_grad
 from .._promotion import broadcast_shapes
-from .._ops import relu, log_sigmoid  # noqa: F401  (re-exported)
+from .._ops import log_sigmoid, relu_  # noqa: F401  (re-exported)
 from .._signatures import Parser, Signature, matches, wrong_type
 from .._tensor import Tensor
 
-__all__ = ["linear", "relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
+__all__ = ["linear", "relu", "relu_", "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "gelu", "silu", "elu", "leaky_relu", "softplus", "sigmoid", "tanh", "softmax",
            "log_softmax", "logsigmoid", "dropout", "mse_loss", "l1_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "layer_norm", "conv1d", "conv2d",
            "max_pool2d", "avg_pool2d", "pad", "embedding", "hardtanh", "relu6", "selu", "celu", "softsign",
@@ -33,13 +33,15 @@ def _parsed(text, name=None, positional=True, renamed=None):
     """fn as the ATen function it hands its arguments to: an argument that does not fit `text` (PyTorch's
     signature of that function, its tensor and number parameters at least) is the parser's TypeError, named
     `name`. `positional`: torch's Python wrapper passes every argument by position, so the message gives the
-    position even for a keyword; `renamed` maps ATen's parameter names to the Python function's."""
+    position even for a keyword; `renamed` maps ATen's parameter names to the Python function's. A call with
+    `inplace=True` goes to the in-place op (`elu_`), whose name the message gives."""
     params = Signature(text).params
     renamed = renamed or {}
 
     def wrap(fn):
-        shown, python = name or fn.__name__, inspect.signature(fn)
+        python = inspect.signature(fn)
         names = list(python.parameters)
+        shown = _shown_name(name or fn.__name__, names)
         plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in python.parameters.values())
         # (ATen position, parameter, its position in fn) in ATen's order, for the parameters fn has
         checked = [(i, p, names.index(renamed.get(p.name, p.name))) for i, p in enumerate(params)
@@ -50,7 +52,7 @@ def _parsed(text, name=None, positional=True, renamed=None):
             if plain and not kwargs and len(args) <= len(names):  # SHORTCUT of bind: positional arguments
                 for i, param, at in checked:
                     if at < len(args) and not matches(param, args[at]):
-                        raise wrong_type(shown, param, i + 1, args[at])
+                        raise wrong_type(shown(args, {}), param, i + 1, args[at])
                 return fn(*args)
             try:
                 given = python.bind(*args, **kwargs).arguments
@@ -60,10 +62,20 @@ def _parsed(text, name=None, positional=True, renamed=None):
                 key = renamed.get(param.name, param.name)
                 if key in given and not matches(param, given[key]):
                     by_position = positional or list(python.parameters).index(key) < len(args)
-                    raise wrong_type(shown, param, i + 1 if by_position else None, given[key])
+                    raise wrong_type(shown(args, kwargs), param, i + 1 if by_position else None, given[key])
             return fn(*args, **kwargs)
         return parse
     return wrap
+
+
+def _shown_name(name, names):
+    """The name of the op a call goes to: `name`, or `name_` for one with inplace=True."""
+    at = names.index("inplace") if "inplace" in names else None
+
+    def shown(args, kwargs):
+        inplace = kwargs.get("inplace", at is not None and at < len(args) and args[at])
+        return name + "_" if inplace else name
+    return shown
 
 
 def _parsed_overloads(name, texts):
@@ -104,6 +116,18 @@ def _flattened_linear(input, weight, bias):
         rows *= n  # not -1: it is ambiguous when a dim is 0
     out = _ops.addmm(bias, _ops.reshape(input, rows, input.shape[-1]), _ops.t(weight))
     return _ops.view(out, *input.shape[:-1], out.shape[1])
+
+
+def _activation(rule, input, params, inplace, inplace_rule=None):
+    """An activation, or with `inplace` its in-place form: the same entry, or the one PyTorch's in-place op
+    records (a node that reads the output, *Backward1)."""
+    if inplace:
+        return _ops.call_inplace(inplace_rule or rule, input, (), params)
+    return call(rule, (input,), params)
+
+
+def relu(input, inplace=False):
+    return relu_(input) if inplace else _ops.relu(input)
 
 
 def _implicit_softmax_dim(name, ndim, stacklevel):
@@ -149,17 +173,29 @@ def gelu(input, *, approximate="none"):
 
 @_parsed("(Tensor input)")
 def silu(input, inplace=False):
-    return call(D.SILU, (input,), {})
+    return _activation(D.SILU, input, {}, inplace)
 
 
 @_parsed("(Tensor input, Number alpha = 1)")
 def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return elu_(input, alpha)
     return call(D.ELU, (input,), {"alpha": alpha})
+
+
+@_parsed("(Tensor input, Number alpha = 1)")
+def elu_(input, alpha=1.0):
+    return _ops.call_inplace(D.ELU_, input, (), {"alpha": alpha, "scale": 1, "input_scale": 1})
 
 
 @_parsed("(Tensor input, Number negative_slope = 0.01)")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return call(D.LEAKY_RELU, (input,), {"negative_slope": negative_slope})
+    return _activation(D.LEAKY_RELU, input, {"negative_slope": negative_slope}, inplace, D.LEAKY_RELU_)
+
+
+@_parsed("(Tensor input, Number negative_slope = 0.01)")
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 @_parsed("(Tensor input, Number beta = 1, Number threshold = 20)", positional=False)
@@ -173,10 +209,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    multiply = _ops.mul_ if inplace else _ops.mul  # PyTorch's dropout_ multiplies in place
     if p == 1.0:
-        return _ops.mul(input, zeros_like(input))
+        return multiply(input, zeros_like(input))
     keep = rand(*input.shape, dtype=input.dtype, device=input.device) >= p
-    return _ops.mul(input, _ops.div(keep.to(input.dtype), 1 - p))
+    return multiply(input, _ops.div(keep.to(input.dtype), 1 - p))
 
 
 # --------------------------------------------------------------------------- losses
@@ -513,41 +550,59 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return call(D.EMBEDDING, (weight,), {"indices": input, "padding_idx": padding_idx})
 
 
-# --------------------------------------------------------------------------- more activations (inplace is ignored)
+# --------------------------------------------------------------------------- more activations
 @_parsed("(Tensor input, Number min_val = -1, Number max_val = 1)")
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return call(D.HARDTANH, (input,), {"min_val": min_val, "max_val": max_val})
+    return _activation(D.HARDTANH, input, {"min_val": min_val, "max_val": max_val}, inplace)
 
 
+@_parsed("(Tensor input, Number min_val = -1, Number max_val = 1)")
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return _activation(D.HARDTANH, input, {"min_val": min_val, "max_val": max_val}, True)
+
+
+@_parsed("(Tensor input)")
 def relu6(input, inplace=False):
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 @_parsed("(Tensor input)")
 def selu(input, inplace=False):
+    if inplace:
+        return selu_(input)
     return call(D.SELU, (input,), {})
+
+
+@_parsed("(Tensor input)")
+def selu_(input):
+    return _ops.call_inplace(D.ELU_, input, (), {"alpha": D.SELU_ALPHA, "scale": D.SELU_SCALE, "input_scale": 1})
 
 
 @_parsed("(Tensor input, Number alpha = 1)")
 def celu(input, alpha=1.0, inplace=False):
-    return call(D.CELU, (input,), {"alpha": alpha})
+    return _activation(D.CELU, input, {"alpha": alpha}, inplace, D.CELU_)
+
+
+@_parsed("(Tensor input, Number alpha = 1)")
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
 
 
 @_parsed("(Tensor input)")
 def hardswish(input, inplace=False):
-    return call(D.HARDSWISH, (input,), {})
+    return _activation(D.HARDSWISH, input, {}, inplace)
 
 
 @_parsed("(Tensor input)")
 def hardsigmoid(input, inplace=False):
-    return call(D.HARDSIGMOID, (input,), {})
+    return _activation(D.HARDSIGMOID, input, {}, inplace)
 
 
 @_parsed("(Tensor input)")
 def mish(input, inplace=False):
-    return call(D.MISH, (input,), {})
+    return _activation(D.MISH, input, {}, inplace)
 
 
 def softsign(input):

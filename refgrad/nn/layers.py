@@ -312,9 +312,10 @@ class LogSoftmax(Softmax):
 
 
 # --------------------------------------------------------------------------- activations
-def _activation(name, fn, *options, shown=None):
-    """A module applying fn(input, *options): `options` are (name, default) pairs, and an `inplace` flag;
-    its repr shows `shown` of the options (all of them by default), and inplace=True when it is set."""
+def _activation(name, fn, *options, shown=None, inplace=True, shows_inplace=True):
+    """A module applying fn(input, *options): `options` are (name, default) pairs, and an `inplace` flag
+    (passed on to fn where `inplace`); its repr shows `shown` of the options (all of them by default), and
+    inplace=True when it is set (but where PyTorch's does not: Hardswish, Hardsigmoid)."""
     names = [n for n, _ in options]
 
     def __init__(self, *args, **kwargs):
@@ -326,11 +327,12 @@ def _activation(name, fn, *options, shown=None):
             object.__setattr__(self, key, value)
 
     def forward(self, input):
-        return fn(input, *(getattr(self, n) for n in names))
+        values = (getattr(self, n) for n in names)
+        return fn(input, *values, inplace=self.inplace) if inplace else fn(input, *values)
 
     def extra_repr(self):
         parts = [f"{n}={getattr(self, n)}" for n in (names if shown is None else shown)]
-        return ", ".join(parts + (["inplace=True"] if self.inplace else []))
+        return ", ".join(parts + (["inplace=True"] if self.inplace and shows_inplace else []))
 
     return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
                                   "__module__": __name__})
@@ -342,12 +344,12 @@ CELU = _activation("CELU", F.celu, ("alpha", 1.0))
 Hardtanh = _activation("Hardtanh", F.hardtanh, ("min_val", -1.0), ("max_val", 1.0))
 SiLU = _activation("SiLU", F.silu)
 SELU = _activation("SELU", F.selu)
-Hardswish = _activation("Hardswish", F.hardswish)
-Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid)
+Hardswish = _activation("Hardswish", F.hardswish, shows_inplace=False)
+Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid, shows_inplace=False)
 Mish = _activation("Mish", F.mish)
 ReLU6 = _activation("ReLU6", F.relu6)
-Softsign = _activation("Softsign", F.softsign)
-Tanhshrink = _activation("Tanhshrink", F.tanhshrink)
+Softsign = _activation("Softsign", F.softsign, inplace=False)
+Tanhshrink = _activation("Tanhshrink", F.tanhshrink, inplace=False)
 
 
 class Softplus(Module):

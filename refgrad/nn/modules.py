@@ -1056,7 +1056,18 @@ def _simple(name, fn, extra=""):
                                   "__module__": __name__})
 
 
-ReLU = _simple("ReLU", F.relu)
+class ReLU(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.relu(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
 Sigmoid = _simple("Sigmoid", F.sigmoid)
 Tanh = _simple("Tanh", F.tanh)
 Identity = _simple("Identity", lambda x: x)
@@ -1094,7 +1105,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
