@@ -61,7 +61,7 @@ def can_cast(from_, to):
 for _name in [*_EXPORTS, "tensor", "as_tensor", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
               "full_like", "empty_like", "rand_like", "randn_like", "numel", "get_default_dtype", "is_grad_enabled",
               "is_inference_mode_enabled", "promote_types", "can_cast", "eye", "arange", "linspace", "rand", "randn",
-              "rand_like", "randn_like", "randint", "normal", "result_type", "is_anomaly_enabled",
+              "rand_like", "randn_like", "randint", "randperm", "normal", "result_type", "is_anomaly_enabled",
               "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]:
     globals()[_name] = _parsed(globals()[_name], _name)
 from_numpy = _exactly_one_argument(from_numpy, "torch._VariableFunctionsClass.from_numpy")

@@ -34,7 +34,7 @@ OVERLOADED = (
     "bmm", "clamp", "clamp_max", "clamp_min", "clip", "div", "divide", "eq", "eye", "floor_divide", "fmod",
     "from_numpy", "full", "ge", "gt", "le", "lerp", "linspace", "lt", "masked_fill", "max", "mean", "min", "mm",
     "moveaxis", "movedim", "multiply", "narrow", "ne", "normal", "pow", "prod", "rand", "rand_like", "randint", "randn",
-    "randn_like", "remainder", "result_type", "round", "rsub", "scatter", "sort", "squeeze", "std", "sub", "subtract",
+    "randn_like", "randperm", "remainder", "result_type", "round", "rsub", "scatter", "sort", "squeeze", "std", "sub", "subtract",
     "sum", "true_divide", "var", "where"
 )
 PROBES = {"str": ("a",), "none": (None,), "list": ([1.5, 2.0],), "no_arguments": ()}

@@ -31,6 +31,8 @@ def shuffling_and_splits(torch, rec):
     batches = list(DataLoader(ds, batch_size=2, shuffle=True, generator=generator))
     rec("shuffled", [[len(b[1]) for b in batches], sorted(i for b in batches for i in b[1].tolist())])
     rec("generator_seed", [generator.initial_seed(), torch.manual_seed(3).initial_seed()])
+    permutation = torch.randperm(6, generator=generator)
+    rec("randperm", [permutation.dtype, sorted(permutation.tolist()), torch.randperm(0).shape])
     for lengths in ([3, 2], [0.7, 0.3]):
         parts = random_split(range(10) if isinstance(lengths[0], float) else ds, lengths,
                              generator=torch.Generator().manual_seed(42))
