@@ -435,6 +435,8 @@ def amin_amax(sign, a, dim, keepdim):
     reduction (_inner_reduction_zero); reducing other dims, the results that lie in whole chunks of four
     vectors of the run of kept dims after them are reduced elementwise over the rows (the later zero kept),
     the others one by one (the earlier kept)."""
+    if not a.ndim:
+        return a.copy()
     dims = tuple(range(a.ndim)) if not dim else tuple(d % max(a.ndim, 1) for d in dim)
     x = sign * a
     result = np.min(x, axis=dims, keepdims=True) if a.ndim else x.copy()

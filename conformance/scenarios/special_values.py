@@ -754,6 +754,8 @@ def signed_zero_extremes(torch, rec):
     for n in (2, 3, 5, 9, 17, 33, 70):
         x = torch.tensor((pattern * 8)[:n], dtype=dtype)
         rec(f"{n}", [1 / x.min(), 1 / (-x).max(), 1 / x.amin(), 1 / (-x).amax(), 1 / x.min(0).values])
+    zero = torch.tensor(-0.0, dtype=dtype)
+    rec("0d", [1 / zero.amin(0), 1 / zero.amax(-1, keepdim=True), 1 / zero.amin(), 1 / zero.max()])
     for shape in ((3, 40), (40, 3), (2, 3, 17), (9, 40)):
         count = 1
         for s in shape:

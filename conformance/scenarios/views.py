@@ -657,3 +657,28 @@ def dtype_refused_before_the_overlap_check(torch, rec):
              "relu_bool": lambda: flag.expand(2).relu_(), "relu_float": lambda: torch.ones(1).expand(2).relu_()}
     for name, fn in cases.items():
         rec.raises(name, fn)
+
+
+@scenario
+def stale_saved_tensors_reported_by_name(torch, rec):
+    """A node whose saved tensors went stale (their base modified in place under no_grad) reports the first by
+    name, as PyTorch's generated backward unpacks them (atan2's `other` before `self`, lerp's `end` first): so
+    a view (output 0 of AsStrided) or a leaf is named depending on which argument it is; a stale output of split
+    raises split's own error."""
+    ops = {"atan2": lambda a, b: torch.atan2(a, b), "atan2_swapped": lambda a, b: torch.atan2(b, a),
+           "mul": lambda a, b: a * b, "mul_swapped": lambda a, b: b * a, "pow": lambda a, b: a ** b,
+           "pow_swapped": lambda a, b: b ** a, "maximum": lambda a, b: torch.maximum(a, b),
+           "addcmul": lambda a, b: torch.addcmul(a, a, b), "addcmul_swapped": lambda a, b: torch.addcmul(a, b, a),
+           "lerp": lambda a, b: torch.lerp(a, b, a), "lerp_swapped": lambda a, b: torch.lerp(b, a, b)}
+    for name, op in ops.items():
+        leaf = torch.tensor(rec.data(2), requires_grad=True)
+        y = op(leaf, leaf.view(-1))
+        with torch.no_grad():
+            leaf.exp_()
+        rec.raises(name, lambda: y.sum().backward())
+    leaf = torch.tensor(rec.data(1), requires_grad=True)
+    part, _ = leaf.split([1, 0])
+    y = torch.atan2(leaf, part)
+    with torch.no_grad():
+        leaf.exp_()
+    rec.raises("split_output", lambda: y.sum().backward())

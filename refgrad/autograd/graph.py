@@ -457,19 +457,24 @@ class FormulaNode(Node):
     def _check_saved(self):
         """PyTorch's node unpacks every value it saved before it runs any formula, so a saved tensor modified in
         place (or freed) raises even where the formulas to run do not read it (lerp's self and end, when only
-        weight requires grad). Returns the saved values; those with hooks unpacked (_unpack_all)."""
-        for v in self._saved.values():
+        weight requires grad), in its order, by name (atan2's `other` before `self`). Returns the saved values;
+        those with hooks unpacked (_unpack_all)."""
+        stale = None
+        for name, v in self._saved.items():
             if type(v) is SavedTensor:
                 if v.unpack_hook is not None:
                     return self._unpack_all()
                 if v.freed or v.counter.value != v.version:
-                    v.unpack(self)
+                    stale = min(stale or name, name)
             elif type(v) is tuple and v and type(v[0]) is SavedTensor:
                 for t in v:
                     if t.unpack_hook is not None:
                         return self._unpack_all()
                     if t.freed or t.counter.value != t.version:
-                        t.unpack(self)
+                        stale = min(stale or name, name)
+        if stale is not None:
+            for v in (self._saved[stale] if type(self._saved[stale]) is tuple else (self._saved[stale],)):
+                v.unpack(self)
         return self._saved
 
     def _unpack_all(self):
