@@ -71,16 +71,21 @@ def cast(value, dtype):
         return np.asarray(value).astype(dtype)
 
 
-def fused_multiply_add(a, b, c):
+def fused_multiply_add(a, b, c, out=None):
     """a * b + c rounded once, as PyTorch's vectorised CPU kernels compute it (vec::fmadd). A float32 product
     is exact in float64, so float32 computes there and rounds once; float64 (NumPy has no fused multiply-add)
     adds the product's and the sum's rounding errors, found exactly (Dekker's product, Knuth's sum), before
-    the last rounding; other dtypes round twice."""
+    the last rounding; other dtypes round twice. `out`: the array to round the result into."""
     kind = np.result_type(a, b, c)
     if kind == np.float32:
-        return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+        wide = np.multiply(a, b, dtype=np.float64)
+        np.add(wide, c, out=wide)
+        if out is None:
+            return wide.astype(np.float32)
+        np.copyto(out, wide, casting="unsafe")
+        return out
     if kind != np.float64:
-        return a * b + c
+        return _into(out, a * b + c)
     with np.errstate(all="ignore"):
         product = np.multiply(a, b)
         (a_hi, a_lo), (b_hi, b_lo) = _halves(a), _halves(b)
@@ -89,7 +94,14 @@ def fused_multiply_add(a, b, c):
         back = total - product
         sum_error = (product - (total - back)) + (c - back)
         fused = total + (product_error + sum_error)
-        return np.where(np.isfinite(fused) & np.isfinite(product), fused, total)
+        return _into(out, np.where(np.isfinite(fused) & np.isfinite(product), fused, total))
+
+
+def _into(out, result):
+    if out is None:
+        return result
+    np.copyto(out, result, casting="unsafe")
+    return out
 
 
 def _halves(x):
@@ -105,12 +117,7 @@ def with_alpha(ufunc):
     def forward(a, b, alpha=1, out=None):
         if alpha == 1 or a.dtype.kind != "f":
             return ufunc(a, b if alpha == 1 else b * cast(alpha, a.dtype), out=out)
-        scale = cast(alpha if ufunc is np.add else -alpha, a.dtype)
-        result = fused_multiply_add(b, scale, a)
-        if out is None:
-            return result
-        np.copyto(out, result, casting="unsafe")
-        return out
+        return fused_multiply_add(b, cast(alpha if ufunc is np.add else -alpha, a.dtype), a, out=out)
     return forward
 
 
