@@ -514,7 +514,7 @@ def call_inplace(rule, self, operands, params):
     writes = not (rule.key == "copy_" and _same_data(self._data, operands[0]._data))
     meta_check = getattr(rule.forward, "meta_check", None)
     if meta_check is not None:
-        meta_check(self._data.dtype)
+        meta_check(self._data.dtype, **params)
     shared = writes and _check_memory_overlap(rule, self, operands, params)
     if rule.takes_out and not shared and _write_directly(rule, self, all_ops, params):  # SHORTCUT of the rest
         return self

@@ -79,7 +79,10 @@ def fused_multiply_add(a, b, c, out=None):
     kind = np.result_type(a, b, c)
     if kind == np.float32:
         wide = np.multiply(a, b, dtype=np.float64)
-        np.add(wide, c, out=wide)
+        if type(wide) is np.ndarray and wide.shape == np.broadcast_shapes(wide.shape, np.shape(c)):
+            np.add(wide, c, out=wide)
+        else:  # c broadcasts the product
+            wide = wide + c
         if out is None:
             return wide.astype(np.float32)
         np.copyto(out, wide, casting="unsafe")
@@ -163,19 +166,28 @@ def sign(a):
     return np.sign(a)
 
 
+def _refuse_negative_integer_power(np_dtype, exponent=None, **params):
+    """pow's own check, before pow_'s write checks its overlap."""
+    if np_dtype.kind in "iu" and isinstance(exponent, (int, np.integer)) and not isinstance(exponent, bool) \
+            and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
 def pow_scalar(a, exponent):
     """x ** scalar: PyTorch computes the exponents 0.5, -0.5, -1, -2, 2 and 3 of a float as sqrt, rsqrt,
     a reciprocal or products (so (-0.0) ** -0.5 is -inf, as 1 / sqrt(-0.0) is)."""
     if exponent == 0 or exponent == 1:  # PyTorch fills or copies, for any dtype (bool ** True)
         return np.ones_like(a) if exponent == 0 else a.copy()
     check_kind("pow", a.dtype, NO_BOOL)
-    if a.dtype.kind != "f" and isinstance(exponent, (int, np.integer)) and exponent < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    _refuse_negative_integer_power(a.dtype, exponent)
     if a.dtype.kind == "f" and not isinstance(exponent, bool):
         special = _POW_SPECIAL.get(float(exponent))
         if special is not None:
             return special(a)
     return power(a, cast(exponent, a.dtype))
+
+
+pow_scalar.meta_check = _refuse_negative_integer_power
 
 
 _POW_SPECIAL = {0.5: np.sqrt, -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 / a, -2.0: lambda a: 1 / (a * a),
@@ -204,7 +216,7 @@ ERF = np.frompyfunc(math.erf, 1, 1)
 # ------------------------------------------------------------------- pointwise
 def _refuses_bool(message):
     """A kernel's own check of its dtype, which PyTorch makes before anything else (its meta function)."""
-    def check(np_dtype):
+    def check(np_dtype, **params):
         if np_dtype.kind == "b":
             raise RuntimeError(message)
     return check

@@ -173,11 +173,15 @@ def _cond_past_eps(matrix, inv):
     values, dtype = matrix
     if inv:  # the fuzzer's inv step: of x[0, 0] + eye(3)
         values = values[(0,) * (values.ndim - 2)] + np.eye(3) if values.ndim >= 2 else values
-    if values.ndim < 2 or values.shape[-1] != values.shape[-2] or not np.all(np.isfinite(values)):
+    if values.ndim < 2 or values.shape[-1] != values.shape[-2]:
+        return False
+    matrices = values.reshape((-1,) + values.shape[-2:])
+    matrices = matrices[np.isfinite(matrices).all(axis=(1, 2))]  # a batch's NaN matrix is NaN in both engines
+    if not len(matrices):
         return False
     eps = np.finfo(np.float32 if dtype == "torch.float32" else np.float64).eps
     with np.errstate(all="ignore"):
-        cond = np.linalg.cond(values.reshape((-1,) + values.shape[-2:]))
+        cond = np.linalg.cond(matrices)
     return bool(np.any(~np.isfinite(cond) | (cond * eps > 1)))
 
 

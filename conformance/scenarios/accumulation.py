@@ -336,3 +336,15 @@ def gradients_written_into_zeros(torch, rec):
         y = op()
         (g,) = torch.autograd.grad((y * y).sum(), [x], create_graph=True)
         rec(f"{name}.graph", [g, g._version, torch.autograd.grad(g.sum(), [x])])
+
+
+@scenario
+def empty_gradients_obey_the_layout_contract(torch, rec):
+    """A gradient summed into an empty .grad (a leaf with a size-0 dim, through repeat's backward) raises no
+    layout-contract warning: an empty tensor's strides never matter."""
+    leaf = torch.zeros(2, 0)
+    copies = leaf.repeat(2, 1, 1)
+    copies.requires_grad_()
+    copies.sum().backward(retain_graph=True)
+    copies.sum().backward()
+    rec("grad", copies.grad)

@@ -648,13 +648,17 @@ def saved_multi_output_view_read_after_its_base_changed(torch, rec):
 @scenario
 def dtype_refused_before_the_overlap_check(torch, rec):
     """An in-place op on an expanded tensor (elements sharing memory): neg's, sub's and relu's refusal of bool
-    comes before the write's overlap check; other dtype errors come after it."""
+    and pow's of a negative integer power of integers come before the write's overlap check; other dtype errors
+    come after it."""
     flag = torch.zeros((), dtype=torch.bool)
     cases = {"neg_bool": lambda: flag.expand(2).neg_(), "neg_float": lambda: torch.ones(1).expand(3).neg_(),
              "sub_bool": lambda: torch.zeros(1, dtype=torch.bool).expand(2).sub_(True),
              "abs_bool": lambda: flag.expand(2).abs_(),
              "sqrt_int": lambda: torch.zeros(1, dtype=torch.int64).expand(2).sqrt_(),
-             "relu_bool": lambda: flag.expand(2).relu_(), "relu_float": lambda: torch.ones(1).expand(2).relu_()}
+             "relu_bool": lambda: flag.expand(2).relu_(), "relu_float": lambda: torch.ones(1).expand(2).relu_(),
+             "pow_int_negative": lambda: torch.zeros((), dtype=torch.int64).expand(2).pow_(-1),
+             "pow_int_positive": lambda: torch.zeros((), dtype=torch.int64).expand(2).pow_(2),
+             "pow_float_negative": lambda: torch.ones(()).expand(2).pow_(-1)}
     for name, fn in cases.items():
         rec.raises(name, fn)
 

@@ -480,6 +480,8 @@ def _is_unshared(grad):
 def _obeys_layout_contract(grad, variable):
     """PyTorch's gradient layout contract: a dense variable's gradient has its strides (those of size-1
     dims aside, which must not be 0); another variable's is contiguous. Arrays of the same dtype."""
+    if not grad.size:  # PyTorch's strides of an empty gradient are its variable's; NumPy's may be anything
+        return True
     if not _is_dense(variable):
         return grad.flags.c_contiguous
     for size, stride, var_stride in zip(grad.shape, grad.strides, variable.strides):
