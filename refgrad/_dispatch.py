@@ -201,7 +201,7 @@ def forward(rule, operands, params):
             raise
     finally:
         restore(token)
-    if rule.layout is not None:
+    if rule.layout is not None and (type(data) is list or type(data) is np.ndarray and data.ndim > 1):
         data = _laid_out(rule.layout, data, arrays)
     if rule.n_outputs != 1:
         return [_new_tensor(as_dtype(d, out_dtype), out_dtype, device) for d in data]

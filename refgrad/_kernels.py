@@ -941,9 +941,8 @@ def elu_backward(g, x, alpha):
     g, x = np.broadcast_arrays(g, x)
     negative = g * np.asarray(alpha, g.dtype) * EXP(x)
     out = np.where(x <= 0, negative, g)
-    vectorised = vectorised_mask((g, x))
-    if vectorised.any():
-        out = np.where(vectorised, np.where(x > 0, g, negative), out)
+    if np.isnan(x).any():  # the two loops differ only at a NaN
+        out = np.where(vectorised_mask((g, x)), np.where(x > 0, g, negative), out)
     return out
 
 

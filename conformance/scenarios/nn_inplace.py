@@ -47,6 +47,17 @@ TABLE = {
 globals().update(register_all(__name__, TABLE))
 
 
+def _record_in_place(rec, name, apply, low=-2.0, high=2.0):
+    """`apply` on a non-leaf x: its result, whether that is x itself, and the gradient through it."""
+    leaf = rec.tensor(2, 3, low=low, high=high, requires_grad=True)
+    x = leaf * 1
+    y = apply(x)
+    rec(f"{name}.y", y)
+    rec(f"{name}.is_input", y is x)
+    y.backward(rec.tensor(2, 3))
+    rec(f"{name}.grad", leaf.grad)
+
+
 @scenario(dtypes=FLOATS)
 def identity_and_version(torch, rec):
     for name, fn in INPLACE.items():
@@ -124,13 +135,7 @@ def function_forms(torch, rec):
              "F.hardtanh_": lambda x: F.hardtanh_(x, -0.2, 0.4), "F.selu_": F.selu_,
              "F.celu_": lambda x: F.celu_(x, 1.5)}
     for name, fn in forms.items():
-        leaf = rec.tensor(2, 3, requires_grad=True)
-        x = leaf * 1
-        y = fn(x)
-        rec(f"{name}.y", y)
-        rec(f"{name}.is_input", y is x)
-        y.backward(rec.tensor(2, 3))
-        rec(f"{name}.grad", leaf.grad)
+        _record_in_place(rec, name, fn)
     rec.raises("torch.relu_.str", lambda: torch.relu_("a"))
     for name in ("relu6", "silu", "elu", "leaky_relu", "hardtanh", "celu", "mish", "dropout"):  # named as the _ op
         rec.raises(f"F.{name}.inplace.str", lambda: getattr(F, name)("a", inplace=True))
@@ -181,13 +186,7 @@ def modules_in_place(torch, rec):
                "Hardswish": nn.Hardswish(inplace=True), "Hardsigmoid": nn.Hardsigmoid(inplace=True),
                "Mish": nn.Mish(inplace=True), "Dropout": nn.Dropout(1.0, inplace=True)}
     for name, module in modules.items():
-        leaf = rec.tensor(2, 3, low=-4.0, high=4.0, requires_grad=True)
-        x = leaf * 1
-        y = module(x)
-        rec(f"{name}.y", y)
-        rec(f"{name}.is_input", y is x)
-        y.backward(rec.tensor(2, 3))
-        rec(f"{name}.grad", leaf.grad)
+        _record_in_place(rec, name, module, low=-4.0, high=4.0)
 
 
 @scenario(dtypes=FLOATS)

@@ -7,7 +7,6 @@ Unlike the other optimizers, Adagrad makes the state of the parameters it is bui
 'sum' filled with initial_accumulator_value); a group added later gets it at its first step.
 """
 from .._creation import full_like
-from ..autograd import grad_mode
 from .optimizer import (Optimizer, addcdiv_, addcmul_, refuse_complex, refuse_tensor_hyperparameters,
                         refuse_unsupported, step_tensor)
 
@@ -42,20 +41,9 @@ class Adagrad(Optimizer):
                 self.state[p]["sum"] = full_like(p, initial_accumulator_value)
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
-        with self._updating():
-            for group in self.param_groups:
-                params = [p for p in group["params"] if p.grad is not None]
-                for p in params:
-                    self._init_state(p)
-                for p in params:
-                    self._update(p, group)
-        return loss
+        return self._step_each(closure)
 
-    def _init_state(self, p):
+    def _init_state(self, p, group):
         refuse_complex("Adagrad", p)
         state = self.state[p]
         if len(state) == 0:

@@ -6,7 +6,6 @@
 """
 from .._creation import zeros_like
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from .optimizer import (Optimizer, refuse_complex, refuse_tensor_hyperparameters, refuse_unsupported, step_tensor,
                         addcmul_, addcdiv_)
 
@@ -35,18 +34,7 @@ class Adam(Optimizer):
         refuse_tensor_hyperparameters(name, lr=lr, beta1=betas[0], beta2=betas[1])
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
-        with self._updating():
-            for group in self.param_groups:
-                params = [p for p in group["params"] if p.grad is not None]
-                for p in params:
-                    self._init_state(p, group)
-                for p in params:
-                    self._update(p, group)
-        return loss
+        return self._step_each(closure)
 
     def _init_state(self, p, group):
         refuse_complex(type(self).__name__, p)

@@ -242,6 +242,25 @@ class Optimizer:
                 if "step" in p_state and not isinstance(p_state["step"], Tensor):
                     p_state["step"] = step_tensor(float(p_state["step"]))
 
+    def _step_each(self, closure):
+        """The optimizers' step(): the closure's loss (computed with grad enabled), then, group by group, the
+        state of each parameter that has a gradient (_init_state) and its update (_update), without grad."""
+        loss = None
+        if closure is not None:
+            with grad_mode.enable_grad():
+                loss = closure()
+        with self._updating():
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                for p in params:
+                    self._init_state(p, group)
+                for p in params:
+                    self._update(p, group)
+        return loss
+
+    def _init_state(self, p, group):
+        """A parameter's state before its first update (SGD makes its momentum buffer in the update)."""
+
     def _updating(self):
         """The mode step() updates in: no grad (differentiable=True, which would record it, is refused)."""
         return grad_mode.set_grad_enabled(False)

@@ -5,7 +5,6 @@
     momentum: b = b * momentum + g / avg, p -= lr * b;  else p += -lr * g / avg
 """
 from .._creation import zeros_like
-from ..autograd import grad_mode
 from .optimizer import (Optimizer, addcdiv_, addcmul_, refuse_complex, refuse_tensor_hyperparameters,
                         refuse_unsupported, step_tensor)
 
@@ -30,18 +29,7 @@ class RMSprop(Optimizer):
         refuse_tensor_hyperparameters("RMSprop", lr=lr)
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
-        with self._updating():
-            for group in self.param_groups:
-                params = [p for p in group["params"] if p.grad is not None]
-                for p in params:
-                    self._init_state(p, group)
-                for p in params:
-                    self._update(p, group)
-        return loss
+        return self._step_each(closure)
 
     def _init_state(self, p, group):
         refuse_complex("RMSprop", p)

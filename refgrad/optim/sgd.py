@@ -3,7 +3,6 @@
     g = grad (+ weight_decay * p);  with momentum: b = momentum * b + (1 - dampening) * g
     (the first step sets b = g), and g = g + momentum * b (Nesterov) or b;  p -= lr * g
 """
-from ..autograd import grad_mode
 from .optimizer import Optimizer, refuse_complex, refuse_tensor_hyperparameters, refuse_unsupported
 
 __all__ = ["Optimizer", "SGD"]
@@ -34,16 +33,7 @@ class SGD(Optimizer):
         refuse_tensor_hyperparameters("SGD", lr=lr, weight_decay=weight_decay)
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
-        with self._updating():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        self._update(p, group)
-        return loss
+        return self._step_each(closure)
 
     def _update(self, p, group):
         refuse_complex("SGD", p)
